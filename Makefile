@@ -1,0 +1,33 @@
+# wardstat: the one entry point. `make run` runs the demo; `make test` the tests.
+GO       ?= go
+BIN      := bin/wardstat
+PKGS     := ./...
+# DuckDB's C++ library is linked statically from the module cache; building it
+# the first time takes a minute or two on two cores.
+
+.PHONY: build run test bench lint fuzz clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/wardstat
+
+run: build
+	./$(BIN) demo
+
+test:
+	$(GO) test -count=1 -timeout 20m $(PKGS)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m $(PKGS)
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzCSV -fuzztime 30s ./ingest
+	$(GO) test -run '^$$' -fuzz FuzzXLSX -fuzztime 30s ./ingest
+	$(GO) test -run '^$$' -fuzz FuzzJSON -fuzztime 30s ./ingest
+
+lint:
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+	$(GO) mod tidy -diff
+
+clean:
+	rm -rf bin wardstat.duckdb wardstat.duckdb.wal demo-exports parquet .wardstat-pii.key

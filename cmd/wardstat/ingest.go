@@ -1,0 +1,269 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"wardstat/ingest"
+	"wardstat/transform"
+	"wardstat/warehouse"
+)
+
+type ingestFlags struct {
+	ward, source, format, sheet string
+	maps                        []string
+}
+
+func newIngestCommand(a *app) *cobra.Command {
+	var f ingestFlags
+	cmd := &cobra.Command{
+		Use:   "ingest [flags] FILE|FOLDER...",
+		Short: "Load ward exports (xlsx, csv, json) into the warehouse",
+		Long: `Load ward exports into the warehouse, one transaction per file.
+
+The format, encoding, delimiter, sheet and header row are detected; column
+names are matched against a vocabulary of Vietnamese (with or without
+diacritics), national-portal and English names. A row that cannot be
+trusted (no dossier code, an unreadable date, completion before receipt…)
+goes to the rejects table with its row number and reason; the other rows
+load. Loading the same file twice changes nothing. A folder loads every
+file in it.
+
+The ward of each row comes from a unit column in the file, else --ward,
+else the prefix of the dossier code (000.31.09.H26-221021-0012).
+
+Applicants' names, ID numbers, phones, e-mails and addresses are never
+stored: they are replaced by a keyed hash (applicant_key).`,
+		Example: `  wardstat ingest --ward H26.01 exports/an-binh-2026-10.xlsx
+  wardstat ingest --source igate exports/
+  wardstat ingest --map received_at="Ngày nhận HS" --map dossier_code="Số BN" export.csv`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageError{fmt.Errorf("name at least one file or folder to ingest")}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runIngest(cmd.Context(), f, args)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.ward, "ward", "", "unit code of rows whose file names no unit")
+	fl.StringVar(&f.source, "source", "", "a name for where the files came from (kept with each load)")
+	fl.StringVar(&f.format, "format", "auto", "auto, csv, xlsx or json")
+	fl.StringVar(&f.sheet, "sheet", "", "the XLSX sheet to read (default: the one with the best header)")
+	fl.StringArrayVar(&f.maps, "map", nil, "FIELD=COLUMN: read FIELD from the file's COLUMN (repeatable); fields: "+strings.Join(transform.Fields(), ", "))
+	return cmd
+}
+
+func parseMaps(maps []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, m := range maps {
+		field, col, ok := strings.Cut(m, "=")
+		if !ok || strings.TrimSpace(field) == "" || strings.TrimSpace(col) == "" {
+			return nil, usageError{fmt.Errorf("--map %q: write it as FIELD=COLUMN, e.g. --map received_at=\"Ngày nhận\"", m)}
+		}
+		out[strings.TrimSpace(field)] = strings.TrimSpace(col)
+	}
+	return out, nil
+}
+
+// expandPaths turns folders into the files in them, sorted.
+func expandPaths(args []string) ([]string, error) {
+	var out []string
+	for _, p := range args {
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if !st.IsDir() {
+			out = append(out, p)
+			continue
+		}
+		entries, err := os.ReadDir(p)
+		if err != nil {
+			return nil, err
+		}
+		var files []string
+		for _, e := range entries {
+			if e.IsDir() || strings.HasPrefix(e.Name(), ".") || strings.HasPrefix(e.Name(), "~$") {
+				continue
+			}
+			files = append(files, filepath.Join(p, e.Name()))
+		}
+		sort.Strings(files)
+		out = append(out, files...)
+	}
+	return out, nil
+}
+
+func (a *app) runIngest(ctx context.Context, f ingestFlags, args []string) error {
+	maps, err := parseMaps(f.maps)
+	if err != nil {
+		return err
+	}
+	paths, err := expandPaths(args)
+	if err != nil {
+		return err
+	}
+	w, err := a.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	h, err := a.hasher()
+	if err != nil {
+		return err
+	}
+	failed := 0
+	for _, p := range paths {
+		opt := ingest.FileOptions{Ward: f.ward, Source: f.source, Format: f.format, Sheet: f.sheet, Map: maps, Hasher: h}
+		if err := a.ingestOne(ctx, w, p, opt); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			failed++
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf(a.t("%d/%d tệp không nạp được (xem các dòng ở trên); các tệp khác đã nạp", "%d of %d files could not be loaded (see above); the others were"), failed, len(paths))
+	}
+	return nil
+}
+
+// ingestOne loads one file and prints what became of it.
+func (a *app) ingestOne(ctx context.Context, w *warehouse.Warehouse, path string, opt ingest.FileOptions) error {
+	bar := a.progress(filepath.Base(path))
+	if bar != nil {
+		opt.Progress = func(rows int) { _ = bar.Set(rows) }
+	}
+	res, err := ingest.File(ctx, w, path, opt)
+	if bar != nil {
+		_ = bar.Finish()
+		_ = bar.Clear()
+	}
+	if err != nil {
+		fmt.Fprintf(a.stderr, "%s: %s\n", path, a.t("KHÔNG NẠP", "NOT LOADED")+": "+errorText(err))
+		return err
+	}
+	printLoad(a, a.stdout, res)
+	return nil
+}
+
+func errorText(err error) string {
+	if fe, ok := err.(*ingest.FileError); ok {
+		return fe.Err.Error()
+	}
+	return err.Error()
+}
+
+// progress returns a row counter on a terminal, nil elsewhere.
+func (a *app) progress(name string) *progressbar.ProgressBar {
+	f, ok := a.stderr.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil
+	}
+	return progressbar.NewOptions(-1,
+		progressbar.OptionSetWriter(a.stderr),
+		progressbar.OptionSetDescription(name),
+		progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString(a.t("dòng", "rows")),
+		progressbar.OptionThrottle(100_000_000),
+		progressbar.OptionSpinnerType(14),
+	)
+}
+
+func printLoad(a *app, out io.Writer, fr ingest.FileResult) {
+	r := fr.Result
+	if p := r.AlreadyLoaded; p != nil {
+		fmt.Fprintf(out, a.t("%s: đã nạp trước đây (lần nạp #%d, %s, %s); không có gì thay đổi\n",
+			"%s: already loaded (load #%d, %s, %s); nothing changed\n"),
+			fr.Path, p.LoadID, p.LoadedAt.Format("2006-01-02 15:04"), p.Path)
+		return
+	}
+	fmt.Fprintf(out, a.t("%s [%s, lần nạp #%d]: đọc %d · nạp %d (mới %d, thay đổi %d) · loại %d · trùng %d",
+		"%s [%s, load #%d]: read %d · loaded %d (new %d, changed %d) · rejected %d · duplicate %d"),
+		fr.Path, fr.Format, r.LoadID, r.Read, r.Loaded, r.New, r.Changed, r.Rejected, r.Duplicate)
+	if r.Skipped > 0 {
+		fmt.Fprintf(out, a.t(" · bỏ qua %d dòng tiêu đề/tổng", " · skipped %d title/total rows"), r.Skipped)
+	}
+	fmt.Fprintln(out)
+	for i, rj := range r.Rejects {
+		if i == 5 {
+			fmt.Fprintf(out, a.t("  … và %d dòng bị loại khác: SELECT * FROM rejects WHERE load_id = %d\n",
+				"  … and %d more rejected rows: SELECT * FROM rejects WHERE load_id = %d\n"), r.Rejected-5, r.LoadID)
+			break
+		}
+		fmt.Fprintf(out, "  %s %d: %s\n", a.t("dòng", "row"), rj.Row, rejectText(a, rj))
+	}
+	for _, wn := range r.Warnings {
+		fmt.Fprintf(out, "  %s: %s\n", a.t("lưu ý", "note"), warningText(a, wn))
+	}
+}
+
+var fieldLabels = map[string][2]string{
+	"received_at": {"ngày tiếp nhận", "receipt date"}, "due_at": {"ngày hẹn trả", "due date"},
+	"completed_at": {"ngày có kết quả", "completion date"}, "withdrawn_at": {"ngày rút/dừng", "withdrawal date"},
+	"returned_at": {"ngày trả kết quả", "return date"}, "submitted_at": {"ngày nộp", "submission date"},
+	"supplement_requested_at": {"ngày yêu cầu bổ sung", "supplement request date"},
+	"supplement_received_at":  {"ngày nhận bổ sung", "supplement date"},
+}
+
+func rejectText(a *app, r warehouse.Reject) string {
+	col := ""
+	if r.Column != "" {
+		col = fmt.Sprintf(a.t(" (cột %q)", " (column %q)"), r.Column)
+	}
+	code, field, _ := strings.Cut(r.Code, ":")
+	switch code {
+	case "missing_code":
+		return a.t("không có mã hồ sơ", "no dossier code") + col
+	case "missing_received":
+		return a.t("không có ngày tiếp nhận", "no receipt date") + col
+	case "bad_date":
+		l := fieldLabels[field]
+		return fmt.Sprintf(a.t("không đọc được %s %q%s; hãy ghi dạng dd/mm/yyyy [HH:MM] hoặc yyyy-mm-dd",
+			"unreadable %s %q%s; write it as dd/mm/yyyy [HH:MM] or yyyy-mm-dd"), a.t(l[0], l[1]), r.Value, col)
+	case "bad_channel":
+		return fmt.Sprintf(a.t("không rõ hình thức nộp %q%s; cần trực tuyến / trực tiếp / bưu chính hoặc 2 / 1 / 3",
+			"unknown channel %q%s; expected online / direct / postal or 2 / 1 / 3"), r.Value, col)
+	case "no_ward":
+		return a.t("không biết hồ sơ thuộc đơn vị nào (tệp không có cột đơn vị, mã hồ sơ không có tiền tố đơn vị); nạp lại với --ward MÃ",
+			"cannot tell the ward (no unit column, no unit prefix in the dossier code); ingest with --ward CODE")
+	case "closed_without_date":
+		return fmt.Sprintf(a.t("trạng thái %q%s cho biết hồ sơ đã kết thúc nhưng dòng không có ngày có kết quả / ngày trả / ngày rút, nên không kỳ nào tính được; hãy xuất kèm ngày đó, hoặc chỉ cột bằng --map completed_at=… / --map withdrawn_at=…",
+			"the status %q%s says the dossier is closed but the row has no completion, return or withdrawal date, so no period can count it; export that date, or name its column with --map completed_at=… / --map withdrawn_at=…"), r.Value, col)
+	case "completed_before_received", "withdrawn_before_received", "due_before_received":
+		if a.lang == "en" {
+			return r.Reason + col
+		}
+		what := map[string]string{"completed_before_received": "ngày có kết quả", "withdrawn_before_received": "ngày rút/dừng", "due_before_received": "ngày hẹn trả"}[code]
+		return fmt.Sprintf("%s %s%s trước ngày tiếp nhận", what, r.Value, col)
+	}
+	return r.Reason + col
+}
+
+func warningText(a *app, w warehouse.Warning) string {
+	switch w.Code {
+	case "unreadable_value":
+		return fmt.Sprintf(a.t("%d ô của cột %q không đọc được (ví dụ %q), được để trống",
+			"%d cells of column %q could not be read (e.g. %q) and were left empty"), w.Count, w.Column, w.Example)
+	case "no_due_date":
+		return fmt.Sprintf(a.t("%d hồ sơ đã giải quyết không có ngày hẹn trả: được tính vào tổng đã giải quyết nhưng không vào trước/đúng/quá hạn",
+			"%d resolved dossiers have no due date: they count as resolved but in none of early / on time / late"), w.Count)
+	case "unknown_ward":
+		return fmt.Sprintf(a.t("đơn vị %s (%d hồ sơ) chưa có trong danh mục đơn vị: vẫn được thống kê, nhưng chưa có tên, huyện, tỉnh (wardstat units import)",
+			"ward %s (%d dossiers) is not in the unit registry: its figures count, but it has no name, district or province (wardstat units import)"), w.Example, w.Count)
+	}
+	return fmt.Sprintf("%s %s %d %s", w.Code, w.Column, w.Count, w.Example)
+}

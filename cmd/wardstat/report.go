@@ -1,0 +1,227 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"wardstat/render"
+	"wardstat/warehouse"
+)
+
+type reportFlags struct {
+	from, to, month, ward, by, format, out string
+}
+
+func newReportCommand(a *app) *cobra.Command {
+	var f reportFlags
+	cmd := &cobra.Command{
+		Use:   "report [--from DATE --to DATE | --month YYYY-MM] [flags]",
+		Short: "Print the official report form for a period",
+		Long: `Print the periodic report form (Biểu 06) for an inclusive period of
+Vietnam local dates, per ward, district or province.
+
+Every figure follows the rules of the form, judged from the dossiers'
+dates: carried over = received before the start and still open at it;
+new = received in the period, by channel; resolved = completed in the
+period, early / on time / late against the due day; withdrawn = withdrawn
+or stopped in the period; pending = received by the end and still open at
+it, overdue when its due day is before the end. received_total =
+resolved_total + withdrawn + pending_total.
+
+With no period, the last full calendar month.`,
+		Example: `  wardstat report --month 2026-10
+  wardstat report --from 2026-01-01 --to 2026-11-24 --by district
+  wardstat report --from 2026-07-01 --to 2026-09-30 --format json
+  wardstat report --month 2026-10 --format xlsx --out bieu06-2026-10.xlsx`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runReport(cmd.Context(), f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.from, "from", "", "first day of the period, YYYY-MM-DD")
+	fl.StringVar(&f.to, "to", "", "last day of the period, YYYY-MM-DD (inclusive)")
+	fl.StringVar(&f.month, "month", "", "a calendar month, YYYY-MM (instead of --from/--to)")
+	fl.StringVar(&f.ward, "ward", "", "one ward only")
+	fl.StringVar(&f.by, "by", "ward", "level: ward, district or province")
+	fl.StringVar(&f.format, "format", "table", "table, csv, json or xlsx")
+	fl.StringVarP(&f.out, "out", "o", "", "write to this file instead of standard output")
+	return cmd
+}
+
+// period turns the flags into an inclusive date range.
+func (f reportFlags) period(now time.Time) (time.Time, time.Time, error) {
+	parse := func(flag, v string) (time.Time, error) {
+		t, err := time.Parse(time.DateOnly, v)
+		if err != nil {
+			return t, usageError{fmt.Errorf("--%s %q: write the date as YYYY-MM-DD", flag, v)}
+		}
+		return t, nil
+	}
+	switch {
+	case f.month != "" && (f.from != "" || f.to != ""):
+		return time.Time{}, time.Time{}, usageError{fmt.Errorf("give either --month or --from/--to, not both")}
+	case f.month != "":
+		m, err := time.Parse("2006-01", f.month)
+		if err != nil {
+			return m, m, usageError{fmt.Errorf("--month %q: write the month as YYYY-MM", f.month)}
+		}
+		return m, m.AddDate(0, 1, -1), nil
+	case f.from == "" && f.to == "":
+		first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)
+		return first, first.AddDate(0, 1, -1), nil
+	case f.from == "" || f.to == "":
+		return time.Time{}, time.Time{}, usageError{fmt.Errorf("give both --from and --to (or --month)")}
+	}
+	from, err := parse("from", f.from)
+	if err != nil {
+		return from, from, err
+	}
+	to, err := parse("to", f.to)
+	if err != nil {
+		return from, to, err
+	}
+	if to.Before(from) {
+		return from, to, usageError{fmt.Errorf("--to %s is before --from %s", f.to, f.from)}
+	}
+	return from, to, nil
+}
+
+func (a *app) runReport(ctx context.Context, f reportFlags) error {
+	from, to, err := f.period(time.Now().In(vietnam))
+	if err != nil {
+		return err
+	}
+	if !contains(render.Formats, f.format) {
+		return usageError{fmt.Errorf("--format %q: use one of %s", f.format, strings.Join(render.Formats, ", "))}
+	}
+	if !contains(warehouse.Levels, f.by) {
+		return usageError{fmt.Errorf("--by %q: use one of %s", f.by, strings.Join(warehouse.Levels, ", "))}
+	}
+	w, err := a.open(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	res, err := formResult(ctx, w, warehouse.ReportOptions{From: from, To: to, Ward: f.ward, By: f.by})
+	if err != nil {
+		return err
+	}
+	return a.writeResult(res, f.format, f.out, a.formTitle(from, to))
+}
+
+var vietnam = time.FixedZone("ICT", 7*3600)
+
+func formResult(ctx context.Context, w *warehouse.Warehouse, o warehouse.ReportOptions) (render.Result, error) {
+	rows, err := w.ReportForm(ctx, o)
+	if err != nil {
+		return render.Result{}, err
+	}
+	return render.FromRows(rows)
+}
+
+func (a *app) formTitle(from, to time.Time) string {
+	return fmt.Sprintf(a.t("Tình hình giải quyết hồ sơ TTHC từ %s đến %s", "Dossiers handled from %s to %s"),
+		from.Format("02/01/2006"), to.Format("02/01/2006"))
+}
+
+// writeResult prints a result; a table gets a title and a totals row.
+func (a *app) writeResult(res render.Result, format, out, title string) error {
+	var buf bytes.Buffer
+	var err error
+	switch format {
+	case "table":
+		if title != "" {
+			fmt.Fprintln(&buf, title)
+		}
+		err = render.Table(&buf, withTotals(res, a.t("Tổng cộng", "Total")), a.lang)
+		if len(res.Rows) == 0 {
+			fmt.Fprintln(&buf, a.t("(không có hồ sơ nào trong kỳ)", "(no dossiers in the period)"))
+		}
+	case "xlsx":
+		err = render.XLSX(&buf, withTotals(res, a.t("Tổng cộng", "Total")), a.lang, a.t("Biểu 06", "Form 06"))
+	default:
+		err = render.Write(&buf, res, format, a.lang)
+	}
+	if err != nil {
+		return err
+	}
+	if out == "" {
+		if format == "xlsx" {
+			if f, ok := a.stdout.(*os.File); ok && isTerminal(f) {
+				return usageError{fmt.Errorf("an xlsx workbook is binary: write it to a file with --out FILE.xlsx")}
+			}
+		}
+		_, err = io.Copy(a.stdout, &buf)
+		return err
+	}
+	if err := writeFileAtomic(out, buf.Bytes()); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stderr, a.t("đã ghi %s\n", "wrote %s\n"), out)
+	return nil
+}
+
+// withTotals appends a totals row summing the form's figures (rate recomputed).
+func withTotals(res render.Result, label string) render.Result {
+	if len(res.Rows) < 2 {
+		return res
+	}
+	idx := map[string]int{}
+	for i, c := range res.Columns {
+		idx[c] = i
+	}
+	total := make([]any, len(res.Columns))
+	total[0] = label
+	summed := false
+	for _, fig := range warehouse.FormFigures {
+		j, ok := idx[fig]
+		if !ok {
+			continue
+		}
+		var s int64
+		for _, row := range res.Rows {
+			if v, ok := row[j].(int64); ok {
+				s += v
+			}
+		}
+		total[j] = s
+		summed = true
+	}
+	if !summed {
+		return res
+	}
+	if j, ok := idx["on_time_rate"]; ok {
+		resolved := total[idx["resolved_total"]].(int64)
+		if resolved > 0 {
+			good := total[idx["resolved_early"]].(int64) + total[idx["resolved_on_time"]].(int64)
+			total[j] = float64(int64(float64(good)*10000/float64(resolved)+0.5)) / 100
+		}
+	}
+	res.Rows = append(append([][]any(nil), res.Rows...), total)
+	return res
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"wardstat/transform"
+	"wardstat/warehouse"
+)
+
+// app holds what every subcommand shares.
+type app struct {
+	stdout, stderr io.Writer
+	dbPath         string
+	lang           string
+	verbose        bool
+	keyFile        string
+	log            *slog.Logger
+}
+
+// usageError is a mistake in the command line: exit code 2.
+type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }
+
+func exitCode(err error) int {
+	var u usageError
+	if errors.As(err, &u) {
+		return 2
+	}
+	return 1
+}
+
+func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
+	a := &app{stdout: stdout, stderr: stderr}
+	root := &cobra.Command{
+		Use:   "wardstat",
+		Short: "District statistics on ward one-stop dossiers, from any export to the official form",
+		Long: `wardstat loads the dossier exports of ward one-stop systems (Excel, CSV or
+JSON, in any vendor's layout) into a DuckDB warehouse and computes the
+official periodic report form (Biểu 06, Circular 01/2020/TT-VPCP) for any
+ward, district or period.
+
+Start with:
+  wardstat demo                      generate a demo district, load it, print its forms
+  wardstat ingest --ward CODE FILE   load one ward's export
+  wardstat report --from 2026-01-01 --to 2026-03-31
+  wardstat sql "SELECT * FROM report_form('2026-01-01', '2026-03-31')"`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if a.lang != "vi" && a.lang != "en" {
+				return usageError{fmt.Errorf("--lang %q: use vi or en", a.lang)}
+			}
+			level := slog.LevelWarn
+			if a.verbose {
+				level = slog.LevelDebug
+			}
+			a.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+			return nil
+		},
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	defaultDB := os.Getenv("WARDSTAT_DB")
+	if defaultDB == "" {
+		defaultDB = "wardstat.duckdb"
+	}
+	defaultLang := os.Getenv("WARDSTAT_LANG")
+	if defaultLang == "" {
+		defaultLang = "vi"
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.dbPath, "db", defaultDB, "the warehouse file (env WARDSTAT_DB)")
+	pf.StringVar(&a.lang, "lang", defaultLang, "language of labels and messages: vi or en (env WARDSTAT_LANG)")
+	pf.BoolVarP(&a.verbose, "verbose", "v", false, "log what is being done")
+	pf.StringVar(&a.keyFile, "pii-key-file", "", "file holding the key that hashes applicants (default: next to the warehouse; "+transform.KeyEnv+" wins)")
+	root.AddCommand(
+		newIngestCommand(a),
+		newReportCommand(a),
+		newSQLCommand(a),
+		newUnitsCommand(a),
+		newDemoCommand(a),
+	)
+	return root
+}
+
+func (a *app) open(ctx context.Context, readOnly bool) (*warehouse.Warehouse, error) {
+	return warehouse.Open(ctx, a.dbPath, warehouse.Options{ReadOnly: readOnly, Logger: a.log})
+}
+
+// hasher returns the applicant hasher: key from the environment, else from
+// the key file (made on first use, mode 0600, beside the warehouse).
+func (a *app) hasher() (*transform.Hasher, error) {
+	file := a.keyFile
+	if file == "" {
+		file = filepath.Join(filepath.Dir(a.dbPath), ".wardstat-pii.key")
+	}
+	key, err := transform.LoadKey(file)
+	if err != nil {
+		return nil, err
+	}
+	return transform.NewHasher(key), nil
+}
+
+// t picks the message for the app's language.
+func (a *app) t(vi, en string) string {
+	if a.lang == "en" {
+		return en
+	}
+	return vi
+}

@@ -1,0 +1,97 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// csvReader reads delimited text: the delimiter is sniffed among , ; tab
+// and |, the encoding detected (see decodeText), quoted fields may hold
+// delimiters and newlines.
+type csvReader struct {
+	f         *os.File
+	r         *csv.Reader
+	Delimiter rune
+	Encoding  Encoding
+}
+
+var _ Reader = (*csvReader)(nil)
+
+// OpenCSV opens a delimited text file.
+func OpenCSV(path string) (Reader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	text, enc := decodeText(bufio.NewReaderSize(f, 256*1024))
+	sample := make([]byte, 64*1024)
+	n, err := io.ReadFull(text, sample)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		f.Close()
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	sample = sample[:n]
+	if len(bytes.TrimSpace(sample)) == 0 {
+		f.Close()
+		return nil, ErrEmpty
+	}
+	delim := SniffDelimiter(sample)
+	r := csv.NewReader(io.MultiReader(bytes.NewReader(sample), text))
+	r.Comma = delim
+	r.FieldsPerRecord = -1
+	r.LazyQuotes = true
+	r.ReuseRecord = true
+	return &csvReader{f: f, r: r, Delimiter: delim, Encoding: enc}, nil
+}
+
+// SniffDelimiter picks the delimiter that splits the sample's first records
+// into the most rows of one same width above one.
+func SniffDelimiter(sample []byte) rune {
+	best, bestScore := ',', -1
+	for _, d := range []rune{',', ';', '\t', '|'} {
+		r := csv.NewReader(bytes.NewReader(sample))
+		r.Comma = d
+		r.FieldsPerRecord = -1
+		r.LazyQuotes = true
+		counts := map[int]int{}
+		for i := 0; i < 50; i++ {
+			rec, err := r.Read()
+			if err != nil {
+				break
+			}
+			counts[len(rec)]++
+		}
+		score := 0
+		for width, rows := range counts {
+			if width > 1 && rows*width > score {
+				score = rows * width
+			}
+		}
+		if score > bestScore {
+			best, bestScore = d, score
+		}
+	}
+	return best
+}
+
+func (c *csvReader) Next() (Record, error) {
+	rec, err := c.r.Read()
+	if err != nil {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			return Record{}, fmt.Errorf("line %d, column %d: %w", pe.StartLine, pe.Column, pe.Err)
+		}
+		return Record{}, err
+	}
+	line, _ := c.r.FieldPos(0)
+	cells := make([]string, len(rec))
+	copy(cells, rec)
+	return Record{Line: line, Cells: cells}, nil
+}
+
+func (c *csvReader) Close() error { return c.f.Close() }

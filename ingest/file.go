@@ -1,0 +1,238 @@
+package ingest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"wardstat/transform"
+	"wardstat/warehouse"
+)
+
+// Loader is what ingesting needs of the warehouse.
+type Loader interface {
+	FindLoad(ctx context.Context, sha string) (*warehouse.PriorLoad, error)
+	Load(ctx context.Context, req warehouse.LoadRequest, src warehouse.RowSource) (warehouse.LoadResult, error)
+}
+
+// FileOptions say how to read and attribute one file.
+type FileOptions struct {
+	Ward   string            // --ward: the unit of rows that name none
+	Source string            // a name for where the file came from
+	Format string            // "", "auto", "csv", "xlsx", "json"
+	Sheet  string            // an XLSX sheet
+	Map    map[string]string // field -> the file's header, over the vocabulary
+	Hasher *transform.Hasher
+	// Progress, when set, is told the number of data rows read so far,
+	// every few thousand rows and at the end.
+	Progress func(rows int)
+}
+
+// FileResult is what became of one file.
+type FileResult struct {
+	Path    string
+	Format  Format
+	Mapping transform.Mapping
+	Result  warehouse.LoadResult
+}
+
+// FileError is a file that could not be loaded at all; nothing of it was.
+type FileError struct {
+	Path string
+	Err  error
+}
+
+func (e *FileError) Error() string { return fmt.Sprintf("%s: %v", e.Path, e.Err) }
+func (e *FileError) Unwrap() error { return e.Err }
+
+// File loads one export into the warehouse.
+func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResult, error) {
+	res := FileResult{Path: path}
+	fail := func(err error) (FileResult, error) { return res, &FileError{Path: path, Err: err} }
+	sum, err := fileSHA256(path)
+	if err != nil {
+		return fail(err)
+	}
+	if prior, err := l.FindLoad(ctx, sum); err != nil {
+		return fail(err)
+	} else if prior != nil {
+		res.Result.AlreadyLoaded = prior
+		return res, nil
+	}
+	r, format, err := Open(path, Options{Format: opt.Format, Sheet: opt.Sheet, HeaderScore: transform.ScoreHeader})
+	if err != nil {
+		return fail(err)
+	}
+	defer r.Close()
+	res.Format = format
+	src, err := newRowSource(r, opt)
+	if err != nil {
+		return fail(err)
+	}
+	abs, _ := filepath.Abs(path)
+	lr, err := l.Load(ctx, warehouse.LoadRequest{
+		Path: abs, SHA256: sum, Source: opt.Source, Format: string(format), Ward: opt.Ward,
+	}, src)
+	res.Mapping = src.Mapping()
+	res.Result = lr
+	if err != nil {
+		return fail(err)
+	}
+	return res, nil
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("reading: %w", err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// rowSource finds the header, then maps each data row.
+type rowSource struct {
+	r       Reader
+	opt     FileOptions
+	mapper  *transform.Mapper
+	pending []Record // rows read while looking for the header
+	skipped int
+	rows    int
+	values  []string
+}
+
+func newRowSource(r Reader, opt FileOptions) (*rowSource, error) {
+	s := &rowSource{r: r, opt: opt}
+	var top [][]string
+	for len(s.pending) < transform.HeaderScanRows {
+		rec, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if rec.Header {
+			if err := s.setHeader(rec.Cells); err != nil {
+				return nil, err
+			}
+			return s, nil
+		}
+		s.pending = append(s.pending, rec)
+		top = append(top, rec.Cells)
+	}
+	if len(s.pending) == 0 {
+		return nil, ErrEmpty
+	}
+	headers, consumed, ok := transform.FindHeader(top)
+	if !ok {
+		if len(opt.Map) > 0 {
+			// The user named the columns: take the first non-blank row as the header.
+			for i, row := range top {
+				if nonBlank(row) {
+					headers, consumed, ok = row, i+1, true
+					break
+				}
+			}
+		}
+		if !ok {
+			return nil, fmt.Errorf("no header row in the first %d rows: no row names a dossier code, a receipt date or other known columns (first row: %q); name the columns with --map, e.g. --map dossier_code=\"<column>\" --map received_at=\"<column>\"",
+				transform.HeaderScanRows, firstNonBlank(top))
+		}
+	}
+	s.skipped = countNonBlank(top[:consumed-1])
+	s.pending = s.pending[consumed:]
+	if err := s.setHeader(headers); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *rowSource) setHeader(headers []string) error {
+	m, err := transform.Resolve(headers, s.opt.Map)
+	if err != nil {
+		return err
+	}
+	s.mapper = transform.NewMapper(m, s.opt.Hasher)
+	return nil
+}
+
+func (s *rowSource) Next() (transform.Row, error) {
+	for {
+		var rec Record
+		if len(s.pending) > 0 {
+			rec, s.pending = s.pending[0], s.pending[1:]
+		} else {
+			var err error
+			rec, err = s.r.Next()
+			if err != nil {
+				if err == io.EOF && s.opt.Progress != nil {
+					s.opt.Progress(s.rows)
+				}
+				return transform.Row{}, err
+			}
+		}
+		if rec.Header {
+			if err := s.setHeader(rec.Cells); err != nil {
+				return transform.Row{}, err
+			}
+			continue
+		}
+		switch s.mapper.Classify(rec.Cells) {
+		case transform.BlankRow:
+			continue
+		case transform.NonDataRow:
+			s.skipped++
+			continue
+		}
+		row := s.mapper.Map(rec.Line, rec.Cells, s.values)
+		s.values = row.Values
+		s.rows++
+		if s.opt.Progress != nil && s.rows%5000 == 0 {
+			s.opt.Progress(s.rows)
+		}
+		return row, nil
+	}
+}
+
+func (s *rowSource) Mapping() transform.Mapping { return s.mapper.Mapping() }
+func (s *rowSource) Skipped() int               { return s.skipped }
+
+func nonBlank(row []string) bool {
+	for _, c := range row {
+		if c != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func countNonBlank(rows [][]string) int {
+	n := 0
+	for _, r := range rows {
+		if nonBlank(r) {
+			n++
+		}
+	}
+	return n
+}
+
+func firstNonBlank(rows [][]string) []string {
+	for _, r := range rows {
+		if nonBlank(r) {
+			if len(r) > 8 {
+				return r[:8]
+			}
+			return r
+		}
+	}
+	return nil
+}

@@ -1,0 +1,299 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// jsonReader reads records from JSON in the shapes ward APIs return: an
+// array of objects, newline-delimited objects (NDJSON), or an object that
+// wraps the array under any key at any depth ({"data": {"items": [...]}}).
+// Nested objects are flattened to dotted keys ("applicant.name"); arrays
+// inside a record are kept as their JSON text.
+type jsonReader struct {
+	f      *os.File
+	dec    *json.Decoder
+	queue  []map[string]any // records decoded but not yet sent
+	keys   []string
+	keyIdx map[string]int
+	sent   int  // header keys already sent
+	n      int  // records sent
+	stream bool // records come one after another (NDJSON), not inside an array
+	inArr  bool // the decoder is inside the records array
+	done   bool
+}
+
+var _ Reader = (*jsonReader)(nil)
+
+// jsonHeaderProbe is how many records are read ahead to learn the keys.
+const jsonHeaderProbe = 1000
+
+// OpenJSON opens a JSON or NDJSON file.
+func OpenJSON(path string) (Reader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	text, _ := decodeText(bufio.NewReaderSize(f, 256*1024))
+	j := &jsonReader{f: f, keyIdx: map[string]int{}}
+	if err := j.start(bufio.NewReaderSize(text, 64*1024)); err != nil {
+		f.Close()
+		return nil, err
+	}
+	for len(j.queue) < jsonHeaderProbe && !j.done {
+		if err := j.fill(); err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
+	for _, rec := range j.queue {
+		j.learnKeys(rec)
+	}
+	if len(j.keys) == 0 && j.done {
+		f.Close()
+		return nil, fmt.Errorf("no records: the JSON holds no array of objects: %w", ErrEmpty)
+	}
+	return j, nil
+}
+
+// start positions the decoder at the first record. An array is streamed
+// record by record. An object followed by more objects is NDJSON; a lone
+// object is a wrapper around the records array (read whole) or, holding no
+// array of objects, a single record.
+func (j *jsonReader) start(text *bufio.Reader) error {
+	j.dec = json.NewDecoder(text)
+	j.dec.UseNumber()
+	for {
+		b, err := text.Peek(1)
+		if err != nil {
+			return ErrEmpty
+		}
+		if b[0] == ' ' || b[0] == '\t' || b[0] == '\r' || b[0] == '\n' {
+			_, _ = text.Discard(1)
+			continue
+		}
+		if b[0] == '[' {
+			if _, err := j.dec.Token(); err != nil {
+				return err
+			}
+			j.inArr = true
+			return nil
+		}
+		break
+	}
+	var first json.RawMessage
+	if err := j.dec.Decode(&first); err != nil {
+		return fmt.Errorf("not valid JSON near offset %d: %w", j.dec.InputOffset(), err)
+	}
+	return j.classify(first)
+}
+
+func (j *jsonReader) classify(first json.RawMessage) error {
+	t := bytes.TrimSpace(first)
+	switch {
+	case len(t) > 0 && t[0] == '{':
+		if j.dec.More() {
+			rec, err := decodeObject(t)
+			if err != nil {
+				return err
+			}
+			j.queue = append(j.queue, rec)
+			j.stream = true
+			return nil
+		}
+		if recs, ok := findRecords(t); ok {
+			j.queue = append(j.queue, recs...)
+		} else {
+			rec, err := decodeObject(t)
+			if err != nil {
+				return err
+			}
+			j.queue = append(j.queue, rec)
+		}
+		j.done = true
+		return nil
+	}
+	return fmt.Errorf("the file holds %.20q, not an array or object of records", t)
+}
+
+func decodeObject(b []byte) (map[string]any, error) {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var rec map[string]any
+	if err := d.Decode(&rec); err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// findRecords finds the first non-empty array of objects in a JSON value.
+func findRecords(raw json.RawMessage) ([]map[string]any, bool) {
+	t := bytes.TrimSpace(raw)
+	if len(t) == 0 || (t[0] != '[' && t[0] != '{') {
+		return nil, false
+	}
+	var v any
+	d := json.NewDecoder(bytes.NewReader(t))
+	d.UseNumber()
+	if err := d.Decode(&v); err != nil {
+		return nil, false
+	}
+	return recordsIn(v)
+}
+
+func recordsIn(v any) ([]map[string]any, bool) {
+	switch x := v.(type) {
+	case []any:
+		if len(x) == 0 {
+			return nil, false
+		}
+		out := make([]map[string]any, 0, len(x))
+		for _, e := range x {
+			m, ok := e.(map[string]any)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, m)
+		}
+		return out, true
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		// Prefer the conventional wrapper keys, then any other.
+		sort.SliceStable(keys, func(a, b int) bool { return wrapperRank(keys[a]) < wrapperRank(keys[b]) })
+		for _, k := range keys {
+			if recs, ok := recordsIn(x[k]); ok {
+				return recs, true
+			}
+		}
+	}
+	return nil, false
+}
+
+func wrapperRank(k string) int {
+	switch strings.ToLower(k) {
+	case "data", "items", "records", "results", "result", "rows", "content", "list", "danhsach", "dossiers", "hoso", "value":
+		return 0
+	}
+	return 1
+}
+
+// fill decodes the next record into the queue, or sets done.
+func (j *jsonReader) fill() error {
+	if j.done {
+		return nil
+	}
+	if j.inArr {
+		if !j.dec.More() {
+			j.done = true
+			return nil
+		}
+	}
+	var rec map[string]any
+	if err := j.dec.Decode(&rec); err != nil {
+		if err == io.EOF && j.stream {
+			j.done = true
+			return nil
+		}
+		var ute *json.UnmarshalTypeError
+		if errors.As(err, &ute) {
+			return fmt.Errorf("record %d: expected an object, found a %s", j.n+len(j.queue)+1, ute.Value)
+		}
+		return fmt.Errorf("record %d (offset %d): %w", j.n+len(j.queue)+1, j.dec.InputOffset(), err)
+	}
+	if rec != nil {
+		j.queue = append(j.queue, rec)
+	}
+	return nil
+}
+
+func (j *jsonReader) learnKeys(rec map[string]any) {
+	flat := flatten(rec)
+	names := make([]string, 0, len(flat))
+	for k := range flat {
+		if _, ok := j.keyIdx[k]; !ok {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		j.keyIdx[k] = len(j.keys)
+		j.keys = append(j.keys, k)
+	}
+}
+
+func (j *jsonReader) Next() (Record, error) {
+	if len(j.keys) > j.sent {
+		j.sent = len(j.keys)
+		return Record{Header: true, Cells: append([]string(nil), j.keys...)}, nil
+	}
+	if len(j.queue) == 0 {
+		if err := j.fill(); err != nil {
+			return Record{}, err
+		}
+		if len(j.queue) == 0 {
+			return Record{}, io.EOF
+		}
+		j.learnKeys(j.queue[0])
+		if len(j.keys) > j.sent {
+			return j.Next()
+		}
+	}
+	rec := j.queue[0]
+	j.queue = j.queue[1:]
+	j.n++
+	cells := make([]string, len(j.keys))
+	for k, v := range flatten(rec) {
+		cells[j.keyIdx[k]] = v
+	}
+	return Record{Line: j.n, Cells: cells}, nil
+}
+
+// flatten turns a record into dotted keys and text values.
+func flatten(rec map[string]any) map[string]string {
+	out := make(map[string]string, len(rec))
+	var walk func(prefix string, v any)
+	walk = func(prefix string, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				walk(prefix+"."+k, e)
+			}
+		default:
+			out[prefix] = jsonText(x)
+		}
+	}
+	for k, v := range rec {
+		walk(k, v)
+	}
+	return out
+}
+
+func jsonText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case json.Number:
+		return x.String()
+	case bool:
+		return strconv.FormatBool(x)
+	default:
+		b, _ := json.Marshal(x)
+		return string(b)
+	}
+}
+
+func (j *jsonReader) Close() error { return j.f.Close() }

@@ -1,0 +1,136 @@
+// Package ingest reads ward exports: it detects a file's format and
+// encoding and yields its rows as text cells, whatever vendor wrote it.
+// Readers know nothing of dossiers; transform finds the header and maps
+// the columns.
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Record is one row of a source file.
+type Record struct {
+	// Line is where the row is in the file: the 1-based line of a CSV
+	// record's first line, a sheet's row number, or a JSON record's ordinal.
+	Line int
+	// Cells are the row's values as text.
+	Cells []string
+	// Header marks a row of column names given by the format itself (JSON
+	// keys), which needs no detection. A JSON source sends a new Header
+	// record when later records bring new keys.
+	Header bool
+}
+
+// Reader yields a file's rows; Next returns io.EOF after the last one.
+type Reader interface {
+	Next() (Record, error)
+	Close() error
+}
+
+// Format names an input format.
+type Format string
+
+// Formats wardstat reads.
+const (
+	CSV  Format = "csv"
+	XLSX Format = "xlsx"
+	JSON Format = "json"
+)
+
+// Errors a caller may test for.
+var (
+	// ErrUnsupported is a file in a format wardstat does not read.
+	ErrUnsupported = errors.New("unsupported format")
+	// ErrEmpty is a file with no rows at all.
+	ErrEmpty = errors.New("the file is empty")
+)
+
+// Options tune how a file is opened.
+type Options struct {
+	// Format forces a format ("csv", "xlsx", "json"); "" or "auto" detects it.
+	Format string
+	// Sheet picks an XLSX sheet by name; "" takes the first sheet whose top
+	// rows score best under HeaderScore.
+	Sheet string
+	// HeaderScore rates a row as a header (more is better); used to pick a sheet.
+	HeaderScore func([]string) int
+}
+
+// Open opens a file for reading with the reader its content calls for.
+func Open(path string, opt Options) (Reader, Format, error) {
+	format, err := Detect(path, opt.Format)
+	if err != nil {
+		return nil, "", err
+	}
+	var r Reader
+	switch format {
+	case CSV:
+		r, err = OpenCSV(path)
+	case XLSX:
+		r, err = OpenXLSX(path, opt.Sheet, opt.HeaderScore)
+	case JSON:
+		r, err = OpenJSON(path)
+	}
+	if err != nil {
+		return nil, format, err
+	}
+	return r, format, nil
+}
+
+// Detect tells a file's format from its first bytes, falling back to its
+// extension; forced, when not "" or "auto", wins.
+func Detect(path, forced string) (Format, error) {
+	switch strings.ToLower(forced) {
+	case "", "auto":
+	case "csv", "tsv", "txt":
+		return CSV, nil
+	case "xlsx", "excel":
+		return XLSX, nil
+	case "json", "ndjson", "jsonl":
+		return JSON, nil
+	default:
+		return "", fmt.Errorf("format %q: %w; use csv, xlsx, json or auto", forced, ErrUnsupported)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	head := make([]byte, 4096)
+	n, err := io.ReadFull(f, head)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return "", fmt.Errorf("reading %s: %w", path, err)
+	}
+	head = head[:n]
+	if n == 0 {
+		return "", ErrEmpty
+	}
+	switch {
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		return XLSX, nil
+	case bytes.HasPrefix(head, []byte{0xD0, 0xCF, 0x11, 0xE0}):
+		return "", fmt.Errorf("%s is an old binary Excel file (.xls): %w; open it in Excel or LibreOffice and save it as .xlsx or .csv", filepath.Base(path), ErrUnsupported)
+	}
+	text := firstText(head)
+	switch {
+	case strings.HasPrefix(text, "[") || strings.HasPrefix(text, "{"):
+		return JSON, nil
+	case strings.HasPrefix(strings.ToLower(text), "<"):
+		return "", fmt.Errorf("%s is HTML or XML, not a spreadsheet (some systems save an HTML table as .xls): %w; open it in Excel or LibreOffice and save it as .xlsx or .csv", filepath.Base(path), ErrUnsupported)
+	}
+	return CSV, nil
+}
+
+// firstText decodes the start of a file enough to see its first characters.
+func firstText(head []byte) string {
+	r, _ := decodeText(bufio.NewReader(bytes.NewReader(head)))
+	b, _ := io.ReadAll(io.LimitReader(r, 256))
+	return strings.TrimLeft(string(b), " \t\r\n\ufeff")
+}

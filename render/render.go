@@ -1,0 +1,226 @@
+// Package render prints query results for people and programs: aligned
+// tables with Vietnamese or English labels, CSV, JSON with the exact column
+// names, and XLSX workbooks.
+package render
+
+import (
+	"database/sql"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Result is a query's columns and rows.
+type Result struct {
+	Columns []string
+	Rows    [][]any
+}
+
+// FromRows reads all of a query's rows.
+func FromRows(rows *sql.Rows) (Result, error) {
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Columns: cols}
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return res, err
+		}
+		res.Rows = append(res.Rows, vals)
+	}
+	return res, rows.Err()
+}
+
+// Formats a result can be written in.
+var Formats = []string{"table", "csv", "json", "xlsx"}
+
+// Write writes a result in a format. lang picks the table's labels ("vi"
+// or "en"); csv and json always use the column names themselves.
+func Write(w io.Writer, r Result, format, lang string) error {
+	switch format {
+	case "", "table":
+		return Table(w, r, lang)
+	case "csv":
+		return CSV(w, r)
+	case "json":
+		return JSON(w, r)
+	case "xlsx":
+		return XLSX(w, r, lang, "")
+	}
+	return fmt.Errorf("unknown format %q; use one of %s", format, strings.Join(Formats, ", "))
+}
+
+// Text formats one value for a person.
+func Text(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case float64:
+		if math.Trunc(x) == x && math.Abs(x) < 1e15 {
+			return strconv.FormatFloat(x, 'f', 0, 64)
+		}
+		return strconv.FormatFloat(x, 'f', 2, 64)
+	case float32:
+		return Text(float64(x))
+	case time.Time:
+		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 && x.Nanosecond() == 0 {
+			return x.Format("2006-01-02")
+		}
+		return x.Format("2006-01-02 15:04:05")
+	case []byte:
+		return string(x)
+	case fmt.Stringer:
+		return x.String()
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+func isNumber(v any) bool {
+	switch v.(type) {
+	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64:
+		return true
+	}
+	return false
+}
+
+// Table writes an aligned text table; numbers align right.
+func Table(w io.Writer, r Result, lang string) error {
+	headers := make([]string, len(r.Columns))
+	width := make([]int, len(r.Columns))
+	for i, c := range r.Columns {
+		headers[i] = Label(c, lang)
+		width[i] = utf8.RuneCountInString(headers[i])
+	}
+	cells := make([][]string, len(r.Rows))
+	for i, row := range r.Rows {
+		cells[i] = make([]string, len(row))
+		for j, v := range row {
+			cells[i][j] = Text(v)
+			if n := utf8.RuneCountInString(cells[i][j]); n > width[j] {
+				width[j] = n
+			}
+		}
+	}
+	var b strings.Builder
+	line := func(vals []string, right func(int) bool) {
+		for j, v := range vals {
+			pad := strings.Repeat(" ", width[j]-utf8.RuneCountInString(v))
+			if j > 0 {
+				b.WriteString("  ")
+			}
+			if right(j) {
+				b.WriteString(pad + v)
+			} else {
+				b.WriteString(v + pad)
+			}
+		}
+		b.WriteString("\n")
+	}
+	numeric := make([]bool, len(r.Columns))
+	for j := range r.Columns {
+		for _, row := range r.Rows {
+			if row[j] != nil {
+				numeric[j] = isNumber(row[j])
+				break
+			}
+		}
+	}
+	line(headers, func(j int) bool { return numeric[j] })
+	rule := make([]string, len(width))
+	for j, n := range width {
+		rule[j] = strings.Repeat("─", n)
+	}
+	line(rule, func(int) bool { return false })
+	for _, row := range cells {
+		line(row, func(j int) bool { return numeric[j] })
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// CSV writes a header of column names and one line per row.
+func CSV(w io.Writer, r Result) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(r.Columns); err != nil {
+		return err
+	}
+	rec := make([]string, len(r.Columns))
+	for _, row := range r.Rows {
+		for j, v := range row {
+			rec[j] = csvText(v)
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func csvText(v any) string {
+	if f, ok := v.(float64); ok {
+		return strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	return Text(v)
+}
+
+// JSON writes an array of objects whose keys are the column names, in order.
+func JSON(w io.Writer, r Result) error {
+	var b strings.Builder
+	b.WriteString("[")
+	for i, row := range r.Rows {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString("\n  {")
+		for j, v := range row {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			k, _ := json.Marshal(r.Columns[j])
+			b.Write(k)
+			b.WriteString(": ")
+			val, err := jsonValue(v)
+			if err != nil {
+				return err
+			}
+			b.Write(val)
+		}
+		b.WriteString("}")
+	}
+	if len(r.Rows) > 0 {
+		b.WriteString("\n")
+	}
+	b.WriteString("]\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func jsonValue(v any) ([]byte, error) {
+	switch x := v.(type) {
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return []byte("null"), nil
+		}
+		return []byte(strconv.FormatFloat(x, 'f', -1, 64)), nil
+	case time.Time:
+		return json.Marshal(Text(x))
+	case []byte:
+		return json.Marshal(string(x))
+	}
+	return json.Marshal(v)
+}

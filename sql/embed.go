@@ -1,0 +1,51 @@
+// Package sqlmodels holds wardstat's SQL: the warehouse migrations, the
+// normalisation and merge steps of a load, and the analyst-facing macros and
+// views. The files are embedded in the binary and run in the order their
+// names sort in.
+package sqlmodels
+
+import (
+	"embed"
+	"io/fs"
+	"sort"
+)
+
+//go:embed migrations/*.sql models/*.sql load/*.sql
+var files embed.FS
+
+// File is one embedded SQL file.
+type File struct {
+	Name string
+	Text string
+}
+
+// Migrations returns the schema migrations in the order they apply. The
+// number before the first underscore of a name is its schema version.
+func Migrations() []File { return dir("migrations") }
+
+// Models returns the macros and views, re-created on every open. Each model
+// is safe to re-run (CREATE OR REPLACE).
+func Models() []File { return dir("models") }
+
+// Text returns one embedded file by its path under sql/, e.g.
+// "models/10_parse.sql". It panics on a missing name: the set is fixed at build time.
+func Text(name string) string {
+	b, err := files.ReadFile(name)
+	if err != nil {
+		panic("sqlmodels: " + err.Error())
+	}
+	return string(b)
+}
+
+func dir(name string) []File {
+	entries, err := fs.ReadDir(files, name)
+	if err != nil {
+		panic("sqlmodels: " + err.Error())
+	}
+	var out []File
+	for _, e := range entries {
+		out = append(out, File{Name: e.Name(), Text: Text(name + "/" + e.Name())})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}

@@ -1,0 +1,143 @@
+-- Value parsers shared by every load: each takes the raw text of a cell as
+-- the ward's system wrote it and returns the typed value, or NULL when the
+-- text cannot be read. A load rejects a row whose required value is not NULL
+-- in the file but NULL here.
+
+-- ws_key: lower case, no diacritics (đ -> d), words separated by one space.
+CREATE OR REPLACE MACRO ws_key(s) AS
+    trim(regexp_replace(lower(strip_accents(replace(replace(s, 'đ', 'd'), 'Đ', 'D'))), '[^a-z0-9]+', ' ', 'g'));
+
+-- A timestamp from its parts as text; a month above 12 with a day of at most
+-- 12 is read as month/day (a US-styled spreadsheet).
+CREATE OR REPLACE MACRO ws_ts_from(d, mo, y, h, mi, sec, ap) AS try(make_timestamp(
+    CASE WHEN y::BIGINT < 100 THEN 2000 + y::BIGINT ELSE y::BIGINT END,
+    CASE WHEN mo::BIGINT > 12 AND d::BIGINT <= 12 THEN d::BIGINT ELSE mo::BIGINT END,
+    CASE WHEN mo::BIGINT > 12 AND d::BIGINT <= 12 THEN mo::BIGINT ELSE d::BIGINT END,
+    coalesce(try_cast(h AS BIGINT), 0)
+        + CASE WHEN upper(ap) IN ('PM', 'CH') AND try_cast(h AS BIGINT) < 12 THEN 12
+               WHEN upper(ap) IN ('AM', 'SA') AND try_cast(h AS BIGINT) = 12 THEN -12
+               ELSE 0 END,
+    coalesce(try_cast(mi AS BIGINT), 0),
+    coalesce(try_cast(sec AS DOUBLE), 0)));
+
+CREATE OR REPLACE MACRO ws_ts_struct(p) AS ws_ts_from(p.d, p.mo, p.y, p.h, p.mi, p.sec, p.ap);
+
+-- ws_ts_any: every date style seen in ward exports, to Vietnam local time.
+--   dd/mm/yyyy [HH:MM[:SS]] [SA|CH|AM|PM]  (also - and . separators, 2-digit years)
+--   HH:MM[:SS] dd/mm/yyyy                   (time first, as some one-stop systems print)
+--   yyyy-mm-dd[ HH:MM[:SS[.fff]]]           (ISO without offset: already local)
+--   ISO 8601 with Z or an offset            (converted to UTC+7)
+--   yyyyMMddHHmmss, yyyyMMddHHmm, yyyyMMdd  (the national portal's sync format)
+--   Excel serial day numbers, Unix seconds or milliseconds, /Date(ms)/
+--   "ngày 15 tháng 3 năm 2024", "15-Mar-2024"
+CREATE OR REPLACE MACRO ws_ts_any(t) AS CASE
+    WHEN t IS NULL OR t = '' THEN NULL
+    WHEN regexp_full_match(t, '(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?:[ T,]+(\d{1,2})[:hH](\d{1,2})(?:[:mM](\d{1,2}(?:\.\d+)?))?[sS]?\s*([AaPp][Mm]|SA|CH|sa|ch)?)?')
+        THEN ws_ts_struct(regexp_extract(t, '^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?:[ T,]+(\d{1,2})[:hH](\d{1,2})(?:[:mM](\d{1,2}(?:\.\d+)?))?[sS]?\s*([AaPp][Mm]|SA|CH|sa|ch)?)?$',
+                                         ['d', 'mo', 'y', 'h', 'mi', 'sec', 'ap']))
+    WHEN regexp_full_match(t, '(\d{1,2})[:hH](\d{1,2})(?::(\d{1,2}))?\s*([AaPp][Mm]|SA|CH|sa|ch)?[ ,]+(?:[Nn]g[àa]y\s+)?(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})')
+        THEN ws_ts_struct(regexp_extract(t, '^(\d{1,2})[:hH](\d{1,2})(?::(\d{1,2}))?\s*([AaPp][Mm]|SA|CH|sa|ch)?[ ,]+(?:[Nn]g[àa]y\s+)?(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$',
+                                         ['h', 'mi', 'sec', 'ap', 'd', 'mo', 'y']))
+    WHEN regexp_full_match(t, '(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})(?:[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2}(?:\.\d+)?))?)?')
+        THEN ws_ts_struct(regexp_extract(t, '^(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})(?:[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2}(?:\.\d+)?))?)?()$',
+                                         ['y', 'mo', 'd', 'h', 'mi', 'sec', 'ap']))
+    WHEN regexp_full_match(t, '\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[Zz]|UTC|GMT|(?:UTC|GMT)?[+-]\d{1,2}(?::?\d{2})?)')
+        THEN (try_cast(regexp_replace(regexp_replace(t, '\s*(UTC|GMT)', ''), '([+-])(\d)(:?\d{2})?$', '\1' || '0\2\3') AS TIMESTAMPTZ) AT TIME ZONE 'UTC') + INTERVAL 7 HOUR
+    WHEN regexp_full_match(t, '\d{14}') THEN try_strptime(t, '%Y%m%d%H%M%S')
+    WHEN regexp_full_match(t, '\d{12}') THEN try_strptime(t, '%Y%m%d%H%M')
+    WHEN regexp_full_match(t, '(19|20)\d{6}') THEN try_strptime(t, '%Y%m%d')
+    WHEN regexp_full_match(t, '\d{13}') THEN try(make_timestamp(t::BIGINT * 1000)) + INTERVAL 7 HOUR
+    WHEN regexp_full_match(t, '1\d{9}') THEN try(make_timestamp(t::BIGINT * 1000000)) + INTERVAL 7 HOUR
+    WHEN regexp_full_match(t, '/Date\((-?\d+)([+-]\d{4})?\)/')
+        THEN try(make_timestamp(regexp_extract(t, '(-?\d+)', 1)::BIGINT * 1000)) + INTERVAL 7 HOUR
+    WHEN regexp_full_match(t, '\d{4,5}(?:\.\d+)?') AND t::DOUBLE BETWEEN 20000 AND 80000
+        THEN TIMESTAMP '1899-12-30' + to_microseconds(round(t::DOUBLE * 86400000000)::BIGINT)
+    WHEN regexp_full_match(ws_key(t), '(?:ngay )?(\d{1,2}) thang (\d{1,2}) nam (\d{4})')
+        THEN ws_ts_struct(regexp_extract(ws_key(t), '^(?:ngay )?(\d{1,2}) thang (\d{1,2}) nam (\d{4})()()()()$',
+                                         ['d', 'mo', 'y', 'h', 'mi', 'sec', 'ap']))
+    ELSE try_strptime(t, ['%d-%b-%Y', '%d-%b-%y', '%d %b %Y', '%b %d, %Y', '%d-%b-%Y %H:%M', '%d-%b-%Y %H:%M:%S',
+                          '%d %B %Y', '%B %d, %Y', '%a, %d %b %Y %H:%M:%S GMT'])
+END;
+
+-- ws_ts: ws_ts_any on trimmed text, NULL outside 1990..2100 (a misread serial or typo).
+CREATE OR REPLACE MACRO ws_ts(s) AS (
+    SELECT CASE WHEN year(v) BETWEEN 1990 AND 2100 THEN v END
+    FROM (SELECT ws_ts_any(trim(s)) AS v)
+);
+
+-- ws_channel: online | postal | direct; an empty cell is direct (DOMAIN.md),
+-- text that names no channel is NULL (the load rejects the row).
+CREATE OR REPLACE MACRO ws_channel_key(k) AS CASE
+    WHEN k IS NULL OR k = '' OR k IN ('1', '0', 'null', 'none') THEN 'direct'
+    WHEN k = '2' THEN 'online'
+    WHEN k = '3' THEN 'postal'
+    WHEN regexp_matches(k, '(buu chinh|buu dien|bcci|postal|\bpost\b|\bbc\b|vnpost|chuyen phat|mail)') AND NOT regexp_matches(k, 'email')
+        THEN 'postal'
+    WHEN regexp_matches(k, '(truc tuyen|online|muc do [34]|\bmd[34]\b|\bdvc|dich vu cong|internet|qua mang|dien tu|\bweb|portal|cong thong tin|e service|electronic|zalo|app|toan trinh|mot phan)')
+        THEN 'online'
+    WHEN regexp_matches(k, '(truc tiep|direct|tai quay|\bquay\b|mot cua|counter|in person|walk in|offline|tai bo phan|tai co quan|tai ubnd|nop giay|paper)')
+        THEN 'direct'
+    ELSE NULL
+END;
+CREATE OR REPLACE MACRO ws_channel(s) AS ws_channel_key(ws_key(s));
+
+-- ws_online_level: full | partial | none, from a service-level cell or a
+-- channel label ("Trực tuyến toàn trình", "mức độ 4"); NULL when unknown.
+CREATE OR REPLACE MACRO ws_online_level_key(k) AS CASE
+    WHEN k IS NULL OR k = '' THEN NULL
+    WHEN regexp_matches(k, '(toan trinh|muc do 4|\bmd ?4\b|^4$|\bfull|complete)') THEN 'full'
+    WHEN regexp_matches(k, '(mot phan|muc do 3|\bmd ?3\b|^3$|partial)') THEN 'partial'
+    WHEN regexp_matches(k, '(muc do [12]|^[012]$|khong|\bnone\b|\bno\b|truc tiep|direct|buu|bcci|postal|cung cap thong tin)') THEN 'none'
+    ELSE NULL
+END;
+CREATE OR REPLACE MACRO ws_online_level(s) AS ws_online_level_key(ws_key(s));
+
+-- ws_status: the national catalogue code 0..10 from a code or a label in
+-- Vietnamese (with or without diacritics) or English; NULL when unknown.
+CREATE OR REPLACE MACRO ws_status_key(k) AS CASE
+    WHEN k IS NULL OR k = '' THEN NULL
+    WHEN regexp_full_match(k, '\d{1,2}') THEN CASE WHEN k::INT BETWEEN 0 AND 10 THEN k::SMALLINT END
+    WHEN regexp_matches(k, '(tu choi tiep nhan|khong tiep nhan|khong du dieu kien tiep nhan|refused at intake|rejected at intake|intake refused)') THEN 3
+    WHEN regexp_matches(k, '(chua tiep nhan|cho tiep nhan|moi dang ky|da dang ky|cho xac nhan|da nop|moi nop|nop truc tuyen|submitted|not accepted|pending acceptance|draft)') THEN 1
+    WHEN regexp_matches(k, '(rut ho so|da rut|cong dan rut|nguoi dan rut|xin rut|\brut\b|withdraw)') THEN 7
+    WHEN regexp_matches(k, '(dung xu ly|ngung xu ly|dung giai quyet|khong giai quyet|tu choi giai quyet|tu choi|tra lai ho so|huy ho so|da huy|\bhuy\b|stopped|cancel|refused|rejected|terminated)') THEN 8
+    WHEN regexp_matches(k, '(cho tra ket qua|da co ket qua|co ket qua|da xu ly|da giai quyet|hoan thanh|hoan tat|xu ly xong|giai quyet xong|ket thuc|finished|completed|complete|done|resolved|result ready)') THEN 9
+    WHEN regexp_matches(k, '(da tra ket qua|tra ket qua|da tra|returned|delivered|closed)') THEN 10
+    WHEN regexp_matches(k, '(cho bo sung|yeu cau bo sung|bo sung|supplement)') THEN 5
+    WHEN regexp_matches(k, '(cho nop phi|cho thanh toan|nghia vu tai chinh|cho nop le phi|awaiting fee|awaiting payment|unpaid)') THEN 6
+    WHEN regexp_matches(k, '(chuyen|lien thong|transfer)') THEN 0
+    WHEN regexp_matches(k, '(dang xu ly|dang giai quyet|dang thu ly|thu ly|xu ly|cho phe duyet|cho ky|cho duyet|tham dinh|processing|in progress|under review|pending)') THEN 4
+    WHEN regexp_matches(k, '(da tiep nhan|moi tiep nhan|tiep nhan|accepted|received|new)') THEN 2
+    ELSE NULL
+END;
+CREATE OR REPLACE MACRO ws_status(s) AS ws_status_key(ws_key(s));
+
+-- ws_bool: yes/no in every spelling; NULL when empty or unreadable.
+CREATE OR REPLACE MACRO ws_bool_key(k) AS CASE
+    WHEN k IS NULL OR k = '' THEN NULL
+    WHEN regexp_full_match(k, '(1|true|t|yes|y|x|co|da .*|da|v|ok|checked)') THEN true
+    WHEN regexp_full_match(k, '(0|false|f|no|n|khong|khong co|chua|chua .*|unchecked)') THEN false
+    ELSE NULL
+END;
+CREATE OR REPLACE MACRO ws_bool(s) AS ws_bool_key(ws_key(CASE WHEN trim(s) IN ('✓', '✔', '☑') THEN 'x' ELSE s END));
+
+-- ws_fee: an amount in VND from "50.000", "50,000 đ", "1.234,5", "50000.0".
+CREATE OR REPLACE MACRO ws_amount(n) AS CASE
+    WHEN n IS NULL OR n = '' THEN NULL
+    WHEN regexp_full_match(n, '-?\d{1,3}([.,]\d{3})+') AND NOT regexp_full_match(n, '-?\d{1,3}[.,]\d{3}') THEN replace(replace(n, '.', ''), ',', '')::DOUBLE
+    WHEN regexp_full_match(n, '-?\d{1,3}\.\d{3}') THEN replace(n, '.', '')::DOUBLE   -- VN thousands: 50.000
+    WHEN regexp_full_match(n, '-?\d{1,3},\d{3}') THEN replace(n, ',', '')::DOUBLE    -- US thousands: 50,000
+    WHEN regexp_full_match(n, '-?[\d.]*\d,\d+') THEN try_cast(replace(replace(n, '.', ''), ',', '.') AS DOUBLE)
+    WHEN regexp_full_match(n, '-?[\d,]*\d\.\d+') THEN try_cast(replace(n, ',', '') AS DOUBLE)
+    ELSE try_cast(n AS DOUBLE)
+END;
+CREATE OR REPLACE MACRO ws_fee(s) AS CASE
+    WHEN s IS NULL OR trim(s) = '' THEN NULL
+    WHEN regexp_matches(ws_key(s), '^(mien phi|khong|khong thu|free|none)$') THEN 0
+    ELSE ws_amount(regexp_replace(s, '[^0-9.,\-]', '', 'g'))
+END;
+
+-- ws_dossier_prefix: the unit code that opens a dossier code
+-- ("000.31.09.H26-221021-0012" -> "000.31.09.H26"); NULL when there is none.
+CREATE OR REPLACE MACRO ws_dossier_prefix(code) AS
+    nullif(regexp_extract(code, '^(.+?)-(?:\d{6}|\d{8})-\d+$', 1), '');

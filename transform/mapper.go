@@ -1,0 +1,117 @@
+package transform
+
+import (
+	"strings"
+	"unicode"
+)
+
+// Row is one data row in staged form: the raw text of every StagedFields
+// entry (applicant fields already hashed into ApplicantKey).
+type Row struct {
+	Line   int
+	Values []string // len(StagedFields)
+}
+
+// Mapper turns the cells of a source row into a staged Row.
+type Mapper struct {
+	m        Mapping
+	hasher   *Hasher
+	srcIndex []int // per StagedFields entry: source column, or -1
+	personal [5]int
+}
+
+// NewMapper builds a Mapper for a resolved Mapping.
+func NewMapper(m Mapping, h *Hasher) *Mapper {
+	mp := &Mapper{m: m, hasher: h, srcIndex: make([]int, len(StagedFields))}
+	for i, f := range StagedFields {
+		mp.srcIndex[i] = -1
+		if c, ok := m.Columns[f]; ok {
+			mp.srcIndex[i] = c
+		}
+	}
+	for i, f := range []string{ApplicantID, ApplicantPhone, ApplicantEmail, ApplicantName, ApplicantAddr} {
+		mp.personal[i] = -1
+		if c, ok := m.Columns[f]; ok {
+			mp.personal[i] = c
+		}
+	}
+	return mp
+}
+
+// Mapping returns the mapping the Mapper applies.
+func (mp *Mapper) Mapping() Mapping { return mp.m }
+
+// RowKind says what a source row is.
+type RowKind int
+
+// Row kinds.
+const (
+	DataRow    RowKind = iota
+	BlankRow           // no cell holds anything
+	NonDataRow         // a section title, subtotal, footer or signature line
+)
+
+// Classify tells a data row from the blank, subtotal and footer rows that
+// spreadsheets put between and after them. A row with neither a dossier code
+// nor a receipt date, or whose first text says "Tổng"/"Cộng"/"Total", is not
+// a dossier; a row with either one is, and the load judges it.
+func (mp *Mapper) Classify(cells []string) RowKind {
+	nonEmpty := 0
+	first := ""
+	for _, c := range cells {
+		if strings.TrimSpace(c) != "" {
+			if nonEmpty == 0 {
+				first = c
+			}
+			nonEmpty++
+		}
+	}
+	if nonEmpty == 0 {
+		return BlankRow
+	}
+	code := mp.cell(cells, mp.m.Columns[DossierCode])
+	received := mp.cell(cells, mp.m.Columns[ReceivedAt])
+	if isTotalLabel(first) && (received == "" || code == "" || isTotalLabel(code)) {
+		return NonDataRow
+	}
+	if code == "" && received == "" {
+		return NonDataRow
+	}
+	return DataRow
+}
+
+func isTotalLabel(s string) bool {
+	k := HeaderKey(s)
+	for _, p := range []string{"tong", "cong", "total", "sum", "subtotal", "ghichu", "nguoilap", "xacnhan"} {
+		if strings.HasPrefix(k, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func (mp *Mapper) cell(cells []string, i int) string {
+	if i < 0 || i >= len(cells) {
+		return ""
+	}
+	return strings.TrimFunc(cells[i], func(r rune) bool { return unicode.IsSpace(r) || r == '\u00a0' || r == '\ufeff' })
+}
+
+// Map stages one data row. values is reused when it has the right length.
+func (mp *Mapper) Map(line int, cells []string, values []string) Row {
+	if len(values) != len(StagedFields) {
+		values = make([]string, len(StagedFields))
+	}
+	for i, c := range mp.srcIndex {
+		values[i] = ""
+		if c >= 0 {
+			values[i] = mp.cell(cells, c)
+		}
+	}
+	if mp.hasher != nil {
+		p := mp.personal
+		values[len(values)-1] = mp.hasher.ApplicantKey(
+			mp.cell(cells, p[0]), mp.cell(cells, p[1]), mp.cell(cells, p[2]), mp.cell(cells, p[3]))
+	}
+	return Row{Line: line, Values: values}
+}

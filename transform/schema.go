@@ -1,0 +1,102 @@
+// Package transform turns what a ward's export says into wardstat's
+// canonical dossier: it finds the header row, maps each source column to a
+// canonical field through the alias vocabulary, and replaces personal data by
+// a keyed hash before anything is stored. Value parsing (dates, channels,
+// statuses) runs in SQL, in sql/models/10_parse.sql, so that DuckDB does it
+// vectorised for every format alike.
+package transform
+
+import (
+	"github.com/apache/arrow-go/v18/arrow"
+)
+
+// Field names of the canonical dossier, as the warehouse exposes them.
+const (
+	WardCode              = "ward_code"
+	DossierCode           = "dossier_code"
+	ProcedureCode         = "procedure_code"
+	ProcedureName         = "procedure_name"
+	Sector                = "sector"
+	Channel               = "channel"
+	OnlineLevel           = "online_level"
+	Status                = "status"
+	SubmittedAt           = "submitted_at"
+	ReceivedAt            = "received_at"
+	DueAt                 = "due_at"
+	CompletedAt           = "completed_at"
+	ReturnedAt            = "returned_at"
+	WithdrawnAt           = "withdrawn_at"
+	SupplementRequestedAt = "supplement_requested_at"
+	SupplementReceivedAt  = "supplement_received_at"
+	ApologyIssued         = "apology_issued"
+	PaidOnline            = "paid_online"
+	Fee                   = "fee"
+	Digitised             = "digitised"
+	ApplicantKey          = "applicant_key"
+	LoadID                = "load_id"
+	SourceRow             = "source_row"
+)
+
+// Source-only fields: read from a file but never stored as such.
+const (
+	// WardName is a unit's name, resolved to its code through the registry.
+	WardName = "ward_name"
+	// Applicant fields are personal data: they only feed ApplicantKey.
+	ApplicantName  = "applicant_name"
+	ApplicantID    = "applicant_id"
+	ApplicantPhone = "applicant_phone"
+	ApplicantEmail = "applicant_email"
+	ApplicantAddr  = "applicant_address"
+)
+
+var localTime = &arrow.TimestampType{Unit: arrow.Microsecond} // no zone: Vietnam local time
+
+// DossierSchema is the canonical dossier, defined once: every reader's rows
+// end up in this shape, and the warehouse's dossiers table has exactly these
+// columns (checked by a test). Timestamps are Vietnam local time.
+var DossierSchema = arrow.NewSchema([]arrow.Field{
+	{Name: WardCode, Type: arrow.BinaryTypes.String},
+	{Name: DossierCode, Type: arrow.BinaryTypes.String},
+	{Name: ProcedureCode, Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: ProcedureName, Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: Sector, Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: Channel, Type: arrow.BinaryTypes.String},
+	{Name: OnlineLevel, Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: Status, Type: arrow.PrimitiveTypes.Int16, Nullable: true},
+	{Name: SubmittedAt, Type: localTime, Nullable: true},
+	{Name: ReceivedAt, Type: localTime},
+	{Name: DueAt, Type: localTime, Nullable: true},
+	{Name: CompletedAt, Type: localTime, Nullable: true},
+	{Name: ReturnedAt, Type: localTime, Nullable: true},
+	{Name: WithdrawnAt, Type: localTime, Nullable: true},
+	{Name: SupplementRequestedAt, Type: localTime, Nullable: true},
+	{Name: SupplementReceivedAt, Type: localTime, Nullable: true},
+	{Name: ApologyIssued, Type: arrow.FixedWidthTypes.Boolean, Nullable: true},
+	{Name: PaidOnline, Type: arrow.FixedWidthTypes.Boolean, Nullable: true},
+	{Name: Fee, Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+	{Name: Digitised, Type: arrow.FixedWidthTypes.Boolean, Nullable: true},
+	{Name: ApplicantKey, Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: LoadID, Type: arrow.PrimitiveTypes.Int64},
+	{Name: SourceRow, Type: arrow.PrimitiveTypes.Int64},
+}, nil)
+
+// StagedFields are the fields a load stages as raw text, in this order:
+// every canonical field a file can carry (applicant fields are staged only
+// as ApplicantKey, already hashed) plus WardName.
+var StagedFields = []string{
+	WardCode, WardName, DossierCode, ProcedureCode, ProcedureName, Sector,
+	Channel, OnlineLevel, Status,
+	SubmittedAt, ReceivedAt, DueAt, CompletedAt, ReturnedAt, WithdrawnAt,
+	SupplementRequestedAt, SupplementReceivedAt,
+	ApologyIssued, PaidOnline, Fee, Digitised, ApplicantKey,
+}
+
+// IsPersonal reports whether a field holds personal data, which never leaves
+// memory in clear.
+func IsPersonal(field string) bool {
+	switch field {
+	case ApplicantName, ApplicantID, ApplicantPhone, ApplicantEmail, ApplicantAddr:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,179 @@
+// Package warehouse is wardstat's DuckDB store: it opens and migrates the
+// database file, loads staged dossier rows in one transaction per file,
+// and answers the report form. See DESIGN.md for the period rules and the
+// load's guarantees.
+package warehouse
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/duckdb/duckdb-go/v2"
+
+	sqlmodels "wardstat/sql"
+)
+
+// SchemaVersion is the schema this build writes; older files are migrated on open.
+const SchemaVersion = 1
+
+// Errors a caller may test for.
+var (
+	// ErrNewerSchema is a warehouse written by a newer wardstat.
+	ErrNewerSchema = errors.New("the warehouse was written by a newer wardstat")
+	// ErrNoWarehouse is a read-only open of a file that does not exist.
+	ErrNoWarehouse = errors.New("no warehouse")
+	// ErrLocked is a warehouse another process holds open for writing.
+	ErrLocked = errors.New("the warehouse is in use by another wardstat process")
+)
+
+// Options tune how the warehouse is opened.
+type Options struct {
+	// ReadOnly opens the file without write access; nothing is migrated, and
+	// the connection can read no file outside the warehouse.
+	ReadOnly bool
+	// MemoryLimit caps DuckDB's memory ("1GB"); "" keeps DuckDB's default.
+	MemoryLimit string
+	// Threads caps DuckDB's threads; 0 keeps DuckDB's default.
+	Threads int
+	// Logger receives progress; nil discards.
+	Logger *slog.Logger
+}
+
+// Warehouse is an open DuckDB warehouse file.
+type Warehouse struct {
+	db    *sql.DB
+	conn  *duckdb.Connector
+	path  string
+	log   *slog.Logger
+	ronly bool
+}
+
+// Open opens (creating when needed) the warehouse at path and brings its
+// schema up to date.
+func Open(ctx context.Context, path string, opt Options) (*Warehouse, error) {
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if !opt.ReadOnly {
+		if dir := filepath.Dir(path); dir != "" {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return nil, fmt.Errorf("making the warehouse folder: %w", err)
+			}
+		}
+	} else if _, err := os.Stat(path); err != nil {
+		if os.IsNotExist(err) {
+			return nil, fmt.Errorf("there is no warehouse at %s: %w; load exports first (wardstat ingest FILE, or wardstat demo), or point --db at one", path, ErrNoWarehouse)
+		}
+		return nil, fmt.Errorf("opening warehouse %s: %w", path, err)
+	}
+	dsn := path
+	params := []string{}
+	if opt.ReadOnly {
+		params = append(params, "access_mode=read_only")
+	}
+	if opt.Threads > 0 {
+		params = append(params, "threads="+strconv.Itoa(opt.Threads))
+	}
+	if len(params) > 0 {
+		dsn += "?" + strings.Join(params, "&")
+	}
+	init := func(ex driver.ExecerContext) error {
+		stmts := []string{"SET TimeZone = 'Asia/Ho_Chi_Minh'"}
+		if opt.MemoryLimit != "" {
+			stmts = append(stmts, fmt.Sprintf("SET memory_limit = '%s'", opt.MemoryLimit))
+		}
+		if opt.ReadOnly {
+			stmts = append(stmts, "SET enable_external_access = false", "SET lock_configuration = true")
+		}
+		for _, s := range stmts {
+			if _, err := ex.ExecContext(ctx, s, nil); err != nil {
+				return fmt.Errorf("%s: %w", s, err)
+			}
+		}
+		return nil
+	}
+	connector, err := duckdb.NewConnector(dsn, init)
+	if err != nil {
+		if strings.Contains(err.Error(), "lock") {
+			return nil, fmt.Errorf("opening %s: %w (%v); wait for it to finish, or query a published copy", path, ErrLocked, err)
+		}
+		return nil, fmt.Errorf("opening warehouse %s: %w", path, err)
+	}
+	w := &Warehouse{db: sql.OpenDB(connector), conn: connector, path: path, log: log, ronly: opt.ReadOnly}
+	if !opt.ReadOnly {
+		if err := w.migrate(ctx); err != nil {
+			w.Close()
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
+// Close releases the warehouse.
+func (w *Warehouse) Close() error {
+	err := w.db.Close()
+	if cerr := w.conn.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// DB exposes the database for queries (analyst SQL, exports).
+func (w *Warehouse) DB() *sql.DB { return w.db }
+
+// Path is the warehouse file.
+func (w *Warehouse) Path() string { return w.path }
+
+func (w *Warehouse) migrate(ctx context.Context) error {
+	if _, err := w.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)`); err != nil {
+		return fmt.Errorf("reading schema version: %w", err)
+	}
+	var current int
+	if err := w.db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_version`).Scan(&current); err != nil {
+		return fmt.Errorf("reading schema version: %w", err)
+	}
+	if current > SchemaVersion {
+		return fmt.Errorf("%s has schema %d, this build knows %d: %w; upgrade wardstat", w.path, current, SchemaVersion, ErrNewerSchema)
+	}
+	for _, m := range sqlmodels.Migrations() {
+		v, err := strconv.Atoi(strings.SplitN(m.Name, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("migration %s: name must start with its version number", m.Name)
+		}
+		if v <= current {
+			continue
+		}
+		tx, err := w.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, m.Text); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %s: %w", m.Name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version VALUES (?, current_localtimestamp())`, v); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %s: %w", m.Name, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migration %s: %w", m.Name, err)
+		}
+		w.log.Info("migrated warehouse", "version", v)
+	}
+	for _, m := range sqlmodels.Models() {
+		if _, err := w.db.ExecContext(ctx, m.Text); err != nil {
+			return fmt.Errorf("model %s: %w", m.Name, err)
+		}
+	}
+	return nil
+}
