@@ -195,7 +195,7 @@ func writePortalJSON(dir string, w ward, rows []state, pulled time.Time, _ *rand
 		rec := map[string]any{
 			"MaHoSo": code, "MaDonVi": w.code, "MaTTHC": s.proc.code, "TenTTHC": s.proc.name, "TenLinhVuc": s.proc.sector,
 			"KenhThucHien": channel[s.channel], "ChuHoSo": s.applicant.name, "SoDienThoai": s.applicant.phone,
-			"DiaChi": s.applicant.address,
+			"DiaChi":      s.applicant.address,
 			"NgayNopHoSo": stamp(s.submitted), "NgayTiepNhan": stamp(s.received), "NgayHenTra": stamp(s.due),
 			"NgayKetThucXuLy": stamp(s.completed), "NgayTra": stamp(s.returned), "TrangThaiHoSo": s.status,
 			"ThanhToanTrucTuyen": map[bool]int{true: 1, false: 0}[s.paid],
@@ -250,7 +250,7 @@ func writeEnglishNDJSON(dir string, w ward, rows []state, pulled time.Time, _ *r
 		rec := map[string]any{
 			"dossierCode": code, "procedure": map[string]any{"code": s.proc.code, "name": s.proc.name},
 			"sector": s.proc.sector, "channel": ch, "onlineLevel": s.proc.online,
-			"applicant": map[string]any{"fullName": s.applicant.name, "idNumber": s.applicant.id},
+			"applicant":   map[string]any{"fullName": s.applicant.name, "idNumber": s.applicant.id},
 			"submittedAt": utc(s.submitted), "receivedAt": utc(s.received), "dueAt": utc(s.due),
 			"completedAt": utc(s.completed), "returnedAt": utc(s.returned), "withdrawnAt": utc(s.withdrawn),
 			"status": status[s.status], "digitized": s.digitised, "paidOnline": s.paid,
