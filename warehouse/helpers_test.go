@@ -1,0 +1,79 @@
+package warehouse_test
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"wardstat/ingest"
+	"wardstat/transform"
+	"wardstat/warehouse"
+)
+
+// mustOpen opens a fresh warehouse in a temp dir.
+func mustOpen(t testing.TB) *warehouse.Warehouse {
+	t.Helper()
+	w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"), warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	return w
+}
+
+var testHasher = transform.NewHasher([]byte("test-key"))
+
+// mustIngest loads a file and fails the test on a file-level error.
+func mustIngest(t testing.TB, w *warehouse.Warehouse, path string, opt ingest.FileOptions) warehouse.LoadResult {
+	t.Helper()
+	if opt.Hasher == nil {
+		opt.Hasher = testHasher
+	}
+	res, err := ingest.File(context.Background(), w, path, opt)
+	if err != nil {
+		t.Fatalf("ingest %s: %v", path, err)
+	}
+	r := res.Result
+	if r.AlreadyLoaded == nil && r.Read != r.Loaded+r.Rejected+r.Duplicate {
+		t.Fatalf("%s: read %d != loaded %d + rejected %d + duplicate %d", path, r.Read, r.Loaded, r.Rejected, r.Duplicate)
+	}
+	return r
+}
+
+func mustUnits(t testing.TB, w *warehouse.Warehouse, path string) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	units, err := warehouse.ReadUnits(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.ReplaceUnits(context.Background(), units); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// queryInt runs a one-number query.
+func queryInt(t testing.TB, db *sql.DB, q string, args ...any) int64 {
+	t.Helper()
+	var n int64
+	if err := db.QueryRow(q, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+// writeFile writes a test input file and returns its path.
+func writeFile(t testing.TB, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
