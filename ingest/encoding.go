@@ -9,6 +9,7 @@ import (
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Encoding names what decodeText found.
@@ -57,7 +58,8 @@ func decodeText(r *bufio.Reader) (io.Reader, Encoding) {
 		}
 	}
 	if !validUTF8Prefix(head) {
-		return transform.NewReader(r, charmap.Windows1258.NewDecoder()), Windows1258
+		// Windows-1258 writes tones as combining marks: recompose them.
+		return transform.NewReader(r, transform.Chain(charmap.Windows1258.NewDecoder(), norm.NFC)), Windows1258
 	}
 	return r, UTF8
 }

@@ -1,0 +1,195 @@
+package ingest_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"wardstat/ingest"
+	"wardstat/transform"
+	"wardstat/warehouse"
+)
+
+// canonical is the one truth every variant in testdata/ingest encodes:
+// three dossiers of ward H05.01, in Vietnam local time.
+var canonical = []dossierRow{
+	{"H05.01-240305-0001", "online", "2024-03-05 08:15", "2024-03-08", "2024-03-07 16:00", "", 10},
+	{"H05.01-240305-0002", "direct", "2024-03-05 14:20", "2024-03-12", "", "", 4},
+	{"H05.01-240306-0001", "postal", "2024-03-06 09:00", "2024-03-11", "", "2024-03-07 10:00", 7},
+}
+
+type dossierRow struct {
+	Code, Channel, Received, Due, Completed, Withdrawn string
+	Status                                             int64
+}
+
+func TestReadersAgreeOnEveryFormat(t *testing.T) {
+	xlsxDir := t.TempDir()
+	cases := []struct {
+		file   string
+		format ingest.Format
+	}{
+		{"../testdata/ingest/semicolon-bom.csv", ingest.CSV},
+		{"../testdata/ingest/utf16-tab.txt", ingest.CSV},
+		{"../testdata/ingest/windows-1258.csv", ingest.CSV},
+		{"../testdata/ingest/pipe-portal-codes.csv", ingest.CSV},
+		{"../testdata/ingest/title-rows.csv", ingest.CSV},
+		{"../testdata/ingest/array-utc.json", ingest.JSON},
+		{"../testdata/ingest/portal-sync.ndjson", ingest.JSON},
+		{"../testdata/ingest/wrapped-nested.json", ingest.JSON},
+		{writeTitledXLSX(t, xlsxDir), ingest.XLSX},
+		{writeMergedHeaderXLSX(t, xlsxDir), ingest.XLSX},
+	}
+	for _, tc := range cases {
+		t.Run(filepath.Base(tc.file), func(t *testing.T) {
+			w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"), warehouse.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Close()
+			res, err := ingest.File(context.Background(), w, tc.file, ingest.FileOptions{Hasher: transform.NewHasher([]byte("k"))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Format != tc.format {
+				t.Errorf("format %s, want %s", res.Format, tc.format)
+			}
+			r := res.Result
+			if r.Read != 3 || r.Loaded != 3 || r.Rejected != 0 {
+				t.Fatalf("read %d loaded %d rejected %d: %+v", r.Read, r.Loaded, r.Rejected, r.Rejects)
+			}
+			got := readDossiers(t, w.DB())
+			for i := range canonical {
+				if got[i] != canonical[i] {
+					t.Errorf("row %d:\n got %+v\nwant %+v", i, got[i], canonical[i])
+				}
+			}
+		})
+	}
+}
+
+func readDossiers(t *testing.T, db *sql.DB) []dossierRow {
+	t.Helper()
+	rows, err := db.Query(`SELECT dossier_code, channel, strftime(received_at, '%Y-%m-%d %H:%M'), strftime(due_at, '%Y-%m-%d'),
+		coalesce(strftime(completed_at, '%Y-%m-%d %H:%M'), ''), coalesce(strftime(withdrawn_at, '%Y-%m-%d %H:%M'), ''), status
+		FROM dossiers WHERE ward_code = 'H05.01' ORDER BY dossier_code`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []dossierRow
+	for rows.Next() {
+		var d dossierRow
+		if err := rows.Scan(&d.Code, &d.Channel, &d.Received, &d.Due, &d.Completed, &d.Withdrawn, &d.Status); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, d)
+	}
+	if len(out) != 3 {
+		t.Fatalf("want 3 dossiers of H05.01, got %d", len(out))
+	}
+	return out
+}
+
+func mustTime(s string) time.Time {
+	t, err := time.Parse("2006-01-02 15:04", s)
+	if err != nil {
+		t, err = time.Parse(time.DateOnly, s)
+	}
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// writeTitledXLSX writes a one-stop system's export: a cover sheet first,
+// title rows above the header, date cells (stored as serials), a blank row,
+// a total and a signature line below.
+func writeTitledXLSX(t *testing.T, dir string) string {
+	t.Helper()
+	f := excelize.NewFile()
+	defer f.Close()
+	f.SetCellValue("Sheet1", "A1", "Hướng dẫn sử dụng")
+	f.NewSheet("Danh sách")
+	sheet := "Danh sách"
+	style, _ := f.NewStyle(&excelize.Style{NumFmt: 22})
+	f.SetCellValue(sheet, "A1", "UBND PHƯỜNG NĂM")
+	f.SetCellValue(sheet, "A2", "DANH SÁCH HỒ SƠ")
+	header := []any{"STT", "Mã hồ sơ", "Hình thức nộp", "Ngày tiếp nhận", "Ngày hẹn trả", "Ngày có kết quả", "Ngày rút hồ sơ", "Trạng thái", "Chủ hồ sơ"}
+	f.SetSheetRow(sheet, "A4", &header)
+	channels := map[string]string{"online": "Trực tuyến", "direct": "Trực tiếp", "postal": "BCCI"}
+	status := map[int64]string{10: "Đã trả kết quả", 4: "Đang xử lý", 7: "Rút hồ sơ"}
+	r := 5
+	for i, d := range canonical {
+		if i == 1 {
+			r++ // a blank row inside the data
+		}
+		row := []any{i + 1, d.Code, channels[d.Channel], mustTime(d.Received), mustTime(d.Due), nil, nil, status[d.Status], "Nguyễn Văn A"}
+		if d.Completed != "" {
+			row[5] = mustTime(d.Completed)
+		}
+		if d.Withdrawn != "" {
+			row[6] = mustTime(d.Withdrawn)
+		}
+		f.SetSheetRow(sheet, fmt.Sprintf("A%d", r), &row)
+		f.SetCellStyle(sheet, fmt.Sprintf("D%d", r), fmt.Sprintf("G%d", r), style)
+		r++
+	}
+	f.SetCellValue(sheet, fmt.Sprintf("A%d", r), "Tổng số: 3 hồ sơ")
+	f.SetCellValue(sheet, fmt.Sprintf("F%d", r+2), "Người lập biểu")
+	p := filepath.Join(dir, "titled.xlsx")
+	if err := f.SaveAs(p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// writeMergedHeaderXLSX writes a hand-made sheet: a two-row header under a
+// merged "Ngày" cell, a row of column numbers, dates typed as text.
+func writeMergedHeaderXLSX(t *testing.T, dir string) string {
+	t.Helper()
+	f := excelize.NewFile()
+	defer f.Close()
+	s := "Sheet1"
+	set := func(c string, v any) { f.SetCellValue(s, c, v) }
+	set("A1", "STT")
+	set("B1", "Số hồ sơ")
+	set("C1", "Kênh thực hiện")
+	set("D1", "Ngày")
+	set("D2", "Tiếp nhận")
+	set("E2", "Hẹn trả")
+	set("F2", "Hoàn thành")
+	set("G2", "Rút hồ sơ")
+	set("H1", "Trạng thái")
+	f.MergeCell(s, "D1", "G1")
+	for i, c := range []string{"A", "B", "C", "D", "E", "F", "G", "H"} {
+		set(c+"3", fmt.Sprintf("(%d)", i+1))
+	}
+	channels := map[string]string{"online": "2", "direct": "1", "postal": "3"}
+	dmy := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		tm := mustTime(s)
+		if len(s) > 10 {
+			return tm.Format("02/01/2006 15:04")
+		}
+		return tm.Format("02/01/2006")
+	}
+	for i, d := range canonical {
+		row := []any{i + 1, d.Code, channels[d.Channel], dmy(d.Received), dmy(d.Due), dmy(d.Completed), dmy(d.Withdrawn), d.Status}
+		f.SetSheetRow(s, fmt.Sprintf("A%d", 4+i), &row)
+	}
+	f.SetCellValue(s, "A7", "Cộng")
+	f.SetCellValue(s, "B7", 3)
+	p := filepath.Join(dir, "merged.xlsx")
+	if err := f.SaveAs(p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

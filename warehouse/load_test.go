@@ -1,0 +1,159 @@
+package warehouse_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"wardstat/ingest"
+)
+
+const exportV1 = `Mã hồ sơ,Hình thức nộp,Ngày tiếp nhận,Ngày hẹn trả,Ngày có kết quả,Trạng thái,Họ và tên,Số điện thoại
+H09.01-240301-0001,Trực tiếp,01/03/2024 09:00,05/03/2024,,Đang xử lý,Nguyễn Văn An,0912000111
+H09.01-240301-0002,Trực tuyến,01/03/2024 10:00,05/03/2024,04/03/2024 09:00,Đã có kết quả,Trần Thị Bình,0912000222
+H09.01-240302-0001,Trực tiếp,02/03/2024 10:00,06/03/2024,,Đang xử lý,Nguyễn Văn An,0912000111
+`
+
+// The next night's export: 0001 finished, 0002 unchanged, 0003 new, 0001 of
+// 02/03 missing (it must stay).
+const exportV2 = `Mã hồ sơ,Hình thức nộp,Ngày tiếp nhận,Ngày hẹn trả,Ngày có kết quả,Trạng thái,Họ và tên,Số điện thoại
+H09.01-240301-0001,Trực tiếp,01/03/2024 09:00,05/03/2024,05/03/2024 15:00,Đã có kết quả,Nguyễn Văn An,0912000111
+H09.01-240301-0002,Trực tuyến,01/03/2024 10:00,05/03/2024,04/03/2024 09:00,Đã có kết quả,Trần Thị Bình,0912000222
+H09.01-240303-0001,BCCI,03/03/2024 10:00,07/03/2024,,Đang xử lý,Lê Văn Cường,0912000333
+`
+
+func TestLoadIsIdempotentIncrementalAndKeepsHistory(t *testing.T) {
+	w := mustOpen(t)
+	dir := t.TempDir()
+	v1 := writeFile(t, dir, "v1.csv", exportV1)
+	r1 := mustIngest(t, w, v1, ingest.FileOptions{})
+	if r1.Read != 3 || r1.New != 3 {
+		t.Fatalf("first load: %+v", r1)
+	}
+
+	again := mustIngest(t, w, v1, ingest.FileOptions{})
+	if again.AlreadyLoaded == nil || again.AlreadyLoaded.LoadID != r1.LoadID {
+		t.Fatalf("re-ingesting the same file must be a no-op naming the earlier load: %+v", again)
+	}
+	if n := queryInt(t, w.DB(), `SELECT count(*) FROM loads`); n != 1 {
+		t.Fatalf("loads after re-ingest: %d", n)
+	}
+
+	v2 := writeFile(t, dir, "v2.csv", exportV2)
+	r2 := mustIngest(t, w, v2, ingest.FileOptions{})
+	if r2.Read != 3 || r2.New != 1 || r2.Changed != 1 || r2.Duplicate != 1 {
+		t.Fatalf("second load: %+v", r2)
+	}
+	if n := queryInt(t, w.DB(), `SELECT count(*) FROM dossiers`); n != 4 {
+		t.Fatalf("a dossier missing from a later export must stay: %d dossiers", n)
+	}
+	if n := queryInt(t, w.DB(), `SELECT count(*) FROM dossier_versions WHERE dossier_code = 'H09.01-240301-0001'`); n != 2 {
+		t.Fatalf("the changed dossier must keep both states: %d versions", n)
+	}
+	if n := queryInt(t, w.DB(), `SELECT count(*) FROM dossiers WHERE dossier_code = 'H09.01-240301-0001' AND completed_at IS NOT NULL AND load_id = ?`, r2.LoadID); n != 1 {
+		t.Fatal("the current state must be the later export's, with its lineage")
+	}
+	if n := queryInt(t, w.DB(), `SELECT count(*) FROM dossiers WHERE dossier_code = 'H09.01-240301-0001' AND first_load_id = ?`, r1.LoadID); n != 1 {
+		t.Fatal("first_load_id must keep the first load")
+	}
+	// Repeat applicants are countable without their identity.
+	if n := queryInt(t, w.DB(), `SELECT count(DISTINCT applicant_key) FROM dossiers`); n != 3 {
+		t.Fatalf("distinct applicants: %d, want 3", n)
+	}
+	// Every load adds up.
+	if n := queryInt(t, w.DB(), `SELECT count(*) FROM loads WHERE rows_read <> rows_loaded + rows_rejected + rows_duplicate`); n != 0 {
+		t.Fatalf("%d loads do not add up", n)
+	}
+}
+
+func TestRejectsSayWhyAndKeepNoPersonalData(t *testing.T) {
+	w := mustOpen(t)
+	dir := t.TempDir()
+	p := writeFile(t, dir, "bad.csv", `Số hồ sơ;Kênh;Ngày nhận;Hạn xử lý;Ngày hoàn thành;Người nộp;CCCD
+H09.01-240301-0001;Trực tiếp;01/03/2024;05/03/2024;;Nguyễn Văn An;037099000111
+;Trực tiếp;01/03/2024;05/03/2024;;Trần Thị Bình;037099000222
+H09.01-240301-0003;Trực tiếp;31/02/2024;05/03/2024;;Lê Văn Cường;037099000333
+H09.01-240301-0004;Trực tiếp;01/03/2024;05/03/2024;28/02/2024;Phạm Thị Dung;037099000444
+H09.01-240301-0005;Fax;01/03/2024;05/03/2024;;Hoàng Văn Em;037099000555
+H09.01-240301-0006;Trực tiếp;01/03/2024;05/03/2024;hôm qua;Vũ Thị Gấm;037099000666
+H09.01-240301-0001;Trực tiếp;01/03/2024;05/03/2024;;Nguyễn Văn An;037099000111
+Tổng cộng: 7 hồ sơ;;;;;;
+`)
+	r := mustIngest(t, w, p, ingest.FileOptions{})
+	if r.Read != 7 || r.Loaded != 1 || r.Rejected != 5 || r.Duplicate != 1 || r.Skipped != 1 {
+		t.Fatalf("got %+v", r)
+	}
+	want := map[int64]string{
+		3: "missing_code", 4: "bad_date:received_at", 5: "completed_before_received",
+		6: "bad_channel", 7: "bad_date:completed_at",
+	}
+	rows, err := w.DB().Query(`SELECT source_row, reason_code, column_name, reason, raw_row::VARCHAR FROM rejects ORDER BY source_row`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var row int64
+		var code, col, reason, raw string
+		if err := rows.Scan(&row, &code, &col, &reason, &raw); err != nil {
+			t.Fatal(err)
+		}
+		if want[row] != code {
+			t.Errorf("row %d: code %q, want %q", row, code, want[row])
+		}
+		if reason == "" || col == "" {
+			t.Errorf("row %d: reason %q column %q: both must be said", row, reason, col)
+		}
+		for _, pii := range []string{"Nguyễn", "Trần", "Lê Văn", "Phạm", "Hoàng", "Vũ", "037099"} {
+			if strings.Contains(raw, pii) {
+				t.Errorf("row %d: raw row keeps personal data %q: %s", row, pii, raw)
+			}
+		}
+	}
+	w.Close()
+	// Nothing personal anywhere in the warehouse file.
+	b, err := os.ReadFile(filepath.Clean(w.Path()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pii := range []string{"Nguy", "037099000111", "Dung", "Gấm"} {
+		if strings.Contains(string(b), pii) {
+			t.Errorf("the warehouse file contains %q", pii)
+		}
+	}
+}
+
+func TestMissingRequiredColumnFailsWithOneActionableLine(t *testing.T) {
+	w := mustOpen(t)
+	p := writeFile(t, t.TempDir(), "nocode.csv", "Thủ tục,Ngày tiếp nhận,Trạng thái\nKhai sinh,01/03/2024,Đang xử lý\n")
+	_, err := ingest.File(context.Background(), w, p, ingest.FileOptions{Hasher: testHasher})
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	msg := err.Error()
+	for _, want := range []string{"nocode.csv", "dossier_code", `"Thủ tục"`, "--map dossier_code="} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q lacks %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, "\n") {
+		t.Errorf("error must be one line: %q", msg)
+	}
+	if n := queryInt(t, w.DB(), `SELECT count(*) FROM loads`); n != 0 {
+		t.Fatalf("a failed file must leave no load: %d", n)
+	}
+}
+
+func TestExplicitMapAndWardFlag(t *testing.T) {
+	w := mustOpen(t)
+	p := writeFile(t, t.TempDir(), "odd.csv", "Số BN|Nhận lúc|Hạn\n0001|2024-03-01 08:00|2024-03-05\n0002|2024-03-02|2024-03-06\n")
+	r := mustIngest(t, w, p, ingest.FileOptions{Ward: "X01", Map: map[string]string{"dossier_code": "Số BN", "received_at": "Nhận lúc", "due_at": "Hạn"}})
+	if r.Loaded != 2 {
+		t.Fatalf("%+v", r)
+	}
+	if n := queryInt(t, w.DB(), `SELECT count(*) FROM dossiers WHERE ward_code = 'X01' AND channel = 'direct'`); n != 2 {
+		t.Fatalf("ward from --ward, channel null = direct: %d", n)
+	}
+}

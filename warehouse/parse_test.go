@@ -1,0 +1,177 @@
+package warehouse_test
+
+import (
+	"database/sql"
+	"testing"
+)
+
+// The value parsers of sql/models/10_parse.sql, on a real DuckDB.
+
+func TestParseTimestamp(t *testing.T) {
+	w := mustOpen(t)
+	cases := []struct{ in, want string }{
+		{"15/03/2024", "2024-03-15 00:00:00"},
+		{"15/03/2024 08:30", "2024-03-15 08:30:00"},
+		{"15/3/2024 8:30:15", "2024-03-15 08:30:15"},
+		{"15-03-2024 14:05", "2024-03-15 14:05:00"},
+		{"15.03.2024 14h30", "2024-03-15 14:30:00"},
+		{"15/03/24", "2024-03-15 00:00:00"},
+		{"3/15/2024 8:30 PM", "2024-03-15 20:30:00"},
+		{"15/03/2024 02:30 CH", "2024-03-15 14:30:00"},
+		{"08:30 15/03/2024", "2024-03-15 08:30:00"},
+		{"08:30:05, ngày 15/03/2024", "2024-03-15 08:30:05"},
+		{"2024-03-15", "2024-03-15 00:00:00"},
+		{"2024/03/15 08:30", "2024-03-15 08:30:00"},
+		{"2024-03-15T08:30:00", "2024-03-15 08:30:00"},
+		{"2024-03-15 08:30:00.250", "2024-03-15 08:30:00.25"},
+		{"2024-03-31T17:30:00Z", "2024-04-01 00:30:00"},
+		{"2024-03-31T17:30:00.000+00:00", "2024-04-01 00:30:00"},
+		{"2024-03-31T23:30:00+07:00", "2024-03-31 23:30:00"},
+		{"2024-03-31 23:30:00+0700", "2024-03-31 23:30:00"},
+		{"2024-03-31T10:30:00+07", "2024-03-31 10:30:00"},
+		{"2024-03-31T12:00:00-05:00", "2024-04-01 00:00:00"},
+		{"20240315083000", "2024-03-15 08:30:00"},
+		{"202403150830", "2024-03-15 08:30:00"},
+		{"20240315", "2024-03-15 00:00:00"},
+		{"45366", "2024-03-15 00:00:00"},
+		{"45366.75", "2024-03-15 18:00:00"},
+		{"1710462600000", "2024-03-15 07:30:00"},
+		{"1710462600", "2024-03-15 07:30:00"},
+		{"/Date(1710462600000)/", "2024-03-15 07:30:00"},
+		{"ngày 15 tháng 3 năm 2024", "2024-03-15 00:00:00"},
+		{"15-Mar-2024", "2024-03-15 00:00:00"},
+		{"  15/03/2024  ", "2024-03-15 00:00:00"},
+		{"31/02/2024", ""},
+		{"32/01/2024", ""},
+		{"hôm qua", ""},
+		{"1899-12-31", ""},
+		{"12", ""},
+		{"", ""},
+	}
+	for _, c := range cases {
+		var got sql.NullTime
+		if err := w.DB().QueryRow(`SELECT ws_ts(?)`, c.in).Scan(&got); err != nil {
+			t.Fatalf("%q: %v", c.in, err)
+		}
+		s := ""
+		if got.Valid {
+			s = got.Time.Format("2006-01-02 15:04:05.999")
+		}
+		if s != c.want {
+			t.Errorf("ws_ts(%q) = %q, want %q", c.in, s, c.want)
+		}
+	}
+}
+
+func TestParseChannelStatusAndFlags(t *testing.T) {
+	w := mustOpen(t)
+	text := []struct{ fn, in, want string }{
+		{"ws_channel", "", "direct"},
+		{"ws_channel", "1", "direct"},
+		{"ws_channel", "2", "online"},
+		{"ws_channel", "3", "postal"},
+		{"ws_channel", "Trực tuyến", "online"},
+		{"ws_channel", "Trực tuyến (toàn trình)", "online"},
+		{"ws_channel", "Dịch vụ công mức độ 4", "online"},
+		{"ws_channel", "mức độ 3", "online"},
+		{"ws_channel", "Nộp qua Cổng DVC quốc gia", "online"},
+		{"ws_channel", "ONLINE", "online"},
+		{"ws_channel", "BCCI", "postal"},
+		{"ws_channel", "Bưu điện", "postal"},
+		{"ws_channel", "Qua dịch vụ bưu chính công ích", "postal"},
+		{"ws_channel", "POSTAL", "postal"},
+		{"ws_channel", "Nộp trực tiếp", "direct"},
+		{"ws_channel", "Tại bộ phận một cửa", "direct"},
+		{"ws_channel", "truc tiep", "direct"},
+		{"ws_channel", "Fax", ""},
+		{"ws_online_level", "Toàn trình", "full"},
+		{"ws_online_level", "Trực tuyến một phần", "partial"},
+		{"ws_online_level", "Mức độ 4", "full"},
+		{"ws_online_level", "Mức độ 2", "none"},
+		{"ws_online_level", "partial", "partial"},
+	}
+	for _, c := range text {
+		var got sql.NullString
+		if err := w.DB().QueryRow(`SELECT `+c.fn+`(?)`, c.in).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got.String != c.want {
+			t.Errorf("%s(%q) = %q, want %q", c.fn, c.in, got.String, c.want)
+		}
+	}
+	status := []struct {
+		in   string
+		want int64 // -1: unknown
+	}{
+		{"0", 0}, {"10", 10}, {"4", 4}, {"11", -1},
+		{"Đã trả kết quả", 10}, {"Đã trả kết quả đúng hạn", 10}, {"Chờ trả kết quả", 9},
+		{"Đã có kết quả", 9}, {"Hoàn thành", 9}, {"Đang giải quyết", 4}, {"Đang xử lý", 4},
+		{"Chờ bổ sung", 5}, {"Yêu cầu bổ sung hồ sơ", 5}, {"Chờ nộp phí", 6},
+		{"Rút hồ sơ", 7}, {"Công dân rút hồ sơ", 7}, {"Dừng xử lý", 8}, {"Từ chối giải quyết", 8},
+		{"Từ chối tiếp nhận", 3}, {"Chờ tiếp nhận", 1}, {"Mới tiếp nhận", 2}, {"Đã tiếp nhận", 2},
+		{"Chuyển xử lý", 0}, {"WITHDRAWN", 7}, {"COMPLETED", 9}, {"RETURNED", 10}, {"PROCESSING", 4},
+		{"da tra ket qua", 10}, {"???", -1},
+	}
+	for _, c := range status {
+		var got sql.NullInt64
+		if err := w.DB().QueryRow(`SELECT ws_status(?)`, c.in).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		g := int64(-1)
+		if got.Valid {
+			g = got.Int64
+		}
+		if g != c.want {
+			t.Errorf("ws_status(%q) = %d, want %d", c.in, g, c.want)
+		}
+	}
+	bools := []struct {
+		in   string
+		want string
+	}{{"x", "true"}, {"Có", "true"}, {"1", "true"}, {"TRUE", "true"}, {"Đã số hóa", "true"}, {"✓", "true"},
+		{"Không", "false"}, {"0", "false"}, {"chưa", "false"}, {"", "null"}, {"?", "null"}}
+	for _, c := range bools {
+		var got sql.NullBool
+		if err := w.DB().QueryRow(`SELECT ws_bool(?)`, c.in).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		g := "null"
+		if got.Valid {
+			g = map[bool]string{true: "true", false: "false"}[got.Bool]
+		}
+		if g != c.want {
+			t.Errorf("ws_bool(%q) = %s, want %s", c.in, g, c.want)
+		}
+	}
+	fees := []struct {
+		in   string
+		want float64 // -1: NULL
+	}{{"50.000", 50000}, {"50,000", 50000}, {"50.000 đ", 50000}, {"1.234.567", 1234567}, {"1,234,567", 1234567},
+		{"1.234,5", 1234.5}, {"50000.0", 50000}, {"Miễn phí", 0}, {"", -1}, {"abc", -1}, {"8000", 8000}}
+	for _, c := range fees {
+		var got sql.NullFloat64
+		if err := w.DB().QueryRow(`SELECT ws_fee(?)`, c.in).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		g := -1.0
+		if got.Valid {
+			g = got.Float64
+		}
+		if g != c.want {
+			t.Errorf("ws_fee(%q) = %v, want %v", c.in, g, c.want)
+		}
+	}
+	var prefix sql.NullString
+	for in, want := range map[string]string{
+		"000.31.09.H26-221021-0012": "000.31.09.H26", "H56.14-240823-0001": "H56.14",
+		"G09.20-20260609-0092637": "G09.20", "12345": "",
+	} {
+		if err := w.DB().QueryRow(`SELECT ws_dossier_prefix(?)`, in).Scan(&prefix); err != nil {
+			t.Fatal(err)
+		}
+		if prefix.String != want {
+			t.Errorf("ws_dossier_prefix(%q) = %q, want %q", in, prefix.String, want)
+		}
+	}
+}
+
