@@ -157,8 +157,11 @@ var aliasIndex = func() map[string]fieldRank {
 	for field, names := range aliases {
 		for i, name := range names {
 			key := HeaderKey(name)
-			if prev, ok := idx[key]; ok && prev.field != field {
-				panic("transform: alias " + name + " names both " + prev.field + " and " + field)
+			if prev, ok := idx[key]; ok {
+				if prev.field != field {
+					panic("transform: alias " + name + " names both " + prev.field + " and " + field)
+				}
+				continue // the same name spelled again: keep its first rank
 			}
 			idx[key] = fieldRank{field: field, rank: i}
 		}

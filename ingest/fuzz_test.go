@@ -1,0 +1,102 @@
+package ingest_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"wardstat/ingest"
+	"wardstat/transform"
+)
+
+// drain reads every record; readers must never panic or loop on any input.
+func drain(t *testing.T, r ingest.Reader) {
+	defer r.Close()
+	for i := 0; i < 100000; i++ {
+		if _, err := r.Next(); err != nil {
+			return
+		}
+	}
+	t.Fatal("reader did not end")
+}
+
+func seedFiles(f *testing.F, pattern string) {
+	files, _ := filepath.Glob(pattern)
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err == nil {
+			f.Add(b)
+		}
+	}
+}
+
+func fuzzFile(t *testing.T, data []byte, name string) string {
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func FuzzCSV(f *testing.F) {
+	seedFiles(f, "../testdata/ingest/*.csv")
+	seedFiles(f, "../testdata/ingest/*.txt")
+	f.Add([]byte("a;b\n\"x\ny\";2\n"))
+	f.Add([]byte{0xff, 0xfe, 'a', 0, ',', 0, 'b', 0})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := ingest.OpenCSV(fuzzFile(t, data, "in.csv"))
+		if err != nil {
+			return
+		}
+		drain(t, r)
+	})
+}
+
+func FuzzJSON(f *testing.F) {
+	seedFiles(f, "../testdata/ingest/*.json")
+	seedFiles(f, "../testdata/ingest/*.ndjson")
+	f.Add([]byte(`{"data":[{"a":1},{"b":{"c":[1,2]}}]}`))
+	f.Add([]byte(`[{"a":1}, 2]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := ingest.OpenJSON(fuzzFile(t, data, "in.json"))
+		if err != nil {
+			return
+		}
+		drain(t, r)
+	})
+}
+
+func FuzzXLSX(f *testing.F) {
+	x := excelize.NewFile()
+	x.SetCellValue("Sheet1", "A1", "Mã hồ sơ")
+	x.SetCellValue("Sheet1", "B1", "Ngày tiếp nhận")
+	x.SetCellValue("Sheet1", "A2", "H01-240101-0001")
+	x.SetCellValue("Sheet1", "B2", 45366.5)
+	var buf bytes.Buffer
+	_ = x.Write(&buf)
+	f.Add(buf.Bytes())
+	f.Add([]byte("PK\x03\x04garbage"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := ingest.OpenXLSX(fuzzFile(t, data, "in.xlsx"), "", transform.ScoreHeader)
+		if err != nil {
+			return
+		}
+		drain(t, r)
+	})
+}
+
+// FuzzDetect: any bytes get a format or a clear error, never a panic.
+func FuzzDetect(f *testing.F) {
+	seedFiles(f, "../testdata/ingest/*")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, err := ingest.Detect(fuzzFile(t, data, "in"), "auto")
+		if err != nil && !errors.Is(err, ingest.ErrUnsupported) && !errors.Is(err, ingest.ErrEmpty) && !errors.Is(err, io.EOF) {
+			t.Fatalf("unexpected error kind: %v", err)
+		}
+	})
+}
