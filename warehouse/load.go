@@ -122,9 +122,11 @@ func (w *Warehouse) Load(ctx context.Context, req LoadRequest, src RowSource) (L
 	defer conn.Close()
 	defer conn.ExecContext(context.Background(), `DROP TABLE IF EXISTS temp.stage_raw; DROP TABLE IF EXISTS temp.stage_typed; DROP TABLE IF EXISTS temp.stage_class`)
 
+	began := time.Now()
 	if err := stage(ctx, conn, src); err != nil {
 		return res, err
 	}
+	w.log.Debug("staged", "path", req.Path, "seconds", time.Since(began).Seconds())
 	mapping := src.Mapping()
 	res.Skipped = int64(src.Skipped())
 
@@ -137,14 +139,19 @@ func (w *Warehouse) Load(ctx context.Context, req LoadRequest, src RowSource) (L
 		return res, fmt.Errorf("numbering the load: %w", err)
 	}
 	data := templateData(req, mapping, res.LoadID)
+	if data.dateStyles, err = dateStyles(ctx, tx); err != nil {
+		return res, err
+	}
 	for _, name := range []string{"load/10_normalize.sql", "load/20_merge.sql"} {
 		q, err := render(name, data)
 		if err != nil {
 			return res, err
 		}
+		step := time.Now()
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return res, fmt.Errorf("%s: %w", name, err)
 		}
+		w.log.Debug("ran", "step", name, "seconds", time.Since(step).Seconds())
 	}
 	if err := tx.QueryRowContext(ctx, `
 		SELECT (SELECT count(*) FROM stage_typed),
@@ -184,6 +191,7 @@ func (w *Warehouse) Load(ctx context.Context, req LoadRequest, src RowSource) (L
 	if err := tx.Commit(); err != nil {
 		return res, fmt.Errorf("committing the load: %w", err)
 	}
+	w.log.Debug("loaded", "path", req.Path, "seconds", time.Since(began).Seconds())
 	return res, nil
 }
 
@@ -249,6 +257,7 @@ type loadTemplate struct {
 	UpdateSet  string
 	InsertCols string
 	headers    map[string]string
+	dateStyles map[string]string
 }
 
 // Header returns a field's source column name as an SQL literal (NULL when unmapped).
@@ -271,7 +280,7 @@ func templateData(req LoadRequest, m transform.Mapping, loadID int64) loadTempla
 		if transform.IsPersonal(f) {
 			continue
 		}
-		pairs = append(pairs, sqlString(h), f)
+		pairs = append(pairs, sqlString(h), "stage_raw."+f)
 	}
 	t.RawRow = "NULL"
 	if len(pairs) > 0 {

@@ -174,4 +174,3 @@ func TestParseChannelStatusAndFlags(t *testing.T) {
 		}
 	}
 }
-

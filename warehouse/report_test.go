@@ -13,9 +13,9 @@ import (
 // form is one report_form row's figures.
 type form struct {
 	ReceivedTotal, CarriedOver, NewOnline, NewDirect, NewPostal int64
-	ResolvedTotal, Early, OnTime, Late, Withdrawn                  int64
-	PendingTotal, PendingInTime, PendingOverdue                    int64
-	OnTimeRate                                                     sql.NullFloat64
+	ResolvedTotal, Early, OnTime, Late, Withdrawn               int64
+	PendingTotal, PendingInTime, PendingOverdue                 int64
+	OnTimeRate                                                  sql.NullFloat64
 }
 
 func rate(v float64) sql.NullFloat64 { return sql.NullFloat64{Float64: v, Valid: true} }

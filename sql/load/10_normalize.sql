@@ -1,66 +1,111 @@
 -- A load's first step: type the staged text of one file (temp.stage_raw),
 -- apply the status rules, and give every row that cannot be trusted a reason.
--- Template data: .WardFlag (SQL literal or NULL), .Header "field" (the file's
--- own column name as an SQL literal), .RawRow (a json_object(...) expression).
+-- Template data: .WardFlag (SQL literal or NULL), .Fast "field" and
+-- .SlowDates (see warehouse/dates.go).
 
 CREATE OR REPLACE TEMP TABLE stage_typed AS
-WITH unit_names AS (
-    -- registry names, to turn a ward-name column into codes; ambiguous names are left out
+WITH
+-- Categorical cells hold few distinct texts: parse each text once.
+channel_map AS MATERIALIZED (
+    SELECT raw, ws_channel(raw) AS channel, ws_online_level(raw) AS level_from_channel
+    FROM (SELECT DISTINCT coalesce(channel, '') AS raw FROM stage_raw)
+),
+level_map AS (
+    SELECT raw, ws_online_level(raw) AS online_level
+    FROM (SELECT DISTINCT coalesce(online_level, '') AS raw FROM stage_raw)
+),
+status_map AS (
+    SELECT raw, ws_status(raw) AS status
+    FROM (SELECT DISTINCT coalesce(status, '') AS raw FROM stage_raw)
+),
+flag_map AS MATERIALIZED (
+    SELECT raw, ws_bool(raw) AS flag
+    FROM (SELECT DISTINCT coalesce(apology_issued, '') AS raw FROM stage_raw
+          UNION SELECT DISTINCT coalesce(paid_online, '') FROM stage_raw
+          UNION SELECT DISTINCT coalesce(digitised, '') FROM stage_raw)
+),
+fee_map AS (
+    SELECT raw, ws_fee(raw) AS fee
+    FROM (SELECT DISTINCT coalesce(fee, '') AS raw FROM stage_raw)
+),
+-- Registry names, to turn a ward-name column into codes; ambiguous names are left out.
+unit_names AS (
     SELECT regexp_replace(ws_key(name), '^(ubnd |uy ban nhan dan )?(phuong |xa |thi tran |dac khu )?', '') AS name_key,
            min(code) AS code
     FROM units
     GROUP BY ALL
     HAVING count(DISTINCT code) = 1
 ),
-raw AS (
-    SELECT s.*,
-           nullif(trim(s.dossier_code), '') AS code_in,
-           u.code AS ward_from_name
-    FROM stage_raw s
-    LEFT JOIN unit_names u
-           ON u.name_key = regexp_replace(ws_key(s.ward_name), '^(ubnd |uy ban nhan dan )?(phuong |xa |thi tran |dac khu )?', '')
+ward_map AS (
+    SELECT raw, u.code
+    FROM (SELECT DISTINCT coalesce(ward_name, '') AS raw FROM stage_raw) n
+    JOIN unit_names u
+      ON u.name_key = regexp_replace(ws_key(n.raw), '^(ubnd |uy ban nhan dan )?(phuong |xa |thi tran |dac khu )?', '')
+),
+-- Dates: each column's usual style (picked from a sample, .Fast) goes
+-- through vectorised strptime; every other distinct text (ISO with an
+-- offset, serials, portal stamps, a stray style…) is read once by the full
+-- parser.
+slow_dates AS MATERIALIZED (
+    SELECT raw, ws_ts_in_range(ws_ts_any(raw)) AS ts
+    FROM ({{.SlowDates}})
 ),
 parsed AS (
     SELECT
-        source_row,
-        code_in AS dossier_code,
-        coalesce(nullif(trim(ward_code), ''), ward_from_name, {{.WardFlag}}, ws_dossier_prefix(code_in)) AS ward_code,
-        nullif(procedure_code, '') AS procedure_code,
-        nullif(procedure_name, '') AS procedure_name,
-        nullif(sector, '') AS sector,
-        ws_channel(channel) AS channel,
-        coalesce(ws_online_level(online_level),
-                 CASE WHEN ws_channel(channel) = 'online' THEN ws_online_level(channel)
-                      WHEN ws_channel(channel) IN ('direct', 'postal') THEN 'none' END) AS online_level,
-        ws_status(status) AS status,
-        ws_ts(submitted_at) AS submitted_at,
-        ws_ts(received_at) AS received_at,
-        ws_ts(due_at) AS due_at,
-        ws_ts(completed_at) AS completed_in,
-        ws_ts(returned_at) AS returned_at,
-        ws_ts(withdrawn_at) AS withdrawn_in,
-        ws_ts(supplement_requested_at) AS supplement_requested_at,
-        ws_ts(supplement_received_at) AS supplement_received_at,
-        ws_bool(apology_issued) AS apology_issued,
-        ws_bool(paid_online) AS paid_online,
-        ws_fee(fee) AS fee,
-        ws_bool(digitised) AS digitised,
-        nullif(applicant_key, '') AS applicant_key,
+        s.source_row,
+        nullif(trim(s.dossier_code), '') AS dossier_code,
+        coalesce(nullif(trim(s.ward_code), ''), wm.code, {{.WardFlag}}, ws_dossier_prefix(nullif(trim(s.dossier_code), ''))) AS ward_code,
+        nullif(s.procedure_code, '') AS procedure_code,
+        nullif(s.procedure_name, '') AS procedure_name,
+        nullif(s.sector, '') AS sector,
+        cm.channel,
+        coalesce(lm.online_level,
+                 CASE WHEN cm.channel = 'online' THEN cm.level_from_channel
+                      WHEN cm.channel IN ('direct', 'postal') THEN 'none' END) AS online_level,
+        sm.status,
+        coalesce({{.Fast "submitted_at"}}, d0.ts) AS submitted_at,
+        coalesce({{.Fast "received_at"}}, d1.ts) AS received_at,
+        coalesce({{.Fast "due_at"}}, d2.ts) AS due_at,
+        coalesce({{.Fast "completed_at"}}, d3.ts) AS completed_in,
+        coalesce({{.Fast "returned_at"}}, d4.ts) AS returned_at,
+        coalesce({{.Fast "withdrawn_at"}}, d5.ts) AS withdrawn_in,
+        coalesce({{.Fast "supplement_requested_at"}}, d6.ts) AS supplement_requested_at,
+        coalesce({{.Fast "supplement_received_at"}}, d7.ts) AS supplement_received_at,
+        fa.flag AS apology_issued,
+        fp.flag AS paid_online,
+        fm.fee,
+        fd.flag AS digitised,
+        nullif(s.applicant_key, '') AS applicant_key,
         -- the raw text, for reasons and warnings
-        channel AS channel_raw, status AS status_raw, online_level AS online_level_raw,
-        submitted_at AS submitted_at_raw, received_at AS received_at_raw, due_at AS due_at_raw,
-        completed_at AS completed_at_raw, returned_at AS returned_at_raw, withdrawn_at AS withdrawn_at_raw,
-        supplement_requested_at AS supplement_requested_at_raw, supplement_received_at AS supplement_received_at_raw,
-        apology_issued AS apology_issued_raw, paid_online AS paid_online_raw, fee AS fee_raw, digitised AS digitised_raw,
-        {{.RawRow}} AS raw_row
-    FROM raw
+        s.channel AS channel_raw, s.status AS status_raw, s.online_level AS online_level_raw,
+        s.submitted_at AS submitted_at_raw, s.received_at AS received_at_raw, s.due_at AS due_at_raw,
+        s.completed_at AS completed_at_raw, s.returned_at AS returned_at_raw, s.withdrawn_at AS withdrawn_at_raw,
+        s.supplement_requested_at AS supplement_requested_at_raw, s.supplement_received_at AS supplement_received_at_raw,
+        s.apology_issued AS apology_issued_raw, s.paid_online AS paid_online_raw, s.fee AS fee_raw, s.digitised AS digitised_raw
+    FROM stage_raw s
+    LEFT JOIN channel_map cm ON cm.raw = coalesce(s.channel, '')
+    LEFT JOIN level_map lm ON lm.raw = coalesce(s.online_level, '')
+    LEFT JOIN status_map sm ON sm.raw = coalesce(s.status, '')
+    LEFT JOIN flag_map fa ON fa.raw = coalesce(s.apology_issued, '')
+    LEFT JOIN flag_map fp ON fp.raw = coalesce(s.paid_online, '')
+    LEFT JOIN flag_map fd ON fd.raw = coalesce(s.digitised, '')
+    LEFT JOIN fee_map fm ON fm.raw = coalesce(s.fee, '')
+    LEFT JOIN ward_map wm ON wm.raw = coalesce(s.ward_name, '')
+    LEFT JOIN slow_dates d0 ON d0.raw = trim(s.submitted_at)
+    LEFT JOIN slow_dates d1 ON d1.raw = trim(s.received_at)
+    LEFT JOIN slow_dates d2 ON d2.raw = trim(s.due_at)
+    LEFT JOIN slow_dates d3 ON d3.raw = trim(s.completed_at)
+    LEFT JOIN slow_dates d4 ON d4.raw = trim(s.returned_at)
+    LEFT JOIN slow_dates d5 ON d5.raw = trim(s.withdrawn_at)
+    LEFT JOIN slow_dates d6 ON d6.raw = trim(s.supplement_requested_at)
+    LEFT JOIN slow_dates d7 ON d7.raw = trim(s.supplement_received_at)
 ),
 ruled AS (
     -- Status rules (DOMAIN.md): a result returned is a result ready, so a
     -- missing completion date is the return date; a withdrawn or stopped
     -- dossier ends on its withdrawal date, else on the date the export gives
     -- for its end of processing; a dossier never both completes and withdraws.
-    SELECT * EXCLUDE (completed_in, withdrawn_in),
+    SELECT *,
         CASE
             WHEN status IN (7, 8) THEN NULL
             WHEN withdrawn_in IS NOT NULL AND coalesce(status, -1) NOT IN (9, 10) THEN NULL
@@ -79,8 +124,8 @@ SELECT *,
         WHEN coalesce(trim(received_at_raw), '') = '' THEN 'missing_received'
         WHEN received_at IS NULL THEN 'bad_date:received_at'
         WHEN nullif(trim(due_at_raw), '') IS NOT NULL AND due_at IS NULL THEN 'bad_date:due_at'
-        WHEN nullif(trim(completed_at_raw), '') IS NOT NULL AND ws_ts(completed_at_raw) IS NULL THEN 'bad_date:completed_at'
-        WHEN nullif(trim(withdrawn_at_raw), '') IS NOT NULL AND ws_ts(withdrawn_at_raw) IS NULL THEN 'bad_date:withdrawn_at'
+        WHEN nullif(trim(completed_at_raw), '') IS NOT NULL AND completed_in IS NULL THEN 'bad_date:completed_at'
+        WHEN nullif(trim(withdrawn_at_raw), '') IS NOT NULL AND withdrawn_in IS NULL THEN 'bad_date:withdrawn_at'
         WHEN nullif(trim(returned_at_raw), '') IS NOT NULL AND returned_at IS NULL THEN 'bad_date:returned_at'
         WHEN nullif(trim(submitted_at_raw), '') IS NOT NULL AND submitted_at IS NULL THEN 'bad_date:submitted_at'
         WHEN nullif(trim(supplement_requested_at_raw), '') IS NOT NULL AND supplement_requested_at IS NULL THEN 'bad_date:supplement_requested_at'

@@ -85,5 +85,8 @@ SELECT {{.LoadID}}, source_row, reject_code,
         WHEN 'due_before_received' THEN 'due on ' || strftime(due_at, '%d/%m/%Y') || ', before it was received on ' || strftime(received_at, '%d/%m/%Y')
     END AS reason,
     raw_row
-FROM stage_typed
-WHERE reject_code IS NOT NULL;
+FROM (
+    SELECT t.*, {{.RawRow}} AS raw_row
+    FROM stage_typed t JOIN stage_raw USING (source_row)
+    WHERE t.reject_code IS NOT NULL
+);

@@ -59,11 +59,20 @@ CREATE OR REPLACE MACRO ws_ts_any(t) AS CASE
                           '%d %B %Y', '%B %d, %Y', '%a, %d %b %Y %H:%M:%S GMT'])
 END;
 
--- ws_ts: ws_ts_any on trimmed text, NULL outside 1990..2100 (a misread serial or typo).
-CREATE OR REPLACE MACRO ws_ts(s) AS (
-    SELECT CASE WHEN year(v) BETWEEN 1990 AND 2100 THEN v END
-    FROM (SELECT ws_ts_any(trim(s)) AS v)
-);
+-- ws_ts_fast: the common styles through DuckDB's vectorised strptime; NULL
+-- for anything else, which ws_ts_any then reads the slow way.
+CREATE OR REPLACE MACRO ws_ts_fast(t) AS try_strptime(t, [
+    '%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%d/%m/%Y',
+    '%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M', '%Y-%m-%d']);
+
+-- ws_ts_in_range: NULL outside 1990..2100 (a misread serial or a typo).
+CREATE OR REPLACE MACRO ws_ts_in_range(v) AS
+    CASE WHEN v >= TIMESTAMP '1990-01-01' AND v < TIMESTAMP '2101-01-01' THEN v END;
+
+-- ws_ts: any date style of a ward export, as Vietnam local time, or NULL.
+CREATE OR REPLACE MACRO ws_ts(s) AS
+    CASE WHEN ws_ts_in_range(ws_ts_fast(trim(s))) IS NOT NULL THEN ws_ts_fast(trim(s))
+         ELSE ws_ts_in_range(ws_ts_any(trim(s))) END;
 
 -- ws_channel: online | postal | direct; an empty cell is direct (DOMAIN.md),
 -- text that names no channel is NULL (the load rejects the row).

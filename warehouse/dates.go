@@ -1,0 +1,82 @@
+package warehouse
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"wardstat/transform"
+)
+
+// dateFields are the staged fields that hold timestamps.
+var dateFields = []string{
+	transform.SubmittedAt, transform.ReceivedAt, transform.DueAt, transform.CompletedAt,
+	transform.ReturnedAt, transform.WithdrawnAt, transform.SupplementRequestedAt, transform.SupplementReceivedAt,
+}
+
+// fastFormats are the strptime styles worth a fast path. A file writes a
+// column in one style almost always, so the load samples each column and
+// picks the style that reads most of it; DuckDB then parses that column
+// vectorised with one format (a list of formats costs a failed attempt per
+// miss), and only the cells it does not read go to the full parser.
+var fastFormats = []string{
+	"%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y",
+	"%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d",
+	"%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%d-%m-%Y", "%Y%m%d%H%M%S",
+}
+
+// dateStyles picks each staged date column's fast format ("" when none reads
+// most of a sample).
+func dateStyles(ctx context.Context, q querier) (map[string]string, error) {
+	counts := make([]string, len(fastFormats))
+	for i, f := range fastFormats {
+		counts[i] = fmt.Sprintf("count(ws_ts_in_range(try_strptime(v, %s)))", sqlString(f))
+	}
+	out := map[string]string{}
+	for _, field := range dateFields {
+		hits := make([]int64, len(fastFormats)+1)
+		dest := make([]any, len(hits))
+		for i := range hits {
+			dest[i] = &hits[i]
+		}
+		err := singleRow(ctx, q, fmt.Sprintf(`SELECT count(*), %s
+			FROM (SELECT trim(%s) AS v FROM stage_raw WHERE nullif(trim(%[2]s), '') IS NOT NULL LIMIT 2000)`,
+			strings.Join(counts, ", "), field), dest...)
+		if err != nil {
+			return nil, fmt.Errorf("sampling %s: %w", field, err)
+		}
+		best := -1
+		for i := range fastFormats {
+			if hits[i+1] > 0 && (best < 0 || hits[i+1] > hits[best+1]) {
+				best = i
+			}
+		}
+		if best >= 0 && hits[best+1]*2 >= hits[0] {
+			out[field] = fastFormats[best]
+		}
+	}
+	return out, nil
+}
+
+// Fast returns the SQL that reads a staged date column through its fast
+// format, or NULL (every cell then goes to the full parser).
+func (t loadTemplate) Fast(field string) string {
+	f, ok := t.dateStyles[field]
+	if !ok {
+		return "NULL::TIMESTAMP"
+	}
+	return fmt.Sprintf("ws_ts_in_range(try_strptime(trim(s.%s), %s))", field, sqlString(f))
+}
+
+// SlowDates is the query of every distinct date text the fast formats miss.
+func (t loadTemplate) SlowDates() string {
+	parts := make([]string, 0, len(dateFields))
+	for _, field := range dateFields {
+		miss := "true"
+		if f, ok := t.dateStyles[field]; ok {
+			miss = fmt.Sprintf("ws_ts_in_range(try_strptime(trim(%s), %s)) IS NULL", field, sqlString(f))
+		}
+		parts = append(parts, fmt.Sprintf("SELECT trim(%[1]s) AS raw FROM stage_raw WHERE nullif(trim(%[1]s), '') IS NOT NULL AND %[2]s", field, miss))
+	}
+	return "SELECT DISTINCT raw FROM (" + strings.Join(parts, " UNION ALL ") + ")"
+}
