@@ -10,10 +10,13 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/big"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/duckdb/duckdb-go/v2"
 )
 
 // Result is a query's columns and rows.
@@ -82,7 +85,7 @@ func Text(v any) string {
 		return x.Format("2006-01-02 15:04:05")
 	case []byte:
 		return string(x)
-	case fmt.Stringer:
+	case fmt.Stringer: // *big.Int (HUGEINT), duckdb.Decimal, …
 		return x.String()
 	default:
 		return fmt.Sprint(x)
@@ -91,7 +94,7 @@ func Text(v any) string {
 
 func isNumber(v any) bool {
 	switch v.(type) {
-	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64:
+	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64, *big.Int, duckdb.Decimal:
 		return true
 	}
 	return false
@@ -219,6 +222,10 @@ func jsonValue(v any) ([]byte, error) {
 		return []byte(strconv.FormatFloat(x, 'f', -1, 64)), nil
 	case time.Time:
 		return json.Marshal(Text(x))
+	case *big.Int:
+		return []byte(x.String()), nil
+	case duckdb.Decimal:
+		return []byte(x.String()), nil
 	case []byte:
 		return json.Marshal(string(x))
 	}

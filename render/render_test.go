@@ -1,0 +1,68 @@
+package render
+
+import (
+	"bytes"
+	"math/big"
+	"strings"
+	"testing"
+	"time"
+)
+
+func sample() Result {
+	return Result{
+		Columns: []string{"ward_code", "received_total", "on_time_rate", "month"},
+		Rows: [][]any{
+			{"H01", int64(13), 66.67, time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)},
+			{"H02", new(big.Int).SetInt64(1), nil, time.Date(2024, 3, 1, 8, 30, 0, 0, time.UTC)},
+		},
+	}
+}
+
+func TestJSONKeepsColumnNamesAndOrder(t *testing.T) {
+	var b bytes.Buffer
+	if err := JSON(&b, sample()); err != nil {
+		t.Fatal(err)
+	}
+	want := `[
+  {"ward_code": "H01", "received_total": 13, "on_time_rate": 66.67, "month": "2024-03-01"},
+  {"ward_code": "H02", "received_total": 1, "on_time_rate": null, "month": "2024-03-01 08:30:00"}
+]
+`
+	if b.String() != want {
+		t.Fatalf("got\n%s\nwant\n%s", b.String(), want)
+	}
+	b.Reset()
+	JSON(&b, Result{Columns: []string{"a"}})
+	if b.String() != "[]\n" {
+		t.Fatalf("empty: %q", b.String())
+	}
+}
+
+func TestTableLabelsAndAlignment(t *testing.T) {
+	var b bytes.Buffer
+	if err := Table(&b, sample(), "vi"); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(b.String(), "\n")
+	if !strings.HasPrefix(lines[0], "Mã đơn vị  Tổng tiếp nhận") {
+		t.Fatalf("header: %q", lines[0])
+	}
+	if !strings.Contains(lines[3], "             1") {
+		t.Fatalf("numbers align right, HUGEINT included: %q", lines[3])
+	}
+	b.Reset()
+	Table(&b, sample(), "en")
+	if !strings.HasPrefix(b.String(), "Ward code  Received") {
+		t.Fatalf("en: %q", b.String())
+	}
+}
+
+func TestCSV(t *testing.T) {
+	var b bytes.Buffer
+	if err := CSV(&b, sample()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(b.String(), "ward_code,received_total,on_time_rate,month\nH01,13,66.67,2024-03-01\nH02,1,,") {
+		t.Fatalf("%q", b.String())
+	}
+}
