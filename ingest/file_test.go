@@ -39,6 +39,7 @@ func TestReadersAgreeOnEveryFormat(t *testing.T) {
 		{"../testdata/ingest/windows-1258.csv", ingest.CSV},
 		{"../testdata/ingest/pipe-portal-codes.csv", ingest.CSV},
 		{"../testdata/ingest/title-rows.csv", ingest.CSV},
+		{"../testdata/ingest/us-locale-excel.csv", ingest.CSV},
 		{"../testdata/ingest/array-utc.json", ingest.JSON},
 		{"../testdata/ingest/portal-sync.ndjson", ingest.JSON},
 		{"../testdata/ingest/wrapped-nested.json", ingest.JSON},

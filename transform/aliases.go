@@ -14,18 +14,21 @@ import (
 // case, diacritics, spaces and punctuation (see HeaderKey).
 var aliases = map[string][]string{
 	DossierCode: {
+		"application code", "application id", "application number", "application no", "case code", "case number", "record id", "receipt number", "receipt no",
 		"Mã hồ sơ", "Số hồ sơ", "Mã HS", "Số HS", "MaHoSo", "SoHoSo", "Mã số hồ sơ", "Số biên nhận",
 		"Mã biên nhận", "Số phiếu", "Số phiếu tiếp nhận", "Số phiếu hẹn", "Mã hồ sơ một cửa",
 		"Mã hồ sơ quốc gia", "Mã hồ sơ DVCQG", "dossier code", "dossier no", "dossier number",
 		"dossier id", "dossier", "file code", "record code", "code", "nationCode", "ho so",
 	},
 	WardCode: {
+		"commune code", "commune id", "Mã xã/phường", "Mã đơn vị hành chính", "administrative unit code",
 		"Mã đơn vị", "Mã ĐV", "Mã định danh đơn vị", "Mã định danh", "Mã xã", "Mã phường",
 		"Mã phường xã", "Mã xã phường", "Mã cơ quan", "Mã đơn vị xử lý", "Mã đơn vị tiếp nhận",
 		"Mã ĐVHC", "MaDonVi", "MaCoQuan", "MaDonViXuLy", "unit code", "ward code", "unit id",
 		"ward id", "agency code", "agency id", "org code", "organization code",
 	},
 	WardName: {
+		"commune", "commune name", "Tên xã", "Tên phường", "Tên xã/phường", "Tên cơ quan", "Đơn vị giải quyết",
 		"Đơn vị", "Tên đơn vị", "Phường/Xã", "Xã/Phường", "Phường", "Xã", "Cơ quan",
 		"Cơ quan giải quyết", "Cơ quan thực hiện", "Đơn vị xử lý", "Đơn vị tiếp nhận", "DonViXuLy",
 		"TenDonVi", "CoQuanChuTri", "ward", "ward name", "unit", "unit name", "agency", "agency name",
@@ -44,6 +47,7 @@ var aliases = map[string][]string{
 		"Mã lĩnh vực", "MaLinhVuc", "sector code",
 	},
 	Channel: {
+		"receive channel", "Hình thức tiếp nhận hồ sơ", "Loại hình nộp", "Cách thức nộp",
 		"Hình thức nộp", "Hình thức nộp hồ sơ", "Hình thức tiếp nhận", "Kênh thực hiện", "Kênh nộp",
 		"Kênh tiếp nhận", "Kênh", "KenhThucHien", "Nguồn hồ sơ", "Nơi nộp", "Hình thức", "Phương thức nộp",
 		"channel", "submission channel", "apply method", "apply channel", "receiving channel",
@@ -60,23 +64,27 @@ var aliases = map[string][]string{
 		"status name", "status code", "status label",
 	},
 	SubmittedAt: {
+		"date submitted", "submission time", "created at", "created date", "Ngày tạo",
 		"Ngày nộp", "Ngày nộp hồ sơ", "Thời gian nộp", "Thời điểm nộp", "Ngày đăng ký", "NgayNop",
 		"NgayNopHoSo", "submitted at", "submitted", "submit date", "submission date", "submitted date",
 		"applied date", "applied at", "filed at", "filing date",
 	},
 	ReceivedAt: {
+		"date received", "reception date", "receiving date", "received on", "received time", "accepted on", "Ngày nhận HS", "Thời gian nhận",
 		"Ngày tiếp nhận", "Ngày tiếp nhận hồ sơ", "Ngày nhận", "Ngày nhận hồ sơ", "Thời gian tiếp nhận",
 		"Thời điểm tiếp nhận", "Ngày TN", "Ngày tiếp nhận HS", "Tiếp nhận", "NgayTiepNhan",
 		"received at", "received", "received date", "receive date", "receipt date", "accepted at",
 		"accepted date", "acceptance date", "intake date",
 	},
 	DueAt: {
+		"date due", "due on", "due time", "deadline date", "Ngày phải trả", "Hạn trả KQ", "Thời hạn trả kết quả",
 		"Ngày hẹn trả", "Ngày hẹn trả kết quả", "Hạn xử lý", "Hạn giải quyết", "Hạn trả",
 		"Hạn trả kết quả", "Ngày hẹn", "Hẹn trả", "Thời hạn giải quyết", "Thời hạn xử lý",
 		"Ngày hết hạn", "Hạn hoàn thành", "NgayHenTra", "HanXuLy", "HanGiaiQuyet", "due at", "due",
 		"due date", "deadline", "appointment date", "appointment", "expected date",
 	},
 	CompletedAt: {
+		"date completed", "completed on", "completion time", "finished on", "date resolved", "Ngày duyệt kết quả", "Ngày ký kết quả",
 		"Ngày có kết quả", "Ngày kết thúc xử lý", "Ngày hoàn thành", "Ngày hoàn thành xử lý",
 		"Ngày kết thúc", "Ngày xử lý xong", "Ngày giải quyết xong", "Ngày giải quyết",
 		"Thời gian hoàn thành", "Thời điểm hoàn thành", "Ngày xong", "NgayKetThucXuLy",
@@ -85,11 +93,13 @@ var aliases = map[string][]string{
 		"resolved date", "result date", "end date",
 	},
 	ReturnedAt: {
+		"date returned", "returned on", "Ngày trả thực tế", "Ngày giao kết quả",
 		"Ngày trả kết quả", "Ngày trả", "Ngày trả KQ", "Ngày trả kết quả thực tế",
 		"Thời gian trả kết quả", "Ngày trả hồ sơ", "NgayTra", "NgayTraKetQua", "returned at",
 		"returned", "return date", "returned date", "delivered at", "delivery date",
 	},
 	WithdrawnAt: {
+		"date withdrawn", "withdrawn on", "Ngày công dân rút",
 		"Ngày rút", "Ngày rút hồ sơ", "Ngày dừng xử lý", "Ngày dừng", "Ngày hủy", "Ngày hủy hồ sơ",
 		"Ngày từ chối", "NgayRut", "NgayRutHoSo", "NgayDungXuLy", "withdrawn at", "withdrawn",
 		"withdrawal date", "withdrawn date", "cancelled at", "canceled at", "stopped at",

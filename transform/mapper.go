@@ -94,7 +94,16 @@ func (mp *Mapper) cell(cells []string, i int) string {
 	if i < 0 || i >= len(cells) {
 		return ""
 	}
-	return strings.TrimFunc(cells[i], func(r rune) bool { return unicode.IsSpace(r) || r == '\u00a0' || r == '\ufeff' })
+	c := strings.TrimFunc(cells[i], func(r rune) bool { return unicode.IsSpace(r) || r == '\u00a0' || r == '\ufeff' })
+	// ="000123": how some systems keep Excel from eating leading zeros.
+	if len(c) >= 3 && strings.HasPrefix(c, `="`) && strings.HasSuffix(c, `"`) {
+		c = c[2 : len(c)-1]
+	}
+	// '000123: the same with a leading apostrophe.
+	if len(c) >= 2 && c[0] == '\'' {
+		c = c[1:]
+	}
+	return c
 }
 
 // Map stages one data row. values is reused when it has the right length.

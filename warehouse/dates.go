@@ -23,18 +23,26 @@ var fastFormats = []string{
 	"%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y",
 	"%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d",
 	"%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%d-%m-%Y", "%Y%m%d%H%M%S",
+	// A spreadsheet saved in a US locale: month first. Listed last, so a
+	// column whose days are all 12 or less reads day first, the Vietnamese way.
+	"%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y",
 }
 
 // dateStyles picks each staged date column's fast format ("" when none reads
 // most of a sample).
+//
+// Day and month order is a property of the file, not of a column: when one
+// column can only be month-first (a day above 12 in second place, or a
+// 12-hour clock with AM/PM), the other columns read month-first too where
+// that reads as much of them.
 func dateStyles(ctx context.Context, q querier) (map[string]string, error) {
 	counts := make([]string, len(fastFormats))
 	for i, f := range fastFormats {
 		counts[i] = fmt.Sprintf("count(ws_ts_in_range(try_strptime(v, %s)))", sqlString(f))
 	}
-	out := map[string]string{}
+	hitsByField := map[string][]int64{}
 	for _, field := range dateFields {
-		hits := make([]int64, len(fastFormats)+1)
+		hits := make([]int64, len(fastFormats)+1) // [0] is the sample size
 		dest := make([]any, len(hits))
 		for i := range hits {
 			dest[i] = &hits[i]
@@ -45,14 +53,37 @@ func dateStyles(ctx context.Context, q querier) (map[string]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("sampling %s: %w", field, err)
 		}
+		hitsByField[field] = hits
+	}
+	pick := func(hits []int64, monthFirst bool) int {
 		best := -1
-		for i := range fastFormats {
-			if hits[i+1] > 0 && (best < 0 || hits[i+1] > hits[best+1]) {
+		for i, f := range fastFormats {
+			h := hits[i+1]
+			if h == 0 {
+				continue
+			}
+			switch {
+			case best < 0 || h > hits[best+1]:
+				best = i
+			case h == hits[best+1] && monthFirst && strings.HasPrefix(f, "%m/") && !strings.HasPrefix(fastFormats[best], "%m/"):
 				best = i
 			}
 		}
 		if best >= 0 && hits[best+1]*2 >= hits[0] {
-			out[field] = fastFormats[best]
+			return best
+		}
+		return -1
+	}
+	monthFirst := false
+	for _, hits := range hitsByField {
+		if b := pick(hits, false); b >= 0 && strings.HasPrefix(fastFormats[b], "%m/") {
+			monthFirst = true
+		}
+	}
+	out := map[string]string{}
+	for field, hits := range hitsByField {
+		if b := pick(hits, monthFirst); b >= 0 {
+			out[field] = fastFormats[b]
 		}
 	}
 	return out, nil

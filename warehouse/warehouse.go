@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -47,6 +48,8 @@ type Options struct {
 	// Logger receives progress; nil discards.
 	Logger *slog.Logger
 }
+
+var lockHolder = regexp.MustCompile(`\(PID (\d+)\)`)
 
 // Warehouse is an open DuckDB warehouse file.
 type Warehouse struct {
@@ -104,8 +107,12 @@ func Open(ctx context.Context, path string, opt Options) (*Warehouse, error) {
 	}
 	connector, err := duckdb.NewConnector(dsn, init)
 	if err != nil {
-		if strings.Contains(err.Error(), "lock") {
-			return nil, fmt.Errorf("opening %s: %w (%v); wait for it to finish, or query a published copy", path, ErrLocked, err)
+		if strings.Contains(err.Error(), "Could not set lock") {
+			holder := ""
+			if m := lockHolder.FindStringSubmatch(err.Error()); m != nil {
+				holder = " (PID " + m[1] + ")"
+			}
+			return nil, fmt.Errorf("opening %s: %w%s; wait for it to finish and run this again", path, ErrLocked, holder)
 		}
 		return nil, fmt.Errorf("opening warehouse %s: %w", path, err)
 	}
