@@ -149,6 +149,11 @@ func findRecords(raw json.RawMessage) ([]map[string]any, bool) {
 	return recordsIn(v)
 }
 
+// RecordsIn finds the records in a decoded JSON value: the value itself
+// when it is an array of objects, else the first non-empty array of objects
+// inside it (conventional wrapper keys such as data, items, records first).
+func RecordsIn(v any) ([]map[string]any, bool) { return recordsIn(v) }
+
 func recordsIn(v any) ([]map[string]any, bool) {
 	switch x := v.(type) {
 	case []any:

@@ -22,6 +22,7 @@ type app struct {
 	lang           string
 	verbose        bool
 	keyFile        string
+	langSet        bool
 	log            *slog.Logger
 }
 
@@ -56,6 +57,7 @@ Start with:
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			a.langSet = cmd.Flags().Changed("lang")
 			if a.lang != "vi" && a.lang != "en" {
 				return usageError{fmt.Errorf("--lang %q: use vi or en", a.lang)}
 			}
@@ -89,12 +91,28 @@ Start with:
 		newSQLCommand(a),
 		newUnitsCommand(a),
 		newDemoCommand(a),
+		newCheckCommand(a),
+		newServeCommand(a),
+		newRunCommand(a),
+		newBackfillCommand(a),
+		newStatusCommand(a),
 	)
 	return root
 }
 
+// open opens the warehouse. A read-only open of a warehouse that a daemon
+// holds falls back to the snapshot the daemon publishes, with a note.
 func (a *app) open(ctx context.Context, readOnly bool) (*warehouse.Warehouse, error) {
-	return warehouse.Open(ctx, a.dbPath, warehouse.Options{ReadOnly: readOnly, Logger: a.log})
+	w, err := warehouse.Open(ctx, a.dbPath, warehouse.Options{ReadOnly: readOnly, Logger: a.log})
+	if err != nil && readOnly && errors.Is(err, warehouse.ErrLocked) {
+		snap := publishedPath(a.dbPath)
+		if st, serr := os.Stat(snap); serr == nil {
+			fmt.Fprintf(a.stderr, a.t("(kho đang được nạp; đọc bản công bố lúc %s: %s)\n", "(the warehouse is being loaded; reading the snapshot published at %s: %s)\n"),
+				st.ModTime().Format("2006-01-02 15:04"), snap)
+			return warehouse.Open(ctx, snap, warehouse.Options{ReadOnly: true, Logger: a.log})
+		}
+	}
+	return w, err
 }
 
 // hasher returns the applicant hasher: key from the environment, else from

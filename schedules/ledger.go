@@ -1,0 +1,202 @@
+package schedules
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Run is one row of the job_runs ledger.
+type Run struct {
+	ID           int64      `json:"run_id"`
+	Job          string     `json:"job"`
+	Source       string     `json:"source,omitempty"`
+	Trigger      string     `json:"trigger"`
+	ScheduledFor *time.Time `json:"scheduled_for,omitempty"`
+	StartedAt    time.Time  `json:"started_at"`
+	FinishedAt   *time.Time `json:"finished_at,omitempty"`
+	Status       string     `json:"status"`
+	Files        int64      `json:"files"`
+	RowsLoaded   int64      `json:"rows_loaded"`
+	RowsRejected int64      `json:"rows_rejected"`
+	Error        string     `json:"error,omitempty"`
+}
+
+// Run statuses.
+const (
+	StatusRunning     = "running"
+	StatusOK          = "ok"
+	StatusUnchanged   = "unchanged"
+	StatusFailed      = "failed"
+	StatusInterrupted = "interrupted"
+)
+
+// Triggers.
+const (
+	TriggerSchedule = "schedule"
+	TriggerCatchUp  = "catch-up"
+	TriggerManual   = "manual"
+	TriggerBackfill = "backfill"
+)
+
+type ledger struct{ db *sql.DB }
+
+func local(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+}
+
+func (l ledger) start(ctx context.Context, job, source, trigger string, scheduledFor time.Time, now time.Time) (int64, error) {
+	var id int64
+	if err := l.db.QueryRowContext(ctx, `SELECT nextval('run_id_seq')`).Scan(&id); err != nil {
+		return 0, fmt.Errorf("ledger: %w", err)
+	}
+	var sched any
+	if !scheduledFor.IsZero() {
+		sched = local(scheduledFor)
+	}
+	_, err := l.db.ExecContext(ctx, `INSERT INTO job_runs (run_id, job, source, trigger, scheduled_for, started_at, status)
+		VALUES (?, ?, nullif(?, ''), ?, ?, ?, 'running')`, id, job, source, trigger, sched, local(now))
+	if err != nil {
+		return 0, fmt.Errorf("ledger: %w", err)
+	}
+	return id, nil
+}
+
+func (l ledger) finish(id int64, r Run, now time.Time) error {
+	_, err := l.db.ExecContext(context.Background(), `UPDATE job_runs SET finished_at = ?, status = ?, files = ?, rows_loaded = ?,
+		rows_rejected = ?, error = nullif(?, '') WHERE run_id = ?`, local(now), r.Status, r.Files, r.RowsLoaded, r.RowsRejected, r.Error, id)
+	if err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	return nil
+}
+
+// markInterrupted closes the runs a killed process left open.
+func (l ledger) markInterrupted(ctx context.Context, now time.Time) (int64, error) {
+	res, err := l.db.ExecContext(ctx, `UPDATE job_runs SET status = 'interrupted', finished_at = ?,
+		error = 'the process stopped during the run; nothing of an unfinished load was kept' WHERE status = 'running'`, local(now))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// lastScheduled is the latest cron time a job (or a source's pull) ran for.
+func (l ledger) lastScheduled(ctx context.Context, job, source string) (time.Time, bool, error) {
+	var t sql.NullTime
+	err := l.db.QueryRowContext(ctx, `SELECT max(scheduled_for) FROM job_runs
+		WHERE job = ? AND coalesce(source, '') = ? AND trigger IN ('schedule', 'catch-up')`, job, source).Scan(&t)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	return t.Time, t.Valid, nil
+}
+
+// recent returns the newest runs first.
+func (l ledger) recent(ctx context.Context, limit int) ([]Run, error) {
+	rows, err := l.db.QueryContext(ctx, `SELECT run_id, job, coalesce(source, ''), trigger, scheduled_for, started_at, finished_at,
+		status, coalesce(files, 0), coalesce(rows_loaded, 0), coalesce(rows_rejected, 0), coalesce(error, '')
+		FROM job_runs ORDER BY run_id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Run
+	for rows.Next() {
+		var r Run
+		var sched, fin sql.NullTime
+		if err := rows.Scan(&r.ID, &r.Job, &r.Source, &r.Trigger, &sched, &r.StartedAt, &fin, &r.Status, &r.Files, &r.RowsLoaded, &r.RowsRejected, &r.Error); err != nil {
+			return nil, err
+		}
+		if sched.Valid {
+			r.ScheduledFor = &sched.Time
+		}
+		if fin.Valid {
+			r.FinishedAt = &fin.Time
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+type sourceState struct {
+	ETag, LastModified string
+}
+
+func (l ledger) state(ctx context.Context, source string) (*sourceState, error) {
+	var s sourceState
+	var etag, lm sql.NullString
+	err := l.db.QueryRowContext(ctx, `SELECT etag, last_modified FROM source_state WHERE source = ?`, source).Scan(&etag, &lm)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.ETag, s.LastModified = etag.String, lm.String
+	return &s, nil
+}
+
+func (l ledger) saveState(ctx context.Context, source string, f Fetched, now time.Time) error {
+	_, err := l.db.ExecContext(ctx, `INSERT OR REPLACE INTO source_state VALUES (?, nullif(?, ''), nullif(?, ''), ?)`,
+		source, f.ETag, f.LastModified, local(now))
+	return err
+}
+
+// SourceHealth is one source's freshness: when it last ran, succeeded and brought new data.
+type SourceHealth struct {
+	Source      string     `json:"source"`
+	LastRun     *time.Time `json:"last_run,omitempty"`
+	LastStatus  string     `json:"last_status,omitempty"`
+	LastError   string     `json:"last_error,omitempty"`
+	LastSuccess *time.Time `json:"last_success,omitempty"`
+	LastNewData *time.Time `json:"last_new_data,omitempty"`
+	Level       string     `json:"level"` // ok | warn | error
+	AgeSeconds  float64    `json:"age_seconds"`
+}
+
+// freshness computes every configured source's freshness at now.
+func (l ledger) health(ctx context.Context, cfg *Config, now time.Time) ([]SourceHealth, error) {
+	var out []SourceHealth
+	for i := range cfg.Sources {
+		s := &cfg.Sources[i]
+		f := SourceHealth{Source: s.Name}
+		var lastRun, lastOK, lastNew sql.NullTime
+		var status, errText sql.NullString
+		err := l.db.QueryRowContext(ctx, `SELECT
+			(SELECT max(started_at) FROM job_runs WHERE job = 'pull' AND source = $1),
+			(SELECT arg_max(status, run_id) FROM job_runs WHERE job = 'pull' AND source = $1),
+			(SELECT arg_max(error, run_id) FROM job_runs WHERE job = 'pull' AND source = $1),
+			(SELECT max(finished_at) FROM job_runs WHERE job = 'pull' AND source = $1 AND status IN ('ok', 'unchanged')),
+			(SELECT max(finished_at) FROM job_runs WHERE job = 'pull' AND source = $1 AND status = 'ok' AND rows_loaded > 0)`,
+			s.Name).Scan(&lastRun, &status, &errText, &lastOK, &lastNew)
+		if err != nil {
+			return nil, err
+		}
+		if lastRun.Valid {
+			f.LastRun = &lastRun.Time
+		}
+		f.LastStatus, f.LastError = status.String, errText.String
+		if lastOK.Valid {
+			f.LastSuccess = &lastOK.Time
+		}
+		f.Level = "error"
+		if lastNew.Valid {
+			f.LastNewData = &lastNew.Time
+			age := local(now).Sub(lastNew.Time)
+			f.AgeSeconds = age.Seconds()
+			switch {
+			case age >= s.Freshness.Error.Std():
+				f.Level = "error"
+			case age >= s.Freshness.Warn.Std():
+				f.Level = "warn"
+			default:
+				f.Level = "ok"
+			}
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}

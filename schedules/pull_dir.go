@@ -1,0 +1,112 @@
+package schedules
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Subfolders of a drop folder that files move to after loading.
+const (
+	DoneDir   = "done"
+	FailedDir = "failed"
+)
+
+// readyFiles lists the files of a drop folder (or the one file a path
+// names) that have stopped growing: unchanged in size and time over the
+// source's settle time.
+func readyFiles(ctx context.Context, src *Source) ([]string, error) {
+	st, err := os.Stat(src.Path)
+	if err != nil {
+		return nil, fmt.Errorf("drop path: %w", err)
+	}
+	var candidates []string
+	if !st.IsDir() {
+		candidates = []string{src.Path}
+	} else {
+		entries, err := os.ReadDir(src.Path)
+		if err != nil {
+			return nil, fmt.Errorf("drop folder: %w", err)
+		}
+		for _, e := range entries {
+			name := e.Name()
+			if e.IsDir() || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "~$") || isPartial(name) {
+				continue
+			}
+			candidates = append(candidates, filepath.Join(src.Path, name))
+		}
+	}
+	if len(candidates) == 0 {
+		return nil, nil
+	}
+	type seen struct {
+		size int64
+		mod  time.Time
+	}
+	before := map[string]seen{}
+	for _, p := range candidates {
+		if st, err := os.Stat(p); err == nil {
+			before[p] = seen{st.Size(), st.ModTime()}
+		}
+	}
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-time.After(src.Settle.Std()):
+	}
+	var ready []string
+	for _, p := range candidates {
+		st, err := os.Stat(p)
+		if err != nil {
+			continue
+		}
+		if b, ok := before[p]; ok && b.size == st.Size() && b.mod.Equal(st.ModTime()) && st.Size() > 0 {
+			ready = append(ready, p)
+		}
+	}
+	sort.Strings(ready)
+	return ready, nil
+}
+
+func isPartial(name string) bool {
+	for _, ext := range []string{".part", ".tmp", ".crdownload", ".partial", ".filepart", ".reason"} {
+		if strings.HasSuffix(strings.ToLower(name), ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// settleFile moves a loaded drop-folder file to done/, or a refused one to
+// failed/ with a .reason file beside it. A source that names one file
+// (not a folder) leaves it in place.
+func settleFile(src *Source, path string, loadErr error) error {
+	st, err := os.Stat(src.Path)
+	if err != nil || !st.IsDir() {
+		return nil
+	}
+	sub := DoneDir
+	if loadErr != nil {
+		sub = FailedDir
+	}
+	dir := filepath.Join(src.Path, sub)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	dest := filepath.Join(dir, filepath.Base(path))
+	if _, err := os.Stat(dest); err == nil {
+		ext := filepath.Ext(dest)
+		dest = strings.TrimSuffix(dest, ext) + time.Now().Format("-20060102-150405") + ext
+	}
+	if err := os.Rename(path, dest); err != nil {
+		return err
+	}
+	if loadErr != nil {
+		return os.WriteFile(dest+".reason", []byte(loadErr.Error()+"\n"), 0o644)
+	}
+	return nil
+}

@@ -1,0 +1,444 @@
+package schedules
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"wardstat/ingest"
+	"wardstat/render"
+	"wardstat/transform"
+	"wardstat/warehouse"
+)
+
+// Jobs a configuration can schedule besides pulls.
+const (
+	JobPull   = "pull"
+	JobBuild  = "build"
+	JobExport = "export"
+	JobReport = "report"
+)
+
+// Runner runs pulls and jobs against one open warehouse, one writer at a
+// time, and records every run in the ledger.
+type Runner struct {
+	cfg     *Config
+	wh      *warehouse.Warehouse
+	hasher  *transform.Hasher
+	log     *slog.Logger
+	metrics *Metrics
+	puller  *httpPuller
+	ledger  ledger
+	mu      sync.Mutex // one load, build or publish at a time
+	// Now is the clock (tests move it).
+	Now func() time.Time
+}
+
+// RunnerOptions tune a Runner.
+type RunnerOptions struct {
+	Logger  *slog.Logger
+	Metrics *Metrics
+	// HTTPClient pulls sources; nil: a client with TLS verification on.
+	HTTPClient *http.Client
+	// BackoffBase is the first retry's wait (doubling each try); 0: one second.
+	BackoffBase time.Duration
+}
+
+// NewRunner prepares a runner over an open warehouse.
+func NewRunner(cfg *Config, wh *warehouse.Warehouse, hasher *transform.Hasher, o RunnerOptions) *Runner {
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	client := o.HTTPClient
+	if client == nil {
+		client = &http.Client{}
+	}
+	base := o.BackoffBase
+	if base == 0 {
+		base = time.Second
+	}
+	return &Runner{
+		cfg: cfg, wh: wh, hasher: hasher, log: log, metrics: o.Metrics,
+		puller: &httpPuller{client: client, backoffBase: base, workDir: cfg.WorkDir},
+		ledger: ledger{db: wh.DB()},
+		Now:    time.Now,
+	}
+}
+
+func (r *Runner) now() time.Time { return r.Now().In(r.cfg.Location()) }
+
+// PullResult is what one pull did.
+type PullResult struct {
+	Files    []ingest.FileResult
+	Failures []error
+	Run      Run
+}
+
+// Pull pulls one source and loads what it brought. scheduledFor is the
+// cron time the run stands for (zero for a run by hand).
+func (r *Runner) Pull(ctx context.Context, name, trigger string, scheduledFor time.Time) (PullResult, error) {
+	src, err := r.cfg.Source(name)
+	if err != nil {
+		return PullResult{}, err
+	}
+	to := r.now()
+	return r.pullWindow(ctx, src, trigger, scheduledFor, to.AddDate(0, 0, -src.WindowDays), to)
+}
+
+// Backfill re-pulls a date range from a source whose URL takes {from}/{to},
+// one window of stepDays at a time.
+func (r *Runner) Backfill(ctx context.Context, name string, from, to time.Time, stepDays int) ([]PullResult, error) {
+	src, err := r.cfg.Source(name)
+	if err != nil {
+		return nil, err
+	}
+	if src.URL == "" || !strings.Contains(src.URL, "{from}") {
+		return nil, fmt.Errorf("source %s cannot be backfilled: its url has no {from} placeholder", name)
+	}
+	if stepDays <= 0 {
+		stepDays = 31
+	}
+	var out []PullResult
+	for start := from; !start.After(to); start = start.AddDate(0, 0, stepDays) {
+		end := start.AddDate(0, 0, stepDays-1)
+		if end.After(to) {
+			end = to
+		}
+		res, err := r.pullWindow(ctx, src, TriggerBackfill, time.Time{}, start, end)
+		out = append(out, res)
+		if err != nil {
+			return out, fmt.Errorf("%s..%s: %w", start.Format(time.DateOnly), end.Format(time.DateOnly), err)
+		}
+	}
+	return out, nil
+}
+
+func (r *Runner) pullWindow(ctx context.Context, src *Source, trigger string, scheduledFor, from, to time.Time) (PullResult, error) {
+	started := r.now()
+	var res PullResult
+	id, err := r.ledger.start(ctx, JobPull, src.Name, trigger, scheduledFor, started)
+	if err != nil {
+		return res, err
+	}
+	res.Run = Run{ID: id, Job: JobPull, Source: src.Name, Trigger: trigger, StartedAt: started}
+	runErr := r.pullAndLoad(ctx, src, from, to, &res)
+	res.Run.Status = StatusOK
+	switch {
+	case runErr != nil:
+		res.Run.Status, res.Run.Error = StatusFailed, runErr.Error()
+	case len(res.Failures) > 0:
+		msgs := make([]string, len(res.Failures))
+		for i, f := range res.Failures {
+			msgs[i] = f.Error()
+		}
+		res.Run.Status = StatusFailed
+		res.Run.Error = fmt.Sprintf("%d of %d files could not be loaded: %s", len(res.Failures), len(res.Failures)+len(res.Files), strings.Join(msgs, "; "))
+		runErr = errors.New(res.Run.Error)
+	case res.Run.RowsLoaded == 0 && res.Run.RowsRejected == 0:
+		res.Run.Status = StatusUnchanged
+	}
+	finished := r.now()
+	if err := r.ledger.finish(id, res.Run, finished); err != nil {
+		r.log.Error("ledger", "err", err)
+	}
+	r.metrics.observeRun(JobPull, src.Name, res.Run, finished.Sub(started))
+	level := slog.LevelInfo
+	if runErr != nil {
+		level = slog.LevelWarn
+	}
+	r.log.Log(ctx, level, "pull", "source", src.Name, "trigger", trigger, "status", res.Run.Status,
+		"files", res.Run.Files, "rows_loaded", res.Run.RowsLoaded, "rows_rejected", res.Run.RowsRejected, "error", res.Run.Error)
+	r.refreshFreshness(ctx)
+	return res, runErr
+}
+
+func (r *Runner) pullAndLoad(ctx context.Context, src *Source, from, to time.Time, res *PullResult) error {
+	var files []string
+	if src.URL != "" {
+		prior, err := r.ledger.state(ctx, src.Name)
+		if err != nil {
+			return err
+		}
+		if src.Pagination != nil {
+			prior = nil
+		}
+		f, err := r.puller.pull(ctx, src, from, to, prior)
+		if err != nil {
+			return err
+		}
+		if f.Unchanged {
+			return nil
+		}
+		defer os.Remove(f.Path)
+		if st, err := os.Stat(f.Path); err == nil && st.Size() == 0 {
+			return nil // an API page run with no records in the window
+		}
+		if err := r.ledger.saveState(ctx, src.Name, f, r.now()); err != nil {
+			return err
+		}
+		files = []string{f.Path}
+	} else {
+		ready, err := readyFiles(ctx, src)
+		if err != nil {
+			return err
+		}
+		files = ready
+	}
+	for _, path := range files {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		fr, err := r.loadFile(ctx, src, path)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err() // stopped: leave the file where it is for the next run
+			}
+			res.Failures = append(res.Failures, fmt.Errorf("%s: %v", filepath.Base(path), unwrapFile(err)))
+		} else {
+			res.Files = append(res.Files, fr)
+			res.Run.RowsLoaded += fr.Result.Loaded
+			res.Run.RowsRejected += fr.Result.Rejected
+		}
+		res.Run.Files++
+		if src.Path != "" {
+			if err := settleFile(src, path, unwrapFile(err)); err != nil {
+				r.log.Warn("moving a dropped file", "file", path, "err", err)
+			}
+		}
+	}
+	return nil
+}
+
+func unwrapFile(err error) error {
+	var fe *ingest.FileError
+	if errors.As(err, &fe) {
+		return fe.Err
+	}
+	return err
+}
+
+func (r *Runner) loadFile(ctx context.Context, src *Source, path string) (ingest.FileResult, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return ingest.File(ctx, r.wh, path, ingest.FileOptions{
+		Ward: src.Ward, Source: src.Name, Format: src.Format, Sheet: src.Sheet, Map: src.Map, Hasher: r.hasher,
+	})
+}
+
+// RunJob runs a whole-warehouse job by name.
+func (r *Runner) RunJob(ctx context.Context, job, trigger string, scheduledFor time.Time) error {
+	var do func(context.Context) error
+	switch job {
+	case JobBuild:
+		do = r.build
+	case JobExport:
+		do = r.export
+	case JobReport:
+		do = r.report
+	default:
+		return fmt.Errorf("%w %q: the jobs are build, export and report", ErrNoJob, job)
+	}
+	started := r.now()
+	id, err := r.ledger.start(ctx, job, "", trigger, scheduledFor, started)
+	if err != nil {
+		return err
+	}
+	run := Run{ID: id, Job: job, Trigger: trigger, StartedAt: started, Status: StatusOK}
+	r.mu.Lock()
+	jobErr := do(ctx)
+	r.mu.Unlock()
+	if jobErr != nil {
+		run.Status, run.Error = StatusFailed, jobErr.Error()
+	}
+	finished := r.now()
+	if err := r.ledger.finish(id, run, finished); err != nil {
+		r.log.Error("ledger", "err", err)
+	}
+	r.metrics.observeRun(job, "", run, finished.Sub(started))
+	r.log.Info("job", "job", job, "trigger", trigger, "status", run.Status, "error", run.Error, "seconds", finished.Sub(started).Seconds())
+	return jobErr
+}
+
+// build refreshes the unit registry and publishes the snapshot analysts read.
+func (r *Runner) build(ctx context.Context) error {
+	if r.cfg.Units != "" {
+		f, err := os.Open(r.cfg.Units)
+		if err != nil {
+			return err
+		}
+		units, err := warehouse.ReadUnits(f)
+		f.Close()
+		if err != nil {
+			return err
+		}
+		if err := r.wh.ReplaceUnits(ctx, units); err != nil {
+			return err
+		}
+	}
+	return r.wh.Publish(ctx, r.cfg.Publish)
+}
+
+// Publish writes the analysts' snapshot now.
+func (r *Runner) Publish(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.wh.Publish(ctx, r.cfg.Publish)
+}
+
+func (r *Runner) export(ctx context.Context) error {
+	now := r.now()
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	lastMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)
+	yearStart := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
+	_, err := r.wh.ExportMarts(ctx, r.cfg.Jobs.Export.Out, lastMonth, yearStart, today)
+	return err
+}
+
+// report writes the form of the last full month and of the year to date as
+// XLSX workbooks, and the sources' freshness as CSV.
+func (r *Runner) report(ctx context.Context) error {
+	now := r.now()
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	lastMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)
+	yearStart := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
+	out := r.cfg.Jobs.Report.Out
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	periods := []struct {
+		name     string
+		from, to time.Time
+	}{
+		{"bieu06-" + lastMonth.Format("2006-01") + ".xlsx", lastMonth, lastMonth.AddDate(0, 1, -1)},
+		{"bieu06-" + yearStart.Format("2006") + "-den-" + today.Format("2006-01-02") + ".xlsx", yearStart, today},
+	}
+	for _, p := range periods {
+		rows, err := r.wh.ReportForm(ctx, warehouse.ReportOptions{From: p.from, To: p.to, By: "ward"})
+		if err != nil {
+			return err
+		}
+		res, err := render.FromRows(rows)
+		if err != nil {
+			return err
+		}
+		if err := writeAtomic(filepath.Join(out, p.name), func(w io.Writer) error {
+			return render.XLSX(w, res, r.cfg.Lang, "Biểu 06")
+		}); err != nil {
+			return err
+		}
+	}
+	health, err := r.ledger.health(ctx, r.cfg, now)
+	if err != nil {
+		return err
+	}
+	return writeAtomic(filepath.Join(out, "nguon-du-lieu.csv"), func(w io.Writer) error {
+		fmt.Fprintln(w, "source,level,last_run,last_status,last_new_data,last_error")
+		for _, h := range health {
+			fmt.Fprintf(w, "%s,%s,%s,%s,%s,%q\n", h.Source, h.Level, fmtTime(h.LastRun), h.LastStatus, fmtTime(h.LastNewData), h.LastError)
+		}
+		return nil
+	})
+}
+
+func fmtTime(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.Format("2006-01-02 15:04")
+}
+
+func writeAtomic(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// Health returns every source's freshness now.
+func (r *Runner) Health(ctx context.Context) ([]SourceHealth, error) {
+	return r.ledger.health(ctx, r.cfg, r.now())
+}
+
+// Runs returns the newest runs of the ledger.
+func (r *Runner) Runs(ctx context.Context, limit int) ([]Run, error) { return r.ledger.recent(ctx, limit) }
+
+func (r *Runner) refreshFreshness(ctx context.Context) {
+	if r.metrics == nil {
+		return
+	}
+	h, err := r.Health(ctx)
+	if err != nil {
+		return
+	}
+	r.metrics.setHealth(h)
+}
+
+// RunAll runs a whole night by hand: every source, then build, export and
+// report where configured. A failing source does not stop the others.
+func (r *Runner) RunAll(ctx context.Context) error {
+	var failed []string
+	for _, s := range r.cfg.Sources {
+		if _, err := r.Pull(ctx, s.Name, TriggerManual, time.Time{}); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			failed = append(failed, s.Name+": "+err.Error())
+		}
+	}
+	for _, j := range r.configuredJobs() {
+		if err := r.RunJob(ctx, j, TriggerManual, time.Time{}); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			failed = append(failed, j+": "+err.Error())
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("%d of the night's runs failed (the others completed):\n  %s", len(failed), strings.Join(failed, "\n  "))
+	}
+	return nil
+}
+
+func (r *Runner) configuredJobs() []string {
+	var out []string
+	if r.cfg.Jobs.Build != nil {
+		out = append(out, JobBuild)
+	}
+	if r.cfg.Jobs.Export != nil {
+		out = append(out, JobExport)
+	}
+	if r.cfg.Jobs.Report != nil {
+		out = append(out, JobReport)
+	}
+	return out
+}
+
+func (r *Runner) jobSchedule(job string) string {
+	switch job {
+	case JobBuild:
+		return r.cfg.Jobs.Build.Schedule
+	case JobExport:
+		return r.cfg.Jobs.Export.Schedule
+	case JobReport:
+		return r.cfg.Jobs.Report.Schedule
+	}
+	return ""
+}
