@@ -30,7 +30,7 @@ func Serve(ctx context.Context, r *Runner, o DaemonOptions) error {
 	if o.Grace == 0 {
 		o.Grace = 20 * time.Second
 	}
-	if n, err := r.ledger.markInterrupted(ctx, r.now()); err != nil {
+	if n, err := r.MarkInterrupted(ctx); err != nil {
 		return err
 	} else if n > 0 {
 		r.log.Warn("runs left open by a stopped process marked interrupted", "runs", n)
@@ -127,9 +127,7 @@ func (r *Runner) missedRun(ctx context.Context, job, source string, s cron.Sched
 		return time.Time{}, false
 	}
 	now := r.now()
-	loc := r.cfg.Location()
-	lastLocal := time.Date(last.Year(), last.Month(), last.Day(), last.Hour(), last.Minute(), last.Second(), 0, loc)
-	next := s.Next(lastLocal)
+	next := s.Next(last)
 	if next.After(now) {
 		return time.Time{}, false
 	}

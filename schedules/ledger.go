@@ -41,23 +41,33 @@ const (
 	TriggerBackfill = "backfill"
 )
 
-type ledger struct{ db *sql.DB }
-
-func local(t time.Time) time.Time {
-	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+type ledger struct {
+	db  *sql.DB
+	loc *time.Location
 }
+
+// wall reads a stored wall-clock time as a time in the schedules' zone.
+func (l ledger) wall(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), l.loc)
+}
+
+// local is a time's wall clock in the schedules' zone, as the ledger
+// stores it (TIMESTAMP, no zone, like every wardstat timestamp). It is bound
+// as text: the driver would bind a time.Time as an instant and let the
+// session's zone shift it.
+func local(t time.Time) string { return t.Format("2006-01-02 15:04:05.000000") }
 
 func (l ledger) start(ctx context.Context, job, source, trigger string, scheduledFor time.Time, now time.Time) (int64, error) {
 	var id int64
 	if err := l.db.QueryRowContext(ctx, `SELECT nextval('run_id_seq')`).Scan(&id); err != nil {
 		return 0, fmt.Errorf("ledger: %w", err)
 	}
-	var sched any
+	sched := ""
 	if !scheduledFor.IsZero() {
 		sched = local(scheduledFor)
 	}
 	_, err := l.db.ExecContext(ctx, `INSERT INTO job_runs (run_id, job, source, trigger, scheduled_for, started_at, status)
-		VALUES (?, ?, nullif(?, ''), ?, ?, ?, 'running')`, id, job, source, trigger, sched, local(now))
+		VALUES (?, ?, nullif(?, ''), ?, nullif(?, '')::TIMESTAMP, ?::TIMESTAMP, 'running')`, id, job, source, trigger, sched, local(now))
 	if err != nil {
 		return 0, fmt.Errorf("ledger: %w", err)
 	}
@@ -65,7 +75,7 @@ func (l ledger) start(ctx context.Context, job, source, trigger string, schedule
 }
 
 func (l ledger) finish(id int64, r Run, now time.Time) error {
-	_, err := l.db.ExecContext(context.Background(), `UPDATE job_runs SET finished_at = ?, status = ?, files = ?, rows_loaded = ?,
+	_, err := l.db.ExecContext(context.Background(), `UPDATE job_runs SET finished_at = ?::TIMESTAMP, status = ?, files = ?, rows_loaded = ?,
 		rows_rejected = ?, error = nullif(?, '') WHERE run_id = ?`, local(now), r.Status, r.Files, r.RowsLoaded, r.RowsRejected, r.Error, id)
 	if err != nil {
 		return fmt.Errorf("ledger: %w", err)
@@ -75,7 +85,7 @@ func (l ledger) finish(id int64, r Run, now time.Time) error {
 
 // markInterrupted closes the runs a killed process left open.
 func (l ledger) markInterrupted(ctx context.Context, now time.Time) (int64, error) {
-	res, err := l.db.ExecContext(ctx, `UPDATE job_runs SET status = 'interrupted', finished_at = ?,
+	res, err := l.db.ExecContext(ctx, `UPDATE job_runs SET status = 'interrupted', finished_at = ?::TIMESTAMP,
 		error = 'the process stopped during the run; nothing of an unfinished load was kept' WHERE status = 'running'`, local(now))
 	if err != nil {
 		return 0, err
@@ -91,7 +101,7 @@ func (l ledger) lastScheduled(ctx context.Context, job, source string) (time.Tim
 	if err != nil {
 		return time.Time{}, false, err
 	}
-	return t.Time, t.Valid, nil
+	return l.wall(t.Time), t.Valid, nil
 }
 
 // recent returns the newest runs first.
@@ -110,11 +120,14 @@ func (l ledger) recent(ctx context.Context, limit int) ([]Run, error) {
 		if err := rows.Scan(&r.ID, &r.Job, &r.Source, &r.Trigger, &sched, &r.StartedAt, &fin, &r.Status, &r.Files, &r.RowsLoaded, &r.RowsRejected, &r.Error); err != nil {
 			return nil, err
 		}
+		r.StartedAt = l.wall(r.StartedAt)
 		if sched.Valid {
-			r.ScheduledFor = &sched.Time
+			t := l.wall(sched.Time)
+			r.ScheduledFor = &t
 		}
 		if fin.Valid {
-			r.FinishedAt = &fin.Time
+			t := l.wall(fin.Time)
+			r.FinishedAt = &t
 		}
 		out = append(out, r)
 	}
@@ -140,7 +153,7 @@ func (l ledger) state(ctx context.Context, source string) (*sourceState, error) 
 }
 
 func (l ledger) saveState(ctx context.Context, source string, f Fetched, now time.Time) error {
-	_, err := l.db.ExecContext(ctx, `INSERT OR REPLACE INTO source_state VALUES (?, nullif(?, ''), nullif(?, ''), ?)`,
+	_, err := l.db.ExecContext(ctx, `INSERT OR REPLACE INTO source_state VALUES (?, nullif(?, ''), nullif(?, ''), ?::TIMESTAMP)`,
 		source, f.ETag, f.LastModified, local(now))
 	return err
 }
@@ -170,22 +183,26 @@ func (l ledger) health(ctx context.Context, cfg *Config, now time.Time) ([]Sourc
 			(SELECT arg_max(status, run_id) FROM job_runs WHERE job = 'pull' AND source = $1),
 			(SELECT arg_max(error, run_id) FROM job_runs WHERE job = 'pull' AND source = $1),
 			(SELECT max(finished_at) FROM job_runs WHERE job = 'pull' AND source = $1 AND status IN ('ok', 'unchanged')),
-			(SELECT max(finished_at) FROM job_runs WHERE job = 'pull' AND source = $1 AND status = 'ok' AND rows_loaded > 0)`,
+			(SELECT max(finished_at) FROM job_runs WHERE job = 'pull' AND source = $1 AND rows_loaded > 0)`,
 			s.Name).Scan(&lastRun, &status, &errText, &lastOK, &lastNew)
 		if err != nil {
 			return nil, err
 		}
 		if lastRun.Valid {
-			f.LastRun = &lastRun.Time
+			t := l.wall(lastRun.Time)
+			f.LastRun = &t
 		}
 		f.LastStatus, f.LastError = status.String, errText.String
 		if lastOK.Valid {
-			f.LastSuccess = &lastOK.Time
+			t := l.wall(lastOK.Time)
+			f.LastSuccess = &t
 		}
 		f.Level = "error"
 		if lastNew.Valid {
-			f.LastNewData = &lastNew.Time
-			age := local(now).Sub(lastNew.Time)
+			t := l.wall(lastNew.Time)
+			f.LastNewData = &t
+			wall := time.Date(now.Year(), now.Month(), now.Day(), now.Hour(), now.Minute(), now.Second(), now.Nanosecond(), time.UTC)
+			age := wall.Sub(lastNew.Time)
 			f.AgeSeconds = age.Seconds()
 			switch {
 			case age >= s.Freshness.Error.Std():

@@ -69,7 +69,7 @@ func NewRunner(cfg *Config, wh *warehouse.Warehouse, hasher *transform.Hasher, o
 	return &Runner{
 		cfg: cfg, wh: wh, hasher: hasher, log: log, metrics: o.Metrics,
 		puller: &httpPuller{client: client, backoffBase: base, workDir: cfg.WorkDir},
-		ledger: ledger{db: wh.DB()},
+		ledger: ledger{db: wh.DB(), loc: cfg.Location()},
 		Now:    time.Now,
 	}
 }
@@ -370,6 +370,11 @@ func writeAtomic(path string, write func(io.Writer) error) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// MarkInterrupted closes the ledger rows a stopped process left running.
+func (r *Runner) MarkInterrupted(ctx context.Context) (int64, error) {
+	return r.ledger.markInterrupted(ctx, r.now())
 }
 
 // Health returns every source's freshness now.

@@ -2,11 +2,14 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -111,4 +114,118 @@ func writeBigCSV(t *testing.T, path string, n int) {
 	}
 	b.Flush()
 	f.Close()
+}
+
+// TestKilledNightlyRunCompletesNextTime kills `wardstat run` in the middle
+// of loading a dropped file: the file stays in the drop folder, the
+// warehouse holds none of it, and the next run loads it and closes the
+// killed run's ledger row as interrupted.
+func TestKilledNightlyRunCompletesNextTime(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow")
+	}
+	dir := t.TempDir()
+	drop := filepath.Join(dir, "drop")
+	os.MkdirAll(drop, 0o755)
+	const n = 80_000
+	writeBigCSV(t, filepath.Join(drop, "big.csv"), n)
+	cfgPath := filepath.Join(dir, "wardstat.yml")
+	os.WriteFile(cfgPath, []byte("warehouse: w.duckdb\nsources:\n  - name: drop\n    ward: K01\n    path: drop\n    settle: 10ms\n    schedule: \"0 1 * * *\"\n"), 0o644)
+	self, _ := os.Executable()
+	cmd := func() *exec.Cmd {
+		c := exec.Command(self, "run", "--config", cfgPath, "--source", "drop")
+		c.Env = append(os.Environ(), "WARDSTAT_BE_CLI=1", "WARDSTAT_PII_KEY=kill")
+		return c
+	}
+	c := cmd()
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	c.Process.Signal(syscall.SIGKILL)
+	c.Wait()
+	db := filepath.Join(dir, "w.duckdb")
+	if loads := assertWholeOrNothing(t, db, n, "after the kill"); loads == 0 {
+		if _, err := os.Stat(filepath.Join(drop, "big.csv")); err != nil {
+			t.Fatalf("an unloaded file must stay in the drop folder: %v", err)
+		}
+	}
+	if out, err := cmd().CombinedOutput(); err != nil {
+		t.Fatalf("the next run: %v\n%s", err, out)
+	}
+	if assertWholeOrNothing(t, db, n, "after the next run") != 1 {
+		t.Fatal("the next run must load the file")
+	}
+	if _, err := os.Stat(filepath.Join(drop, "done", "big.csv")); err != nil {
+		t.Fatalf("the loaded file moves to done/: %v", err)
+	}
+	w, err := warehouse.Open(context.Background(), db, warehouse.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	var interrupted, ok int
+	w.DB().QueryRow(`SELECT count(*) FILTER (WHERE status = 'interrupted'), count(*) FILTER (WHERE status = 'ok') FROM job_runs`).Scan(&interrupted, &ok)
+	if ok != 1 || interrupted > 1 {
+		t.Fatalf("ledger: %d ok, %d interrupted", ok, interrupted)
+	}
+}
+
+// TestServeStopsCleanlyOnSIGTERM starts the daemon as a real process and
+// stops it with SIGTERM.
+func TestServeStopsCleanlyOnSIGTERM(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "drop"), 0o755)
+	cfgPath := filepath.Join(dir, "wardstat.yml")
+	os.WriteFile(cfgPath, []byte("warehouse: w.duckdb\nlisten: 127.0.0.1:0\nsources:\n  - name: drop\n    path: drop\n    schedule: \"*/1 * * * * *\"\n"), 0o644)
+	self, _ := os.Executable()
+	c := exec.Command(self, "serve", "--config", cfgPath)
+	c.Env = append(os.Environ(), "WARDSTAT_BE_CLI=1", "WARDSTAT_PII_KEY=x")
+	logs := &lockedBuffer{}
+	c.Stderr = logs
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for !strings.Contains(logs.String(), `"msg":"pull"`) {
+		if time.Now().After(deadline) {
+			c.Process.Kill()
+			t.Fatalf("the daemon did not run a pull:\n%s", logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	c.Process.Signal(syscall.SIGTERM)
+	errc := make(chan error, 1)
+	go func() { errc <- c.Wait() }()
+	select {
+	case err := <-errc:
+		if err != nil {
+			t.Fatalf("exit: %v\n%s", err, logs.String())
+		}
+	case <-time.After(15 * time.Second):
+		c.Process.Kill()
+		t.Fatal("the daemon did not stop on SIGTERM")
+	}
+	if !strings.Contains(logs.String(), "stopping") {
+		t.Errorf("no stop message:\n%s", logs.String())
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe to write from a process's copier
+// while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

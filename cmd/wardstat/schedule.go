@@ -48,6 +48,10 @@ func (a *app) runner(ctx context.Context, cfg *schedules.Config, log *slog.Logge
 		return nil, nil, err
 	}
 	r := schedules.NewRunner(cfg, w, h, schedules.RunnerOptions{Logger: log, Metrics: m})
+	if _, err := r.MarkInterrupted(ctx); err != nil {
+		w.Close()
+		return nil, nil, err
+	}
 	return r, func() { w.Close() }, nil
 }
 
