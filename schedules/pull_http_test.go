@@ -199,4 +199,3 @@ func TestRedactHidesSecrets(t *testing.T) {
 		t.Fatal(got)
 	}
 }
-

@@ -383,7 +383,9 @@ func (r *Runner) Health(ctx context.Context) ([]SourceHealth, error) {
 }
 
 // Runs returns the newest runs of the ledger.
-func (r *Runner) Runs(ctx context.Context, limit int) ([]Run, error) { return r.ledger.recent(ctx, limit) }
+func (r *Runner) Runs(ctx context.Context, limit int) ([]Run, error) {
+	return r.ledger.recent(ctx, limit)
+}
 
 func (r *Runner) refreshFreshness(ctx context.Context) {
 	if r.metrics == nil {
