@@ -195,6 +195,10 @@ func (p *httpPuller) get(ctx context.Context, src *Source, target string, prior 
 		if ctx.Err() != nil {
 			return nil, permanent(ctx.Err())
 		}
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // the URL is said once, redacted
+		}
 		return nil, retryable(fmt.Errorf("GET %s: %w", redact(target), err))
 	}
 	resp.Body = cancelOnClose{resp.Body, cancel}

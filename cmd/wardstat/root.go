@@ -108,7 +108,7 @@ func (a *app) open(ctx context.Context, readOnly bool) (*warehouse.Warehouse, er
 		snap := publishedPath(a.dbPath)
 		if st, serr := os.Stat(snap); serr == nil {
 			fmt.Fprintf(a.stderr, a.t("(kho đang được nạp; đọc bản công bố lúc %s: %s)\n", "(the warehouse is being loaded; reading the snapshot published at %s: %s)\n"),
-				st.ModTime().Format("2006-01-02 15:04"), snap)
+				st.ModTime().In(vietnam).Format("2006-01-02 15:04"), snap)
 			return warehouse.Open(ctx, snap, warehouse.Options{ReadOnly: true, Logger: a.log})
 		}
 	}
