@@ -186,11 +186,7 @@ func (s *rowSource) Next() (transform.Row, error) {
 			}
 			continue
 		}
-		switch s.mapper.Classify(rec.Cells) {
-		case transform.BlankRow:
-			continue
-		case transform.NonDataRow:
-			s.skipped++
+		if transform.IsBlank(rec.Cells) {
 			continue
 		}
 		row := s.mapper.Map(rec.Line, rec.Cells, s.values)

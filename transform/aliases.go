@@ -257,7 +257,7 @@ func LooksPersonal(header string) bool {
 func Fields() []string {
 	out := make([]string, 0, len(aliases))
 	for _, f := range StagedFields {
-		if f != ApplicantKey {
+		if f != ApplicantKey && f != FirstCell {
 			out = append(out, f)
 		}
 	}

@@ -41,53 +41,16 @@ func NewMapper(m Mapping, h *Hasher) *Mapper {
 // Mapping returns the mapping the Mapper applies.
 func (mp *Mapper) Mapping() Mapping { return mp.m }
 
-// RowKind says what a source row is.
-type RowKind int
-
-// Row kinds.
-const (
-	DataRow    RowKind = iota
-	BlankRow           // no cell holds anything
-	NonDataRow         // a section title, subtotal, footer or signature line
-)
-
-// Classify tells a data row from the blank, subtotal and footer rows that
-// spreadsheets put between and after them. A row with neither a dossier code
-// nor a receipt date, or whose first text says "Tổng"/"Cộng"/"Total", is not
-// a dossier; a row with either one is, and the load judges it.
-func (mp *Mapper) Classify(cells []string) RowKind {
-	nonEmpty := 0
-	first := ""
+// IsBlank reports whether no cell of a row holds anything. Blank rows are
+// dropped before staging; every other row is staged, and the load tells
+// dossiers from title, subtotal and footer lines (ws_non_data in SQL).
+func IsBlank(cells []string) bool {
 	for _, c := range cells {
 		if strings.TrimSpace(c) != "" {
-			if nonEmpty == 0 {
-				first = c
-			}
-			nonEmpty++
+			return false
 		}
 	}
-	if nonEmpty == 0 {
-		return BlankRow
-	}
-	code := mp.cell(cells, mp.m.Columns[DossierCode])
-	received := mp.cell(cells, mp.m.Columns[ReceivedAt])
-	if isTotalLabel(first) && (received == "" || code == "" || isTotalLabel(code)) {
-		return NonDataRow
-	}
-	if code == "" && received == "" {
-		return NonDataRow
-	}
-	return DataRow
-}
-
-func isTotalLabel(s string) bool {
-	k := HeaderKey(s)
-	for _, p := range []string{"tong", "cong", "total", "sum", "subtotal", "ghichu", "nguoilap", "xacnhan"} {
-		if strings.HasPrefix(k, p) {
-			return true
-		}
-	}
-	return false
+	return true
 }
 
 func (mp *Mapper) cell(cells []string, i int) string {
@@ -119,8 +82,15 @@ func (mp *Mapper) Map(line int, cells []string, values []string) Row {
 	}
 	if mp.hasher != nil {
 		p := mp.personal
-		values[len(values)-1] = mp.hasher.ApplicantKey(
+		values[stagedApplicantKey] = mp.hasher.ApplicantKey(
 			mp.cell(cells, p[0]), mp.cell(cells, p[1]), mp.cell(cells, p[2]), mp.cell(cells, p[3]))
+	}
+	values[stagedFirstCell] = ""
+	for i := range cells {
+		if c := mp.cell(cells, i); c != "" {
+			values[stagedFirstCell] = c
+			break
+		}
 	}
 	return Row{Line: line, Values: values}
 }

@@ -20,14 +20,18 @@ const KeyEnv = "WARDSTAT_PII_KEY"
 // person gives the same key within one install (or one shared key), and the
 // key cannot be reversed without the secret. Not safe for concurrent use.
 type Hasher struct {
+	key []byte
 	mac hash.Hash
 	buf []byte
 }
 
 // NewHasher returns a Hasher for a secret key.
 func NewHasher(key []byte) *Hasher {
-	return &Hasher{mac: hmac.New(sha256.New, key)}
+	return &Hasher{key: key, mac: hmac.New(sha256.New, key)}
 }
+
+// Clone returns a Hasher with the same key, for another goroutine.
+func (h *Hasher) Clone() *Hasher { return NewHasher(h.key) }
 
 // LoadKey returns the key from WARDSTAT_PII_KEY, else from keyFile, which is
 // created with a fresh random key (mode 0600) when it does not exist yet.

@@ -80,15 +80,34 @@ var DossierSchema = arrow.NewSchema([]arrow.Field{
 	{Name: SourceRow, Type: arrow.PrimitiveTypes.Int64},
 }, nil)
 
+// FirstCell is a staged pseudo-field: the row's first non-empty cell,
+// which tells a total or footer line ("Tổng số: 1.234 hồ sơ") from a dossier.
+const FirstCell = "first_cell"
+
 // StagedFields are the fields a load stages as raw text, in this order:
 // every canonical field a file can carry (applicant fields are staged only
-// as ApplicantKey, already hashed) plus WardName.
+// as ApplicantKey, already hashed), WardName and FirstCell.
 var StagedFields = []string{
 	WardCode, WardName, DossierCode, ProcedureCode, ProcedureName, Sector,
 	Channel, OnlineLevel, Status,
 	SubmittedAt, ReceivedAt, DueAt, CompletedAt, ReturnedAt, WithdrawnAt,
 	SupplementRequestedAt, SupplementReceivedAt,
-	ApologyIssued, PaidOnline, Fee, Digitised, ApplicantKey,
+	ApologyIssued, PaidOnline, Fee, Digitised, ApplicantKey, FirstCell,
+}
+
+// Staged positions of the fields the Mapper fills itself.
+var (
+	stagedApplicantKey = indexOf(StagedFields, ApplicantKey)
+	stagedFirstCell    = indexOf(StagedFields, FirstCell)
+)
+
+func indexOf(list []string, s string) int {
+	for i, x := range list {
+		if x == s {
+			return i
+		}
+	}
+	panic("transform: no staged field " + s)
 }
 
 // IsPersonal reports whether a field holds personal data, which never leaves

@@ -147,11 +147,17 @@ func (w *Warehouse) Load(ctx context.Context, req LoadRequest, src RowSource) (L
 		if err != nil {
 			return res, err
 		}
-		step := time.Now()
-		if _, err := tx.ExecContext(ctx, q); err != nil {
-			return res, fmt.Errorf("%s: %w", name, err)
+		for i, stmt := range splitStatements(q) {
+			step := time.Now()
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return res, fmt.Errorf("%s: %w", name, err)
+			}
+			w.log.Debug("ran", "step", name, "statement", i+1, "seconds", time.Since(step).Seconds())
 		}
-		w.log.Debug("ran", "step", name, "seconds", time.Since(step).Seconds())
+	}
+	var staged int64
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM stage_raw`).Scan(&staged); err != nil {
+		return res, err
 	}
 	if err := tx.QueryRowContext(ctx, `
 		SELECT (SELECT count(*) FROM stage_typed),
@@ -163,6 +169,7 @@ func (w *Warehouse) Load(ctx context.Context, req LoadRequest, src RowSource) (L
 		return res, fmt.Errorf("counting the load: %w", err)
 	}
 	res.Loaded = res.New + res.Changed
+	res.Skipped += staged - res.Read
 	if res.Read != res.Loaded+res.Rejected+res.Duplicate {
 		return res, fmt.Errorf("rows do not add up (read %d, loaded %d, rejected %d, duplicate %d): nothing was loaded; this is a bug, please report it",
 			res.Read, res.Loaded, res.Rejected, res.Duplicate)
@@ -193,6 +200,29 @@ func (w *Warehouse) Load(ctx context.Context, req LoadRequest, src RowSource) (L
 	}
 	w.log.Debug("loaded", "path", req.Path, "seconds", time.Since(began).Seconds())
 	return res, nil
+}
+
+// splitStatements splits a model file at the semicolons that end a line.
+// (The load models hold no semicolon inside a string at a line's end.)
+func splitStatements(q string) []string {
+	var out []string
+	for _, part := range strings.Split(q, ";\n") {
+		if strings.TrimSpace(stripComments(part)) != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+func stripComments(s string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(s, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(line), "--") {
+			b.WriteString(line)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
 }
 
 func nullable(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }

@@ -99,6 +99,8 @@ parsed AS (
     LEFT JOIN slow_dates d5 ON d5.raw = trim(s.withdrawn_at)
     LEFT JOIN slow_dates d6 ON d6.raw = trim(s.supplement_requested_at)
     LEFT JOIN slow_dates d7 ON d7.raw = trim(s.supplement_received_at)
+    -- Title, subtotal and footer lines are not dossiers: the load counts them as skipped.
+    WHERE NOT ws_non_data(s.dossier_code, s.received_at, s.first_cell)
 ),
 ruled AS (
     -- Status rules (DOMAIN.md): a result returned is a result ready, so a

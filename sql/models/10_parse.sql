@@ -150,3 +150,13 @@ END;
 -- ("000.31.09.H26-221021-0012" -> "000.31.09.H26"); NULL when there is none.
 CREATE OR REPLACE MACRO ws_dossier_prefix(code) AS
     nullif(regexp_extract(code, '^(.+?)-(?:\d{6}|\d{8})-\d+$', 1), '');
+
+-- ws_non_data: a staged row that is not a dossier: neither a dossier code
+-- nor a receipt date, or a total/footer line ("Tổng số", "Cộng", "Người lập
+-- biểu"…) that lacks one of them.
+CREATE OR REPLACE MACRO ws_is_total(s) AS
+    regexp_matches(replace(ws_key(s), ' ', ''), '^(tong|cong|total|sum|subtotal|ghichu|nguoilap|xacnhan)');
+CREATE OR REPLACE MACRO ws_non_data(code, received, first_cell) AS
+    (nullif(trim(code), '') IS NULL AND nullif(trim(received), '') IS NULL)
+    OR (CASE WHEN regexp_matches(first_cell, '^\s*[TtCcSsGgNnXx]') THEN coalesce(ws_is_total(first_cell), false) ELSE false END
+        AND (nullif(trim(received), '') IS NULL OR nullif(trim(code), '') IS NULL OR coalesce(ws_is_total(code), false)));

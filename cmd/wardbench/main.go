@@ -1,0 +1,411 @@
+// Command wardbench measures wardstat against its floors, each case in its
+// own process (for its peak RSS), and prints one table; `make bench` runs it.
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	_ "github.com/duckdb/duckdb-go/v2"
+	"github.com/xuri/excelize/v2"
+
+	"wardstat/bench"
+	"wardstat/ingest"
+	"wardstat/transform"
+	"wardstat/warehouse"
+)
+
+type sizes struct{ csv, xlsx, json, base, incr int }
+
+func sizesFor(scale float64) sizes {
+	n := func(v int) int { return max(1000, int(float64(v)*scale)) }
+	return sizes{csv: n(2_000_000), xlsx: n(200_000), json: n(1_000_000), base: n(10_000_000), incr: n(30_000)}
+}
+
+type result struct {
+	Seconds float64 `json:"seconds"`
+	Rows    int64   `json:"rows"`
+	Bytes   int64   `json:"bytes"`
+	RSS     int64   `json:"rss"`
+}
+
+func main() {
+	child := flag.String("child", "", "run one case in this process (internal)")
+	dir := flag.String("dir", filepath.Join(os.TempDir(), "wardbench"), "where inputs are generated and kept")
+	scale := flag.Float64("scale", 1, "input sizes relative to the issue's (1 = 2M CSV rows, 10M warehouse)")
+	out := flag.String("out", "", "also write the table into this Markdown file")
+	only := flag.String("cases", "csv,xlsx,json,incremental,report", "comma-separated case groups")
+	flag.Parse()
+	sz := sizesFor(*scale)
+	if *child != "" {
+		res, err := runCase(*child, *dir, sz)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "wardbench:", *child+":", err)
+			os.Exit(1)
+		}
+		json.NewEncoder(os.Stdout).Encode(res)
+		return
+	}
+	if err := os.MkdirAll(*dir, 0o755); err != nil {
+		fail(err)
+	}
+	var rows []string
+	add := func(name string, floorName string, floor, r result, bar float64, extra string) {
+		ratio := r.Seconds / floor.Seconds
+		ok := "✓"
+		if ratio > bar {
+			ok = "✗"
+		}
+		mb := float64(r.Bytes) / 1e6
+		rows = append(rows, fmt.Sprintf("| %s | %d | %.0f | %.2f | %.0f | %.0f | %s %.2f s | %.2f× | ≤ %.1f× %s%s |",
+			name, r.Rows, mb, r.Seconds, float64(r.Rows)/r.Seconds, float64(r.RSS)/1024/1024, floorName, floor.Seconds, ratio, bar, ok, extra))
+	}
+	groups := map[string]bool{}
+	for _, g := range strings.Split(*only, ",") {
+		groups[strings.TrimSpace(g)] = true
+	}
+	step := func(name string) result {
+		fmt.Fprintf(os.Stderr, "%-22s", name)
+		r, err := child_(name, *dir, *scale)
+		if err != nil {
+			fail(err)
+		}
+		fmt.Fprintf(os.Stderr, " %7.2f s  %6.0f MiB RSS\n", r.Seconds, float64(r.RSS)/1024/1024)
+		return r
+	}
+	if groups["csv"] {
+		step("gen-csv")
+		floor, w := step("csv-floor"), step("csv-wardstat")
+		add("CSV ingest", "DuckDB read_csv", floor, w, 1.5, "")
+	}
+	if groups["xlsx"] {
+		step("gen-xlsx")
+		floor, w := step("xlsx-floor"), step("xlsx-wardstat")
+		add("XLSX ingest", "excelize rows", floor, w, 1.3, "")
+	}
+	if groups["json"] {
+		step("gen-json")
+		floor, w := step("json-floor"), step("json-wardstat")
+		add("JSON ingest", "DuckDB read_json", floor, w, 2, "")
+	}
+	if groups["incremental"] || groups["report"] {
+		step("gen-base")
+	}
+	if groups["incremental"] {
+		floor, w := step("incr-empty"), step("incr-base")
+		add("Incremental night", "same rows into an empty warehouse", floor, w, 3, "")
+	}
+	if groups["report"] {
+		floor, w := step("report-flat"), step("report-form")
+		extra := fmt.Sprintf(" (%.2f s < 1 s %s)", w.Seconds, map[bool]string{true: "✓", false: "✗"}[w.Seconds < 1])
+		add("Report form, 1 year", "hand-written aggregate", floor, w, 2, extra)
+	}
+	table := "| case | rows | MB | seconds | rows/s | peak RSS MiB | floor, same run | ratio | bar |\n|---|---|---|---|---|---|---|---|---|\n" + strings.Join(rows, "\n") + "\n"
+	fmt.Println()
+	fmt.Print(table)
+	if *out != "" {
+		if err := writeMarkdown(*out, table, *scale); err != nil {
+			fail(err)
+		}
+		fmt.Fprintln(os.Stderr, "wrote", *out)
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "wardbench:", err)
+	os.Exit(1)
+}
+
+// child_ runs a case in a child process and adds its peak RSS.
+func child_(name, dir string, scale float64) (result, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return result{}, err
+	}
+	cmd := exec.Command(self, "-child", name, "-dir", dir, "-scale", fmt.Sprint(scale))
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return result{}, fmt.Errorf("%s: %v\n%s", name, err, stderr.String())
+	}
+	var r result
+	if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
+		return r, fmt.Errorf("%s: %v: %q", name, err, stdout.String())
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.RSS = ru.Maxrss * 1024
+	}
+	return r, nil
+}
+
+func runCase(name, dir string, sz sizes) (result, error) {
+	csvPath := filepath.Join(dir, fmt.Sprintf("dossiers-%d.csv", sz.csv))
+	xlsxPath := filepath.Join(dir, fmt.Sprintf("dossiers-%d.xlsx", sz.xlsx))
+	jsonPath := filepath.Join(dir, fmt.Sprintf("dossiers-%d.json", sz.json))
+	incrPath := filepath.Join(dir, fmt.Sprintf("night-%d-%d.csv", sz.base, sz.incr))
+	basePath := filepath.Join(dir, fmt.Sprintf("base-%d.duckdb", sz.base))
+	work := filepath.Join(dir, "work")
+	os.RemoveAll(work)
+	os.MkdirAll(work, 0o755)
+	ctx := context.Background()
+	timed := func(f func() (int64, error), bytes int64) (result, error) {
+		start := time.Now()
+		n, err := f()
+		return result{Seconds: time.Since(start).Seconds(), Rows: n, Bytes: bytes}, err
+	}
+	size := func(p string) int64 {
+		st, err := os.Stat(p)
+		if err != nil {
+			return 0
+		}
+		return st.Size()
+	}
+	gen := func(p string, f func() (int64, error)) (result, error) {
+		if size(p) > 0 {
+			return result{Bytes: size(p)}, nil
+		}
+		tmp := p + ".tmp"
+		r, err := timed(func() (int64, error) { return 0, nil }, 0)
+		start := time.Now()
+		if _, err = f(); err != nil {
+			return r, err
+		}
+		r.Seconds = time.Since(start).Seconds()
+		_ = tmp
+		return r, nil
+	}
+	ingestInto := func(db, path string) (int64, error) {
+		w, err := warehouse.Open(ctx, db, warehouse.Options{})
+		if err != nil {
+			return 0, err
+		}
+		defer w.Close()
+		res, err := ingest.File(ctx, w, path, ingest.FileOptions{Hasher: transform.NewHasher([]byte("bench"))})
+		return res.Result.Read, err
+	}
+	switch name {
+	case "gen-csv":
+		return gen(csvPath, func() (int64, error) { return bench.WriteCSV(csvPath, sz.csv, 1) })
+	case "gen-xlsx":
+		return gen(xlsxPath, func() (int64, error) { return bench.WriteXLSX(xlsxPath, sz.xlsx, 1) })
+	case "gen-json":
+		return gen(jsonPath, func() (int64, error) { return bench.WriteJSON(jsonPath, sz.json, 1) })
+	case "gen-base":
+		if _, err := gen(incrPath, func() (int64, error) {
+			return bench.WriteCSVRange(incrPath, sz.base-sz.incr/2, sz.base+sz.incr/2, 7)
+		}); err != nil {
+			return result{}, err
+		}
+		return gen(basePath, func() (int64, error) { return 0, makeBase(ctx, basePath, sz.base) })
+	case "csv-floor":
+		return timed(func() (int64, error) {
+			return duckCount(filepath.Join(work, "floor.duckdb"), fmt.Sprintf(`CREATE TABLE t AS SELECT * FROM read_csv('%s', header = true, delim = ',', quote = '"', columns = %s, timestampformat = '%%d/%%m/%%Y %%H:%%M:%%S')`, csvPath, bench.FloorColumns))
+		}, size(csvPath))
+	case "csv-wardstat":
+		return timed(func() (int64, error) { return ingestInto(filepath.Join(work, "w.duckdb"), csvPath) }, size(csvPath))
+	case "json-floor":
+		return timed(func() (int64, error) {
+			return duckCount(filepath.Join(work, "floor.duckdb"), fmt.Sprintf(`CREATE TABLE t AS SELECT * FROM read_json('%s', format = 'array')`, jsonPath))
+		}, size(jsonPath))
+	case "json-wardstat":
+		return timed(func() (int64, error) { return ingestInto(filepath.Join(work, "w.duckdb"), jsonPath) }, size(jsonPath))
+	case "xlsx-floor":
+		return timed(func() (int64, error) { return excelizeRows(xlsxPath) }, size(xlsxPath))
+	case "xlsx-wardstat":
+		return timed(func() (int64, error) { return ingestInto(filepath.Join(work, "w.duckdb"), xlsxPath) }, size(xlsxPath))
+	case "incr-empty":
+		return timed(func() (int64, error) { return ingestInto(filepath.Join(work, "w.duckdb"), incrPath) }, size(incrPath))
+	case "incr-base":
+		db := filepath.Join(work, "w.duckdb")
+		if err := copyFile(basePath, db); err != nil {
+			return result{}, err
+		}
+		return timed(func() (int64, error) { return ingestInto(db, incrPath) }, size(incrPath))
+	case "report-flat", "report-form":
+		w, err := warehouse.Open(ctx, basePath, warehouse.Options{ReadOnly: true})
+		if err != nil {
+			return result{}, err
+		}
+		defer w.Close()
+		q := `SELECT * FROM report_form('2024-01-01', '2024-12-31')`
+		if name == "report-flat" {
+			q = flatForm
+		}
+		best := result{Seconds: 1e9}
+		for i := 0; i < 3; i++ {
+			r, err := timed(func() (int64, error) {
+				rows, err := w.DB().QueryContext(ctx, q)
+				if err != nil {
+					return 0, err
+				}
+				defer rows.Close()
+				var n int64
+				for rows.Next() {
+					n++
+				}
+				return n, rows.Err()
+			}, 0)
+			if err != nil {
+				return r, err
+			}
+			if r.Seconds < best.Seconds {
+				best = r
+			}
+		}
+		var n int64
+		w.DB().QueryRow(`SELECT count(*) FROM dossiers`).Scan(&n)
+		best.Rows = n
+		return best, nil
+	}
+	return result{}, fmt.Errorf("unknown case %q", name)
+}
+
+// flatForm is the form written by hand over a flat table of the same rows:
+// what an analyst would write without wardstat's macros.
+const flatForm = `
+SELECT ward_code,
+  count(*) FILTER (WHERE r < DATE '2024-01-01') AS carried_over,
+  count(*) FILTER (WHERE r >= DATE '2024-01-01' AND channel = 'online') AS new_online,
+  count(*) FILTER (WHERE r >= DATE '2024-01-01' AND channel = 'direct') AS new_direct,
+  count(*) FILTER (WHERE r >= DATE '2024-01-01' AND channel = 'postal') AS new_postal,
+  count(*) FILTER (WHERE c <= DATE '2024-12-31') AS resolved,
+  count(*) FILTER (WHERE c <= DATE '2024-12-31' AND c < d) AS early,
+  count(*) FILTER (WHERE c <= DATE '2024-12-31' AND c = d) AS on_time,
+  count(*) FILTER (WHERE c <= DATE '2024-12-31' AND c > d) AS late,
+  count(*) FILTER (WHERE wd <= DATE '2024-12-31') AS withdrawn,
+  count(*) FILTER (WHERE coalesce(c > DATE '2024-12-31', true) AND coalesce(wd > DATE '2024-12-31', true)) AS pending,
+  count(*) FILTER (WHERE coalesce(c > DATE '2024-12-31', true) AND coalesce(wd > DATE '2024-12-31', true) AND d < DATE '2024-12-31') AS overdue
+FROM (SELECT ward_code, channel, received_at::DATE AS r, due_at::DATE AS d, completed_at::DATE AS c, withdrawn_at::DATE AS wd FROM flat)
+WHERE r <= DATE '2024-12-31' AND coalesce(c >= DATE '2024-01-01', true) AND coalesce(wd >= DATE '2024-01-01', true)
+GROUP BY ward_code`
+
+func makeBase(ctx context.Context, path string, n int) error {
+	tmp := path + ".building"
+	os.Remove(tmp)
+	w, err := warehouse.Open(ctx, tmp, warehouse.Options{})
+	if err != nil {
+		return err
+	}
+	q := fmt.Sprintf(`
+	INSERT INTO dossiers BY NAME
+	SELECT %[1]s AS ward_code, %[2]s AS dossier_code, NULL AS procedure_code, 'Chứng thực bản sao từ bản chính' AS procedure_name,
+	  'Chứng thực' AS sector, ['direct', 'direct', 'online', 'online', 'postal'][1 + i %% 5] AS channel, 'none' AS online_level,
+	  CASE WHEN i %% 7 = 0 THEN 4 ELSE 10 END AS status, NULL AS submitted_at,
+	  TIMESTAMP '2021-01-01 07:30:00' + to_seconds((i %% 5000000) * 37 + i %% 3600) AS received_at,
+	  TIMESTAMP '2021-01-01 07:30:00' + to_seconds((i %% 5000000) * 37) + to_days(1 + i %% 10) AS due_at,
+	  CASE WHEN i %% 7 <> 0 THEN TIMESTAMP '2021-01-01 07:30:00' + to_seconds((i %% 5000000) * 37) + to_hours(i %% 240) END AS completed_at,
+	  NULL AS returned_at, NULL AS withdrawn_at, NULL AS supplement_requested_at, NULL AS supplement_received_at,
+	  NULL AS apology_issued, NULL AS paid_online, 2000 AS fee, NULL AS digitised, md5(i::VARCHAR) AS applicant_key,
+	  0 AS load_id, i AS source_row, hash(i) AS state_hash, 0 AS first_load_id
+	FROM range(%[3]d) t(i)`, bench.SQLWard, bench.SQLCode, n)
+	if _, err := w.DB().ExecContext(ctx, q); err != nil {
+		w.Close()
+		return fmt.Errorf("building the base: %w", err)
+	}
+	if _, err := w.DB().ExecContext(ctx, `INSERT INTO dossier_versions BY NAME SELECT * EXCLUDE (first_load_id) FROM dossiers;
+		CREATE TABLE flat AS SELECT ward_code, channel, received_at, due_at, completed_at, withdrawn_at FROM dossiers; CHECKPOINT`); err != nil {
+		w.Close()
+		return err
+	}
+	w.Close()
+	return os.Rename(tmp, path)
+}
+
+func duckCount(db, create string) (int64, error) {
+	os.Remove(db)
+	conn, err := sql.Open("duckdb", db)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	if _, err := conn.Exec(create); err != nil {
+		return 0, err
+	}
+	var n int64
+	err = conn.QueryRow(`SELECT count(*) FROM t`).Scan(&n)
+	return n, err
+}
+
+func excelizeRows(path string) (int64, error) {
+	f, err := excelize.OpenFile(path, excelize.Options{RawCellValue: true})
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	rows, err := f.Rows(f.GetSheetList()[0])
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	var n int64
+	for rows.Next() {
+		if _, err := rows.Columns(excelize.Options{RawCellValue: true}); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n - 3, rows.Error()
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+func writeMarkdown(path, table string, scale float64) error {
+	cpu := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "model name") {
+				cpu = strings.TrimSpace(strings.SplitN(line, ":", 2)[1])
+				break
+			}
+		}
+	}
+	mem := ""
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		mem = strings.Fields(strings.SplitN(string(b), "\n", 2)[0])[1] + " kB"
+	}
+	body := fmt.Sprintf(`# Benchmarks
+
+Measured by `+"`make bench`"+` (`+"`go run ./cmd/wardbench -out BENCHMARKS.md`"+`), which generates its inputs
+deterministically, runs every case in its own process (for its peak RSS) and
+compares each with its floor **in the same run**.
+
+Machine: %s, %d cores, %s memory, %s/%s, Go %s. Scale %.2g (1 = the issue's sizes).
+Date: %s.
+
+%s
+Floors: DuckDB's `+"`read_csv`"+` into a typed table with the same columns, excelize's
+streaming row iterator reading every row, DuckDB's `+"`read_json`"+`, the same night's
+file loaded into an empty warehouse, and the form written by hand over a flat
+table of the same 10 M rows. The wardstat cases are end to end: format and
+header detection, normalisation, personal-data hashing, rejects, history,
+lineage, one transaction.
+`, cpu, runtime.NumCPU(), mem, runtime.GOOS, runtime.GOARCH, runtime.Version(), scale, time.Now().Format("2006-01-02"), table)
+	return os.WriteFile(path, []byte(body), 0o644)
+}
