@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 type Loader interface {
 	FindLoad(ctx context.Context, sha string) (*warehouse.PriorLoad, error)
 	Load(ctx context.Context, req warehouse.LoadRequest, src warehouse.RowSource) (warehouse.LoadResult, error)
+	LoadCSV(ctx context.Context, req warehouse.LoadRequest, plan warehouse.CSVPlan, h *transform.Hasher) (warehouse.LoadResult, error)
 }
 
 // FileOptions say how to read and attribute one file.
@@ -30,6 +32,9 @@ type FileOptions struct {
 	// Progress, when set, is told the number of data rows read so far,
 	// every few thousand rows and at the end.
 	Progress func(rows int)
+	// GoReader makes a UTF-8 CSV go through wardstat's own reader rather
+	// than DuckDB's (which is faster; see DESIGN.md).
+	GoReader bool
 }
 
 // FileResult is what became of one file.
@@ -74,9 +79,30 @@ func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResu
 		return fail(err)
 	}
 	abs, _ := filepath.Abs(path)
-	lr, err := l.Load(ctx, warehouse.LoadRequest{
-		Path: abs, SHA256: sum, Source: opt.Source, Format: string(format), Ward: opt.Ward,
-	}, src)
+	req := warehouse.LoadRequest{Path: abs, SHA256: sum, Source: opt.Source, Format: string(format), Ward: opt.Ward}
+	if plan, ok := src.csvPlan(abs); ok && !opt.GoReader {
+		lr, err := l.LoadCSV(ctx, req, plan, opt.Hasher)
+		if err == nil || !errors.Is(err, warehouse.ErrCSVReader) {
+			res.Mapping, res.Result = plan.Mapping, lr
+			if err != nil {
+				return fail(err)
+			}
+			if opt.Progress != nil {
+				opt.Progress(int(lr.Read))
+			}
+			return res, nil
+		}
+		// DuckDB's reader refused an odd file: read it with ours.
+		r.Close()
+		if r, _, err = Open(path, Options{Format: opt.Format}); err != nil {
+			return fail(err)
+		}
+		defer r.Close()
+		if src, err = newRowSource(r, opt); err != nil {
+			return fail(err)
+		}
+	}
+	lr, err := l.Load(ctx, req, src)
 	res.Mapping = src.Mapping()
 	res.Result = lr
 	if err != nil {
@@ -187,6 +213,7 @@ func (s *rowSource) Next() (transform.Row, error) {
 			continue
 		}
 		if transform.IsBlank(rec.Cells) {
+			s.skipped++ // a row of empty cells (",,,,"), as DuckDB's reader counts it
 			continue
 		}
 		row := s.mapper.Map(rec.Line, rec.Cells, s.values)
@@ -197,6 +224,23 @@ func (s *rowSource) Next() (transform.Row, error) {
 		}
 		return row, nil
 	}
+}
+
+// csvPlan says how DuckDB's own reader can read the rest of a UTF-8 CSV
+// whose header this source has found; ok is false for other files.
+func (s *rowSource) csvPlan(abs string) (warehouse.CSVPlan, bool) {
+	cr, ok := s.r.(*csvReader)
+	if !ok || (cr.Encoding != UTF8 && cr.Encoding != UTF8BOM) || len(s.pending) == 0 {
+		return warehouse.CSVPlan{}, false
+	}
+	width := len(s.mapper.Mapping().Headers)
+	for _, p := range s.pending {
+		width = max(width, len(p.Cells))
+	}
+	return warehouse.CSVPlan{
+		Path: abs, Delimiter: cr.Delimiter, SkipLines: s.pending[0].Line - 1, Columns: width,
+		Mapping: s.mapper.Mapping(), TitleRows: s.skipped,
+	}, true
 }
 
 func (s *rowSource) Mapping() transform.Mapping { return s.mapper.Mapping() }

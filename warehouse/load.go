@@ -2,6 +2,8 @@ package warehouse
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -108,6 +110,19 @@ func (w *Warehouse) FindLoad(ctx context.Context, sha string) (*PriorLoad, error
 // crash or kill the warehouse holds either all of this file or none of it.
 // Loading the same bytes twice is a no-op that says so.
 func (w *Warehouse) Load(ctx context.Context, req LoadRequest, src RowSource) (LoadResult, error) {
+	return w.load(ctx, req, func(conn *sql.Conn) (transform.Mapping, int, error) {
+		if err := stage(ctx, conn, src); err != nil {
+			return transform.Mapping{}, 0, err
+		}
+		return src.Mapping(), src.Skipped(), nil
+	})
+}
+
+// stager fills temp.stage_raw on the load's connection and says how the
+// file's columns were mapped and how many title rows it skipped.
+type stager func(conn *sql.Conn) (transform.Mapping, int, error)
+
+func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager) (LoadResult, error) {
 	var res LoadResult
 	if prior, err := w.FindLoad(ctx, req.SHA256); err != nil {
 		return res, err
@@ -123,12 +138,12 @@ func (w *Warehouse) Load(ctx context.Context, req LoadRequest, src RowSource) (L
 	defer conn.ExecContext(context.Background(), `DROP TABLE IF EXISTS temp.stage_raw; DROP TABLE IF EXISTS temp.stage_typed; DROP TABLE IF EXISTS temp.stage_class`)
 
 	began := time.Now()
-	if err := stage(ctx, conn, src); err != nil {
+	mapping, skipped, err := stageRows(conn)
+	if err != nil {
 		return res, err
 	}
 	w.log.Debug("staged", "path", req.Path, "seconds", time.Since(began).Seconds())
-	mapping := src.Mapping()
-	res.Skipped = int64(src.Skipped())
+	res.Skipped = int64(skipped)
 
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
@@ -148,6 +163,13 @@ func (w *Warehouse) Load(ctx context.Context, req LoadRequest, src RowSource) (L
 			return res, err
 		}
 		for i, stmt := range splitStatements(q) {
+			if dir := os.Getenv("WARDSTAT_PROFILE"); dir != "" {
+				// Developers: DuckDB's profile of each load statement, as JSON.
+				out := filepath.Join(dir, fmt.Sprintf("%s-%d.json", strings.TrimSuffix(filepath.Base(name), ".sql"), i+1))
+				if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA enable_profiling = 'json'; PRAGMA profiling_output = '%s'", out)); err != nil {
+					return res, err
+				}
+			}
 			step := time.Now()
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
 				return res, fmt.Errorf("%s: %w", name, err)

@@ -53,11 +53,11 @@ slow_dates AS MATERIALIZED (
 parsed AS (
     SELECT
         s.source_row,
-        nullif(trim(s.dossier_code), '') AS dossier_code,
-        coalesce(nullif(trim(s.ward_code), ''), wm.code, {{.WardFlag}}, ws_dossier_prefix(nullif(trim(s.dossier_code), ''))) AS ward_code,
-        nullif(s.procedure_code, '') AS procedure_code,
-        nullif(s.procedure_name, '') AS procedure_name,
-        nullif(s.sector, '') AS sector,
+        ws_cell(s.dossier_code) AS dossier_code,
+        coalesce(ws_cell(s.ward_code), wm.code, {{.WardFlag}}, ws_dossier_prefix(ws_cell(s.dossier_code))) AS ward_code,
+        ws_cell(s.procedure_code) AS procedure_code,
+        ws_cell(s.procedure_name) AS procedure_name,
+        ws_cell(s.sector) AS sector,
         cm.channel,
         coalesce(lm.online_level,
                  CASE WHEN cm.channel = 'online' THEN cm.level_from_channel

@@ -156,7 +156,18 @@ CREATE OR REPLACE MACRO ws_dossier_prefix(code) AS
 -- biểu"…) that lacks one of them.
 CREATE OR REPLACE MACRO ws_is_total(s) AS
     regexp_matches(replace(ws_key(s), ' ', ''), '^(tong|cong|total|sum|subtotal|ghichu|nguoilap|xacnhan)');
-CREATE OR REPLACE MACRO ws_non_data(code, received, first_cell) AS
-    (nullif(trim(code), '') IS NULL AND nullif(trim(received), '') IS NULL)
-    OR (CASE WHEN regexp_matches(first_cell, '^\s*[TtCcSsGgNnXx]') THEN coalesce(ws_is_total(first_cell), false) ELSE false END
-        AND (nullif(trim(received), '') IS NULL OR nullif(trim(code), '') IS NULL OR coalesce(ws_is_total(code), false)));
+CREATE OR REPLACE MACRO ws_non_data(code, received, first_cell) AS CASE
+    WHEN nullif(trim(code), '') IS NULL AND nullif(trim(received), '') IS NULL THEN true
+    WHEN first_cell IS NULL OR NOT regexp_matches(first_cell, '^\s*[TtCcSsGgNnXx]') THEN false
+    ELSE coalesce(ws_is_total(first_cell), false)
+         AND (nullif(trim(received), '') IS NULL OR nullif(trim(code), '') IS NULL OR coalesce(ws_is_total(code), false))
+END;
+
+-- ws_cell: a cell as the Go readers hand it over: trimmed (also of
+-- no-break spaces and BOMs), ="000123" and '000123 unwrapped, NULL if empty.
+CREATE OR REPLACE MACRO ws_cell_trim(s) AS trim(s, ' ' || chr(9) || chr(10) || chr(13) || chr(160) || chr(65279));
+CREATE OR REPLACE MACRO ws_cell(s) AS nullif(
+    CASE WHEN left(ltrim(s), 1) IN ('=', chr(39))
+         THEN regexp_replace(regexp_replace(ws_cell_trim(s), '^="(.*)"$', '\1'), '^' || chr(39), '')
+         WHEN contains(s, chr(13)) THEN replace(ws_cell_trim(s), chr(13) || chr(10), chr(10))
+         ELSE ws_cell_trim(s) END, '');
