@@ -2,8 +2,6 @@ package warehouse
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -11,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"text/template"
 	"time"
