@@ -23,6 +23,7 @@ const (
 	SubmittedAt           = "submitted_at"
 	ReceivedAt            = "received_at"
 	DueAt                 = "due_at"
+	DueSource             = "due_source"
 	CompletedAt           = "completed_at"
 	ReturnedAt            = "returned_at"
 	WithdrawnAt           = "withdrawn_at"
@@ -66,6 +67,7 @@ var DossierSchema = arrow.NewSchema([]arrow.Field{
 	{Name: SubmittedAt, Type: localTime, Nullable: true},
 	{Name: ReceivedAt, Type: localTime},
 	{Name: DueAt, Type: localTime, Nullable: true},
+	{Name: DueSource, Type: arrow.BinaryTypes.String, Nullable: true}, // export | catalogue
 	{Name: CompletedAt, Type: localTime, Nullable: true},
 	{Name: ReturnedAt, Type: localTime, Nullable: true},
 	{Name: WithdrawnAt, Type: localTime, Nullable: true},

@@ -118,7 +118,7 @@ Tổng cộng: 7 hồ sơ;;;;;;
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, pii := range []string{"Nguy", "037099000111", "Dung", "Gấm"} {
+	for _, pii := range []string{"Nguyễn Văn An", "037099000111", "Phạm Thị Dung", "Gấm"} {
 		if strings.Contains(string(b), pii) {
 			t.Errorf("the warehouse file contains %q", pii)
 		}

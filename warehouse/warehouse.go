@@ -24,7 +24,7 @@ import (
 )
 
 // SchemaVersion is the schema this build writes; older files are migrated on open.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // Errors a caller may test for.
 var (
@@ -176,6 +176,9 @@ func (w *Warehouse) migrate(ctx context.Context) error {
 			return fmt.Errorf("migration %s: %w", m.Name, err)
 		}
 		w.log.Info("migrated warehouse", "version", v)
+	}
+	if err := w.seedCalendar(ctx); err != nil {
+		return fmt.Errorf("filling the calendar: %w", err)
 	}
 	for _, m := range sqlmodels.Models() {
 		if _, err := w.db.ExecContext(ctx, m.Text); err != nil {

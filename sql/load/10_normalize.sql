@@ -121,6 +121,7 @@ ruled AS (
     FROM parsed
 )
 SELECT *,
+    CASE WHEN due_at IS NOT NULL THEN 'export' END AS due_source,
     CASE
         WHEN dossier_code IS NULL THEN 'missing_code'
         WHEN coalesce(trim(received_at_raw), '') = '' THEN 'missing_received'
@@ -141,3 +142,22 @@ SELECT *,
         WHEN due_at::DATE < received_at::DATE THEN 'due_before_received'
     END AS reject_code
 FROM ruled;
+
+-- A dossier whose export gives no due date gets one from the procedure
+-- catalogue: its allowed working days counted from the day of receipt (from
+-- the next day when received at 15:00 or later), skipping days off.
+UPDATE stage_typed t
+SET due_at = c.day::TIMESTAMP, due_source = 'catalogue'
+FROM (
+    SELECT s.source_row, coalesce(pc.working_days, pn.working_days) AS n,
+           CASE WHEN hour(s.received_at) >= 15 THEN s.received_at::DATE + 1 ELSE s.received_at::DATE END AS start_day
+    FROM stage_typed s
+    LEFT JOIN (SELECT procedure_code, min(working_days) AS working_days FROM procedures
+               WHERE procedure_code IS NOT NULL GROUP BY 1) pc ON pc.procedure_code = s.procedure_code
+    LEFT JOIN (SELECT ws_key(procedure_name) AS name_key, min(working_days) AS working_days FROM procedures
+               WHERE procedure_name IS NOT NULL GROUP BY 1) pn ON pc.procedure_code IS NULL AND pn.name_key = ws_key(s.procedure_name)
+    WHERE s.due_at IS NULL AND s.received_at IS NOT NULL AND s.reject_code IS NULL
+) x
+JOIN calendar_cum c0 ON c0.day = x.start_day - 1
+JOIN calendar_cum c ON c.working AND c.cum = c0.cum + 1 + x.n
+WHERE t.source_row = x.source_row AND x.n IS NOT NULL;

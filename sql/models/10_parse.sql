@@ -1,3 +1,7 @@
+-- calendar_cum: each day with the number of working days up to it.
+CREATE OR REPLACE VIEW calendar_cum AS
+SELECT day, working, sum(working::INTEGER) OVER (ORDER BY day) AS cum FROM calendar_days;
+
 -- Value parsers shared by every load: each takes the raw text of a cell as
 -- the ward's system wrote it and returns the typed value, or NULL when the
 -- text cannot be read. A load rejects a row whose required value is not NULL
