@@ -41,7 +41,8 @@ type Options struct {
 	// ReadOnly opens the file without write access; nothing is migrated, and
 	// the connection can read no file outside the warehouse.
 	ReadOnly bool
-	// MemoryLimit caps DuckDB's memory ("1GB"); "" keeps DuckDB's default.
+	// MemoryLimit caps DuckDB's memory; "" means DefaultMemoryLimit. Work
+	// beyond it spills to a temp folder beside the warehouse.
 	MemoryLimit string
 	// Threads caps DuckDB's threads; 0 keeps DuckDB's default.
 	Threads int
@@ -50,6 +51,10 @@ type Options struct {
 }
 
 var lockHolder = regexp.MustCompile(`\(PID (\d+)\)`)
+
+// DefaultMemoryLimit keeps a load of any size within about 1 GiB of RSS
+// together with the Go side (see BENCHMARKS.md).
+const DefaultMemoryLimit = "640MB"
 
 // Warehouse is an open DuckDB warehouse file.
 type Warehouse struct {
@@ -91,9 +96,13 @@ func Open(ctx context.Context, path string, opt Options) (*Warehouse, error) {
 		dsn += "?" + strings.Join(params, "&")
 	}
 	init := func(ex driver.ExecerContext) error {
-		stmts := []string{"SET TimeZone = 'Asia/Ho_Chi_Minh'"}
-		if opt.MemoryLimit != "" {
-			stmts = append(stmts, fmt.Sprintf("SET memory_limit = '%s'", opt.MemoryLimit))
+		limit := opt.MemoryLimit
+		if limit == "" {
+			limit = DefaultMemoryLimit
+		}
+		stmts := []string{"SET TimeZone = 'Asia/Ho_Chi_Minh'", fmt.Sprintf("SET memory_limit = '%s'", limit)}
+		if !opt.ReadOnly {
+			stmts = append(stmts, fmt.Sprintf("SET temp_directory = '%s'", escape(path+".tmp")))
 		}
 		if opt.ReadOnly {
 			stmts = append(stmts, "SET enable_external_access = false", "SET lock_configuration = true")
