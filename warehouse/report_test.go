@@ -149,3 +149,37 @@ func TestReportFormRollup(t *testing.T) {
 		t.Fatalf("ward name: %q %v", name, err)
 	}
 }
+
+// TestWardMonthEqualsTheFormOfEachMonth: ward_month (one pass over events)
+// must give exactly report_form of each month, on the hand-counted fixture
+// and on a generated demo district.
+func TestWardMonthEqualsTheFormOfEachMonth(t *testing.T) {
+	w := mustOpen(t)
+	dir := "../testdata/report/handcount/"
+	mustUnits(t, w, dir+"units.csv")
+	mustIngest(t, w, dir+"ward-export.csv", ingest.FileOptions{})
+	mustIngest(t, w, dir+"api-export.json", ingest.FileOptions{})
+	assertWardMonthMatchesForm(t, w)
+}
+
+func assertWardMonthMatchesForm(t *testing.T, w *warehouse.Warehouse) {
+	t.Helper()
+	var months, diff int64
+	if err := w.DB().QueryRow(WardMonthVersusForm).Scan(&months, &diff); err != nil {
+		t.Fatal(err)
+	}
+	if months < 3 || diff != 0 {
+		t.Fatalf("%d months, %d ward-months differ between ward_month and report_form", months, diff)
+	}
+}
+
+// WardMonthVersusForm counts the months of ward_month and the ward-months
+// where it differs from report_form run on that month.
+const WardMonthVersusForm = `
+WITH wm AS (SELECT month_start, * EXCLUDE (month, month_start, month_end) FROM ward_month
+            WHERE received_total > 0 OR resolved_total > 0 OR withdrawn > 0),
+rf AS (SELECT m.month_start, r.* FROM (SELECT DISTINCT month_start, month_end FROM ward_month) m,
+       LATERAL (SELECT * FROM report_form(m.month_start, m.month_end)) r)
+SELECT (SELECT count(DISTINCT month_start) FROM wm),
+       (SELECT count(*) FROM (SELECT * FROM wm EXCEPT SELECT * FROM rf)) +
+       (SELECT count(*) FROM (SELECT * FROM rf EXCEPT SELECT * FROM wm))`

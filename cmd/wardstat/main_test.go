@@ -167,6 +167,13 @@ func TestDemoHoldsTheFormIdentity(t *testing.T) {
 	}
 	check(`SELECT count(*) AS broken FROM ward_month WHERE received_total <> resolved_total + withdrawn + pending_total`, "broken\n0\n")
 	check(`SELECT count(DISTINCT ward_code) >= 10 AS ok FROM ward_month`, "ok\ntrue\n")
+	// ward_month (one pass) equals report_form month by month.
+	check(`WITH wm AS (SELECT month_start, * EXCLUDE (month, month_start, month_end) FROM ward_month
+	            WHERE received_total > 0 OR resolved_total > 0 OR withdrawn > 0),
+	rf AS (SELECT m.month_start, r.* FROM (SELECT DISTINCT month_start, month_end FROM ward_month) m,
+	       LATERAL (SELECT * FROM report_form(m.month_start, m.month_end)) r)
+	SELECT (SELECT count(*) FROM (SELECT * FROM wm EXCEPT SELECT * FROM rf)) +
+	       (SELECT count(*) FROM (SELECT * FROM rf EXCEPT SELECT * FROM wm)) AS differ`, "differ\n0\n")
 	check(`SELECT count(*) AS broken FROM loads WHERE rows_read <> rows_loaded + rows_rejected + rows_duplicate`, "broken\n0\n")
 	check(`SELECT count(DISTINCT format) AS formats FROM loads`, "formats\n3\n")
 	check(`SELECT count(*) > 0 AS ok FROM rejects`, "ok\ntrue\n")

@@ -71,17 +71,89 @@ LEFT JOIN unit_at(start_date, end_date) u ON u.code = f.ward_code
 ORDER BY f.ward_code;
 
 -- ward_month: the form per ward per calendar month, from each ward's first
--- month with a dossier to its last month with any date.
+-- month with a dossier to the last month with any date. It gives exactly
+-- report_form(first day, last day) of each month (a test checks it), but in
+-- one pass: each dossier contributes events to the months of its receipt,
+-- completion or withdrawal, and of the day it became overdue while open;
+-- pending figures are running sums of those events, and carried over is
+-- the previous month's pending.
 CREATE OR REPLACE VIEW ward_month AS
-WITH bounds AS (
-    SELECT date_trunc('month', min(received_day)) AS first_month,
-           date_trunc('month', greatest(max(received_day), max(completed_day), max(withdrawn_day))) AS last_month
+WITH d AS (
+    SELECT ward_code, channel, received_day, due_day, completed_day, withdrawn_day,
+           coalesce(completed_day, withdrawn_day) AS closed_day,
+           greatest(due_day + 1, received_day) AS overdue_from
     FROM dossier_days
 ),
-months AS (
-    SELECT m::DATE AS month_start, (m + INTERVAL 1 MONTH - INTERVAL 1 DAY)::DATE AS month_end
-    FROM bounds, range(first_month, last_month + INTERVAL 1 MONTH, INTERVAL 1 MONTH) t(m)
+events AS (
+    SELECT ward_code, date_trunc('month', received_day)::DATE AS month,
+           1 AS received, (channel = 'online')::INT AS new_online, (channel = 'direct')::INT AS new_direct,
+           (channel = 'postal')::INT AS new_postal, 0 AS resolved, 0 AS early, 0 AS on_time, 0 AS late,
+           0 AS withdrawn, 0 AS closed, 0 AS overdue
+    FROM d
+    UNION ALL
+    SELECT ward_code, date_trunc('month', completed_day)::DATE, 0, 0, 0, 0, 1,
+           (completed_day < due_day)::INT, (completed_day = due_day)::INT, (completed_day > due_day)::INT, 0, 1, 0
+    FROM d WHERE completed_day IS NOT NULL
+    UNION ALL
+    SELECT ward_code, date_trunc('month', withdrawn_day)::DATE, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0
+    FROM d WHERE withdrawn_day IS NOT NULL
+    UNION ALL -- open and overdue from the day after the due day ...
+    SELECT ward_code, date_trunc('month', overdue_from)::DATE, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1
+    FROM d WHERE due_day IS NOT NULL AND (closed_day IS NULL OR overdue_from <= closed_day - 1)
+    UNION ALL -- ... until the day it closes
+    SELECT ward_code, date_trunc('month', closed_day)::DATE, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1
+    FROM d WHERE due_day IS NOT NULL AND closed_day IS NOT NULL AND overdue_from <= closed_day - 1
+),
+per_month AS (
+    SELECT ward_code, month, sum(received) AS received, sum(new_online) AS new_online, sum(new_direct) AS new_direct,
+           sum(new_postal) AS new_postal, sum(resolved) AS resolved, sum(early) AS early, sum(on_time) AS on_time,
+           sum(late) AS late, sum(withdrawn) AS withdrawn, sum(closed) AS closed, sum(overdue) AS overdue
+    FROM events GROUP BY ALL
+),
+last_month AS (SELECT max(month) AS last FROM per_month),
+grid AS (
+    SELECT w.ward_code, m::DATE AS month
+    FROM (SELECT ward_code, min(month) AS first FROM per_month GROUP BY ALL) w, last_month,
+         range(w.first, last_month.last + INTERVAL 1 MONTH, INTERVAL 1 MONTH) t(m)
+),
+running AS (
+    SELECT g.ward_code, g.month,
+           coalesce(p.new_online, 0) AS new_online, coalesce(p.new_direct, 0) AS new_direct,
+           coalesce(p.new_postal, 0) AS new_postal, coalesce(p.resolved, 0) AS resolved_total,
+           coalesce(p.early, 0) AS resolved_early, coalesce(p.on_time, 0) AS resolved_on_time,
+           coalesce(p.late, 0) AS resolved_late, coalesce(p.withdrawn, 0) AS withdrawn,
+           sum(coalesce(p.received, 0) - coalesce(p.closed, 0)) OVER w AS pending_total,
+           sum(coalesce(p.overdue, 0)) OVER w AS pending_overdue
+    FROM grid g LEFT JOIN per_month p USING (ward_code, month)
+    WINDOW w AS (PARTITION BY g.ward_code ORDER BY g.month ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+),
+form AS (
+    SELECT *, coalesce(lag(pending_total) OVER (PARTITION BY ward_code ORDER BY month), 0) AS carried_over
+    FROM running
 )
-SELECT strftime(m.month_start, '%Y-%m') AS month, m.month_start, m.month_end, r.*
-FROM months m, LATERAL (SELECT * FROM report_form(m.month_start, m.month_end)) r
+SELECT
+    strftime(f.month, '%Y-%m') AS month,
+    f.month AS month_start,
+    (f.month + INTERVAL 1 MONTH - INTERVAL 1 DAY)::DATE AS month_end,
+    f.ward_code,
+    u.name AS ward_name, u.district, u.province,
+    (f.carried_over + f.new_online + f.new_direct + f.new_postal)::BIGINT AS received_total,
+    f.carried_over::BIGINT AS carried_over, f.new_online::BIGINT AS new_online, f.new_direct::BIGINT AS new_direct,
+    f.new_postal::BIGINT AS new_postal, f.resolved_total::BIGINT AS resolved_total,
+    f.resolved_early::BIGINT AS resolved_early, f.resolved_on_time::BIGINT AS resolved_on_time,
+    f.resolved_late::BIGINT AS resolved_late, f.withdrawn::BIGINT AS withdrawn,
+    f.pending_total::BIGINT AS pending_total, (f.pending_total - f.pending_overdue)::BIGINT AS pending_in_time,
+    f.pending_overdue::BIGINT AS pending_overdue,
+    CASE WHEN f.resolved_total > 0
+         THEN round(100.0 * (f.resolved_early + f.resolved_on_time) / f.resolved_total, 2)::DOUBLE END AS on_time_rate
+FROM form f
+LEFT JOIN (
+    SELECT code, month, arg_max(name, coalesce(valid_from, DATE '1900-01-01')) AS name,
+           arg_max(district, coalesce(valid_from, DATE '1900-01-01')) AS district,
+           arg_max(province, coalesce(valid_from, DATE '1900-01-01')) AS province
+    FROM units, (SELECT DISTINCT month FROM grid)
+    WHERE coalesce(valid_from, DATE '1900-01-01') <= (month + INTERVAL 1 MONTH - INTERVAL 1 DAY)
+      AND coalesce(valid_to, DATE '9999-12-31') >= month
+    GROUP BY ALL
+) u ON u.code = f.ward_code AND u.month = f.month
 ORDER BY month, ward_code;
