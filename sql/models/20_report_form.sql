@@ -110,7 +110,8 @@ per_month AS (
            sum(late) AS late, sum(withdrawn) AS withdrawn, sum(closed) AS closed, sum(overdue) AS overdue
     FROM events GROUP BY ALL
 ),
-last_month AS (SELECT max(month) AS last FROM per_month),
+-- the last month with a receipt, result or withdrawal (not a future due day)
+last_month AS (SELECT max(month) AS last FROM per_month WHERE received + resolved + withdrawn > 0),
 grid AS (
     SELECT w.ward_code, m::DATE AS month
     FROM (SELECT ward_code, min(month) AS first FROM per_month GROUP BY ALL) w, last_month,

@@ -1,0 +1,100 @@
+package warehouse_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"wardstat/ingest"
+	"wardstat/warehouse"
+)
+
+func handcount(t *testing.T) *warehouse.Warehouse {
+	t.Helper()
+	w := mustOpen(t)
+	dir := "../testdata/report/handcount/"
+	mustUnits(t, w, dir+"units.csv")
+	mustIngest(t, w, dir+"ward-export.csv", ingest.FileOptions{})
+	mustIngest(t, w, dir+"api-export.json", ingest.FileOptions{})
+	return w
+}
+
+// queryRow returns one row as text, fields joined by "|".
+func queryRow(t *testing.T, w *warehouse.Warehouse, q string) string {
+	t.Helper()
+	rows, err := w.DB().Query(q)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var out []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		rows.Scan(ptrs...)
+		parts := make([]string, len(vals))
+		for i, v := range vals {
+			if v == nil {
+				parts[i] = "NULL"
+			} else {
+				parts[i] = fmt.Sprint(v)
+			}
+		}
+		out = append(out, strings.Join(parts, "|"))
+	}
+	return strings.Join(out, "\n")
+}
+
+// Each mart on the hand-counted fixture (testdata/report/handcount), March 2024.
+func TestMartsOnTheHandCount(t *testing.T) {
+	w := handcount(t)
+	cases := []struct{ name, query, want string }{
+		{"channel mix", `SELECT new_online, new_direct, new_postal, online_share FROM mart_channel_mix WHERE month = '2024-03' AND ward_code = 'H01.01'`,
+			"2|5|1|25"},
+		{"districts and province", `SELECT level, coalesce(district, '-'), received_total, resolved_total, on_time_rate FROM mart_unit_month WHERE month = '2024-03' ORDER BY level, district NULLS LAST`,
+			"district|Quận Một|13|6|66.67\ndistrict|-|1|0|NULL\nprovince|-|14|6|66.67"},
+		{"processing time in working days", `SELECT resolved, median_working_days, p90_working_days FROM mart_processing_time WHERE month = '2024-03'`,
+			"6|1.5|10"},
+		{"apology coverage", `SELECT late, with_apology, apology_unknown FROM mart_apology WHERE month = '2024-03' AND ward_code = 'H01.01'`,
+			"2|0|2"},
+		{"index 766 progress", `SELECT progress_rate, progress_points, online_share, online_points FROM mart_index766 WHERE month = '2024-03' AND ward_code = 'H01.01'`,
+			"54.55|10.91|25|6"},
+		{"trends", `SELECT new_total, on_time_rate, on_time_rate_3m FROM mart_trends WHERE month = '2024-03' AND ward_code = 'H01.01'`,
+			"8|66.67|71.43"},
+		{"unknown due", `SELECT sum(resolved_unknown_due) FROM mart_ward_month`, "0"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := queryRow(t, w, c.query); got != c.want {
+				t.Errorf("got\n%s\nwant\n%s", got, c.want)
+			}
+		})
+	}
+}
+
+// A ward on time for seven months and late in the eighth is flagged, with
+// the reason in words.
+func TestAnomalies(t *testing.T) {
+	w := mustOpen(t)
+	var b strings.Builder
+	b.WriteString("Mã hồ sơ,Ngày tiếp nhận,Ngày hẹn trả,Ngày có kết quả\n")
+	for m := 1; m <= 8; m++ {
+		for i := 1; i <= 10; i++ {
+			done := fmt.Sprintf("%02d/%02d/2024", 10+i%3, m) // on time: before the 15th
+			if m == 8 && i <= 6 {
+				done = fmt.Sprintf("20/%02d/2024", m) // late
+			}
+			fmt.Fprintf(&b, "A01-2401%02d-%02d%02d,%02d/%02d/2024,15/%02d/2024,%s\n", i, m, i, 1+i, m, m, done)
+		}
+	}
+	mustIngest(t, w, writeFile(t, t.TempDir(), "a.csv", b.String()), ingest.FileOptions{})
+	got := queryRow(t, w, `SELECT month, metric, direction, reason_en FROM mart_anomalies`)
+	want := "2024-08|on_time_rate|below|On-time rate 40.0% is below the ward's usual range of the 6 months before (99.0–101.0)"
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
