@@ -10,7 +10,7 @@ import (
 	"sort"
 )
 
-//go:embed migrations/*.sql models/*.sql load/*.sql
+//go:embed migrations/*.sql models/*.sql load/*.sql tests/*.sql
 var files embed.FS
 
 // File is one embedded SQL file.
@@ -49,3 +49,7 @@ func dir(name string) []File {
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
+
+// Tests returns the data tests: each query returns the rows that break the
+// rule its file name says, with a column "problem" in words.
+func Tests() []File { return dir("tests") }

@@ -98,3 +98,25 @@ func TestAnomalies(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }
+
+func TestDataTestsPassOnGoodDataAndSayWhichRowsOtherwise(t *testing.T) {
+	w := handcount(t)
+	results, err := w.RunDataTests(t.Context())
+	if err != nil {
+		t.Fatalf("data tests on good data: %v", err)
+	}
+	if len(results) < 6 {
+		t.Fatalf("only %d data tests ran", len(results))
+	}
+	// Break the data as a buggy load could: a duplicate and an unknown channel.
+	if _, err := w.DB().Exec(`INSERT INTO dossiers SELECT * REPLACE ('fax' AS channel) FROM dossiers WHERE dossier_code = 'H01.01-240301-0001'`); err != nil {
+		t.Fatal(err)
+	}
+	_, err = w.RunDataTests(t.Context())
+	msg := fmt.Sprint(err)
+	for _, want := range []string{"nothing was published", "unique_dossier_per_ward: 1 rows, e.g. dossier H01.01-240301-0001 of H01.01 is stored 2 times", "accepted_values: 1 rows, e.g. unexpected value: channel fax"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error lacks %q:\n%s", want, msg)
+		}
+	}
+}

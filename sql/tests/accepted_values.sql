@@ -1,0 +1,8 @@
+-- Channel, online level and status hold only the catalogue's values.
+SELECT ward_code, dossier_code,
+       'unexpected value: channel ' || coalesce(channel, 'NULL') || ', online level ' || coalesce(online_level, 'NULL')
+       || ', status ' || coalesce(status::VARCHAR, 'NULL') AS problem
+FROM dossiers
+WHERE channel NOT IN ('online', 'direct', 'postal')
+   OR (online_level IS NOT NULL AND online_level NOT IN ('full', 'partial', 'none'))
+   OR (status IS NOT NULL AND status NOT BETWEEN 0 AND 10)
