@@ -7,7 +7,9 @@ package sqlmodels
 import (
 	"embed"
 	"io/fs"
+	"regexp"
 	"sort"
+	"strings"
 )
 
 //go:embed migrations/*.sql models/*.sql load/*.sql tests/*.sql
@@ -53,3 +55,51 @@ func dir(name string) []File {
 // Tests returns the data tests: each query returns the rows that break the
 // rule its file name says, with a column "problem" in words.
 func Tests() []File { return dir("tests") }
+
+// Doc is the sentence-or-more that documents a table, view or macro: the
+// comment lines right above its CREATE statement in the embedded SQL.
+type Doc struct {
+	Name string
+	Kind string // table | view | macro
+	Text string
+}
+
+// Docs returns the documentation of every table, view and macro, in the
+// order the files define them. Names starting with ws_ (value parsers) and
+// stage tables are left out.
+func Docs() []Doc {
+	var out []Doc
+	seen := map[string]bool{}
+	for _, f := range append(Migrations(), Models()...) {
+		var comment []string
+		for _, line := range strings.Split(f.Text, "\n") {
+			t := strings.TrimSpace(line)
+			switch {
+			case strings.HasPrefix(t, "--"):
+				comment = append(comment, strings.TrimSpace(strings.TrimPrefix(t, "--")))
+			case strings.HasPrefix(strings.ToUpper(t), "CREATE"):
+				if d, ok := parseCreate(t); ok && !seen[d.Name] && !strings.HasPrefix(d.Name, "ws_") {
+					seen[d.Name] = true
+					d.Text = strings.Join(comment, " ")
+					out = append(out, d)
+				}
+				comment = nil
+			case t == "":
+				// a blank line ends nothing: comments may be spaced out
+			default:
+				comment = nil
+			}
+		}
+	}
+	return out
+}
+
+var createRE = regexp.MustCompile(`(?i)^CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP\s+)?(TABLE|VIEW|MACRO)\s+(?:IF\s+NOT\s+EXISTS\s+)?([A-Za-z_][A-Za-z0-9_]*)`)
+
+func parseCreate(line string) (Doc, bool) {
+	m := createRE.FindStringSubmatch(line)
+	if m == nil {
+		return Doc{}, false
+	}
+	return Doc{Name: m[2], Kind: strings.ToLower(m[1])}, true
+}

@@ -2,6 +2,8 @@ package warehouse_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -118,5 +120,41 @@ func TestDataTestsPassOnGoodDataAndSayWhichRowsOtherwise(t *testing.T) {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error lacks %q:\n%s", want, msg)
 		}
+	}
+}
+
+// The lake: one folder per mart, partitioned by month, rewritten only where
+// rows changed, readable back with the same totals.
+func TestExportLake(t *testing.T) {
+	w := handcount(t)
+	dir := t.TempDir()
+	r1, err := w.ExportLake(t.Context(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r1.Written == 0 || r1.Unchanged != 0 {
+		t.Fatalf("first export: %+v", r1)
+	}
+	r2, err := w.ExportLake(t.Context(), dir)
+	if err != nil || r2.Written != 0 || r2.Unchanged != r1.Written {
+		t.Fatalf("an export with nothing new rewrites nothing: %+v %v", r2, err)
+	}
+	// A new dossier in April 2024 changes April onwards only.
+	p := writeFile(t, t.TempDir(), "april.csv", "Mã hồ sơ,Ngày tiếp nhận,Ngày hẹn trả\nH01.01-240415-0009,15/04/2024,20/04/2024\n")
+	mustIngest(t, w, p, ingest.FileOptions{})
+	r3, err := w.ExportLake(t.Context(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r3.Written == 0 || r3.Unchanged == 0 {
+		t.Fatalf("only changed months are rewritten: %+v", r3)
+	}
+	got := queryRow(t, w, fmt.Sprintf(`SELECT sum(received_total), count(DISTINCT month) FROM read_parquet('%s/mart_ward_month/*/*.parquet', hive_partitioning = true)`, dir))
+	want := queryRow(t, w, `SELECT sum(received_total), count(DISTINCT month) FROM mart_ward_month`)
+	if got != want {
+		t.Fatalf("lake %s, warehouse %s", got, want)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "mart_trends", "SCHEMA.md")); err != nil {
+		t.Fatal(err)
 	}
 }

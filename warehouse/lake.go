@@ -1,0 +1,157 @@
+package warehouse
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	sqlmodels "wardstat/sql"
+)
+
+// LakeMarts are the marts written to the Parquet lake, each partitioned by month.
+var LakeMarts = []string{
+	"mart_ward_month", "mart_unit_month", "mart_channel_mix", "mart_trends",
+	"mart_processing_time", "mart_anomalies", "mart_index766", "mart_apology",
+}
+
+// LakeResult says what an export wrote.
+type LakeResult struct {
+	Written, Unchanged, Removed int // partitions
+}
+
+type lakeManifest map[string]map[string]string // mart -> month -> content hash
+
+// ExportLake writes every mart into dir as Hive-partitioned Parquet
+// (dir/<mart>/month=YYYY-MM/data.parquet) with a SCHEMA.md per mart. Only
+// partitions whose rows changed since the last export are rewritten; each
+// is swapped in atomically, so a reader sees the old partition or the new
+// one, never a half-written file or both.
+func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, error) {
+	var res LakeResult
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return res, err
+	}
+	manifestPath := filepath.Join(dir, "_manifest.json")
+	old := lakeManifest{}
+	if b, err := os.ReadFile(manifestPath); err == nil {
+		_ = json.Unmarshal(b, &old)
+	}
+	next := lakeManifest{}
+	docs := map[string]string{}
+	for _, d := range sqlmodels.Docs() {
+		docs[d.Name] = d.Text
+	}
+	for _, mart := range LakeMarts {
+		martDir := filepath.Join(dir, mart)
+		if err := os.MkdirAll(martDir, 0o755); err != nil {
+			return res, err
+		}
+		hashes, err := w.partitionHashes(ctx, mart)
+		if err != nil {
+			return res, err
+		}
+		next[mart] = hashes
+		for month, h := range hashes {
+			final := filepath.Join(martDir, "month="+month)
+			if old[mart][month] == h {
+				if _, err := os.Stat(filepath.Join(final, "data.parquet")); err == nil {
+					res.Unchanged++
+					continue
+				}
+			}
+			if err := w.writePartition(ctx, mart, month, final); err != nil {
+				return res, err
+			}
+			res.Written++
+		}
+		entries, _ := os.ReadDir(martDir)
+		for _, e := range entries {
+			if m, ok := strings.CutPrefix(e.Name(), "month="); ok && e.IsDir() {
+				if _, keep := hashes[m]; !keep {
+					os.RemoveAll(filepath.Join(martDir, e.Name()))
+					res.Removed++
+				}
+			}
+		}
+		if err := w.writeSchemaDoc(ctx, mart, docs[mart], filepath.Join(martDir, "SCHEMA.md")); err != nil {
+			return res, err
+		}
+	}
+	b, _ := json.MarshalIndent(next, "", "  ")
+	return res, writeAtomicFile(manifestPath, b)
+}
+
+func (w *Warehouse) partitionHashes(ctx context.Context, mart string) (map[string]string, error) {
+	rows, err := w.db.QueryContext(ctx, fmt.Sprintf(`SELECT month, count(*)::VARCHAR || '-' || sum(hash(t))::VARCHAR FROM %s t WHERE month IS NOT NULL GROUP BY month`, mart))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", mart, err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var m, h string
+		if err := rows.Scan(&m, &h); err != nil {
+			return nil, err
+		}
+		out[m] = h
+	}
+	return out, rows.Err()
+}
+
+// writePartition writes one month beside its final place and swaps it in.
+func (w *Warehouse) writePartition(ctx context.Context, mart, month, final string) error {
+	tmp, err := os.MkdirTemp(filepath.Dir(final), ".month="+month+".")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	q := fmt.Sprintf(`COPY (SELECT * EXCLUDE (month) FROM %s WHERE month = '%s') TO '%s' (FORMAT parquet, COMPRESSION zstd)`,
+		mart, escape(month), escape(filepath.Join(tmp, "data.parquet")))
+	if _, err := w.db.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("writing %s %s: %w", mart, month, err)
+	}
+	if _, err := os.Stat(final); err != nil {
+		return os.Rename(tmp, final)
+	}
+	// Both exist: exchange them in one step, then drop the old one (now at tmp).
+	if err := unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, final, unix.RENAME_EXCHANGE); err != nil {
+		if !errors.Is(err, unix.ENOSYS) && !errors.Is(err, unix.EINVAL) {
+			return fmt.Errorf("swapping %s: %w", final, err)
+		}
+		// No atomic exchange on this file system: replace the file instead.
+		return os.Rename(filepath.Join(tmp, "data.parquet"), filepath.Join(final, "data.parquet"))
+	}
+	return nil
+}
+
+func (w *Warehouse) writeSchemaDoc(ctx context.Context, mart, doc, path string) error {
+	rows, err := w.db.QueryContext(ctx, fmt.Sprintf(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM %s)`, mart))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s\n\n%s\n\nPartitioned by `month` (YYYY-MM, Hive style: `month=2024-03/data.parquet`). Read it with\n`SELECT * FROM read_parquet('%s/*/*.parquet', hive_partitioning = true)` in DuckDB, or\n`pandas.read_parquet('%s')`, Spark or Trino.\n\n| column | type |\n|---|---|\n", mart, doc, mart, mart)
+	var cols []string
+	for rows.Next() {
+		var n, t string
+		rows.Scan(&n, &t)
+		cols = append(cols, fmt.Sprintf("| %s | %s |", n, t))
+	}
+	b.WriteString(strings.Join(cols, "\n") + "\n")
+	return writeAtomicFile(path, []byte(b.String()))
+}
+
+func writeAtomicFile(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
