@@ -14,10 +14,11 @@ run: build
 	./$(BIN) demo
 
 test:
+	@scripts/ensure-chromium
 	$(GO) test -count=1 -timeout 20m $(PKGS)
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m $(PKGS)
+	$(GO) run ./cmd/wardbench -out BENCHMARKS.md
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzCSV -fuzztime 30s ./ingest

@@ -15,6 +15,7 @@ import (
 
 	"wardstat/ingest"
 	"wardstat/render"
+	"wardstat/report"
 	"wardstat/transform"
 	"wardstat/warehouse"
 )
@@ -268,7 +269,8 @@ func (r *Runner) RunJob(ctx context.Context, job, trigger string, scheduledFor t
 	return jobErr
 }
 
-// build refreshes the unit registry and publishes the snapshot analysts read.
+// build refreshes the unit registry, runs the data tests and, when they
+// pass, publishes the snapshot analysts read.
 func (r *Runner) build(ctx context.Context) error {
 	if r.cfg.Units != "" {
 		f, err := os.Open(r.cfg.Units)
@@ -283,6 +285,9 @@ func (r *Runner) build(ctx context.Context) error {
 		if err := r.wh.ReplaceUnits(ctx, units); err != nil {
 			return err
 		}
+	}
+	if _, err := r.wh.RunDataTests(ctx); err != nil {
+		return err
 	}
 	return r.wh.Publish(ctx, r.cfg.Publish)
 }
@@ -299,12 +304,19 @@ func (r *Runner) export(ctx context.Context) error {
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	lastMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)
 	yearStart := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
-	_, err := r.wh.ExportMarts(ctx, r.cfg.Jobs.Export.Out, lastMonth, yearStart, today)
+	if _, err := r.wh.RunDataTests(ctx); err != nil {
+		return err
+	}
+	if _, err := r.wh.ExportMarts(ctx, r.cfg.Jobs.Export.Out, lastMonth, yearStart, today); err != nil {
+		return err
+	}
+	_, err := r.wh.ExportLake(ctx, r.cfg.Jobs.Export.Out)
 	return err
 }
 
-// report writes the form of the last full month and of the year to date as
-// XLSX workbooks, and the sources' freshness as CSV.
+// report writes the nightly report of the last full month (HTML with
+// charts, the XLSX form), the form of the year to date, and the sources'
+// freshness as CSV.
 func (r *Runner) report(ctx context.Context) error {
 	now := r.now()
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
@@ -314,30 +326,28 @@ func (r *Runner) report(ctx context.Context) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
-	periods := []struct {
-		name     string
-		from, to time.Time
-	}{
-		{"bieu06-" + lastMonth.Format("2006-01") + ".xlsx", lastMonth, lastMonth.AddDate(0, 1, -1)},
-		{"bieu06-" + yearStart.Format("2006") + "-den-" + today.Format("2006-01-02") + ".xlsx", yearStart, today},
-	}
-	for _, p := range periods {
-		rows, err := r.wh.ReportForm(ctx, warehouse.ReportOptions{From: p.from, To: p.to, By: "ward"})
-		if err != nil {
-			return err
-		}
-		res, err := render.FromRows(rows)
-		if err != nil {
-			return err
-		}
-		if err := writeAtomic(filepath.Join(out, p.name), func(w io.Writer) error {
-			return render.XLSX(w, res, r.cfg.Lang, "Biểu 06")
-		}); err != nil {
-			return err
-		}
-	}
 	health, err := r.ledger.health(ctx, r.cfg, now)
 	if err != nil {
+		return err
+	}
+	var sources []report.SourceStatus
+	for _, h := range health {
+		sources = append(sources, report.SourceStatus{Source: h.Source, Level: h.Level, LastStatus: h.LastStatus, LastError: h.LastError, LastNewData: h.LastNewData})
+	}
+	if _, err := report.Nightly(ctx, r.wh.DB(), out, report.Options{Month: lastMonth, Lang: r.cfg.Lang, Sources: sources, Now: now}); err != nil {
+		return err
+	}
+	rows, err := r.wh.ReportForm(ctx, warehouse.ReportOptions{From: yearStart, To: today, By: "ward"})
+	if err != nil {
+		return err
+	}
+	res, err := render.FromRows(rows)
+	if err != nil {
+		return err
+	}
+	if err := writeAtomic(filepath.Join(out, "bieu06-"+yearStart.Format("2006")+"-den-"+today.Format("2006-01-02")+".xlsx"), func(w io.Writer) error {
+		return render.XLSX(w, res, r.cfg.Lang, "Biểu 06")
+	}); err != nil {
 		return err
 	}
 	return writeAtomic(filepath.Join(out, "nguon-du-lieu.csv"), func(w io.Writer) error {

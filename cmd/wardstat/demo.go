@@ -11,13 +11,14 @@ import (
 
 	"wardstat/demo"
 	"wardstat/ingest"
+	"wardstat/report"
 	"wardstat/warehouse"
 )
 
 type demoFlags struct {
-	dir, out string
-	months   int
-	scale    float64
+	dir, out, reports string
+	months            int
+	scale             float64
 }
 
 func newDemoCommand(a *app) *cobra.Command {
@@ -30,7 +31,8 @@ exported by six different vendor systems (Excel with title rows and merged
 headers, semicolon CSV, UTF-16 text, the national portal's JSON, an English
 NDJSON API in UTC), with the Tết dip and a few bad rows — load it into the
 warehouse, print the report form for the last full month and the year to
-date, and write the marts as Parquet.
+date, run the data tests, and write the marts as Parquet and the nightly
+report (HTML with charts, the XLSX form).
 
 Run it twice on the same day and the second run loads nothing: every file
 is recognised as already loaded.`,
@@ -39,6 +41,7 @@ is recognised as already loaded.`,
 	}
 	cmd.Flags().StringVar(&f.dir, "dir", "demo-exports", "where to write the generated exports")
 	cmd.Flags().StringVar(&f.out, "out", "parquet", "where to write the Parquet marts")
+	cmd.Flags().StringVar(&f.reports, "reports", "reports", "where to write the nightly report (HTML and XLSX)")
 	cmd.Flags().IntVar(&f.months, "months", 24, "months of history")
 	cmd.Flags().Float64Var(&f.scale, "scale", 1, "volume multiplier (1: about 90,000 dossiers)")
 	return cmd
@@ -95,14 +98,27 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 			return err
 		}
 	}
+	if _, err := w.RunDataTests(ctx); err != nil {
+		return err
+	}
 	written, err := w.ExportMarts(ctx, f.out, lastMonth, yearStart, todayDate)
 	if err != nil {
 		return err
 	}
+	lake, err := w.ExportLake(ctx, f.out)
+	if err != nil {
+		return err
+	}
+	reports, err := report.Nightly(ctx, w.DB(), f.reports, report.Options{Month: lastMonth, Lang: a.lang, Now: now})
+	if err != nil {
+		return err
+	}
 	fmt.Fprintln(a.stdout)
-	for _, p := range written {
+	for _, p := range append(written, reports...) {
 		fmt.Fprintf(a.stdout, a.t("đã ghi %s\n", "wrote %s\n"), p)
 	}
+	fmt.Fprintf(a.stdout, a.t("kho Parquet %s: %d phân vùng ghi mới, %d không đổi\n", "Parquet lake %s: %d partitions written, %d unchanged\n"),
+		f.out, lake.Written, lake.Unchanged)
 	fmt.Fprintf(a.stdout, a.t("\nTruy vấn tiếp: wardstat --db %s sql \"SELECT * FROM ward_month WHERE month = '%s'\"\n",
 		"\nQuery on: wardstat --db %s sql \"SELECT * FROM ward_month WHERE month = '%s'\"\n"), filepath.Clean(a.dbPath), lastMonth.Format("2006-01"))
 	return nil

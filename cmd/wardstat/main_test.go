@@ -152,7 +152,7 @@ func TestCLIEndToEnd(t *testing.T) {
 func TestDemoHoldsTheFormIdentity(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "demo.duckdb")
-	out := mustRun(t, "--db", db, "--lang", "en", "demo", "--dir", filepath.Join(dir, "exports"), "--out", filepath.Join(dir, "parquet"), "--months", "5", "--scale", "0.25")
+	out := mustRun(t, "--db", db, "--lang", "en", "demo", "--dir", filepath.Join(dir, "exports"), "--out", filepath.Join(dir, "parquet"), "--reports", filepath.Join(dir, "reports"), "--months", "5", "--scale", "0.25")
 	for _, want := range []string{"Dossiers handled from", "Total", "ward_month.parquet", "changed"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
@@ -193,7 +193,7 @@ func TestDemoHoldsTheFormIdentity(t *testing.T) {
 		t.Errorf("parquet totals %d,%d differ from the warehouse's %q", n, o, inWarehouse)
 	}
 	// A second run on the same day loads nothing new.
-	out = mustRun(t, "--db", db, "--lang", "en", "demo", "--dir", filepath.Join(dir, "exports"), "--out", filepath.Join(dir, "parquet"), "--months", "5", "--scale", "0.25")
+	out = mustRun(t, "--db", db, "--lang", "en", "demo", "--dir", filepath.Join(dir, "exports"), "--out", filepath.Join(dir, "parquet"), "--reports", filepath.Join(dir, "reports"), "--months", "5", "--scale", "0.25")
 	if strings.Count(out, "already loaded") < 10 {
 		t.Errorf("second demo run must recognise its files:\n%s", out)
 	}

@@ -12,11 +12,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"wardstat/render"
+	"wardstat/report"
 	"wardstat/warehouse"
 )
 
 type reportFlags struct {
 	from, to, month, ward, by, format, out string
+	nightly                                bool
 }
 
 func newReportCommand(a *app) *cobra.Command {
@@ -36,7 +38,8 @@ it, overdue when its due day is before the end. received_total =
 resolved_total + withdrawn + pending_total.
 
 With no period, the last full calendar month.`,
-		Example: `  wardstat report --month 2026-10
+		Example: `  wardstat report --nightly --month 2026-10 --out reports/
+  wardstat report --month 2026-10
   wardstat report --from 2026-01-01 --to 2026-11-24 --by district
   wardstat report --from 2026-07-01 --to 2026-09-30 --format json
   wardstat report --month 2026-10 --format xlsx --out bieu06-2026-10.xlsx`,
@@ -52,7 +55,8 @@ With no period, the last full calendar month.`,
 	fl.StringVar(&f.ward, "ward", "", "one ward only")
 	fl.StringVar(&f.by, "by", "ward", "level: ward, district or province")
 	fl.StringVar(&f.format, "format", "table", "table, csv, json or xlsx")
-	fl.StringVarP(&f.out, "out", "o", "", "write to this file instead of standard output")
+	fl.StringVarP(&f.out, "out", "o", "", "write to this file instead of standard output (with --nightly: a folder)")
+	fl.BoolVar(&f.nightly, "nightly", false, "write the month's full report (HTML with charts and the XLSX form) into --out")
 	return cmd
 }
 
@@ -98,6 +102,9 @@ func (a *app) runReport(ctx context.Context, f reportFlags) error {
 	from, to, err := f.period(time.Now().In(vietnam))
 	if err != nil {
 		return err
+	}
+	if f.nightly {
+		return a.runNightly(ctx, f, from)
 	}
 	if !contains(render.Formats, f.format) {
 		return usageError{fmt.Errorf("--format %q: use one of %s", f.format, strings.Join(render.Formats, ", "))}
@@ -224,4 +231,26 @@ func writeFileAtomic(path string, data []byte) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+func (a *app) runNightly(ctx context.Context, f reportFlags, month time.Time) error {
+	if f.out == "" {
+		return usageError{fmt.Errorf("--nightly writes files: name the folder with --out DIR")}
+	}
+	if f.from != "" && (month.Day() != 1 || f.to == "") {
+		return usageError{fmt.Errorf("--nightly reports a month: give --month YYYY-MM")}
+	}
+	w, err := a.open(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	paths, err := report.Nightly(ctx, w.DB(), f.out, report.Options{Month: month, Ward: f.ward, Lang: a.lang, Now: time.Now().In(vietnam)})
+	if err != nil {
+		return err
+	}
+	for _, p := range paths {
+		fmt.Fprintf(a.stdout, a.t("đã ghi %s\n", "wrote %s\n"), p)
+	}
+	return nil
 }

@@ -1,0 +1,160 @@
+package report
+
+import (
+	"database/sql"
+	"fmt"
+	"io"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// WriteXLSX writes the form laid out like the official Biểu 06 (merged
+// two-level headers, column numbers, a totals row), then sheets for the
+// trend, the index parts, the anomalies and the sources.
+func WriteXLSX(w io.Writer, d *Data) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	l := labels(d.Opt.Lang)
+	sheet := l["sheet_form"]
+	f.SetSheetName("Sheet1", sheet)
+	title, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 13}, Alignment: &excelize.Alignment{Horizontal: "center"}})
+	head, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Color: []string{"DDEBF7"}, Pattern: 1},
+		Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true}, Border: borders()})
+	cell, _ := f.NewStyle(&excelize.Style{Border: borders()})
+	num, _ := f.NewStyle(&excelize.Style{Border: borders(), NumFmt: 3})
+	rate, _ := f.NewStyle(&excelize.Style{Border: borders(), NumFmt: 2})
+	total, _ := f.NewStyle(&excelize.Style{Border: borders(), Font: &excelize.Font{Bold: true}, NumFmt: 3})
+	set := func(ref string, v any) { f.SetCellValue(sheet, ref, v) }
+	merge := func(a, b string, v any) {
+		f.MergeCell(sheet, a, b)
+		set(a, v)
+	}
+	merge("A1", "E1", l["issuer"])
+	merge("M1", "P1", l["form_no"])
+	merge("A2", "P2", l["form_title"])
+	merge("A3", "P3", fmt.Sprintf(l["period"], d.From.Format("02/01/2006"), d.To.Format("02/01/2006")))
+	f.SetCellStyle(sheet, "A2", "P3", title)
+	merge("A5", "A7", l["no"])
+	merge("B5", "B7", l["unit"])
+	merge("C5", "G5", l["g_received"])
+	merge("C6", "C7", l["total"])
+	merge("D6", "D7", l["carried_over"])
+	merge("E6", "G6", l["new"])
+	set("E7", l["online"])
+	set("F7", l["direct"])
+	set("G7", l["postal"])
+	merge("H5", "K5", l["g_resolved"])
+	merge("H6", "H7", l["total"])
+	merge("I6", "I7", l["early"])
+	merge("J6", "J7", l["on_time"])
+	merge("K6", "K7", l["late"])
+	merge("L5", "L7", l["withdrawn"])
+	merge("M5", "O5", l["g_pending"])
+	merge("M6", "M7", l["total"])
+	merge("N6", "N7", l["in_time"])
+	merge("O6", "O7", l["overdue"])
+	merge("P5", "P7", l["rate"])
+	for i := 0; i < 16; i++ {
+		ref, _ := excelize.CoordinatesToCellName(i+1, 8)
+		set(ref, fmt.Sprintf("(%d)", i+1))
+	}
+	f.SetCellStyle(sheet, "A5", "P8", head)
+	f.SetColWidth(sheet, "A", "A", 5)
+	f.SetColWidth(sheet, "B", "B", 26)
+	f.SetColWidth(sheet, "C", "P", 11)
+	f.SetRowHeight(sheet, 7, 30)
+	row := 9
+	put := func(no any, r FormRow, style int) {
+		vals := []any{no, r.Name, r.Received, r.Carried, r.NewOnline, r.NewDirect, r.NewPostal, r.Resolved, r.Early, r.OnTime,
+			r.Late, r.Withdrawn, r.Pending, r.PendingInTime, r.PendingOverdue, nil}
+		if r.Rate.Valid {
+			vals[15] = r.Rate.Float64
+		}
+		ref, _ := excelize.CoordinatesToCellName(1, row)
+		f.SetSheetRow(sheet, ref, &vals)
+		a, _ := excelize.CoordinatesToCellName(1, row)
+		b, _ := excelize.CoordinatesToCellName(2, row)
+		c, _ := excelize.CoordinatesToCellName(3, row)
+		o, _ := excelize.CoordinatesToCellName(15, row)
+		p, _ := excelize.CoordinatesToCellName(16, row)
+		f.SetCellStyle(sheet, a, b, cell)
+		f.SetCellStyle(sheet, c, o, style)
+		f.SetCellStyle(sheet, p, p, rate)
+		if style == total {
+			f.SetCellStyle(sheet, a, b, total)
+		}
+		row++
+	}
+	for i, r := range d.Form {
+		put(i+1, r, num)
+	}
+	put("", Total(d.Form, l["grand_total"]), total)
+	f.SetPanes(sheet, &excelize.Panes{Freeze: true, XSplit: 2, YSplit: 8, TopLeftCell: "C9", ActivePane: "bottomRight"})
+
+	// Trend sheet.
+	trend := l["sheet_trend"]
+	f.NewSheet(trend)
+	f.SetSheetRow(trend, "A1", &[]any{l["month"], l["received_total"], l["resolved_total"], l["rate"], l["online"], l["direct"], l["postal"], l["pending_total"], l["overdue"]})
+	for i, p := range d.Trend {
+		var r any
+		if p.Rate.Valid {
+			r = p.Rate.Float64
+		}
+		ref, _ := excelize.CoordinatesToCellName(1, i+2)
+		f.SetSheetRow(trend, ref, &[]any{p.Month, p.Received, p.Resolved, r, p.Online, p.Direct, p.Postal, p.Pending, p.Overdue})
+	}
+	f.SetCellStyle(trend, "A1", "I1", head)
+	f.SetColWidth(trend, "A", "I", 14)
+
+	// Index sheet.
+	idx := l["sheet_index"]
+	f.NewSheet(idx)
+	f.SetSheetRow(idx, "A1", &[]any{l["unit_code"], l["unit"], l["progress"], l["online_share"], l["payment_share"], l["digitisation"], l["points"], l["points_possible"]})
+	for i, r := range d.Index {
+		ref, _ := excelize.CoordinatesToCellName(1, i+2)
+		f.SetSheetRow(idx, ref, &[]any{r.Code, r.Name, nf(r.Progress), nf(r.Online), nf(r.Payment), nf(r.Digitised), nf(r.Score), r.Possible})
+	}
+	f.SetCellStyle(idx, "A1", "H1", head)
+	f.SetColWidth(idx, "A", "H", 16)
+
+	// Anomalies and sources.
+	an := l["sheet_anomalies"]
+	f.NewSheet(an)
+	f.SetSheetRow(an, "A1", &[]any{l["unit_code"], l["unit"], l["reason"]})
+	for i, a := range d.Anomalies {
+		ref, _ := excelize.CoordinatesToCellName(1, i+2)
+		f.SetSheetRow(an, ref, &[]any{a.Ward, a.Name, a.Reason})
+	}
+	f.SetCellStyle(an, "A1", "C1", head)
+	f.SetColWidth(an, "C", "C", 90)
+	if len(d.Opt.Sources) > 0 {
+		src := l["sheet_sources"]
+		f.NewSheet(src)
+		f.SetSheetRow(src, "A1", &[]any{l["source"], l["freshness"], l["last_new_data"], l["last_status"], l["last_error"]})
+		for i, s := range d.Opt.Sources {
+			last := ""
+			if s.LastNewData != nil {
+				last = s.LastNewData.Format("2006-01-02 15:04")
+			}
+			ref, _ := excelize.CoordinatesToCellName(1, i+2)
+			f.SetSheetRow(src, ref, &[]any{s.Source, s.Level, last, s.LastStatus, s.LastError})
+		}
+		f.SetCellStyle(src, "A1", "E1", head)
+	}
+	return f.Write(w)
+}
+
+func nf(v sql.NullFloat64) any {
+	if !v.Valid {
+		return nil
+	}
+	return v.Float64
+}
+
+func borders() []excelize.Border {
+	var b []excelize.Border
+	for _, side := range []string{"left", "right", "top", "bottom"} {
+		b = append(b, excelize.Border{Type: side, Color: "999999", Style: 1})
+	}
+	return b
+}
