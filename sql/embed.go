@@ -81,11 +81,15 @@ func Docs() []Doc {
 				if d, ok := parseCreate(t); ok && !seen[d.Name] && !strings.HasPrefix(d.Name, "ws_") {
 					seen[d.Name] = true
 					d.Text = strings.Join(comment, " ")
+					// "name(args): what it is" -> "what it is"
+					if i := strings.Index(d.Text, ": "); i > 0 && strings.HasPrefix(d.Text, d.Name) {
+						d.Text = d.Text[i+2:]
+					}
 					out = append(out, d)
 				}
 				comment = nil
 			case t == "":
-				// a blank line ends nothing: comments may be spaced out
+				comment = nil // a blank line ends a comment block (file headers stay out)
 			default:
 				comment = nil
 			}

@@ -96,6 +96,7 @@ Start with:
 		newRunCommand(a),
 		newBackfillCommand(a),
 		newStatusCommand(a),
+		newDescribeCommand(a),
 	)
 	return root
 }

@@ -20,7 +20,8 @@ func newSQLCommand(a *app) *cobra.Command {
 		Short: "Query the warehouse in SQL (read-only)",
 		Long: `Run a query on the warehouse, read-only: it cannot change the warehouse
 or read files outside it. The query comes from the argument, from --file,
-or from standard input.
+or from standard input; with none of them on a terminal, an interactive
+prompt opens (statements end with ';', arrows recall ~/.wardstat_history).
 
 Tables: dossiers, dossier_versions, loads, rejects, units, statuses.
 Views and macros: report_form(start, end), ward_month, dossier_days,
@@ -31,6 +32,16 @@ form_counts(start, end), unit_at(start, end).`,
   echo "SELECT count(*) FROM dossiers" | wardstat sql`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 && file == "" {
+				if f, ok := cmd.InOrStdin().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+					w, err := a.open(cmd.Context(), true)
+					if err != nil {
+						return err
+					}
+					defer w.Close()
+					return a.runPrompt(cmd.Context(), w, format)
+				}
+			}
 			query, err := readQuery(cmd.InOrStdin(), args, file)
 			if err != nil {
 				return err
