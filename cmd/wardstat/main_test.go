@@ -198,3 +198,22 @@ func TestDemoHoldsTheFormIdentity(t *testing.T) {
 		t.Errorf("second demo run must recognise its files:\n%s", out)
 	}
 }
+
+// A ward's own form is loaded and reconciled: parts that do not add up and
+// differences from the dossier count are listed.
+func TestWardReportsReconcile(t *testing.T) {
+	t.Setenv("WARDSTAT_PII_KEY", "e2e")
+	dir := t.TempDir()
+	db := filepath.Join(dir, "w.duckdb")
+	fx := "../../testdata/report/handcount/"
+	mustRun(t, "--db", db, "ingest", fx+"ward-export.csv", fx+"api-export.json")
+	rep := filepath.Join(dir, "tu-bao-cao.csv")
+	// H01.01 in March 2024 by hand: 13 received (5 + 2 + 5 + 1). The ward says 15, parts summing to 13.
+	os.WriteFile(rep, []byte("Mã đơn vị,Tổng số tiếp nhận,Kỳ trước chuyển qua,Trực tuyến,Trực tiếp,BCCI,Đã giải quyết,Rút hồ sơ,Đang giải quyết\nH01.01,15,5,2,5,1,6,2,5\n"), 0o644)
+	mustRun(t, "--db", db, "ward-reports", "import", "--from", "2024-03-01", "--to", "2024-03-31", rep)
+	out := mustRun(t, "--db", db, "ward-reports", "check", "--format", "csv")
+	want := "H01.01,2024-03-01,2024-03-31,15,13,true,true,13,2,0,0"
+	if !strings.Contains(out, want) {
+		t.Fatalf("check:\n%s\nwant a line %s", out, want)
+	}
+}

@@ -97,6 +97,7 @@ Start with:
 		newBackfillCommand(a),
 		newStatusCommand(a),
 		newDescribeCommand(a),
+		newWardReportsCommand(a),
 	)
 	return root
 }

@@ -1,0 +1,123 @@
+package warehouse
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// WardReport is a form a ward reported itself.
+type WardReport struct {
+	Ward       string
+	From, To   time.Time
+	Figures    map[string]int64 // FormFigures name -> value (absent: not reported)
+	SourceLine int
+}
+
+// wardReportAliases name the form's columns as wards write them.
+var wardReportAliases = map[string][]string{
+	"ward_code":        {"ward_code", "ma don vi", "ma dv", "don vi", "ma xa", "unit code"},
+	"period_start":     {"period_start", "tu ngay", "from", "ngay bat dau", "start"},
+	"period_end":       {"period_end", "den ngay", "to", "ngay ket thuc", "end"},
+	"received_total":   {"received_total", "tong so tiep nhan", "tong tiep nhan", "tong so ho so", "so ho so nhan giai quyet", "tong so"},
+	"carried_over":     {"carried_over", "ky truoc chuyen qua", "ton ky truoc", "chuyen qua"},
+	"new_online":       {"new_online", "truc tuyen", "moi tiep nhan truc tuyen", "tiep nhan truc tuyen"},
+	"new_direct":       {"new_direct", "truc tiep", "moi tiep nhan truc tiep", "tiep nhan truc tiep"},
+	"new_postal":       {"new_postal", "bcci", "buu chinh", "dich vu bcci", "moi tiep nhan bcci"},
+	"resolved_total":   {"resolved_total", "da giai quyet", "so ho so da giai quyet", "tong da giai quyet"},
+	"resolved_early":   {"resolved_early", "truoc han"},
+	"resolved_on_time": {"resolved_on_time", "dung han"},
+	"resolved_late":    {"resolved_late", "qua han da giai quyet", "giai quyet qua han", "tre han"},
+	"withdrawn":        {"withdrawn", "rut", "rut ho so", "rut dung xu ly", "dung xu ly"},
+	"pending_total":    {"pending_total", "dang giai quyet", "so ho so dang giai quyet", "tong dang giai quyet"},
+	"pending_in_time":  {"pending_in_time", "trong han", "chua den han"},
+	"pending_overdue":  {"pending_overdue", "qua han dang giai quyet", "dang giai quyet qua han", "qua han chua giai quyet"},
+}
+
+func wardReportKey(s string) string {
+	return strings.Join(strings.FieldsFunc(strings.ToLower(foldVietnamese(s)), func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
+	}), " ")
+}
+
+// WardReportColumns maps a header row to the form's columns; it returns an
+// error naming what is missing.
+func WardReportColumns(headers []string) (map[string]int, error) {
+	cols := map[string]int{}
+	for i, h := range headers {
+		k := wardReportKey(h)
+		for field, names := range wardReportAliases {
+			for _, n := range names {
+				if k == wardReportKey(n) {
+					if _, taken := cols[field]; !taken {
+						cols[field] = i
+					}
+				}
+			}
+		}
+	}
+	if _, ok := cols["received_total"]; !ok {
+		return nil, fmt.Errorf("no received_total column (Tổng số tiếp nhận); the columns found are %q; use the form's column names: %s",
+			headers, strings.Join(FormFigures, ", "))
+	}
+	return cols, nil
+}
+
+// ImportWardReports stores wards' own forms (one transaction) under a new load.
+func (w *Warehouse) ImportWardReports(ctx context.Context, path, sha string, reports []WardReport) (int64, error) {
+	tx, err := w.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	var loadID int64
+	if err := tx.QueryRowContext(ctx, `SELECT nextval('load_id_seq')`).Scan(&loadID); err != nil {
+		return 0, err
+	}
+	for _, r := range reports {
+		args := []any{loadID, r.Ward, r.From.Format(time.DateOnly), r.To.Format(time.DateOnly)}
+		for _, f := range FormFigures {
+			if v, ok := r.Figures[f]; ok {
+				args = append(args, v)
+			} else {
+				args = append(args, nil)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO ward_reports VALUES (?, ?, ?::DATE, ?::DATE, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...); err != nil {
+			return 0, fmt.Errorf("row %d: %w", r.SourceLine, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO loads VALUES (?, ?, ?, NULL, 'ward-report', 'form', current_localtimestamp(), ?, 0, 0, 0, 0, 0, 0, NULL, NULL)`,
+		loadID, path, sha, len(reports)); err != nil {
+		return 0, err
+	}
+	return loadID, tx.Commit()
+}
+
+// ParseFigure reads a reported count ("1.234", "1,234", "1234").
+func ParseFigure(s string) (int64, bool, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || s == "-" {
+		return 0, false, nil
+	}
+	clean := strings.NewReplacer(".", "", ",", "", " ", "", "\u00a0", "").Replace(s)
+	v, err := strconv.ParseInt(clean, 10, 64)
+	if err != nil {
+		return 0, false, fmt.Errorf("%q is not a count", s)
+	}
+	return v, true, nil
+}
+
+func foldVietnamese(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r == 'đ' || r == 'Đ' {
+			b.WriteRune('d')
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return stripMarks(b.String())
+}
