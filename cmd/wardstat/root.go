@@ -98,6 +98,9 @@ Start with:
 		newStatusCommand(a),
 		newDescribeCommand(a),
 		newWardReportsCommand(a),
+		newCalendarCommand(a),
+		newProceduresCommand(a),
+		newExportCommand(a),
 	)
 	return root
 }
