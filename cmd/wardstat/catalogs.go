@@ -51,7 +51,9 @@ from a CSV with the header day,working,note, e.g.
   day,working,note
   2025-04-26,1,Làm bù cho ngày 02/05
   2025-05-02,0,Nghỉ bù`,
-		func(ctx context.Context, w *warehouse.Warehouse, r io.Reader) (int, error) { return w.ImportCalendar(ctx, r) })
+		func(ctx context.Context, w *warehouse.Warehouse, r io.Reader) (int, error) {
+			return w.ImportCalendar(ctx, r)
+		})
 }
 
 func newProceduresCommand(a *app) *cobra.Command {
@@ -61,7 +63,9 @@ dossier whose export lacks a due date gets one (counted from the day of
 receipt, from the next day when received at 15:00 or later). CSV header:
   procedure_code,procedure_name,sector,working_days
 A dossier matches by code, else by name. Loads after the import use it.`,
-		func(ctx context.Context, w *warehouse.Warehouse, r io.Reader) (int, error) { return w.ImportProcedures(ctx, r) })
+		func(ctx context.Context, w *warehouse.Warehouse, r io.Reader) (int, error) {
+			return w.ImportProcedures(ctx, r)
+		})
 }
 
 func newExportCommand(a *app) *cobra.Command {
