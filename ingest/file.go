@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"wardstat/transform"
 	"wardstat/warehouse"
@@ -19,6 +20,7 @@ type Loader interface {
 	FindLoad(ctx context.Context, sha string) (*warehouse.PriorLoad, error)
 	Load(ctx context.Context, req warehouse.LoadRequest, src warehouse.RowSource) (warehouse.LoadResult, error)
 	LoadCSV(ctx context.Context, req warehouse.LoadRequest, plan warehouse.CSVPlan, h *transform.Hasher) (warehouse.LoadResult, error)
+	LoadJSON(ctx context.Context, req warehouse.LoadRequest, plan warehouse.JSONPlan, h *transform.Hasher) (warehouse.LoadResult, error)
 }
 
 // FileOptions say how to read and attribute one file.
@@ -80,6 +82,24 @@ func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResu
 	}
 	abs, _ := filepath.Abs(path)
 	req := warehouse.LoadRequest{Path: abs, SHA256: sum, Source: opt.Source, Format: string(format), Ward: opt.Ward}
+	if plan, ok := src.jsonPlan(abs); ok && !opt.GoReader {
+		lr, err := l.LoadJSON(ctx, req, plan, opt.Hasher)
+		if err == nil || !errors.Is(err, warehouse.ErrJSONReader) {
+			res.Mapping, res.Result = plan.Mapping, lr
+			if err != nil {
+				return fail(err)
+			}
+			return res, nil
+		}
+		r.Close()
+		if r, _, err = Open(path, Options{Format: opt.Format}); err != nil {
+			return fail(err)
+		}
+		defer r.Close()
+		if src, err = newRowSource(r, opt); err != nil {
+			return fail(err)
+		}
+	}
 	if plan, ok := src.csvPlan(abs); ok && !opt.GoReader {
 		lr, err := l.LoadCSV(ctx, req, plan, opt.Hasher)
 		if err == nil || !errors.Is(err, warehouse.ErrCSVReader) {
@@ -103,6 +123,7 @@ func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResu
 		}
 	}
 	lr, err := l.Load(ctx, req, src)
+	src.close()
 	res.Mapping = src.Mapping()
 	res.Result = lr
 	if err != nil {
@@ -133,6 +154,11 @@ type rowSource struct {
 	skipped int
 	rows    int
 	values  []string
+	// read-ahead (see next)
+	batches chan recordBatch
+	stop    chan struct{}
+	current []Record
+	lastErr error
 }
 
 func newRowSource(r Reader, opt FileOptions) (*rowSource, error) {
@@ -198,7 +224,7 @@ func (s *rowSource) Next() (transform.Row, error) {
 			rec, s.pending = s.pending[0], s.pending[1:]
 		} else {
 			var err error
-			rec, err = s.r.Next()
+			rec, err = s.next()
 			if err != nil {
 				if err == io.EOF && s.opt.Progress != nil {
 					s.opt.Progress(s.rows)
@@ -226,6 +252,69 @@ func (s *rowSource) Next() (transform.Row, error) {
 	}
 }
 
+// prefetchBatch is how many records the reading goroutine hands over at once.
+const prefetchBatch = 512
+
+type recordBatch struct {
+	recs []Record
+	err  error
+}
+
+// next returns the reader's next record. The first call starts a goroutine
+// that reads ahead, so that parsing the file (excelize's XML, JSON decoding)
+// runs on one core while mapping and staging run on another.
+func (s *rowSource) next() (Record, error) {
+	if s.batches == nil {
+		s.batches = make(chan recordBatch, 8)
+		s.stop = make(chan struct{})
+		go func() {
+			defer close(s.batches)
+			batch := make([]Record, 0, prefetchBatch)
+			for {
+				rec, err := s.r.Next()
+				if err == nil {
+					batch = append(batch, rec)
+					if len(batch) < prefetchBatch {
+						continue
+					}
+				}
+				select {
+				case s.batches <- recordBatch{recs: batch, err: err}:
+				case <-s.stop:
+					return
+				}
+				if err != nil {
+					return
+				}
+				batch = make([]Record, 0, prefetchBatch)
+			}
+		}()
+	}
+	for len(s.current) == 0 {
+		if s.lastErr != nil {
+			return Record{}, s.lastErr
+		}
+		b, ok := <-s.batches
+		if !ok {
+			return Record{}, io.EOF
+		}
+		s.current, s.lastErr = b.recs, b.err
+	}
+	rec := s.current[0]
+	s.current = s.current[1:]
+	return rec, nil
+}
+
+// close stops the reading goroutine, if any, before the reader is closed.
+func (s *rowSource) close() {
+	if s.stop != nil {
+		close(s.stop)
+		for range s.batches {
+		}
+		s.stop = nil
+	}
+}
+
 // csvPlan says how DuckDB's own reader can read the rest of a UTF-8 CSV
 // whose header this source has found; ok is false for other files.
 func (s *rowSource) csvPlan(abs string) (warehouse.CSVPlan, bool) {
@@ -241,6 +330,23 @@ func (s *rowSource) csvPlan(abs string) (warehouse.CSVPlan, bool) {
 		Path: abs, Delimiter: cr.Delimiter, SkipLines: s.pending[0].Line - 1, Columns: width,
 		Mapping: s.mapper.Mapping(), TitleRows: s.skipped,
 	}, true
+}
+
+// jsonPlan says how DuckDB's JSON reader can read a file of flat records
+// (a top-level array, or NDJSON) whose mapped keys are all top-level; ok is
+// false for wrapped or nested records, which our reader handles.
+func (s *rowSource) jsonPlan(abs string) (warehouse.JSONPlan, bool) {
+	j, ok := s.r.(*jsonReader)
+	if !ok || !(j.inArr || j.stream) || j.wrapped {
+		return warehouse.JSONPlan{}, false
+	}
+	m := s.mapper.Mapping()
+	for _, c := range m.Columns {
+		if strings.Contains(m.Headers[c], ".") {
+			return warehouse.JSONPlan{}, false
+		}
+	}
+	return warehouse.JSONPlan{Path: abs, NewlineDelimited: j.stream, Mapping: m}, true
 }
 
 func (s *rowSource) Mapping() transform.Mapping { return s.mapper.Mapping() }

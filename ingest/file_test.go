@@ -196,13 +196,13 @@ func writeMergedHeaderXLSX(t *testing.T, dir string) string {
 	return p
 }
 
-// TestDuckDBReaderAgreesWithOurs loads each UTF-8 CSV fixture through
-// DuckDB's reader (the fast path) and through wardstat's own: the dossiers,
-// their applicant keys and the counts must be the same.
+// TestDuckDBReaderAgreesWithOurs loads each UTF-8 CSV and flat JSON
+// fixture through DuckDB's reader (the fast path) and through wardstat's
+// own: the dossiers, their applicant keys and the counts must be the same.
 func TestDuckDBReaderAgreesWithOurs(t *testing.T) {
 	files := []string{"../testdata/ingest/semicolon-bom.csv", "../testdata/ingest/pipe-portal-codes.csv",
 		"../testdata/ingest/title-rows.csv", "../testdata/ingest/us-locale-excel.csv",
-		"../testdata/report/handcount/ward-export.csv"}
+		"../testdata/report/handcount/ward-export.csv", "../testdata/ingest/portal-sync.ndjson", "../testdata/ingest/portal-array.json"}
 	dump := func(goReader bool, file string) (string, warehouse.LoadResult) {
 		w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"), warehouse.Options{})
 		if err != nil {

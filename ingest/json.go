@@ -19,16 +19,17 @@ import (
 // Nested objects are flattened to dotted keys ("applicant.name"); arrays
 // inside a record are kept as their JSON text.
 type jsonReader struct {
-	f      *os.File
-	dec    *json.Decoder
-	queue  []map[string]any // records decoded but not yet sent
-	keys   []string
-	keyIdx map[string]int
-	sent   int  // header keys already sent
-	n      int  // records sent
-	stream bool // records come one after another (NDJSON), not inside an array
-	inArr  bool // the decoder is inside the records array
-	done   bool
+	f       *os.File
+	dec     *json.Decoder
+	queue   []map[string]any // records decoded but not yet sent
+	keys    []string
+	keyIdx  map[string]int
+	sent    int  // header keys already sent
+	n       int  // records sent
+	stream  bool // records come one after another (NDJSON), not inside an array
+	inArr   bool // the decoder is inside the records array
+	wrapped bool // the records came out of a wrapper object
+	done    bool
 }
 
 var _ Reader = (*jsonReader)(nil)
@@ -111,6 +112,7 @@ func (j *jsonReader) classify(first json.RawMessage) error {
 		}
 		if recs, ok := findRecords(t); ok {
 			j.queue = append(j.queue, recs...)
+			j.wrapped = true
 		} else {
 			rec, err := decodeObject(t)
 			if err != nil {

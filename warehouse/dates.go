@@ -26,6 +26,25 @@ var fastFormats = []string{
 	// A spreadsheet saved in a US locale: month first. Listed last, so a
 	// column whose days are all 12 or less reads day first, the Vietnamese way.
 	"%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y",
+	// Not strptime formats: Excel serial day numbers (date cells of a
+	// workbook) and ISO 8601 with an offset or Z (APIs in UTC).
+	styleExcelSerial, styleISOOffset,
+}
+
+const (
+	styleExcelSerial = "excel serial"
+	styleISOOffset   = "iso offset"
+)
+
+// styleExpr is the SQL reading text v in a style, NULL when it does not fit.
+func styleExpr(style, v string) string {
+	switch style {
+	case styleExcelSerial:
+		return fmt.Sprintf(`CASE WHEN regexp_full_match(%[1]s, '\d{5}(\.\d+)?') THEN TIMESTAMP '1899-12-30' + to_microseconds(round(%[1]s::DOUBLE * 86400000000)::BIGINT) END`, v)
+	case styleISOOffset:
+		return fmt.Sprintf(`(try_cast(%s AS TIMESTAMPTZ) AT TIME ZONE 'UTC') + INTERVAL 7 HOUR`, v)
+	}
+	return fmt.Sprintf("try_strptime(%s, %s)", v, sqlString(style))
 }
 
 // dateStyles picks each staged date column's fast format ("" when none reads
@@ -38,7 +57,7 @@ var fastFormats = []string{
 func dateStyles(ctx context.Context, q querier) (map[string]string, error) {
 	counts := make([]string, len(fastFormats))
 	for i, f := range fastFormats {
-		counts[i] = fmt.Sprintf("count(ws_ts_in_range(try_strptime(v, %s)))", sqlString(f))
+		counts[i] = fmt.Sprintf("count(ws_ts_in_range(%s))", styleExpr(f, "v"))
 	}
 	hitsByField := map[string][]int64{}
 	for _, field := range dateFields {
@@ -96,7 +115,7 @@ func (t loadTemplate) Fast(field string) string {
 	if !ok {
 		return "NULL::TIMESTAMP"
 	}
-	return fmt.Sprintf("ws_ts_in_range(try_strptime(trim(s.%s), %s))", field, sqlString(f))
+	return fmt.Sprintf("ws_ts_in_range(%s)", styleExpr(f, "trim(s."+field+")"))
 }
 
 // SlowDates is the query of every distinct date text the fast formats miss.
@@ -105,9 +124,9 @@ func (t loadTemplate) SlowDates() string {
 	for _, field := range dateFields {
 		miss := "true"
 		if f, ok := t.dateStyles[field]; ok {
-			miss = fmt.Sprintf("ws_ts_in_range(try_strptime(trim(%s), %s)) IS NULL", field, sqlString(f))
+			miss = fmt.Sprintf("ws_ts_in_range(%s) IS NULL", styleExpr(f, "trim("+field+")"))
 		}
-		parts = append(parts, fmt.Sprintf("SELECT trim(%[1]s) AS raw FROM stage_raw WHERE nullif(trim(%[1]s), '') IS NOT NULL AND %[2]s", field, miss))
+		parts = append(parts, fmt.Sprintf("SELECT DISTINCT '%[1]s' AS field, trim(%[1]s) AS raw FROM stage_raw WHERE nullif(trim(%[1]s), '') IS NOT NULL AND %[2]s", field, miss))
 	}
-	return "SELECT DISTINCT raw FROM (" + strings.Join(parts, " UNION ALL ") + ")"
+	return strings.Join(parts, " UNION ALL ")
 }

@@ -153,6 +153,12 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 	if err := tx.QueryRowContext(ctx, `SELECT nextval('load_id_seq')`).Scan(&res.LoadID); err != nil {
 		return res, fmt.Errorf("numbering the load: %w", err)
 	}
+	// The stage keeps its rows' order; the steps below need not, and use
+	// less memory without it.
+	if _, err := tx.ExecContext(ctx, "SET preserve_insertion_order = false"); err != nil {
+		return res, err
+	}
+	defer conn.ExecContext(context.Background(), "RESET preserve_insertion_order")
 	data := templateData(req, mapping, res.LoadID)
 	if data.dateStyles, err = dateStyles(ctx, tx); err != nil {
 		return res, err

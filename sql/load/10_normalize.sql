@@ -47,7 +47,7 @@ ward_map AS (
 -- offset, serials, portal stamps, a stray style…) is read once by the full
 -- parser.
 slow_dates AS MATERIALIZED (
-    SELECT raw, ws_ts_in_range(ws_ts_any(raw)) AS ts
+    SELECT field, raw, ws_ts_in_range(ws_ts_any(raw)) AS ts
     FROM ({{.SlowDates}})
 ),
 parsed AS (
@@ -91,14 +91,14 @@ parsed AS (
     LEFT JOIN flag_map fd ON fd.raw = coalesce(s.digitised, '')
     LEFT JOIN fee_map fm ON fm.raw = coalesce(s.fee, '')
     LEFT JOIN ward_map wm ON wm.raw = coalesce(s.ward_name, '')
-    LEFT JOIN slow_dates d0 ON d0.raw = trim(s.submitted_at)
-    LEFT JOIN slow_dates d1 ON d1.raw = trim(s.received_at)
-    LEFT JOIN slow_dates d2 ON d2.raw = trim(s.due_at)
-    LEFT JOIN slow_dates d3 ON d3.raw = trim(s.completed_at)
-    LEFT JOIN slow_dates d4 ON d4.raw = trim(s.returned_at)
-    LEFT JOIN slow_dates d5 ON d5.raw = trim(s.withdrawn_at)
-    LEFT JOIN slow_dates d6 ON d6.raw = trim(s.supplement_requested_at)
-    LEFT JOIN slow_dates d7 ON d7.raw = trim(s.supplement_received_at)
+    LEFT JOIN (SELECT raw, ts FROM slow_dates WHERE field = 'submitted_at') d0 ON d0.raw = trim(s.submitted_at)
+    LEFT JOIN (SELECT raw, ts FROM slow_dates WHERE field = 'received_at') d1 ON d1.raw = trim(s.received_at)
+    LEFT JOIN (SELECT raw, ts FROM slow_dates WHERE field = 'due_at') d2 ON d2.raw = trim(s.due_at)
+    LEFT JOIN (SELECT raw, ts FROM slow_dates WHERE field = 'completed_at') d3 ON d3.raw = trim(s.completed_at)
+    LEFT JOIN (SELECT raw, ts FROM slow_dates WHERE field = 'returned_at') d4 ON d4.raw = trim(s.returned_at)
+    LEFT JOIN (SELECT raw, ts FROM slow_dates WHERE field = 'withdrawn_at') d5 ON d5.raw = trim(s.withdrawn_at)
+    LEFT JOIN (SELECT raw, ts FROM slow_dates WHERE field = 'supplement_requested_at') d6 ON d6.raw = trim(s.supplement_requested_at)
+    LEFT JOIN (SELECT raw, ts FROM slow_dates WHERE field = 'supplement_received_at') d7 ON d7.raw = trim(s.supplement_received_at)
     -- Title, subtotal and footer lines are not dossiers: the load counts them as skipped.
     WHERE NOT ws_non_data(s.dossier_code, s.received_at, s.first_cell)
 ),

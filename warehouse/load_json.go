@@ -1,0 +1,114 @@
+package warehouse
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"wardstat/transform"
+)
+
+// JSONPlan says how DuckDB's own JSON reader can stage a file of flat
+// records (an array, or one object per line) whose keys the Go reader has
+// already mapped from its first records.
+type JSONPlan struct {
+	Path string
+	// NewlineDelimited is true for NDJSON, false for one top-level array.
+	NewlineDelimited bool
+	Mapping          transform.Mapping // headers are the records' keys
+}
+
+// LoadJSON loads a JSON file with DuckDB's reader doing the reading; every
+// mapped key is read as text, as the Go reader would hand it over. A file
+// DuckDB refuses returns ErrJSONReader: the caller reads it the slow way.
+func (w *Warehouse) LoadJSON(ctx context.Context, req LoadRequest, plan JSONPlan, h *transform.Hasher) (LoadResult, error) {
+	return w.load(ctx, req, func(conn *sql.Conn) (transform.Mapping, int, error) {
+		hash := false
+		for _, f := range []string{transform.ApplicantID, transform.ApplicantPhone, transform.ApplicantEmail, transform.ApplicantName} {
+			if _, ok := plan.Mapping.Columns[f]; ok && h != nil {
+				hash = true
+			}
+		}
+		if hash {
+			if err := registerApplicantKey(conn, h); err != nil {
+				return plan.Mapping, 0, err
+			}
+		}
+		if _, err := conn.ExecContext(ctx, jsonStageQuery(plan, hash)); err != nil {
+			w.log.Debug("DuckDB's JSON reader refused the file", "err", err)
+			return plan.Mapping, 0, fmt.Errorf("%w: %v", ErrJSONReader, firstLine(err.Error()))
+		}
+		return plan.Mapping, 0, nil
+	})
+}
+
+// ErrJSONReader is a file DuckDB's JSON reader could not read as planned.
+var ErrJSONReader = fmt.Errorf("DuckDB's JSON reader refused the file")
+
+func jsonStageQuery(plan JSONPlan, hashApplicants bool) string {
+	m := plan.Mapping
+	var cols []string
+	keyOf := func(field string) (string, bool) {
+		i, ok := m.Columns[field]
+		if !ok {
+			return "", false
+		}
+		return fmt.Sprintf("k%03d", i), true
+	}
+	for i, key := range m.Headers {
+		used := false
+		for _, c := range m.Columns {
+			if c == i {
+				used = true
+			}
+		}
+		if used {
+			cols = append(cols, fmt.Sprintf("%s: 'VARCHAR'", sqlString(key)))
+		}
+	}
+	sel := []string{"(row_number() OVER ()) AS source_row"}
+	for _, f := range transform.StagedFields {
+		expr := "NULL::VARCHAR"
+		switch f {
+		case transform.ApplicantKey:
+			if hashApplicants {
+				args := make([]string, 4)
+				for j, pf := range []string{transform.ApplicantID, transform.ApplicantPhone, transform.ApplicantEmail, transform.ApplicantName} {
+					args[j] = "NULL::VARCHAR"
+					if k, ok := keyOf(pf); ok {
+						args[j] = k
+					}
+				}
+				expr = "ws_applicant_key(" + strings.Join(args, ", ") + ")"
+			}
+		case transform.FirstCell:
+			if k, ok := keyOf(transform.DossierCode); ok {
+				expr = k
+			}
+		default:
+			if k, ok := keyOf(f); ok {
+				expr = k
+			}
+		}
+		sel = append(sel, expr+" AS "+f)
+	}
+	// read_json names columns by their keys; rename them to k### so that any
+	// key is a safe identifier.
+	var renames []string
+	for i, key := range m.Headers {
+		for _, c := range m.Columns {
+			if c == i {
+				renames = append(renames, fmt.Sprintf(`"%s" AS k%03d`, strings.ReplaceAll(key, `"`, `""`), i))
+				break
+			}
+		}
+	}
+	format := "array"
+	if plan.NewlineDelimited {
+		format = "newline_delimited"
+	}
+	return fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE stage_raw AS SELECT %s FROM (
+		SELECT %s FROM read_json(%s, format = '%s', records = true, columns = {%s}, maximum_object_size = 16777216))`,
+		strings.Join(sel, ",\n\t\t"), strings.Join(renames, ", "), sqlString(plan.Path), format, strings.Join(cols, ", "))
+}
