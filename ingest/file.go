@@ -82,28 +82,10 @@ func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResu
 	}
 	abs, _ := filepath.Abs(path)
 	req := warehouse.LoadRequest{Path: abs, SHA256: sum, Source: opt.Source, Format: string(format), Ward: opt.Ward}
-	if plan, ok := src.jsonPlan(abs); ok && !opt.GoReader {
-		lr, err := l.LoadJSON(ctx, req, plan, opt.Hasher)
-		if err == nil || !errors.Is(err, warehouse.ErrJSONReader) {
-			res.Mapping, res.Result = plan.Mapping, lr
-			if err != nil {
-				return fail(err)
-			}
-			return res, nil
-		}
-		r.Close()
-		if r, _, err = Open(path, Options{Format: opt.Format}); err != nil {
-			return fail(err)
-		}
-		defer r.Close()
-		if src, err = newRowSource(r, opt); err != nil {
-			return fail(err)
-		}
-	}
-	if plan, ok := src.csvPlan(abs); ok && !opt.GoReader {
-		lr, err := l.LoadCSV(ctx, req, plan, opt.Hasher)
-		if err == nil || !errors.Is(err, warehouse.ErrCSVReader) {
-			res.Mapping, res.Result = plan.Mapping, lr
+	if fast, refused := fastPath(ctx, l, src, abs, req, opt); fast != nil {
+		lr, mapping, err := fast()
+		if err == nil || !errors.Is(err, refused) {
+			res.Mapping, res.Result = mapping, lr
 			if err != nil {
 				return fail(err)
 			}
@@ -250,6 +232,28 @@ func (s *rowSource) Next() (transform.Row, error) {
 		}
 		return row, nil
 	}
+}
+
+// fastPath returns the load by DuckDB's own reader when the file allows it
+// (a UTF-8 CSV, or flat JSON records), and the error that says DuckDB
+// refused the file; nil when our reader must read it.
+func fastPath(ctx context.Context, l Loader, src *rowSource, abs string, req warehouse.LoadRequest, opt FileOptions) (func() (warehouse.LoadResult, transform.Mapping, error), error) {
+	if opt.GoReader {
+		return nil, nil
+	}
+	if plan, ok := src.jsonPlan(abs); ok {
+		return func() (warehouse.LoadResult, transform.Mapping, error) {
+			lr, err := l.LoadJSON(ctx, req, plan, opt.Hasher)
+			return lr, plan.Mapping, err
+		}, warehouse.ErrJSONReader
+	}
+	if plan, ok := src.csvPlan(abs); ok {
+		return func() (warehouse.LoadResult, transform.Mapping, error) {
+			lr, err := l.LoadCSV(ctx, req, plan, opt.Hasher)
+			return lr, plan.Mapping, err
+		}, warehouse.ErrCSVReader
+	}
+	return nil, nil
 }
 
 // prefetchBatch is how many records the reading goroutine hands over at once.

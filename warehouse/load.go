@@ -135,7 +135,7 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 		return res, err
 	}
 	defer conn.Close()
-	defer conn.ExecContext(context.Background(), `DROP TABLE IF EXISTS temp.stage_raw; DROP TABLE IF EXISTS temp.stage_typed; DROP TABLE IF EXISTS temp.stage_class`)
+	defer conn.ExecContext(context.Background(), `DROP TABLE IF EXISTS temp.stage_raw; DROP TABLE IF EXISTS temp.stage_typed; DROP TABLE IF EXISTS temp.stage_repeats; DROP TABLE IF EXISTS temp.stage_class`)
 
 	began := time.Now()
 	mapping, skipped, err := stageRows(conn)
@@ -316,6 +316,15 @@ type loadTemplate struct {
 	InsertCols string
 	headers    map[string]string
 	dateStyles map[string]string
+}
+
+// ColumnsOf lists the state columns qualified by a table alias.
+func (t loadTemplate) ColumnsOf(alias string) string {
+	out := make([]string, len(stateColumns))
+	for i, c := range stateColumns {
+		out[i] = alias + "." + c
+	}
+	return strings.Join(out, ", ")
 }
 
 // Header returns a field's source column name as an SQL literal (NULL when unmapped).

@@ -34,12 +34,7 @@ type CSVPlan struct {
 // slow way instead.
 func (w *Warehouse) LoadCSV(ctx context.Context, req LoadRequest, plan CSVPlan, h *transform.Hasher) (LoadResult, error) {
 	return w.load(ctx, req, func(conn *sql.Conn) (transform.Mapping, int, error) {
-		personal := false
-		for _, f := range []string{transform.ApplicantID, transform.ApplicantPhone, transform.ApplicantEmail, transform.ApplicantName} {
-			if _, ok := plan.Mapping.Columns[f]; ok {
-				personal = true
-			}
-		}
+		personal := hasApplicantColumns(plan.Mapping)
 		if personal && h != nil {
 			if err := registerApplicantKey(conn, h); err != nil {
 				return plan.Mapping, 0, err
@@ -85,14 +80,7 @@ func csvStageQuery(plan CSVPlan, opts string, hashApplicants bool) string {
 		switch f {
 		case transform.ApplicantKey:
 			if hashApplicants {
-				args := make([]string, 4)
-				for j, pf := range []string{transform.ApplicantID, transform.ApplicantPhone, transform.ApplicantEmail, transform.ApplicantName} {
-					args[j] = "NULL::VARCHAR"
-					if c, ok := cellOf(pf); ok {
-						args[j] = c
-					}
-				}
-				expr = "ws_applicant_key(" + strings.Join(args, ", ") + ")"
+				expr = applicantKeyExpr(cellOf)
 			}
 		case transform.FirstCell:
 			// Only a row missing its code or receipt date can be a title,
@@ -116,6 +104,29 @@ func csvStageQuery(plan CSVPlan, opts string, hashApplicants bool) string {
 		FROM read_csv(%s, header = false, skip = %d, auto_detect = false, all_varchar = true,
 		              columns = {%s}, delim = %s, quote = '"', escape = '"', strict_mode = false, %s)`,
 		strings.Join(sel, ",\n\t\t"), sqlString(plan.Path), plan.SkipLines, strings.Join(types, ", "), sqlString(delim), opts)
+}
+
+// applicantKeyExpr calls the applicant hasher on the columns that hold an
+// applicant's identity (cell gives a field's SQL expression, if mapped).
+func applicantKeyExpr(cell func(field string) (string, bool)) string {
+	args := make([]string, 4)
+	for j, f := range []string{transform.ApplicantID, transform.ApplicantPhone, transform.ApplicantEmail, transform.ApplicantName} {
+		args[j] = "NULL::VARCHAR"
+		if c, ok := cell(f); ok {
+			args[j] = c
+		}
+	}
+	return "ws_applicant_key(" + strings.Join(args, ", ") + ")"
+}
+
+// hasApplicantColumns reports whether a mapping reads any applicant identity.
+func hasApplicantColumns(m transform.Mapping) bool {
+	for _, f := range []string{transform.ApplicantID, transform.ApplicantPhone, transform.ApplicantEmail, transform.ApplicantName} {
+		if _, ok := m.Columns[f]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // registerApplicantKey makes the applicant hasher callable from SQL on this

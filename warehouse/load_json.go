@@ -24,12 +24,7 @@ type JSONPlan struct {
 // DuckDB refuses returns ErrJSONReader: the caller reads it the slow way.
 func (w *Warehouse) LoadJSON(ctx context.Context, req LoadRequest, plan JSONPlan, h *transform.Hasher) (LoadResult, error) {
 	return w.load(ctx, req, func(conn *sql.Conn) (transform.Mapping, int, error) {
-		hash := false
-		for _, f := range []string{transform.ApplicantID, transform.ApplicantPhone, transform.ApplicantEmail, transform.ApplicantName} {
-			if _, ok := plan.Mapping.Columns[f]; ok && h != nil {
-				hash = true
-			}
-		}
+		hash := h != nil && hasApplicantColumns(plan.Mapping)
 		if hash {
 			if err := registerApplicantKey(conn, h); err != nil {
 				return plan.Mapping, 0, err
@@ -73,14 +68,7 @@ func jsonStageQuery(plan JSONPlan, hashApplicants bool) string {
 		switch f {
 		case transform.ApplicantKey:
 			if hashApplicants {
-				args := make([]string, 4)
-				for j, pf := range []string{transform.ApplicantID, transform.ApplicantPhone, transform.ApplicantEmail, transform.ApplicantName} {
-					args[j] = "NULL::VARCHAR"
-					if k, ok := keyOf(pf); ok {
-						args[j] = k
-					}
-				}
-				expr = "ws_applicant_key(" + strings.Join(args, ", ") + ")"
+				expr = applicantKeyExpr(keyOf)
 			}
 		case transform.FirstCell:
 			if k, ok := keyOf(transform.DossierCode); ok {

@@ -3,17 +3,27 @@
 -- the current state, and record the rejects. Template data: .LoadID,
 -- .Columns (the dossier's state columns), .Header "field".
 
+-- Dossiers the file holds more than once: the last row of each wins. (A
+-- grouping finds them; a window over every row would sort the whole file.)
+CREATE OR REPLACE TEMP TABLE stage_repeats AS
+SELECT ward_code, dossier_code, max(source_row) AS last_row
+FROM stage_typed
+WHERE reject_code IS NULL
+GROUP BY ward_code, dossier_code
+HAVING count(*) > 1;
+
 CREATE OR REPLACE TEMP TABLE stage_class AS
 WITH ok AS (
-    SELECT {{.Columns}}, source_row,
-           hash({{.Columns}}) AS state_hash,
-           row_number() OVER (PARTITION BY ward_code, dossier_code ORDER BY source_row DESC) AS dup_rank
-    FROM stage_typed
-    WHERE reject_code IS NULL
+    SELECT {{.ColumnsOf "t"}}, t.source_row,
+           hash({{.ColumnsOf "t"}}) AS state_hash,
+           coalesce(t.source_row <> r.last_row, false) AS repeated
+    FROM stage_typed t
+    LEFT JOIN stage_repeats r ON r.ward_code = t.ward_code AND r.dossier_code = t.dossier_code
+    WHERE t.reject_code IS NULL
 )
 SELECT ok.*,
     CASE
-        WHEN ok.dup_rank > 1 THEN 'repeated'
+        WHEN ok.repeated THEN 'repeated'
         WHEN d.state_hash IS NULL THEN 'new'
         WHEN d.state_hash = ok.state_hash THEN 'unchanged'
         ELSE 'changed'
