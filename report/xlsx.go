@@ -90,6 +90,10 @@ func WriteXLSX(w io.Writer, d *Data) error {
 	}
 	put("", Total(d.Form, l["grand_total"]), total)
 	f.SetPanes(sheet, &excelize.Panes{Freeze: true, XSplit: 2, YSplit: 8, TopLeftCell: "C9", ActivePane: "bottomRight"})
+	// Printed as the form is: landscape, one page wide.
+	landscape, one, zero, fit := "landscape", 1, 0, true
+	f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit})
+	f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &one, FitToHeight: &zero})
 
 	// Trend sheet.
 	trend := l["sheet_trend"]

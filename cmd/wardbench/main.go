@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -42,6 +43,10 @@ type result struct {
 }
 
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// Keep the Go heap small beside DuckDB's own capped memory (see BENCHMARKS.md).
+		debug.SetMemoryLimit(256 << 20)
+	}
 	child := flag.String("child", "", "run one case in this process (internal)")
 	dir := flag.String("dir", filepath.Join(os.TempDir(), "wardbench"), "where inputs are generated and kept")
 	scale := flag.Float64("scale", 1, "input sizes relative to the issue's (1 = 2M CSV rows, 10M warehouse)")
