@@ -17,7 +17,10 @@ test:
 	@scripts/ensure-chromium
 	$(GO) test -count=1 -timeout 20m $(PKGS)
 
+# Full-size comparison with the floors (several minutes, inputs kept in $TMPDIR/wardbench),
+# after the Go benchmarks on small inputs.
 bench:
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./bench
 	$(GO) run ./cmd/wardbench -out BENCHMARKS.md
 
 fuzz:
