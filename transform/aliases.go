@@ -47,7 +47,7 @@ var aliases = map[string][]string{
 		"Mã lĩnh vực", "MaLinhVuc", "sector code",
 	},
 	Channel: {
-		"receive channel", "Hình thức tiếp nhận hồ sơ", "Loại hình nộp", "Cách thức nộp",
+		"receive channel", "Hình thức tiếp nhận hồ sơ", "Loại hình nộp", "Cách thức nộp", "apply method", "applyMethod",
 		"Hình thức nộp", "Hình thức nộp hồ sơ", "Hình thức tiếp nhận", "Kênh thực hiện", "Kênh nộp",
 		"Kênh tiếp nhận", "Kênh", "KenhThucHien", "Nguồn hồ sơ", "Nơi nộp", "Hình thức", "Phương thức nộp",
 		"channel", "submission channel", "apply method", "apply channel", "receiving channel",
@@ -215,6 +215,23 @@ func MatchHeader(header string) (field string, rank int) {
 	for _, candidate := range headerVariants(header) {
 		if fr, ok := aliasIndex[HeaderKey(candidate)]; ok {
 			return fr.field, fr.rank
+		}
+	}
+	// An API's nested label or id: "applyMethod.name", "dossierStatus.id".
+	// The parent names the field; a label is preferred over an id or code.
+	if i := strings.LastIndex(header, "."); i > 0 {
+		parent, last := header[:i], HeaderKey(header[i+1:])
+		penalty := -1
+		switch last {
+		case "name", "ten", "label", "title", "text", "value", "description":
+			penalty = 1000
+		case "id", "code", "ma", "key":
+			penalty = 2000
+		}
+		if penalty > 0 {
+			if f, r := MatchHeader(parent); f != "" && f != DossierCode {
+				return f, r + penalty
+			}
 		}
 	}
 	return "", 0

@@ -34,6 +34,8 @@ func TestMatchHeaderVocabulary(t *testing.T) {
 		"Chủ hồ sơ": ApplicantName, "Số CCCD": ApplicantID, "Mã định danh cá nhân": ApplicantID, "SoDienThoai": ApplicantPhone,
 		"applicant.fullName": ApplicantName, "Địa chỉ": ApplicantAddr,
 		"STT": "", "Ghi chú": "", "procedure.name": ProcedureName,
+		"applyMethod.name": Channel, "applyMethod.id": Channel, "dossierStatus.name": Status, "agency.name": WardName,
+		"agency.code": WardCode, "applicant.data.fullname": ApplicantName,
 	}
 	for h, want := range cases {
 		if got, _ := MatchHeader(h); got != want {
