@@ -33,6 +33,15 @@ func (a *app) loadConfig(path string) (*schedules.Config, error) {
 	return cfg, nil
 }
 
+// configRunner reads a configuration and opens its runner.
+func (a *app) configRunner(ctx context.Context, path string, log *slog.Logger, m *schedules.Metrics) (*schedules.Runner, func(), error) {
+	cfg, err := a.loadConfig(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return a.runner(ctx, cfg, log, m)
+}
+
 // runner opens the warehouse for writing and prepares a runner.
 func (a *app) runner(ctx context.Context, cfg *schedules.Config, log *slog.Logger, m *schedules.Metrics) (*schedules.Runner, func(), error) {
 	w, err := warehouse.Open(ctx, cfg.Warehouse, warehouse.Options{Logger: log})
@@ -123,13 +132,8 @@ HTTP on the listen address: /healthz, /metrics (Prometheus), /runs (JSON).
 Logs are JSON lines on standard error.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.loadConfig(config)
-			if err != nil {
-				return err
-			}
 			log := slog.New(slog.NewJSONHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-			m := schedules.NewMetrics()
-			r, closeFn, err := a.runner(cmd.Context(), cfg, log, m)
+			r, closeFn, err := a.configRunner(cmd.Context(), config, log, schedules.NewMetrics())
 			if err != nil {
 				return err
 			}
@@ -159,11 +163,7 @@ the exit code is 1 when anything failed. Every run is recorded in job_runs.`,
 			if job != "" && source != "" {
 				return usageError{errors.New("give --job or --source, not both")}
 			}
-			cfg, err := a.loadConfig(config)
-			if err != nil {
-				return err
-			}
-			r, closeFn, err := a.runner(cmd.Context(), cfg, a.log, nil)
+			r, closeFn, err := a.configRunner(cmd.Context(), config, a.log, nil)
 			if err != nil {
 				return err
 			}
@@ -231,11 +231,7 @@ func newBackfillCommand(a *app) *cobra.Command {
 			if err != nil || t.Before(f) {
 				return usageError{fmt.Errorf("--to %q: write the date as YYYY-MM-DD, not before --from", to)}
 			}
-			cfg, err := a.loadConfig(config)
-			if err != nil {
-				return err
-			}
-			r, closeFn, err := a.runner(cmd.Context(), cfg, a.log, nil)
+			r, closeFn, err := a.configRunner(cmd.Context(), config, a.log, nil)
 			if err != nil {
 				return err
 			}

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/term"
 
 	"wardstat/render"
+	"wardstat/warehouse"
 )
 
 func newSQLCommand(a *app) *cobra.Command {
@@ -86,6 +87,11 @@ func (a *app) runSQL(ctx context.Context, query, format string) error {
 		return err
 	}
 	defer w.Close()
+	return a.printQuery(ctx, w, query, format, "") // analysts see the real column names
+}
+
+// printQuery runs a query and writes its result in a format and language.
+func (a *app) printQuery(ctx context.Context, w *warehouse.Warehouse, query, format, lang string) error {
 	rows, err := w.DB().QueryContext(ctx, query)
 	if err != nil {
 		return fmt.Errorf("query: %w", err)
@@ -94,7 +100,7 @@ func (a *app) runSQL(ctx context.Context, query, format string) error {
 	if err != nil {
 		return fmt.Errorf("query: %w", err)
 	}
-	return render.Write(a.stdout, res, format, "") // analysts see the real column names
+	return render.Write(a.stdout, res, format, lang)
 }
 
 func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }

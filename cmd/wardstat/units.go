@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"wardstat/render"
 	"wardstat/warehouse"
 )
 
@@ -35,15 +34,7 @@ means still valid. A ward may appear on several rows over time (after the
 				return err
 			}
 			defer w.Close()
-			rows, err := w.DB().QueryContext(cmd.Context(), `SELECT * FROM units ORDER BY province, district, code, valid_from`)
-			if err != nil {
-				return err
-			}
-			res, err := render.FromRows(rows)
-			if err != nil {
-				return err
-			}
-			return render.Table(a.stdout, res, a.lang)
+			return a.printQuery(cmd.Context(), w, `SELECT * FROM units ORDER BY province, district, code, valid_from`, "table", a.lang)
 		},
 	})
 	return cmd

@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"wardstat/ingest"
-	"wardstat/render"
 	"wardstat/warehouse"
 )
 
@@ -57,17 +56,9 @@ Then: wardstat ward-reports check`,
 				return err
 			}
 			defer w.Close()
-			rows, err := w.DB().QueryContext(cmd.Context(), `SELECT ward_code, period_start, period_end, reported_received_total,
+			return a.printQuery(cmd.Context(), w, `SELECT ward_code, period_start, period_end, reported_received_total,
 				reported_parts_sum, parts_do_not_add_up, identity_broken, counted_received_total, received_diff, resolved_diff, pending_diff
-				FROM ward_report_check ORDER BY ward_code, period_start`)
-			if err != nil {
-				return err
-			}
-			res, err := render.FromRows(rows)
-			if err != nil {
-				return err
-			}
-			return render.Write(a.stdout, res, format, "")
+				FROM ward_report_check ORDER BY ward_code, period_start`, format, "")
 		},
 	}
 	check.Flags().StringVar(&format, "format", "table", "table, csv or json")
