@@ -45,6 +45,7 @@ func TestReadersAgreeOnEveryFormat(t *testing.T) {
 		{"../testdata/ingest/portal-sync.ndjson", ingest.JSON},
 		{"../testdata/ingest/wrapped-nested.json", ingest.JSON},
 		{"../testdata/ingest/igate-like.json", ingest.JSON},
+		{"../testdata/ingest/html-table.xls", ingest.HTML},
 		{"../testdata/ingest/portal-array.json", ingest.JSON},
 		{writeTitledXLSX(t, xlsxDir), ingest.XLSX},
 		{writeMergedHeaderXLSX(t, xlsxDir), ingest.XLSX},

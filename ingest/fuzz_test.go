@@ -100,3 +100,15 @@ func FuzzDetect(f *testing.F) {
 		}
 	})
 }
+
+func FuzzHTML(f *testing.F) {
+	seedFiles(f, "../testdata/ingest/*.xls")
+	f.Add([]byte(`<table><tr><td rowspan="3" colspan="2">a</td><td>b</td></tr><tr><td>c</td></tr></table>`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := ingest.OpenHTML(fuzzFile(t, data, "in.html"))
+		if err != nil {
+			return
+		}
+		drain(t, r)
+	})
+}

@@ -42,6 +42,8 @@ const (
 	CSV  Format = "csv"
 	XLSX Format = "xlsx"
 	JSON Format = "json"
+	// HTML is a page with a table: what many systems save as ".xls".
+	HTML Format = "html"
 )
 
 // Errors a caller may test for.
@@ -54,7 +56,7 @@ var (
 
 // Options tune how a file is opened.
 type Options struct {
-	// Format forces a format ("csv", "xlsx", "json"); "" or "auto" detects it.
+	// Format forces a format ("csv", "xlsx", "json", "html"); "" or "auto" detects it.
 	Format string
 	// Sheet picks an XLSX sheet by name; "" takes the first sheet whose top
 	// rows score best under HeaderScore.
@@ -77,6 +79,8 @@ func Open(path string, opt Options) (Reader, Format, error) {
 		r, err = OpenXLSX(path, opt.Sheet, opt.HeaderScore)
 	case JSON:
 		r, err = OpenJSON(path)
+	case HTML:
+		r, err = OpenHTML(path)
 	}
 	if err != nil {
 		return nil, format, err
@@ -95,6 +99,8 @@ func Detect(path, forced string) (Format, error) {
 		return XLSX, nil
 	case "json", "ndjson", "jsonl":
 		return JSON, nil
+	case "html", "htm":
+		return HTML, nil
 	default:
 		return "", fmt.Errorf("format %q: %w; use csv, xlsx, json or auto", forced, ErrUnsupported)
 	}
@@ -123,7 +129,10 @@ func Detect(path, forced string) (Format, error) {
 	case strings.HasPrefix(text, "[") || strings.HasPrefix(text, "{"):
 		return JSON, nil
 	case strings.HasPrefix(strings.ToLower(text), "<"):
-		return "", fmt.Errorf("%s is HTML or XML, not a spreadsheet (some systems save an HTML table as .xls): %w; open it in Excel or LibreOffice and save it as .xlsx or .csv", filepath.Base(path), ErrUnsupported)
+		if strings.Contains(strings.ToLower(string(head)), "<table") || strings.Contains(strings.ToLower(text), "<html") || strings.HasPrefix(strings.ToLower(text), "<!doctype html") {
+			return HTML, nil
+		}
+		return "", fmt.Errorf("%s is XML, not a spreadsheet: %w; open it in Excel or LibreOffice and save it as .xlsx or .csv", filepath.Base(path), ErrUnsupported)
 	}
 	return CSV, nil
 }

@@ -1,0 +1,147 @@
+package ingest
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/net/html"
+)
+
+// htmlReader reads the largest <table> of an HTML page: what many one-stop
+// systems save as ".xls" when asked for Excel. A cell spanning columns or
+// rows leaves the other cells it covers empty, as merged cells do in a
+// workbook, so the same header detection applies.
+type htmlReader struct {
+	rows [][]string
+	next int
+}
+
+var _ Reader = (*htmlReader)(nil)
+
+// maxHTMLBytes bounds what is parsed into memory.
+const maxHTMLBytes = 512 << 20
+
+// OpenHTML reads an HTML table file.
+func OpenHTML(path string) (Reader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	text, _ := decodeText(bufio.NewReaderSize(f, 256*1024))
+	doc, err := html.Parse(io.LimitReader(text, maxHTMLBytes))
+	if err != nil {
+		return nil, fmt.Errorf("reading the HTML: %w", err)
+	}
+	var best [][]string
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && n.Data == "table" {
+			if rows := tableRows(n); len(rows) > len(best) {
+				best = rows
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	if len(best) == 0 {
+		return nil, fmt.Errorf("the HTML page holds no table: %w", ErrEmpty)
+	}
+	return &htmlReader{rows: best}, nil
+}
+
+// tableRows lays a table out as a grid, honouring colspan and rowspan.
+func tableRows(table *html.Node) [][]string {
+	var out [][]string
+	pending := map[int]int{} // column -> rows it is still covered by a rowspan from above
+	var rowsOf func(n *html.Node)
+	rowsOf = func(n *html.Node) {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type != html.ElementNode {
+				continue
+			}
+			switch c.Data {
+			case "table":
+				continue // a nested table is a table of its own
+			case "tr":
+				var row []string
+				col := 0
+				skipCovered := func() {
+					for pending[col] > 0 {
+						pending[col]--
+						row = append(row, "")
+						col++
+					}
+				}
+				for cell := c.FirstChild; cell != nil; cell = cell.NextSibling {
+					if cell.Type != html.ElementNode || (cell.Data != "td" && cell.Data != "th") {
+						continue
+					}
+					skipCovered()
+					span, down := attrInt(cell, "colspan"), attrInt(cell, "rowspan")
+					row = append(row, cellText(cell))
+					for k := 0; k < span; k++ {
+						if k > 0 {
+							row = append(row, "")
+						}
+						if down > 1 {
+							pending[col] = down - 1
+						}
+						col++
+					}
+				}
+				skipCovered()
+				out = append(out, row)
+			default:
+				rowsOf(c) // thead, tbody, tfoot
+			}
+		}
+	}
+	rowsOf(table)
+	return out
+}
+
+func attrInt(n *html.Node, name string) int {
+	for _, a := range n.Attr {
+		if a.Key == name {
+			var v int
+			if _, err := fmt.Sscanf(strings.TrimSpace(a.Val), "%d", &v); err == nil && v > 0 && v < 1000 {
+				return v
+			}
+		}
+	}
+	return 1
+}
+
+func cellText(n *html.Node) string {
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		switch {
+		case n.Type == html.TextNode:
+			b.WriteString(n.Data)
+		case n.Type == html.ElementNode && n.Data == "br":
+			b.WriteString("\n")
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return strings.Join(strings.Fields(strings.ReplaceAll(b.String(), "\u00a0", " ")), " ")
+}
+
+func (h *htmlReader) Next() (Record, error) {
+	if h.next >= len(h.rows) {
+		return Record{}, io.EOF
+	}
+	h.next++
+	return Record{Line: h.next, Cells: h.rows[h.next-1]}, nil
+}
+
+func (h *htmlReader) Close() error { return nil }
