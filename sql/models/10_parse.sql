@@ -36,8 +36,8 @@ CREATE OR REPLACE MACRO ws_ts_struct(p) AS ws_ts_from(p.d, p.mo, p.y, p.h, p.mi,
 --   "ngày 15 tháng 3 năm 2024", "15-Mar-2024"
 CREATE OR REPLACE MACRO ws_ts_any(t) AS CASE
     WHEN t IS NULL OR t = '' THEN NULL
-    WHEN regexp_full_match(t, '(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?:[ T,]+(\d{1,2})[:hH](\d{1,2})(?:[:mM](\d{1,2}(?:\.\d+)?))?[sS]?\s*([AaPp][Mm]|SA|CH|sa|ch)?)?')
-        THEN ws_ts_struct(regexp_extract(t, '^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?:[ T,]+(\d{1,2})[:hH](\d{1,2})(?:[:mM](\d{1,2}(?:\.\d+)?))?[sS]?\s*([AaPp][Mm]|SA|CH|sa|ch)?)?$',
+    WHEN regexp_full_match(t, '(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?:[ T,\-]+(?:l[úu]c\s+)?(\d{1,2})[:hH](\d{1,2})(?:[:mM](\d{1,2}(?:\.\d+)?))?[sS]?\s*([AaPp][Mm]|SA|CH|sa|ch)?)?')
+        THEN ws_ts_struct(regexp_extract(t, '^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?:[ T,\-]+(?:l[úu]c\s+)?(\d{1,2})[:hH](\d{1,2})(?:[:mM](\d{1,2}(?:\.\d+)?))?[sS]?\s*([AaPp][Mm]|SA|CH|sa|ch)?)?$',
                                          ['d', 'mo', 'y', 'h', 'mi', 'sec', 'ap']))
     WHEN regexp_full_match(t, '(\d{1,2})[:hH](\d{1,2})(?::(\d{1,2}))?\s*([AaPp][Mm]|SA|CH|sa|ch)?[ ,]+(?:[Nn]g[àa]y\s+)?(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})')
         THEN ws_ts_struct(regexp_extract(t, '^(\d{1,2})[:hH](\d{1,2})(?::(\d{1,2}))?\s*([AaPp][Mm]|SA|CH|sa|ch)?[ ,]+(?:[Nn]g[àa]y\s+)?(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$',
