@@ -24,7 +24,7 @@ import (
 )
 
 // SchemaVersion is the schema this build writes; older files are migrated on open.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // Errors a caller may test for.
 var (

@@ -319,8 +319,7 @@ func makeBase(ctx context.Context, path string, n int) error {
 		w.Close()
 		return fmt.Errorf("building the base: %w", err)
 	}
-	if _, err := w.DB().ExecContext(ctx, `INSERT INTO dossier_versions BY NAME SELECT * EXCLUDE (first_load_id) FROM dossiers;
-		CREATE TABLE flat AS SELECT ward_code, channel, received_at, due_at, completed_at, withdrawn_at FROM dossiers; CHECKPOINT`); err != nil {
+	if _, err := w.DB().ExecContext(ctx, `CREATE TABLE flat AS SELECT ward_code, channel, received_at, due_at, completed_at, withdrawn_at FROM dossiers; CHECKPOINT`); err != nil {
 		w.Close()
 		return err
 	}

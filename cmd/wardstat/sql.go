@@ -24,7 +24,8 @@ or read files outside it. The query comes from the argument, from --file,
 or from standard input; with none of them on a terminal, an interactive
 prompt opens (statements end with ';', arrows recall ~/.wardstat_history).
 
-Tables: dossiers, dossier_versions, loads, rejects, units, statuses.
+Tables: dossiers, dossier_history, loads, rejects, units, statuses, job_runs.
+Views: dossier_versions, ward_month, mart_* (wardstat describe lists them all).
 Views and macros: report_form(start, end), ward_month, dossier_days,
 form_counts(start, end), unit_at(start, end).`,
 		Example: `  wardstat sql "SELECT * FROM report_form('2026-10-01', '2026-10-31')"

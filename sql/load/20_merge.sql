@@ -1,6 +1,6 @@
 -- A load's second step, inside the load's transaction: classify the good
--- rows against the stored state, keep every new state in history, update
--- the current state, and record the rejects. Template data: .LoadID,
+-- rows against the stored state, move the states they replace to history,
+-- write the current state, and record the rejects. Template data: .LoadID,
 -- .Columns (the dossier's state columns), .Header "field".
 
 -- Dossiers the file holds more than once: the last row of each wins. (A
@@ -31,10 +31,12 @@ SELECT ok.*,
 FROM ok
 LEFT JOIN dossiers d ON d.ward_code = ok.ward_code AND d.dossier_code = ok.dossier_code;
 
-INSERT INTO dossier_versions BY NAME
-SELECT {{.Columns}}, {{.LoadID}} AS load_id, source_row, state_hash
-FROM stage_class
-WHERE class IN ('new', 'changed');
+-- The state a changed dossier leaves behind goes to its history.
+INSERT INTO dossier_history BY NAME
+SELECT {{.ColumnsOf "d"}}, d.load_id, d.source_row, d.state_hash
+FROM dossiers d
+JOIN stage_class s ON s.ward_code = d.ward_code AND s.dossier_code = d.dossier_code
+WHERE s.class = 'changed';
 
 MERGE INTO dossiers d
 USING (SELECT * FROM stage_class WHERE class IN ('new', 'changed')) s

@@ -1,3 +1,11 @@
+-- dossier_versions: every distinct state ever seen of every dossier, with
+-- the load it came from: the states it has left behind (dossier_history)
+-- and its current one (dossiers).
+CREATE OR REPLACE VIEW dossier_versions AS
+SELECT * FROM dossier_history
+UNION ALL BY NAME
+SELECT * EXCLUDE (first_load_id) FROM dossiers;
+
 -- calendar_cum: each day with the number of working days up to it.
 CREATE OR REPLACE VIEW calendar_cum AS
 SELECT day, working, sum(working::INTEGER) OVER (ORDER BY day) AS cum FROM calendar_days;
