@@ -54,7 +54,7 @@ var lockHolder = regexp.MustCompile(`\(PID (\d+)\)`)
 
 // DefaultMemoryLimit keeps a load of any size within about 1 GiB of RSS
 // together with the Go side (see BENCHMARKS.md).
-const DefaultMemoryLimit = "640MB"
+const DefaultMemoryLimit = "512MB"
 
 // Warehouse is an open DuckDB warehouse file.
 type Warehouse struct {
