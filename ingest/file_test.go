@@ -260,3 +260,28 @@ func TestOddCSVFallsBackToOurReader(t *testing.T) {
 		t.Fatalf("%+v", res.Result)
 	}
 }
+
+// Wrapped JSON above the streaming size is walked to its records, not read
+// whole: the same dossiers come out.
+func TestLargeWrapperStreams(t *testing.T) {
+	defer ingest.SetStreamWrapperBytes(0)()
+	for _, f := range []string{"../testdata/ingest/wrapped-nested.json", "../testdata/ingest/igate-like.json", "../testdata/ingest/portal-sync.ndjson"} {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"), warehouse.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Close()
+			res, err := ingest.File(context.Background(), w, f, ingest.FileOptions{Hasher: transform.NewHasher([]byte("k"))})
+			if err != nil || res.Result.Loaded != 3 {
+				t.Fatalf("%v %+v", err, res.Result)
+			}
+			got := readDossiers(t, w.DB())
+			for i := range canonical {
+				if got[i] != canonical[i] {
+					t.Errorf("row %d:\n got %+v\nwant %+v", i, got[i], canonical[i])
+				}
+			}
+		})
+	}
+}

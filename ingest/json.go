@@ -20,6 +20,7 @@ import (
 // inside a record are kept as their JSON text.
 type jsonReader struct {
 	f       *os.File
+	size    int64 // bytes in the file
 	dec     *json.Decoder
 	queue   []map[string]any // records decoded but not yet sent
 	keys    []string
@@ -45,6 +46,9 @@ func OpenJSON(path string) (Reader, error) {
 	}
 	text, _ := decodeText(bufio.NewReaderSize(f, 256*1024))
 	j := &jsonReader{f: f, keyIdx: map[string]int{}}
+	if st, err := f.Stat(); err == nil {
+		j.size = st.Size()
+	}
 	if err := j.start(bufio.NewReaderSize(text, 64*1024)); err != nil {
 		f.Close()
 		return nil, err
@@ -90,11 +94,82 @@ func (j *jsonReader) start(text *bufio.Reader) error {
 		}
 		break
 	}
+	if j.size > streamWrapperBytes && !looksNDJSON(text) {
+		// A large wrapper is walked, not read whole: its records stream.
+		return j.seekRecords()
+	}
 	var first json.RawMessage
 	if err := j.dec.Decode(&first); err != nil {
 		return fmt.Errorf("not valid JSON near offset %d: %w", j.dec.InputOffset(), err)
 	}
 	return j.classify(first)
+}
+
+// streamWrapperBytes is the size above which a wrapper object is walked
+// token by token to the first array of objects, rather than read whole
+// (which would hold every record in memory at once). Smaller wrappers are
+// read whole, which lets the conventional keys (data, items…) win over an
+// earlier array of objects such as a list of errors.
+var streamWrapperBytes int64 = 32 << 20
+
+// looksNDJSON reports whether the first line is a whole JSON object with
+// another object after it.
+func looksNDJSON(text *bufio.Reader) bool {
+	head, _ := text.Peek(1 << 20)
+	i := bytes.IndexByte(head, '\n')
+	if i < 0 || !json.Valid(head[:i]) {
+		return false
+	}
+	rest := bytes.TrimLeft(head[i:], " \t\r\n")
+	return len(rest) > 0 && rest[0] == '{'
+}
+
+// seekRecords walks an object, into nested objects, to the first array
+// whose first element is an object, and leaves the decoder inside it with
+// that element queued.
+func (j *jsonReader) seekRecords() error {
+	if _, err := j.dec.Token(); err != nil { // the opening brace
+		return fmt.Errorf("offset %d: %w", j.dec.InputOffset(), err)
+	}
+	for depth := 1; depth > 0; {
+		tok, err := j.dec.Token()
+		if err != nil {
+			return fmt.Errorf("offset %d: %w", j.dec.InputOffset(), err)
+		}
+		switch tok {
+		case json.Delim('{'):
+			depth++
+		case json.Delim('}'):
+			depth--
+		case json.Delim('['):
+			if !j.dec.More() {
+				j.dec.Token() // an empty array
+				continue
+			}
+			var first json.RawMessage
+			if err := j.dec.Decode(&first); err != nil {
+				return fmt.Errorf("offset %d: %w", j.dec.InputOffset(), err)
+			}
+			if t := bytes.TrimSpace(first); len(t) > 0 && t[0] == '{' {
+				rec, err := decodeObject(t)
+				if err != nil {
+					return err
+				}
+				j.queue = append(j.queue, rec)
+				j.inArr, j.wrapped = true, true
+				return nil
+			}
+			for j.dec.More() { // an array of scalars: skip it
+				var skip json.RawMessage
+				if err := j.dec.Decode(&skip); err != nil {
+					return err
+				}
+			}
+			j.dec.Token()
+		}
+	}
+	j.done = true // no array of objects: no records
+	return nil
 }
 
 func (j *jsonReader) classify(first json.RawMessage) error {
