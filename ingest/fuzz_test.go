@@ -2,13 +2,13 @@ package ingest_test
 
 import (
 	"bytes"
-	"fmt"
-	"time"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
