@@ -152,15 +152,6 @@ var aliases = map[string][]string{
 	},
 }
 
-// personalHints are header fragments (HeaderKey form) that mark a column as
-// personal data even when it is not in the vocabulary: such a column is
-// never copied anywhere, not even into a reject's raw row.
-var personalHints = []string{
-	"hoten", "hovaten", "chuhoso", "nguoinop", "cccd", "cmnd", "dinhdanhcanhan", "dienthoai",
-	"sdt", "diachi", "email", "applicant", "phone", "address", "fullname", "passport", "hochieu",
-	"ngaysinh", "birth",
-}
-
 // aliasIndex maps a HeaderKey to its field and priority (lower wins).
 var aliasIndex = func() map[string]fieldRank {
 	idx := make(map[string]fieldRank)
@@ -258,18 +249,6 @@ func headerVariants(h string) []string {
 	return out
 }
 
-// LooksPersonal reports whether a header that names no known field still
-// looks like personal data.
-func LooksPersonal(header string) bool {
-	key := HeaderKey(header)
-	for _, hint := range personalHints {
-		if strings.Contains(key, hint) {
-			return true
-		}
-	}
-	return false
-}
-
 // Fields lists every field the vocabulary knows, for help texts.
 func Fields() []string {
 	out := make([]string, 0, len(aliases))
@@ -280,6 +259,3 @@ func Fields() []string {
 	}
 	return append(out, ApplicantName, ApplicantID, ApplicantPhone, ApplicantEmail, ApplicantAddr)
 }
-
-// Aliases returns the vocabulary's names for a field.
-func Aliases(field string) []string { return aliases[field] }

@@ -237,8 +237,8 @@ func (a *app) runNightly(ctx context.Context, f reportFlags, month time.Time) er
 	if f.out == "" {
 		return usageError{fmt.Errorf("--nightly writes files: name the folder with --out DIR")}
 	}
-	if f.from != "" && (month.Day() != 1 || f.to == "") {
-		return usageError{fmt.Errorf("--nightly reports a month: give --month YYYY-MM")}
+	if f.from != "" || f.to != "" {
+		return usageError{fmt.Errorf("--nightly reports a month: give --month YYYY-MM (or nothing, for the last full month)")}
 	}
 	w, err := a.open(ctx, true)
 	if err != nil {
