@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // KeyEnv names the environment variable that holds the applicant-hash key.
@@ -23,6 +24,7 @@ type Hasher struct {
 	key []byte
 	mac hash.Hash
 	buf []byte
+	sum []byte
 }
 
 // NewHasher returns a Hasher for a secret key.
@@ -66,53 +68,78 @@ func LoadKey(keyFile string) ([]byte, error) {
 // number, else a phone number, else an e-mail, else a name (folded so that
 // "NGUYỄN  Văn A" and "nguyễn văn a" agree). Empty when all are empty.
 func (h *Hasher) ApplicantKey(id, phone, email, name string) string {
-	var kind, v string
-	switch {
-	case digitsOnly(id) != "":
-		kind, v = "id", strings.ToUpper(alnumOnly(id))
-	case digitsOnly(phone) != "":
-		kind, v = "phone", normalisePhone(phone)
-	case strings.TrimSpace(email) != "":
-		kind, v = "email", strings.ToLower(strings.TrimSpace(email))
-	case strings.TrimSpace(name) != "":
-		kind, v = "name", strings.ToLower(strings.Join(strings.Fields(name), " "))
-	default:
+	key, ok := h.AppendApplicantKey(nil, id, phone, email, name)
+	if !ok {
 		return ""
 	}
-	h.mac.Reset()
-	h.buf = append(append(append(h.buf[:0], kind...), ':'), v...)
-	h.mac.Write(h.buf)
-	return hex.EncodeToString(h.mac.Sum(nil))
+	return string(key)
 }
 
-func digitsOnly(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-func alnumOnly(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// normalisePhone folds +84 / 84 / 0 prefixes to one form.
-func normalisePhone(s string) string {
-	d := digitsOnly(s)
+// AppendApplicantKey appends ApplicantKey's hex digits to dst, without
+// allocating; ok is false (and dst unchanged) when all values are empty.
+func (h *Hasher) AppendApplicantKey(dst []byte, id, phone, email, name string) ([]byte, bool) {
+	b := h.buf[:0]
 	switch {
-	case strings.HasPrefix(d, "84") && len(d) >= 11:
-		d = "0" + d[2:]
-	case !strings.HasPrefix(d, "0") && len(d) == 9:
-		d = "0" + d
+	case hasDigit(id):
+		b = append(b, "id:"...)
+		for _, r := range id {
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				b = utf8.AppendRune(b, unicode.ToUpper(r))
+			}
+		}
+	case hasDigit(phone):
+		b = append(b, "phone:"...)
+		start := len(b)
+		for i := 0; i < len(phone); i++ {
+			if c := phone[i]; c >= '0' && c <= '9' {
+				b = append(b, c)
+			}
+		}
+		// +84 / 84 / 0 prefixes fold to one form.
+		d := b[start:]
+		switch {
+		case len(d) >= 11 && d[0] == '8' && d[1] == '4':
+			d[1] = '0'
+			b = append(b[:start], d[1:]...)
+		case len(d) == 9 && d[0] != '0':
+			b = append(b, 0)
+			copy(b[start+1:], b[start:])
+			b[start] = '0'
+		}
+	case strings.TrimSpace(email) != "":
+		b = append(b, "email:"...)
+		for _, r := range strings.TrimSpace(email) {
+			b = utf8.AppendRune(b, unicode.ToLower(r))
+		}
+	case strings.TrimSpace(name) != "":
+		b = append(b, "name:"...)
+		start, space := len(b), false
+		for _, r := range name {
+			if unicode.IsSpace(r) {
+				space = true
+				continue
+			}
+			if space && len(b) > start {
+				b = append(b, ' ')
+			}
+			space = false
+			b = utf8.AppendRune(b, unicode.ToLower(r))
+		}
+	default:
+		return dst, false
 	}
-	return d
+	h.buf = b
+	h.mac.Reset()
+	h.mac.Write(b)
+	h.sum = h.mac.Sum(h.sum[:0])
+	return hex.AppendEncode(dst, h.sum), true
+}
+
+func hasDigit(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			return true
+		}
+	}
+	return false
 }

@@ -67,7 +67,7 @@ func dateStyles(ctx context.Context, q querier) (map[string]string, error) {
 			dest[i] = &hits[i]
 		}
 		err := singleRow(ctx, q, fmt.Sprintf(`SELECT count(*), %s
-			FROM (SELECT trim(%s) AS v FROM stage_raw WHERE nullif(trim(%[2]s), '') IS NOT NULL LIMIT 2000)`,
+			FROM (SELECT trim(%s) AS v FROM stage_sample WHERE nullif(trim(%[2]s), '') IS NOT NULL LIMIT 2000)`,
 			strings.Join(counts, ", "), field), dest...)
 		if err != nil {
 			return nil, fmt.Errorf("sampling %s: %w", field, err)
@@ -106,27 +106,4 @@ func dateStyles(ctx context.Context, q querier) (map[string]string, error) {
 		}
 	}
 	return out, nil
-}
-
-// Fast returns the SQL that reads a staged date column through its fast
-// format, or NULL (every cell then goes to the full parser).
-func (t loadTemplate) Fast(field string) string {
-	f, ok := t.dateStyles[field]
-	if !ok {
-		return "NULL::TIMESTAMP"
-	}
-	return fmt.Sprintf("ws_ts_in_range(%s)", styleExpr(f, "trim(s."+field+")"))
-}
-
-// SlowDates is the query of every distinct date text the fast formats miss.
-func (t loadTemplate) SlowDates() string {
-	parts := make([]string, 0, len(dateFields))
-	for _, field := range dateFields {
-		miss := "true"
-		if f, ok := t.dateStyles[field]; ok {
-			miss = fmt.Sprintf("ws_ts_in_range(%s) IS NULL", styleExpr(f, "trim("+field+")"))
-		}
-		parts = append(parts, fmt.Sprintf("SELECT DISTINCT '%[1]s' AS field, trim(%[1]s) AS raw FROM stage_raw WHERE nullif(trim(%[1]s), '') IS NOT NULL AND %[2]s", field, miss))
-	}
-	return strings.Join(parts, " UNION ALL ")
 }

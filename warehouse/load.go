@@ -110,17 +110,18 @@ func (w *Warehouse) FindLoad(ctx context.Context, sha string) (*PriorLoad, error
 // crash or kill the warehouse holds either all of this file or none of it.
 // Loading the same bytes twice is a no-op that says so.
 func (w *Warehouse) Load(ctx context.Context, req LoadRequest, src RowSource) (LoadResult, error) {
-	return w.load(ctx, req, func(conn *sql.Conn) (transform.Mapping, int, error) {
+	return w.load(ctx, req, func(conn *sql.Conn) (staged, error) {
 		if err := stage(ctx, conn, src); err != nil {
-			return transform.Mapping{}, 0, err
+			return staged{}, err
 		}
-		return src.Mapping(), src.Skipped(), nil
+		return staged{mapping: src.Mapping(), skipped: src.Skipped(), sources: []string{"stage_raw"}, rowOffset: -1}, nil
 	})
 }
 
-// stager fills temp.stage_raw on the load's connection and says how the
-// file's columns were mapped and how many title rows it skipped.
-type stager func(conn *sql.Conn) (transform.Mapping, int, error)
+// stager says where a file's cells can be read as text (filling
+// temp.stage_raw on the load's connection when it reads them itself), how
+// its columns were mapped and how many title rows it skipped.
+type stager func(conn *sql.Conn) (staged, error)
 
 func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager) (LoadResult, error) {
 	var res LoadResult
@@ -135,15 +136,46 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 		return res, err
 	}
 	defer conn.Close()
-	defer conn.ExecContext(context.Background(), `DROP TABLE IF EXISTS temp.stage_raw; DROP TABLE IF EXISTS temp.stage_typed; DROP TABLE IF EXISTS temp.stage_repeats; DROP TABLE IF EXISTS temp.stage_class`)
+	defer conn.ExecContext(context.Background(), `DROP VIEW IF EXISTS temp.stage_checked; DROP VIEW IF EXISTS temp.stage_all; DROP TABLE IF EXISTS temp.stage_raw; DROP TABLE IF EXISTS temp.stage_sample;
+		DROP TABLE IF EXISTS temp.stage_typed; DROP TABLE IF EXISTS temp.stage_repeats; DROP TABLE IF EXISTS temp.stage_existing`)
 
 	began := time.Now()
-	mapping, skipped, err := stageRows(conn)
+	st, err := stageRows(conn)
 	if err != nil {
 		return res, err
 	}
 	w.log.Debug("staged", "path", req.Path, "seconds", time.Since(began).Seconds())
-	res.Skipped = int64(skipped)
+	res.Skipped = int64(st.skipped)
+	mapping := st.mapping
+	data := templateData(req, mapping, 0)
+	data.rowOffset = st.rowOffset
+	// Typing, reading the odd cells and checking happen on temp tables,
+	// before the load's transaction: the warehouse is not touched yet.
+	typed, err := w.typeStage(ctx, conn, st, data.WardFlag)
+	if err != nil {
+		return res, err
+	}
+	data.dateStyles = typed.dateStyles
+	w.log.Debug("typed", "path", req.Path, "seconds", time.Since(began).Seconds())
+	if err := w.fixUp(ctx, conn, typed); err != nil {
+		return res, err
+	}
+	if _, err := conn.ExecContext(ctx, stageAllView(typed.cols)); err != nil {
+		return res, err
+	}
+	w.log.Debug("read odd cells", "path", req.Path, "seconds", time.Since(began).Seconds())
+	// The stage keeps its rows' order; the steps below need not, and use
+	// less memory without it.
+	if _, err := conn.ExecContext(ctx, "SET preserve_insertion_order = false"); err != nil {
+		return res, err
+	}
+	defer conn.ExecContext(context.Background(), "RESET preserve_insertion_order")
+	if err := w.catalogueDue(ctx, conn, typed, data); err != nil {
+		return res, err
+	}
+	if err := w.runModel(ctx, conn, "load/15_check.sql", data); err != nil {
+		return res, err
+	}
 
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
@@ -153,61 +185,37 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 	if err := tx.QueryRowContext(ctx, `SELECT nextval('load_id_seq')`).Scan(&res.LoadID); err != nil {
 		return res, fmt.Errorf("numbering the load: %w", err)
 	}
-	// The stage keeps its rows' order; the steps below need not, and use
-	// less memory without it.
-	if _, err := tx.ExecContext(ctx, "SET preserve_insertion_order = false"); err != nil {
+	data.LoadID = res.LoadID
+	if err := w.runModel(ctx, tx, "load/20_merge.sql", data); err != nil {
 		return res, err
 	}
-	defer conn.ExecContext(context.Background(), "RESET preserve_insertion_order")
-	data := templateData(req, mapping, res.LoadID)
-	if data.dateStyles, err = dateStyles(ctx, tx); err != nil {
-		return res, err
-	}
-	for _, name := range []string{"load/10_normalize.sql", "load/20_merge.sql"} {
-		q, err := render(name, data)
-		if err != nil {
-			return res, err
-		}
-		for i, stmt := range splitStatements(q) {
-			if dir := os.Getenv("WARDSTAT_PROFILE"); dir != "" {
-				// Developers: DuckDB's profile of each load statement, as JSON.
-				out := filepath.Join(dir, fmt.Sprintf("%s-%d.json", strings.TrimSuffix(filepath.Base(name), ".sql"), i+1))
-				if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA enable_profiling = 'json'; PRAGMA profiling_output = '%s'", out)); err != nil {
-					return res, err
-				}
-			}
-			step := time.Now()
-			if _, err := tx.ExecContext(ctx, stmt); err != nil {
-				return res, fmt.Errorf("%s: %w", name, err)
-			}
-			w.log.Debug("ran", "step", name, "statement", i+1, "seconds", time.Since(step).Seconds())
-		}
-	}
-	var staged int64
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM stage_raw`).Scan(&staged); err != nil {
-		return res, err
-	}
+	var staged, repeated, unchanged int64
 	if err := tx.QueryRowContext(ctx, `
 		SELECT (SELECT count(*) FROM stage_typed),
-		       count(*) FILTER (class = 'new'),
-		       count(*) FILTER (class = 'changed'),
-		       count(*) FILTER (class IN ('repeated', 'unchanged')),
-		       (SELECT count(*) FROM stage_typed WHERE reject_code IS NOT NULL)
-		FROM stage_class`).Scan(&res.Read, &res.New, &res.Changed, &res.Duplicate, &res.Rejected); err != nil {
+		       (SELECT count(*) FROM stage_checked),
+		       (SELECT count(*) FROM rejects WHERE load_id = ?),
+		       (SELECT coalesce(sum(n - 1), 0) FROM stage_repeats),
+		       (SELECT count(*) FILTER (state_hash <> stored_hash) FROM stage_existing),
+		       (SELECT count(*) FILTER (state_hash = stored_hash) FROM stage_existing),
+		       (SELECT count(*) FROM dossiers WHERE load_id = ?)`, res.LoadID, res.LoadID).
+		Scan(&staged, &res.Read, &res.Rejected, &repeated, &res.Changed, &unchanged, &res.Loaded); err != nil {
 		return res, fmt.Errorf("counting the load: %w", err)
 	}
-	res.Loaded = res.New + res.Changed
+	res.New = res.Loaded - res.Changed
+	res.Duplicate = repeated + unchanged
 	res.Skipped += staged - res.Read
 	if res.Read != res.Loaded+res.Rejected+res.Duplicate {
 		return res, fmt.Errorf("rows do not add up (read %d, loaded %d, rejected %d, duplicate %d): nothing was loaded; this is a bug, please report it",
 			res.Read, res.Loaded, res.Rejected, res.Duplicate)
 	}
-	if res.Wards, err = stagedWards(ctx, tx); err != nil {
+	var unknown []Warning
+	if res.Wards, unknown, err = stagedWards(ctx, tx); err != nil {
 		return res, err
 	}
 	if res.Warnings, err = warnings(ctx, tx, mapping); err != nil {
 		return res, err
 	}
+	res.Warnings = append(res.Warnings, unknown...)
 	if res.Rejects, err = firstRejects(ctx, tx, res.LoadID, 20); err != nil {
 		return res, err
 	}
@@ -228,6 +236,48 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 	}
 	w.log.Debug("loaded", "path", req.Path, "seconds", time.Since(began).Seconds())
 	return res, nil
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+}
+
+// runModel runs a load model's statements one by one, timing each.
+func (w *Warehouse) runModel(ctx context.Context, x execer, name string, data loadTemplate) error {
+	q, err := render(name, data)
+	if err != nil {
+		return err
+	}
+	for i, stmt := range splitStatements(q) {
+		if err := profile(ctx, x, fmt.Sprintf("%s-%d", strings.TrimSuffix(filepath.Base(name), ".sql"), i+1)); err != nil {
+			return err
+		}
+		step := time.Now()
+		if _, err := x.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if err := profile(ctx, x, ""); err != nil {
+			return err
+		}
+		w.log.Debug("ran", "step", name, "statement", i+1, "seconds", time.Since(step).Seconds())
+	}
+	return nil
+}
+
+// profile has DuckDB write the profile of the next statement as JSON into
+// $WARDSTAT_PROFILE/name.json, for developers; name "" stops profiling.
+func profile(ctx context.Context, x execer, name string) error {
+	dir := os.Getenv("WARDSTAT_PROFILE")
+	if dir == "" {
+		return nil
+	}
+	if name == "" {
+		_, err := x.ExecContext(ctx, "PRAGMA disable_profiling")
+		return err
+	}
+	out := filepath.Join(dir, name+".json")
+	_, err := x.ExecContext(ctx, fmt.Sprintf("PRAGMA enable_profiling = 'json'; PRAGMA profiling_output = '%s'", out))
+	return err
 }
 
 // splitStatements splits a model file at the semicolons that end a line.
@@ -310,12 +360,28 @@ func stage(ctx context.Context, conn *sql.Conn, src RowSource) error {
 type loadTemplate struct {
 	LoadID     int64
 	WardFlag   string
-	RawRow     string
 	Columns    string
 	UpdateSet  string
 	InsertCols string
 	headers    map[string]string
 	dateStyles map[string]string
+	rowOffset  int64
+}
+
+// RowOf is the SQL for a stage_typed row's number in its file.
+func (t loadTemplate) RowOf(alias string) string {
+	if t.rowOffset < 0 {
+		return alias + ".row_in"
+	}
+	return fmt.Sprintf("(%s.rid + %d)", alias, t.rowOffset)
+}
+
+// HeaderPath is the JSON path of a field's source column in a raw row.
+func (t loadTemplate) HeaderPath(field string) string {
+	if h, ok := t.headers[field]; ok {
+		return sqlString(`$."` + strings.ReplaceAll(h, `"`, `\"`) + `"`)
+	}
+	return "NULL"
 }
 
 // ColumnsOf lists the state columns qualified by a table alias.
@@ -340,18 +406,8 @@ func templateData(req LoadRequest, m transform.Mapping, loadID int64) loadTempla
 	if req.Ward != "" {
 		t.WardFlag = sqlString(req.Ward)
 	}
-	var pairs []string
 	for _, f := range m.SortedFields() {
-		h := m.Column(f)
-		t.headers[f] = h
-		if transform.IsPersonal(f) {
-			continue
-		}
-		pairs = append(pairs, sqlString(h), "stage_raw."+f)
-	}
-	t.RawRow = "NULL"
-	if len(pairs) > 0 {
-		t.RawRow = "json_object(" + strings.Join(pairs, ", ") + ")"
+		t.headers[f] = m.Column(f)
 	}
 	t.Columns = strings.Join(stateColumns, ", ")
 	var set, ins []string
@@ -384,21 +440,30 @@ type querier interface {
 	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
 }
 
-func stagedWards(ctx context.Context, q querier) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT DISTINCT ward_code FROM stage_class ORDER BY 1`)
+// stagedWards lists the wards of the load's good rows, and warns of those
+// missing from the unit registry.
+func stagedWards(ctx context.Context, q querier) ([]string, []Warning, error) {
+	rows, err := q.QueryContext(ctx, `SELECT ward_code, count(*), ward_code IN (SELECT code FROM units)
+		FROM stage_checked WHERE reject_code IS NULL GROUP BY 1 ORDER BY 1`)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer rows.Close()
-	var out []string
+	var wards []string
+	var unknown []Warning
 	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
+		var code string
+		var n int64
+		var known bool
+		if err := rows.Scan(&code, &n, &known); err != nil {
+			return nil, nil, err
 		}
-		out = append(out, s)
+		wards = append(wards, code)
+		if !known {
+			unknown = append(unknown, Warning{Code: "unknown_ward", Count: n, Example: code})
+		}
 	}
-	return out, rows.Err()
+	return wards, unknown, rows.Err()
 }
 
 func firstRejects(ctx context.Context, q querier, loadID int64, n int) ([]Reject, error) {
@@ -419,52 +484,39 @@ func firstRejects(ctx context.Context, q querier, loadID int64, n int) ([]Reject
 	return out, rows.Err()
 }
 
-// warnings finds lenient columns with unreadable cells, resolved dossiers
-// with no due date, and wards missing from the unit registry.
+// warnings finds lenient columns with unreadable cells and resolved
+// dossiers with no due date.
 func warnings(ctx context.Context, q querier, m transform.Mapping) ([]Warning, error) {
-	var out []Warning
 	checks := []struct{ field, parsed string }{
-		{transform.Status, "status"}, {transform.OnlineLevel, "online_level"},
+		{transform.Status, "status"}, {transform.OnlineLevel, "online_level_in"},
 		{transform.ApologyIssued, "apology_issued"}, {transform.PaidOnline, "paid_online"},
 		{transform.Fee, "fee"}, {transform.Digitised, "digitised"},
 	}
+	var aggs []string
 	for _, c := range checks {
-		if _, ok := m.Columns[c.field]; !ok {
-			continue
-		}
-		var n int64
-		var example sql.NullString
-		err := singleRow(ctx, q, fmt.Sprintf(`SELECT count(*), any_value(%[1]s_raw) FROM stage_typed
-			WHERE reject_code IS NULL AND nullif(trim(%[1]s_raw), '') IS NOT NULL AND %[2]s IS NULL`, c.field, c.parsed), &n, &example)
-		if err != nil {
-			return nil, err
-		}
-		if n > 0 {
-			out = append(out, Warning{Code: "unreadable_value", Column: m.Column(c.field), Count: n, Example: example.String})
+		aggs = append(aggs, fmt.Sprintf("count(*) FILTER (%[1]s_raw IS NOT NULL AND %[2]s IS NULL), any_value(%[1]s_raw) FILTER (%[1]s_raw IS NOT NULL AND %[2]s IS NULL)", c.field, c.parsed))
+	}
+	aggs = append(aggs, "count(*) FILTER (due_at IS NULL AND completed_at IS NOT NULL)")
+	n := make([]int64, len(checks)+1)
+	ex := make([]sql.NullString, len(checks))
+	var dest []any
+	for i := range checks {
+		dest = append(dest, &n[i], &ex[i])
+	}
+	dest = append(dest, &n[len(checks)])
+	if err := singleRow(ctx, q, `SELECT `+strings.Join(aggs, ", ")+` FROM stage_checked WHERE reject_code IS NULL`, dest...); err != nil {
+		return nil, fmt.Errorf("checking the load: %w", err)
+	}
+	var out []Warning
+	for i, c := range checks {
+		if n[i] > 0 {
+			out = append(out, Warning{Code: "unreadable_value", Column: m.Column(c.field), Count: n[i], Example: ex[i].String})
 		}
 	}
-	var noDue int64
-	if err := singleRow(ctx, q, `SELECT count(*) FROM stage_typed WHERE reject_code IS NULL AND due_at IS NULL AND completed_at IS NOT NULL`, &noDue); err != nil {
-		return nil, err
-	}
-	if noDue > 0 {
+	if noDue := n[len(checks)]; noDue > 0 {
 		out = append(out, Warning{Code: "no_due_date", Column: m.Column(transform.DueAt), Count: noDue})
 	}
-	rows, err := q.QueryContext(ctx, `SELECT ward_code, count(*) FROM stage_class
-		WHERE ward_code NOT IN (SELECT code FROM units) GROUP BY 1 ORDER BY 1`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var w Warning
-		w.Code = "unknown_ward"
-		if err := rows.Scan(&w.Example, &w.Count); err != nil {
-			return nil, err
-		}
-		out = append(out, w)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func singleRow(ctx context.Context, q querier, query string, dest ...any) error {

@@ -3,10 +3,10 @@ package warehouse
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"fmt"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/duckdb/duckdb-go/v2"
 
@@ -33,22 +33,18 @@ type CSVPlan struct {
 // A file DuckDB's reader refuses returns the error: the caller reads it the
 // slow way instead.
 func (w *Warehouse) LoadCSV(ctx context.Context, req LoadRequest, plan CSVPlan, h *transform.Hasher) (LoadResult, error) {
-	return w.load(ctx, req, func(conn *sql.Conn) (transform.Mapping, int, error) {
+	return w.load(ctx, req, func(conn *sql.Conn) (staged, error) {
 		personal := hasApplicantColumns(plan.Mapping)
 		if personal && h != nil {
 			if err := registerApplicantKey(conn, h); err != nil {
-				return plan.Mapping, 0, err
+				return staged{}, err
 			}
 		}
-		var err error
+		st := staged{mapping: plan.Mapping, skipped: plan.TitleRows, rowOffset: int64(plan.SkipLines) + 1, readerErr: ErrCSVReader}
 		for _, opts := range []string{"parallel = true, null_padding = false", "parallel = false, null_padding = true"} {
-			q := csvStageQuery(plan, opts, personal && h != nil)
-			if _, err = conn.ExecContext(ctx, q); err == nil {
-				return plan.Mapping, plan.TitleRows, nil
-			}
-			w.log.Debug("DuckDB's CSV reader refused the file", "options", opts, "err", err)
+			st.sources = append(st.sources, csvSource(plan, opts, personal && h != nil))
 		}
-		return plan.Mapping, 0, fmt.Errorf("%w: %v", ErrCSVReader, firstLine(err.Error()))
+		return st, nil
 	})
 }
 
@@ -57,15 +53,14 @@ var ErrCSVReader = fmt.Errorf("DuckDB's CSV reader refused the file")
 
 func firstLine(s string) string { return strings.SplitN(s, "\n", 2)[0] }
 
-func csvStageQuery(plan CSVPlan, opts string, hashApplicants bool) string {
+// csvSource is DuckDB's CSV reader giving the staged fields as text.
+func csvSource(plan CSVPlan, opts string, hashApplicants bool) string {
 	col := func(i int) string { return fmt.Sprintf("c%03d", i) }
 	types := make([]string, plan.Columns)
 	cells := make([]string, plan.Columns)
-	trimmed := make([]string, plan.Columns)
 	for i := range types {
 		types[i] = fmt.Sprintf("'%s': 'VARCHAR'", col(i))
-		cells[i] = col(i) // cleaned by the normalisation, as every path's cells are
-		trimmed[i] = "ws_cell(" + col(i) + ")"
+		cells[i] = col(i)
 	}
 	cellOf := func(field string) (string, bool) {
 		c, ok := plan.Mapping.Columns[field]
@@ -74,7 +69,7 @@ func csvStageQuery(plan CSVPlan, opts string, hashApplicants bool) string {
 		}
 		return cells[c], true
 	}
-	sel := []string{fmt.Sprintf("(row_number() OVER ()) + %d AS source_row", plan.SkipLines)}
+	var sel []string
 	for _, f := range transform.StagedFields {
 		expr := "NULL::VARCHAR"
 		switch f {
@@ -84,11 +79,8 @@ func csvStageQuery(plan CSVPlan, opts string, hashApplicants bool) string {
 			}
 		case transform.FirstCell:
 			// Only a row missing its code or receipt date can be a title,
-			// total or footer line: only there is the first cell looked for.
-			code, _ := cellOf(transform.DossierCode)
-			received, _ := cellOf(transform.ReceivedAt)
-			expr = fmt.Sprintf("CASE WHEN nullif(trim(%s), '') IS NULL OR nullif(trim(%s), '') IS NULL THEN coalesce(%s) END",
-				code, received, strings.Join(trimmed, ", "))
+			// total or footer line: only there is its first cell looked at.
+			expr = fmt.Sprintf("coalesce(%s)", strings.Join(cells, ", "))
 		default:
 			if c, ok := cellOf(f); ok {
 				expr = c
@@ -100,9 +92,9 @@ func csvStageQuery(plan CSVPlan, opts string, hashApplicants bool) string {
 	if plan.Delimiter == '\t' {
 		delim = `\t`
 	}
-	return fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE stage_raw AS SELECT %s
+	return fmt.Sprintf(`(SELECT %s
 		FROM read_csv(%s, header = false, skip = %d, auto_detect = false, all_varchar = true,
-		              columns = {%s}, delim = %s, quote = '"', escape = '"', strict_mode = false, %s)`,
+		              columns = {%s}, delim = %s, quote = '"', escape = '"', strict_mode = false, %s))`,
 		strings.Join(sel, ",\n\t\t"), sqlString(plan.Path), plan.SkipLines, strings.Join(types, ", "), sqlString(delim), opts)
 }
 
@@ -145,20 +137,51 @@ func (u *applicantKeyUDF) Config() duckdb.ScalarFuncConfig {
 	return duckdb.ScalarFuncConfig{InputTypeInfos: []duckdb.TypeInfo{v, v, v, v}, ResultTypeInfo: v, SpecialNullHandling: true}
 }
 
+// Executor hashes a chunk at a time, reading DuckDB's strings in place:
+// nothing is allocated per row.
 func (u *applicantKeyUDF) Executor() duckdb.ScalarFuncExecutor {
-	return duckdb.ScalarFuncExecutor{RowExecutor: func(values []driver.Value) (any, error) {
-		s := [4]string{}
-		for i, v := range values {
-			if str, ok := v.(string); ok {
-				s[i] = str
+	return duckdb.ScalarFuncExecutor{ChunkContextExecutor: func(_ context.Context, st *duckdb.ChunkIteratorState) error {
+		in := st.GetInputChunk()
+		var views [4]duckdb.VectorView[string]
+		for i := range views {
+			v, err := in.GetVector(i)
+			if err != nil {
+				return err
+			}
+			if views[i], err = duckdb.GetVectorView[string](v); err != nil {
+				return err
 			}
 		}
-		h := u.pool.Get().(*transform.Hasher)
-		key := h.ApplicantKey(s[0], s[1], s[2], s[3])
-		u.pool.Put(h)
-		if key == "" {
-			return nil, nil
+		out, err := duckdb.GetVectorWriter[string](st.GetResultVector())
+		if err != nil {
+			return err
 		}
-		return key, nil
+		h := u.pool.Get().(*transform.Hasher)
+		defer u.pool.Put(h)
+		var vals [4]string
+		buf := make([]byte, 0, 64)
+		for r := range in.GetSize() {
+			for i := range views {
+				v, ok, err := views[i].GetValueBorrowed(r)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					v = ""
+				}
+				vals[i] = v
+			}
+			key, ok := h.AppendApplicantKey(buf[:0], vals[0], vals[1], vals[2], vals[3])
+			if !ok {
+				err = out.SetNull(r)
+			} else {
+				// Set copies the bytes into DuckDB's vector at once.
+				err = out.Set(r, unsafe.String(&key[0], len(key)))
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
 	}}
 }

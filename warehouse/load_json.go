@@ -23,25 +23,22 @@ type JSONPlan struct {
 // mapped key is read as text, as the Go reader would hand it over. A file
 // DuckDB refuses returns ErrJSONReader: the caller reads it the slow way.
 func (w *Warehouse) LoadJSON(ctx context.Context, req LoadRequest, plan JSONPlan, h *transform.Hasher) (LoadResult, error) {
-	return w.load(ctx, req, func(conn *sql.Conn) (transform.Mapping, int, error) {
+	return w.load(ctx, req, func(conn *sql.Conn) (staged, error) {
 		hash := h != nil && hasApplicantColumns(plan.Mapping)
 		if hash {
 			if err := registerApplicantKey(conn, h); err != nil {
-				return plan.Mapping, 0, err
+				return staged{}, err
 			}
 		}
-		if _, err := conn.ExecContext(ctx, jsonStageQuery(plan, hash)); err != nil {
-			w.log.Debug("DuckDB's JSON reader refused the file", "err", err)
-			return plan.Mapping, 0, fmt.Errorf("%w: %v", ErrJSONReader, firstLine(err.Error()))
-		}
-		return plan.Mapping, 0, nil
+		return staged{mapping: plan.Mapping, sources: []string{jsonSource(plan, hash)}, rowOffset: 1, readerErr: ErrJSONReader}, nil
 	})
 }
 
 // ErrJSONReader is a file DuckDB's JSON reader could not read as planned.
 var ErrJSONReader = fmt.Errorf("DuckDB's JSON reader refused the file")
 
-func jsonStageQuery(plan JSONPlan, hashApplicants bool) string {
+// jsonSource is DuckDB's JSON reader giving the staged fields as text.
+func jsonSource(plan JSONPlan, hashApplicants bool) string {
 	m := plan.Mapping
 	var cols []string
 	keyOf := func(field string) (string, bool) {
@@ -62,7 +59,7 @@ func jsonStageQuery(plan JSONPlan, hashApplicants bool) string {
 			cols = append(cols, fmt.Sprintf("%s: 'VARCHAR'", sqlString(key)))
 		}
 	}
-	sel := []string{"(row_number() OVER ()) AS source_row"}
+	var sel []string
 	for _, f := range transform.StagedFields {
 		expr := "NULL::VARCHAR"
 		switch f {
@@ -96,7 +93,7 @@ func jsonStageQuery(plan JSONPlan, hashApplicants bool) string {
 	if plan.NewlineDelimited {
 		format = "newline_delimited"
 	}
-	return fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE stage_raw AS SELECT %s FROM (
-		SELECT %s FROM read_json(%s, format = '%s', records = true, columns = {%s}, maximum_object_size = 16777216))`,
+	return fmt.Sprintf(`(SELECT %s FROM (
+		SELECT %s FROM read_json(%s, format = '%s', records = true, columns = {%s}, maximum_object_size = 16777216)))`,
 		strings.Join(sel, ",\n\t\t"), strings.Join(renames, ", "), sqlString(plan.Path), format, strings.Join(cols, ", "))
 }

@@ -183,3 +183,23 @@ CREATE OR REPLACE MACRO ws_cell(s) AS nullif(
          THEN regexp_replace(regexp_replace(ws_cell_trim(s), '^="(.*)"$', '\1'), '^' || chr(39), '')
          WHEN contains(s, chr(13)) THEN replace(ws_cell_trim(s), chr(13) || chr(10), chr(10))
          ELSE ws_cell_trim(s) END, '');
+
+-- ws_c: ws_cell, with the cleaning only for a cell that needs it (most
+-- cells start and end with a printable character and hold no CR).
+CREATE OR REPLACE MACRO ws_c(s) AS CASE
+    WHEN s IS NULL OR s = '' THEN NULL
+    WHEN ord(s) > 32 AND ord(s) NOT IN (39, 61, 160, 65279) AND NOT contains(s, chr(13))
+         AND NOT regexp_matches(s, '[\s\x{a0}\x{feff}]$') THEN s
+    ELSE ws_cell(s) END;
+
+-- ws_unit_key: a unit's name without "UBND", "phường", "xã"…, as ws_key.
+CREATE OR REPLACE MACRO ws_unit_key(s) AS
+    regexp_replace(ws_key(s), '^(ubnd |uy ban nhan dan )?(phuong |xa |thi tran |dac khu )?', '');
+
+-- unit_names: registry names to codes, for files that name their wards
+-- instead of coding them; a name two units share is left out.
+CREATE OR REPLACE VIEW unit_names AS
+SELECT ws_unit_key(name) AS name_key, min(code) AS code
+FROM units
+GROUP BY ALL
+HAVING count(DISTINCT code) = 1;

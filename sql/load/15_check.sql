@@ -1,0 +1,54 @@
+-- A load's third step, after the typing pass (warehouse/stage.go) filled
+-- temp.stage_typed (seen whole through stage_all): the status rules, and a
+-- reason for every row that cannot be trusted. Template data: .RowOf "alias".
+
+-- stage_checked: the staged dossiers (not title or footer lines) as they
+-- will be stored, each with its row in the file and, if it cannot be
+-- trusted, why.
+CREATE OR REPLACE TEMP VIEW stage_checked AS
+WITH ruled AS (
+    -- Status rules (DOMAIN.md): a result returned is a result ready, so a
+    -- missing completion date is the return date; a withdrawn or stopped
+    -- dossier ends on its withdrawal date, else on the date the export gives
+    -- for its end of processing; a dossier never both completes and withdraws.
+    SELECT t.*,
+        {{.RowOf "t"}} AS source_row,
+        coalesce(t.ward_code, t.ward_from_name, t.ward_fallback) AS ward,
+        coalesce(t.online_level_in,
+                 CASE WHEN t.channel = 'online' THEN t.channel_level
+                      WHEN t.channel IN ('direct', 'postal') THEN 'none' END) AS online_level,
+        CASE
+            WHEN t.status IN (7, 8) THEN NULL
+            WHEN t.withdrawn_in IS NOT NULL AND coalesce(t.status, -1) NOT IN (9, 10) THEN NULL
+            ELSE coalesce(t.completed_in, t.returned_at)
+        END AS completed_at,
+        CASE
+            WHEN t.status IN (7, 8) THEN coalesce(t.withdrawn_in, t.completed_in, t.returned_at)
+            WHEN t.status IN (9, 10) THEN NULL
+            ELSE t.withdrawn_in
+        END AS withdrawn_at,
+        coalesce(t.due_source_in, CASE WHEN t.due_at IS NOT NULL THEN 'export' END) AS due_source
+    FROM stage_all t
+    WHERE NOT t.non_data
+)
+SELECT * EXCLUDE (ward_code) RENAME (ward AS ward_code),
+    CASE
+        WHEN dossier_code IS NULL THEN 'missing_code'
+        WHEN received_at IS NULL AND received_at_raw IS NULL THEN 'missing_received'
+        WHEN received_at IS NULL THEN 'bad_date:received_at'
+        WHEN due_at IS NULL AND due_at_raw IS NOT NULL THEN 'bad_date:due_at'
+        WHEN completed_in IS NULL AND completed_at_raw IS NOT NULL THEN 'bad_date:completed_at'
+        WHEN withdrawn_in IS NULL AND withdrawn_at_raw IS NOT NULL THEN 'bad_date:withdrawn_at'
+        WHEN returned_at IS NULL AND returned_at_raw IS NOT NULL THEN 'bad_date:returned_at'
+        WHEN submitted_at IS NULL AND submitted_at_raw IS NOT NULL THEN 'bad_date:submitted_at'
+        WHEN supplement_requested_at IS NULL AND supplement_requested_at_raw IS NOT NULL THEN 'bad_date:supplement_requested_at'
+        WHEN supplement_received_at IS NULL AND supplement_received_at_raw IS NOT NULL THEN 'bad_date:supplement_received_at'
+        WHEN channel IS NULL THEN 'bad_channel'
+        WHEN ward IS NULL THEN 'no_ward'
+        WHEN status IN (7, 8) AND withdrawn_at IS NULL THEN 'closed_without_date'
+        WHEN status IN (9, 10) AND completed_at IS NULL THEN 'closed_without_date'
+        WHEN completed_at::DATE < received_at::DATE THEN 'completed_before_received'
+        WHEN withdrawn_at::DATE < received_at::DATE THEN 'withdrawn_before_received'
+        WHEN due_at::DATE < received_at::DATE THEN 'due_before_received'
+    END AS reject_code
+FROM ruled;

@@ -1,0 +1,464 @@
+package warehouse
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"wardstat/transform"
+)
+
+// staged is what a stager hands the load: how the file's columns map, how
+// many title rows it skipped, and where its cells can be read as text.
+type staged struct {
+	mapping transform.Mapping
+	skipped int
+	// sources are SQL relations giving every staged field as a text column,
+	// tried in order until DuckDB reads one through.
+	sources []string
+	// rowOffset makes a row's number from its position: rowid + rowOffset.
+	// Negative: the relation has its own source_row column.
+	rowOffset int64
+	// readerErr is returned, wrapped, when no source reads.
+	readerErr error
+}
+
+// sampleRows is how many rows of a file decide its date styles and the
+// category texts parsed up front. The rest of the file is parsed against
+// them; a text they miss is parsed afterwards, once per distinct text.
+const sampleRows = 4000
+
+// typeStage turns the staged text into temp.stage_typed in one pass over the
+// source: each date column through the strptime format its sample reads
+// best, each category column through the texts its sample holds. A cell
+// those miss keeps its text in <field>_raw and is read by the full parser
+// afterwards (fixUp), once per distinct text.
+func (w *Warehouse) typeStage(ctx context.Context, conn *sql.Conn, st staged, wardFlag string) (*typedStage, error) {
+	var lastErr error
+	for _, src := range st.sources {
+		ts, err := w.typeStageFrom(ctx, conn, src, st, wardFlag)
+		if err == nil {
+			return ts, nil
+		}
+		lastErr = err
+		w.log.Debug("DuckDB could not read the source", "err", err)
+		if st.readerErr == nil || ctx.Err() != nil {
+			return nil, err
+		}
+	}
+	if st.readerErr != nil {
+		return nil, fmt.Errorf("%w: %v", st.readerErr, firstLine(lastErr.Error()))
+	}
+	return nil, lastErr
+}
+
+// typedStage is what the typing pass found: the date styles and which
+// fields kept raw text to read afterwards.
+type typedStage struct {
+	dateStyles map[string]string
+	cols       []stageColumn
+}
+
+// stored reports whether stage_typed stores a column.
+func (ts *typedStage) stored(name string) bool {
+	for _, c := range ts.cols {
+		if c.name == name {
+			return !c.absent
+		}
+	}
+	return false
+}
+
+func (w *Warehouse) typeStageFrom(ctx context.Context, conn *sql.Conn, src string, st staged, wardFlag string) (*typedStage, error) {
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE stage_sample AS SELECT * FROM %s LIMIT %d`, src, sampleRows)); err != nil {
+		return nil, fmt.Errorf("sampling: %w", err)
+	}
+	styles, err := dateStyles(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	cats := map[string][]literal{}
+	for _, c := range categories {
+		if _, ok := st.mapping.Columns[c.field]; !ok && c.field != transform.Channel {
+			continue
+		}
+		if cats[c.field], err = sampleLiterals(ctx, conn, c); err != nil {
+			return nil, err
+		}
+	}
+	q, cols := typedStageQuery(src, st, styles, cats, wardFlag)
+	if _, err := conn.ExecContext(ctx, "SET preserve_insertion_order = true"); err != nil {
+		return nil, err
+	}
+	if err := profile(ctx, conn, "05_type"); err != nil {
+		return nil, err
+	}
+	w.log.Debug("typing", "query", q)
+	if _, err := conn.ExecContext(ctx, q); err != nil {
+		return nil, fmt.Errorf("typing the staged rows: %w", err)
+	}
+	if err := profile(ctx, conn, ""); err != nil {
+		return nil, err
+	}
+	return &typedStage{dateStyles: styles, cols: cols}, nil
+}
+
+// category is a column of few distinct texts, each read by a parser macro
+// into one or more typed columns.
+type category struct {
+	field string
+	// outs are the typed columns, each with its parser of a text.
+	outs []struct{ name, parse, typ string }
+}
+
+func cat(field string, outs ...string) category {
+	c := category{field: field}
+	for i := 0; i < len(outs); i += 3 {
+		c.outs = append(c.outs, struct{ name, parse, typ string }{outs[i], outs[i+1], outs[i+2]})
+	}
+	return c
+}
+
+var categories = []category{
+	cat(transform.Channel, "channel", "ws_channel(%s)", "VARCHAR", "channel_level", "ws_online_level(%s)", "VARCHAR"),
+	cat(transform.OnlineLevel, "online_level_in", "ws_online_level(%s)", "VARCHAR"),
+	cat(transform.Status, "status", "ws_status(%s)", "SMALLINT"),
+	cat(transform.ApologyIssued, "apology_issued", "ws_bool(%s)", "BOOLEAN"),
+	cat(transform.PaidOnline, "paid_online", "ws_bool(%s)", "BOOLEAN"),
+	cat(transform.Digitised, "digitised", "ws_bool(%s)", "BOOLEAN"),
+}
+
+// literal is one text of a category column with its typed values (SQL
+// literals). raw "" stands for an empty cell.
+type literal struct {
+	raw    string
+	values []string
+}
+
+// sampleLiterals reads the distinct texts of a category column in the
+// sample, most frequent first, with their parsed values. Texts the parser
+// cannot read are left out: they keep their text, to be reported.
+func sampleLiterals(ctx context.Context, conn *sql.Conn, c category) ([]literal, error) {
+	// Each value comes back as an SQL literal of its type.
+	outs := make([]string, len(c.outs))
+	for i, o := range c.outs {
+		p := fmt.Sprintf(o.parse, "nullif(raw, '')")
+		outs[i] = fmt.Sprintf(`CASE WHEN (%[1]s) IS NULL THEN 'NULL' ELSE '''' || replace((%[1]s)::VARCHAR, '''', '''''') || '''::%[2]s' END`, p, o.typ)
+	}
+	// The empty cell is always among the texts: it has its own meaning
+	// (an empty channel is a direct one).
+	rows, err := conn.QueryContext(ctx, fmt.Sprintf(`SELECT raw, %s, (%s) IS NOT NULL FROM (
+		SELECT coalesce(v, '') AS raw, count(*) AS n FROM (SELECT %s AS v FROM stage_sample UNION ALL SELECT NULL)
+		GROUP BY 1 ORDER BY n DESC, raw LIMIT 48)`,
+		strings.Join(outs, ", "), fmt.Sprintf(c.outs[0].parse, "nullif(raw, '')"), c.field))
+	if err != nil {
+		return nil, fmt.Errorf("sampling %s: %w", c.field, err)
+	}
+	defer rows.Close()
+	var out []literal
+	for rows.Next() {
+		l := literal{values: make([]string, len(c.outs))}
+		dest := []any{&l.raw}
+		for i := range l.values {
+			dest = append(dest, &l.values[i])
+		}
+		var ok bool
+		dest = append(dest, &ok)
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		if ok || l.raw == "" {
+			out = append(out, l)
+		}
+	}
+	return out, rows.Err()
+}
+
+// stageColumn is one column of stage_typed: its type, the expression over
+// the source's cells (inner) and the one over inner's columns (outer).
+// An absent column is not stored: the file has no such field, and
+// stage_all gives it as NULL.
+type stageColumn struct {
+	name, typ, inner, outer string
+	absent                  bool
+}
+
+// typedStageQuery is the one pass from the source's text to stage_typed,
+// with the columns it stores.
+func typedStageQuery(src string, st staged, styles map[string]string, cats map[string][]literal, wardFlag string) (string, []stageColumn) {
+	m := st.mapping
+	mapped := func(f string) bool { _, ok := m.Columns[f]; return ok }
+	var cols []stageColumn
+	var inner []string
+	add := func(name, typ, in, out string, absent bool) {
+		if absent {
+			cols = append(cols, stageColumn{name: name, typ: typ, absent: true})
+			return
+		}
+		if in != "" {
+			inner = append(inner, in+" AS "+name)
+			if out == "" {
+				out = name
+			}
+		}
+		cols = append(cols, stageColumn{name: name, typ: typ, inner: in, outer: out})
+	}
+	// helper: an inner-only pass-through column, not stored
+	pass := func(expr, name string) { inner = append(inner, expr+" AS "+name) }
+	if st.rowOffset < 0 {
+		add("row_in", "BIGINT", "s.source_row", "", false)
+	}
+	// Text fields: the cleaning only where a cell needs it.
+	for _, f := range []string{transform.DossierCode, transform.ProcedureCode, transform.ProcedureName, transform.Sector, transform.WardCode} {
+		add(f, "VARCHAR", fmt.Sprintf("ws_c(s.%s)", f), "", !mapped(f) && f != transform.DossierCode)
+	}
+	add("ward_fallback", "VARCHAR", fmt.Sprintf("CASE WHEN ws_c(s.ward_code) IS NULL THEN coalesce(%s, ws_dossier_prefix(ws_c(s.dossier_code))) END", wardFlag), "", false)
+	add("ward_name_raw", "VARCHAR", "nullif(s.ward_name, '')", "", !mapped(transform.WardName))
+	add("ward_from_name", "VARCHAR", "", "NULL::VARCHAR", !mapped(transform.WardName))
+	var raws []string
+	// Categories: the sample's texts, then raw text for the rest.
+	for _, c := range categories {
+		lits := cats[c.field]
+		absent := !mapped(c.field) && c.field != transform.Channel
+		for i, o := range c.outs {
+			var b strings.Builder
+			b.WriteString("CASE")
+			for _, l := range lits {
+				if l.raw == "" {
+					fmt.Fprintf(&b, " WHEN s.%s IS NULL OR s.%[1]s = '' THEN %s", c.field, l.values[i])
+				} else {
+					fmt.Fprintf(&b, " WHEN s.%s = %s THEN %s", c.field, sqlString(l.raw), l.values[i])
+				}
+			}
+			fmt.Fprintf(&b, " ELSE NULL::%s END", o.typ)
+			add(o.name, o.typ, b.String(), "", absent)
+		}
+		known := make([]string, 0, len(lits))
+		for _, l := range lits {
+			if l.raw != "" {
+				known = append(known, sqlString(l.raw))
+			}
+		}
+		cond := fmt.Sprintf("s.%s <> ''", c.field)
+		if len(known) > 0 {
+			cond += fmt.Sprintf(" AND s.%s NOT IN (%s)", c.field, strings.Join(known, ", "))
+		}
+		add(c.field+"_raw", "VARCHAR", fmt.Sprintf("CASE WHEN %s THEN s.%s END", cond, c.field), "", !mapped(c.field))
+		if mapped(c.field) {
+			raws = append(raws, c.field+"_raw")
+		}
+	}
+	// Fee: plain whole numbers at once; "50.000 đ", "miễn phí"… afterwards.
+	add("fee", "DOUBLE", `CASE WHEN NOT contains(s.fee, '.') AND NOT contains(s.fee, ',') THEN TRY_CAST(s.fee AS BIGINT)::DOUBLE END`, "", !mapped(transform.Fee))
+	if mapped(transform.Fee) {
+		pass("s.fee", "fee_cell")
+	}
+	add("fee_raw", "VARCHAR", "", "CASE WHEN fee IS NULL AND fee_cell <> '' THEN fee_cell END", !mapped(transform.Fee))
+	// Dates: each column's style, then raw text for the rest.
+	for _, f := range dateFields {
+		name := dateColumn(f)
+		expr := "NULL::TIMESTAMP"
+		if style, ok := styles[f]; ok {
+			expr = fmt.Sprintf("ws_ts_in_range(%s)", styleExpr(style, "s."+f))
+		}
+		add(name, "TIMESTAMP", expr, "", !mapped(f))
+		if mapped(f) {
+			pass("s."+f, f+"_cell")
+			raws = append(raws, f+"_raw")
+		}
+		add(f+"_raw", "VARCHAR", "", fmt.Sprintf("CASE WHEN %s IS NULL AND %s_cell <> '' THEN %[2]s_cell END", name, f), !mapped(f))
+	}
+	add("applicant_key", "VARCHAR", "nullif(s.applicant_key, '')", "", !hasApplicantColumns(m))
+	add("due_source_in", "VARCHAR", "", "", true)
+	// Title, subtotal and footer lines lack a code or a receipt date; only
+	// there is the full test run.
+	add("non_data", "BOOLEAN", fmt.Sprintf(`CASE WHEN ws_c(s.dossier_code) IS NOT NULL AND %s IS NOT NULL THEN false
+		ELSE ws_non_data(s.dossier_code, s.received_at, s.first_cell) END`, dateColumnExpr(styles, transform.ReceivedAt)), "", false)
+	// The file's own text of the rows that may be rejected, for the rejects table.
+	var pairs []string
+	for _, f := range m.SortedFields() {
+		if transform.IsPersonal(f) || !isStaged(f) {
+			continue
+		}
+		pass("s."+f, f+"_text")
+		pairs = append(pairs, sqlString(m.Column(f)), f+"_text")
+	}
+	present := map[string]bool{}
+	for _, c := range cols {
+		present[c.name] = !c.absent
+	}
+	suspect := []string{"dossier_code IS NULL", "received_at IS NULL", "channel IS NULL"}
+	if present[transform.WardCode] {
+		suspect = append(suspect, "coalesce(ward_code, ward_fallback) IS NULL")
+	} else {
+		suspect = append(suspect, "ward_fallback IS NULL")
+	}
+	if present["status"] {
+		suspect = append(suspect,
+			fmt.Sprintf("(status IN (7, 8) AND coalesce(%s) IS NULL)", presentOf(present, "withdrawn_in", "completed_in", "returned_at")),
+			fmt.Sprintf("(status IN (9, 10) AND coalesce(%s) IS NULL)", presentOf(present, "completed_in", "returned_at")))
+	}
+	for _, d := range []string{"completed_in", "returned_at", "withdrawn_in", "due_at"} {
+		if present[d] {
+			suspect = append(suspect, d+"::DATE < received_at::DATE")
+		}
+	}
+	for _, r := range raws {
+		if r == "channel_raw" || r == "status_raw" || strings.HasSuffix(r, "_at_raw") {
+			suspect = append(suspect, r+" IS NOT NULL")
+		}
+	}
+	rawRow := "NULL::JSON"
+	if len(pairs) > 0 {
+		rawRow = "json_object(" + strings.Join(pairs, ", ") + ")"
+	}
+	add("raw_row", "JSON", "", fmt.Sprintf("CASE WHEN NOT non_data AND (%s) THEN %s END", strings.Join(suspect, " OR "), rawRow), len(pairs) == 0)
+	var outer []string
+	for _, c := range cols {
+		if !c.absent {
+			outer = append(outer, c.outer+" AS "+c.name)
+		}
+	}
+	return fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE stage_typed AS
+SELECT %s
+FROM (SELECT %s
+      FROM %s s)`, strings.Join(outer, ",\n       "), strings.Join(inner, ",\n            "), src), cols
+}
+
+// presentOf is the stored columns among names, as a coalesce argument list.
+func presentOf(present map[string]bool, names ...string) string {
+	var out []string
+	for _, n := range names {
+		if present[n] {
+			out = append(out, n)
+		}
+	}
+	if len(out) == 0 {
+		return "NULL"
+	}
+	return strings.Join(out, ", ")
+}
+
+// stageAllView gives every column of stage_typed, those not stored as NULL.
+func stageAllView(cols []stageColumn) string {
+	sel := []string{"rowid AS rid"}
+	for _, c := range cols {
+		if c.absent {
+			sel = append(sel, fmt.Sprintf("NULL::%s AS %s", c.typ, c.name))
+		} else {
+			sel = append(sel, c.name)
+		}
+	}
+	return "CREATE OR REPLACE TEMP VIEW stage_all AS SELECT " + strings.Join(sel, ", ") + " FROM stage_typed"
+}
+
+// dateColumn names a date field's column in stage_typed: a completion or
+// withdrawal date as the file gives it is "_in" until the status rules
+// have had their say.
+func dateColumn(f string) string {
+	switch f {
+	case transform.CompletedAt:
+		return "completed_in"
+	case transform.WithdrawnAt:
+		return "withdrawn_in"
+	}
+	return f
+}
+
+func dateColumnExpr(styles map[string]string, f string) string {
+	if style, ok := styles[f]; ok {
+		return fmt.Sprintf("ws_ts_in_range(%s)", styleExpr(style, "s."+f))
+	}
+	return "NULL::TIMESTAMP"
+}
+
+// fixUp reads, once per distinct text, every cell the typing pass left as
+// raw text, names wards from a ward-name column, and gives dossiers without
+// a due date the catalogue's.
+func (w *Warehouse) fixUp(ctx context.Context, conn *sql.Conn, ts *typedStage) error {
+	type fix struct{ raw, set, from string }
+	var fixes []fix
+	for _, c := range categories {
+		var sets, outs []string
+		for _, o := range c.outs {
+			sets = append(sets, fmt.Sprintf("%s = m.%[1]s", o.name))
+			outs = append(outs, fmt.Sprintf(o.parse, "raw")+" AS "+o.name)
+		}
+		fixes = append(fixes, fix{c.field + "_raw", strings.Join(sets, ", "), strings.Join(outs, ", ")})
+	}
+	fixes = append(fixes, fix{"fee_raw", "fee = m.fee", "ws_fee(raw) AS fee"})
+	for _, f := range dateFields {
+		fixes = append(fixes, fix{f + "_raw", fmt.Sprintf("%s = m.v", dateColumn(f)), "ws_ts(raw) AS v"})
+	}
+	fixes = append(fixes, fix{"ward_name_raw", "ward_from_name = m.code", `(SELECT min(code) FROM unit_names u WHERE u.name_key = ws_unit_key(raw)) AS code`})
+	stored := fixes[:0]
+	for _, f := range fixes {
+		if ts.stored(f.raw) {
+			stored = append(stored, f)
+		}
+	}
+	fixes = stored
+	if len(fixes) == 0 {
+		return nil
+	}
+	counts := make([]string, len(fixes))
+	for i, f := range fixes {
+		counts[i] = fmt.Sprintf("count(%s)", f.raw)
+	}
+	n := make([]int64, len(fixes))
+	dest := make([]any, len(fixes))
+	for i := range n {
+		dest[i] = &n[i]
+	}
+	if err := conn.QueryRowContext(ctx, `SELECT `+strings.Join(counts, ", ")+` FROM stage_typed`).Scan(dest...); err != nil {
+		return fmt.Errorf("counting cells to read: %w", err)
+	}
+	for i, f := range fixes {
+		if n[i] == 0 {
+			continue
+		}
+		// A blank cell is an empty one, not an unreadable one.
+		q := fmt.Sprintf(`UPDATE stage_typed t SET %s, %s = CASE WHEN m.blank THEN NULL ELSE t.%[2]s END
+			FROM (SELECT raw, ws_cell(raw) IS NULL AS blank, %s FROM (SELECT DISTINCT %[2]s AS raw FROM stage_typed WHERE %[2]s IS NOT NULL)) m
+			WHERE t.%[2]s = m.raw`, f.set, f.raw, f.from)
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("reading %s: %w", strings.TrimSuffix(f.raw, "_raw"), err)
+		}
+	}
+	return nil
+}
+
+func isStaged(field string) bool {
+	for _, f := range transform.StagedFields {
+		if f == field {
+			return true
+		}
+	}
+	return false
+}
+
+// catalogueDue gives the staged dossiers without a due date the one their
+// procedure's allowed working days make, when the catalogue has any.
+func (w *Warehouse) catalogueDue(ctx context.Context, conn *sql.Conn, ts *typedStage, data loadTemplate) error {
+	var need bool
+	if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM procedures) AND EXISTS (
+		SELECT 1 FROM stage_all WHERE due_at IS NULL AND due_at_raw IS NULL AND received_at IS NOT NULL AND NOT non_data)`).Scan(&need); err != nil {
+		return fmt.Errorf("looking for dossiers without a due date: %w", err)
+	}
+	if !need {
+		return nil
+	}
+	for i, c := range ts.cols {
+		if (c.name == "due_at" || c.name == "due_source_in") && c.absent {
+			if _, err := conn.ExecContext(ctx, fmt.Sprintf("ALTER TABLE stage_typed ADD COLUMN %s %s", c.name, c.typ)); err != nil {
+				return err
+			}
+			ts.cols[i].absent = false
+		}
+	}
+	if _, err := conn.ExecContext(ctx, stageAllView(ts.cols)); err != nil {
+		return err
+	}
+	return w.runModel(ctx, conn, "load/10_due.sql", data)
+}
