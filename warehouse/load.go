@@ -366,6 +366,7 @@ type loadTemplate struct {
 	headers    map[string]string
 	dateStyles map[string]string
 	rowOffset  int64
+	rawFields  []string
 }
 
 // RowOf is the SQL for a stage_typed row's number in its file.
@@ -376,12 +377,17 @@ func (t loadTemplate) RowOf(alias string) string {
 	return fmt.Sprintf("(%s.rid + %d)", alias, t.rowOffset)
 }
 
-// HeaderPath is the JSON path of a field's source column in a raw row.
-func (t loadTemplate) HeaderPath(field string) string {
-	if h, ok := t.headers[field]; ok {
-		return sqlString(`$."` + strings.ReplaceAll(h, `"`, `\"`) + `"`)
+// RawRow is the SQL turning a staged row's text, keyed by field, into the
+// rejects table's, keyed by the file's own headers.
+func (t loadTemplate) RawRow() string {
+	var pairs []string
+	for _, f := range t.rawFields {
+		pairs = append(pairs, sqlString(t.headers[f]), fmt.Sprintf("raw_row->>'%s'", f))
 	}
-	return "NULL"
+	if len(pairs) == 0 {
+		return "NULL::JSON"
+	}
+	return "json_object(" + strings.Join(pairs, ", ") + ")"
 }
 
 // ColumnsOf lists the state columns qualified by a table alias.
@@ -409,6 +415,7 @@ func templateData(req LoadRequest, m transform.Mapping, loadID int64) loadTempla
 	for _, f := range m.SortedFields() {
 		t.headers[f] = m.Column(f)
 	}
+	t.rawFields = rawFields(m)
 	t.Columns = strings.Join(stateColumns, ", ")
 	var set, ins []string
 	for _, c := range stateColumns {

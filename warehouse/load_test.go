@@ -2,10 +2,13 @@ package warehouse_test
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"wardstat/ingest"
 )
@@ -155,5 +158,80 @@ func TestExplicitMapAndWardFlag(t *testing.T) {
 	}
 	if n := queryInt(t, w.DB(), `SELECT count(*) FROM dossiers WHERE ward_code = 'X01' AND channel = 'direct'`); n != 2 {
 		t.Fatalf("ward from --ward, channel null = direct: %d", n)
+	}
+}
+
+// The typing pass reads dates and categories with what the file's first
+// rows show; texts first seen further down are read afterwards, once each.
+// Either way a cell must come out the same as the full parser reads it.
+func TestTextsBeyondTheSampleReadTheSame(t *testing.T) {
+	w := mustOpen(t)
+	var b strings.Builder
+	b.WriteString("Mã hồ sơ,Mã đơn vị,Kênh,Trạng thái,Ngày tiếp nhận,Hạn trả,Ngày có kết quả,Lệ phí\n")
+	n := 0
+	row := func(channel, status, received, due, done, fee string) {
+		n++
+		fmt.Fprintf(&b, "H%06d,000.01.01.H01,%s,%s,%s,%s,%s,%s\n", n, channel, status, received, due, done, fee)
+	}
+	for i := 0; i < 5000; i++ { // more than the sample
+		row("Trực tiếp", "Đang xử lý", "02/01/2024 08:00:00", "10/01/2024 17:00:00", "", "0")
+	}
+	row(" Trực tuyến ", "Đã trả kết quả", "2024-01-03", "2024-01-09", "05/01/2024 09:30", "50.000 đ") // other styles
+	row("Bưu điện", "đã hoàn thành", "ngày 4 tháng 1 năm 2024", "  ", "45296", "miễn phí")            // Excel serial, words, blank due
+	row("Fax", "Đang xử lý", "04/01/2024 08:00:00", "", "", "")                                       // unknown channel: rejected
+	row("Trực tiếp", "không rõ", "32/01/2024", "", "", "abc")                                         // bad receipt date: rejected
+	p := writeFile(t, t.TempDir(), "late.csv", b.String())
+	r := mustIngest(t, w, p, ingest.FileOptions{})
+	if r.Read != 5004 || r.Loaded != 5002 || r.Rejected != 2 {
+		t.Fatalf("got %+v", r)
+	}
+	type got struct {
+		channel                  string
+		status                   sql.NullInt64
+		received, due, completed sql.NullTime
+		fee                      sql.NullFloat64
+	}
+	read := func(code string) got {
+		var g got
+		if err := w.DB().QueryRow(`SELECT channel, status, received_at, due_at, completed_at, fee FROM dossiers WHERE dossier_code = ?`, code).
+			Scan(&g.channel, &g.status, &g.received, &g.due, &g.completed, &g.fee); err != nil {
+			t.Fatalf("%s: %v", code, err)
+		}
+		return g
+	}
+	day := func(s string) time.Time { d, _ := time.Parse("2006-01-02 15:04", s); return d }
+	g := read("H005001")
+	if g.channel != "online" || g.status.Int64 != 10 || !g.received.Time.Equal(day("2024-01-03 00:00")) ||
+		!g.completed.Time.Equal(day("2024-01-05 09:30")) || g.fee.Float64 != 50000 {
+		t.Errorf("H005001: %+v", g)
+	}
+	g = read("H005002")
+	if g.channel != "postal" || g.status.Int64 != 9 || !g.received.Time.Equal(day("2024-01-04 00:00")) ||
+		g.due.Valid || !g.completed.Time.Equal(day("2024-01-05 00:00")) || !g.fee.Valid || g.fee.Float64 != 0 {
+		t.Errorf("H005002: %+v", g)
+	}
+	codes := map[int64]string{}
+	rows, err := w.DB().Query(`SELECT source_row, reason_code, value FROM rejects`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var row int64
+		var code, value string
+		if err := rows.Scan(&row, &code, &value); err != nil {
+			t.Fatal(err)
+		}
+		codes[row] = code + " " + value
+	}
+	if codes[5004] != "bad_channel Fax" || codes[5005] != "bad_date:received_at 32/01/2024" {
+		t.Errorf("rejects: %v", codes)
+	}
+	// The unreadable status and fee of the rejected row are not warned of;
+	// nothing else is unreadable.
+	for _, wn := range r.Warnings {
+		if wn.Code == "unreadable_value" {
+			t.Errorf("warning: %+v", wn)
+		}
 	}
 }

@@ -216,8 +216,10 @@ func typedStageQuery(src string, st staged, styles map[string]string, cats map[s
 	add("ward_fallback", "VARCHAR", fmt.Sprintf("CASE WHEN ws_c(s.ward_code) IS NULL THEN coalesce(%s, ws_dossier_prefix(ws_c(s.dossier_code))) END", wardFlag), "", false)
 	add("ward_name_raw", "VARCHAR", "nullif(s.ward_name, '')", "", !mapped(transform.WardName))
 	add("ward_from_name", "VARCHAR", "", "NULL::VARCHAR", !mapped(transform.WardName))
-	var raws []string
-	// Categories: the sample's texts, then raw text for the rest.
+	// A cell the fast readers below miss is left NULL, and its row keeps
+	// its text (raw_row); unread lists those conditions.
+	var unread []string
+	// Categories: the sample's texts; the rest afterwards.
 	for _, c := range categories {
 		lits := cats[c.field]
 		absent := !mapped(c.field) && c.field != transform.Channel
@@ -234,28 +236,18 @@ func typedStageQuery(src string, st staged, styles map[string]string, cats map[s
 			fmt.Fprintf(&b, " ELSE NULL::%s END", o.typ)
 			add(o.name, o.typ, b.String(), "", absent)
 		}
-		known := make([]string, 0, len(lits))
-		for _, l := range lits {
-			if l.raw != "" {
-				known = append(known, sqlString(l.raw))
-			}
-		}
-		cond := fmt.Sprintf("s.%s <> ''", c.field)
-		if len(known) > 0 {
-			cond += fmt.Sprintf(" AND s.%s NOT IN (%s)", c.field, strings.Join(known, ", "))
-		}
-		add(c.field+"_raw", "VARCHAR", fmt.Sprintf("CASE WHEN %s THEN s.%s END", cond, c.field), "", !mapped(c.field))
 		if mapped(c.field) {
-			raws = append(raws, c.field+"_raw")
+			pass("s."+c.field, c.field+"_cell")
+			unread = append(unread, fmt.Sprintf("(%s IS NULL AND %s_cell <> '')", c.outs[0].name, c.field))
 		}
 	}
 	// Fee: plain whole numbers at once; "50.000 đ", "miễn phí"… afterwards.
 	add("fee", "DOUBLE", `CASE WHEN NOT contains(s.fee, '.') AND NOT contains(s.fee, ',') THEN TRY_CAST(s.fee AS BIGINT)::DOUBLE END`, "", !mapped(transform.Fee))
 	if mapped(transform.Fee) {
 		pass("s.fee", "fee_cell")
+		unread = append(unread, "(fee IS NULL AND fee_cell <> '')")
 	}
-	add("fee_raw", "VARCHAR", "", "CASE WHEN fee IS NULL AND fee_cell <> '' THEN fee_cell END", !mapped(transform.Fee))
-	// Dates: each column's style, then raw text for the rest.
+	// Dates: each column's style; the rest afterwards.
 	for _, f := range dateFields {
 		name := dateColumn(f)
 		expr := "NULL::TIMESTAMP"
@@ -265,9 +257,8 @@ func typedStageQuery(src string, st staged, styles map[string]string, cats map[s
 		add(name, "TIMESTAMP", expr, "", !mapped(f))
 		if mapped(f) {
 			pass("s."+f, f+"_cell")
-			raws = append(raws, f+"_raw")
+			unread = append(unread, fmt.Sprintf("(%s IS NULL AND %s_cell <> '')", name, f))
 		}
-		add(f+"_raw", "VARCHAR", "", fmt.Sprintf("CASE WHEN %s IS NULL AND %s_cell <> '' THEN %[2]s_cell END", name, f), !mapped(f))
 	}
 	add("applicant_key", "VARCHAR", "nullif(s.applicant_key, '')", "", !hasApplicantColumns(m))
 	add("due_source_in", "VARCHAR", "", "", true)
@@ -275,20 +266,19 @@ func typedStageQuery(src string, st staged, styles map[string]string, cats map[s
 	// there is the full test run.
 	add("non_data", "BOOLEAN", fmt.Sprintf(`CASE WHEN ws_c(s.dossier_code) IS NOT NULL AND %s IS NOT NULL THEN false
 		ELSE ws_non_data(s.dossier_code, s.received_at, s.first_cell) END`, dateColumnExpr(styles, transform.ReceivedAt)), "", false)
-	// The file's own text of the rows that may be rejected, for the rejects table.
+	// The file's own text, keyed by field, of the rows with a cell to read
+	// afterwards or that may be rejected: for the full parsers and the
+	// rejects table. Most rows have none.
 	var pairs []string
-	for _, f := range m.SortedFields() {
-		if transform.IsPersonal(f) || !isStaged(f) {
-			continue
-		}
+	for _, f := range rawFields(m) {
 		pass("s."+f, f+"_text")
-		pairs = append(pairs, sqlString(m.Column(f)), f+"_text")
+		pairs = append(pairs, sqlString(f), f+"_text")
 	}
 	present := map[string]bool{}
 	for _, c := range cols {
 		present[c.name] = !c.absent
 	}
-	suspect := []string{"dossier_code IS NULL", "received_at IS NULL", "channel IS NULL"}
+	suspect := append([]string{"dossier_code IS NULL", "received_at IS NULL", "channel IS NULL"}, unread...)
 	if present[transform.WardCode] {
 		suspect = append(suspect, "coalesce(ward_code, ward_fallback) IS NULL")
 	} else {
@@ -304,16 +294,11 @@ func typedStageQuery(src string, st staged, styles map[string]string, cats map[s
 			suspect = append(suspect, d+"::DATE < received_at::DATE")
 		}
 	}
-	for _, r := range raws {
-		if r == "channel_raw" || r == "status_raw" || strings.HasSuffix(r, "_at_raw") {
-			suspect = append(suspect, r+" IS NOT NULL")
-		}
-	}
 	rawRow := "NULL::JSON"
 	if len(pairs) > 0 {
 		rawRow = "json_object(" + strings.Join(pairs, ", ") + ")"
 	}
-	add("raw_row", "JSON", "", fmt.Sprintf("CASE WHEN NOT non_data AND (%s) THEN %s END", strings.Join(suspect, " OR "), rawRow), len(pairs) == 0)
+	add("raw_row", "JSON", "", fmt.Sprintf("CASE WHEN NOT non_data AND (%s) THEN %s END", strings.Join(suspect, " OR "), rawRow), false)
 	var outer []string
 	for _, c := range cols {
 		if !c.absent {
@@ -340,7 +325,9 @@ func presentOf(present map[string]bool, names ...string) string {
 	return strings.Join(out, ", ")
 }
 
-// stageAllView gives every column of stage_typed, those not stored as NULL.
+// stageAllView gives every column of stage_typed, those not stored as
+// NULL, and the text of each cell read afterwards as <field>_raw (NULL
+// where the row kept no text or the cell was blank).
 func stageAllView(cols []stageColumn) string {
 	sel := []string{"rowid AS rid"}
 	for _, c := range cols {
@@ -350,7 +337,27 @@ func stageAllView(cols []stageColumn) string {
 			sel = append(sel, c.name)
 		}
 	}
+	for _, f := range readLater {
+		sel = append(sel, fmt.Sprintf("ws_c(raw_row->>'%s') AS %[1]s_raw", f))
+	}
 	return "CREATE OR REPLACE TEMP VIEW stage_all AS SELECT " + strings.Join(sel, ", ") + " FROM stage_typed"
+}
+
+// readLater are the fields whose cells the typing pass may leave to the
+// full parsers.
+var readLater = append([]string{transform.Channel, transform.OnlineLevel, transform.Status,
+	transform.ApologyIssued, transform.PaidOnline, transform.Digitised, transform.Fee}, dateFields...)
+
+// rawFields are the mapped fields whose text a row may keep: every staged
+// one but personal data.
+func rawFields(m transform.Mapping) []string {
+	var out []string
+	for _, f := range m.SortedFields() {
+		if !transform.IsPersonal(f) && isStaged(f) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // dateColumn names a date field's column in stage_typed: a completion or
@@ -377,24 +384,31 @@ func dateColumnExpr(styles map[string]string, f string) string {
 // raw text, names wards from a ward-name column, and gives dossiers without
 // a due date the catalogue's.
 func (w *Warehouse) fixUp(ctx context.Context, conn *sql.Conn, ts *typedStage) error {
-	type fix struct{ raw, set, from string }
+	// A fix reads the cells of the rows where cond holds, text gives their
+	// text, from parses each distinct text (raw), set stores the result (m).
+	type fix struct{ field, cond, text, set, from string }
 	var fixes []fix
 	for _, c := range categories {
 		var sets, outs []string
 		for _, o := range c.outs {
-			sets = append(sets, fmt.Sprintf("%s = m.%[1]s", o.name))
-			outs = append(outs, fmt.Sprintf(o.parse, "raw")+" AS "+o.name)
+			sets = append(sets, fmt.Sprintf("%s = m.v_%[1]s", o.name))
+			outs = append(outs, fmt.Sprintf(o.parse, "raw")+" AS v_"+o.name)
 		}
-		fixes = append(fixes, fix{c.field + "_raw", strings.Join(sets, ", "), strings.Join(outs, ", ")})
+		fixes = append(fixes, fix{c.field, c.outs[0].name + " IS NULL", "", strings.Join(sets, ", "), strings.Join(outs, ", ")})
 	}
-	fixes = append(fixes, fix{"fee_raw", "fee = m.fee", "ws_fee(raw) AS fee"})
+	fixes = append(fixes, fix{transform.Fee, "fee IS NULL", "", "fee = m.v_fee", "ws_fee(raw) AS v_fee"})
 	for _, f := range dateFields {
-		fixes = append(fixes, fix{f + "_raw", fmt.Sprintf("%s = m.v", dateColumn(f)), "ws_ts(raw) AS v"})
+		fixes = append(fixes, fix{f, dateColumn(f) + " IS NULL", "", fmt.Sprintf("%s = m.v_ts", dateColumn(f)), "ws_ts(raw) AS v_ts"})
 	}
-	fixes = append(fixes, fix{"ward_name_raw", "ward_from_name = m.code", `(SELECT min(code) FROM unit_names u WHERE u.name_key = ws_unit_key(raw)) AS code`})
+	for i := range fixes {
+		fixes[i].cond = "raw_row IS NOT NULL AND " + fixes[i].cond
+		fixes[i].text = fmt.Sprintf("ws_c(raw_row->>'%s')", fixes[i].field)
+	}
+	fixes = append(fixes, fix{"ward_name", "ward_name_raw IS NOT NULL", "ward_name_raw", "ward_from_name = m.v_code",
+		`(SELECT min(code) FROM unit_names u WHERE u.name_key = ws_unit_key(raw)) AS v_code`})
 	stored := fixes[:0]
 	for _, f := range fixes {
-		if ts.stored(f.raw) {
+		if f.field == "ward_name" && ts.stored("ward_name_raw") || f.field != "ward_name" && ts.stored("raw_row") && ts.stored(strings.Fields(f.set)[0]) {
 			stored = append(stored, f)
 		}
 	}
@@ -404,7 +418,7 @@ func (w *Warehouse) fixUp(ctx context.Context, conn *sql.Conn, ts *typedStage) e
 	}
 	counts := make([]string, len(fixes))
 	for i, f := range fixes {
-		counts[i] = fmt.Sprintf("count(%s)", f.raw)
+		counts[i] = fmt.Sprintf("count(*) FILTER (%s AND %s IS NOT NULL)", f.cond, f.text)
 	}
 	n := make([]int64, len(fixes))
 	dest := make([]any, len(fixes))
@@ -418,12 +432,11 @@ func (w *Warehouse) fixUp(ctx context.Context, conn *sql.Conn, ts *typedStage) e
 		if n[i] == 0 {
 			continue
 		}
-		// A blank cell is an empty one, not an unreadable one.
-		q := fmt.Sprintf(`UPDATE stage_typed t SET %s, %s = CASE WHEN m.blank THEN NULL ELSE t.%[2]s END
-			FROM (SELECT raw, ws_cell(raw) IS NULL AS blank, %s FROM (SELECT DISTINCT %[2]s AS raw FROM stage_typed WHERE %[2]s IS NOT NULL)) m
-			WHERE t.%[2]s = m.raw`, f.set, f.raw, f.from)
+		q := fmt.Sprintf(`UPDATE stage_typed t SET %s
+			FROM (SELECT raw, %s FROM (SELECT DISTINCT %s AS raw FROM stage_typed WHERE %s) WHERE raw IS NOT NULL) m
+			WHERE %s AND %s = m.raw`, f.set, f.from, f.text, f.cond, f.cond, f.text)
 		if _, err := conn.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("reading %s: %w", strings.TrimSuffix(f.raw, "_raw"), err)
+			return fmt.Errorf("reading %s: %w", f.field, err)
 		}
 	}
 	return nil

@@ -6,9 +6,17 @@
 -- Dossiers the file holds more than once: the last row of each wins. (A
 -- grouping finds them; a window over every row would sort the whole file.)
 CREATE OR REPLACE TEMP TABLE stage_repeats AS
+WITH keyed AS MATERIALIZED (
+    SELECT ward_code, dossier_code, rid, hash(ward_code, dossier_code) AS h
+    FROM stage_checked
+    WHERE reject_code IS NULL
+),
+-- Grouping a number is much cheaper than grouping two texts: the texts are
+-- grouped only where their hash repeats.
+twice AS (SELECT h FROM keyed GROUP BY h HAVING count(*) > 1)
 SELECT ward_code, dossier_code, max(rid) AS last_rid, count(*) AS n
-FROM stage_checked
-WHERE reject_code IS NULL
+FROM keyed
+WHERE h IN (SELECT h FROM twice)
 GROUP BY ward_code, dossier_code
 HAVING count(*) > 1;
 
@@ -93,9 +101,9 @@ SELECT {{.LoadID}}, source_row, reject_code,
         WHEN 'withdrawn_before_received' THEN 'withdrawn on ' || strftime(withdrawn_at, '%d/%m/%Y') || ', before it was received on ' || strftime(received_at, '%d/%m/%Y')
         WHEN 'due_before_received' THEN 'due on ' || strftime(due_at, '%d/%m/%Y') || ', before it was received on ' || strftime(received_at, '%d/%m/%Y')
     END AS reason,
-    raw_row
+    {{.RawRow}} AS raw_row
 FROM (
-    SELECT *, coalesce(status_raw, raw_row->>{{.HeaderPath "status"}}) AS status_text
+    SELECT *, coalesce(status_raw, raw_row->>'status') AS status_text
     FROM stage_checked
     WHERE reject_code IS NOT NULL
 );
