@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
 
@@ -186,13 +187,17 @@ func (w *Warehouse) migrate(ctx context.Context) error {
 		}
 		w.log.Info("migrated warehouse", "version", v)
 	}
+	began := time.Now()
 	if err := w.seedCalendar(ctx); err != nil {
 		return fmt.Errorf("filling the calendar: %w", err)
 	}
+	w.log.Debug("calendar checked", "seconds", time.Since(began).Seconds())
 	for _, m := range sqlmodels.Models() {
 		if _, err := w.db.ExecContext(ctx, m.Text); err != nil {
 			return fmt.Errorf("model %s: %w", m.Name, err)
 		}
+		w.log.Debug("model made", "name", m.Name, "seconds", time.Since(began).Seconds())
 	}
+	w.log.Debug("models made", "seconds", time.Since(began).Seconds())
 	return nil
 }

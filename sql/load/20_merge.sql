@@ -20,11 +20,11 @@ WHERE h IN (SELECT h FROM twice)
 GROUP BY ward_code, dossier_code
 HAVING count(*) > 1;
 
--- The dossiers of this file already stored, with their stored state: the
--- only rows of the warehouse this load reads.
+-- The dossiers of this file already stored, with their stored state (and
+-- where it is stored: drow) and the state this file gives (new_hash): the
+-- only rows of the warehouse this load reads, in one pass.
 CREATE OR REPLACE TEMP TABLE stage_existing AS
-SELECT s.ward_code, s.dossier_code, hash({{.ColumnsOf "s"}}) AS state_hash,
-       d.state_hash AS stored_hash, d.first_load_id
+SELECT d.*, d.rowid AS drow, hash({{.ColumnsOf "s"}}) AS new_hash
 FROM stage_checked s
 JOIN dossiers d ON d.ward_code = s.ward_code AND d.dossier_code = s.dossier_code
 LEFT JOIN stage_repeats r ON r.ward_code = s.ward_code AND r.dossier_code = s.dossier_code
@@ -32,14 +32,12 @@ WHERE s.reject_code IS NULL AND (r.last_rid IS NULL OR s.rid = r.last_rid);
 
 -- The state a changed dossier leaves behind goes to its history.
 INSERT INTO dossier_history BY NAME
-SELECT {{.ColumnsOf "d"}}, d.load_id, d.source_row, d.state_hash
-FROM dossiers d
-JOIN stage_existing e ON e.ward_code = d.ward_code AND e.dossier_code = d.dossier_code
-WHERE e.state_hash <> e.stored_hash;
+SELECT {{.ColumnsOf "e"}}, e.load_id, e.source_row, e.state_hash
+FROM stage_existing e
+WHERE e.new_hash <> e.state_hash;
 
-DELETE FROM dossiers d
-USING stage_existing e
-WHERE e.ward_code = d.ward_code AND e.dossier_code = d.dossier_code AND e.state_hash <> e.stored_hash;
+DELETE FROM dossiers
+WHERE rowid IN (SELECT drow FROM stage_existing WHERE new_hash <> state_hash);
 
 -- New dossiers and the new states of changed ones.
 INSERT INTO dossiers ({{.Columns}}, load_id, source_row, state_hash, first_load_id)
@@ -48,7 +46,7 @@ FROM stage_checked s
 LEFT JOIN stage_repeats r ON r.ward_code = s.ward_code AND r.dossier_code = s.dossier_code
 LEFT JOIN stage_existing e ON e.ward_code = s.ward_code AND e.dossier_code = s.dossier_code
 WHERE s.reject_code IS NULL AND (r.last_rid IS NULL OR s.rid = r.last_rid)
-  AND (e.stored_hash IS NULL OR e.state_hash <> e.stored_hash);
+  AND (e.state_hash IS NULL OR e.new_hash <> e.state_hash);
 
 INSERT INTO rejects
 SELECT {{.LoadID}}, source_row, reject_code,
