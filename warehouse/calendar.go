@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -61,6 +62,8 @@ func ruleHolidays(year int) map[time.Time]string {
 			moved = append(moved, day)
 		}
 	}
+	// In date order, so that each compensatory day has one cause.
+	slices.SortFunc(moved, func(a, b time.Time) int { return a.Compare(b) })
 	for _, day := range moved {
 		c := day.AddDate(0, 0, 1)
 		for c.Weekday() == time.Saturday || c.Weekday() == time.Sunday || h[c] != "" {
@@ -77,25 +80,18 @@ func (w *Warehouse) seedCalendar(ctx context.Context) error {
 	if err := w.db.QueryRowContext(ctx, `SELECT count(*) FROM calendar_days`).Scan(&n); err != nil || n > 0 {
 		return err
 	}
-	var b strings.Builder
-	b.WriteString("INSERT INTO calendar_days VALUES ")
-	first := true
+	// Every day is made in SQL; only the holidays are listed.
+	var hols []string
 	for y := CalendarFirstYear; y <= CalendarLastYear; y++ {
-		hol := ruleHolidays(y)
-		for d := time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC); d.Year() == y; d = d.AddDate(0, 0, 1) {
-			working := d.Weekday() != time.Saturday && d.Weekday() != time.Sunday && hol[d] == ""
-			note := "NULL"
-			if hol[d] != "" {
-				note = sqlString(hol[d])
-			}
-			if !first {
-				b.WriteString(",")
-			}
-			first = false
-			fmt.Fprintf(&b, "('%s', %t, %s)", d.Format(time.DateOnly), working, note)
+		for d, note := range ruleHolidays(y) {
+			hols = append(hols, fmt.Sprintf("(DATE '%s', %s)", d.Format(time.DateOnly), sqlString(note)))
 		}
 	}
-	_, err := w.db.ExecContext(ctx, b.String())
+	_, err := w.db.ExecContext(ctx, fmt.Sprintf(`INSERT INTO calendar_days
+		SELECT d::DATE, isodow(d) < 6 AND h.note IS NULL, h.note
+		FROM generate_series(DATE '%d-01-01', DATE '%d-12-31', INTERVAL 1 DAY) t(d)
+		LEFT JOIN (VALUES %s) h(day, note) ON h.day = d::DATE
+		ORDER BY 1`, CalendarFirstYear, CalendarLastYear, strings.Join(hols, ", ")))
 	return err
 }
 
