@@ -28,7 +28,7 @@ func referenceKey(key []byte, id, phone, email, name string) string {
 	}
 	mac := hmac.New(sha256.New, key)
 	mac.Write([]byte(kind + ":" + v))
-	return hex.EncodeToString(mac.Sum(nil))
+	return hex.EncodeToString(mac.Sum(nil))[:32]
 }
 
 func digitsOnly(s string) string {

@@ -1,13 +1,17 @@
 package warehouse_test
 
 import (
+	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"wardstat/ingest"
+	sqlmodels "wardstat/sql"
 	"wardstat/transform"
+	"wardstat/warehouse"
 )
 
 // The dossiers table has exactly the columns of the canonical Arrow schema
@@ -76,5 +80,80 @@ H09-240426-0005,9.999,Không có trong danh mục,26/04/2024 10:00
 		if got != want[code] {
 			t.Errorf("%s: due %q, want %q", code, got, want[code])
 		}
+	}
+}
+
+// stateList is a dossier's state as loads hash it: every canonical column
+// but the lineage ones.
+func stateList() string {
+	var cols []string
+	for _, f := range transform.DossierSchema.Fields() {
+		if f.Name != transform.LoadID && f.Name != transform.SourceRow {
+			cols = append(cols, f.Name)
+		}
+	}
+	return strings.Join(cols, ", ")
+}
+
+// A stored state hash is the hash of the state as stored, so that a
+// migration can recompute it; migration 005 does, with the same columns.
+func TestStateHashIsTheHashOfTheStoredState(t *testing.T) {
+	var mig string
+	for _, m := range sqlmodels.Migrations() {
+		if strings.HasPrefix(m.Name, "005_") {
+			mig = m.Text
+		}
+	}
+	if !strings.Contains(mig, "hash("+stateList()+")") {
+		t.Fatalf("migration 005 must hash the state columns in load order: hash(%s)", stateList())
+	}
+	w := mustOpen(t)
+	dir := t.TempDir()
+	mustIngest(t, w, writeFile(t, dir, "v1.csv", exportV1), ingest.FileOptions{})
+	mustIngest(t, w, writeFile(t, dir, "v2.csv", exportV2), ingest.FileOptions{})
+	for _, table := range []string{"dossiers", "dossier_history"} {
+		if n := queryInt(t, w.DB(), `SELECT count(*) FROM `+table+` WHERE state_hash <> hash(`+stateList()+`)`); n != 0 {
+			t.Errorf("%s: %d rows whose state hash is not the hash of their state", table, n)
+		}
+	}
+	if queryInt(t, w.DB(), `SELECT count(*) FROM dossier_history`) == 0 {
+		t.Fatal("the second export must change a dossier")
+	}
+}
+
+// A warehouse made before schema 5 keeps whole 64-digit applicant keys:
+// migrating shortens them, and the next export of the same dossiers finds
+// them unchanged.
+func TestMigration5ShortensKeysAndKeepsStatesUnchanged(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "w.duckdb")
+	ctx := context.Background()
+	w, err := warehouse.Open(ctx, path, warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	mustIngest(t, w, writeFile(t, dir, "v1.csv", exportV1), ingest.FileOptions{})
+	// As schema 4 stored it: a 64-digit key, hashed into the state.
+	for _, q := range []string{
+		`UPDATE dossiers SET applicant_key = applicant_key || applicant_key`,
+		`UPDATE dossiers SET state_hash = hash(` + stateList() + `)`,
+		`DELETE FROM schema_version WHERE version = 5`,
+	} {
+		if _, err := w.DB().Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Close()
+	if w, err = warehouse.Open(ctx, path, warehouse.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if n := queryInt(t, w.DB(), `SELECT count(*) FROM dossiers WHERE length(applicant_key) <> 32`); n != 0 {
+		t.Fatalf("%d keys not shortened", n)
+	}
+	// The same rows again (with a blank line, so other bytes): unchanged.
+	r := mustIngest(t, w, writeFile(t, dir, "v1-again.csv", exportV1+"\n"), ingest.FileOptions{})
+	if r.Changed != 0 || r.New != 0 || r.Duplicate != r.Read {
+		t.Fatalf("after migrating, an unchanged export must change nothing: %+v", r)
 	}
 }

@@ -294,7 +294,7 @@ func typedStageQuery(src string, st staged, styles map[string]string, cats map[s
 			suspect = append(suspect, d+"::DATE < received_at::DATE")
 		}
 	}
-	rawRow := "NULL::JSON"
+	rawRow := "json_object()"
 	if len(pairs) > 0 {
 		rawRow = "json_object(" + strings.Join(pairs, ", ") + ")"
 	}

@@ -103,5 +103,5 @@ SELECT {{.LoadID}}, source_row, reject_code,
 FROM (
     SELECT *, coalesce(status_raw, raw_row->>'status') AS status_text
     FROM stage_checked
-    WHERE reject_code IS NOT NULL
+    WHERE raw_row IS NOT NULL AND reject_code IS NOT NULL
 );

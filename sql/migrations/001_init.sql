@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS dossiers (
     paid_online             BOOLEAN,
     fee                     DOUBLE,
     digitised               BOOLEAN,
-    applicant_key           VARCHAR,          -- HMAC-SHA256 of the applicant's identity, hex
+    applicant_key           VARCHAR,          -- HMAC-SHA256 of the applicant's identity, hex (its first 128 bits since schema 5)
     load_id                 BIGINT NOT NULL,  -- the load this state came from
     source_row              BIGINT NOT NULL,  -- its row in that load's file
     state_hash              UBIGINT NOT NULL,
