@@ -34,6 +34,9 @@ type FileOptions struct {
 	// Progress, when set, is told the number of data rows read so far,
 	// every few thousand rows and at the end.
 	Progress func(rows int)
+	// Phase, when set, is told each step of the load as it starts (see
+	// warehouse.LoadRequest).
+	Phase func(phase string)
 	// GoReader makes a UTF-8 CSV go through wardstat's own reader rather
 	// than DuckDB's (which is faster; see DESIGN.md).
 	GoReader bool
@@ -81,7 +84,7 @@ func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResu
 		return fail(err)
 	}
 	abs, _ := filepath.Abs(path)
-	req := warehouse.LoadRequest{Path: abs, SHA256: sum, Source: opt.Source, Format: string(format), Ward: opt.Ward}
+	req := warehouse.LoadRequest{Path: abs, SHA256: sum, Source: opt.Source, Format: string(format), Ward: opt.Ward, Phase: opt.Phase}
 	if fast, refused := fastPath(ctx, l, src, abs, req, opt); fast != nil {
 		lr, mapping, err := fast()
 		if err == nil || !errors.Is(err, refused) {

@@ -29,6 +29,22 @@ type LoadRequest struct {
 	Format string
 	// Ward is the --ward code: used for rows whose file names no unit.
 	Ward string
+	// Phase, when set, is told each step of the load as it starts:
+	// PhaseTyping, PhaseChecking, PhaseWriting.
+	Phase func(phase string)
+}
+
+// The steps of a load, as LoadRequest.Phase is told them.
+const (
+	PhaseTyping   = "typing"   // reading the file and typing its cells
+	PhaseChecking = "checking" // reading odd cells, checking rows
+	PhaseWriting  = "writing"  // the transaction
+)
+
+func (r LoadRequest) phase(p string) {
+	if r.Phase != nil {
+		r.Phase(p)
+	}
 }
 
 // RowSource yields a file's staged rows; Next returns io.EOF after the last.
@@ -151,12 +167,14 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 	data.rowOffset = st.rowOffset
 	// Typing, reading the odd cells and checking happen on temp tables,
 	// before the load's transaction: the warehouse is not touched yet.
+	req.phase(PhaseTyping)
 	typed, err := w.typeStage(ctx, conn, st, data.WardFlag)
 	if err != nil {
 		return res, err
 	}
 	data.dateStyles = typed.dateStyles
 	w.log.Debug("typed", "path", req.Path, "seconds", time.Since(began).Seconds())
+	req.phase(PhaseChecking)
 	if err := w.fixUp(ctx, conn, typed); err != nil {
 		return res, err
 	}
@@ -177,6 +195,7 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 		return res, err
 	}
 
+	req.phase(PhaseWriting)
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return res, err

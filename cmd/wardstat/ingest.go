@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -142,14 +143,42 @@ func (a *app) runIngest(ctx context.Context, f ingestFlags, args []string) error
 
 // ingestOne loads one file and prints what became of it.
 func (a *app) ingestOne(ctx context.Context, w *warehouse.Warehouse, path string, opt ingest.FileOptions) error {
-	bar := a.progress(filepath.Base(path))
+	name := filepath.Base(path)
+	bar := a.progress(name)
+	began := time.Now()
 	if bar != nil {
-		opt.Progress = func(rows int) { _ = bar.Set(rows) }
+		// The bar says the step and, while our readers read, the rows.
+		phases := map[string]string{
+			"":                      a.t("đọc tệp", "reading"),
+			warehouse.PhaseTyping:   a.t("đọc và định kiểu", "reading and typing"),
+			warehouse.PhaseChecking: a.t("kiểm tra", "checking"),
+			warehouse.PhaseWriting:  a.t("ghi vào kho", "writing to the warehouse"),
+		}
+		phase, rows := "", 0
+		describe := func() {
+			d := name + " · " + phases[phase]
+			if rows > 0 && phase == "" {
+				d += fmt.Sprintf(a.t(" · %d dòng (%.0f dòng/giây)", " · %d rows (%.0f rows/s)"), rows, float64(rows)/time.Since(began).Seconds())
+			}
+			bar.Describe(d)
+		}
+		describe()
+		opt.Progress = func(n int) { rows = n; describe() }
+		opt.Phase = func(p string) { phase = p; describe() }
 	}
 	res, err := ingest.File(ctx, w, path, opt)
 	if bar != nil {
 		_ = bar.Finish()
 		_ = bar.Clear()
+	}
+	if took := time.Since(began); bar != nil && err == nil && res.Result.AlreadyLoaded == nil && took > 2*time.Second {
+		// On a terminal, a long load says how fast it went.
+		var mb float64
+		if st, serr := os.Stat(path); serr == nil {
+			mb = float64(st.Size()) / 1e6
+		}
+		defer fmt.Fprintf(a.stderr, a.t("  %.1f giây · %.1f MB/giây · %.0f dòng/giây\n", "  %.1f s · %.1f MB/s · %.0f rows/s\n"),
+			took.Seconds(), mb/took.Seconds(), float64(res.Result.Read)/took.Seconds())
 	}
 	if err != nil {
 		fmt.Fprintf(a.stderr, "%s: %s\n", path, a.t("KHÔNG NẠP", "NOT LOADED")+": "+errorText(err))
@@ -166,7 +195,7 @@ func errorText(err error) string {
 	return err.Error()
 }
 
-// progress returns a row counter on a terminal, nil elsewhere.
+// progress returns a spinner with the load's step on a terminal, nil elsewhere.
 func (a *app) progress(name string) *progressbar.ProgressBar {
 	f, ok := a.stderr.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
@@ -175,9 +204,6 @@ func (a *app) progress(name string) *progressbar.ProgressBar {
 	return progressbar.NewOptions(-1,
 		progressbar.OptionSetWriter(a.stderr),
 		progressbar.OptionSetDescription(name),
-		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString(a.t("dòng", "rows")),
 		progressbar.OptionThrottle(100_000_000),
 		progressbar.OptionSpinnerType(14),
 	)
