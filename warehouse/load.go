@@ -220,6 +220,7 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 		Scan(&staged, &res.Read, &res.Rejected, &repeated, &res.Changed, &unchanged, &res.Loaded); err != nil {
 		return res, fmt.Errorf("counting the load: %w", err)
 	}
+	w.log.Debug("counted", "seconds", time.Since(began).Seconds())
 	res.New = res.Loaded - res.Changed
 	res.Duplicate = repeated + unchanged
 	res.Skipped += staged - res.Read
@@ -227,14 +228,15 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 		return res, fmt.Errorf("rows do not add up (read %d, loaded %d, rejected %d, duplicate %d): nothing was loaded; this is a bug, please report it",
 			res.Read, res.Loaded, res.Rejected, res.Duplicate)
 	}
-	var unknown []Warning
-	if res.Wards, unknown, err = stagedWards(ctx, tx); err != nil {
+	var wardWarnings []Warning
+	if res.Wards, wardWarnings, err = stagedWards(ctx, tx, mapping); err != nil {
 		return res, err
 	}
 	if res.Warnings, err = warnings(ctx, tx, mapping); err != nil {
 		return res, err
 	}
-	res.Warnings = append(res.Warnings, unknown...)
+	res.Warnings = append(res.Warnings, wardWarnings...)
+	w.log.Debug("warned", "seconds", time.Since(began).Seconds())
 	if res.Rejects, err = firstRejects(ctx, tx, res.LoadID, 20); err != nil {
 		return res, err
 	}
@@ -250,6 +252,7 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 		string(headerMap), string(warnJSON)); err != nil {
 		return res, fmt.Errorf("recording the load: %w", err)
 	}
+	w.log.Debug("committing", "seconds", time.Since(began).Seconds())
 	if err := tx.Commit(); err != nil {
 		return res, fmt.Errorf("committing the load: %w", err)
 	}
@@ -467,9 +470,10 @@ type querier interface {
 }
 
 // stagedWards lists the wards of the load's good rows, and warns of those
-// missing from the unit registry.
-func stagedWards(ctx context.Context, q querier) ([]string, []Warning, error) {
-	rows, err := q.QueryContext(ctx, `SELECT ward_code, count(*), ward_code IN (SELECT code FROM units)
+// missing from the unit registry and of resolved dossiers with no due date.
+func stagedWards(ctx context.Context, q querier, m transform.Mapping) ([]string, []Warning, error) {
+	rows, err := q.QueryContext(ctx, `SELECT ward_code, count(*), ward_code IN (SELECT code FROM units),
+		count(*) FILTER (due_at IS NULL AND completed_at IS NOT NULL)
 		FROM stage_checked WHERE reject_code IS NULL GROUP BY 1 ORDER BY 1`)
 	if err != nil {
 		return nil, nil, err
@@ -477,19 +481,25 @@ func stagedWards(ctx context.Context, q querier) ([]string, []Warning, error) {
 	defer rows.Close()
 	var wards []string
 	var unknown []Warning
+	var noDue int64
 	for rows.Next() {
 		var code string
-		var n int64
+		var n, nd int64
 		var known bool
-		if err := rows.Scan(&code, &n, &known); err != nil {
+		if err := rows.Scan(&code, &n, &known, &nd); err != nil {
 			return nil, nil, err
 		}
 		wards = append(wards, code)
+		noDue += nd
 		if !known {
 			unknown = append(unknown, Warning{Code: "unknown_ward", Count: n, Example: code})
 		}
 	}
-	return wards, unknown, rows.Err()
+	var out []Warning
+	if noDue > 0 {
+		out = append(out, Warning{Code: "no_due_date", Column: m.Column(transform.DueAt), Count: noDue})
+	}
+	return wards, append(out, unknown...), rows.Err()
 }
 
 func firstRejects(ctx context.Context, q querier, loadID int64, n int) ([]Reject, error) {
@@ -510,8 +520,8 @@ func firstRejects(ctx context.Context, q querier, loadID int64, n int) ([]Reject
 	return out, rows.Err()
 }
 
-// warnings finds lenient columns with unreadable cells and resolved
-// dossiers with no due date.
+// warnings finds lenient columns with unreadable cells: only rows that
+// kept their text can have one.
 func warnings(ctx context.Context, q querier, m transform.Mapping) ([]Warning, error) {
 	checks := []struct{ field, parsed string }{
 		{transform.Status, "status"}, {transform.OnlineLevel, "online_level_in"},
@@ -522,15 +532,13 @@ func warnings(ctx context.Context, q querier, m transform.Mapping) ([]Warning, e
 	for _, c := range checks {
 		aggs = append(aggs, fmt.Sprintf("count(*) FILTER (%[1]s_raw IS NOT NULL AND %[2]s IS NULL), any_value(%[1]s_raw) FILTER (%[1]s_raw IS NOT NULL AND %[2]s IS NULL)", c.field, c.parsed))
 	}
-	aggs = append(aggs, "count(*) FILTER (due_at IS NULL AND completed_at IS NOT NULL)")
-	n := make([]int64, len(checks)+1)
+	n := make([]int64, len(checks))
 	ex := make([]sql.NullString, len(checks))
 	var dest []any
 	for i := range checks {
 		dest = append(dest, &n[i], &ex[i])
 	}
-	dest = append(dest, &n[len(checks)])
-	if err := singleRow(ctx, q, `SELECT `+strings.Join(aggs, ", ")+` FROM stage_checked WHERE reject_code IS NULL`, dest...); err != nil {
+	if err := singleRow(ctx, q, `SELECT `+strings.Join(aggs, ", ")+` FROM stage_checked WHERE raw_row IS NOT NULL AND reject_code IS NULL`, dest...); err != nil {
 		return nil, fmt.Errorf("checking the load: %w", err)
 	}
 	var out []Warning
@@ -538,9 +546,6 @@ func warnings(ctx context.Context, q querier, m transform.Mapping) ([]Warning, e
 		if n[i] > 0 {
 			out = append(out, Warning{Code: "unreadable_value", Column: m.Column(c.field), Count: n[i], Example: ex[i].String})
 		}
-	}
-	if noDue := n[len(checks)]; noDue > 0 {
-		out = append(out, Warning{Code: "no_due_date", Column: m.Column(transform.DueAt), Count: noDue})
 	}
 	return out, nil
 }
