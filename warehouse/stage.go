@@ -193,6 +193,10 @@ func typedStageQuery(src string, st staged, styles map[string]string, cats map[s
 	var inner []string
 	add := func(name, typ, in, out string, absent bool) {
 		if absent {
+			// Not stored, but there for the expressions over inner's columns.
+			if in != "" {
+				inner = append(inner, fmt.Sprintf("NULL::%s AS %s", typ, name))
+			}
 			cols = append(cols, stageColumn{name: name, typ: typ, absent: true})
 			return
 		}
@@ -264,8 +268,11 @@ func typedStageQuery(src string, st staged, styles map[string]string, cats map[s
 	add("due_source_in", "VARCHAR", "", "", true)
 	// Title, subtotal and footer lines lack a code or a receipt date; only
 	// there is the full test run.
-	add("non_data", "BOOLEAN", fmt.Sprintf(`CASE WHEN ws_c(s.dossier_code) IS NOT NULL AND %s IS NOT NULL THEN false
-		ELSE ws_non_data(s.dossier_code, s.received_at, s.first_cell) END`, dateColumnExpr(styles, transform.ReceivedAt)), "", false)
+	pass("s.dossier_code", "code_cell")
+	pass("s.received_at", "received_cell")
+	pass("s.first_cell", "first_cell")
+	add("non_data", "BOOLEAN", "", `CASE WHEN dossier_code IS NOT NULL AND received_at IS NOT NULL THEN false
+		ELSE ws_non_data(code_cell, received_cell, first_cell) END`, false)
 	// The file's own text, keyed by field, of the rows with a cell to read
 	// afterwards or that may be rejected: for the full parsers and the
 	// rejects table. Most rows have none.
@@ -371,13 +378,6 @@ func dateColumn(f string) string {
 		return "withdrawn_in"
 	}
 	return f
-}
-
-func dateColumnExpr(styles map[string]string, f string) string {
-	if style, ok := styles[f]; ok {
-		return fmt.Sprintf("ws_ts_in_range(%s)", styleExpr(style, "s."+f))
-	}
-	return "NULL::TIMESTAMP"
 }
 
 // fixUp reads, once per distinct text, every cell the typing pass left as

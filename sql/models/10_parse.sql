@@ -189,7 +189,8 @@ CREATE OR REPLACE MACRO ws_cell(s) AS nullif(
 CREATE OR REPLACE MACRO ws_c(s) AS CASE
     WHEN s IS NULL OR s = '' THEN NULL
     WHEN ord(s) > 32 AND ord(s) NOT IN (39, 61, 160, 65279) AND NOT contains(s, chr(13))
-         AND NOT regexp_matches(s, '[\s\x{a0}\x{feff}]$') THEN s
+         AND NOT (ends_with(s, ' ') OR ends_with(s, chr(9)) OR ends_with(s, chr(10))
+                  OR ends_with(s, chr(160)) OR ends_with(s, chr(65279))) THEN s
     ELSE ws_cell(s) END;
 
 -- ws_unit_key: a unit's name without "UBND", "phường", "xã"…, as ws_key.
