@@ -59,20 +59,33 @@ func dateStyles(ctx context.Context, q querier) (map[string]string, error) {
 	for i, f := range fastFormats {
 		counts[i] = fmt.Sprintf("count(ws_ts_in_range(%s))", styleExpr(f, "v"))
 	}
+	// One query for every column (planning these expressions costs more
+	// than running them on a sample).
+	parts := make([]string, len(dateFields))
+	for i, field := range dateFields {
+		parts[i] = fmt.Sprintf(`(SELECT '%[1]s' AS field, trim(%[1]s) AS v FROM stage_sample WHERE nullif(trim(%[1]s), '') IS NOT NULL LIMIT 2000)`, field)
+	}
+	rows, err := q.QueryContext(ctx, fmt.Sprintf(`SELECT field, count(*), %s FROM (%s) GROUP BY field`,
+		strings.Join(counts, ", "), strings.Join(parts, " UNION ALL ")))
+	if err != nil {
+		return nil, fmt.Errorf("sampling dates: %w", err)
+	}
+	defer rows.Close()
 	hitsByField := map[string][]int64{}
-	for _, field := range dateFields {
+	for rows.Next() {
+		var field string
 		hits := make([]int64, len(fastFormats)+1) // [0] is the sample size
-		dest := make([]any, len(hits))
+		dest := []any{&field}
 		for i := range hits {
-			dest[i] = &hits[i]
+			dest = append(dest, &hits[i])
 		}
-		err := singleRow(ctx, q, fmt.Sprintf(`SELECT count(*), %s
-			FROM (SELECT trim(%s) AS v FROM stage_sample WHERE nullif(trim(%[2]s), '') IS NOT NULL LIMIT 2000)`,
-			strings.Join(counts, ", "), field), dest...)
-		if err != nil {
-			return nil, fmt.Errorf("sampling %s: %w", field, err)
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("sampling dates: %w", err)
 		}
 		hitsByField[field] = hits
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sampling dates: %w", err)
 	}
 	pick := func(hits []int64, monthFirst bool) int {
 		best := -1

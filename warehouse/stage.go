@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
 	"wardstat/transform"
 )
@@ -74,10 +75,12 @@ func (w *Warehouse) typeStageFrom(ctx context.Context, conn *sql.Conn, src strin
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE stage_sample AS SELECT * FROM %s LIMIT %d`, src, sampleRows)); err != nil {
 		return nil, fmt.Errorf("sampling: %w", err)
 	}
+	began := time.Now()
 	styles, err := dateStyles(ctx, conn)
 	if err != nil {
 		return nil, err
 	}
+	w.log.Debug("sampled dates", "seconds", time.Since(began).Seconds())
 	cats := map[string][]literal{}
 	for _, c := range categories {
 		if _, ok := st.mapping.Columns[c.field]; !ok && c.field != transform.Channel {
@@ -87,6 +90,7 @@ func (w *Warehouse) typeStageFrom(ctx context.Context, conn *sql.Conn, src strin
 			return nil, err
 		}
 	}
+	w.log.Debug("sampled categories", "seconds", time.Since(began).Seconds())
 	q, cols := typedStageQuery(src, st, styles, cats, wardFlag)
 	if _, err := conn.ExecContext(ctx, "SET preserve_insertion_order = true"); err != nil {
 		return nil, err

@@ -380,6 +380,10 @@ func copyFile(src, dst string) error {
 	return out.Close()
 }
 
+// notesMarker starts the part of BENCHMARKS.md written by hand, which a new
+// run keeps.
+const notesMarker = "<!-- notes: written by hand, kept by wardbench -->"
+
 func writeMarkdown(path, table string, scale float64) error {
 	cpu := "unknown CPU"
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
@@ -411,5 +415,11 @@ table of the same 10 M rows. The wardstat cases are end to end: format and
 header detection, normalisation, personal-data hashing, rejects, history,
 lineage, one transaction.
 `, cpu, runtime.NumCPU(), mem, runtime.GOOS, runtime.GOARCH, runtime.Version(), scale, time.Now().Format("2006-01-02"), table)
+	// What people wrote under the marker stays.
+	if old, err := os.ReadFile(path); err == nil {
+		if i := strings.Index(string(old), notesMarker); i >= 0 {
+			body += "\n" + string(old[i:])
+		}
+	}
 	return os.WriteFile(path, []byte(body), 0o644)
 }
