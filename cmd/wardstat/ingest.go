@@ -232,8 +232,32 @@ func printLoad(a *app, out io.Writer, fr ingest.FileResult) {
 		}
 		fmt.Fprintf(out, "  %s %d: %s\n", a.t("dòng", "row"), rj.Row, rejectText(a, rj))
 	}
+	// Many unknown wards (no registry imported yet) make one line, not one each.
+	var unknown []warehouse.Warning
 	for _, wn := range r.Warnings {
+		if wn.Code == "unknown_ward" {
+			unknown = append(unknown, wn)
+		}
+	}
+	for _, wn := range r.Warnings {
+		if wn.Code == "unknown_ward" && len(unknown) > 3 {
+			continue
+		}
 		fmt.Fprintf(out, "  %s: %s\n", a.t("lưu ý", "note"), warningText(a, wn))
+	}
+	if len(unknown) > 3 {
+		var n int64
+		codes := make([]string, 0, 3)
+		for i, wn := range unknown {
+			n += wn.Count
+			if i < 3 {
+				codes = append(codes, wn.Example)
+			}
+		}
+		fmt.Fprintf(out, "  %s: %s\n", a.t("lưu ý", "note"), fmt.Sprintf(a.t(
+			"%d đơn vị (%d hồ sơ) chưa có trong danh mục đơn vị, như %s…: vẫn được thống kê, nhưng chưa có tên, huyện, tỉnh (wardstat units import)",
+			"%d wards (%d dossiers) are not in the unit registry, such as %s…: their figures count, but they have no name, district or province (wardstat units import)"),
+			len(unknown), n, strings.Join(codes, ", ")))
 	}
 }
 
