@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -205,7 +206,8 @@ func writeMergedHeaderXLSX(t *testing.T, dir string) string {
 func TestDuckDBReaderAgreesWithOurs(t *testing.T) {
 	files := []string{"../testdata/ingest/semicolon-bom.csv", "../testdata/ingest/pipe-portal-codes.csv",
 		"../testdata/ingest/title-rows.csv", "../testdata/ingest/us-locale-excel.csv",
-		"../testdata/report/handcount/ward-export.csv", "../testdata/ingest/portal-sync.ndjson", "../testdata/ingest/portal-array.json"}
+		"../testdata/report/handcount/ward-export.csv", "../testdata/ingest/portal-sync.ndjson", "../testdata/ingest/portal-array.json",
+		lateTexts(t)}
 	dump := func(goReader bool, file string) (string, warehouse.LoadResult) {
 		w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"), warehouse.Options{})
 		if err != nil {
@@ -284,4 +286,27 @@ func TestLargeWrapperStreams(t *testing.T) {
 			}
 		})
 	}
+}
+
+// lateTexts writes a CSV whose first rows (the typing pass's sample) show
+// one status, one channel and one date style, and whose later rows bring
+// others, cells wrapped as ="…" or padded with spaces, a fee in words, and
+// rows to reject.
+func lateTexts(t *testing.T) string {
+	var b strings.Builder
+	b.WriteString("Mã hồ sơ,Mã đơn vị,Kênh,Trạng thái,Ngày tiếp nhận,Hạn trả,Ngày có kết quả,Lệ phí,Tên thủ tục\r\n")
+	for i := 0; i < 4500; i++ {
+		fmt.Fprintf(&b, "H%06d,000.01.01.H01,Trực tiếp,Đang xử lý,02/01/2024 08:00:00,10/01/2024 17:00:00,,0,Khai sinh\r\n", i)
+	}
+	b.WriteString(`H900001,000.01.01.H01, Trực tuyến ,đã trả kết quả,2024-01-03,2024-01-09,05/01/2024 09:30,50.000 đ,"Khai tử, trích lục"` + "\r\n")
+	b.WriteString(`="H900002",000.01.01.H01,Bưu điện,Hoàn thành,ngày 4 tháng 1 năm 2024,  ,45296,miễn phí, Kết hôn ` + "\r\n")
+	b.WriteString("H900003,000.01.01.H01,Fax,Đang xử lý,04/01/2024 08:00:00,,,,Khai sinh\r\n")
+	b.WriteString("H900004,000.01.01.H01,Trực tiếp,không rõ,32/01/2024,,,abc,Khai sinh\r\n")
+	b.WriteString("H900005,000.01.01.H01,Trực tiếp,Đã trả kết quả,04/01/2024 08:00:00,,,,Khai sinh\r\n")
+	b.WriteString("Tổng cộng,,,,,,,,\r\n")
+	p := filepath.Join(t.TempDir(), "late-texts.csv")
+	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
