@@ -141,6 +141,14 @@ func (h *Hasher) AppendApplicantKey(dst []byte, id, phone, email, name string) (
 	return hex.AppendEncode(dst, h.sum[:KeyBytes]), true
 }
 
+// Fingerprint identifies the key without revealing it: the HMAC of a fixed
+// text. Two hashers with the same fingerprint give the same keys.
+func (h *Hasher) Fingerprint() string {
+	mac := hmac.New(sha256.New, h.key)
+	mac.Write([]byte("wardstat applicant-key fingerprint"))
+	return hex.EncodeToString(mac.Sum(nil)[:KeyBytes])
+}
+
 func hasDigit(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= '0' && s[i] <= '9' {

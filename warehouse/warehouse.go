@@ -25,7 +25,7 @@ import (
 )
 
 // SchemaVersion is the schema this build writes; older files are migrated on open.
-const SchemaVersion = 5
+const SchemaVersion = 6
 
 // Errors a caller may test for.
 var (

@@ -72,7 +72,7 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 	if err := w.ReplaceUnits(ctx, units); err != nil {
 		return err
 	}
-	h, err := a.hasher()
+	h, err := a.hasher(ctx, w)
 	if err != nil {
 		return err
 	}

@@ -121,7 +121,7 @@ func (a *app) runIngest(ctx context.Context, f ingestFlags, args []string) error
 		return err
 	}
 	defer w.Close()
-	h, err := a.hasher()
+	h, err := a.hasher(ctx, w)
 	if err != nil {
 		return err
 	}

@@ -217,3 +217,23 @@ func TestWardReportsReconcile(t *testing.T) {
 		t.Fatalf("check:\n%s\nwant a line %s", out, want)
 	}
 }
+
+// A load with another applicant-hash key than the warehouse's is refused
+// before anything is read: every dossier would otherwise look changed.
+func TestAnotherKeyIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "w.duckdb")
+	fx := "../../testdata/report/handcount/"
+	t.Setenv("WARDSTAT_PII_KEY", "first")
+	mustRun(t, "--db", db, "ingest", fx+"ward-export.csv")
+	t.Setenv("WARDSTAT_PII_KEY", "second")
+	_, errOut, err := run(t, "--db", db, "--lang", "en", "ingest", fx+"api-export.json")
+	if err == nil || !strings.Contains(err.Error()+errOut, "is not the one warehouse") {
+		t.Fatalf("a new key must be refused: %v\n%s", err, errOut)
+	}
+	t.Setenv("WARDSTAT_PII_KEY", "first")
+	out := mustRun(t, "--db", db, "--lang", "en", "ingest", fx+"api-export.json")
+	if !strings.Contains(out, "load #2") {
+		t.Fatalf("the refused load must have loaded nothing:\n%s", out)
+	}
+}

@@ -120,18 +120,30 @@ func (a *app) open(ctx context.Context, readOnly bool) (*warehouse.Warehouse, er
 	return w, err
 }
 
-// hasher returns the applicant hasher: key from the environment, else from
-// the key file (made on first use, mode 0600, beside the warehouse).
-func (a *app) hasher() (*transform.Hasher, error) {
+// hasher returns the applicant hasher for a warehouse: key from the
+// environment, else from the key file (made on first use, mode 0600,
+// beside the warehouse), refused when it is not the key the warehouse's
+// loads used.
+func (a *app) hasher(ctx context.Context, w *warehouse.Warehouse) (*transform.Hasher, error) {
 	file := a.keyFile
 	if file == "" {
-		file = filepath.Join(filepath.Dir(a.dbPath), ".wardstat-pii.key")
+		file = filepath.Join(filepath.Dir(w.Path()), ".wardstat-pii.key")
 	}
 	key, err := transform.LoadKey(file)
 	if err != nil {
 		return nil, err
 	}
-	return transform.NewHasher(key), nil
+	h := transform.NewHasher(key)
+	if err := w.CheckApplicantKey(ctx, h.Fingerprint()); err != nil {
+		if errors.Is(err, warehouse.ErrKeyMismatch) {
+			return nil, fmt.Errorf(a.t(
+				"khóa băm người nộp hồ sơ (từ %s hoặc %s) không phải khóa mà kho %s đã dùng: với khóa mới, mọi người nộp có mã mới và mọi hồ sơ bị coi là thay đổi. Hãy khôi phục tệp khóa cũ (--pii-key-file) hoặc đặt %s bằng khóa cũ; không có gì được nạp",
+				"the applicant-hash key (from %s or %s) is not the one warehouse %s was loaded with: with a new key every applicant gets a new key and every dossier looks changed. Restore the old key file (--pii-key-file) or set %s to the old key; nothing was loaded"),
+				transform.KeyEnv, file, w.Path(), transform.KeyEnv)
+		}
+		return nil, err
+	}
+	return h, nil
 }
 
 // t picks the message for the app's language.

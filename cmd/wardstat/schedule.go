@@ -51,7 +51,7 @@ func (a *app) runner(ctx context.Context, cfg *schedules.Config, log *slog.Logge
 	if cfg.PIIKeyEnv != "" && os.Getenv(transform.KeyEnv) == "" {
 		os.Setenv(transform.KeyEnv, os.Getenv(cfg.PIIKeyEnv))
 	}
-	h, err := a.hasher()
+	h, err := a.hasher(ctx, w)
 	if err != nil {
 		w.Close()
 		return nil, nil, err
