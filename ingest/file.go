@@ -333,9 +333,17 @@ func (s *rowSource) csvPlan(abs string) (warehouse.CSVPlan, bool) {
 	for _, p := range s.pending {
 		width = max(width, len(p.Cells))
 	}
+	skip := s.pending[0].Line - 1
+	// Rows are numbered by their place in DuckDB's reading; where that
+	// parts from the line numbers, say where. A file with very many such
+	// places (cells full of line breaks) is read by ours, which counts lines.
+	fixes, ok, err := csvRowFixes(abs, skip, maxRowFixes)
+	if err != nil || !ok {
+		return warehouse.CSVPlan{}, false
+	}
 	return warehouse.CSVPlan{
-		Path: abs, Delimiter: cr.Delimiter, SkipLines: s.pending[0].Line - 1, Columns: width,
-		Mapping: s.mapper.Mapping(), TitleRows: s.skipped,
+		Path: abs, Delimiter: cr.Delimiter, SkipLines: skip, Columns: width,
+		Mapping: s.mapper.Mapping(), TitleRows: s.skipped, RowFixes: fixes,
 	}, true
 }
 

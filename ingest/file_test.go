@@ -310,3 +310,41 @@ func lateTexts(t *testing.T) string {
 	}
 	return p
 }
+
+// Blank lines and cells that span lines do not shift the row numbers the
+// rejects give: DuckDB's reader and ours name the same lines.
+func TestRejectRowsAreLineNumbers(t *testing.T) {
+	text := "Mã hồ sơ,Mã đơn vị,Kênh,Ngày tiếp nhận,Ghi chú\n" + // line 1
+		"H1,000.01.01.H01,Fax,01/03/2024,a\n" + // 2: rejected
+		"\n" + // 3
+		"H2,000.01.01.H01,Trực tiếp,01/03/2024,\"dòng 1\ndòng 2\"\n" + // 4-5
+		"H3,000.01.01.H01,Fax,01/03/2024,b\n" + // 6: rejected
+		"\r\n" + // 7
+		"H4,000.01.01.H01,Trực tiếp,31/02/2024,c\n" // 8: rejected
+	p := filepath.Join(t.TempDir(), "lines.csv")
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, goReader := range []bool{false, true} {
+		w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"), warehouse.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := ingest.File(context.Background(), w, p, ingest.FileOptions{Hasher: transform.NewHasher([]byte("k")), GoReader: goReader})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int64
+		for _, r := range res.Result.Rejects {
+			got = append(got, r.Row)
+		}
+		var row int64
+		if err := w.DB().QueryRow(`SELECT source_row FROM dossiers WHERE dossier_code = 'H2'`).Scan(&row); err != nil {
+			t.Fatal(err)
+		}
+		w.Close()
+		if fmt.Sprint(got) != "[2 6 8]" || row != 4 {
+			t.Errorf("our reader %v: rejects on lines %v (want [2 6 8]), H2 on line %d (want 4)", goReader, got, row)
+		}
+	}
+}

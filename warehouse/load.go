@@ -164,7 +164,7 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 	res.Skipped = int64(st.skipped)
 	mapping := st.mapping
 	data := templateData(req, mapping, 0)
-	data.rowOffset = st.rowOffset
+	data.rowOffset, data.rowFixes = st.rowOffset, st.rowFixes
 	// Typing, reading the odd cells and checking happen on temp tables,
 	// before the load's transaction: the warehouse is not touched yet.
 	req.phase(PhaseTyping)
@@ -388,6 +388,7 @@ type loadTemplate struct {
 	headers    map[string]string
 	dateStyles map[string]string
 	rowOffset  int64
+	rowFixes   []RowFix
 	rawFields  []string
 }
 
@@ -396,7 +397,17 @@ func (t loadTemplate) RowOf(alias string) string {
 	if t.rowOffset < 0 {
 		return alias + ".row_in"
 	}
-	return fmt.Sprintf("(%s.rid + %d)", alias, t.rowOffset)
+	if len(t.rowFixes) == 0 {
+		return fmt.Sprintf("(%s.rid + %d)", alias, t.rowOffset)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "(%s.rid + %d + CASE", alias, t.rowOffset)
+	for i := len(t.rowFixes) - 1; i >= 0; i-- {
+		f := t.rowFixes[i]
+		fmt.Fprintf(&b, " WHEN %s.rid >= %d THEN %d", alias, f.Record, f.Delta)
+	}
+	b.WriteString(" ELSE 0 END)")
+	return b.String()
 }
 
 // RawRow is the SQL turning a staged row's text, keyed by field, into the

@@ -25,11 +25,21 @@ type CSVPlan struct {
 	Mapping transform.Mapping
 	// TitleRows are the non-blank rows above the header, counted as skipped.
 	TitleRows int
+	// RowFixes make row numbers line numbers where records are not one
+	// line each: from record Record (0-based, after SkipLines) on, a
+	// record's line is Delta further down than counting would say.
+	RowFixes []RowFix
+}
+
+// RowFix is where a CSV's line numbers move away from its record numbers.
+type RowFix struct {
+	Record, Delta int64
 }
 
 // LoadCSV loads a delimited UTF-8 file with DuckDB's parallel CSV reader
 // doing the reading, and the rest as Load does it. Row numbers are the
-// file's line numbers when no quoted cell spans lines and no line is blank.
+// file's line numbers (RowFixes account for blank lines and cells that span
+// lines).
 // A file DuckDB's reader refuses returns the error: the caller reads it the
 // slow way instead.
 func (w *Warehouse) LoadCSV(ctx context.Context, req LoadRequest, plan CSVPlan, h *transform.Hasher) (LoadResult, error) {
@@ -40,7 +50,7 @@ func (w *Warehouse) LoadCSV(ctx context.Context, req LoadRequest, plan CSVPlan, 
 				return staged{}, err
 			}
 		}
-		st := staged{mapping: plan.Mapping, skipped: plan.TitleRows, rowOffset: int64(plan.SkipLines) + 1, readerErr: ErrCSVReader}
+		st := staged{mapping: plan.Mapping, skipped: plan.TitleRows, rowOffset: int64(plan.SkipLines) + 1, rowFixes: plan.RowFixes, readerErr: ErrCSVReader}
 		for _, opts := range []string{"parallel = true, null_padding = false", "parallel = false, null_padding = true"} {
 			st.sources = append(st.sources, csvSource(plan, opts, personal && h != nil))
 		}

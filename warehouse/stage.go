@@ -21,6 +21,9 @@ type staged struct {
 	// rowOffset makes a row's number from its position: rowid + rowOffset.
 	// Negative: the relation has its own source_row column.
 	rowOffset int64
+	// rowFixes add to rowOffset from some positions on (blank lines and
+	// cells that span lines, in a CSV).
+	rowFixes []RowFix
 	// readerErr is returned, wrapped, when no source reads.
 	readerErr error
 }

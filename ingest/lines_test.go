@@ -1,0 +1,48 @@
+package ingest
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"wardstat/warehouse"
+)
+
+func TestCSVRowFixes(t *testing.T) {
+	for _, c := range []struct {
+		name, text string
+		skip       int
+		want       []warehouse.RowFix
+	}{
+		{"one line each", "h\na\nb\nc\n", 1, nil},
+		{"no final newline", "h\na\nb", 1, nil},
+		{"blank line", "h\na\n\nb\nc\n", 1, []warehouse.RowFix{{Record: 1, Delta: 1}}},
+		{"crlf blank lines", "h\r\na\r\n\r\n\r\nb\r\n", 1, []warehouse.RowFix{{Record: 1, Delta: 2}}},
+		{"cell over two lines", "h\na,\"x\ny\"\nb\nc\n", 1, []warehouse.RowFix{{Record: 1, Delta: 1}}},
+		{"doubled quotes stay in the cell", "h\na,\"say \"\"hi\"\"\nthere\"\nb\n", 1, []warehouse.RowFix{{Record: 1, Delta: 1}}},
+		{"titles above the header", "Báo cáo\n\nh\na\n\nb\n", 3, []warehouse.RowFix{{Record: 1, Delta: 1}}},
+		{"blank lines at the end", "h\na\nb\n\n\n", 1, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "f.csv")
+			if err := os.WriteFile(p, []byte(c.text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			got, ok, err := csvRowFixes(p, c.skip, 10)
+			if err != nil || !ok {
+				t.Fatalf("ok %v err %v", ok, err)
+			}
+			if !reflect.DeepEqual(got, c.want) {
+				t.Errorf("got %v, want %v", got, c.want)
+			}
+		})
+	}
+	// Too many places: our reader takes the file.
+	p := filepath.Join(t.TempDir(), "many.csv")
+	os.WriteFile(p, []byte("h\n"+strings.Repeat("a\n\n", 20)), 0o644)
+	if _, ok, _ := csvRowFixes(p, 1, 10); ok {
+		t.Error("more places than the limit must say so")
+	}
+}
