@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -101,7 +102,9 @@ func (w *Warehouse) typeStageFrom(ctx context.Context, conn *sql.Conn, src strin
 	if err := profile(ctx, conn, "05_type"); err != nil {
 		return nil, err
 	}
-	w.log.Debug("typing", "query", q)
+	if os.Getenv("WARDSTAT_PROFILE") != "" {
+		w.log.Debug("typing", "query", q)
+	}
 	if _, err := conn.ExecContext(ctx, q); err != nil {
 		return nil, fmt.Errorf("typing the staged rows: %w", err)
 	}
