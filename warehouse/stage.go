@@ -37,8 +37,8 @@ const sampleRows = 4000
 // typeStage turns the staged text into temp.stage_typed in one pass over the
 // source: each date column through the strptime format its sample reads
 // best, each category column through the texts its sample holds. A cell
-// those miss keeps its text in <field>_raw and is read by the full parser
-// afterwards (fixUp), once per distinct text.
+// those miss is left NULL and its row keeps its text (raw_row), for the full
+// parsers to read afterwards (fixUp), once per distinct text.
 func (w *Warehouse) typeStage(ctx context.Context, conn *sql.Conn, st staged, wardFlag string) (*typedStage, error) {
 	var lastErr error
 	for _, src := range st.sources {
@@ -58,8 +58,8 @@ func (w *Warehouse) typeStage(ctx context.Context, conn *sql.Conn, st staged, wa
 	return nil, lastErr
 }
 
-// typedStage is what the typing pass found: the date styles and which
-// fields kept raw text to read afterwards.
+// typedStage is what the typing pass found: the date styles, and the
+// columns of stage_typed (stored or not).
 type typedStage struct {
 	dateStyles map[string]string
 	cols       []stageColumn
@@ -76,6 +76,11 @@ func (ts *typedStage) stored(name string) bool {
 }
 
 func (w *Warehouse) typeStageFrom(ctx context.Context, conn *sql.Conn, src string, st staged, wardFlag string) (*typedStage, error) {
+	// The sample is the file's first rows, and stage_typed's row ids are
+	// its positions: both need DuckDB to keep the source's order.
+	if _, err := conn.ExecContext(ctx, "SET preserve_insertion_order = true"); err != nil {
+		return nil, err
+	}
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE stage_sample AS SELECT * FROM %s LIMIT %d`, src, sampleRows)); err != nil {
 		return nil, fmt.Errorf("sampling: %w", err)
 	}
@@ -96,9 +101,6 @@ func (w *Warehouse) typeStageFrom(ctx context.Context, conn *sql.Conn, src strin
 	}
 	w.log.Debug("sampled categories", "seconds", time.Since(began).Seconds())
 	q, cols := typedStageQuery(src, st, styles, cats, wardFlag)
-	if _, err := conn.ExecContext(ctx, "SET preserve_insertion_order = true"); err != nil {
-		return nil, err
-	}
 	if err := profile(ctx, conn, "05_type"); err != nil {
 		return nil, err
 	}
