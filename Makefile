@@ -28,6 +28,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzXLSX -fuzztime 30s ./ingest
 	$(GO) test -run '^$$' -fuzz FuzzJSON -fuzztime 30s ./ingest
 	$(GO) test -run '^$$' -fuzz FuzzHTML -fuzztime 30s ./ingest
+	$(GO) test -run '^$$' -fuzz FuzzCSVRowFixes -fuzztime 30s ./ingest
 	$(GO) test -run '^$$' -fuzz FuzzApplicantKey -fuzztime 30s ./transform
 
 lint:

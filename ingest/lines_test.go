@@ -46,3 +46,31 @@ func TestCSVRowFixes(t *testing.T) {
 		t.Error("more places than the limit must say so")
 	}
 }
+
+// FuzzCSVRowFixes: any bytes give offsets that only grow, at records that
+// only grow, and never an error.
+func FuzzCSVRowFixes(f *testing.F) {
+	f.Add([]byte("h\na\n\nb,\"x\ny\"\nc\n"), 1)
+	f.Add([]byte("\r\n\r\n\"\"\"\n"), 0)
+	f.Fuzz(func(t *testing.T, data []byte, skip int) {
+		if skip < 0 || skip > 5 {
+			return
+		}
+		p := filepath.Join(t.TempDir(), "f.csv")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		fixes, ok, err := csvRowFixes(p, skip, maxRowFixes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			return
+		}
+		for i := 1; i < len(fixes); i++ {
+			if fixes[i].Record <= fixes[i-1].Record || fixes[i].Delta <= fixes[i-1].Delta {
+				t.Fatalf("fixes must grow: %v", fixes)
+			}
+		}
+	})
+}
