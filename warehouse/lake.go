@@ -2,6 +2,7 @@ package warehouse
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -47,12 +48,24 @@ func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, err
 	for _, d := range sqlmodels.Docs() {
 		docs[d.Name] = d.Text
 	}
+	// Each mart is computed once, into a temp table on one connection, and
+	// its months are hashed and written from there: a view filtered by
+	// month would be computed again over all of history for every month.
+	conn, err := w.db.Conn(ctx)
+	if err != nil {
+		return res, err
+	}
+	defer conn.Close()
+	defer conn.ExecContext(context.Background(), `DROP TABLE IF EXISTS temp.lake_mart`)
 	for _, mart := range LakeMarts {
 		martDir := filepath.Join(dir, mart)
 		if err := os.MkdirAll(martDir, 0o755); err != nil {
 			return res, err
 		}
-		hashes, err := w.partitionHashes(ctx, mart)
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE lake_mart AS SELECT * FROM %s WHERE month IS NOT NULL`, mart)); err != nil {
+			return res, fmt.Errorf("%s: %w", mart, err)
+		}
+		hashes, err := partitionHashes(ctx, conn, mart)
 		if err != nil {
 			return res, err
 		}
@@ -65,7 +78,7 @@ func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, err
 					continue
 				}
 			}
-			if err := w.writePartition(ctx, mart, month, final); err != nil {
+			if err := writePartition(ctx, conn, mart, month, final); err != nil {
 				return res, err
 			}
 			res.Written++
@@ -87,8 +100,9 @@ func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, err
 	return res, writeAtomicFile(manifestPath, b)
 }
 
-func (w *Warehouse) partitionHashes(ctx context.Context, mart string) (map[string]string, error) {
-	rows, err := w.db.QueryContext(ctx, fmt.Sprintf(`SELECT month, count(*)::VARCHAR || '-' || sum(hash(t))::VARCHAR FROM %s t WHERE month IS NOT NULL GROUP BY month`, mart))
+// partitionHashes fingerprints each month of the mart in temp.lake_mart.
+func partitionHashes(ctx context.Context, conn *sql.Conn, mart string) (map[string]string, error) {
+	rows, err := conn.QueryContext(ctx, `SELECT month, count(*)::VARCHAR || '-' || sum(hash(t))::VARCHAR FROM lake_mart t GROUP BY month`)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", mart, err)
 	}
@@ -104,16 +118,17 @@ func (w *Warehouse) partitionHashes(ctx context.Context, mart string) (map[strin
 	return out, rows.Err()
 }
 
-// writePartition writes one month beside its final place and swaps it in.
-func (w *Warehouse) writePartition(ctx context.Context, mart, month, final string) error {
+// writePartition writes one month of the mart in temp.lake_mart beside its
+// final place and swaps it in.
+func writePartition(ctx context.Context, conn *sql.Conn, mart, month, final string) error {
 	tmp, err := os.MkdirTemp(filepath.Dir(final), ".month="+month+".")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	q := fmt.Sprintf(`COPY (SELECT * EXCLUDE (month) FROM %s WHERE month = '%s') TO '%s' (FORMAT parquet, COMPRESSION zstd)`,
-		mart, escape(month), escape(filepath.Join(tmp, "data.parquet")))
-	if _, err := w.db.ExecContext(ctx, q); err != nil {
+	q := fmt.Sprintf(`COPY (SELECT * EXCLUDE (month) FROM lake_mart WHERE month = '%s') TO '%s' (FORMAT parquet, COMPRESSION zstd)`,
+		escape(month), escape(filepath.Join(tmp, "data.parquet")))
+	if _, err := conn.ExecContext(ctx, q); err != nil {
 		return fmt.Errorf("writing %s %s: %w", mart, month, err)
 	}
 	if _, err := os.Stat(final); err != nil {
