@@ -12,11 +12,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -85,34 +87,43 @@ func Open(ctx context.Context, path string, opt Options) (*Warehouse, error) {
 		}
 		return nil, fmt.Errorf("opening warehouse %s: %w", path, err)
 	}
-	dsn := path
-	params := []string{}
+	// Database-wide settings go in the DSN, set once when DuckDB opens the
+	// file: setting them again on a later connection fails (the spill
+	// folder cannot change once used).
+	limit := opt.MemoryLimit
+	if limit == "" {
+		limit = DefaultMemoryLimit
+	}
+	params := []string{"memory_limit=" + url.QueryEscape(limit)}
 	if opt.ReadOnly {
-		params = append(params, "access_mode=read_only")
+		params = append(params, "access_mode=read_only", "enable_external_access=false")
+	} else {
+		params = append(params, "temp_directory="+url.QueryEscape(path+".tmp"))
 	}
 	if opt.Threads > 0 {
 		params = append(params, "threads="+strconv.Itoa(opt.Threads))
 	}
-	if len(params) > 0 {
-		dsn += "?" + strings.Join(params, "&")
-	}
+	dsn := path + "?" + strings.Join(params, "&")
+	// The time zone needs ICU, loaded after opening: the first connection
+	// sets it for all (GLOBAL), then locks the configuration when read-only.
+	var initMu sync.Mutex
+	initDone := false
 	init := func(ex driver.ExecerContext) error {
-		limit := opt.MemoryLimit
-		if limit == "" {
-			limit = DefaultMemoryLimit
+		initMu.Lock()
+		defer initMu.Unlock()
+		if initDone {
+			return nil
 		}
-		stmts := []string{"SET TimeZone = 'Asia/Ho_Chi_Minh'", fmt.Sprintf("SET memory_limit = '%s'", limit)}
-		if !opt.ReadOnly {
-			stmts = append(stmts, fmt.Sprintf("SET temp_directory = '%s'", escape(path+".tmp")))
-		}
+		stmts := []string{"SET GLOBAL TimeZone = 'Asia/Ho_Chi_Minh'"}
 		if opt.ReadOnly {
-			stmts = append(stmts, "SET enable_external_access = false", "SET lock_configuration = true")
+			stmts = append(stmts, "SET lock_configuration = true")
 		}
 		for _, s := range stmts {
 			if _, err := ex.ExecContext(ctx, s, nil); err != nil {
 				return fmt.Errorf("%s: %w", s, err)
 			}
 		}
+		initDone = true
 		return nil
 	}
 	connector, err := duckdb.NewConnector(dsn, init)

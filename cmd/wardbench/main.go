@@ -310,7 +310,7 @@ func makeBase(ctx context.Context, path string, n int) error {
 	  CASE WHEN i %% 7 = 0 THEN 4 ELSE 10 END AS status, NULL AS submitted_at,
 	  TIMESTAMP '2021-01-01 07:30:00' + to_seconds((i %% 5000000) * 37 + i %% 3600) AS received_at,
 	  TIMESTAMP '2021-01-01 07:30:00' + to_seconds((i %% 5000000) * 37) + to_days(1 + i %% 10) AS due_at,
-	  CASE WHEN i %% 7 <> 0 THEN TIMESTAMP '2021-01-01 07:30:00' + to_seconds((i %% 5000000) * 37) + to_hours(i %% 240) END AS completed_at,
+	  CASE WHEN i %% 7 <> 0 THEN TIMESTAMP '2021-01-01 07:30:00' + to_seconds((i %% 5000000) * 37 + i %% 3600) + to_hours(i %% 240) END AS completed_at,
 	  NULL AS returned_at, NULL AS withdrawn_at, NULL AS supplement_requested_at, NULL AS supplement_received_at,
 	  NULL AS apology_issued, NULL AS paid_online, 2000 AS fee, NULL AS digitised, md5(i::VARCHAR) AS applicant_key,
 	  0 AS load_id, i AS source_row, hash(i) AS state_hash, 0 AS first_load_id
