@@ -56,7 +56,13 @@ func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, err
 		return res, err
 	}
 	defer conn.Close()
-	defer conn.ExecContext(context.Background(), `DROP TABLE IF EXISTS temp.lake_mart`)
+	defer conn.ExecContext(context.Background(), `DROP TABLE IF EXISTS temp.lake_mart; DROP TABLE IF EXISTS temp.ward_month`)
+	// Most marts are built on ward_month, a pass over every dossier: on this
+	// connection a temp table of the same name, made once, stands in for it
+	// (temp objects come first in DuckDB's search path).
+	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE ward_month AS SELECT * FROM main.ward_month`); err != nil {
+		return res, fmt.Errorf("ward_month: %w", err)
+	}
 	for _, mart := range LakeMarts {
 		martDir := filepath.Join(dir, mart)
 		if err := os.MkdirAll(martDir, 0o755); err != nil {
