@@ -172,7 +172,6 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 	if err != nil {
 		return res, err
 	}
-	data.dateStyles = typed.dateStyles
 	w.log.Debug("typed", "path", req.Path, "seconds", time.Since(began).Seconds())
 	req.phase(PhaseChecking)
 	if err := w.fixUp(ctx, conn, typed); err != nil {
@@ -380,16 +379,13 @@ func stage(ctx context.Context, conn *sql.Conn, src RowSource) error {
 }
 
 type loadTemplate struct {
-	LoadID     int64
-	WardFlag   string
-	Columns    string
-	UpdateSet  string
-	InsertCols string
-	headers    map[string]string
-	dateStyles map[string]string
-	rowOffset  int64
-	rowFixes   []RowFix
-	rawFields  []string
+	LoadID    int64
+	WardFlag  string
+	Columns   string
+	headers   map[string]string
+	rowOffset int64
+	rowFixes  []RowFix
+	rawFields []string
 }
 
 // RowOf is the SQL for a stage_typed row's number in its file.
@@ -450,15 +446,6 @@ func templateData(req LoadRequest, m transform.Mapping, loadID int64) loadTempla
 	}
 	t.rawFields = rawFields(m)
 	t.Columns = strings.Join(stateColumns, ", ")
-	var set, ins []string
-	for _, c := range stateColumns {
-		ins = append(ins, "s."+c)
-		if c != transform.WardCode && c != transform.DossierCode {
-			set = append(set, c+" = s."+c)
-		}
-	}
-	t.UpdateSet = strings.Join(set, ", ")
-	t.InsertCols = strings.Join(ins, ", ")
 	return t
 }
 

@@ -44,15 +44,13 @@ type RowFix struct {
 // slow way instead.
 func (w *Warehouse) LoadCSV(ctx context.Context, req LoadRequest, plan CSVPlan, h *transform.Hasher) (LoadResult, error) {
 	return w.load(ctx, req, func(conn *sql.Conn) (staged, error) {
-		personal := hasApplicantColumns(plan.Mapping)
-		if personal && h != nil {
-			if err := registerApplicantKey(conn, h); err != nil {
-				return staged{}, err
-			}
+		hash, err := prepareHashing(conn, plan.Mapping, h)
+		if err != nil {
+			return staged{}, err
 		}
 		st := staged{mapping: plan.Mapping, skipped: plan.TitleRows, rowOffset: int64(plan.SkipLines) + 1, rowFixes: plan.RowFixes, readerErr: ErrCSVReader}
 		for _, opts := range []string{"parallel = true, null_padding = false", "parallel = false, null_padding = true"} {
-			st.sources = append(st.sources, csvSource(plan, opts, personal && h != nil))
+			st.sources = append(st.sources, csvSource(plan, opts, hash))
 		}
 		return st, nil
 	})
@@ -79,25 +77,9 @@ func csvSource(plan CSVPlan, opts string, hashApplicants bool) string {
 		}
 		return cells[c], true
 	}
-	var sel []string
-	for _, f := range transform.StagedFields {
-		expr := "NULL::VARCHAR"
-		switch f {
-		case transform.ApplicantKey:
-			if hashApplicants {
-				expr = applicantKeyExpr(cellOf)
-			}
-		case transform.FirstCell:
-			// Only a row missing its code or receipt date can be a title,
-			// total or footer line: only there is its first cell looked at.
-			expr = fmt.Sprintf("coalesce(%s)", strings.Join(cells, ", "))
-		default:
-			if c, ok := cellOf(f); ok {
-				expr = c
-			}
-		}
-		sel = append(sel, expr+" AS "+f)
-	}
+	// The first non-empty cell, looked at only in a row missing its code or
+	// receipt date (a title, total or footer line).
+	sel := sourceColumns(cellOf, fmt.Sprintf("coalesce(%s)", strings.Join(cells, ", ")), hashApplicants)
 	delim := string(plan.Delimiter)
 	if plan.Delimiter == '\t' {
 		delim = `\t`
@@ -106,6 +88,40 @@ func csvSource(plan CSVPlan, opts string, hashApplicants bool) string {
 		FROM read_csv(%s, header = false, skip = %d, auto_detect = false, all_varchar = true,
 		              columns = {%s}, delim = %s, quote = '"', escape = '"', strict_mode = false, %s))`,
 		strings.Join(sel, ",\n\t\t"), sqlString(plan.Path), plan.SkipLines, strings.Join(types, ", "), sqlString(delim), opts)
+}
+
+// sourceColumns is the select list of a source DuckDB reads: every staged
+// field as text from the reader's columns (cell gives a mapped field's),
+// the applicants' key hashed when hashApplicants, and firstCell.
+func sourceColumns(cell func(field string) (string, bool), firstCell string, hashApplicants bool) []string {
+	var sel []string
+	for _, f := range transform.StagedFields {
+		expr := "NULL::VARCHAR"
+		switch f {
+		case transform.ApplicantKey:
+			if hashApplicants {
+				expr = applicantKeyExpr(cell)
+			}
+		case transform.FirstCell:
+			expr = firstCell
+		default:
+			if c, ok := cell(f); ok {
+				expr = c
+			}
+		}
+		sel = append(sel, expr+" AS "+f)
+	}
+	return sel
+}
+
+// prepareHashing makes the applicant hasher callable on the load's
+// connection when the mapping reads applicants' identities, and says
+// whether it did.
+func prepareHashing(conn *sql.Conn, m transform.Mapping, h *transform.Hasher) (bool, error) {
+	if h == nil || !hasApplicantColumns(m) {
+		return false, nil
+	}
+	return true, registerApplicantKey(conn, h)
 }
 
 // applicantKeyExpr calls the applicant hasher on the columns that hold an

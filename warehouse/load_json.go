@@ -24,11 +24,9 @@ type JSONPlan struct {
 // DuckDB refuses returns ErrJSONReader: the caller reads it the slow way.
 func (w *Warehouse) LoadJSON(ctx context.Context, req LoadRequest, plan JSONPlan, h *transform.Hasher) (LoadResult, error) {
 	return w.load(ctx, req, func(conn *sql.Conn) (staged, error) {
-		hash := h != nil && hasApplicantColumns(plan.Mapping)
-		if hash {
-			if err := registerApplicantKey(conn, h); err != nil {
-				return staged{}, err
-			}
+		hash, err := prepareHashing(conn, plan.Mapping, h)
+		if err != nil {
+			return staged{}, err
 		}
 		return staged{mapping: plan.Mapping, sources: []string{jsonSource(plan, hash)}, rowOffset: 1, readerErr: ErrJSONReader}, nil
 	})
@@ -59,25 +57,11 @@ func jsonSource(plan JSONPlan, hashApplicants bool) string {
 			cols = append(cols, fmt.Sprintf("%s: 'VARCHAR'", sqlString(key)))
 		}
 	}
-	var sel []string
-	for _, f := range transform.StagedFields {
-		expr := "NULL::VARCHAR"
-		switch f {
-		case transform.ApplicantKey:
-			if hashApplicants {
-				expr = applicantKeyExpr(keyOf)
-			}
-		case transform.FirstCell:
-			if k, ok := keyOf(transform.DossierCode); ok {
-				expr = k
-			}
-		default:
-			if k, ok := keyOf(f); ok {
-				expr = k
-			}
-		}
-		sel = append(sel, expr+" AS "+f)
+	first := "NULL::VARCHAR"
+	if k, ok := keyOf(transform.DossierCode); ok {
+		first = k
 	}
+	sel := sourceColumns(keyOf, first, hashApplicants)
 	// read_json names columns by their keys; rename them to k### so that any
 	// key is a safe identifier.
 	var renames []string

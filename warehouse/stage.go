@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -58,11 +59,10 @@ func (w *Warehouse) typeStage(ctx context.Context, conn *sql.Conn, st staged, wa
 	return nil, lastErr
 }
 
-// typedStage is what the typing pass found: the date styles, and the
-// columns of stage_typed (stored or not).
+// typedStage is what the typing pass made: the columns of stage_typed
+// (stored or not).
 type typedStage struct {
-	dateStyles map[string]string
-	cols       []stageColumn
+	cols []stageColumn
 }
 
 // stored reports whether stage_typed stores a column.
@@ -113,7 +113,7 @@ func (w *Warehouse) typeStageFrom(ctx context.Context, conn *sql.Conn, src strin
 	if err := profile(ctx, conn, ""); err != nil {
 		return nil, err
 	}
-	return &typedStage{dateStyles: styles, cols: cols}, nil
+	return &typedStage{cols: cols}, nil
 }
 
 // category is a column of few distinct texts, each read by a parser macro
@@ -220,8 +220,15 @@ func typedStageQuery(src string, st staged, styles map[string]string, cats map[s
 		}
 		cols = append(cols, stageColumn{name: name, typ: typ, inner: in, outer: out})
 	}
-	// helper: an inner-only pass-through column, not stored
-	pass := func(expr, name string) { inner = append(inner, expr+" AS "+name) }
+	// text names a source cell's text among inner's columns (not stored).
+	passed := map[string]bool{}
+	text := func(field string) string {
+		if !passed[field] {
+			passed[field] = true
+			inner = append(inner, fmt.Sprintf("s.%s AS %[1]s_text", field))
+		}
+		return field + "_text"
+	}
 	if st.rowOffset < 0 {
 		add("row_in", "BIGINT", "s.source_row", "", false)
 	}
@@ -253,15 +260,13 @@ func typedStageQuery(src string, st staged, styles map[string]string, cats map[s
 			add(o.name, o.typ, b.String(), "", absent)
 		}
 		if mapped(c.field) {
-			pass("s."+c.field, c.field+"_cell")
-			unread = append(unread, fmt.Sprintf("(%s IS NULL AND %s_cell <> '')", c.outs[0].name, c.field))
+			unread = append(unread, fmt.Sprintf("(%s IS NULL AND %s <> '')", c.outs[0].name, text(c.field)))
 		}
 	}
 	// Fee: plain whole numbers at once; "50.000 đ", "miễn phí"… afterwards.
 	add("fee", "DOUBLE", `CASE WHEN NOT contains(s.fee, '.') AND NOT contains(s.fee, ',') THEN TRY_CAST(s.fee AS BIGINT)::DOUBLE END`, "", !mapped(transform.Fee))
 	if mapped(transform.Fee) {
-		pass("s.fee", "fee_cell")
-		unread = append(unread, "(fee IS NULL AND fee_cell <> '')")
+		unread = append(unread, fmt.Sprintf("(fee IS NULL AND %s <> '')", text(transform.Fee)))
 	}
 	// Dates: each column's style; the rest afterwards.
 	for _, f := range dateFields {
@@ -272,26 +277,21 @@ func typedStageQuery(src string, st staged, styles map[string]string, cats map[s
 		}
 		add(name, "TIMESTAMP", expr, "", !mapped(f))
 		if mapped(f) {
-			pass("s."+f, f+"_cell")
-			unread = append(unread, fmt.Sprintf("(%s IS NULL AND %s_cell <> '')", name, f))
+			unread = append(unread, fmt.Sprintf("(%s IS NULL AND %s <> '')", name, text(f)))
 		}
 	}
 	add("applicant_key", "VARCHAR", "nullif(s.applicant_key, '')", "", !hasApplicantColumns(m))
 	add("due_source_in", "VARCHAR", "", "", true)
 	// Title, subtotal and footer lines lack a code or a receipt date; only
 	// there is the full test run.
-	pass("s.dossier_code", "code_cell")
-	pass("s.received_at", "received_cell")
-	pass("s.first_cell", "first_cell")
-	add("non_data", "BOOLEAN", "", `CASE WHEN dossier_code IS NOT NULL AND received_at IS NOT NULL THEN false
-		ELSE ws_non_data(code_cell, received_cell, first_cell) END`, false)
+	add("non_data", "BOOLEAN", "", fmt.Sprintf(`CASE WHEN dossier_code IS NOT NULL AND received_at IS NOT NULL THEN false
+		ELSE ws_non_data(%s, %s, %s) END`, text(transform.DossierCode), text(transform.ReceivedAt), text(transform.FirstCell)), false)
 	// The file's own text, keyed by field, of the rows with a cell to read
 	// afterwards or that may be rejected: for the full parsers and the
 	// rejects table. Most rows have none.
 	var pairs []string
 	for _, f := range rawFields(m) {
-		pass("s."+f, f+"_text")
-		pairs = append(pairs, sqlString(f), f+"_text")
+		pairs = append(pairs, sqlString(f), text(f))
 	}
 	present := map[string]bool{}
 	for _, c := range cols {
@@ -357,10 +357,16 @@ func stageAllView(cols []stageColumn) string {
 		}
 	}
 	for _, f := range readLater {
-		// (A light expression: this view is planned in every later step.)
-		sel = append(sel, fmt.Sprintf("nullif(ws_cell_trim(raw_row->>'%s'), '') AS %[1]s_raw", f))
+		sel = append(sel, keptText(f)+" AS "+f+"_raw")
 	}
 	return "CREATE OR REPLACE TEMP VIEW stage_all AS SELECT " + strings.Join(sel, ", ") + " FROM stage_typed"
+}
+
+// keptText is the text a row kept of a field's cell, NULL when blank. A
+// light expression: stage_all, which gives it, is planned again in every
+// later step, and the full cleaning (ws_c) would make each plan slow.
+func keptText(field string) string {
+	return fmt.Sprintf("nullif(ws_cell_trim(raw_row->>'%s'), '')", field)
 }
 
 // readLater are the fields whose cells the typing pass may leave to the
@@ -373,7 +379,7 @@ var readLater = append([]string{transform.Channel, transform.OnlineLevel, transf
 func rawFields(m transform.Mapping) []string {
 	var out []string
 	for _, f := range m.SortedFields() {
-		if !transform.IsPersonal(f) && isStaged(f) {
+		if !transform.IsPersonal(f) && slices.Contains(transform.StagedFields, f) {
 			out = append(out, f)
 		}
 	}
@@ -393,35 +399,35 @@ func dateColumn(f string) string {
 	return f
 }
 
-// fixUp reads, once per distinct text, every cell the typing pass left as
-// raw text, names wards from a ward-name column, and gives dossiers without
-// a due date the catalogue's.
+// fixUp reads, once per distinct text, every cell the typing pass left to
+// the full parsers, and names wards from a ward-name column.
 func (w *Warehouse) fixUp(ctx context.Context, conn *sql.Conn, ts *typedStage) error {
-	// A fix reads the cells of the rows where cond holds, text gives their
-	// text, from parses each distinct text (raw), set stores the result (m).
-	type fix struct{ field, cond, text, set, from string }
+	// A fix reads the text (text) of the rows where cond holds, parses each
+	// distinct text (raw) with from, and stores the result (m) with set; it
+	// applies when stage_typed stores col. has is a light test for text.
+	type fix struct{ field, col, cond, text, has, set, from string }
 	var fixes []fix
+	kept := func(field, col, set, from string) fix {
+		return fix{field, col, "raw_row IS NOT NULL AND " + col + " IS NULL",
+			fmt.Sprintf("ws_c(raw_row->>'%s')", field), keptText(field), set, from}
+	}
 	for _, c := range categories {
 		var sets, outs []string
 		for _, o := range c.outs {
 			sets = append(sets, fmt.Sprintf("%s = m.v_%[1]s", o.name))
 			outs = append(outs, fmt.Sprintf(o.parse, "raw")+" AS v_"+o.name)
 		}
-		fixes = append(fixes, fix{c.field, c.outs[0].name + " IS NULL", "", strings.Join(sets, ", "), strings.Join(outs, ", ")})
+		fixes = append(fixes, kept(c.field, c.outs[0].name, strings.Join(sets, ", "), strings.Join(outs, ", ")))
 	}
-	fixes = append(fixes, fix{transform.Fee, "fee IS NULL", "", "fee = m.v_fee", "ws_fee(raw) AS v_fee"})
+	fixes = append(fixes, kept(transform.Fee, "fee", "fee = m.v_fee", "ws_fee(raw) AS v_fee"))
 	for _, f := range dateFields {
-		fixes = append(fixes, fix{f, dateColumn(f) + " IS NULL", "", fmt.Sprintf("%s = m.v_ts", dateColumn(f)), "ws_ts(raw) AS v_ts"})
+		fixes = append(fixes, kept(f, dateColumn(f), fmt.Sprintf("%s = m.v_ts", dateColumn(f)), "ws_ts(raw) AS v_ts"))
 	}
-	for i := range fixes {
-		fixes[i].cond = "raw_row IS NOT NULL AND " + fixes[i].cond
-		fixes[i].text = fmt.Sprintf("ws_c(raw_row->>'%s')", fixes[i].field)
-	}
-	fixes = append(fixes, fix{"ward_name", "ward_name_raw IS NOT NULL", "ward_name_raw", "ward_from_name = m.v_code",
-		`(SELECT min(code) FROM unit_names u WHERE u.name_key = ws_unit_key(raw)) AS v_code`})
+	fixes = append(fixes, fix{"ward_name", "ward_name_raw", "ward_name_raw IS NOT NULL", "ward_name_raw", "ward_name_raw",
+		"ward_from_name = m.v_code", `(SELECT min(code) FROM unit_names u WHERE u.name_key = ws_unit_key(raw)) AS v_code`})
 	stored := fixes[:0]
 	for _, f := range fixes {
-		if f.field == "ward_name" && ts.stored("ward_name_raw") || f.field != "ward_name" && ts.stored("raw_row") && ts.stored(strings.Fields(f.set)[0]) {
+		if ts.stored(f.col) && (f.field == "ward_name" || ts.stored("raw_row")) {
 			stored = append(stored, f)
 		}
 	}
@@ -429,15 +435,11 @@ func (w *Warehouse) fixUp(ctx context.Context, conn *sql.Conn, ts *typedStage) e
 	if len(fixes) == 0 {
 		return nil
 	}
-	// Which fixes have anything to read (tested with a light expression:
-	// planning the full cleaning fifteen times costs more than the reading).
+	// Which fixes have anything to read (the light test: planning the full
+	// cleaning fifteen times costs more than the reading).
 	counts := make([]string, len(fixes))
 	for i, f := range fixes {
-		text := f.text
-		if f.field != "ward_name" {
-			text = fmt.Sprintf("nullif(ws_cell_trim(raw_row->>'%s'), '')", f.field)
-		}
-		counts[i] = fmt.Sprintf("count(*) FILTER (%s AND %s IS NOT NULL)", f.cond, text)
+		counts[i] = fmt.Sprintf("count(*) FILTER (%s AND %s IS NOT NULL)", f.cond, f.has)
 	}
 	n := make([]int64, len(fixes))
 	dest := make([]any, len(fixes))
@@ -459,15 +461,6 @@ func (w *Warehouse) fixUp(ctx context.Context, conn *sql.Conn, ts *typedStage) e
 		}
 	}
 	return nil
-}
-
-func isStaged(field string) bool {
-	for _, f := range transform.StagedFields {
-		if f == field {
-			return true
-		}
-	}
-	return false
 }
 
 // catalogueDue gives the staged dossiers without a due date the one their
