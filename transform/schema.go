@@ -50,7 +50,13 @@ const (
 	ApplicantAddr  = "applicant_address"
 )
 
-var localTime = &arrow.TimestampType{Unit: arrow.Microsecond} // no zone: Vietnam local time
+var (
+	localTime = &arrow.TimestampType{Unit: arrow.Microsecond} // no zone: Vietnam local time
+	// vocabulary is a column of a few fixed texts (an ENUM in DuckDB).
+	vocabulary = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Uint8, ValueType: arrow.BinaryTypes.String}
+	// key128 is a 128-bit keyed hash (a UUID in DuckDB).
+	key128 = &arrow.FixedSizeBinaryType{ByteWidth: 16}
+)
 
 // DossierSchema is the canonical dossier, defined once: every reader's rows
 // end up in this shape, and the warehouse's dossiers table has exactly these
@@ -61,13 +67,13 @@ var DossierSchema = arrow.NewSchema([]arrow.Field{
 	{Name: ProcedureCode, Type: arrow.BinaryTypes.String, Nullable: true},
 	{Name: ProcedureName, Type: arrow.BinaryTypes.String, Nullable: true},
 	{Name: Sector, Type: arrow.BinaryTypes.String, Nullable: true},
-	{Name: Channel, Type: arrow.BinaryTypes.String},
-	{Name: OnlineLevel, Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: Channel, Type: vocabulary},                     // online | direct | postal
+	{Name: OnlineLevel, Type: vocabulary, Nullable: true}, // full | partial | none
 	{Name: Status, Type: arrow.PrimitiveTypes.Int16, Nullable: true},
 	{Name: SubmittedAt, Type: localTime, Nullable: true},
 	{Name: ReceivedAt, Type: localTime},
 	{Name: DueAt, Type: localTime, Nullable: true},
-	{Name: DueSource, Type: arrow.BinaryTypes.String, Nullable: true}, // export | catalogue
+	{Name: DueSource, Type: vocabulary, Nullable: true}, // export | catalogue
 	{Name: CompletedAt, Type: localTime, Nullable: true},
 	{Name: ReturnedAt, Type: localTime, Nullable: true},
 	{Name: WithdrawnAt, Type: localTime, Nullable: true},
@@ -77,7 +83,7 @@ var DossierSchema = arrow.NewSchema([]arrow.Field{
 	{Name: PaidOnline, Type: arrow.FixedWidthTypes.Boolean, Nullable: true},
 	{Name: Fee, Type: arrow.PrimitiveTypes.Float64, Nullable: true},
 	{Name: Digitised, Type: arrow.FixedWidthTypes.Boolean, Nullable: true},
-	{Name: ApplicantKey, Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: ApplicantKey, Type: key128, Nullable: true},
 	{Name: LoadID, Type: arrow.PrimitiveTypes.Int64},
 	{Name: SourceRow, Type: arrow.PrimitiveTypes.Int64},
 }, nil)

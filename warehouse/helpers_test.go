@@ -77,3 +77,13 @@ func writeFile(t testing.TB, dir, name, content string) string {
 	}
 	return p
 }
+
+// queryString runs a one-text query.
+func queryString(t testing.TB, db *sql.DB, q string, args ...any) string {
+	t.Helper()
+	var s string
+	if err := db.QueryRow(q, args...).Scan(&s); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return s
+}

@@ -110,13 +110,14 @@ func TestDataTestsPassOnGoodDataAndSayWhichRowsOtherwise(t *testing.T) {
 	if len(results) < 6 {
 		t.Fatalf("only %d data tests ran", len(results))
 	}
-	// Break the data as a buggy load could: a duplicate and an unknown channel.
-	if _, err := w.DB().Exec(`INSERT INTO dossiers SELECT * REPLACE ('fax' AS channel) FROM dossiers WHERE dossier_code = 'H01.01-240301-0001'`); err != nil {
+	// Break the data as a buggy load could: a duplicate and a status outside
+	// the catalogue. (An unknown channel cannot be stored: it is an ENUM.)
+	if _, err := w.DB().Exec(`INSERT INTO dossiers SELECT * REPLACE (42 AS status) FROM dossiers WHERE dossier_code = 'H01.01-240301-0001'`); err != nil {
 		t.Fatal(err)
 	}
 	_, err = w.RunDataTests(t.Context())
 	msg := fmt.Sprint(err)
-	for _, want := range []string{"nothing was published", "unique_dossier_per_ward: 1 rows, e.g. dossier H01.01-240301-0001 of H01.01 is stored 2 times", "accepted_values: 1 rows, e.g. unexpected value: channel fax"} {
+	for _, want := range []string{"nothing was published", "unique_dossier_per_ward: 1 rows, e.g. dossier H01.01-240301-0001 of H01.01 is stored 2 times", "accepted_values: 1 rows, e.g. unexpected value: channel online, online level NULL, status 42"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error lacks %q:\n%s", want, msg)
 		}

@@ -2,6 +2,7 @@ package warehouse_test
 
 import (
 	"context"
+	"maps"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -31,9 +32,13 @@ func TestDossiersTableIsTheCanonicalSchema(t *testing.T) {
 		got[n] = ty
 	}
 	duck := map[arrow.Type]string{arrow.STRING: "VARCHAR", arrow.INT16: "SMALLINT", arrow.INT64: "BIGINT",
-		arrow.TIMESTAMP: "TIMESTAMP", arrow.BOOL: "BOOLEAN", arrow.FLOAT64: "DOUBLE"}
+		arrow.TIMESTAMP: "TIMESTAMP", arrow.BOOL: "BOOLEAN", arrow.FLOAT64: "DOUBLE", arrow.FIXED_SIZE_BINARY: "UUID"}
 	for _, f := range transform.DossierSchema.Fields() {
-		if got[f.Name] != duck[f.Type.ID()] {
+		if f.Type.ID() == arrow.DICTIONARY {
+			if !strings.HasPrefix(got[f.Name], "ENUM(") {
+				t.Errorf("column %s: table has %q, schema says a vocabulary (ENUM)", f.Name, got[f.Name])
+			}
+		} else if got[f.Name] != duck[f.Type.ID()] {
 			t.Errorf("column %s: table has %q, schema says %s", f.Name, got[f.Name], f.Type)
 		}
 		delete(got, f.Name)
@@ -121,19 +126,73 @@ func TestStateHashIsTheHashOfTheStoredState(t *testing.T) {
 	}
 }
 
+// asSchema6 turns a current warehouse back into the shape schema 6 gave
+// it: vocabularies and applicant keys as text (32 hex digits), and the state
+// hashes of those texts.
+func asSchema6(t *testing.T, w *warehouse.Warehouse) {
+	t.Helper()
+	var qs []string
+	for _, table := range []string{"dossiers", "dossier_history"} {
+		qs = append(qs,
+			`ALTER TABLE `+table+` ALTER channel TYPE VARCHAR`,
+			`ALTER TABLE `+table+` ALTER online_level TYPE VARCHAR`,
+			`ALTER TABLE `+table+` ALTER due_source TYPE VARCHAR`,
+			`ALTER TABLE `+table+` ALTER applicant_key TYPE VARCHAR USING replace(applicant_key::VARCHAR, '-', '')`,
+			`UPDATE `+table+` SET state_hash = hash(`+stateList()+`)`)
+	}
+	qs = append(qs, `DELETE FROM schema_version WHERE version >= 7`)
+	for _, q := range qs {
+		if _, err := w.DB().Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+}
+
+// reopen closes a warehouse and opens (and so migrates) it again.
+func reopen(t *testing.T, w *warehouse.Warehouse) *warehouse.Warehouse {
+	t.Helper()
+	path := w.Path()
+	w.Close()
+	w, err := warehouse.Open(context.Background(), path, warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	return w
+}
+
+// applicantKeys are the stored applicant keys, as 32 hex digits, by dossier.
+func applicantKeys(t *testing.T, w *warehouse.Warehouse) map[string]string {
+	t.Helper()
+	rows, err := w.DB().Query(`SELECT dossier_code, replace(applicant_key::VARCHAR, '-', '') FROM dossiers`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var code, key string
+		if err := rows.Scan(&code, &key); err != nil {
+			t.Fatal(err)
+		}
+		out[code] = key
+	}
+	return out
+}
+
 // A warehouse made before schema 5 keeps whole 64-digit applicant keys:
 // migrating shortens them, and the next export of the same dossiers finds
 // them unchanged.
 func TestMigration5ShortensKeysAndKeepsStatesUnchanged(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "w.duckdb")
-	ctx := context.Background()
-	w, err := warehouse.Open(ctx, path, warehouse.Options{})
+	w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"), warehouse.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
 	mustIngest(t, w, writeFile(t, dir, "v1.csv", exportV1), ingest.FileOptions{})
+	want := applicantKeys(t, w)
 	// As schema 4 stored it: a 64-digit key, hashed into the state.
+	asSchema6(t, w)
 	for _, q := range []string{
 		`UPDATE dossiers SET applicant_key = applicant_key || applicant_key`,
 		`UPDATE dossiers SET state_hash = hash(` + stateList() + `)`,
@@ -143,17 +202,49 @@ func TestMigration5ShortensKeysAndKeepsStatesUnchanged(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	w.Close()
-	if w, err = warehouse.Open(ctx, path, warehouse.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	if n := queryInt(t, w.DB(), `SELECT count(*) FROM dossiers WHERE length(applicant_key) <> 32`); n != 0 {
-		t.Fatalf("%d keys not shortened", n)
+	w = reopen(t, w)
+	if got := applicantKeys(t, w); !maps.Equal(got, want) {
+		t.Fatalf("keys after migrating: %v, want %v", got, want)
 	}
 	// The same rows again (with a blank line, so other bytes): unchanged.
 	r := mustIngest(t, w, writeFile(t, dir, "v1-again.csv", exportV1+"\n"), ingest.FileOptions{})
 	if r.Changed != 0 || r.New != 0 || r.Duplicate != r.Read {
 		t.Fatalf("after migrating, an unchanged export must change nothing: %+v", r)
+	}
+}
+
+// A warehouse of schema 6 stores vocabularies and keys as text: migrating
+// makes them ENUMs and UUIDs, keeps every key's value, and the next export
+// of the same dossiers (and of a changed one) is classified as before.
+func TestMigration7CompactsTypesAndKeepsStates(t *testing.T) {
+	w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"), warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	mustIngest(t, w, writeFile(t, dir, "v1.csv", exportV1), ingest.FileOptions{})
+	mustIngest(t, w, writeFile(t, dir, "v2.csv", exportV2), ingest.FileOptions{})
+	want := applicantKeys(t, w)
+	history := queryInt(t, w.DB(), `SELECT count(*) FROM dossier_history`)
+	asSchema6(t, w)
+	w = reopen(t, w)
+	if got := applicantKeys(t, w); !maps.Equal(got, want) {
+		t.Fatalf("keys after migrating: %v, want %v", got, want)
+	}
+	for _, table := range []string{"dossiers", "dossier_history"} {
+		if n := queryInt(t, w.DB(), `SELECT count(*) FROM `+table+` WHERE state_hash <> hash(`+stateList()+`)`); n != 0 {
+			t.Errorf("%s: %d state hashes not recomputed", table, n)
+		}
+	}
+	if ty := queryString(t, w.DB(), `SELECT typeof(channel) || ' ' || typeof(applicant_key) FROM dossiers LIMIT 1`); ty != "ENUM('online', 'direct', 'postal') UUID" {
+		t.Errorf("types after migrating: %s", ty)
+	}
+	r := mustIngest(t, w, writeFile(t, dir, "v2-again.csv", exportV2+"\n"), ingest.FileOptions{})
+	if r.Changed != 0 || r.New != 0 || r.Duplicate != r.Read {
+		t.Fatalf("after migrating, an unchanged export must change nothing: %+v", r)
+	}
+	r = mustIngest(t, w, writeFile(t, dir, "v1-again.csv", exportV1+"\n"), ingest.FileOptions{})
+	if r.Changed == 0 || queryInt(t, w.DB(), `SELECT count(*) FROM dossier_history`) <= history {
+		t.Fatalf("after migrating, the older export must change dossiers back: %+v", r)
 	}
 }

@@ -132,9 +132,19 @@ func cat(field string, outs ...string) category {
 	return c
 }
 
+// The closed vocabularies, stored as ENUMs since schema 7 (a one-byte code
+// is far cheaper to write than a text). They are spelled out rather than
+// named: DuckDB 1.5 cannot replay an ALTER to a named type from its WAL.
+// sql/migrations/007 spells them the same.
+const (
+	channelType     = "ENUM('online', 'direct', 'postal')"
+	onlineLevelType = "ENUM('full', 'partial', 'none')"
+	dueSourceType   = "ENUM('export', 'catalogue')"
+)
+
 var categories = []category{
-	cat(transform.Channel, "channel", "ws_channel(%s)", "VARCHAR", "channel_level", "ws_online_level(%s)", "VARCHAR"),
-	cat(transform.OnlineLevel, "online_level_in", "ws_online_level(%s)", "VARCHAR"),
+	cat(transform.Channel, "channel", "ws_channel(%s)", channelType, "channel_level", "ws_online_level(%s)", onlineLevelType),
+	cat(transform.OnlineLevel, "online_level_in", "ws_online_level(%s)", onlineLevelType),
 	cat(transform.Status, "status", "ws_status(%s)", "SMALLINT"),
 	cat(transform.ApologyIssued, "apology_issued", "ws_bool(%s)", "BOOLEAN"),
 	cat(transform.PaidOnline, "paid_online", "ws_bool(%s)", "BOOLEAN"),
@@ -156,7 +166,7 @@ func sampleLiterals(ctx context.Context, conn *sql.Conn, c category) ([]literal,
 	outs := make([]string, len(c.outs))
 	for i, o := range c.outs {
 		p := fmt.Sprintf(o.parse, "nullif(raw, '')")
-		outs[i] = fmt.Sprintf(`CASE WHEN (%[1]s) IS NULL THEN 'NULL' ELSE '''' || replace((%[1]s)::VARCHAR, '''', '''''') || '''::%[2]s' END`, p, o.typ)
+		outs[i] = fmt.Sprintf(`CASE WHEN (%[1]s) IS NULL THEN 'NULL' ELSE '''' || replace((%[1]s)::VARCHAR, '''', '''''') || '''::%[2]s' END`, p, strings.ReplaceAll(o.typ, "'", "''"))
 	}
 	// The empty cell is always among the texts: it has its own meaning
 	// (an empty channel is a direct one).
@@ -280,8 +290,9 @@ func typedStageQuery(src string, st staged, styles map[string]string, cats map[s
 			unread = append(unread, fmt.Sprintf("(%s IS NULL AND %s <> '')", name, text(f)))
 		}
 	}
-	add("applicant_key", "VARCHAR", "nullif(s.applicant_key, '')", "", !hasApplicantColumns(m))
-	add("due_source_in", "VARCHAR", "", "", true)
+	// Keys come as 32 hex digits and are stored as the 128-bit number.
+	add("applicant_key", "UUID", "nullif(s.applicant_key, '')::UUID", "", !hasApplicantColumns(m))
+	add("due_source_in", dueSourceType, "", "", true)
 	// Title, subtotal and footer lines lack a code or a receipt date; only
 	// there is the full test run.
 	add("non_data", "BOOLEAN", "", fmt.Sprintf(`CASE WHEN dossier_code IS NOT NULL AND received_at IS NOT NULL THEN false

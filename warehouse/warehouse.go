@@ -27,7 +27,7 @@ import (
 )
 
 // SchemaVersion is the schema this build writes; older files are migrated on open.
-const SchemaVersion = 6
+const SchemaVersion = 7
 
 // Errors a caller may test for.
 var (

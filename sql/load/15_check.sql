@@ -16,7 +16,7 @@ WITH ruled AS (
         coalesce(t.ward_code, t.ward_from_name, t.ward_fallback) AS ward,
         coalesce(t.online_level_in,
                  CASE WHEN t.channel = 'online' THEN t.channel_level
-                      WHEN t.channel IN ('direct', 'postal') THEN 'none' END) AS online_level,
+                      WHEN t.channel IN ('direct', 'postal') THEN 'none' END)::{{.Vocabulary "online_level"}} AS online_level,
         CASE
             WHEN t.status IN (7, 8) THEN NULL
             WHEN t.withdrawn_in IS NOT NULL AND coalesce(t.status, -1) NOT IN (9, 10) THEN NULL
@@ -27,7 +27,7 @@ WITH ruled AS (
             WHEN t.status IN (9, 10) THEN NULL
             ELSE t.withdrawn_in
         END AS withdrawn_at,
-        coalesce(t.due_source_in, CASE WHEN t.due_at IS NOT NULL THEN 'export' END) AS due_source
+        coalesce(t.due_source_in, CASE WHEN t.due_at IS NOT NULL THEN 'export' END)::{{.Vocabulary "due_source"}} AS due_source
     FROM stage_all t
     WHERE NOT t.non_data
 )

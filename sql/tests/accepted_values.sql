@@ -1,4 +1,5 @@
--- Channel, online level and status hold only the catalogue's values.
+-- Channel, online level and status hold only the catalogue's values. (The
+-- first two are ENUMs since schema 7: a load cannot store another.)
 SELECT ward_code, dossier_code,
        'unexpected value: channel ' || coalesce(channel, 'NULL') || ', online level ' || coalesce(online_level, 'NULL')
        || ', status ' || coalesce(status::VARCHAR, 'NULL') AS problem
