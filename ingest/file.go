@@ -17,7 +17,6 @@ import (
 
 // Loader is what ingesting needs of the warehouse.
 type Loader interface {
-	FindLoad(ctx context.Context, sha string) (*warehouse.PriorLoad, error)
 	Load(ctx context.Context, req warehouse.LoadRequest, src warehouse.RowSource) (warehouse.LoadResult, error)
 	LoadCSV(ctx context.Context, req warehouse.LoadRequest, plan warehouse.CSVPlan, h *transform.Hasher) (warehouse.LoadResult, error)
 	LoadJSON(ctx context.Context, req warehouse.LoadRequest, plan warehouse.JSONPlan, h *transform.Hasher) (warehouse.LoadResult, error)
@@ -63,16 +62,23 @@ func (e *FileError) Unwrap() error { return e.Err }
 func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResult, error) {
 	res := FileResult{Path: path}
 	fail := func(err error) (FileResult, error) { return res, &FileError{Path: path, Err: err} }
-	sum, err := fileSHA256(path)
-	if err != nil {
-		return fail(err)
+	// The file's sha256 (its identity) is computed beside the reading: the
+	// load asks for it before it writes, and stops if the file is known.
+	var (
+		sum    string
+		sumErr error
+		summed = make(chan struct{})
+	)
+	go func() {
+		defer close(summed)
+		sum, sumErr = fileSHA256(path)
+	}()
+	identity := func() (string, error) {
+		<-summed
+		return sum, sumErr
 	}
-	if prior, err := l.FindLoad(ctx, sum); err != nil {
-		return fail(err)
-	} else if prior != nil {
-		res.Result.AlreadyLoaded = prior
-		return res, nil
-	}
+	// Whatever becomes of the file, the hashing is done before File returns.
+	defer func() { <-summed }()
 	r, format, err := Open(path, Options{Format: opt.Format, Sheet: opt.Sheet, HeaderScore: transform.ScoreHeader})
 	if err != nil {
 		return fail(err)
@@ -84,7 +90,7 @@ func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResu
 		return fail(err)
 	}
 	abs, _ := filepath.Abs(path)
-	req := warehouse.LoadRequest{Path: abs, SHA256: sum, Source: opt.Source, Format: string(format), Ward: opt.Ward, Phase: opt.Phase}
+	req := warehouse.LoadRequest{Path: abs, SHA256: identity, Source: opt.Source, Format: string(format), Ward: opt.Ward, Phase: opt.Phase}
 	if fast, refused := fastPath(ctx, l, src, abs, req, opt); fast != nil {
 		lr, mapping, err := fast()
 		if err == nil || !errors.Is(err, refused) {

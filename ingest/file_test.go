@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -346,5 +347,71 @@ func TestRejectRowsAreLineNumbers(t *testing.T) {
 		if fmt.Sprint(got) != "[2 6 8]" || row != 4 {
 			t.Errorf("our reader %v: rejects on lines %v (want [2 6 8]), H2 on line %d (want 4)", goReader, got, row)
 		}
+	}
+}
+
+// lateIdentity is a warehouse whose loads learn the file's sha256 only once
+// typing has begun, as with a large file whose hashing takes a while.
+type lateIdentity struct{ *warehouse.Warehouse }
+
+func late(req warehouse.LoadRequest) warehouse.LoadRequest {
+	typing := make(chan struct{})
+	var once sync.Once
+	phase, sum := req.Phase, req.SHA256
+	req.Phase = func(p string) {
+		if phase != nil {
+			phase(p)
+		}
+		once.Do(func() { close(typing) })
+	}
+	req.SHA256 = func() (string, error) {
+		<-typing
+		return sum()
+	}
+	return req
+}
+
+func (l lateIdentity) Load(ctx context.Context, req warehouse.LoadRequest, src warehouse.RowSource) (warehouse.LoadResult, error) {
+	return l.Warehouse.Load(ctx, late(req), src)
+}
+
+func (l lateIdentity) LoadCSV(ctx context.Context, req warehouse.LoadRequest, plan warehouse.CSVPlan, h *transform.Hasher) (warehouse.LoadResult, error) {
+	return l.Warehouse.LoadCSV(ctx, late(req), plan, h)
+}
+
+func (l lateIdentity) LoadJSON(ctx context.Context, req warehouse.LoadRequest, plan warehouse.JSONPlan, h *transform.Hasher) (warehouse.LoadResult, error) {
+	return l.Warehouse.LoadJSON(ctx, late(req), plan, h)
+}
+
+// A file's sha256 is computed beside its load: a file loaded before, known
+// only once typing has begun, still stops the load, which writes nothing
+// and says when the file was loaded. (DuckDB's CSV and JSON readers and
+// ours alike: a Windows-1258 CSV, an XLSX.)
+func TestKnownFileStopsTheLoadBesideIt(t *testing.T) {
+	xlsx := writeTitledXLSX(t, t.TempDir())
+	for _, p := range []string{"../testdata/ingest/semicolon-bom.csv", "../testdata/ingest/portal-array.json", "../testdata/ingest/windows-1258.csv", xlsx} {
+		t.Run(filepath.Base(p), func(t *testing.T) {
+			w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"), warehouse.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Close()
+			opt := ingest.FileOptions{Hasher: transform.NewHasher([]byte("k"))}
+			first, err := ingest.File(context.Background(), lateIdentity{w}, p, opt)
+			if err != nil || first.Result.Loaded == 0 {
+				t.Fatalf("first load: %+v, %v", first.Result, err)
+			}
+			again, err := ingest.File(context.Background(), lateIdentity{w}, p, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if again.Result.AlreadyLoaded == nil || again.Result.AlreadyLoaded.LoadID != first.Result.LoadID || again.Result.Loaded != 0 {
+				t.Fatalf("the same bytes again: %+v", again.Result)
+			}
+			var loads int
+			if err := w.DB().QueryRow(`SELECT count(*) FROM loads`).Scan(&loads); err != nil || loads != 1 {
+				t.Fatalf("%d loads recorded (%v), want 1", loads, err)
+			}
+		})
 	}
 }

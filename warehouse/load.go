@@ -21,10 +21,18 @@ import (
 	"wardstat/transform"
 )
 
+// errIdentified stops a load whose file was loaded before (or could not
+// be identified).
+var errIdentified = errors.New("file identified")
+
 // LoadRequest describes one file to load.
 type LoadRequest struct {
-	Path   string
-	SHA256 string
+	Path string
+	// SHA256 gives the file's sha256, its identity: a file loaded before
+	// is not loaded again. The load calls it beside its first steps, so
+	// that hashing a large file costs no time of its own; if the file
+	// was loaded before, the load stops and says so.
+	SHA256 func() (string, error)
 	Source string
 	Format string
 	// Ward is the --ward code: used for rows whose file names no unit.
@@ -126,7 +134,7 @@ func (w *Warehouse) FindLoad(ctx context.Context, sha string) (*PriorLoad, error
 // crash or kill the warehouse holds either all of this file or none of it.
 // Loading the same bytes twice is a no-op that says so.
 func (w *Warehouse) Load(ctx context.Context, req LoadRequest, src RowSource) (LoadResult, error) {
-	return w.load(ctx, req, func(conn *sql.Conn) (staged, error) {
+	return w.load(ctx, req, func(ctx context.Context, conn *sql.Conn) (staged, error) {
 		if err := stage(ctx, conn, src); err != nil {
 			return staged{}, err
 		}
@@ -137,28 +145,55 @@ func (w *Warehouse) Load(ctx context.Context, req LoadRequest, src RowSource) (L
 // stager says where a file's cells can be read as text (filling
 // temp.stage_raw on the load's connection when it reads them itself), how
 // its columns were mapped and how many title rows it skipped.
-type stager func(conn *sql.Conn) (staged, error)
+type stager func(ctx context.Context, conn *sql.Conn) (staged, error)
 
 func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager) (LoadResult, error) {
 	var res LoadResult
-	if prior, err := w.FindLoad(ctx, req.SHA256); err != nil {
+	// The file's identity is found beside the typing; a file loaded before
+	// stops the load.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var (
+		sum    string
+		prior  *PriorLoad
+		idErr  error
+		idDone = make(chan struct{})
+	)
+	go func() {
+		defer close(idDone)
+		if sum, idErr = req.SHA256(); idErr == nil {
+			prior, idErr = w.FindLoad(ctx, sum)
+		}
+		if idErr != nil || prior != nil {
+			cancel(errIdentified)
+		}
+	}()
+	// identified is the load's end when the identity stopped it (a step
+	// failed because it was cancelled, or is about to write).
+	identified := func(err error) (LoadResult, error) {
+		if err == nil || errors.Is(context.Cause(ctx), errIdentified) {
+			<-idDone
+			if idErr != nil {
+				return res, fmt.Errorf("identifying the file: %w", idErr)
+			}
+			if prior != nil {
+				return LoadResult{AlreadyLoaded: prior}, nil
+			}
+		}
 		return res, err
-	} else if prior != nil {
-		res.AlreadyLoaded = prior
-		return res, nil
 	}
 	conn, err := w.db.Conn(ctx)
 	if err != nil {
-		return res, err
+		return identified(err)
 	}
 	defer conn.Close()
 	defer conn.ExecContext(context.Background(), `DROP VIEW IF EXISTS temp.stage_checked; DROP VIEW IF EXISTS temp.stage_all; DROP TABLE IF EXISTS temp.stage_raw; DROP TABLE IF EXISTS temp.stage_sample;
-		DROP TABLE IF EXISTS temp.stage_typed; DROP TABLE IF EXISTS temp.stage_repeats; DROP TABLE IF EXISTS temp.stage_existing`)
+		DROP TABLE IF EXISTS temp.stage_typed; DROP TABLE IF EXISTS temp.stage_twice; DROP TABLE IF EXISTS temp.stage_repeats; DROP TABLE IF EXISTS temp.stage_existing`)
 
 	began := time.Now()
-	st, err := stageRows(conn)
+	st, err := stageRows(ctx, conn)
 	if err != nil {
-		return res, err
+		return identified(err)
 	}
 	w.log.Debug("staged", "path", req.Path, "seconds", time.Since(began).Seconds())
 	res.Skipped = int64(st.skipped)
@@ -170,30 +205,35 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 	req.phase(PhaseTyping)
 	typed, err := w.typeStage(ctx, conn, st, data.WardFlag)
 	if err != nil {
-		return res, err
+		return identified(err)
 	}
 	w.log.Debug("typed", "path", req.Path, "seconds", time.Since(began).Seconds())
 	req.phase(PhaseChecking)
 	if err := w.fixUp(ctx, conn, typed); err != nil {
-		return res, err
+		return identified(err)
 	}
 	if _, err := conn.ExecContext(ctx, stageAllView(typed.cols)); err != nil {
-		return res, err
+		return identified(err)
 	}
 	w.log.Debug("read odd cells", "path", req.Path, "seconds", time.Since(began).Seconds())
 	// The stage keeps its rows' order; the steps below need not, and use
 	// less memory without it.
 	if _, err := conn.ExecContext(ctx, "SET preserve_insertion_order = false"); err != nil {
-		return res, err
+		return identified(err)
 	}
 	defer conn.ExecContext(context.Background(), "RESET preserve_insertion_order")
 	if err := w.catalogueDue(ctx, conn, typed, data); err != nil {
-		return res, err
+		return identified(err)
 	}
 	if err := w.runModel(ctx, conn, "load/15_check.sql", data); err != nil {
-		return res, err
+		return identified(err)
 	}
 
+	// Nothing is written before the file's identity is known.
+	<-idDone
+	if idErr != nil || prior != nil {
+		return identified(nil)
+	}
 	req.phase(PhaseWriting)
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
@@ -246,7 +286,7 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 		ward = sql.NullString{String: res.Wards[0], Valid: true}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, current_localtimestamp(), ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		res.LoadID, req.Path, req.SHA256, ward, nullable(req.Source), req.Format,
+		res.LoadID, req.Path, sum, ward, nullable(req.Source), req.Format,
 		res.Read, res.Loaded, res.New, res.Changed, res.Rejected, res.Duplicate, res.Skipped,
 		string(headerMap), string(warnJSON)); err != nil {
 		return res, fmt.Errorf("recording the load: %w", err)

@@ -43,7 +43,7 @@ type RowFix struct {
 // A file DuckDB's reader refuses returns the error: the caller reads it the
 // slow way instead.
 func (w *Warehouse) LoadCSV(ctx context.Context, req LoadRequest, plan CSVPlan, h *transform.Hasher) (LoadResult, error) {
-	return w.load(ctx, req, func(conn *sql.Conn) (staged, error) {
+	return w.load(ctx, req, func(ctx context.Context, conn *sql.Conn) (staged, error) {
 		hash, err := prepareHashing(conn, plan.Mapping, h)
 		if err != nil {
 			return staged{}, err

@@ -3,20 +3,18 @@
 -- write the new states, and record the rejects. Template data: .LoadID,
 -- .Columns (the dossier's state columns), .ColumnsOf "alias", .Header "field".
 
--- Dossiers the file holds more than once: the last row of each wins. (A
--- grouping finds them; a window over every row would sort the whole file.)
+-- Dossiers the file holds more than once: the last row of each wins. Only
+-- a dossier code the file holds more than once can be one (most files
+-- have none), and grouping a number is much cheaper than grouping texts:
+-- codes are grouped by their hash first, and the rows are looked at only
+-- where it repeats.
+CREATE OR REPLACE TEMP TABLE stage_twice AS
+SELECT hash(dossier_code) AS h FROM stage_typed GROUP BY h HAVING count(*) > 1;
+
 CREATE OR REPLACE TEMP TABLE stage_repeats AS
-WITH keyed AS MATERIALIZED (
-    SELECT ward_code, dossier_code, rid, hash(ward_code, dossier_code) AS h
-    FROM stage_checked
-    WHERE reject_code IS NULL
-),
--- Grouping a number is much cheaper than grouping two texts: the texts are
--- grouped only where their hash repeats.
-twice AS (SELECT h FROM keyed GROUP BY h HAVING count(*) > 1)
 SELECT ward_code, dossier_code, max(rid) AS last_rid, count(*) AS n
-FROM keyed
-WHERE h IN (SELECT h FROM twice)
+FROM stage_checked
+WHERE reject_code IS NULL AND hash(dossier_code) IN (SELECT h FROM stage_twice)
 GROUP BY ward_code, dossier_code
 HAVING count(*) > 1;
 
