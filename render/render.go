@@ -32,6 +32,10 @@ func FromRows(rows *sql.Rows) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return Result{}, err
+	}
 	res := Result{Columns: cols}
 	for rows.Next() {
 		vals := make([]any, len(cols))
@@ -42,9 +46,24 @@ func FromRows(rows *sql.Rows) (Result, error) {
 		if err := rows.Scan(ptrs...); err != nil {
 			return res, err
 		}
+		for i, t := range types {
+			if t.DatabaseTypeName() == "UUID" {
+				vals[i] = uuidText(vals[i])
+			}
+		}
 		res.Rows = append(res.Rows, vals)
 	}
 	return res, rows.Err()
+}
+
+// uuidText is a UUID as DuckDB prints it (applicant_key is one): the
+// driver gives its 16 bytes.
+func uuidText(v any) any {
+	b, ok := v.([]byte)
+	if !ok || len(b) != 16 {
+		return v
+	}
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 // Formats a result can be written in.

@@ -2,10 +2,13 @@ package render
 
 import (
 	"bytes"
+	"database/sql"
 	"math/big"
 	"strings"
 	"testing"
 	"time"
+
+	_ "github.com/duckdb/duckdb-go/v2"
 )
 
 func sample() Result {
@@ -64,5 +67,33 @@ func TestCSV(t *testing.T) {
 	}
 	if !strings.HasPrefix(b.String(), "ward_code,received_total,on_time_rate,month\nH01,13,66.67,2024-03-01\nH02,1,,") {
 		t.Fatalf("%q", b.String())
+	}
+}
+
+// A UUID column (applicant_key) reads as DuckDB prints it, not as 16 raw
+// bytes, in every format.
+func TestUUIDsReadAsText(t *testing.T) {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT '5f455ba2-445a-edf1-0345-d8589d994c09'::UUID AS applicant_key, NULL::UUID AS none`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := FromRows(rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := Text(r.Rows[0][0]); got != "5f455ba2-445a-edf1-0345-d8589d994c09" {
+		t.Errorf("table: %q", got)
+	}
+	var b bytes.Buffer
+	if err := JSON(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), `"applicant_key": "5f455ba2-445a-edf1-0345-d8589d994c09", "none": null`) {
+		t.Errorf("json: %s", b.String())
 	}
 }
