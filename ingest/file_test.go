@@ -208,7 +208,7 @@ func TestDuckDBReaderAgreesWithOurs(t *testing.T) {
 	files := []string{"../testdata/ingest/semicolon-bom.csv", "../testdata/ingest/pipe-portal-codes.csv",
 		"../testdata/ingest/title-rows.csv", "../testdata/ingest/us-locale-excel.csv",
 		"../testdata/report/handcount/ward-export.csv", "../testdata/ingest/portal-sync.ndjson", "../testdata/ingest/portal-array.json",
-		lateTexts(t)}
+		lateTexts(t), dirtyTexts(t)}
 	dump := func(goReader bool, file string) (string, warehouse.LoadResult) {
 		w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"), warehouse.Options{})
 		if err != nil {
@@ -306,6 +306,36 @@ func lateTexts(t *testing.T) string {
 	b.WriteString("H900005,000.01.01.H01,Trực tiếp,Đã trả kết quả,04/01/2024 08:00:00,,,,Khai sinh\r\n")
 	b.WriteString("Tổng cộng,,,,,,,,\r\n")
 	p := filepath.Join(t.TempDir(), "late-texts.csv")
+	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// dirtyTexts is a CSV whose text cells carry every kind of dirt a ward
+// export has: padding with spaces (the commonest), tabs, no-break spaces, a
+// BOM, Excel's ="…" and '… wrappers, cells of spaces only, a CR inside a
+// quoted cell. (A CR alone sends a file to our reader: TestCSVRowFixes.)
+func dirtyTexts(t *testing.T) string {
+	nbsp, bom := "\u00a0", "\ufeff"
+	cells := [][4]string{
+		{"H1", "000.01.01.H01", "Khai sinh", "Hộ tịch"},
+		{"  H2  ", " 000.01.01.H01 ", "   Khai tử", "Hộ tịch   "},
+		{"\tH3", "000.01.01.H01\t", "Kết hôn" + nbsp, nbsp + "Hộ tịch"},
+		{bom + "H4", "000.01.01.H01", ` Chứng thực `, "   "},
+		{`="H5"`, "'000.01.01.H01", "'Khai sinh", `="Hộ tịch"`},
+		{" '=H6 ", "000.01.01.H01", "Khai sinh", " "},
+		{"H7 ", "  ", "Khai sinh ", "Chứng thực "},
+	}
+	var b strings.Builder
+	b.WriteString("Mã hồ sơ,Mã đơn vị,Tên thủ tục,Lĩnh vực,Ngày tiếp nhận\n")
+	b.WriteString("H0,000.01.01.H01,\"Khai\r\nsinh\",Hộ tịch,02/01/2024 08:00:00\n")
+	for i := 0; i < 4100; i++ { // past the sample
+		c := cells[i%len(cells)]
+		code := strings.Replace(c[0], "H", fmt.Sprintf("H%d-", i), 1)
+		fmt.Fprintf(&b, "%s,%s,%s,%s,02/01/2024 08:00:00\n", code, c[1], c[2], c[3])
+	}
+	p := filepath.Join(t.TempDir(), "dirty-texts.csv")
 	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -38,6 +38,12 @@ func csvRowFixes(path string, skip, max int) (fixes []warehouse.RowFix, ok bool,
 	)
 	for {
 		chunk, rerr := br.ReadSlice('\n')
+		if bareCR(chunk) {
+			// DuckDB's reader ends a record at a CR alone (old Mac line
+			// endings, or one stray in a cell), where ours keeps it in
+			// the cell: ours reads such a file.
+			return nil, false, nil
+		}
 		quotes += bytes.Count(chunk, []byte{'"'})
 		if len(bytes.TrimRight(chunk, "\r\n")) > 0 {
 			nonBlank = true
@@ -68,4 +74,12 @@ func csvRowFixes(path string, skip, max int) (fixes []warehouse.RowFix, ok bool,
 			return fixes, true, nil
 		}
 	}
+}
+
+// bareCR reports whether a line (a chunk ending at its LF, or the file's
+// last) holds a CR that is not the CR of its CRLF. (ReadSlice stops at the
+// first LF, so a CR followed by LF is the chunk's end.)
+func bareCR(line []byte) bool {
+	i := bytes.IndexByte(line, '\r')
+	return i >= 0 && !(i+2 == len(line) && line[i+1] == '\n')
 }

@@ -45,6 +45,14 @@ func TestCSVRowFixes(t *testing.T) {
 	if _, ok, _ := csvRowFixes(p, 1, 10); ok {
 		t.Error("more places than the limit must say so")
 	}
+	// A CR alone ends a record for DuckDB's reader, not for ours: ours
+	// takes the file (old Mac line endings, or a stray CR in a cell).
+	for _, text := range []string{"h\ra\rb\r", "h\na,x\r,y\nb\n", "h\na\nb\r"} {
+		os.WriteFile(p, []byte(text), 0o644)
+		if _, ok, _ := csvRowFixes(p, 1, 10); ok {
+			t.Errorf("%q: a bare CR must send the file to our reader", text)
+		}
+	}
 }
 
 // FuzzCSVRowFixes: any bytes give offsets that only grow, at records that

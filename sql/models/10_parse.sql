@@ -184,13 +184,27 @@ CREATE OR REPLACE MACRO ws_cell(s) AS nullif(
          WHEN contains(s, chr(13)) THEN replace(ws_cell_trim(s), chr(13) || chr(10), chr(10))
          ELSE ws_cell_trim(s) END, '');
 
--- ws_c: ws_cell, with the cleaning only for a cell that needs it (most
--- cells start and end with a printable character and hold no CR).
+-- ws_clean: whether a cell needs no cleaning (most cells start and end
+-- with a printable character and hold no CR).
+CREATE OR REPLACE MACRO ws_clean(s) AS
+    ord(s) > 32 AND ord(s) NOT IN (39, 61, 160, 65279) AND NOT contains(s, chr(13))
+    AND NOT (ends_with(s, ' ') OR ends_with(s, chr(9)) OR ends_with(s, chr(10))
+             OR ends_with(s, chr(160)) OR ends_with(s, chr(65279)));
+
+-- ws_c: ws_cell, with the cleaning only for a cell that needs it.
 CREATE OR REPLACE MACRO ws_c(s) AS CASE
     WHEN s IS NULL OR s = '' THEN NULL
-    WHEN ord(s) > 32 AND ord(s) NOT IN (39, 61, 160, 65279) AND NOT contains(s, chr(13))
-         AND NOT (ends_with(s, ' ') OR ends_with(s, chr(9)) OR ends_with(s, chr(10))
-                  OR ends_with(s, chr(160)) OR ends_with(s, chr(65279))) THEN s
+    WHEN ws_clean(s) THEN s
+    ELSE ws_cell(s) END;
+
+-- ws_c_pre: ws_c of cell s, given ok = ws_clean(s) and t = s, or s with
+-- spaces trimmed where not ok, each computed once beforehand (the typing
+-- pass does: warehouse/stage.go). A cell padded with spaces only, the
+-- commonest dirt, needs nothing more than that trim.
+CREATE OR REPLACE MACRO ws_c_pre(s, ok, t) AS CASE
+    WHEN ok THEN s
+    WHEN t IS NULL OR t = '' THEN NULL
+    WHEN ws_clean(t) THEN t
     ELSE ws_cell(s) END;
 
 -- ws_unit_key: a unit's name without "UBND", "phường", "xã"…, as ws_key.
