@@ -248,3 +248,27 @@ func TestMigration7CompactsTypesAndKeepsStates(t *testing.T) {
 		t.Fatalf("after migrating, the older export must change dossiers back: %+v", r)
 	}
 }
+
+// Models (macros and views) are made again on open only when their SQL
+// differs from what this file last got: a warehouse whose recorded
+// fingerprint is stale gets them again, one that matches is left alone.
+func TestModelsRemadeOnlyWhenTheirSQLChanges(t *testing.T) {
+	w := mustOpen(t)
+	exists := func(w *warehouse.Warehouse) bool {
+		return queryInt(t, w.DB(), `SELECT count(*) FROM duckdb_functions() WHERE function_name = 'ws_c_pre'`) > 0
+	}
+	if _, err := w.DB().Exec(`DROP MACRO ws_c_pre`); err != nil {
+		t.Fatal(err)
+	}
+	w = reopen(t, w)
+	if exists(w) {
+		t.Fatal("models were made again though their SQL had not changed")
+	}
+	if _, err := w.DB().Exec(`UPDATE meta SET value = 'an older build' WHERE name = 'models_sha256'`); err != nil {
+		t.Fatal(err)
+	}
+	w = reopen(t, w)
+	if !exists(w) {
+		t.Fatal("models were not made again for another build's SQL")
+	}
+}
