@@ -18,15 +18,23 @@ WHERE reject_code IS NULL AND hash(dossier_code) IN (SELECT h FROM stage_twice)
 GROUP BY ward_code, dossier_code
 HAVING count(*) > 1;
 
--- The dossiers of this file already stored, with their stored state (and
--- where it is stored: drow) and the state this file gives (new_hash): the
--- only rows of the warehouse this load reads, in one pass.
-CREATE OR REPLACE TEMP TABLE stage_existing AS
-SELECT d.*, d.rowid AS drow, hash({{.ColumnsOf "s"}}) AS new_hash
+-- The dossiers of this file already stored: where they are stored (drow)
+-- and the state this file gives them (new_hash). Only the key columns of
+-- the warehouse are read here: reading every column of every stored row
+-- made this step grow with history (0.7 s at 10 M dossiers, now 0.3 s).
+CREATE OR REPLACE TEMP TABLE stage_found AS
+SELECT d.rowid AS drow, hash({{.ColumnsOf "s"}}) AS new_hash
 FROM stage_checked s
 JOIN dossiers d ON d.ward_code = s.ward_code AND d.dossier_code = s.dossier_code
 LEFT JOIN stage_repeats r ON r.ward_code = s.ward_code AND r.dossier_code = s.dossier_code
 WHERE s.reject_code IS NULL AND (r.last_rid IS NULL OR s.rid = r.last_rid);
+
+-- Their stored states, fetched by row id: the only whole rows of the
+-- warehouse this load reads.
+CREATE OR REPLACE TEMP TABLE stage_existing AS
+SELECT d.*, f.drow, f.new_hash
+FROM dossiers d
+JOIN stage_found f ON d.rowid = f.drow;
 
 -- The state a changed dossier leaves behind goes to its history.
 INSERT INTO dossier_history BY NAME
