@@ -51,7 +51,7 @@ func main() {
 	dir := flag.String("dir", filepath.Join(os.TempDir(), "wardbench"), "where inputs are generated and kept")
 	scale := flag.Float64("scale", 1, "input sizes relative to the issue's (1 = 2M CSV rows, 10M warehouse)")
 	out := flag.String("out", "", "also write the table into this Markdown file")
-	only := flag.String("cases", "csv,xlsx,json,incremental,report", "comma-separated case groups")
+	only := flag.String("cases", "csv,xlsx,json,incremental,report", "comma-separated case groups (also: variants, the CSV as other systems write it)")
 	rounds := flag.Int("rounds", 3, "times each case and its floor run, alternating; the table keeps each one's best")
 	flag.Parse()
 	sz := sizesFor(*scale)
@@ -75,8 +75,12 @@ func main() {
 			ok = "✗"
 		}
 		mb := float64(r.Bytes) / 1e6
-		rows = append(rows, fmt.Sprintf("| %s | %d | %.0f | %.2f | %.0f | %.0f | %s %.2f s | %.2f× | ≤ %.1f× %s%s |",
-			name, r.Rows, mb, r.Seconds, float64(r.Rows)/r.Seconds, float64(r.RSS)/1024/1024, floorName, floor.Seconds, ratio, bar, ok, extra))
+		barText := fmt.Sprintf("≤ %.1f× %s%s", bar, ok, extra)
+		if bar <= 0 {
+			barText = "none" + extra
+		}
+		rows = append(rows, fmt.Sprintf("| %s | %d | %.0f | %.2f | %.0f | %.0f | %s %.2f s | %.2f× | %s |",
+			name, r.Rows, mb, r.Seconds, float64(r.Rows)/r.Seconds, float64(r.RSS)/1024/1024, floorName, floor.Seconds, ratio, barText))
 	}
 	groups := map[string]bool{}
 	for _, g := range strings.Split(*only, ",") {
@@ -134,6 +138,15 @@ func main() {
 		floor, w := step("report-flat"), step("report-form")
 		extra := fmt.Sprintf(" (%.2f s < 1 s %s)", w.Seconds, map[bool]string{true: "✓", false: "✗"}[w.Seconds < 1])
 		add("Report form, 1 year", "hand-written aggregate", floor, w, 2, extra)
+	}
+	if groups["variants"] {
+		// Not the issue's cases: the CSV as other ward systems write it,
+		// each against DuckDB reading the same file as it sees fit.
+		step("gen-variants")
+		for _, v := range csvVariants {
+			floor, w := pair("variant-floor:"+v.name, "variant-wardstat:"+v.name)
+			add("CSV "+v.what, "DuckDB read_csv, auto-detected", floor, w, 0, " (not one of the issue's cases)")
+		}
 	}
 	table := "| case | rows | MB | seconds | rows/s | peak RSS MiB | floor, same run | ratio | bar |\n|---|---|---|---|---|---|---|---|---|\n" + strings.Join(rows, "\n") + "\n"
 	fmt.Println()
@@ -218,6 +231,16 @@ func runCase(name, dir string, sz sizes) (result, error) {
 		res, err := ingest.File(ctx, w, path, ingest.FileOptions{Hasher: transform.NewHasher([]byte("bench"))})
 		return res.Result.Read, err
 	}
+	if v, ok := strings.CutPrefix(name, "variant-floor:"); ok {
+		p := variantPath(dir, v, sz.csv/2)
+		return timed(func() (int64, error) {
+			return duckCount(filepath.Join(work, "floor.duckdb"), fmt.Sprintf(`CREATE TABLE t AS SELECT * FROM read_csv('%s')`, p))
+		}, size(p))
+	}
+	if v, ok := strings.CutPrefix(name, "variant-wardstat:"); ok {
+		p := variantPath(dir, v, sz.csv/2)
+		return timed(func() (int64, error) { return ingestInto(filepath.Join(work, "w.duckdb"), p) }, size(p))
+	}
 	switch name {
 	case "gen-csv":
 		return gen(csvPath, func() (int64, error) { return bench.WriteCSV(csvPath, sz.csv, 1) })
@@ -256,6 +279,8 @@ func runCase(name, dir string, sz sizes) (result, error) {
 			return result{}, err
 		}
 		return timed(func() (int64, error) { return ingestInto(db, incrPath) }, size(incrPath))
+	case "gen-variants":
+		return result{}, makeVariants(ctx, csvPath, dir, sz.csv/2)
 	case "report-flat", "report-form":
 		w, err := warehouse.Open(ctx, basePath, warehouse.Options{ReadOnly: true})
 		if err != nil {
@@ -343,6 +368,60 @@ func makeBase(ctx context.Context, path string, n int) error {
 	}
 	w.Close()
 	return os.Rename(tmp, path)
+}
+
+// csvVariants are the bench's CSV as other ward systems write it: each is
+// made from it by a DuckDB COPY (src is its first rows, as text).
+var csvVariants = []struct{ name, what, copy string }{
+	{"quoted-semicolon", "quoted, ';'-separated", `COPY (SELECT * FROM src) TO '%s' (HEADER, DELIMITER ';', FORCE_QUOTE *)`},
+	{"padded", "text cells padded with spaces", `COPY (SELECT COLUMNS(c -> c NOT LIKE 'Ngày%%' AND c <> 'Lệ phí') || ' ', COLUMNS(c -> c LIKE 'Ngày%%' OR c = 'Lệ phí') FROM src) TO '%s' (HEADER)`},
+	{"iso-dates", "ISO dates, date-only due dates", `COPY (SELECT * REPLACE (
+		strftime(strptime("Ngày tiếp nhận", '%%d/%%m/%%Y %%H:%%M:%%S'), '%%Y-%%m-%%d %%H:%%M') AS "Ngày tiếp nhận",
+		strftime(strptime("Ngày hẹn trả", '%%d/%%m/%%Y %%H:%%M:%%S'), '%%d/%%m/%%Y') AS "Ngày hẹn trả",
+		strftime(strptime("Ngày có kết quả", '%%d/%%m/%%Y %%H:%%M:%%S'), '%%Y-%%m-%%d %%H:%%M') AS "Ngày có kết quả",
+		strftime(strptime("Ngày trả kết quả", '%%d/%%m/%%Y %%H:%%M:%%S'), '%%Y-%%m-%%d %%H:%%M') AS "Ngày trả kết quả") FROM src) TO '%s' (HEADER)`},
+	{"codes", "channel and status as codes", `COPY (SELECT * REPLACE (
+		CASE "Hình thức nộp" WHEN 'Trực tiếp' THEN '1' WHEN 'Trực tuyến' THEN '2' ELSE '3' END AS "Hình thức nộp",
+		CASE "Trạng thái" WHEN 'Đã trả kết quả' THEN '10' WHEN 'Đang giải quyết' THEN '4' ELSE '5' END AS "Trạng thái") FROM src) TO '%s' (HEADER)`},
+	{"wide", "eight more columns, unmapped", `COPY (SELECT *, 'Ghi chú số ' || (hash("Mã hồ sơ") %% 1000)::VARCHAR AS "Ghi chú",
+		'Cán bộ ' || (hash("Mã hồ sơ") %% 37)::VARCHAR AS "Cán bộ tiếp nhận", 'Phòng ' || (hash("Mã hồ sơ") %% 5)::VARCHAR AS "Phòng ban",
+		(hash("Mã hồ sơ") %% 100)::VARCHAR AS "Số trang", 'x' AS "Cột 1", 'y' AS "Cột 2", '' AS "Cột 3",
+		'Địa chỉ ' || (hash("Mã hồ sơ") %% 9999)::VARCHAR AS "Địa chỉ" FROM src) TO '%s' (HEADER)`},
+}
+
+func variantPath(dir, name string, n int) string {
+	return filepath.Join(dir, fmt.Sprintf("variant-%s-%d.csv", name, n))
+}
+
+// makeVariants writes the variants of the bench's CSV that are missing,
+// each of its first n rows.
+func makeVariants(ctx context.Context, csvPath, dir string, n int) error {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE TEMP TABLE src AS SELECT * FROM read_csv('%s', header = true, all_varchar = true) LIMIT %d`, csvPath, n)); err != nil {
+		return err
+	}
+	for _, v := range csvVariants {
+		p := variantPath(dir, v.name, n)
+		if _, err := os.Stat(p); err == nil {
+			continue
+		}
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf(v.copy, p+".tmp")); err != nil {
+			return fmt.Errorf("variant %s: %w", v.name, err)
+		}
+		if err := os.Rename(p+".tmp", p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func duckCount(db, create string) (int64, error) {
