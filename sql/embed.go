@@ -69,7 +69,20 @@ type Doc struct {
 // stage tables are left out.
 func Docs() []Doc {
 	var out []Doc
-	seen := map[string]bool{}
+	at := map[string]int{} // name -> index in out
+	put := func(d Doc) {
+		// A later file's definition (a model over a migration's table, a
+		// view replacing a renamed table) is the one that holds.
+		if i, ok := at[d.Name]; ok {
+			if d.Text == "" {
+				d.Text = out[i].Text
+			}
+			out[i] = d
+			return
+		}
+		at[d.Name] = len(out)
+		out = append(out, d)
+	}
 	for _, f := range append(Migrations(), Models()...) {
 		var comment []string
 		for _, line := range strings.Split(f.Text, "\n") {
@@ -78,25 +91,51 @@ func Docs() []Doc {
 			case strings.HasPrefix(t, "--"):
 				comment = append(comment, strings.TrimSpace(strings.TrimPrefix(t, "--")))
 			case strings.HasPrefix(strings.ToUpper(t), "CREATE"):
-				if d, ok := parseCreate(t); ok && !seen[d.Name] && !strings.HasPrefix(d.Name, "ws_") {
-					seen[d.Name] = true
-					d.Text = strings.Join(comment, " ")
-					// "name(args): what it is" -> "what it is"
-					if i := strings.Index(d.Text, ": "); i > 0 && strings.HasPrefix(d.Text, d.Name) {
-						d.Text = d.Text[i+2:]
-					}
-					out = append(out, d)
+				if d, ok := parseCreate(t); ok && !strings.HasPrefix(d.Name, "ws_") {
+					d.Text = docText(d.Name, comment)
+					put(d)
 				}
 				comment = nil
-			case t == "":
-				comment = nil // a blank line ends a comment block (file headers stay out)
-			default:
+			case renameRE.MatchString(t):
+				// ALTER TABLE old RENAME TO new: the table goes on as new.
+				m := renameRE.FindStringSubmatch(t)
+				if i, ok := at[m[1]]; ok {
+					d := out[i]
+					out = append(out[:i], out[i+1:]...)
+					delete(at, m[1])
+					for n, j := range at {
+						if j > i {
+							at[n] = j - 1
+						}
+					}
+					d.Name = m[2]
+					d.Text = docText(d.Name, comment)
+					put(d)
+				}
 				comment = nil
+			default:
+				comment = nil // a blank line or a statement ends a comment block (file headers stay out)
 			}
 		}
 	}
 	return out
 }
+
+// docText is an object's sentence from the comment above it: without a
+// "name(args): " lead or a migration's "Schema version N: " one.
+func docText(name string, comment []string) string {
+	text := strings.Join(comment, " ")
+	text = schemaLeadRE.ReplaceAllString(text, "")
+	if i := strings.Index(text, ": "); i > 0 && strings.HasPrefix(text, name) {
+		text = text[i+2:]
+	}
+	return text
+}
+
+var (
+	renameRE     = regexp.MustCompile(`(?i)^ALTER\s+TABLE\s+([A-Za-z_][A-Za-z0-9_]*)\s+RENAME\s+TO\s+([A-Za-z_][A-Za-z0-9_]*)`)
+	schemaLeadRE = regexp.MustCompile(`^Schema version \d+: `)
+)
 
 var createRE = regexp.MustCompile(`(?i)^CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP\s+)?(TABLE|VIEW|MACRO)\s+(?:IF\s+NOT\s+EXISTS\s+)?([A-Za-z_][A-Za-z0-9_]*)`)
 
