@@ -40,6 +40,12 @@ func OpenCSV(path string) (Reader, error) {
 		f.Close()
 		return nil, ErrEmpty
 	}
+	if bytes.IndexByte(sample, '\n') < 0 && bytes.IndexByte(sample, '\r') >= 0 {
+		// Old Mac line endings (a CR alone ends each line), as Excel for
+		// Mac's "CSV (Macintosh)" writes: read them as line feeds.
+		sample = bytes.ReplaceAll(sample, []byte{'\r'}, []byte{'\n'})
+		text = crAsLF{text}
+	}
 	delim := SniffDelimiter(sample)
 	r := csv.NewReader(io.MultiReader(bytes.NewReader(sample), text))
 	r.Comma = delim
@@ -95,3 +101,17 @@ func (c *csvReader) Next() (Record, error) {
 }
 
 func (c *csvReader) Close() error { return c.f.Close() }
+
+// crAsLF reads a text whose lines end with a CR alone as if they ended
+// with a line feed.
+type crAsLF struct{ r io.Reader }
+
+func (c crAsLF) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	for i, b := range p[:n] {
+		if b == '\r' {
+			p[i] = '\n'
+		}
+	}
+	return n, err
+}

@@ -445,3 +445,49 @@ func TestKnownFileStopsTheLoadBesideIt(t *testing.T) {
 		})
 	}
 }
+
+// A file with old Mac line endings (a CR alone ends each line, as Excel for
+// Mac's "CSV (Macintosh)" writes) loads every row, numbered by its line.
+func TestOldMacLineEndings(t *testing.T) {
+	dir := t.TempDir()
+	p := writeTestFile(t, dir, "mac.csv", "Mã hồ sơ,Mã đơn vị,Ngày tiếp nhận,Kênh\r"+
+		"H1,000.01.01.H01,01/03/2024,Trực tiếp\r"+
+		"H2,000.01.01.H01,02/03/2024,Fax\r"+
+		"H3,000.01.01.H01,03/03/2024,\"Trực\rtuyến\"\r"+
+		"H4,000.01.01.H01,04/03/2024,Trực tuyến\r")
+	w, err := warehouse.Open(context.Background(), filepath.Join(dir, "w.duckdb"), warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	res, err := ingest.File(context.Background(), w, p, ingest.FileOptions{Hasher: transform.NewHasher([]byte("k"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := res.Result; r.Read != 4 || r.Loaded != 3 || r.Rejected != 1 {
+		t.Fatalf("%+v", r)
+	}
+	var rows string
+	if err := w.DB().QueryRow(`SELECT string_agg(dossier_code || '@' || source_row, ' ' ORDER BY source_row) FROM dossiers`).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	// H3's channel cell spans lines 4 and 5 (and still reads as online).
+	if rows != "H1@2 H3@4 H4@6" {
+		t.Errorf("dossiers at lines: %s, want H1@2 H3@4 H4@6", rows)
+	}
+	if err := w.DB().QueryRow(`SELECT string_agg(source_row::VARCHAR, ' ' ORDER BY source_row) FROM rejects`).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if rows != "3" {
+		t.Errorf("rejects at lines: %s, want 3", rows)
+	}
+}
+
+func writeTestFile(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
