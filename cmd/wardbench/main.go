@@ -142,10 +142,11 @@ func main() {
 	if groups["variants"] {
 		// Not the issue's cases: the CSV as other ward systems write it,
 		// each against DuckDB reading the same file as it sees fit.
+		step("gen-csv")
 		step("gen-variants")
-		for _, v := range csvVariants {
-			floor, w := pair("variant-floor:"+v.name, "variant-wardstat:"+v.name)
-			add("CSV "+v.what, "DuckDB read_csv, auto-detected", floor, w, 0, " (not one of the issue's cases)")
+		for _, v := range bench.CSVVariants {
+			floor, w := pair("variant-floor:"+v.Name, "variant-wardstat:"+v.Name)
+			add("CSV "+v.What, "DuckDB read_csv, auto-detected", floor, w, 0, " (not one of the issue's cases)")
 		}
 	}
 	table := "| case | rows | MB | seconds | rows/s | peak RSS MiB | floor, same run | ratio | bar |\n|---|---|---|---|---|---|---|---|---|\n" + strings.Join(rows, "\n") + "\n"
@@ -232,13 +233,13 @@ func runCase(name, dir string, sz sizes) (result, error) {
 		return res.Result.Read, err
 	}
 	if v, ok := strings.CutPrefix(name, "variant-floor:"); ok {
-		p := variantPath(dir, v, sz.csv/2)
+		p := bench.VariantPath(dir, v, sz.csv/2)
 		return timed(func() (int64, error) {
 			return duckCount(filepath.Join(work, "floor.duckdb"), fmt.Sprintf(`CREATE TABLE t AS SELECT * FROM read_csv('%s')`, p))
 		}, size(p))
 	}
 	if v, ok := strings.CutPrefix(name, "variant-wardstat:"); ok {
-		p := variantPath(dir, v, sz.csv/2)
+		p := bench.VariantPath(dir, v, sz.csv/2)
 		return timed(func() (int64, error) { return ingestInto(filepath.Join(work, "w.duckdb"), p) }, size(p))
 	}
 	switch name {
@@ -280,7 +281,7 @@ func runCase(name, dir string, sz sizes) (result, error) {
 		}
 		return timed(func() (int64, error) { return ingestInto(db, incrPath) }, size(incrPath))
 	case "gen-variants":
-		return result{}, makeVariants(ctx, csvPath, dir, sz.csv/2)
+		return result{}, bench.WriteCSVVariants(ctx, csvPath, dir, sz.csv/2)
 	case "report-flat", "report-form":
 		w, err := warehouse.Open(ctx, basePath, warehouse.Options{ReadOnly: true})
 		if err != nil {
@@ -368,60 +369,6 @@ func makeBase(ctx context.Context, path string, n int) error {
 	}
 	w.Close()
 	return os.Rename(tmp, path)
-}
-
-// csvVariants are the bench's CSV as other ward systems write it: each is
-// made from it by a DuckDB COPY (src is its first rows, as text).
-var csvVariants = []struct{ name, what, copy string }{
-	{"quoted-semicolon", "quoted, ';'-separated", `COPY (SELECT * FROM src) TO '%s' (HEADER, DELIMITER ';', FORCE_QUOTE *)`},
-	{"padded", "text cells padded with spaces", `COPY (SELECT COLUMNS(c -> c NOT LIKE 'Ngày%%' AND c <> 'Lệ phí') || ' ', COLUMNS(c -> c LIKE 'Ngày%%' OR c = 'Lệ phí') FROM src) TO '%s' (HEADER)`},
-	{"iso-dates", "ISO dates, date-only due dates", `COPY (SELECT * REPLACE (
-		strftime(strptime("Ngày tiếp nhận", '%%d/%%m/%%Y %%H:%%M:%%S'), '%%Y-%%m-%%d %%H:%%M') AS "Ngày tiếp nhận",
-		strftime(strptime("Ngày hẹn trả", '%%d/%%m/%%Y %%H:%%M:%%S'), '%%d/%%m/%%Y') AS "Ngày hẹn trả",
-		strftime(strptime("Ngày có kết quả", '%%d/%%m/%%Y %%H:%%M:%%S'), '%%Y-%%m-%%d %%H:%%M') AS "Ngày có kết quả",
-		strftime(strptime("Ngày trả kết quả", '%%d/%%m/%%Y %%H:%%M:%%S'), '%%Y-%%m-%%d %%H:%%M') AS "Ngày trả kết quả") FROM src) TO '%s' (HEADER)`},
-	{"codes", "channel and status as codes", `COPY (SELECT * REPLACE (
-		CASE "Hình thức nộp" WHEN 'Trực tiếp' THEN '1' WHEN 'Trực tuyến' THEN '2' ELSE '3' END AS "Hình thức nộp",
-		CASE "Trạng thái" WHEN 'Đã trả kết quả' THEN '10' WHEN 'Đang giải quyết' THEN '4' ELSE '5' END AS "Trạng thái") FROM src) TO '%s' (HEADER)`},
-	{"wide", "eight more columns, unmapped", `COPY (SELECT *, 'Ghi chú số ' || (hash("Mã hồ sơ") %% 1000)::VARCHAR AS "Ghi chú",
-		'Cán bộ ' || (hash("Mã hồ sơ") %% 37)::VARCHAR AS "Cán bộ tiếp nhận", 'Phòng ' || (hash("Mã hồ sơ") %% 5)::VARCHAR AS "Phòng ban",
-		(hash("Mã hồ sơ") %% 100)::VARCHAR AS "Số trang", 'x' AS "Cột 1", 'y' AS "Cột 2", '' AS "Cột 3",
-		'Địa chỉ ' || (hash("Mã hồ sơ") %% 9999)::VARCHAR AS "Địa chỉ" FROM src) TO '%s' (HEADER)`},
-}
-
-func variantPath(dir, name string, n int) string {
-	return filepath.Join(dir, fmt.Sprintf("variant-%s-%d.csv", name, n))
-}
-
-// makeVariants writes the variants of the bench's CSV that are missing,
-// each of its first n rows.
-func makeVariants(ctx context.Context, csvPath, dir string, n int) error {
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE TEMP TABLE src AS SELECT * FROM read_csv('%s', header = true, all_varchar = true) LIMIT %d`, csvPath, n)); err != nil {
-		return err
-	}
-	for _, v := range csvVariants {
-		p := variantPath(dir, v.name, n)
-		if _, err := os.Stat(p); err == nil {
-			continue
-		}
-		if _, err := conn.ExecContext(ctx, fmt.Sprintf(v.copy, p+".tmp")); err != nil {
-			return fmt.Errorf("variant %s: %w", v.name, err)
-		}
-		if err := os.Rename(p+".tmp", p); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func duckCount(db, create string) (int64, error) {

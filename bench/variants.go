@@ -1,0 +1,67 @@
+package bench
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	_ "github.com/duckdb/duckdb-go/v2"
+)
+
+// CSVVariants are the bench's CSV as other ward systems write it: each is
+// made from it by a DuckDB COPY (src is its first rows, as text). They hold
+// the same dossiers, so every variant must give the same report form.
+var CSVVariants = []struct{ Name, What, Copy string }{
+	{"quoted-semicolon", "quoted, ';'-separated", `COPY (SELECT * FROM src) TO '%s' (HEADER, DELIMITER ';', FORCE_QUOTE *)`},
+	{"padded", "text cells padded with spaces", `COPY (SELECT COLUMNS(c -> c NOT LIKE 'Ngày%%' AND c <> 'Lệ phí') || ' ', COLUMNS(c -> c LIKE 'Ngày%%' OR c = 'Lệ phí') FROM src) TO '%s' (HEADER)`},
+	{"iso-dates", "ISO dates, date-only due dates", `COPY (SELECT * REPLACE (
+		strftime(strptime("Ngày tiếp nhận", '%%d/%%m/%%Y %%H:%%M:%%S'), '%%Y-%%m-%%d %%H:%%M') AS "Ngày tiếp nhận",
+		strftime(strptime("Ngày hẹn trả", '%%d/%%m/%%Y %%H:%%M:%%S'), '%%d/%%m/%%Y') AS "Ngày hẹn trả",
+		strftime(strptime("Ngày có kết quả", '%%d/%%m/%%Y %%H:%%M:%%S'), '%%Y-%%m-%%d %%H:%%M') AS "Ngày có kết quả",
+		strftime(strptime("Ngày trả kết quả", '%%d/%%m/%%Y %%H:%%M:%%S'), '%%Y-%%m-%%d %%H:%%M') AS "Ngày trả kết quả") FROM src) TO '%s' (HEADER)`},
+	{"codes", "channel and status as codes", `COPY (SELECT * REPLACE (
+		CASE "Hình thức nộp" WHEN 'Trực tiếp' THEN '1' WHEN 'Trực tuyến' THEN '2' ELSE '3' END AS "Hình thức nộp",
+		CASE "Trạng thái" WHEN 'Đã trả kết quả' THEN '10' WHEN 'Đang giải quyết' THEN '4' ELSE '5' END AS "Trạng thái") FROM src) TO '%s' (HEADER)`},
+	{"wide", "eight more columns, unmapped", `COPY (SELECT *, 'Ghi chú số ' || (hash("Mã hồ sơ") %% 1000)::VARCHAR AS "Ghi chú",
+		'Cán bộ ' || (hash("Mã hồ sơ") %% 37)::VARCHAR AS "Cán bộ tiếp nhận", 'Phòng ' || (hash("Mã hồ sơ") %% 5)::VARCHAR AS "Phòng ban",
+		(hash("Mã hồ sơ") %% 100)::VARCHAR AS "Số trang", 'x' AS "Cột 1", 'y' AS "Cột 2", '' AS "Cột 3",
+		'Địa chỉ ' || (hash("Mã hồ sơ") %% 9999)::VARCHAR AS "Địa chỉ" FROM src) TO '%s' (HEADER)`},
+}
+
+// VariantPath is where a variant of n rows is kept in dir.
+func VariantPath(dir, name string, n int) string {
+	return filepath.Join(dir, fmt.Sprintf("variant-%s-%d.csv", name, n))
+}
+
+// WriteCSVVariants writes the variants of a generated CSV that are missing
+// from dir, each of its first n rows.
+func WriteCSVVariants(ctx context.Context, csvPath, dir string, n int) error {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE TEMP TABLE src AS SELECT * FROM read_csv('%s', header = true, all_varchar = true) LIMIT %d`, csvPath, n)); err != nil {
+		return err
+	}
+	for _, v := range CSVVariants {
+		p := VariantPath(dir, v.Name, n)
+		if _, err := os.Stat(p); err == nil {
+			continue
+		}
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf(v.Copy, p+".tmp")); err != nil {
+			return fmt.Errorf("variant %s: %w", v.Name, err)
+		}
+		if err := os.Rename(p+".tmp", p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
