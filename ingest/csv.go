@@ -43,7 +43,7 @@ func OpenCSV(path string) (Reader, error) {
 	if bytes.IndexByte(sample, '\n') < 0 && bytes.IndexByte(sample, '\r') >= 0 {
 		// Old Mac line endings (a CR alone ends each line), as Excel for
 		// Mac's "CSV (Macintosh)" writes: read them as line feeds.
-		sample = bytes.ReplaceAll(sample, []byte{'\r'}, []byte{'\n'})
+		crToLF(sample)
 		text = crAsLF{text}
 	}
 	delim := SniffDelimiter(sample)
@@ -108,10 +108,14 @@ type crAsLF struct{ r io.Reader }
 
 func (c crAsLF) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	for i, b := range p[:n] {
-		if b == '\r' {
-			p[i] = '\n'
+	crToLF(p[:n])
+	return n, err
+}
+
+func crToLF(b []byte) {
+	for i, c := range b {
+		if c == '\r' {
+			b[i] = '\n'
 		}
 	}
-	return n, err
 }

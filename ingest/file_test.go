@@ -54,11 +54,7 @@ func TestReadersAgreeOnEveryFormat(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(filepath.Base(tc.file), func(t *testing.T) {
-			w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"), warehouse.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer w.Close()
+			w := openWarehouse(t)
 			res, err := ingest.File(context.Background(), w, tc.file, ingest.FileOptions{Hasher: transform.NewHasher([]byte("k"))})
 			if err != nil {
 				t.Fatal(err)
@@ -210,11 +206,7 @@ func TestDuckDBReaderAgreesWithOurs(t *testing.T) {
 		"../testdata/report/handcount/ward-export.csv", "../testdata/ingest/portal-sync.ndjson", "../testdata/ingest/portal-array.json",
 		lateTexts(t), dirtyTexts(t)}
 	dump := func(goReader bool, file string) (string, warehouse.LoadResult) {
-		w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"), warehouse.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer w.Close()
+		w := openWarehouse(t)
 		res, err := ingest.File(context.Background(), w, file, ingest.FileOptions{Hasher: transform.NewHasher([]byte("k")), GoReader: goReader})
 		if err != nil {
 			t.Fatal(err)
@@ -250,11 +242,7 @@ func TestOddCSVFallsBackToOurReader(t *testing.T) {
 	p := filepath.Join(dir, "odd.csv")
 	// A stray quote inside an unquoted cell: lenient for us, an error for a strict reader.
 	os.WriteFile(p, []byte("Mã hồ sơ,Ngày tiếp nhận,Thủ tục\nH01-240301-0001,01/03/2024,Cấp \"bản sao\" trích lục\nH01-240301-0002,01/03/2024,\"Khai sinh\" mới\"\n"), 0o644)
-	w, err := warehouse.Open(context.Background(), filepath.Join(dir, "w.duckdb"), warehouse.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	w := openWarehouse(t)
 	res, err := ingest.File(context.Background(), w, p, ingest.FileOptions{Hasher: transform.NewHasher([]byte("k"))})
 	if err != nil {
 		t.Fatal(err)
@@ -270,11 +258,7 @@ func TestLargeWrapperStreams(t *testing.T) {
 	defer ingest.SetStreamWrapperBytes(0)()
 	for _, f := range []string{"../testdata/ingest/wrapped-nested.json", "../testdata/ingest/igate-like.json", "../testdata/ingest/portal-sync.ndjson"} {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"), warehouse.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer w.Close()
+			w := openWarehouse(t)
 			res, err := ingest.File(context.Background(), w, f, ingest.FileOptions{Hasher: transform.NewHasher([]byte("k"))})
 			if err != nil || res.Result.Loaded != 3 {
 				t.Fatalf("%v %+v", err, res.Result)
@@ -357,10 +341,7 @@ func TestRejectRowsAreLineNumbers(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, goReader := range []bool{false, true} {
-		w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"), warehouse.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		w := openWarehouse(t)
 		res, err := ingest.File(context.Background(), w, p, ingest.FileOptions{Hasher: transform.NewHasher([]byte("k")), GoReader: goReader})
 		if err != nil {
 			t.Fatal(err)
@@ -421,11 +402,7 @@ func TestKnownFileStopsTheLoadBesideIt(t *testing.T) {
 	xlsx := writeTitledXLSX(t, t.TempDir())
 	for _, p := range []string{"../testdata/ingest/semicolon-bom.csv", "../testdata/ingest/portal-array.json", "../testdata/ingest/windows-1258.csv", xlsx} {
 		t.Run(filepath.Base(p), func(t *testing.T) {
-			w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"), warehouse.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer w.Close()
+			w := openWarehouse(t)
 			opt := ingest.FileOptions{Hasher: transform.NewHasher([]byte("k"))}
 			first, err := ingest.File(context.Background(), lateIdentity{w}, p, opt)
 			if err != nil || first.Result.Loaded == 0 {
@@ -449,17 +426,12 @@ func TestKnownFileStopsTheLoadBesideIt(t *testing.T) {
 // A file with old Mac line endings (a CR alone ends each line, as Excel for
 // Mac's "CSV (Macintosh)" writes) loads every row, numbered by its line.
 func TestOldMacLineEndings(t *testing.T) {
-	dir := t.TempDir()
-	p := writeTestFile(t, dir, "mac.csv", "Mã hồ sơ,Mã đơn vị,Ngày tiếp nhận,Kênh\r"+
+	p := fuzzFile(t, []byte("Mã hồ sơ,Mã đơn vị,Ngày tiếp nhận,Kênh\r"+
 		"H1,000.01.01.H01,01/03/2024,Trực tiếp\r"+
 		"H2,000.01.01.H01,02/03/2024,Fax\r"+
 		"H3,000.01.01.H01,03/03/2024,\"Trực\rtuyến\"\r"+
-		"H4,000.01.01.H01,04/03/2024,Trực tuyến\r")
-	w, err := warehouse.Open(context.Background(), filepath.Join(dir, "w.duckdb"), warehouse.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+		"H4,000.01.01.H01,04/03/2024,Trực tuyến\r"), "mac.csv")
+	w := openWarehouse(t)
 	res, err := ingest.File(context.Background(), w, p, ingest.FileOptions{Hasher: transform.NewHasher([]byte("k"))})
 	if err != nil {
 		t.Fatal(err)
@@ -483,11 +455,13 @@ func TestOldMacLineEndings(t *testing.T) {
 	}
 }
 
-func writeTestFile(t *testing.T, dir, name, text string) string {
+// openWarehouse opens a new warehouse in a temp folder, closed when the test ends.
+func openWarehouse(t *testing.T) *warehouse.Warehouse {
 	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+	w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"), warehouse.Options{})
+	if err != nil {
 		t.Fatal(err)
 	}
-	return p
+	t.Cleanup(func() { w.Close() })
+	return w
 }

@@ -100,17 +100,9 @@ func Docs() []Doc {
 				// ALTER TABLE old RENAME TO new: the table goes on as new.
 				m := renameRE.FindStringSubmatch(t)
 				if i, ok := at[m[1]]; ok {
-					d := out[i]
-					out = append(out[:i], out[i+1:]...)
 					delete(at, m[1])
-					for n, j := range at {
-						if j > i {
-							at[n] = j - 1
-						}
-					}
-					d.Name = m[2]
-					d.Text = docText(d.Name, comment)
-					put(d)
+					at[m[2]] = i
+					out[i].Name, out[i].Text = m[2], docText(m[2], comment)
 				}
 				comment = nil
 			default:

@@ -61,11 +61,17 @@ func mustUnits(t testing.TB, w *warehouse.Warehouse, path string) {
 // queryInt runs a one-number query.
 func queryInt(t testing.TB, db *sql.DB, q string, args ...any) int64 {
 	t.Helper()
-	var n int64
-	if err := db.QueryRow(q, args...).Scan(&n); err != nil {
+	return queryOne[int64](t, db, q, args...)
+}
+
+// queryOne runs a one-value query.
+func queryOne[T any](t testing.TB, db *sql.DB, q string, args ...any) T {
+	t.Helper()
+	var v T
+	if err := db.QueryRow(q, args...).Scan(&v); err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
-	return n
+	return v
 }
 
 // writeFile writes a test input file and returns its path.
@@ -76,14 +82,4 @@ func writeFile(t testing.TB, dir, name, content string) string {
 		t.Fatal(err)
 	}
 	return p
-}
-
-// queryString runs a one-text query.
-func queryString(t testing.TB, db *sql.DB, q string, args ...any) string {
-	t.Helper()
-	var s string
-	if err := db.QueryRow(q, args...).Scan(&s); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	return s
 }

@@ -236,7 +236,7 @@ func TestMigration7CompactsTypesAndKeepsStates(t *testing.T) {
 			t.Errorf("%s: %d state hashes not recomputed", table, n)
 		}
 	}
-	if ty := queryString(t, w.DB(), `SELECT typeof(channel) || ' ' || typeof(applicant_key) FROM dossiers LIMIT 1`); ty != "ENUM('online', 'direct', 'postal') UUID" {
+	if ty := queryOne[string](t, w.DB(), `SELECT typeof(channel) || ' ' || typeof(applicant_key) FROM dossiers LIMIT 1`); ty != "ENUM('online', 'direct', 'postal') UUID" {
 		t.Errorf("types after migrating: %s", ty)
 	}
 	r := mustIngest(t, w, writeFile(t, dir, "v2-again.csv", exportV2+"\n"), ingest.FileOptions{})
