@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -19,7 +18,8 @@ const maxRowFixes = 256
 // csvRowFixes finds where DuckDB's record numbers part from the file's
 // line numbers: a blank line (which DuckDB skips) or a quoted cell that
 // spans lines moves every later record further down. skip lines are the
-// titles and header. ok is false when there are more than max such places.
+// titles and header. ok is false when there are more than max such places,
+// or when a CR stands alone (see bareCR).
 // Quotes are '"', doubled inside a quoted cell, as DuckDB is told.
 func csvRowFixes(path string, skip, max int) (fixes []warehouse.RowFix, ok bool, err error) {
 	f, err := os.Open(path)
@@ -27,53 +27,142 @@ func csvRowFixes(path string, skip, max int) (fixes []warehouse.RowFix, ok bool,
 		return nil, false, err
 	}
 	defer f.Close()
-	br := bufio.NewReaderSize(f, 1<<20)
-	var (
-		line     int64 // physical lines read
-		record   int64 // records started after the skipped lines
-		delta    int64
-		inQuote  bool // at the start of the current line
-		quotes   int  // in the current line so far
-		nonBlank bool // the current line has more than its line ending
-	)
-	for {
-		chunk, rerr := br.ReadSlice('\n')
-		if bareCR(chunk) {
-			// DuckDB's reader ends a record at a CR alone (old Mac line
-			// endings, or one stray in a cell), where ours keeps it in
-			// the cell: ours reads such a file.
-			return nil, false, nil
+	return rowFixesOf(f, skip, max, rowFixBlock)
+}
+
+// rowFixBlock is how much of a file rowFixesOf looks at at once.
+const rowFixBlock = 4 << 20
+
+// rowFixesOf is csvRowFixes over a reader, a block of whole lines at a
+// time. Most blocks of most files hold no quote, no blank line and no CR
+// but those of CRLF endings: such a block only moves both counts on, and is
+// passed over at the speed of counting its LFs (481 MB: 0.24 → 0.18 s,
+// most of it reading the file).
+// The others are read line by line.
+func rowFixesOf(r io.Reader, skip, max, block int) (fixes []warehouse.RowFix, ok bool, err error) {
+	sc := rowFixScanner{skip: int64(skip), max: max}
+	buf := make([]byte, block)
+	have, eof := 0, false
+	for !eof || have > 0 {
+		if !eof && have < len(buf) {
+			n, rerr := io.ReadFull(r, buf[have:])
+			have += n
+			switch rerr {
+			case nil:
+			case io.EOF, io.ErrUnexpectedEOF:
+				eof = true
+			default:
+				return nil, false, fmt.Errorf("reading: %w", rerr)
+			}
 		}
-		quotes += bytes.Count(chunk, []byte{'"'})
-		if len(bytes.TrimRight(chunk, "\r\n")) > 0 {
-			nonBlank = true
+		data := buf[:have]
+		end := bytes.LastIndexByte(data, '\n') + 1
+		if end == 0 {
+			if !eof {
+				// A line longer than the buffer: read on into a larger one.
+				buf = append(buf, make([]byte, len(buf))...)
+				continue
+			}
+			end = have // the file's last line, without its LF
 		}
-		if rerr == bufio.ErrBufferFull {
-			continue // a line longer than the buffer: read on
-		}
-		if rerr != nil && rerr != io.EOF {
-			return nil, false, fmt.Errorf("reading: %w", rerr)
-		}
-		if len(chunk) > 0 || nonBlank {
-			line++
-			if line > int64(skip) && !inQuote && nonBlank {
-				if d := line - (record + int64(skip) + 1); d != delta {
-					delta = d
-					if fixes = append(fixes, warehouse.RowFix{Record: record, Delta: d}); len(fixes) > max {
-						return nil, false, nil
-					}
+		if !sc.skimmed(data[:end]) {
+			for rest := data[:end]; len(rest) > 0; {
+				i := bytes.IndexByte(rest, '\n') + 1
+				if i == 0 {
+					i = len(rest)
 				}
-				record++
-			}
-			if quotes%2 == 1 {
-				inQuote = !inQuote
+				if !sc.oneLine(rest[:i]) {
+					return nil, false, nil
+				}
+				rest = rest[i:]
 			}
 		}
-		quotes, nonBlank = 0, false
-		if rerr == io.EOF {
-			return fixes, true, nil
+		have = copy(buf, data[end:])
+	}
+	return sc.fixes, true, nil
+}
+
+// rowFixScanner counts a CSV's physical lines and DuckDB's records.
+type rowFixScanner struct {
+	skip         int64
+	max          int
+	line, record int64 // physical lines read, records started after skip
+	delta        int64
+	inQuote      bool // at the start of the next line
+	fixes        []warehouse.RowFix
+}
+
+// skimmed moves the counts over whole lines that cannot part them (no
+// line with an odd number of quotes, no blank line, no CR but a CRLF's), and says whether it did.
+func (sc *rowFixScanner) skimmed(lines []byte) bool {
+	if sc.inQuote || sc.line < sc.skip || len(lines) == 0 || lines[len(lines)-1] != '\n' || !evenQuotes(lines) {
+		return false
+	}
+	if lines[0] == '\n' || bytes.Contains(lines, []byte("\n\n")) {
+		return false
+	}
+	if bytes.IndexByte(lines, '\r') >= 0 {
+		if bytes.HasPrefix(lines, []byte("\r\n")) || bytes.Contains(lines, []byte("\n\r\n")) ||
+			bytes.Count(lines, []byte{'\r'}) != bytes.Count(lines, []byte("\r\n")) {
+			return false
 		}
 	}
+	// Every line is a record: where the first lands, all land.
+	if d := sc.line + 1 - (sc.record + sc.skip + 1); d != sc.delta {
+		if len(sc.fixes) >= sc.max {
+			return false // one too many: oneLine, reading the lines, says so
+		}
+		sc.delta = d
+		sc.fixes = append(sc.fixes, warehouse.RowFix{Record: sc.record, Delta: d})
+	}
+	n := int64(bytes.Count(lines, []byte{'\n'}))
+	sc.line += n
+	sc.record += n
+	return true
+}
+
+// evenQuotes reports whether every line of lines (each ending at its LF)
+// holds an even number of quotes: no quoted cell then spans lines.
+func evenQuotes(lines []byte) bool {
+	odd := false
+	for at := 0; ; {
+		i := bytes.IndexByte(lines[at:], '"')
+		if i < 0 {
+			return !odd
+		}
+		if odd && bytes.IndexByte(lines[at:at+i], '\n') >= 0 {
+			return false // a line ended inside quotes
+		}
+		odd = !odd
+		at += i + 1
+	}
+}
+
+// oneLine counts one line (ending at its LF, or the file's last), and says
+// whether the file can still be read by DuckDB with row fixes.
+func (sc *rowFixScanner) oneLine(chunk []byte) bool {
+	if bareCR(chunk) {
+		// DuckDB's reader ends a record at a CR alone (old Mac line
+		// endings, or one stray in a cell), where ours keeps it in the
+		// cell: ours reads such a file.
+		return false
+	}
+	quotes := bytes.Count(chunk, []byte{'"'})
+	nonBlank := len(bytes.TrimRight(chunk, "\r\n")) > 0
+	sc.line++
+	if sc.line > sc.skip && !sc.inQuote && nonBlank {
+		if d := sc.line - (sc.record + sc.skip + 1); d != sc.delta {
+			sc.delta = d
+			if sc.fixes = append(sc.fixes, warehouse.RowFix{Record: sc.record, Delta: d}); len(sc.fixes) > sc.max {
+				return false
+			}
+		}
+		sc.record++
+	}
+	if quotes%2 == 1 {
+		sc.inQuote = !sc.inQuote
+	}
+	return true
 }
 
 // bareCR reports whether a line (a chunk ending at its LF, or the file's

@@ -216,14 +216,24 @@ func (w *Warehouse) migrate(ctx context.Context) error {
 	if made == sum {
 		return nil
 	}
+	// One transaction: a crash while making them leaves the old models
+	// and fingerprint, and the WAL takes one commit instead of hundreds.
+	tx, err := w.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
 	for _, m := range sqlmodels.Models() {
-		if _, err := w.db.ExecContext(ctx, m.Text); err != nil {
+		if _, err := tx.ExecContext(ctx, m.Text); err != nil {
 			return fmt.Errorf("model %s: %w", m.Name, err)
 		}
 		w.log.Debug("model made", "name", m.Name, "seconds", time.Since(began).Seconds())
 	}
-	if _, err := w.db.ExecContext(ctx, `INSERT OR REPLACE INTO meta VALUES ('models_sha256', ?)`, sum); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO meta VALUES ('models_sha256', ?)`, sum); err != nil {
 		return fmt.Errorf("recording the models' fingerprint: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("making the models: %w", err)
 	}
 	w.log.Debug("models made", "seconds", time.Since(began).Seconds())
 	return nil
