@@ -341,11 +341,18 @@ func (s *rowSource) csvPlan(abs string) (warehouse.CSVPlan, bool) {
 	}
 	skip := s.pending[0].Line - 1
 	// Rows are numbered by their place in DuckDB's reading; where that
-	// parts from the line numbers, say where. A file with very many such
-	// places (cells full of line breaks) is read by ours, which counts lines.
-	fixes, ok, err := csvRowFixes(abs, skip, maxRowFixes)
-	if err != nil || !ok {
-		return warehouse.CSVPlan{}, false
+	// parts from the line numbers, say where (the load looks, reading the
+	// whole file, beside its typing). A file with very many such places
+	// (cells full of line breaks), or with a CR alone, is read by ours.
+	fixes := func() ([]warehouse.RowFix, error) {
+		fixes, ok, err := csvRowFixes(abs, skip, maxRowFixes)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", warehouse.ErrCSVReader, err)
+		}
+		if !ok {
+			return nil, fmt.Errorf("%w: a lone CR, or cells over several lines in more than %d places", warehouse.ErrCSVReader, maxRowFixes)
+		}
+		return fixes, nil
 	}
 	return warehouse.CSVPlan{
 		Path: abs, Delimiter: cr.Delimiter, SkipLines: skip, Columns: width,

@@ -25,6 +25,10 @@ import (
 // be identified).
 var errIdentified = errors.New("file identified")
 
+// errRowFixes stops a load whose row fixes failed (the file is for the
+// slow reader after all).
+var errRowFixes = errors.New("row fixes failed")
+
 // LoadRequest describes one file to load.
 type LoadRequest struct {
 	Path string
@@ -168,9 +172,31 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 			cancel(errIdentified)
 		}
 	}()
+	// Row fixes (CSV) are found beside the typing too; their failure stops
+	// the load.
+	var (
+		fixes    []RowFix
+		fixErr   error
+		fixStart = make(chan func() ([]RowFix, error), 1)
+		fixDone  = make(chan struct{})
+	)
+	go func() {
+		defer close(fixDone)
+		if find := <-fixStart; find != nil {
+			if fixes, fixErr = find(); fixErr != nil {
+				cancel(errRowFixes)
+			}
+		}
+	}()
+	defer func() { <-fixDone }()
 	// identified is the load's end when the identity stopped it (a step
-	// failed because it was cancelled, or is about to write).
+	// failed because it was cancelled, or is about to write), or the row
+	// fixes did.
 	identified := func(err error) (LoadResult, error) {
+		if errors.Is(context.Cause(ctx), errRowFixes) {
+			<-fixDone
+			return res, fixErr
+		}
 		if err == nil || errors.Is(context.Cause(ctx), errIdentified) {
 			<-idDone
 			if idErr != nil {
@@ -184,6 +210,7 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 	}
 	conn, err := w.db.Conn(ctx)
 	if err != nil {
+		fixStart <- nil
 		return identified(err)
 	}
 	defer conn.Close()
@@ -192,6 +219,7 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 
 	began := time.Now()
 	st, err := stageRows(ctx, conn)
+	fixStart <- st.rowFixes
 	if err != nil {
 		return identified(err)
 	}
@@ -199,7 +227,7 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 	res.Skipped = int64(st.skipped)
 	mapping := st.mapping
 	data := templateData(req, mapping, 0)
-	data.rowOffset, data.rowFixes = st.rowOffset, st.rowFixes
+	data.rowOffset = st.rowOffset
 	// Typing, reading the odd cells and checking happen on temp tables,
 	// before the load's transaction: the warehouse is not touched yet.
 	req.phase(PhaseTyping)
@@ -208,6 +236,10 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 		return identified(err)
 	}
 	w.log.Debug("typed", "path", req.Path, "seconds", time.Since(began).Seconds())
+	if <-fixDone; fixErr != nil {
+		return identified(fixErr)
+	}
+	data.rowFixes = fixes
 	req.phase(PhaseChecking)
 	if err := w.fixUp(ctx, conn, typed); err != nil {
 		return identified(err)

@@ -28,7 +28,10 @@ type CSVPlan struct {
 	// RowFixes make row numbers line numbers where records are not one
 	// line each: from record Record (0-based, after SkipLines) on, a
 	// record's line is Delta further down than counting would say.
-	RowFixes []RowFix
+	// Finding them reads the whole file, so the load calls RowFixes
+	// beside its typing pass (nil: none). An error stops the load; one
+	// wrapping ErrCSVReader says the file is for the slow way after all.
+	RowFixes func() ([]RowFix, error)
 }
 
 // RowFix is where a CSV's line numbers move away from its record numbers.

@@ -23,9 +23,10 @@ type staged struct {
 	// rowOffset makes a row's number from its position: rowid + rowOffset.
 	// Negative: the relation has its own source_row column.
 	rowOffset int64
-	// rowFixes add to rowOffset from some positions on (blank lines and
-	// cells that span lines, in a CSV).
-	rowFixes []RowFix
+	// rowFixes, if set, gives what adds to rowOffset from some positions
+	// on (blank lines and cells that span lines, in a CSV). The load
+	// calls it beside the typing pass, and stops if it fails.
+	rowFixes func() ([]RowFix, error)
 	// readerErr is returned, wrapped, when no source reads.
 	readerErr error
 }
@@ -397,9 +398,11 @@ func stageAllView(cols []stageColumn) string {
 
 // keptText is the text a row kept of a field's cell, NULL when blank. A
 // light expression: stage_all, which gives it, is planned again in every
-// later step, and the full cleaning (ws_c) would make each plan slow.
+// later step, and the full cleaning (ws_c) would make each plan slow. It
+// reads nothing in a row that kept no text (most rows), though every step
+// over stage_checked computes it.
 func keptText(field string) string {
-	return fmt.Sprintf("nullif(ws_cell_trim(raw_row->>'%s'), '')", field)
+	return fmt.Sprintf("CASE WHEN raw_row IS NOT NULL THEN nullif(ws_cell_trim(raw_row->>'%s'), '') END", field)
 }
 
 // readLater are the fields whose cells the typing pass may leave to the
