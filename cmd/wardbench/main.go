@@ -14,7 +14,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -24,6 +23,7 @@ import (
 
 	"wardstat/bench"
 	"wardstat/ingest"
+	"wardstat/internal/gotune"
 	"wardstat/transform"
 	"wardstat/warehouse"
 )
@@ -43,10 +43,6 @@ type result struct {
 }
 
 func main() {
-	if os.Getenv("GOMEMLIMIT") == "" {
-		// Keep the Go heap small beside DuckDB's own capped memory (see BENCHMARKS.md).
-		debug.SetMemoryLimit(256 << 20)
-	}
 	child := flag.String("child", "", "run one case in this process (internal)")
 	dir := flag.String("dir", filepath.Join(os.TempDir(), "wardbench"), "where inputs are generated and kept")
 	scale := flag.Float64("scale", 1, "input sizes relative to the issue's (1 = 2M CSV rows, 10M warehouse)")
@@ -56,6 +52,11 @@ func main() {
 	flag.Parse()
 	sz := sizesFor(*scale)
 	if *child != "" {
+		// wardstat's cases run with its runtime settings, as the command
+		// does; the floors with Go's defaults, as any program would.
+		if !isFloor(*child) {
+			gotune.Apply()
+		}
 		res, err := runCase(*child, *dir, sz)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "wardbench:", *child+":", err)
@@ -384,6 +385,12 @@ func duckCount(db, create string) (int64, error) {
 	var n int64
 	err = conn.QueryRow(`SELECT count(*) FROM t`).Scan(&n)
 	return n, err
+}
+
+// isFloor reports whether a child case is a floor other than wardstat
+// itself (DuckDB's readers, excelize).
+func isFloor(name string) bool {
+	return strings.HasSuffix(name, "-floor") || strings.HasPrefix(name, "variant-floor:")
 }
 
 func excelizeRows(path string) (int64, error) {

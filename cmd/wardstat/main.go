@@ -7,15 +7,13 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
+
+	"wardstat/internal/gotune"
 )
 
 func main() {
-	if os.Getenv("GOMEMLIMIT") == "" {
-		// Keep the Go heap small beside DuckDB's own capped memory (see BENCHMARKS.md).
-		debug.SetMemoryLimit(256 << 20)
-	}
+	gotune.Apply()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := newRootCommand(os.Stdout, os.Stderr).ExecuteContext(ctx)
 	stop()
