@@ -47,6 +47,9 @@ type FileResult struct {
 	Format  Format
 	Mapping transform.Mapping
 	Result  warehouse.LoadResult
+	// DuckDBRead is true when DuckDB's own reader read the file (a UTF-8
+	// CSV, or JSON records not in a wrapper), false when ours did.
+	DuckDBRead bool
 }
 
 // FileError is a file that could not be loaded at all; nothing of it was.
@@ -94,7 +97,7 @@ func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResu
 	if fast, refused := fastPath(ctx, l, src, abs, req, opt); fast != nil {
 		lr, mapping, err := fast()
 		if err == nil || !errors.Is(err, refused) {
-			res.Mapping, res.Result = mapping, lr
+			res.Mapping, res.Result, res.DuckDBRead = mapping, lr, err == nil
 			if err != nil {
 				return fail(err)
 			}
@@ -360,17 +363,27 @@ func (s *rowSource) csvPlan(abs string) (warehouse.CSVPlan, bool) {
 	}, true
 }
 
-// jsonPlan says how DuckDB's JSON reader can read a file of flat records
-// (a top-level array, or NDJSON) whose mapped keys are all top-level; ok is
-// false for wrapped or nested records, which our reader handles.
+// jsonPlan says how DuckDB's JSON reader can read a file of records (a
+// top-level array, or NDJSON), flat or nested; ok is false for records in
+// a wrapper object, for keys the flattened names cannot tell from nesting,
+// and for a key mapped both as a value and as an object: our reader
+// handles those.
 func (s *rowSource) jsonPlan(abs string) (warehouse.JSONPlan, bool) {
 	j, ok := s.r.(*jsonReader)
-	if !ok || !(j.inArr || j.stream) || j.wrapped {
+	if !ok || !(j.inArr || j.stream) || j.wrapped || j.oddKeys {
 		return warehouse.JSONPlan{}, false
 	}
 	m := s.mapper.Mapping()
+	flat, parents := map[string]bool{}, map[string]bool{}
 	for _, c := range m.Columns {
-		if strings.Contains(m.Headers[c], ".") {
+		if top, _, nested := strings.Cut(m.Headers[c], "."); nested {
+			parents[top] = true
+		} else {
+			flat[top] = true
+		}
+	}
+	for top := range parents {
+		if flat[top] {
 			return warehouse.JSONPlan{}, false
 		}
 	}

@@ -204,12 +204,15 @@ func TestDuckDBReaderAgreesWithOurs(t *testing.T) {
 	files := []string{"../testdata/ingest/semicolon-bom.csv", "../testdata/ingest/pipe-portal-codes.csv",
 		"../testdata/ingest/title-rows.csv", "../testdata/ingest/us-locale-excel.csv",
 		"../testdata/report/handcount/ward-export.csv", "../testdata/ingest/portal-sync.ndjson", "../testdata/ingest/portal-array.json",
-		lateTexts(t), dirtyTexts(t)}
+		lateTexts(t), dirtyTexts(t), nestedJSON(t, false), nestedJSON(t, true)}
 	dump := func(goReader bool, file string) (string, warehouse.LoadResult) {
 		w := openWarehouse(t)
 		res, err := ingest.File(context.Background(), w, file, ingest.FileOptions{Hasher: transform.NewHasher([]byte("k")), GoReader: goReader})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if res.DuckDBRead == goReader {
+			t.Fatalf("read by DuckDB: %v, want %v", res.DuckDBRead, !goReader)
 		}
 		var s string
 		if err := w.DB().QueryRow(`SELECT string_agg(COLUMNS(* EXCLUDE (load_id, source_row, first_load_id, state_hash))::VARCHAR, '|' ORDER BY dossier_code) FROM dossiers`).Scan(&s); err != nil {
@@ -271,6 +274,75 @@ func TestLargeWrapperStreams(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A record whose object is a plain value instead, past the first records
+// that planned the reading, makes DuckDB's reader refuse the file: ours
+// reads it, and every record loads.
+func TestNestedJSONWithAScalarFallsBack(t *testing.T) {
+	b, err := os.ReadFile(nestedJSON(t, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	lines[3000] = strings.Replace(lines[3000], `"procedure":{"code":"1.000","name":"Thủ tục 0"}`, `"procedure":"Thủ tục 0"`, 1)
+	if !strings.Contains(lines[3000], `"procedure":"Thủ tục 0"`) {
+		t.Fatal("the record to change is not as expected")
+	}
+	p := fuzzFile(t, []byte(strings.Join(lines, "\n")), "scalar.ndjson")
+	w := openWarehouse(t)
+	res, err := ingest.File(context.Background(), w, p, ingest.FileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.DuckDBRead || res.Result.Read != int64(len(lines)) || res.Result.Loaded+res.Result.Rejected != res.Result.Read {
+		t.Fatalf("DuckDB read it: %v; %+v", res.DuckDBRead, res.Result)
+	}
+}
+
+// nestedJSON writes records nested as an iGate-style API returns them
+// (objects for the procedure, the channel, the status and the applicant),
+// as an array or one per line, past the typing pass's sample, with nulls,
+// missing objects, numbers, late texts and a row to reject.
+func nestedJSON(t *testing.T, ndjson bool) string {
+	var recs []string
+	for i := 0; i < 4200; i++ {
+		method := `{"id":1,"name":"Trực tiếp"}`
+		status := `{"id":4,"name":"Đang xử lý"}`
+		completed := "null"
+		switch {
+		case i%7 == 0:
+			method = `{"id":2,"name":"Trực tuyến"}`
+		case i%11 == 0:
+			method = "null"
+		}
+		if i%5 == 0 {
+			status, completed = `{"id":10,"name":"Đã trả kết quả"}`, `"2024-03-07T16:00:00.000+0700"`
+		}
+		if i > 4100 && i%9 == 0 {
+			status = `{"id":"5","name":"Đã trả kết quả (trễ hạn)"}`
+		}
+		applicant := fmt.Sprintf(`{"data":{"fullname":"Người %d","identityNumber":"0010990%05d"}}`, i%300, i%300)
+		if i%13 == 0 {
+			applicant = `{"data":{}}`
+		}
+		received := fmt.Sprintf(`"2024-03-%02dT08:15:00.000+0700"`, 1+i%28)
+		if i == 4150 {
+			received = `"không rõ"`
+		}
+		recs = append(recs, fmt.Sprintf(`{"id":"r%d","code":"H05.01-240301-%05d","procedure":{"code":"1.00%d","name":"Thủ tục %d"},"applyMethod":%s,`+
+			`"acceptedDate":%s,"appointmentDate":"2024-03-29T00:00:00.000+0700","completedDate":%s,"dossierStatus":%s,"fee":%d,"applicant":%s}`,
+			i, i, i%4, i%4, method, received, completed, status, (i%3)*25000, applicant))
+	}
+	text, name := "[\n"+strings.Join(recs, ",\n")+"\n]", "nested.json"
+	if ndjson {
+		text, name = strings.Join(recs, "\n")+"\n", "nested.ndjson"
+	}
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // lateTexts writes a CSV whose first rows (the typing pass's sample) show

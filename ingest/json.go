@@ -30,7 +30,12 @@ type jsonReader struct {
 	stream  bool // records come one after another (NDJSON), not inside an array
 	inArr   bool // the decoder is inside the records array
 	wrapped bool // the records came out of a wrapper object
-	done    bool
+	// oddKeys: some record holds a key with a dot, a quote or a
+	// backslash, which the flattened names cannot tell from nesting.
+	oddKeys bool
+	// valued are the keys seen holding a value other than null.
+	valued map[string]bool
+	done   bool
 }
 
 var _ Reader = (*jsonReader)(nil)
@@ -45,7 +50,7 @@ func OpenJSON(path string) (Reader, error) {
 		return nil, err
 	}
 	text, _ := decodeText(bufio.NewReaderSize(f, 256*1024))
-	j := &jsonReader{f: f, keyIdx: map[string]int{}}
+	j := &jsonReader{f: f, keyIdx: map[string]int{}, valued: map[string]bool{}}
 	if st, err := f.Stat(); err == nil {
 		j.size = st.Size()
 	}
@@ -62,6 +67,7 @@ func OpenJSON(path string) (Reader, error) {
 	for _, rec := range j.queue {
 		j.learnKeys(rec)
 	}
+	j.dropNullParents()
 	if len(j.keys) == 0 && j.done {
 		f.Close()
 		return nil, fmt.Errorf("no records: the JSON holds no array of objects: %w", ErrEmpty)
@@ -301,10 +307,16 @@ func (j *jsonReader) fill() error {
 }
 
 func (j *jsonReader) learnKeys(rec map[string]any) {
+	if !j.oddKeys && hasOddKey(rec) {
+		j.oddKeys = true
+	}
 	flat := flatten(rec)
 	names := make([]string, 0, len(flat))
-	for k := range flat {
-		if _, ok := j.keyIdx[k]; !ok {
+	for k, v := range flat {
+		if v != nil {
+			j.valued[k] = true
+		}
+		if _, ok := j.keyIdx[k]; !ok && (v != nil || !j.isParent(k)) {
 			names = append(names, k)
 		}
 	}
@@ -313,6 +325,34 @@ func (j *jsonReader) learnKeys(rec map[string]any) {
 		j.keyIdx[k] = len(j.keys)
 		j.keys = append(j.keys, k)
 	}
+}
+
+// dropNullParents forgets the keys that were null wherever they were not
+// an object ("applyMethod": null beside "applyMethod": {"name": …}): the
+// object's fields are the columns, and the bare key, empty in every
+// record, would only draw a field's mapping away from them.
+func (j *jsonReader) dropNullParents() {
+	kept := j.keys[:0]
+	for _, k := range j.keys {
+		if j.valued[k] || !j.isParent(k) {
+			kept = append(kept, k)
+		}
+	}
+	j.keys = kept
+	clear(j.keyIdx)
+	for i, k := range j.keys {
+		j.keyIdx[k] = i
+	}
+}
+
+// isParent reports whether a known key is a field of an object under k.
+func (j *jsonReader) isParent(k string) bool {
+	for _, key := range j.keys {
+		if len(key) > len(k) && key[len(k)] == '.' && strings.HasPrefix(key, k) {
+			return true
+		}
+	}
+	return false
 }
 
 func (j *jsonReader) Next() (Record, error) {
@@ -337,14 +377,30 @@ func (j *jsonReader) Next() (Record, error) {
 	j.n++
 	cells := make([]string, len(j.keys))
 	for k, v := range flatten(rec) {
-		cells[j.keyIdx[k]] = v
+		if i, ok := j.keyIdx[k]; ok && v != nil {
+			cells[i] = *v
+		}
 	}
 	return Record{Line: j.n, Cells: cells}, nil
 }
 
-// flatten turns a record into dotted keys and text values.
-func flatten(rec map[string]any) map[string]string {
-	out := make(map[string]string, len(rec))
+// hasOddKey reports whether a record holds, at any depth, a key that its
+// flattened name would not give back (see jsonReader.oddKeys).
+func hasOddKey(rec map[string]any) bool {
+	for k, v := range rec {
+		if strings.ContainsAny(k, `."\`) {
+			return true
+		}
+		if m, ok := v.(map[string]any); ok && hasOddKey(m) {
+			return true
+		}
+	}
+	return false
+}
+
+// flatten turns a record into dotted keys and text values; a null is nil.
+func flatten(rec map[string]any) map[string]*string {
+	out := make(map[string]*string, len(rec))
 	var walk func(prefix string, v any)
 	walk = func(prefix string, v any) {
 		switch x := v.(type) {
@@ -352,8 +408,11 @@ func flatten(rec map[string]any) map[string]string {
 			for k, e := range x {
 				walk(prefix+"."+k, e)
 			}
+		case nil:
+			out[prefix] = nil
 		default:
-			out[prefix] = jsonText(x)
+			t := jsonText(x)
+			out[prefix] = &t
 		}
 	}
 	for k, v := range rec {

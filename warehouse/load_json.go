@@ -9,14 +9,17 @@ import (
 	"wardstat/transform"
 )
 
-// JSONPlan says how DuckDB's own JSON reader can stage a file of flat
-// records (an array, or one object per line) whose keys the Go reader has
-// already mapped from its first records.
+// JSONPlan says how DuckDB's own JSON reader can stage a file of records
+// (an array, or one object per line) whose keys the Go reader has already
+// mapped from its first records.
 type JSONPlan struct {
 	Path string
 	// NewlineDelimited is true for NDJSON, false for one top-level array.
 	NewlineDelimited bool
-	Mapping          transform.Mapping // headers are the records' keys
+	// Mapping's headers are the records' keys, a nested object's as our
+	// reader flattens them: "procedure.code" is the field "code" of the
+	// object under the key "procedure".
+	Mapping transform.Mapping
 }
 
 // LoadJSON loads a JSON file with DuckDB's reader doing the reading; every
@@ -36,9 +39,13 @@ func (w *Warehouse) LoadJSON(ctx context.Context, req LoadRequest, plan JSONPlan
 var ErrJSONReader = fmt.Errorf("DuckDB's JSON reader refused the file")
 
 // jsonSource is DuckDB's JSON reader giving the staged fields as text.
+// A flat key is read as a text column; a nested one ("a.b.c") from its
+// top-level key read as a STRUCT of the mapped fields only, which DuckDB
+// fills as it parses (a JSON column, parsed again per field, took twice as
+// long). A record whose key holds a value where an object is expected
+// makes DuckDB refuse the file, which then goes to our reader.
 func jsonSource(plan JSONPlan, hashApplicants bool) string {
 	m := plan.Mapping
-	var cols []string
 	keyOf := func(field string) (string, bool) {
 		i, ok := m.Columns[field]
 		if !ok {
@@ -46,38 +53,85 @@ func jsonSource(plan JSONPlan, hashApplicants bool) string {
 		}
 		return fmt.Sprintf("k%03d", i), true
 	}
+	used := map[int]bool{}
+	for _, c := range m.Columns {
+		used[c] = true
+	}
+	// read_json names columns by their keys; each read key is given as
+	// k### so that any key is a safe identifier.
+	var tops []*jsonKey
+	byName := map[string]*jsonKey{}
+	var reads []string
 	for i, key := range m.Headers {
-		used := false
-		for _, c := range m.Columns {
-			if c == i {
-				used = true
-			}
+		if !used[i] {
+			continue
 		}
-		if used {
-			cols = append(cols, fmt.Sprintf("%s: 'VARCHAR'", sqlString(key)))
+		path := strings.Split(key, ".")
+		top, ok := byName[path[0]]
+		if !ok {
+			top = &jsonKey{name: path[0]}
+			byName[path[0]] = top
+			tops = append(tops, top)
 		}
+		top.add(path[1:])
+		expr := sqlIdent(path[0])
+		for _, seg := range path[1:] {
+			expr = fmt.Sprintf("struct_extract(%s, %s)", expr, sqlString(seg))
+		}
+		reads = append(reads, fmt.Sprintf("%s AS k%03d", expr, i))
+	}
+	cols := make([]string, len(tops))
+	for i, top := range tops {
+		cols[i] = fmt.Sprintf("%s: %s", sqlString(top.name), sqlString(top.typ()))
 	}
 	first := "NULL::VARCHAR"
 	if k, ok := keyOf(transform.DossierCode); ok {
 		first = k
 	}
 	sel := sourceColumns(keyOf, first, hashApplicants)
-	// read_json names columns by their keys; rename them to k### so that any
-	// key is a safe identifier.
-	var renames []string
-	for i, key := range m.Headers {
-		for _, c := range m.Columns {
-			if c == i {
-				renames = append(renames, fmt.Sprintf(`"%s" AS k%03d`, strings.ReplaceAll(key, `"`, `""`), i))
-				break
-			}
-		}
-	}
 	format := "array"
 	if plan.NewlineDelimited {
 		format = "newline_delimited"
 	}
 	return fmt.Sprintf(`(SELECT %s FROM (
 		SELECT %s FROM read_json(%s, format = '%s', records = true, columns = {%s}, maximum_object_size = 16777216)))`,
-		strings.Join(sel, ",\n\t\t"), strings.Join(renames, ", "), sqlString(plan.Path), format, strings.Join(cols, ", "))
+		strings.Join(sel, ",\n\t\t"), strings.Join(reads, ", "), sqlString(plan.Path), format, strings.Join(cols, ", "))
 }
+
+// jsonKey is a key read from the records, with the fields read inside it
+// when it holds an object.
+type jsonKey struct {
+	name   string
+	fields []*jsonKey
+}
+
+func (k *jsonKey) add(path []string) {
+	if len(path) == 0 {
+		return
+	}
+	for _, f := range k.fields {
+		if f.name == path[0] {
+			f.add(path[1:])
+			return
+		}
+	}
+	f := &jsonKey{name: path[0]}
+	k.fields = append(k.fields, f)
+	f.add(path[1:])
+}
+
+// typ is the type DuckDB reads the key as: its text, or a STRUCT of the
+// fields read inside it.
+func (k *jsonKey) typ() string {
+	if len(k.fields) == 0 {
+		return "VARCHAR"
+	}
+	parts := make([]string, len(k.fields))
+	for i, f := range k.fields {
+		parts[i] = sqlIdent(f.name) + " " + f.typ()
+	}
+	return "STRUCT(" + strings.Join(parts, ", ") + ")"
+}
+
+// sqlIdent quotes an identifier.
+func sqlIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
