@@ -335,7 +335,17 @@ func (s *rowSource) close() {
 // whose header this source has found; ok is false for other files.
 func (s *rowSource) csvPlan(abs string) (warehouse.CSVPlan, bool) {
 	cr, ok := s.r.(*csvReader)
-	if !ok || (cr.Encoding != UTF8 && cr.Encoding != UTF8BOM) || len(s.pending) == 0 {
+	if !ok || len(s.pending) == 0 {
+		return warehouse.CSVPlan{}, false
+	}
+	// DuckDB reads UTF-8 and UTF-16 (little-endian) itself; other
+	// encodings need its encodings extension, not available offline.
+	var encoding string
+	switch cr.Encoding {
+	case UTF8, UTF8BOM:
+	case UTF16LE:
+		encoding = "utf-16"
+	default:
 		return warehouse.CSVPlan{}, false
 	}
 	width := len(s.mapper.Mapping().Headers)
@@ -358,7 +368,7 @@ func (s *rowSource) csvPlan(abs string) (warehouse.CSVPlan, bool) {
 		return fixes, nil
 	}
 	return warehouse.CSVPlan{
-		Path: abs, Delimiter: cr.Delimiter, SkipLines: skip, Columns: width,
+		Path: abs, Encoding: encoding, Delimiter: cr.Delimiter, SkipLines: skip, Columns: width,
 		Mapping: s.mapper.Mapping(), TitleRows: s.skipped, RowFixes: fixes,
 	}, true
 }

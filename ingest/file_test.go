@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/unicode"
 
 	"wardstat/ingest"
 	"wardstat/transform"
@@ -204,7 +205,8 @@ func TestDuckDBReaderAgreesWithOurs(t *testing.T) {
 	files := []string{"../testdata/ingest/semicolon-bom.csv", "../testdata/ingest/pipe-portal-codes.csv",
 		"../testdata/ingest/title-rows.csv", "../testdata/ingest/us-locale-excel.csv",
 		"../testdata/report/handcount/ward-export.csv", "../testdata/ingest/portal-sync.ndjson", "../testdata/ingest/portal-array.json",
-		lateTexts(t), dirtyTexts(t), nestedJSON(t, false), nestedJSON(t, true)}
+		lateTexts(t), dirtyTexts(t), nestedJSON(t, false), nestedJSON(t, true),
+		asUTF16(t, lateTexts(t), true), asUTF16(t, dirtyTexts(t), false)}
 	dump := func(goReader bool, file string) (string, warehouse.LoadResult) {
 		w := openWarehouse(t)
 		res, err := ingest.File(context.Background(), w, file, ingest.FileOptions{Hasher: transform.NewHasher([]byte("k")), GoReader: goReader})
@@ -298,6 +300,28 @@ func TestNestedJSONWithAScalarFallsBack(t *testing.T) {
 	if res.DuckDBRead || res.Result.Read != int64(len(lines)) || res.Result.Loaded+res.Result.Rejected != res.Result.Read {
 		t.Fatalf("DuckDB read it: %v; %+v", res.DuckDBRead, res.Result)
 	}
+}
+
+// asUTF16 writes a copy of a UTF-8 file as UTF-16 little-endian, as
+// Excel's "Unicode text" saves it (with a BOM) or without one.
+func asUTF16(t *testing.T, path string, bom bool) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy := unicode.IgnoreBOM
+	if bom {
+		policy = unicode.UseBOM
+	}
+	out, err := unicode.UTF16(unicode.LittleEndian, policy).NewEncoder().Bytes(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "utf16-"+filepath.Base(path))
+	if err := os.WriteFile(p, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // nestedJSON writes records nested as an iGate-style API returns them
@@ -412,11 +436,18 @@ func TestRejectRowsAreLineNumbers(t *testing.T) {
 	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, goReader := range []bool{false, true} {
+	for _, c := range []struct {
+		path     string
+		goReader bool
+	}{{p, false}, {p, true}, {asUTF16(t, p, true), false}} {
+		goReader := c.goReader
 		w := openWarehouse(t)
-		res, err := ingest.File(context.Background(), w, p, ingest.FileOptions{Hasher: transform.NewHasher([]byte("k")), GoReader: goReader})
+		res, err := ingest.File(context.Background(), w, c.path, ingest.FileOptions{Hasher: transform.NewHasher([]byte("k")), GoReader: goReader})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if res.DuckDBRead == goReader {
+			t.Fatalf("%s: read by DuckDB %v", c.path, res.DuckDBRead)
 		}
 		var got []int64
 		for _, r := range res.Result.Rejects {
@@ -428,7 +459,7 @@ func TestRejectRowsAreLineNumbers(t *testing.T) {
 		}
 		w.Close()
 		if fmt.Sprint(got) != "[2 6 8]" || row != 4 {
-			t.Errorf("our reader %v: rejects on lines %v (want [2 6 8]), H2 on line %d (want 4)", goReader, got, row)
+			t.Errorf("%s, our reader %v: rejects on lines %v (want [2 6 8]), H2 on line %d (want 4)", filepath.Base(c.path), goReader, got, row)
 		}
 	}
 }

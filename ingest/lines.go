@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -27,7 +28,9 @@ func csvRowFixes(path string, skip, max int) (fixes []warehouse.RowFix, ok bool,
 		return nil, false, err
 	}
 	defer f.Close()
-	return rowFixesOf(f, skip, max, rowFixBlock)
+	// Lines are counted in the text, whatever its encoding (UTF-16 too).
+	text, _ := decodeText(bufio.NewReaderSize(f, 64*1024))
+	return rowFixesOf(text, skip, max, rowFixBlock)
 }
 
 // rowFixBlock is how much of a file rowFixesOf looks at at once.

@@ -16,7 +16,10 @@ import (
 // CSVPlan says how DuckDB's own reader can stage a UTF-8 delimited file
 // whose layout the Go reader has already worked out from its first rows.
 type CSVPlan struct {
-	Path      string
+	Path string
+	// Encoding is DuckDB's name for the file's encoding when it is not
+	// UTF-8: "utf-16" (little-endian, with or without a BOM).
+	Encoding  string
 	Delimiter rune
 	// SkipLines are the physical lines before the first data row (titles, header).
 	SkipLines int
@@ -86,6 +89,9 @@ func csvSource(plan CSVPlan, opts string, hashApplicants bool) string {
 	delim := string(plan.Delimiter)
 	if plan.Delimiter == '\t' {
 		delim = `\t`
+	}
+	if plan.Encoding != "" {
+		opts += ", encoding = " + sqlString(plan.Encoding)
 	}
 	return fmt.Sprintf(`(SELECT %s
 		FROM read_csv(%s, header = false, skip = %d, auto_detect = false, all_varchar = true,
