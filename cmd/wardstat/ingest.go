@@ -184,6 +184,11 @@ func (a *app) ingestOne(ctx context.Context, w *warehouse.Warehouse, path string
 		fmt.Fprintf(a.stderr, "%s: %s\n", path, a.t("KHÔNG NẠP", "NOT LOADED")+": "+errorText(err))
 		return err
 	}
+	reader := "wardstat's"
+	if res.DuckDBRead {
+		reader = "DuckDB's"
+	}
+	a.log.Debug("file read", "path", path, "reader", reader, "seconds", time.Since(began).Seconds())
 	printLoad(a, a.stdout, res)
 	return nil
 }
