@@ -285,8 +285,8 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 		       (SELECT count(*) FROM stage_checked),
 		       (SELECT count(*) FROM rejects WHERE load_id = ?),
 		       (SELECT coalesce(sum(n - 1), 0) FROM stage_repeats),
-		       (SELECT count(*) FILTER (new_hash <> state_hash) FROM stage_existing),
-		       (SELECT count(*) FILTER (new_hash = state_hash) FROM stage_existing),
+		       (SELECT count(*) FROM stage_existing),
+		       (SELECT count(*) FILTER (new_hash = state_hash) FROM stage_found),
 		       (SELECT count(*) FROM dossiers WHERE load_id = ?)`, res.LoadID, res.LoadID).
 		Scan(&staged, &res.Read, &res.Rejected, &repeated, &res.Changed, &unchanged, &res.Loaded); err != nil {
 		return res, fmt.Errorf("counting the load: %w", err)

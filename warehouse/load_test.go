@@ -71,6 +71,30 @@ func TestLoadIsIdempotentIncrementalAndKeepsHistory(t *testing.T) {
 	}
 }
 
+// A stored dossier the next export holds twice: the last row is its state,
+// compared with the stored one; the other row is a duplicate.
+func TestRepeatedRowsOfStoredDossiers(t *testing.T) {
+	w := mustOpen(t)
+	dir := t.TempDir()
+	r1 := mustIngest(t, w, writeFile(t, dir, "v1.csv", exportV1), ingest.FileOptions{})
+	header, rows, _ := strings.Cut(exportV2, "\n")
+	lines := strings.Split(strings.TrimSpace(rows), "\n")
+	v1Rows := strings.Split(strings.TrimSpace(strings.SplitN(exportV1, "\n", 2)[1]), "\n")
+	// 0001: its stored state first, then its finished state (changed);
+	// 0002: unchanged, twice.
+	v3 := header + "\n" + v1Rows[0] + "\n" + lines[0] + "\n" + lines[1] + "\n" + lines[1] + "\n"
+	r3 := mustIngest(t, w, writeFile(t, dir, "v3.csv", v3), ingest.FileOptions{})
+	if r3.Read != 4 || r3.Changed != 1 || r3.New != 0 || r3.Loaded != 1 || r3.Duplicate != 3 {
+		t.Fatalf("%+v", r3)
+	}
+	if n := queryInt(t, w.DB(), `SELECT count(*) FROM dossiers WHERE dossier_code = 'H09.01-240301-0001' AND completed_at IS NOT NULL AND load_id = ? AND first_load_id = ? AND source_row = 3`, r3.LoadID, r1.LoadID); n != 1 {
+		t.Fatal("the last row must be the dossier's state, with its row and first load")
+	}
+	if n := queryInt(t, w.DB(), `SELECT count(*) FROM dossier_history WHERE dossier_code = 'H09.01-240301-0001'`); n != 1 {
+		t.Fatalf("%d states in history, want 1", n)
+	}
+}
+
 func TestRejectsSayWhyAndKeepNoPersonalData(t *testing.T) {
 	w := mustOpen(t)
 	dir := t.TempDir()
