@@ -1,11 +1,14 @@
 package bench
 
 import (
+	"bufio"
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	_ "github.com/duckdb/duckdb-go/v2"
 )
@@ -64,4 +67,45 @@ func WriteCSVVariants(ctx context.Context, csvPath, dir string, n int) error {
 		}
 	}
 	return nil
+}
+
+// WriteReexport writes the CSV at src again with, in every nth data row
+// that holds a dossier in progress ("Đang giải quyết"), the status moved to
+// "Chờ bổ sung" (awaiting documents): the next night's full export of a
+// ward system, in which few dossiers changed. It returns how many did.
+func WriteReexport(src, dst string, n int) (int64, error) {
+	in, err := os.Open(src)
+	if err != nil {
+		return 0, err
+	}
+	defer in.Close()
+	out, err := os.Create(dst + ".tmp")
+	if err != nil {
+		return 0, err
+	}
+	defer out.Close()
+	r := bufio.NewReaderSize(in, 1<<20)
+	w := bufio.NewWriterSize(out, 1<<20)
+	var changed int64
+	for i := 0; ; i++ {
+		line, err := r.ReadString('\n')
+		if i > 0 && i%n == 0 && strings.Contains(line, ",Đang giải quyết,") {
+			line = strings.Replace(line, ",Đang giải quyết,", ",Chờ bổ sung,", 1)
+			changed++
+		}
+		w.WriteString(line)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return changed, err
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return changed, err
+	}
+	if err := out.Close(); err != nil {
+		return changed, err
+	}
+	return changed, os.Rename(dst+".tmp", dst)
 }

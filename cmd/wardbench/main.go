@@ -47,7 +47,7 @@ func main() {
 	dir := flag.String("dir", filepath.Join(os.TempDir(), "wardbench"), "where inputs are generated and kept")
 	scale := flag.Float64("scale", 1, "input sizes relative to the issue's (1 = 2M CSV rows, 10M warehouse)")
 	out := flag.String("out", "", "also write the table into this Markdown file")
-	only := flag.String("cases", "csv,xlsx,json,incremental,report", "comma-separated case groups (also: variants, the CSV as other systems write it)")
+	only := flag.String("cases", "csv,xlsx,json,incremental,report", "comma-separated case groups (also: variants, the CSV as other systems write it; reexport, the CSV again with few changes into the warehouse holding it)")
 	rounds := flag.Int("rounds", 3, "times each case and its floor run, alternating; the table keeps each one's best")
 	flag.Parse()
 	sz := sizesFor(*scale)
@@ -140,6 +140,14 @@ func main() {
 		extra := fmt.Sprintf(" (%.2f s < 1 s %s)", w.Seconds, map[bool]string{true: "✓", false: "✗"}[w.Seconds < 1])
 		add("Report form, 1 year", "hand-written aggregate", floor, w, 2, extra)
 	}
+	if groups["reexport"] {
+		// Not the cases: the nightly export as many ward systems
+		// write it, every dossier again, few of them changed.
+		step("gen-csv")
+		step("gen-reexport")
+		floor, w := pair("reexport-empty", "reexport-loaded")
+		add("CSV re-exported, few dossiers changed, into the warehouse holding it", "same file into an empty warehouse", floor, w, 0, " (not one of the issue's cases)")
+	}
 	if groups["variants"] {
 		// Not the cases: the CSV as other ward systems write it,
 		// each against DuckDB reading the same file as it sees fit.
@@ -194,6 +202,8 @@ func runCase(name, dir string, sz sizes) (result, error) {
 	jsonPath := filepath.Join(dir, fmt.Sprintf("dossiers-%d.json", sz.json))
 	incrPath := filepath.Join(dir, fmt.Sprintf("night-%d-%d.csv", sz.base, sz.incr))
 	basePath := filepath.Join(dir, fmt.Sprintf("base-%d.duckdb", sz.base))
+	reexportPath := filepath.Join(dir, fmt.Sprintf("reexport-%d.csv", sz.csv))
+	loadedPath := filepath.Join(dir, fmt.Sprintf("loaded-%d.duckdb", sz.csv))
 	work := filepath.Join(dir, "work")
 	os.RemoveAll(work)
 	os.MkdirAll(work, 0o755)
@@ -281,6 +291,28 @@ func runCase(name, dir string, sz sizes) (result, error) {
 			return result{}, err
 		}
 		return timed(func() (int64, error) { return ingestInto(db, incrPath) }, size(incrPath))
+	case "gen-reexport":
+		if _, err := gen(reexportPath, func() (int64, error) { return bench.WriteReexport(csvPath, reexportPath, reexportEvery) }); err != nil {
+			return result{}, err
+		}
+		// The warehouse that already holds the first export, loaded by
+		// wardstat itself (its keys are the bench's).
+		return gen(loadedPath, func() (int64, error) {
+			tmp := loadedPath + ".building"
+			os.Remove(tmp)
+			if _, err := ingestInto(tmp, csvPath); err != nil {
+				return 0, err
+			}
+			return 0, os.Rename(tmp, loadedPath)
+		})
+	case "reexport-empty":
+		return timed(func() (int64, error) { return ingestInto(filepath.Join(work, "w.duckdb"), reexportPath) }, size(reexportPath))
+	case "reexport-loaded":
+		db := filepath.Join(work, "w.duckdb")
+		if err := copyFile(loadedPath, db); err != nil {
+			return result{}, err
+		}
+		return timed(func() (int64, error) { return ingestInto(db, reexportPath) }, size(reexportPath))
 	case "gen-variants":
 		return result{}, bench.WriteCSVVariants(ctx, csvPath, dir, sz.csv/2)
 	case "report-flat", "report-form":
@@ -413,6 +445,9 @@ func excelizeRows(path string) (int64, error) {
 	}
 	return n - 3, rows.Error()
 }
+
+// reexportEvery is how far apart the re-export's candidate changes are.
+const reexportEvery = 2000
 
 func copyFile(src, dst string) error {
 	in, err := os.Open(src)
