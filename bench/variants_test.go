@@ -76,3 +76,42 @@ func TestVariantsGiveTheSameForm(t *testing.T) {
 		}
 	}
 }
+
+// The next night's full export, in which a few dossiers changed, changes
+// those and nothing else, and keeps their old states.
+func TestReexportChangesOnlyWhatChanged(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	first, next := filepath.Join(dir, "first.csv"), filepath.Join(dir, "next.csv")
+	const n = 3000
+	if _, err := bench.WriteCSV(first, n, 1); err != nil {
+		t.Fatal(err)
+	}
+	changed, err := bench.WriteReexport(first, next, 20)
+	if err != nil || changed == 0 {
+		t.Fatalf("%d changed: %v", changed, err)
+	}
+	w, err := warehouse.Open(ctx, filepath.Join(dir, "w.duckdb"), warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	opt := ingest.FileOptions{Hasher: transform.NewHasher([]byte("k"))}
+	if _, err := ingest.File(ctx, w, first, opt); err != nil {
+		t.Fatal(err)
+	}
+	res, err := ingest.File(ctx, w, next, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := res.Result; r.Changed != changed || r.New != 0 || r.Duplicate != n-changed || r.Loaded != changed {
+		t.Fatalf("%d changed in the file: %+v", changed, r)
+	}
+	var history, awaiting int64
+	if err := w.DB().QueryRow(`SELECT (SELECT count(*) FROM dossier_history), (SELECT count(*) FROM dossiers WHERE status = 5 AND load_id = ?)`, res.Result.LoadID).Scan(&history, &awaiting); err != nil {
+		t.Fatal(err)
+	}
+	if history != changed || awaiting != changed {
+		t.Errorf("%d old states kept, %d dossiers now awaiting documents; want %d of each", history, awaiting, changed)
+	}
+}
