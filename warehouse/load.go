@@ -172,23 +172,13 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 			cancel(errIdentified)
 		}
 	}()
-	// Row fixes (CSV) are found beside the typing too; their failure stops
-	// the load.
+	// Row fixes (CSV) are found beside the typing too (below); their
+	// failure stops the load.
 	var (
-		fixes    []RowFix
-		fixErr   error
-		fixStart = make(chan func() ([]RowFix, error), 1)
-		fixDone  = make(chan struct{})
+		fixes   []RowFix
+		fixErr  error
+		fixDone = make(chan struct{})
 	)
-	go func() {
-		defer close(fixDone)
-		if find := <-fixStart; find != nil {
-			if fixes, fixErr = find(); fixErr != nil {
-				cancel(errRowFixes)
-			}
-		}
-	}()
-	defer func() { <-fixDone }()
 	// identified is the load's end when the identity stopped it (a step
 	// failed because it was cancelled, or is about to write), or the row
 	// fixes did.
@@ -210,7 +200,6 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 	}
 	conn, err := w.db.Conn(ctx)
 	if err != nil {
-		fixStart <- nil
 		return identified(err)
 	}
 	defer conn.Close()
@@ -219,10 +208,18 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 
 	began := time.Now()
 	st, err := stageRows(ctx, conn)
-	fixStart <- st.rowFixes
 	if err != nil {
 		return identified(err)
 	}
+	go func(find func() ([]RowFix, error)) {
+		defer close(fixDone)
+		if find != nil {
+			if fixes, fixErr = find(); fixErr != nil {
+				cancel(errRowFixes)
+			}
+		}
+	}(st.rowFixes)
+	defer func() { <-fixDone }()
 	w.log.Debug("staged", "path", req.Path, "seconds", time.Since(began).Seconds())
 	res.Skipped = int64(st.skipped)
 	mapping := st.mapping
