@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 
 	"wardstat/transform"
@@ -397,7 +399,70 @@ func (s *rowSource) jsonPlan(abs string) (warehouse.JSONPlan, bool) {
 			return warehouse.JSONPlan{}, false
 		}
 	}
-	return warehouse.JSONPlan{Path: abs, NewlineDelimited: j.stream, Mapping: m}, true
+	// The headers are the keys of the first records; the load reads the
+	// whole file for the others beside its typing pass.
+	known := map[string]bool{}
+	for _, h := range m.Headers {
+		known[h] = true
+	}
+	check := func() error {
+		keys, err := jsonKeys(abs)
+		if err != nil {
+			return fmt.Errorf("%w: %v", warehouse.ErrJSONReader, err)
+		}
+		later := laterKeys(keys, known)
+		if len(later) == 0 {
+			return nil
+		}
+		grown, err := transform.Resolve(append(slices.Clip(m.Headers), later...), s.opt.Map)
+		if err != nil || !sameFields(m, grown) {
+			return fmt.Errorf("%w: keys first seen past the first %d records (%s) change how the columns map", warehouse.ErrJSONReader, jsonHeaderProbe, strings.Join(later, ", "))
+		}
+		return nil // keys no field reads
+	}
+	return warehouse.JSONPlan{Path: abs, NewlineDelimited: j.stream, Mapping: m, Check: check}, true
+}
+
+// laterKeys are the keys of a file (as jsonKeys gives them) its first
+// records did not show, sorted; a key null wherever it is not an object is
+// none (see jsonReader.dropNullParents).
+func laterKeys(keys, known map[string]bool) []string {
+	var later []string
+	for k, valued := range keys {
+		if known[k] {
+			continue
+		}
+		if !valued {
+			parent := false
+			for other := range keys {
+				if len(other) > len(k) && other[len(k)] == '.' && strings.HasPrefix(other, k) {
+					parent = true
+					break
+				}
+			}
+			if parent {
+				continue
+			}
+		}
+		later = append(later, k)
+	}
+	sort.Strings(later)
+	return later
+}
+
+// sameFields reports whether two mappings read every field from the same
+// header.
+func sameFields(a, b transform.Mapping) bool {
+	if len(a.Columns) != len(b.Columns) {
+		return false
+	}
+	for f, i := range a.Columns {
+		j, ok := b.Columns[f]
+		if !ok || a.Headers[i] != b.Headers[j] {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *rowSource) Mapping() transform.Mapping { return s.mapper.Mapping() }

@@ -324,6 +324,41 @@ func asUTF16(t *testing.T, path string, bom bool) string {
 	return p
 }
 
+// JSON records that leave out the keys whose value is null: a key first
+// seen past the records that planned the reading is read all the same. One
+// that a field reads (a completion date) sends the file to our reader,
+// whose header grows; one no field reads leaves it with DuckDB's.
+func TestJSONKeysSeenLate(t *testing.T) {
+	for _, c := range []struct {
+		late       string
+		duckDBRead bool
+	}{{`"NgayKetThucXuLy":"20240305100000"`, false}, {`"GhiChuNoiBo":"xem lại"`, true}} {
+		var b strings.Builder
+		for i := range 1500 {
+			extra := ""
+			if i == 1400 {
+				extra = "," + c.late
+			}
+			fmt.Fprintf(&b, `{"MaHoSo":"H05.01-240301-%05d","KenhThucHien":1,"NgayTiepNhan":"20240301081500","TrangThaiHoSo":%d%s}`+"\n", i, map[bool]int{true: 10, false: 4}[i == 1400 && !c.duckDBRead], extra)
+		}
+		p := fuzzFile(t, []byte(b.String()), "late.ndjson")
+		w := openWarehouse(t)
+		res, err := ingest.File(context.Background(), w, p, ingest.FileOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.DuckDBRead != c.duckDBRead || res.Result.Loaded != 1500 || res.Result.Rejected != 0 {
+			t.Errorf("%s: read by DuckDB %v; %+v", c.late, res.DuckDBRead, res.Result)
+		}
+		if !c.duckDBRead {
+			var completed sql.NullTime
+			if err := w.DB().QueryRow(`SELECT completed_at FROM dossiers WHERE dossier_code = 'H05.01-240301-01400'`).Scan(&completed); err != nil || !completed.Valid {
+				t.Errorf("the late completion date was not read: %v %v", completed, err)
+			}
+		}
+	}
+}
+
 // nestedJSON writes records nested as an iGate-style API returns them
 // (objects for the procedure, the channel, the status and the applicant),
 // as an array or one per line, past the typing pass's sample, with nulls,

@@ -54,7 +54,7 @@ func (w *Warehouse) LoadCSV(ctx context.Context, req LoadRequest, plan CSVPlan, 
 		if err != nil {
 			return staged{}, err
 		}
-		st := staged{mapping: plan.Mapping, skipped: plan.TitleRows, rowOffset: int64(plan.SkipLines) + 1, rowFixes: plan.RowFixes, readerErr: ErrCSVReader}
+		st := staged{mapping: plan.Mapping, skipped: plan.TitleRows, rowOffset: int64(plan.SkipLines) + 1, beside: plan.RowFixes, readerErr: ErrCSVReader}
 		for _, opts := range []string{"parallel = true, null_padding = false", "parallel = false, null_padding = true"} {
 			st.sources = append(st.sources, csvSource(plan, opts, hash))
 		}

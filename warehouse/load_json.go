@@ -20,6 +20,11 @@ type JSONPlan struct {
 	// reader flattens them: "procedure.code" is the field "code" of the
 	// object under the key "procedure".
 	Mapping transform.Mapping
+	// Check, if set, reads the whole file beside the typing pass: the
+	// headers come from the first records, and a key that appears only
+	// later and would change the mapping must stop the load (an error
+	// wrapping ErrJSONReader: our reader, whose header grows, reads it).
+	Check func() error
 }
 
 // LoadJSON loads a JSON file with DuckDB's reader doing the reading; every
@@ -31,7 +36,11 @@ func (w *Warehouse) LoadJSON(ctx context.Context, req LoadRequest, plan JSONPlan
 		if err != nil {
 			return staged{}, err
 		}
-		return staged{mapping: plan.Mapping, sources: []string{jsonSource(plan, hash)}, rowOffset: 1, readerErr: ErrJSONReader}, nil
+		st := staged{mapping: plan.Mapping, sources: []string{jsonSource(plan, hash)}, rowOffset: 1, readerErr: ErrJSONReader}
+		if plan.Check != nil {
+			st.beside = func() ([]RowFix, error) { return nil, plan.Check() }
+		}
+		return st, nil
 	})
 }
 

@@ -23,10 +23,12 @@ type staged struct {
 	// rowOffset makes a row's number from its position: rowid + rowOffset.
 	// Negative: the relation has its own source_row column.
 	rowOffset int64
-	// rowFixes, if set, gives what adds to rowOffset from some positions
-	// on (blank lines and cells that span lines, in a CSV). The load
-	// calls it beside the typing pass, and stops if it fails.
-	rowFixes func() ([]RowFix, error)
+	// beside, if set, reads the whole file beside the typing pass (the
+	// load calls it in a goroutine, and stops if it fails): in a CSV it
+	// finds what adds to rowOffset from some positions on (blank lines and
+	// cells that span lines); in JSON it checks that no key the plan does
+	// not know changes the mapping.
+	beside func() ([]RowFix, error)
 	// readerErr is returned, wrapped, when no source reads.
 	readerErr error
 }
