@@ -420,7 +420,11 @@ func (s *rowSource) jsonPlan(abs string) (warehouse.JSONPlan, bool) {
 		}
 		return nil // keys no field reads
 	}
-	return warehouse.JSONPlan{Path: abs, NewlineDelimited: j.stream, Mapping: m, Check: check}, true
+	plan := warehouse.JSONPlan{Path: abs, NewlineDelimited: j.stream, Mapping: m, Check: check}
+	if j.done {
+		plan.Check = nil // the first records were all of them
+	}
+	return plan, true
 }
 
 // laterKeys are the keys of a file (as jsonKeys gives them) its first

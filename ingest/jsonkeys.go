@@ -39,6 +39,11 @@ type keyScanner struct {
 	r    *bufio.Reader
 	keys map[string]bool
 	buf  []byte
+	// valued holds, for each depth, the path at each position of the last
+	// object there whose key is known to hold a value: records repeat
+	// their keys in the same order, and a key found where the last record
+	// had it needs no lookup.
+	valued [][][]byte
 }
 
 var errNotRecords = errors.New("not a file of JSON records")
@@ -77,7 +82,7 @@ func (k *keyScanner) records() error {
 			case ',':
 				continue
 			case '{':
-				if err := k.object(make([]byte, 0, 64)); err != nil {
+				if err := k.object(make([]byte, 0, 64), 0); err != nil {
 					return err
 				}
 			default:
@@ -89,7 +94,7 @@ func (k *keyScanner) records() error {
 		if b != '{' {
 			return errNotRecords
 		}
-		if err := k.object(make([]byte, 0, 64)); err != nil {
+		if err := k.object(make([]byte, 0, 64), 0); err != nil {
 			return err
 		}
 		if b, err = k.next(); err == io.EOF {
@@ -102,8 +107,11 @@ func (k *keyScanner) records() error {
 
 // object reads an object's members after its '{', noting each key under
 // prefix (a nested object's path and a dot, or nothing for a record).
-func (k *keyScanner) object(prefix []byte) error {
-	for {
+func (k *keyScanner) object(prefix []byte, depth int) error {
+	if len(k.valued) <= depth {
+		k.valued = append(k.valued, nil)
+	}
+	for pos := 0; ; pos++ {
 		b, err := k.next()
 		if err != nil {
 			return err
@@ -112,6 +120,7 @@ func (k *keyScanner) object(prefix []byte) error {
 		case '}':
 			return nil
 		case ',':
+			pos--
 			continue
 		case '"':
 		default:
@@ -134,18 +143,25 @@ func (k *keyScanner) object(prefix []byte) error {
 		case '{':
 			// A copy for the nested keys to be appended to.
 			nested := append(append(make([]byte, 0, len(path)+32), path...), '.')
-			if err := k.object(nested); err != nil {
+			if err := k.object(nested, depth+1); err != nil {
 				return err
 			}
 			continue
-		case 'n':
+		}
+		if last := k.valued[depth]; pos < len(last) && bytes.Equal(last[pos], path) {
+			// As in the last object here: known, with a value.
+		} else if b == 'n' {
 			if _, seen := k.keys[string(path)]; !seen {
 				k.keys[string(path)] = false
 			}
-		default:
+		} else {
 			if valued, seen := k.keys[string(path)]; !seen || !valued {
 				k.keys[string(path)] = true
 			}
+			for len(k.valued[depth]) <= pos {
+				k.valued[depth] = append(k.valued[depth], nil)
+			}
+			k.valued[depth][pos] = append(k.valued[depth][pos][:0], path...)
 		}
 		if err := k.skipValue(b); err != nil {
 			return err
