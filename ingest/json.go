@@ -35,7 +35,9 @@ type jsonReader struct {
 	oddKeys bool
 	// valued are the keys seen holding a value other than null.
 	valued map[string]bool
-	done   bool
+	// flat is queue[0] flattened, when Next has learnt its keys.
+	flat map[string]*string
+	done bool
 }
 
 var _ Reader = (*jsonReader)(nil)
@@ -306,7 +308,9 @@ func (j *jsonReader) fill() error {
 	return nil
 }
 
-func (j *jsonReader) learnKeys(rec map[string]any) {
+// learnKeys adds a record's new keys to the header, and returns the
+// record flattened.
+func (j *jsonReader) learnKeys(rec map[string]any) map[string]*string {
 	if !j.oddKeys && hasOddKey(rec) {
 		j.oddKeys = true
 	}
@@ -325,6 +329,7 @@ func (j *jsonReader) learnKeys(rec map[string]any) {
 		j.keyIdx[k] = len(j.keys)
 		j.keys = append(j.keys, k)
 	}
+	return flat
 }
 
 // dropNullParents forgets the keys that were null wherever they were not
@@ -367,7 +372,8 @@ func (j *jsonReader) Next() (Record, error) {
 		if len(j.queue) == 0 {
 			return Record{}, io.EOF
 		}
-		j.learnKeys(j.queue[0])
+		// Flattened once, to learn its keys and to give its cells.
+		j.flat = j.learnKeys(j.queue[0])
 		if len(j.keys) > j.sent {
 			return j.Next()
 		}
@@ -375,8 +381,13 @@ func (j *jsonReader) Next() (Record, error) {
 	rec := j.queue[0]
 	j.queue = j.queue[1:]
 	j.n++
+	flat := j.flat
+	if flat == nil {
+		flat = flatten(rec) // a record read ahead with the first ones
+	}
+	j.flat = nil
 	cells := make([]string, len(j.keys))
-	for k, v := range flatten(rec) {
+	for k, v := range flat {
 		if i, ok := j.keyIdx[k]; ok && v != nil {
 			cells[i] = *v
 		}
