@@ -399,13 +399,17 @@ func (s *rowSource) jsonPlan(abs string) (warehouse.JSONPlan, bool) {
 			return warehouse.JSONPlan{}, false
 		}
 	}
+	plan := warehouse.JSONPlan{Path: abs, NewlineDelimited: j.stream, Mapping: m}
+	if j.done {
+		return plan, true // the first records were all of them
+	}
 	// The headers are the keys of the first records; the load reads the
 	// whole file for the others beside its typing pass.
 	known := map[string]bool{}
 	for _, h := range m.Headers {
 		known[h] = true
 	}
-	check := func() error {
+	plan.Check = func() error {
 		keys, err := jsonKeys(abs)
 		if err != nil {
 			return fmt.Errorf("%w: %v", warehouse.ErrJSONReader, err)
@@ -419,10 +423,6 @@ func (s *rowSource) jsonPlan(abs string) (warehouse.JSONPlan, bool) {
 			return fmt.Errorf("%w: keys first seen past the first %d records (%s) change how the columns map", warehouse.ErrJSONReader, jsonHeaderProbe, strings.Join(later, ", "))
 		}
 		return nil // keys no field reads
-	}
-	plan := warehouse.JSONPlan{Path: abs, NewlineDelimited: j.stream, Mapping: m, Check: check}
-	if j.done {
-		plan.Check = nil // the first records were all of them
 	}
 	return plan, true
 }
@@ -439,7 +439,7 @@ func laterKeys(keys, known map[string]bool) []string {
 		if !valued {
 			parent := false
 			for other := range keys {
-				if len(other) > len(k) && other[len(k)] == '.' && strings.HasPrefix(other, k) {
+				if fieldOf(other, k) {
 					parent = true
 					break
 				}

@@ -353,11 +353,17 @@ func (j *jsonReader) dropNullParents() {
 // isParent reports whether a known key is a field of an object under k.
 func (j *jsonReader) isParent(k string) bool {
 	for _, key := range j.keys {
-		if len(key) > len(k) && key[len(k)] == '.' && strings.HasPrefix(key, k) {
+		if fieldOf(key, k) {
 			return true
 		}
 	}
 	return false
+}
+
+// fieldOf reports whether the flattened key names a field of the object
+// under parent ("procedure.code" of "procedure").
+func fieldOf(key, parent string) bool {
+	return len(key) > len(parent) && key[len(parent)] == '.' && strings.HasPrefix(key, parent)
 }
 
 func (j *jsonReader) Next() (Record, error) {

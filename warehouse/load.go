@@ -25,9 +25,9 @@ import (
 // be identified).
 var errIdentified = errors.New("file identified")
 
-// errRowFixes stops a load whose reading beside the typing (row fixes,
+// errBeside stops a load whose reading beside the typing (CSV row fixes,
 // JSON keys) failed: the file is for the slow reader after all.
-var errRowFixes = errors.New("row fixes failed")
+var errBeside = errors.New("the reading beside the typing failed")
 
 // LoadRequest describes one file to load.
 type LoadRequest struct {
@@ -176,17 +176,17 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 	// Row fixes (CSV) are found, and JSON keys checked, beside the typing
 	// too (below); their failure stops the load.
 	var (
-		fixes   []RowFix
-		fixErr  error
-		fixDone = make(chan struct{})
+		fixes      []RowFix
+		besideErr  error
+		besideDone = make(chan struct{})
 	)
 	// identified is the load's end when the identity stopped it (a step
-	// failed because it was cancelled, or is about to write), or the row
-	// fixes did.
+	// failed because it was cancelled, or is about to write), or the
+	// reading beside the typing did.
 	identified := func(err error) (LoadResult, error) {
-		if errors.Is(context.Cause(ctx), errRowFixes) {
-			<-fixDone
-			return res, fixErr
+		if errors.Is(context.Cause(ctx), errBeside) {
+			<-besideDone
+			return res, besideErr
 		}
 		if err == nil || errors.Is(context.Cause(ctx), errIdentified) {
 			<-idDone
@@ -213,14 +213,14 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 		return identified(err)
 	}
 	go func(find func() ([]RowFix, error)) {
-		defer close(fixDone)
+		defer close(besideDone)
 		if find != nil {
-			if fixes, fixErr = find(); fixErr != nil {
-				cancel(errRowFixes)
+			if fixes, besideErr = find(); besideErr != nil {
+				cancel(errBeside)
 			}
 		}
 	}(st.beside)
-	defer func() { <-fixDone }()
+	defer func() { <-besideDone }()
 	w.log.Debug("staged", "path", req.Path, "seconds", time.Since(began).Seconds())
 	res.Skipped = int64(st.skipped)
 	mapping := st.mapping
@@ -234,8 +234,8 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 		return identified(err)
 	}
 	w.log.Debug("typed", "path", req.Path, "seconds", time.Since(began).Seconds())
-	if <-fixDone; fixErr != nil {
-		return identified(fixErr)
+	if <-besideDone; besideErr != nil {
+		return identified(besideErr)
 	}
 	data.rowFixes = fixes
 	req.phase(PhaseChecking)

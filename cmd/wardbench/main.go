@@ -243,6 +243,17 @@ func runCase(name, dir string, sz sizes) (result, error) {
 		res, err := ingest.File(ctx, w, path, ingest.FileOptions{Hasher: transform.NewHasher([]byte("bench"))})
 		return res.Result.Read, err
 	}
+	// load times wardstat loading path into a new warehouse, or into a
+	// copy of the warehouse at base.
+	load := func(base, path string) (result, error) {
+		db := filepath.Join(work, "w.duckdb")
+		if base != "" {
+			if err := copyFile(base, db); err != nil {
+				return result{}, err
+			}
+		}
+		return timed(func() (int64, error) { return ingestInto(db, path) }, size(path))
+	}
 	if v, ok := strings.CutPrefix(name, "variant-floor:"); ok {
 		p := bench.VariantPath(dir, v, sz.csv/2)
 		return timed(func() (int64, error) {
@@ -251,7 +262,7 @@ func runCase(name, dir string, sz sizes) (result, error) {
 	}
 	if v, ok := strings.CutPrefix(name, "variant-wardstat:"); ok {
 		p := bench.VariantPath(dir, v, sz.csv/2)
-		return timed(func() (int64, error) { return ingestInto(filepath.Join(work, "w.duckdb"), p) }, size(p))
+		return load("", p)
 	}
 	switch name {
 	case "gen-csv":
@@ -272,25 +283,21 @@ func runCase(name, dir string, sz sizes) (result, error) {
 			return duckCount(filepath.Join(work, "floor.duckdb"), fmt.Sprintf(`CREATE TABLE t AS SELECT * FROM read_csv('%s', header = true, delim = ',', quote = '"', columns = %s, timestampformat = '%%d/%%m/%%Y %%H:%%M:%%S')`, csvPath, bench.FloorColumns))
 		}, size(csvPath))
 	case "csv-wardstat":
-		return timed(func() (int64, error) { return ingestInto(filepath.Join(work, "w.duckdb"), csvPath) }, size(csvPath))
+		return load("", csvPath)
 	case "json-floor":
 		return timed(func() (int64, error) {
 			return duckCount(filepath.Join(work, "floor.duckdb"), fmt.Sprintf(`CREATE TABLE t AS SELECT * FROM read_json('%s', format = 'array')`, jsonPath))
 		}, size(jsonPath))
 	case "json-wardstat":
-		return timed(func() (int64, error) { return ingestInto(filepath.Join(work, "w.duckdb"), jsonPath) }, size(jsonPath))
+		return load("", jsonPath)
 	case "xlsx-floor":
 		return timed(func() (int64, error) { return excelizeRows(xlsxPath) }, size(xlsxPath))
 	case "xlsx-wardstat":
-		return timed(func() (int64, error) { return ingestInto(filepath.Join(work, "w.duckdb"), xlsxPath) }, size(xlsxPath))
+		return load("", xlsxPath)
 	case "incr-empty":
-		return timed(func() (int64, error) { return ingestInto(filepath.Join(work, "w.duckdb"), incrPath) }, size(incrPath))
+		return load("", incrPath)
 	case "incr-base":
-		db := filepath.Join(work, "w.duckdb")
-		if err := copyFile(basePath, db); err != nil {
-			return result{}, err
-		}
-		return timed(func() (int64, error) { return ingestInto(db, incrPath) }, size(incrPath))
+		return load(basePath, incrPath)
 	case "gen-reexport":
 		if _, err := gen(reexportPath, func() (int64, error) { return bench.WriteReexport(csvPath, reexportPath, reexportEvery) }); err != nil {
 			return result{}, err
@@ -306,13 +313,9 @@ func runCase(name, dir string, sz sizes) (result, error) {
 			return 0, os.Rename(tmp, loadedPath)
 		})
 	case "reexport-empty":
-		return timed(func() (int64, error) { return ingestInto(filepath.Join(work, "w.duckdb"), reexportPath) }, size(reexportPath))
+		return load("", reexportPath)
 	case "reexport-loaded":
-		db := filepath.Join(work, "w.duckdb")
-		if err := copyFile(loadedPath, db); err != nil {
-			return result{}, err
-		}
-		return timed(func() (int64, error) { return ingestInto(db, reexportPath) }, size(reexportPath))
+		return load(loadedPath, reexportPath)
 	case "gen-variants":
 		return result{}, bench.WriteCSVVariants(ctx, csvPath, dir, sz.csv/2)
 	case "report-flat", "report-form":
