@@ -50,7 +50,7 @@ type FileResult struct {
 	Mapping transform.Mapping
 	Result  warehouse.LoadResult
 	// DuckDBRead is true when DuckDB's own reader read the file (a UTF-8
-	// CSV, or JSON records not in a wrapper), false when ours did.
+	// CSV, or JSON records), false when ours did.
 	DuckDBRead bool
 }
 
@@ -255,8 +255,9 @@ func fastPath(ctx context.Context, l Loader, src *rowSource, abs string, req war
 	if opt.GoReader {
 		return nil, nil
 	}
-	if plan, ok := src.jsonPlan(abs); ok {
+	if plan, done, ok := src.jsonPlan(abs); ok {
 		return func() (warehouse.LoadResult, transform.Mapping, error) {
+			defer done()
 			lr, err := l.LoadJSON(ctx, req, plan, opt.Hasher)
 			return lr, plan.Mapping, err
 		}, warehouse.ErrJSONReader
@@ -376,14 +377,16 @@ func (s *rowSource) csvPlan(abs string) (warehouse.CSVPlan, bool) {
 }
 
 // jsonPlan says how DuckDB's JSON reader can read a file of records (a
-// top-level array, or NDJSON), flat or nested; ok is false for records in
-// a wrapper object, for keys the flattened names cannot tell from nesting,
-// and for a key mapped both as a value and as an object: our reader
-// handles those.
-func (s *rowSource) jsonPlan(abs string) (warehouse.JSONPlan, bool) {
-	j, ok := s.r.(*jsonReader)
-	if !ok || !(j.inArr || j.stream) || j.wrapped || j.oddKeys {
-		return warehouse.JSONPlan{}, false
+// top-level array, or NDJSON), flat or nested. Records streamed out of a
+// large wrapper object are copied to an NDJSON file first (unwrapJSON),
+// which done removes once the load has read it. ok is false for a small
+// wrapper, read whole, for a wrapper in UTF-16 or a legacy encoding, for
+// keys the flattened names cannot tell from nesting, and for a key mapped
+// both as a value and as an object: our reader handles those.
+func (s *rowSource) jsonPlan(abs string) (plan warehouse.JSONPlan, done func(), ok bool) {
+	j, isJSON := s.r.(*jsonReader)
+	if !isJSON || !(j.inArr || j.stream) || j.oddKeys || (j.wrapped && (j.done || (j.enc != UTF8 && j.enc != UTF8BOM))) {
+		return warehouse.JSONPlan{}, nil, false
 	}
 	m := s.mapper.Mapping()
 	flat, parents := map[string]bool{}, map[string]bool{}
@@ -396,12 +399,21 @@ func (s *rowSource) jsonPlan(abs string) (warehouse.JSONPlan, bool) {
 	}
 	for top := range parents {
 		if flat[top] {
-			return warehouse.JSONPlan{}, false
+			return warehouse.JSONPlan{}, nil, false
 		}
 	}
-	plan := warehouse.JSONPlan{Path: abs, NewlineDelimited: j.stream, Mapping: m}
+	plan = warehouse.JSONPlan{Path: abs, NewlineDelimited: j.stream, Mapping: m}
+	done = func() {}
+	if j.wrapped {
+		records, err := unwrapJSON(abs, "")
+		if err != nil {
+			return warehouse.JSONPlan{}, nil, false // our reader reads them, and says what is wrong
+		}
+		plan.Path, plan.NewlineDelimited = records, true
+		done = func() { os.Remove(records) }
+	}
 	if j.done {
-		return plan, true // the first records were all of them
+		return plan, done, true // the first records were all of them
 	}
 	// The headers are the keys of the first records; the load reads the
 	// whole file for the others beside its typing pass.
@@ -410,7 +422,7 @@ func (s *rowSource) jsonPlan(abs string) (warehouse.JSONPlan, bool) {
 		known[h] = true
 	}
 	plan.Check = func() error {
-		keys, err := jsonKeys(abs)
+		keys, err := jsonKeys(plan.Path)
 		if err != nil {
 			return fmt.Errorf("%w: %v", warehouse.ErrJSONReader, err)
 		}
@@ -424,7 +436,7 @@ func (s *rowSource) jsonPlan(abs string) (warehouse.JSONPlan, bool) {
 		}
 		return nil // keys no field reads
 	}
-	return plan, true
+	return plan, done, true
 }
 
 // laterKeys are the keys of a file (as jsonKeys gives them) its first

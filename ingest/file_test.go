@@ -206,8 +206,11 @@ func TestDuckDBReaderAgreesWithOurs(t *testing.T) {
 		"../testdata/ingest/title-rows.csv", "../testdata/ingest/us-locale-excel.csv",
 		"../testdata/report/handcount/ward-export.csv", "../testdata/ingest/portal-sync.ndjson", "../testdata/ingest/portal-array.json",
 		lateTexts(t), dirtyTexts(t), nestedJSON(t, false), nestedJSON(t, true),
-		asUTF16(t, lateTexts(t), true), asUTF16(t, dirtyTexts(t), false)}
-	dump := func(goReader bool, file string) (string, warehouse.LoadResult) {
+		asUTF16(t, lateTexts(t), true), asUTF16(t, dirtyTexts(t), false),
+		wrappedJSON(t)}
+	// Wrappers of any size are streamed, and then copied out for DuckDB.
+	defer ingest.SetStreamWrapperBytes(0)()
+	dump := func(t *testing.T, goReader bool, file string) (string, warehouse.LoadResult) {
 		w := openWarehouse(t)
 		res, err := ingest.File(context.Background(), w, file, ingest.FileOptions{Hasher: transform.NewHasher([]byte("k")), GoReader: goReader})
 		if err != nil {
@@ -223,14 +226,19 @@ func TestDuckDBReaderAgreesWithOurs(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		// The rejects too, with the rows they name.
+		var rej sql.NullString
+		if err := w.DB().QueryRow(`SELECT string_agg(source_row || ':' || reason_code, ' ' ORDER BY source_row) FROM rejects`).Scan(&rej); err != nil {
+			t.Fatal(err)
+		}
 		r := res.Result
 		r.LoadID, r.Rejects, r.Warnings = 0, nil, nil
-		return s, r
+		return s + " rejects " + rej.String, r
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			fast, fr := dump(false, f)
-			slow, sr := dump(true, f)
+			fast, fr := dump(t, false, f)
+			slow, sr := dump(t, true, f)
 			if fast != slow {
 				t.Errorf("dossiers differ:\nDuckDB: %s\nours:   %s", fast, slow)
 			}
@@ -364,6 +372,47 @@ func TestJSONKeysSeenLate(t *testing.T) {
 // as an array or one per line, past the typing pass's sample, with nulls,
 // missing objects, numbers, late texts and a row to reject.
 func nestedJSON(t *testing.T, ndjson bool) string {
+	recs := nestedRecords()
+	text, name := "[\n"+strings.Join(recs, ",\n")+"\n]", "nested.json"
+	if ndjson {
+		text, name = strings.Join(recs, "\n")+"\n", "nested.ndjson"
+	}
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// wrappedJSON is nestedJSON's records as an API answers them: inside a
+// wrapper, after arrays of other things, some records over several lines,
+// with nulls between some (which are no records).
+func wrappedJSON(t *testing.T) string {
+	var b strings.Builder
+	b.WriteString(`{"status":"ok","meta":{"tags":["a","[{"],"errors":[]},"result":{"total":4200,"items":[` + "\n")
+	for i, r := range nestedRecords() {
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		if i%17 == 0 {
+			r = strings.Replace(r, `,"fee":`, ",\r\n    \"fee\": ", 1)
+		}
+		if i%500 == 1 {
+			b.WriteString("null,\n")
+		}
+		b.WriteString(r)
+	}
+	b.WriteString("\n]},\"page\":1}\n")
+	p := filepath.Join(t.TempDir(), "wrapped.json")
+	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// nestedRecords are 4,200 records of an iGate-style API, nested, with a
+// key seen late and an unreadable receipt date.
+func nestedRecords() []string {
 	var recs []string
 	for i := 0; i < 4200; i++ {
 		method := `{"id":1,"name":"Trực tiếp"}`
@@ -393,15 +442,7 @@ func nestedJSON(t *testing.T, ndjson bool) string {
 			`"acceptedDate":%s,"appointmentDate":"2024-03-29T00:00:00.000+0700","completedDate":%s,"dossierStatus":%s,"fee":%d,"applicant":%s}`,
 			i, i, i%4, i%4, method, received, completed, status, (i%3)*25000, applicant))
 	}
-	text, name := "[\n"+strings.Join(recs, ",\n")+"\n]", "nested.json"
-	if ndjson {
-		text, name = strings.Join(recs, "\n")+"\n", "nested.ndjson"
-	}
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return recs
 }
 
 // lateTexts writes a CSV whose first rows (the typing pass's sample) show
@@ -631,4 +672,58 @@ func openWarehouse(t *testing.T) *warehouse.Warehouse {
 	}
 	t.Cleanup(func() { w.Close() })
 	return w
+}
+
+// jsonRecords are n records of a ward API, a line each.
+func jsonRecords(n int) []string {
+	recs := make([]string, n)
+	for i := range recs {
+		recs[i] = fmt.Sprintf(`{"MaHoSo": "H05.01-240305-%05d", "KenhThucHien": 1, "NgayTiepNhan": "20240305081500", "TrangThaiHoSo": 4}`, i)
+	}
+	return recs
+}
+
+// A null among the records is no record, and does not end the reading:
+// past the first records (read ahead to learn the keys), one did, and
+// every record after it was lost without a word.
+func TestNullRecordIsSkipped(t *testing.T) {
+	recs := jsonRecords(1200)
+	text := "[\n" + strings.Join(recs[:1100], ",\n") + ",\nnull,\n" + strings.Join(recs[1100:], ",\n") + "\n]"
+	p := filepath.Join(t.TempDir(), "nulls.json")
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, goReader := range []bool{true, false} {
+		w := openWarehouse(t)
+		res, err := ingest.File(context.Background(), w, p, ingest.FileOptions{Hasher: transform.NewHasher([]byte("k")), GoReader: goReader})
+		if err != nil || res.Result.Loaded != 1200 {
+			t.Fatalf("our reader only %v: %v %+v", goReader, err, res.Result)
+		}
+	}
+}
+
+// A JSON file cut short (a download interrupted) is an error that says
+// so, not its first records loaded as if they were all of them.
+func TestTruncatedJSONIsAnError(t *testing.T) {
+	for name, text := range map[string]string{
+		"array":   "[\n" + strings.Join(jsonRecords(1200), ",\n"),
+		"wrapper": `{"status": "ok", "data": [` + strings.Join(jsonRecords(1200), ",\n"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer ingest.SetStreamWrapperBytes(0)()
+			p := filepath.Join(t.TempDir(), "cut.json")
+			if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			w := openWarehouse(t)
+			res, err := ingest.File(context.Background(), w, p, ingest.FileOptions{Hasher: transform.NewHasher([]byte("k"))})
+			if err == nil || !strings.Contains(err.Error(), "cut short") {
+				t.Fatalf("got %v, %+v; want an error saying the file was cut short", err, res.Result)
+			}
+			var n int
+			if err := w.DB().QueryRow(`SELECT count(*) FROM dossiers`).Scan(&n); err != nil || n != 0 {
+				t.Fatalf("%d dossiers stored (%v), want none", n, err)
+			}
+		})
+	}
 }

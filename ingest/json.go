@@ -30,6 +30,7 @@ type jsonReader struct {
 	stream  bool // records come one after another (NDJSON), not inside an array
 	inArr   bool // the decoder is inside the records array
 	wrapped bool // the records came out of a wrapper object
+	enc     Encoding
 	// oddKeys: some record holds a key with a dot, a quote or a
 	// backslash, which the flattened names cannot tell from nesting.
 	oddKeys bool
@@ -51,8 +52,8 @@ func OpenJSON(path string) (Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	text, _ := decodeText(bufio.NewReaderSize(f, 256*1024))
-	j := &jsonReader{f: f, keyIdx: map[string]int{}, valued: map[string]bool{}}
+	text, enc := decodeText(bufio.NewReaderSize(f, 256*1024))
+	j := &jsonReader{f: f, enc: enc, keyIdx: map[string]int{}, valued: map[string]bool{}}
 	if st, err := f.Stat(); err == nil {
 		j.size = st.Size()
 	}
@@ -286,6 +287,11 @@ func (j *jsonReader) fill() error {
 	}
 	if j.inArr {
 		if !j.dec.More() {
+			// The records array must close: a download cut short would
+			// otherwise lose its last records without a word.
+			if _, err := j.dec.Token(); err != nil {
+				return fmt.Errorf("the file ends after record %d, before its records array closes: was it cut short? Export or download it again", j.n+len(j.queue))
+			}
 			j.done = true
 			return nil
 		}
@@ -372,8 +378,11 @@ func (j *jsonReader) Next() (Record, error) {
 		return Record{Header: true, Cells: append([]string(nil), j.keys...)}, nil
 	}
 	if len(j.queue) == 0 {
-		if err := j.fill(); err != nil {
-			return Record{}, err
+		// A null in the records array is no record: read on past it.
+		for len(j.queue) == 0 && !j.done {
+			if err := j.fill(); err != nil {
+				return Record{}, err
+			}
 		}
 		if len(j.queue) == 0 {
 			return Record{}, io.EOF

@@ -1,0 +1,105 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func unwrapString(in string) (string, error) {
+	var out bytes.Buffer
+	w := bufio.NewWriter(&out)
+	_, err := unwrapRecords(bufio.NewReader(strings.NewReader(in)), w)
+	w.Flush()
+	return out.String(), err
+}
+
+func TestUnwrapRecords(t *testing.T) {
+	for _, c := range []struct{ name, in, want string }{
+		{"data", `{"status":"ok","data":[{"a":1},{"a":2}],"total":2}`, "{\"a\":1}\n{\"a\":2}\n"},
+		{"nested wrapper, arrays of other things skipped", `{"meta":{"tags":["x","[{"],"errors":[],"m":[[{"no":1}]]},"result":{"items":[{"a":"]}"}]}}`,
+			"{\"a\":\"]}\"}\n"},
+		{"records over several lines, nulls skipped", "\xEF\xBB\xBF{\"data\": [\r\n  {\"a\": 1,\n   \"b\": {\"c\": [1,\n 2]}},\n  null,\n  {\"a\": \"x\\\"y\\n\"}\n]}",
+			"{\"a\": 1,    \"b\": {\"c\": [1,  2]}}\n{\"a\": \"x\\\"y\\n\"}\n"},
+		{"an empty array before the records", `{"errors":[],"data":[{"a":1}]}`, "{\"a\":1}\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := unwrapString(c.in)
+			if err != nil || got != c.want {
+				t.Fatalf("got %q, %v\nwant %q", got, err, c.want)
+			}
+		})
+	}
+	for _, in := range []string{
+		`[{"a":1}]`,                        // not a wrapper
+		`{"data":[1,2],"n":3}`,             // no array of objects
+		`{"data":[{"a":1},2]}`,             // a record that is not an object
+		`{"data":[{"a":"x` + "\n" + `"}]}`, // a raw line break inside a string
+		`{"data":[{"a":1}`,                 // cut short
+	} {
+		if got, err := unwrapString(in); err == nil {
+			t.Errorf("%q: got %q, want an error", in, got)
+		}
+	}
+}
+
+// wrappedRecords are the records our reader streams out of a UTF-8
+// wrapper (the only ones unwrapped), or ok false where it does not.
+func wrappedRecords(data []byte) (recs []map[string]any, ok bool) {
+	j := &jsonReader{keyIdx: map[string]int{}, valued: map[string]bool{}}
+	text, enc := decodeText(bufio.NewReader(bytes.NewReader(data)))
+	if enc != UTF8 && enc != UTF8BOM {
+		return nil, false
+	}
+	j.dec = json.NewDecoder(text)
+	j.dec.UseNumber()
+	if err := j.seekRecords(); err != nil || !j.wrapped {
+		return nil, false
+	}
+	for !j.done {
+		if err := j.fill(); err != nil {
+			return nil, false
+		}
+	}
+	return j.queue, true
+}
+
+// FuzzUnwrapJSON: whenever our reader streams records out of a wrapper,
+// unwrapRecords gives the same records, one valid JSON object a line.
+func FuzzUnwrapJSON(f *testing.F) {
+	seedFiles(f, "../testdata/ingest/*.json")
+	f.Add([]byte(`{"meta":{"tags":["x","[{"],"errors":[]},"result":{"items":[{"a":"]}"},null,{"b":[{"c":1}]}]}}`))
+	f.Add([]byte("{\"data\": [\n {\"a\": \"\\\\\"},\n {\"a\": 1e3}\n]}"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		watchdog := time.AfterFunc(5*time.Second, func() { panic("stuck") })
+		defer watchdog.Stop()
+		if !bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("{")) {
+			return // the reader walks a wrapper only from its first byte
+		}
+		want, ok := wrappedRecords(data)
+		got, err := unwrapString(string(data))
+		if !ok {
+			return // our reader refuses it, and will say why
+		}
+		if err != nil {
+			t.Fatalf("%v; our reader found %d records", err, len(want))
+		}
+		lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
+		if got == "" {
+			lines = nil
+		}
+		if len(lines) != len(want) {
+			t.Fatalf("%d lines, want %d records:\n%s", len(lines), len(want), got)
+		}
+		for i, l := range lines {
+			rec, err := decodeObject([]byte(l))
+			if err != nil || !reflect.DeepEqual(rec, want[i]) {
+				t.Fatalf("line %d: %q (%v), want %v", i+1, l, err, want[i])
+			}
+		}
+	})
+}
