@@ -405,12 +405,11 @@ func (s *rowSource) jsonPlan(abs string) (plan warehouse.JSONPlan, done func(), 
 	plan = warehouse.JSONPlan{Path: abs, NewlineDelimited: j.stream, Mapping: m}
 	done = func() {}
 	if j.wrapped {
-		records, err := unwrapJSON(abs, "")
+		records, unwrapped, err := unwrapJSON(abs, "")
 		if err != nil {
 			return warehouse.JSONPlan{}, nil, false // our reader reads them, and says what is wrong
 		}
-		plan.Path, plan.NewlineDelimited = records, true
-		done = func() { os.Remove(records) }
+		plan.Path, plan.NewlineDelimited, done = records, true, unwrapped
 	}
 	if j.done {
 		return plan, done, true // the first records were all of them

@@ -15,32 +15,39 @@ import (
 // reads in parallel: a wrapper is one value to DuckDB, and our reader
 // decodes ~40 k records a second. The records are the ones our reader
 // finds (seekRecords): the first array, at any depth, whose first element
-// is an object; nulls in it are skipped. The file is made in dir ("": the
-// system's temporary directory), readable by its owner only, and holds the
-// applicants' identities in clear: the caller removes it once loaded.
-func unwrapJSON(path, dir string) (string, error) {
+// is an object; nulls in it are skipped.
+//
+// The copy holds the applicants' identities in clear, so it must not
+// outlive the load, even a crash: on Linux it is unlinked at once and
+// read through /proc/self/fd, and the kernel frees it when done closes
+// it or the process ends; elsewhere done removes it. It is made in dir
+// ("": the system's temporary directory), readable by its owner only.
+func unwrapJSON(path, dir string) (records string, done func(), err error) {
 	in, err := os.Open(path)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	defer in.Close()
 	out, err := os.CreateTemp(dir, "wardstat-records-*.ndjson")
 	if err != nil {
-		return "", err
+		return "", nil, err
+	}
+	name := out.Name()
+	viaFD := fmt.Sprintf("/proc/self/fd/%d", out.Fd())
+	if _, serr := os.Stat(viaFD); serr == nil && os.Remove(name) == nil {
+		records, done = viaFD, func() { out.Close() }
+	} else {
+		records, done = name, func() { out.Close(); os.Remove(name) }
 	}
 	w := bufio.NewWriterSize(out, 1<<20)
-	_, err = unwrapRecords(bufio.NewReaderSize(in, 1<<20), w)
-	if err == nil {
+	if _, err = unwrapRecords(bufio.NewReaderSize(in, 1<<20), w); err == nil {
 		err = w.Flush()
 	}
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
 	if err != nil {
-		os.Remove(out.Name())
-		return "", err
+		done()
+		return "", nil, err
 	}
-	return out.Name(), nil
+	return records, done, nil
 }
 
 // errNoRecords is a wrapper that holds no array of objects.
