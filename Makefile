@@ -29,6 +29,9 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzJSON -fuzztime 30s ./ingest
 	$(GO) test -run '^$$' -fuzz FuzzHTML -fuzztime 30s ./ingest
 	$(GO) test -run '^$$' -fuzz FuzzCSVRowFixes -fuzztime 30s ./ingest
+	$(GO) test -run '^$$' -fuzz FuzzJSONKeys -fuzztime 30s ./ingest
+	$(GO) test -run '^$$' -fuzz FuzzUnwrapJSON -fuzztime 30s ./ingest
+	$(GO) test -run '^$$' -fuzz FuzzWindows1258 -fuzztime 30s ./ingest
 	$(GO) test -run '^$$' -fuzz FuzzApplicantKey -fuzztime 30s ./transform
 
 lint:

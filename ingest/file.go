@@ -262,8 +262,9 @@ func fastPath(ctx context.Context, l Loader, src *rowSource, abs string, req war
 			return lr, plan.Mapping, err
 		}, warehouse.ErrJSONReader
 	}
-	if plan, ok := src.csvPlan(abs); ok {
+	if plan, done, ok := src.csvPlan(abs); ok {
 		return func() (warehouse.LoadResult, transform.Mapping, error) {
+			defer done()
 			lr, err := l.LoadCSV(ctx, req, plan, opt.Hasher)
 			return lr, plan.Mapping, err
 		}, warehouse.ErrCSVReader
@@ -336,20 +337,27 @@ func (s *rowSource) close() {
 
 // csvPlan says how DuckDB's own reader can read the rest of a UTF-8 CSV
 // whose header this source has found; ok is false for other files.
-func (s *rowSource) csvPlan(abs string) (warehouse.CSVPlan, bool) {
-	cr, ok := s.r.(*csvReader)
-	if !ok || len(s.pending) == 0 {
-		return warehouse.CSVPlan{}, false
+func (s *rowSource) csvPlan(abs string) (plan warehouse.CSVPlan, done func(), ok bool) {
+	cr, isCSV := s.r.(*csvReader)
+	if !isCSV || len(s.pending) == 0 {
+		return warehouse.CSVPlan{}, nil, false
 	}
 	// DuckDB reads UTF-8 and UTF-16 (little-endian) itself; other
-	// encodings need its encodings extension, not available offline.
-	var encoding string
+	// encodings need its encodings extension, not available offline: they
+	// are copied to UTF-8 first (toUTF8), which done removes.
+	path, encoding, done := abs, "", func() {}
 	switch cr.Encoding {
 	case UTF8, UTF8BOM:
 	case UTF16LE:
 		encoding = "utf-16"
+	case Windows1258, UTF16BE:
+		copied, remove, err := toUTF8(abs, cr.Encoding, "")
+		if err != nil {
+			return warehouse.CSVPlan{}, nil, false // our reader reads it
+		}
+		path, done = copied, remove
 	default:
-		return warehouse.CSVPlan{}, false
+		return warehouse.CSVPlan{}, nil, false
 	}
 	width := len(s.mapper.Mapping().Headers)
 	for _, p := range s.pending {
@@ -361,7 +369,7 @@ func (s *rowSource) csvPlan(abs string) (warehouse.CSVPlan, bool) {
 	// whole file, beside its typing). A file with very many such places
 	// (cells full of line breaks), or with a CR alone, is read by ours.
 	fixes := func() ([]warehouse.RowFix, error) {
-		fixes, ok, err := csvRowFixes(abs, skip, maxRowFixes)
+		fixes, ok, err := csvRowFixes(path, skip, maxRowFixes)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", warehouse.ErrCSVReader, err)
 		}
@@ -371,9 +379,9 @@ func (s *rowSource) csvPlan(abs string) (warehouse.CSVPlan, bool) {
 		return fixes, nil
 	}
 	return warehouse.CSVPlan{
-		Path: abs, Encoding: encoding, Delimiter: cr.Delimiter, SkipLines: skip, Columns: width,
+		Path: path, Encoding: encoding, Delimiter: cr.Delimiter, SkipLines: skip, Columns: width,
 		Mapping: s.mapper.Mapping(), TitleRows: s.skipped, RowFixes: fixes,
-	}, true
+	}, done, true
 }
 
 // jsonPlan says how DuckDB's JSON reader can read a file of records (a

@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/unicode/norm"
 
 	"wardstat/ingest"
 	"wardstat/transform"
@@ -198,16 +200,18 @@ func writeMergedHeaderXLSX(t *testing.T, dir string) string {
 	return p
 }
 
-// TestDuckDBReaderAgreesWithOurs loads each UTF-8 CSV and flat JSON
-// fixture through DuckDB's reader (the fast path) and through wardstat's
-// own: the dossiers, their applicant keys and the counts must be the same.
+// TestDuckDBReaderAgreesWithOurs loads each CSV (UTF-8, UTF-16 and
+// Windows-1258, the last two copied to UTF-8 first) and JSON fixture
+// through DuckDB's reader (the fast path) and through wardstat's own: the
+// dossiers, their applicant keys, the counts and the rejects with their
+// rows must be the same.
 func TestDuckDBReaderAgreesWithOurs(t *testing.T) {
 	files := []string{"../testdata/ingest/semicolon-bom.csv", "../testdata/ingest/pipe-portal-codes.csv",
 		"../testdata/ingest/title-rows.csv", "../testdata/ingest/us-locale-excel.csv",
 		"../testdata/report/handcount/ward-export.csv", "../testdata/ingest/portal-sync.ndjson", "../testdata/ingest/portal-array.json",
 		lateTexts(t), dirtyTexts(t), nestedJSON(t, false), nestedJSON(t, true),
 		asUTF16(t, lateTexts(t), true), asUTF16(t, dirtyTexts(t), false),
-		wrappedJSON(t)}
+		wrappedJSON(t), asWindows1258(t, lateTexts(t)), "../testdata/ingest/windows-1258.csv", asUTF16BE(t, lateTexts(t))}
 	// Wrappers of any size are streamed, and then copied out for DuckDB.
 	defer ingest.SetStreamWrapperBytes(0)()
 	dump := func(t *testing.T, goReader bool, file string) (string, warehouse.LoadResult) {
@@ -326,6 +330,60 @@ func asUTF16(t *testing.T, path string, bom bool) string {
 		t.Fatal(err)
 	}
 	p := filepath.Join(t.TempDir(), "utf16-"+filepath.Base(path))
+	if err := os.WriteFile(p, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// asUTF16BE is the file in UTF-16, big-endian, with a BOM.
+func asUTF16BE(t *testing.T, path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := unicode.UTF16(unicode.BigEndian, unicode.UseBOM).NewEncoder().Bytes(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "utf16be-"+filepath.Base(path))
+	if err := os.WriteFile(p, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// asWindows1258 is the file as Excel on a Vietnamese Windows saves a CSV:
+// Windows-1258, whose letters carry their tones as combining marks
+// ("ệ" is "ê" and a dot below).
+func asWindows1258(t *testing.T, path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []byte
+	for _, r := range string(b) {
+		if c, ok := charmap.Windows1258.EncodeRune(r); ok {
+			out = append(out, c)
+			continue
+		}
+		// The letter with the mark it has a byte for ("ậ": "â"), then the tone.
+		d := []rune(norm.NFD.String(string(r)))
+		for i := 1; i < len(d); i++ {
+			if c, ok := charmap.Windows1258.EncodeRune([]rune(norm.NFC.String(string([]rune{d[0], d[i]})))[0]); ok {
+				out, d = append(out, c), append(d[1:i:i], d[i+1:]...)
+				break
+			}
+		}
+		for _, m := range d {
+			c, ok := charmap.Windows1258.EncodeRune(m)
+			if !ok {
+				t.Fatalf("%q has no Windows-1258 form", r)
+			}
+			out = append(out, c)
+		}
+	}
+	p := filepath.Join(t.TempDir(), "cp1258-"+filepath.Base(path))
 	if err := os.WriteFile(p, out, 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -17,27 +17,16 @@ import (
 // finds (seekRecords): the first array, at any depth, whose first element
 // is an object; nulls in it are skipped.
 //
-// The copy holds the applicants' identities in clear, so it must not
-// outlive the load, even a crash: on Linux it is unlinked at once and
-// read through /proc/self/fd, and the kernel frees it when done closes
-// it or the process ends; elsewhere done removes it. It is made in dir
-// ("": the system's temporary directory), readable by its owner only.
+// The copy holds the applicants' identities in clear: see tempCopy.
 func unwrapJSON(path, dir string) (records string, done func(), err error) {
 	in, err := os.Open(path)
 	if err != nil {
 		return "", nil, err
 	}
 	defer in.Close()
-	out, err := os.CreateTemp(dir, "wardstat-records-*.ndjson")
+	out, records, done, err := tempCopy(dir, "wardstat-records-*.ndjson")
 	if err != nil {
 		return "", nil, err
-	}
-	name := out.Name()
-	viaFD := fmt.Sprintf("/proc/self/fd/%d", out.Fd())
-	if _, serr := os.Stat(viaFD); serr == nil && os.Remove(name) == nil {
-		records, done = viaFD, func() { out.Close() }
-	} else {
-		records, done = name, func() { out.Close(); os.Remove(name) }
 	}
 	w := bufio.NewWriterSize(out, 1<<20)
 	if _, err = unwrapRecords(bufio.NewReaderSize(in, 1<<20), w); err == nil {
@@ -48,6 +37,26 @@ func unwrapJSON(path, dir string) (records string, done func(), err error) {
 		return "", nil, err
 	}
 	return records, done, nil
+}
+
+// tempCopy makes a file for a copy of an export, to be read by DuckDB by
+// the name it returns. The copy holds the applicants' identities in
+// clear, so it must not outlive the load, even a crash: on Linux it is
+// unlinked at once and read through /proc/self/fd, and the kernel frees
+// it when done closes it or the process ends; elsewhere done removes it.
+// It is made in dir ("": the system's temporary directory), readable by
+// its owner only.
+func tempCopy(dir, pattern string) (f *os.File, name string, done func(), err error) {
+	f, err = os.CreateTemp(dir, pattern)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	path := f.Name()
+	viaFD := fmt.Sprintf("/proc/self/fd/%d", f.Fd())
+	if _, err := os.Stat(viaFD); err == nil && os.Remove(path) == nil {
+		return f, viaFD, func() { f.Close() }, nil
+	}
+	return f, path, func() { f.Close(); os.Remove(path) }, nil
 }
 
 // errNoRecords is a wrapper that holds no array of objects.
