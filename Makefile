@@ -24,15 +24,16 @@ bench:
 	$(GO) run ./cmd/wardbench -out BENCHMARKS.md
 
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzCSV -fuzztime 30s ./ingest
-	$(GO) test -run '^$$' -fuzz FuzzXLSX -fuzztime 30s ./ingest
-	$(GO) test -run '^$$' -fuzz FuzzJSON -fuzztime 30s ./ingest
-	$(GO) test -run '^$$' -fuzz FuzzHTML -fuzztime 30s ./ingest
-	$(GO) test -run '^$$' -fuzz FuzzCSVRowFixes -fuzztime 30s ./ingest
-	$(GO) test -run '^$$' -fuzz FuzzJSONKeys -fuzztime 30s ./ingest
-	$(GO) test -run '^$$' -fuzz FuzzUnwrapJSON -fuzztime 30s ./ingest
-	$(GO) test -run '^$$' -fuzz FuzzWindows1258 -fuzztime 30s ./ingest
-	$(GO) test -run '^$$' -fuzz FuzzApplicantKey -fuzztime 30s ./transform
+	$(GO) test -run '^$$' -fuzz '^FuzzCSV$$' -fuzztime 30s ./ingest
+	$(GO) test -run '^$$' -fuzz '^FuzzXLSX$$' -fuzztime 30s ./ingest
+	$(GO) test -run '^$$' -fuzz '^FuzzJSON$$' -fuzztime 30s ./ingest
+	$(GO) test -run '^$$' -fuzz '^FuzzHTML$$' -fuzztime 30s ./ingest
+	$(GO) test -run '^$$' -fuzz '^FuzzDetect$$' -fuzztime 30s ./ingest
+	$(GO) test -run '^$$' -fuzz '^FuzzCSVRowFixes$$' -fuzztime 30s ./ingest
+	$(GO) test -run '^$$' -fuzz '^FuzzJSONKeys$$' -fuzztime 30s ./ingest
+	$(GO) test -run '^$$' -fuzz '^FuzzUnwrapJSON$$' -fuzztime 30s ./ingest
+	$(GO) test -run '^$$' -fuzz '^FuzzWindows1258$$' -fuzztime 30s ./ingest
+	$(GO) test -run '^$$' -fuzz '^FuzzApplicantKey$$' -fuzztime 30s ./transform
 
 lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
