@@ -541,12 +541,21 @@ func (t loadTemplate) RowOf(alias string) string {
 	return b.String()
 }
 
-// RawRow is the SQL turning a staged row's text, keyed by field, into the
-// rejects table's, keyed by the file's own headers.
+// RawCells is the SQL giving a staged row's kept texts as a list (parsed
+// once), from which RawRow makes the rejects table's raw row.
+func (t loadTemplate) RawCells() string {
+	if len(t.rawFields) == 0 {
+		return "NULL::VARCHAR[]"
+	}
+	return keptTexts("raw_row", t.rawFields)
+}
+
+// RawRow is the SQL turning a staged row's text, keyed by field (RawCells,
+// as raw_cells), into the rejects table's, keyed by the file's own headers.
 func (t loadTemplate) RawRow() string {
 	var pairs []string
-	for _, f := range t.rawFields {
-		pairs = append(pairs, sqlString(t.headers[f]), fmt.Sprintf("raw_row->>'%s'", f))
+	for i, f := range t.rawFields {
+		pairs = append(pairs, sqlString(t.headers[f]), fmt.Sprintf("raw_cells[%d]", i+1))
 	}
 	if len(pairs) == 0 {
 		return "NULL::JSON"

@@ -1,7 +1,8 @@
 -- A load's last step, inside the load's transaction: classify the good
 -- rows against the stored state, move the states they replace to history,
 -- write the new states, and record the rejects. Template data: .LoadID,
--- .Columns (the dossier's state columns), .ColumnsOf "alias", .Header "field".
+-- .Columns (the dossier's state columns), .ColumnsOf "alias", .Header "field",
+-- .RawCells and .RawRow (a rejected row's texts).
 
 -- Dossiers the file holds more than once: the last row of each wins. Only
 -- a dossier code the file holds more than once can be one (most files
@@ -120,7 +121,7 @@ SELECT {{.LoadID}}, source_row, reject_code,
     END AS reason,
     {{.RawRow}} AS raw_row
 FROM (
-    SELECT *, coalesce(status_raw, raw_row->>'status') AS status_text
+    SELECT *, status_raw AS status_text, {{.RawCells}} AS raw_cells
     FROM stage_checked
     WHERE raw_row IS NOT NULL AND reject_code IS NOT NULL
 );
