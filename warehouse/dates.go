@@ -27,13 +27,17 @@ var fastFormats = []string{
 	// column whose days are all 12 or less reads day first, the Vietnamese way.
 	"%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y",
 	// Not strptime formats: Excel serial day numbers (date cells of a
-	// workbook) and ISO 8601 with an offset or Z (APIs in UTC).
-	styleExcelSerial, styleISOOffset,
+	// workbook), ISO 8601 with an offset or Z (APIs in UTC), and Unix
+	// milliseconds or seconds (APIs that send dates as numbers; read the
+	// slow way, 1 M records took 27 s more).
+	styleExcelSerial, styleISOOffset, styleUnixMillis, styleUnixSeconds,
 }
 
 const (
 	styleExcelSerial = "excel serial"
 	styleISOOffset   = "iso offset"
+	styleUnixMillis  = "unix ms"
+	styleUnixSeconds = "unix s"
 )
 
 // styleExpr is the SQL reading text v in a style, NULL when it does not fit.
@@ -43,6 +47,10 @@ func styleExpr(style, v string) string {
 		return fmt.Sprintf(`CASE WHEN regexp_full_match(%[1]s, '\d{5}(\.\d+)?') THEN TIMESTAMP '1899-12-30' + to_microseconds(round(%[1]s::DOUBLE * 86400000000)::BIGINT) END`, v)
 	case styleISOOffset:
 		return fmt.Sprintf(`(try_cast(%s AS TIMESTAMPTZ) AT TIME ZONE 'UTC') + INTERVAL 7 HOUR`, v)
+	case styleUnixMillis: // as ws_ts_any reads \d{13}
+		return fmt.Sprintf(`CASE WHEN regexp_full_match(%[1]s, '\d{13}') THEN try(make_timestamp(%[1]s::BIGINT * 1000)) + INTERVAL 7 HOUR END`, v)
+	case styleUnixSeconds: // as ws_ts_any reads 1\d{9}
+		return fmt.Sprintf(`CASE WHEN regexp_full_match(%[1]s, '1\d{9}') THEN try(make_timestamp(%[1]s::BIGINT * 1000000)) + INTERVAL 7 HOUR END`, v)
 	}
 	return fmt.Sprintf("try_strptime(%s, %s)", v, sqlString(style))
 }
