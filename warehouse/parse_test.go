@@ -168,6 +168,7 @@ func TestParseChannelStatusAndFlags(t *testing.T) {
 	for in, want := range map[string]string{
 		"000.31.09.H26-221021-0012": "000.31.09.H26", "H56.14-240823-0001": "H56.14",
 		"G09.20-20260609-0092637": "G09.20", "12345": "",
+		"ABC-123-210101-0001": "ABC-123", "x-2101011-1": "", "x-210101-": "", "-210101-1": "", "ĐN-210101-01": "ĐN",
 	} {
 		if err := w.DB().QueryRow(`SELECT ws_dossier_prefix(?)`, in).Scan(&prefix); err != nil {
 			t.Fatal(err)
