@@ -259,3 +259,52 @@ func TestTextsBeyondTheSampleReadTheSame(t *testing.T) {
 		}
 	}
 }
+
+// Fees as exports write them are stored as ws_fee reads them, whether the
+// typing pass reads them at once (whole numbers, in groups of thousands
+// with dots or commas) or leaves them to the fix-up (words, decimals,
+// currency signs). Many rows, so that every form is past the sample too.
+func TestFeesReadAtOnceAsByTheFullParser(t *testing.T) {
+	fees := []string{"6000", "50.000", "1.250.000", "50,000", "1,250,000", "50.000 đ", "miễn phí", "1.000,5",
+		"12.34", "0", "", "50.00", "1.2345", "-50.000", "abc"}
+	var b strings.Builder
+	b.WriteString("Mã hồ sơ,Mã đơn vị,Ngày tiếp nhận,Lệ phí\n")
+	for i := 0; i < 6000; i++ {
+		fmt.Fprintf(&b, "H01-240301-%05d,H01,01/03/2024 08:00,%q\n", i, fees[i%len(fees)])
+	}
+	p := filepath.Join(t.TempDir(), "fees.csv")
+	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w := mustOpen(t)
+	mustIngest(t, w, p, ingest.FileOptions{})
+	rows, err := w.DB().Query(`SELECT DISTINCT CAST(split_part(dossier_code, '-', 3) AS INTEGER) % ? AS k, fee FROM dossiers ORDER BY k`, len(fees))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	seen := map[int]int{}
+	for rows.Next() {
+		var k int
+		var got sql.NullFloat64
+		if err := rows.Scan(&k, &got); err != nil {
+			t.Fatal(err)
+		}
+		seen[k]++
+		var want sql.NullFloat64
+		if err := w.DB().QueryRow(`SELECT ws_fee(?)`, fees[k]).Scan(&want); err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("fee %q stored as %v, ws_fee reads %v", fees[k], got, want)
+		}
+	}
+	if len(seen) != len(fees) {
+		t.Errorf("%d fee forms stored, want %d", len(seen), len(fees))
+	}
+	for k, n := range seen {
+		if n != 1 {
+			t.Errorf("fee %q stored %d ways", fees[k], n)
+		}
+	}
+}
