@@ -1,16 +1,20 @@
 package warehouse_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"wardstat/ingest"
+	"wardstat/warehouse"
 )
 
 const exportV1 = `Mã hồ sơ,Hình thức nộp,Ngày tiếp nhận,Ngày hẹn trả,Ngày có kết quả,Trạng thái,Họ và tên,Số điện thoại
@@ -306,5 +310,59 @@ func TestFeesReadAtOnceAsByTheFullParser(t *testing.T) {
 		if n != 1 {
 			t.Errorf("fee %q stored %d ways", fees[k], n)
 		}
+	}
+}
+
+// A file sorted by status (pending dossiers first, so no completion date
+// and one channel among its first rows) is typed again once the first
+// typing left many rows to the fix-up: the same dossiers as the file in
+// another order, where the first rows show everything.
+func TestRowsPastTheSampleAreTypedAgain(t *testing.T) {
+	rows := make([]string, 0, 9000)
+	for i := 0; i < 9000; i++ {
+		switch {
+		case i < 4500:
+			rows = append(rows, fmt.Sprintf("H01-240301-%05d,H01,Trực tuyến,Đang giải quyết,01/03/2024 08:00,,%d", i, i%3*25000))
+		case i%2 == 0:
+			rows = append(rows, fmt.Sprintf("H01-240301-%05d,H01,Trực tiếp,Đã trả kết quả,01/03/2024 08:00,05/03/2024 16:%02d,0", i, i%60))
+		default:
+			rows = append(rows, fmt.Sprintf("H01-240301-%05d,H01,BCCI,Hoàn thành,01/03/2024 08:00,2024-03-06 09:%02d,0", i, i%60))
+		}
+	}
+	shuffled := slices.Clone(rows)
+	for i := range shuffled {
+		j := (i * 7919) % len(shuffled)
+		shuffled[i], shuffled[j] = shuffled[j], shuffled[i]
+	}
+	load := func(lines []string) (string, string) {
+		p := filepath.Join(t.TempDir(), "export.csv")
+		text := "Mã hồ sơ,Mã đơn vị,Kênh,Trạng thái,Ngày tiếp nhận,Ngày có kết quả,Lệ phí\n" + strings.Join(lines, "\n") + "\n"
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var log bytes.Buffer
+		w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"),
+			warehouse.Options{Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		if r := mustIngest(t, w, p, ingest.FileOptions{}); r.Loaded != 9000 {
+			t.Fatalf("%+v", r)
+		}
+		var s string
+		if err := w.DB().QueryRow(`SELECT string_agg(d::VARCHAR, '|' ORDER BY d.dossier_code) FROM (SELECT * EXCLUDE (load_id, source_row, state_hash, first_load_id) FROM dossiers) d`).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s, log.String()
+	}
+	sorted, sortedLog := load(rows)
+	mixed, mixedLog := load(shuffled)
+	if sorted != mixed {
+		t.Errorf("the sorted file gives other dossiers than the shuffled one")
+	}
+	if !strings.Contains(sortedLog, "typing again") || strings.Contains(mixedLog, "typing again") {
+		t.Errorf("typed again: sorted %v, shuffled %v; want only the sorted file",
+			strings.Contains(sortedLog, "typing again"), strings.Contains(mixedLog, "typing again"))
 	}
 }

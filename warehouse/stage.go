@@ -116,7 +116,108 @@ func (w *Warehouse) typeStageFrom(ctx context.Context, conn *sql.Conn, src strin
 	if err := profile(ctx, conn, ""); err != nil {
 		return nil, err
 	}
-	return &typedStage{cols: cols}, nil
+	// A file whose first rows did not show its categories or dates (sorted
+	// by channel or status) leaves every later row's to the fix-up, which
+	// reads them row by row: 1 M such rows took 45 s. When many rows kept
+	// their text, those rows are sampled, and all typed again, once.
+	ts := &typedStage{cols: cols}
+	again, err := resample(ctx, conn, ts, st.mapping, styles, cats)
+	if err != nil {
+		return nil, err
+	}
+	if again {
+		w.log.Debug("typing again: categories or date styles past the sample")
+		q, cols = typedStageQuery(src, st, styles, cats, wardFlag)
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return nil, fmt.Errorf("typing the staged rows: %w", err)
+		}
+		ts = &typedStage{cols: cols}
+	}
+	return ts, nil
+}
+
+// resample looks again at the rows that kept their text, when they are
+// many (a twentieth of the rows or more): it adds to cats their category
+// texts, and to styles the style of each date column the first rows left
+// empty (a file sorted by status: no completion dates among the pending
+// dossiers first). It says whether it found anything new: the typing is
+// then worth doing again. A file whose rows kept their text for other
+// reasons (rejects, dates in no fast style) finds nothing.
+func resample(ctx context.Context, conn *sql.Conn, ts *typedStage, m transform.Mapping, styles map[string]string, cats map[string][]literal) (bool, error) {
+	if !ts.stored("raw_row") {
+		return false, nil
+	}
+	var catFields, dates []string
+	for _, c := range categories {
+		if _, ok := m.Columns[c.field]; ok {
+			catFields = append(catFields, c.field)
+		}
+	}
+	for _, f := range dateFields {
+		if _, ok := m.Columns[f]; ok && styles[f] == "" {
+			dates = append(dates, f)
+		}
+	}
+	if len(catFields)+len(dates) == 0 {
+		return false, nil
+	}
+	var kept, all int64
+	if err := conn.QueryRowContext(ctx, `SELECT count(raw_row), count(*) FROM stage_typed`).Scan(&kept, &all); err != nil {
+		return false, fmt.Errorf("counting the rows that kept their text: %w", err)
+	}
+	if kept*20 < all {
+		return false, nil
+	}
+	sample := func(fields []string, how string) error {
+		cells := make([]string, len(fields))
+		for i, f := range fields {
+			cells[i] = fmt.Sprintf("kept[%d] AS %s", i+1, f)
+		}
+		_, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE stage_sample AS SELECT `+strings.Join(cells, ", ")+
+			` FROM (SELECT `+keptTexts("raw_row", fields)+` AS kept FROM stage_typed WHERE raw_row IS NOT NULL) `+how)
+		if err != nil {
+			return fmt.Errorf("sampling the rows that kept their text: %w", err)
+		}
+		return nil
+	}
+	found := false
+	if len(catFields) > 0 {
+		// Every distinct text; sampleLiterals keeps the commonest 48.
+		if err := sample(catFields, "GROUP BY ALL"); err != nil {
+			return false, err
+		}
+		for _, c := range categories {
+			if !slices.Contains(catFields, c.field) {
+				continue
+			}
+			more, err := sampleLiterals(ctx, conn, c)
+			if err != nil {
+				return false, err
+			}
+			for _, l := range more {
+				if !slices.ContainsFunc(cats[c.field], func(k literal) bool { return k.raw == l.raw }) {
+					cats[c.field] = append(cats[c.field], l)
+					found = true
+				}
+			}
+		}
+	}
+	if len(dates) > 0 {
+		if err := sample(dateFields, fmt.Sprintf("USING SAMPLE reservoir(%d ROWS) REPEATABLE (1)", sampleRows)); err != nil {
+			return false, err
+		}
+		more, err := dateStyles(ctx, conn)
+		if err != nil {
+			return false, err
+		}
+		for _, f := range dates {
+			if more[f] != "" {
+				styles[f] = more[f]
+				found = true
+			}
+		}
+	}
+	return found, nil
 }
 
 // category is a column of few distinct texts, each read by a parser macro
