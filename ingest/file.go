@@ -335,8 +335,10 @@ func (s *rowSource) close() {
 	}
 }
 
-// csvPlan says how DuckDB's own reader can read the rest of a UTF-8 CSV
-// whose header this source has found; ok is false for other files.
+// csvPlan says how DuckDB's own reader can read the rest of a CSV whose
+// header this source has found (UTF-8 or UTF-16 as it is; Windows-1258 and
+// UTF-16BE from a UTF-8 copy, which done removes once the load has read
+// it); ok is false for other files.
 func (s *rowSource) csvPlan(abs string) (plan warehouse.CSVPlan, done func(), ok bool) {
 	cr, isCSV := s.r.(*csvReader)
 	if !isCSV || len(s.pending) == 0 {
