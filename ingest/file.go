@@ -391,11 +391,14 @@ func (s *rowSource) csvPlan(abs string) (plan warehouse.CSVPlan, done func(), ok
 // large wrapper object are copied to an NDJSON file first (unwrapJSON),
 // which done removes once the load has read it. ok is false for a small
 // wrapper, read whole, for a wrapper in UTF-16 or a legacy encoding, for
-// keys the flattened names cannot tell from nesting, and for a key mapped
-// both as a value and as an object: our reader handles those.
+// records with a null among them (DuckDB's reader counts it as a row, and
+// numbers the records after it one more; a null past the first records
+// makes the key check refuse the file), for keys the flattened names
+// cannot tell from nesting, and for a key mapped both as a value and as an
+// object: our reader handles those.
 func (s *rowSource) jsonPlan(abs string) (plan warehouse.JSONPlan, done func(), ok bool) {
 	j, isJSON := s.r.(*jsonReader)
-	if !isJSON || !(j.inArr || j.stream) || j.oddKeys || (j.wrapped && (j.done || (j.enc != UTF8 && j.enc != UTF8BOM))) {
+	if !isJSON || !(j.inArr || j.stream) || j.oddKeys || (j.nulls && !j.wrapped) || (j.wrapped && (j.done || (j.enc != UTF8 && j.enc != UTF8BOM))) {
 		return warehouse.JSONPlan{}, nil, false
 	}
 	m := s.mapper.Mapping()

@@ -743,19 +743,28 @@ func jsonRecords(n int) []string {
 
 // A null among the records is no record, and does not end the reading:
 // past the first records (read ahead to learn the keys), one did, and
-// every record after it was lost without a word.
+// every record after it was lost without a word. Nor does it count: the
+// record after it is numbered as the next record, by whichever reader
+// (DuckDB's counted it as a row, for a file whose first records were all
+// of it).
 func TestNullRecordIsSkipped(t *testing.T) {
-	recs := jsonRecords(1200)
-	text := "[\n" + strings.Join(recs[:1100], ",\n") + ",\nnull,\n" + strings.Join(recs[1100:], ",\n") + "\n]"
-	p := filepath.Join(t.TempDir(), "nulls.json")
-	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	for _, goReader := range []bool{true, false} {
-		w := openWarehouse(t)
-		res, err := ingest.File(context.Background(), w, p, ingest.FileOptions{Hasher: transform.NewHasher([]byte("k")), GoReader: goReader})
-		if err != nil || res.Result.Loaded != 1200 {
-			t.Fatalf("our reader only %v: %v %+v", goReader, err, res.Result)
+	for _, c := range []struct{ n, null, bad int }{{1200, 1100, 1150}, {50, 10, 20}} {
+		recs := jsonRecords(c.n)
+		recs[c.bad] = strings.Replace(recs[c.bad], "20240305081500", "not a date", 1)
+		text := "[\n" + strings.Join(recs[:c.null], ",\n") + ",\nnull,\n" + strings.Join(recs[c.null:], ",\n") + "\n]"
+		p := filepath.Join(t.TempDir(), "nulls.json")
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, goReader := range []bool{true, false} {
+			w := openWarehouse(t)
+			res, err := ingest.File(context.Background(), w, p, ingest.FileOptions{Hasher: transform.NewHasher([]byte("k")), GoReader: goReader})
+			if err != nil || res.Result.Loaded != int64(c.n-1) || res.Result.Rejected != 1 || res.Result.Skipped != 0 {
+				t.Fatalf("%d records, our reader only %v: %v %+v", c.n, goReader, err, res.Result)
+			}
+			if row := res.Result.Rejects[0].Row; row != int64(c.bad+1) {
+				t.Errorf("%d records, our reader only %v: the bad record %d is numbered %d", c.n, goReader, c.bad+1, row)
+			}
 		}
 	}
 }

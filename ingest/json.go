@@ -31,6 +31,9 @@ type jsonReader struct {
 	inArr   bool // the decoder is inside the records array
 	wrapped bool // the records came out of a wrapper object
 	enc     Encoding
+	// nulls: a null stood among the records; it is no record to us, but
+	// DuckDB's reader would count it as a row.
+	nulls bool
 	// oddKeys: some record holds a key with a dot, a quote or a
 	// backslash, which the flattened names cannot tell from nesting.
 	oddKeys bool
@@ -310,6 +313,8 @@ func (j *jsonReader) fill() error {
 	}
 	if rec != nil {
 		j.queue = append(j.queue, rec)
+	} else {
+		j.nulls = true
 	}
 	return nil
 }
