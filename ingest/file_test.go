@@ -314,80 +314,67 @@ func TestNestedJSONWithAScalarFallsBack(t *testing.T) {
 	}
 }
 
-// asUTF16 writes a copy of a UTF-8 file as UTF-16 little-endian, as
-// Excel's "Unicode text" saves it (with a BOM) or without one.
-func asUTF16(t *testing.T, path string, bom bool) string {
+// reencoded writes a copy of a UTF-8 file in another encoding.
+func reencoded(t *testing.T, path, prefix string, encode func([]byte) ([]byte, error)) string {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	policy := unicode.IgnoreBOM
-	if bom {
-		policy = unicode.UseBOM
-	}
-	out, err := unicode.UTF16(unicode.LittleEndian, policy).NewEncoder().Bytes(b)
+	out, err := encode(b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := filepath.Join(t.TempDir(), "utf16-"+filepath.Base(path))
+	p := filepath.Join(t.TempDir(), prefix+filepath.Base(path))
 	if err := os.WriteFile(p, out, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return p
 }
 
+// asUTF16 writes a copy of a UTF-8 file as UTF-16 little-endian, as
+// Excel's "Unicode text" saves it (with a BOM) or without one.
+func asUTF16(t *testing.T, path string, bom bool) string {
+	policy := unicode.IgnoreBOM
+	if bom {
+		policy = unicode.UseBOM
+	}
+	return reencoded(t, path, "utf16-", unicode.UTF16(unicode.LittleEndian, policy).NewEncoder().Bytes)
+}
+
 // asUTF16BE is the file in UTF-16, big-endian, with a BOM.
 func asUTF16BE(t *testing.T, path string) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := unicode.UTF16(unicode.BigEndian, unicode.UseBOM).NewEncoder().Bytes(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(t.TempDir(), "utf16be-"+filepath.Base(path))
-	if err := os.WriteFile(p, out, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return reencoded(t, path, "utf16be-", unicode.UTF16(unicode.BigEndian, unicode.UseBOM).NewEncoder().Bytes)
 }
 
 // asWindows1258 is the file as Excel on a Vietnamese Windows saves a CSV:
 // Windows-1258, whose letters carry their tones as combining marks
 // ("ệ" is "ê" and a dot below).
 func asWindows1258(t *testing.T, path string) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []byte
-	for _, r := range string(b) {
-		if c, ok := charmap.Windows1258.EncodeRune(r); ok {
-			out = append(out, c)
-			continue
-		}
-		// The letter with the mark it has a byte for ("ậ": "â"), then the tone.
-		d := []rune(norm.NFD.String(string(r)))
-		for i := 1; i < len(d); i++ {
-			if c, ok := charmap.Windows1258.EncodeRune([]rune(norm.NFC.String(string([]rune{d[0], d[i]})))[0]); ok {
-				out, d = append(out, c), append(d[1:i:i], d[i+1:]...)
-				break
+	return reencoded(t, path, "cp1258-", func(b []byte) ([]byte, error) {
+		var out []byte
+		for _, r := range string(b) {
+			if c, ok := charmap.Windows1258.EncodeRune(r); ok {
+				out = append(out, c)
+				continue
+			}
+			// The letter with the mark it has a byte for ("ậ": "â"), then the tone.
+			d := []rune(norm.NFD.String(string(r)))
+			for i := 1; i < len(d); i++ {
+				if c, ok := charmap.Windows1258.EncodeRune([]rune(norm.NFC.String(string([]rune{d[0], d[i]})))[0]); ok {
+					out, d = append(out, c), append(d[1:i:i], d[i+1:]...)
+					break
+				}
+			}
+			for _, m := range d {
+				c, ok := charmap.Windows1258.EncodeRune(m)
+				if !ok {
+					return nil, fmt.Errorf("%q has no Windows-1258 form", r)
+				}
+				out = append(out, c)
 			}
 		}
-		for _, m := range d {
-			c, ok := charmap.Windows1258.EncodeRune(m)
-			if !ok {
-				t.Fatalf("%q has no Windows-1258 form", r)
-			}
-			out = append(out, c)
-		}
-	}
-	p := filepath.Join(t.TempDir(), "cp1258-"+filepath.Base(path))
-	if err := os.WriteFile(p, out, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
+		return out, nil
+	})
 }
 
 // JSON records that leave out the keys whose value is null: a key first

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"os"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
@@ -20,33 +19,16 @@ import (
 // the one our reader sees (decodeText). Like unwrapJSON's copy, it holds
 // the file's applicants in clear and cannot outlive the load (tempCopy).
 func toUTF8(path string, enc Encoding, dir string) (copied string, done func(), err error) {
-	in, err := os.Open(path)
-	if err != nil {
-		return "", nil, err
-	}
-	defer in.Close()
-	out, copied, done, err := tempCopy(dir, "wardstat-text-*.csv")
-	if err != nil {
-		return "", nil, err
-	}
-	w := bufio.NewWriterSize(out, 1<<20)
-	r := bufio.NewReaderSize(in, 1<<20)
-	switch enc {
-	case Windows1258:
-		err = windows1258ToUTF8(r, w)
-	case UTF16BE:
-		_, err = io.Copy(w, transform.NewReader(r, unicode.UTF16(unicode.BigEndian, unicode.UseBOM).NewDecoder()))
-	default:
-		err = fmt.Errorf("no copy to UTF-8 from %s", enc)
-	}
-	if err == nil {
-		err = w.Flush()
-	}
-	if err != nil {
-		done()
-		return "", nil, err
-	}
-	return copied, done, nil
+	return tempCopy(path, dir, "wardstat-text-*.csv", func(r *bufio.Reader, w *bufio.Writer) error {
+		switch enc {
+		case Windows1258:
+			return windows1258ToUTF8(r, w)
+		case UTF16BE:
+			_, err := io.Copy(w, transform.NewReader(r, unicode.UTF16(unicode.BigEndian, unicode.UseBOM).NewDecoder()))
+			return err
+		}
+		return fmt.Errorf("no copy to UTF-8 from %s", enc)
+	})
 }
 
 // win1258 is each Windows-1258 byte's rune, and win1258Mark whether it is

@@ -19,44 +19,44 @@ import (
 //
 // The copy holds the applicants' identities in clear: see tempCopy.
 func unwrapJSON(path, dir string) (records string, done func(), err error) {
+	return tempCopy(path, dir, "wardstat-records-*.ndjson", func(r *bufio.Reader, w *bufio.Writer) error {
+		_, err := unwrapRecords(r, w)
+		return err
+	})
+}
+
+// tempCopy writes copy's rewriting of the export at path to a new file,
+// to be read by DuckDB by the name it returns. The copy holds the
+// applicants' identities in clear, so it must not outlive the load, even a
+// crash: on Linux it is unlinked at once and read through /proc/self/fd,
+// and the kernel frees it when done closes it or the process ends;
+// elsewhere done removes it. It is made in dir ("": the system's temporary
+// directory), readable by its owner only.
+func tempCopy(path, dir, pattern string, copy func(r *bufio.Reader, w *bufio.Writer) error) (name string, done func(), err error) {
 	in, err := os.Open(path)
 	if err != nil {
 		return "", nil, err
 	}
 	defer in.Close()
-	out, records, done, err := tempCopy(dir, "wardstat-records-*.ndjson")
+	f, err := os.CreateTemp(dir, pattern)
 	if err != nil {
 		return "", nil, err
 	}
-	w := bufio.NewWriterSize(out, 1<<20)
-	if _, err = unwrapRecords(bufio.NewReaderSize(in, 1<<20), w); err == nil {
+	tmp := f.Name()
+	name, done = tmp, func() { f.Close(); os.Remove(tmp) }
+	viaFD := fmt.Sprintf("/proc/self/fd/%d", f.Fd())
+	if _, serr := os.Stat(viaFD); serr == nil && os.Remove(tmp) == nil {
+		name, done = viaFD, func() { f.Close() }
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	if err = copy(bufio.NewReaderSize(in, 1<<20), w); err == nil {
 		err = w.Flush()
 	}
 	if err != nil {
 		done()
 		return "", nil, err
 	}
-	return records, done, nil
-}
-
-// tempCopy makes a file for a copy of an export, to be read by DuckDB by
-// the name it returns. The copy holds the applicants' identities in
-// clear, so it must not outlive the load, even a crash: on Linux it is
-// unlinked at once and read through /proc/self/fd, and the kernel frees
-// it when done closes it or the process ends; elsewhere done removes it.
-// It is made in dir ("": the system's temporary directory), readable by
-// its owner only.
-func tempCopy(dir, pattern string) (f *os.File, name string, done func(), err error) {
-	f, err = os.CreateTemp(dir, pattern)
-	if err != nil {
-		return nil, "", nil, err
-	}
-	path := f.Name()
-	viaFD := fmt.Sprintf("/proc/self/fd/%d", f.Fd())
-	if _, err := os.Stat(viaFD); err == nil && os.Remove(path) == nil {
-		return f, viaFD, func() { f.Close() }, nil
-	}
-	return f, path, func() { f.Close(); os.Remove(path) }, nil
+	return name, done, nil
 }
 
 // errNoRecords is a wrapper that holds no array of objects.
