@@ -8,15 +8,20 @@ import (
 	"testing"
 )
 
-// Every fast style reads a text as the full parser (ws_ts) does, or not at
-// all: the fast path must never give another date than the slow one.
-func TestFastStylesAgreeWithTheFullParser(t *testing.T) {
-	ctx := context.Background()
-	w, err := Open(ctx, filepath.Join(t.TempDir(), "w.duckdb"), Options{})
+// openInternal opens a fresh warehouse for the tests inside the package.
+func openInternal(t *testing.T) *Warehouse {
+	w, err := Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer w.Close()
+	t.Cleanup(func() { w.Close() })
+	return w
+}
+
+// Every fast style reads a text as the full parser (ws_ts) does, or not at
+// all: the fast path must never give another date than the slow one.
+func TestFastStylesAgreeWithTheFullParser(t *testing.T) {
+	w := openInternal(t)
 	texts := []string{"15/03/2024 08:30:15", "15/03/2024 08:30", "15/03/2024", "03/15/2024 08:30 PM", "3/15/2024",
 		"2024-03-15 08:30:00", "2024-03-15T08:30:00", "2024-03-15", "15-03-2024 14:05", "20240315083000",
 		"45366", "45366.75", "2024-03-31T17:30:00Z", "2024-03-31T23:30:00+07:00",
@@ -64,11 +69,7 @@ func TestFastStylesAgreeWithTheFullParser(t *testing.T) {
 // its fast style: by the full parser, 1 M records took 27 s more.
 func TestUnixTimesHaveAFastStyle(t *testing.T) {
 	ctx := context.Background()
-	w, err := Open(ctx, filepath.Join(t.TempDir(), "w.duckdb"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	w := openInternal(t)
 	conn, err := w.db.Conn(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -380,13 +380,9 @@ func typedStageQuery(src string, st staged, styles map[string]string, cats map[s
 			unread = append(unread, fmt.Sprintf("(%s IS NULL AND %s <> '')", c.outs[0].name, text(c.field)))
 		}
 	}
-	// Fee: whole numbers, plain or in groups of thousands ("50.000", as
-	// Vietnamese exports write them, or "50,000"; ws_amount reads both the
-	// same way), at once; "50.000 đ", "miễn phí"… afterwards. Left to the
-	// fix-up, a file writing every fee as "50.000" took 5x as long.
-	add("fee", "DOUBLE", `CASE WHEN NOT contains(s.fee, '.') AND NOT contains(s.fee, ',') THEN TRY_CAST(s.fee AS BIGINT)::DOUBLE
-		WHEN regexp_full_match(s.fee, '\d{1,3}(?:\.\d{3})+') THEN replace(s.fee, '.', '')::DOUBLE
-		WHEN regexp_full_match(s.fee, '\d{1,3}(?:,\d{3})+') THEN replace(s.fee, ',', '')::DOUBLE END`, "", !mapped(transform.Fee))
+	// Fee: the common forms at once (ws_fee_fast); "50.000 đ", "miễn
+	// phí"… afterwards.
+	add("fee", "DOUBLE", "ws_fee_fast(s.fee)", "", !mapped(transform.Fee))
 	if mapped(transform.Fee) {
 		unread = append(unread, fmt.Sprintf("(fee IS NULL AND %s <> '')", text(transform.Fee)))
 	}
@@ -515,7 +511,7 @@ func keptTexts(raw string, fields []string) string {
 	for i, f := range fields {
 		paths[i] = sqlString("$." + f)
 	}
-	return fmt.Sprintf("CASE WHEN %s IS NOT NULL THEN json_extract_string(%[1]s, [%s]) END", raw, strings.Join(paths, ", "))
+	return fmt.Sprintf("json_extract_string(%s, [%s])", raw, strings.Join(paths, ", "))
 }
 
 // readLater are the fields whose cells the typing pass may leave to the
@@ -553,13 +549,12 @@ func dateColumn(f string) string {
 func (w *Warehouse) fixUp(ctx context.Context, conn *sql.Conn, ts *typedStage) error {
 	// A fix reads the text (text) of the rows where cond holds, parses each
 	// distinct text (raw) with from, and stores the result (m) with set; it
-	// applies when stage_typed stores col. has is a light test for text
-	// (for a kept cell, its trimmed text: below).
-	type fix struct{ field, col, cond, text, has, set, from string }
+	// applies when stage_typed stores col.
+	type fix struct{ field, col, cond, text, set, from string }
 	var fixes []fix
 	kept := func(field, col, set, from string) fix {
 		return fix{field, col, "raw_row IS NOT NULL AND " + col + " IS NULL",
-			fmt.Sprintf("ws_c(raw_row->>'%s')", field), "", set, from}
+			fmt.Sprintf("ws_c(raw_row->>'%s')", field), set, from}
 	}
 	for _, c := range categories {
 		var sets, outs []string
@@ -573,7 +568,7 @@ func (w *Warehouse) fixUp(ctx context.Context, conn *sql.Conn, ts *typedStage) e
 	for _, f := range dateFields {
 		fixes = append(fixes, kept(f, dateColumn(f), fmt.Sprintf("%s = m.v_ts", dateColumn(f)), "ws_ts(raw) AS v_ts"))
 	}
-	fixes = append(fixes, fix{"ward_name", "ward_name_raw", "ward_name_raw IS NOT NULL", "ward_name_raw", "ward_name_raw",
+	fixes = append(fixes, fix{"ward_name", "ward_name_raw", "ward_name_raw IS NOT NULL", "ward_name_raw",
 		"ward_from_name = m.v_code", `(SELECT min(code) FROM unit_names u WHERE u.name_key = ws_unit_key(raw)) AS v_code`})
 	stored := fixes[:0]
 	for _, f := range fixes {
@@ -599,13 +594,13 @@ func (w *Warehouse) fixUp(ctx context.Context, conn *sql.Conn, ts *typedStage) e
 			}
 		}
 	}
-	// Which fixes have anything to read (the light test: planning the full
-	// cleaning fifteen times costs more than the reading), each kept row's
-	// texts parsed once.
+	// Which fixes have anything to read, by a light test (planning the full
+	// cleaning fifteen times costs more than the reading): a kept cell's
+	// trimmed text, each kept row's texts parsed once; a ward name itself.
 	counts := make([]string, len(fixes))
 	var keptFields []string
 	for i, f := range fixes {
-		has := f.has
+		has := f.text
 		if f.field != "ward_name" {
 			keptFields = append(keptFields, f.field)
 			has = fmt.Sprintf("nullif(ws_cell_trim(kept[%d]), '')", len(keptFields))
