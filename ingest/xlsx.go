@@ -1,9 +1,14 @@
 package ingest
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -13,6 +18,7 @@ import (
 type xlsxReader struct {
 	f     *excelize.File
 	rows  *excelize.Rows
+	tmp   string // the workbook's temporary folder (xlsxTempDir)
 	line  int
 	Sheet string
 }
@@ -25,14 +31,23 @@ const sheetProbeRows = 40
 // OpenXLSX opens a workbook's sheet: the named one, else the sheet whose top
 // rows hold the best-scoring header (the first sheet on a tie).
 func OpenXLSX(path, sheet string, score func([]string) int) (Reader, error) {
-	f, err := excelize.OpenFile(path, excelize.Options{RawCellValue: true})
+	tmp, err := xlsxTempDir()
 	if err != nil {
+		return nil, fmt.Errorf("making a temporary folder for the workbook: %w; check that $TMPDIR (%s) is writable", err, os.TempDir())
+	}
+	f, err := excelize.OpenFile(path, excelize.Options{RawCellValue: true, TmpDir: tmp, UnzipXMLSizeLimit: xlsxMemoryLimit})
+	if err != nil {
+		os.RemoveAll(tmp)
 		return nil, fmt.Errorf("opening workbook: %w", err)
+	}
+	fail := func(err error) (Reader, error) {
+		f.Close()
+		os.RemoveAll(tmp)
+		return nil, err
 	}
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
-		f.Close()
-		return nil, ErrEmpty
+		return fail(ErrEmpty)
 	}
 	chosen := sheets[0]
 	if sheet != "" {
@@ -43,8 +58,7 @@ func OpenXLSX(path, sheet string, score func([]string) int) (Reader, error) {
 			}
 		}
 		if !found {
-			f.Close()
-			return nil, fmt.Errorf("no sheet %q; the sheets are %q", sheet, sheets)
+			return fail(fmt.Errorf("no sheet %q; the sheets are %q", sheet, sheets))
 		}
 	} else if score != nil && len(sheets) > 1 {
 		bestScore := -1
@@ -56,10 +70,63 @@ func OpenXLSX(path, sheet string, score func([]string) int) (Reader, error) {
 	}
 	rows, err := f.Rows(chosen)
 	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("reading sheet %q: %w", chosen, err)
+		return fail(fmt.Errorf("reading sheet %q: %w", chosen, err))
 	}
-	return &xlsxReader{f: f, rows: rows, Sheet: chosen}, nil
+	return &xlsxReader{f: f, rows: rows, tmp: tmp, Sheet: chosen}, nil
+}
+
+// xlsxMemoryLimit is how many bytes of a sheet's (or the shared strings')
+// XML excelize holds in memory; a larger part is unpacked to a temporary
+// file (0: excelize's default, 16 MiB).
+var xlsxMemoryLimit int64
+
+// xlsxTempPrefix begins the name of a workbook's temporary folder.
+const xlsxTempPrefix = "wardstat-xlsx-"
+
+// xlsxTempDir makes the folder excelize unpacks a workbook's large parts
+// into. Those files hold the export's cells in clear, applicants' names,
+// ID numbers and phones among them (a 200 k-row sheet: 110 MB), and
+// excelize removes them only when the workbook is closed: each workbook
+// gets a folder of its own, readable by its owner only, removed when its
+// reader closes, and a folder left by a process that was killed is removed
+// by the next one that opens a workbook.
+func xlsxTempDir() (string, error) {
+	sweepXLSXTemp(os.TempDir())
+	return os.MkdirTemp("", xlsxTempPrefix+strconv.Itoa(os.Getpid())+"-")
+}
+
+// sweepXLSXTemp removes the workbook folders in root whose process has
+// ended.
+func sweepXLSXTemp(root string) {
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), xlsxTempPrefix)
+		if !ok || !e.IsDir() {
+			continue
+		}
+		pid, err := strconv.Atoi(strings.SplitN(rest, "-", 2)[0])
+		if err != nil || processAlive(pid) {
+			continue
+		}
+		os.RemoveAll(filepath.Join(root, e.Name()))
+	}
+}
+
+// processAlive reports whether a process with this id runs (one of
+// another user's included).
+func processAlive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return false
+	}
+	err = p.Signal(syscall.Signal(0))
+	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 func probeSheet(f *excelize.File, sheet string, score func([]string) int) int {
@@ -100,6 +167,9 @@ func (x *xlsxReader) Close() error {
 	err := x.rows.Close()
 	if cerr := x.f.Close(); err == nil {
 		err = cerr
+	}
+	if rerr := os.RemoveAll(x.tmp); err == nil {
+		err = rerr
 	}
 	return err
 }
