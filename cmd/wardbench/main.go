@@ -47,7 +47,7 @@ func main() {
 	dir := flag.String("dir", filepath.Join(os.TempDir(), "wardbench"), "where inputs are generated and kept")
 	scale := flag.Float64("scale", 1, "input sizes relative to the issue's (1 = 2M CSV rows, 10M warehouse)")
 	out := flag.String("out", "", "also write the table into this Markdown file")
-	only := flag.String("cases", "csv,xlsx,json,incremental,report", "comma-separated case groups (also: variants, the CSV as other systems write it; reexport, the CSV again with few changes into the warehouse holding it)")
+	only := flag.String("cases", "csv,xlsx,json,incremental,report", "comma-separated case groups (also: variants, the CSV as other systems write it; xlsx-shared, the workbook as Excel saves it, text in a shared-strings table; reexport, the CSV again with few changes into the warehouse holding it)")
 	rounds := flag.Int("rounds", 3, "times each case and its floor run, alternating; the table keeps each one's best")
 	flag.Parse()
 	sz := sizesFor(*scale)
@@ -148,6 +148,14 @@ func main() {
 		floor, w := pair("reexport-empty", "reexport-loaded")
 		add("CSV re-exported, few dossiers changed, into the warehouse holding it", "same file into an empty warehouse", floor, w, 0, " (not one of the issue's cases)")
 	}
+	if groups["xlsx-shared"] {
+		// Not one of the cases: the workbook as Excel, LibreOffice
+		// and most export libraries save it.
+		step("gen-xlsx")
+		step("gen-xlsx-shared")
+		floor, w := pair("xlsx-shared-floor", "xlsx-shared-wardstat")
+		add("XLSX, text in a shared-strings table", "excelize rows", floor, w, 1.3, " (not one of the issue's cases)")
+	}
 	if groups["variants"] {
 		// Not the cases: the CSV as other ward systems write it,
 		// each against DuckDB reading the same file as it sees fit.
@@ -199,6 +207,7 @@ func child_(name, dir string, scale float64) (result, error) {
 func runCase(name, dir string, sz sizes) (result, error) {
 	csvPath := filepath.Join(dir, fmt.Sprintf("dossiers-%d.csv", sz.csv))
 	xlsxPath := filepath.Join(dir, fmt.Sprintf("dossiers-%d.xlsx", sz.xlsx))
+	sharedPath := filepath.Join(dir, fmt.Sprintf("dossiers-shared-%d.xlsx", sz.xlsx))
 	jsonPath := filepath.Join(dir, fmt.Sprintf("dossiers-%d.json", sz.json))
 	incrPath := filepath.Join(dir, fmt.Sprintf("night-%d-%d.csv", sz.base, sz.incr))
 	basePath := filepath.Join(dir, fmt.Sprintf("base-%d.duckdb", sz.base))
@@ -294,6 +303,12 @@ func runCase(name, dir string, sz sizes) (result, error) {
 		return timed(func() (int64, error) { return excelizeRows(xlsxPath) }, size(xlsxPath))
 	case "xlsx-wardstat":
 		return load("", xlsxPath)
+	case "gen-xlsx-shared":
+		return gen(sharedPath, func() (int64, error) { return bench.WriteSharedStringsXLSX(xlsxPath, sharedPath) })
+	case "xlsx-shared-floor":
+		return timed(func() (int64, error) { return excelizeRows(sharedPath) }, size(sharedPath))
+	case "xlsx-shared-wardstat":
+		return load("", sharedPath)
 	case "incr-empty":
 		return load("", incrPath)
 	case "incr-base":
