@@ -30,6 +30,8 @@ var CSVVariants = []struct{ Name, What, Copy string }{
 	{"sorted", "sorted by channel and status (the first rows show one of each)", `COPY (SELECT * FROM src ORDER BY "Hình thức nộp" DESC, "Trạng thái", "Mã hồ sơ") TO '%s' (HEADER)`},
 	{"fees-grouped", "fees in groups of thousands (\"51.000\")", `COPY (SELECT * REPLACE (replace(format('{:,}', "Lệ phí"::BIGINT), ',', '.') AS "Lệ phí") FROM src) TO '%s' (HEADER)`},
 	{"no-unit", "no unit column (the ward from each dossier code)", `COPY (SELECT * EXCLUDE ("Mã đơn vị") FROM src) TO '%s' (HEADER)`},
+	{"notes", "a notes column, a line break in one row of 100", `COPY (SELECT *, CASE WHEN hash("Mã hồ sơ") %% 100 = 0
+		THEN 'Đã bổ sung giấy tờ.' || chr(10) || 'Hẹn trả lại sau.' ELSE 'Không' END AS "Ghi chú" FROM src) TO '%s' (HEADER)`},
 	{"wide", "eight more columns, unmapped", `COPY (SELECT *, 'Ghi chú số ' || (hash("Mã hồ sơ") %% 1000)::VARCHAR AS "Ghi chú",
 		'Cán bộ ' || (hash("Mã hồ sơ") %% 37)::VARCHAR AS "Cán bộ tiếp nhận", 'Phòng ' || (hash("Mã hồ sơ") %% 5)::VARCHAR AS "Phòng ban",
 		(hash("Mã hồ sơ") %% 100)::VARCHAR AS "Số trang", 'x' AS "Cột 1", 'y' AS "Cột 2", '' AS "Cột 3",

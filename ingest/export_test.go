@@ -6,3 +6,10 @@ func SetStreamWrapperBytes(n int64) func() {
 	streamWrapperBytes = n
 	return func() { streamWrapperBytes = old }
 }
+
+// SetMaxRowFixes lets tests reach the row-fix limit with small files.
+func SetMaxRowFixes(n int) func() {
+	old := maxRowFixes
+	maxRowFixes = n
+	return func() { maxRowFixes = old }
+}

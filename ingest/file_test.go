@@ -683,6 +683,7 @@ func TestOldMacLineEndings(t *testing.T) {
 // (the row fixes, found beside the typing, refuse it) is read by ours:
 // every row loads, each numbered by its first line.
 func TestManyCellsOverLines(t *testing.T) {
+	defer ingest.SetMaxRowFixes(200)()
 	var b strings.Builder
 	b.WriteString("Mã hồ sơ,Mã đơn vị,Ngày tiếp nhận,Ghi chú\n")
 	n := 300 // more than maxRowFixes
@@ -696,8 +697,8 @@ func TestManyCellsOverLines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := res.Result; r.Read != int64(n+1) || r.Loaded != int64(n) || r.Rejected != 1 {
-		t.Fatalf("%+v", r)
+	if r := res.Result; r.Read != int64(n+1) || r.Loaded != int64(n) || r.Rejected != 1 || res.DuckDBRead {
+		t.Fatalf("%+v, read by DuckDB %v", r, res.DuckDBRead)
 	}
 	var first, last, reject int64
 	if err := w.DB().QueryRow(`SELECT min(source_row), max(source_row), (SELECT source_row FROM rejects) FROM dossiers`).Scan(&first, &last, &reject); err != nil {
@@ -705,6 +706,61 @@ func TestManyCellsOverLines(t *testing.T) {
 	}
 	if first != 2 || last != int64(2*n) || reject != int64(2*n+2) {
 		t.Errorf("rows %d..%d, reject at %d; want 2..%d, reject at %d", first, last, reject, 2*n, 2*n+2)
+	}
+}
+
+// A file whose cells break lines in many places, irregularly (in runs,
+// at the edges of the lookup's 64-row blocks, over three lines, beside
+// blank lines), is read by DuckDB, and every row, stored or rejected,
+// gets the line our reader gives it.
+func TestManyRowFixesAreLineNumbers(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("Mã hồ sơ,Mã đơn vị,Kênh,Ngày tiếp nhận,Ghi chú\n")
+	breaks := map[int]string{}
+	for _, i := range []int{0, 1, 2, 62, 63, 64, 65, 127, 128, 191, 255, 256, 257, 500, 501, 502, 503, 640, 641} {
+		breaks[i] = "\"một\nhai\""
+	}
+	for i := 700; i < 1000; i += 7 {
+		breaks[i] = "\"một\nhai\nba\""
+	}
+	const n = 1200
+	for i := range n {
+		note, ok := breaks[i]
+		if !ok {
+			note = "x"
+		}
+		channel := "Trực tiếp"
+		if i%97 == 5 {
+			channel = "Fax" // rejected: its row number is reported
+		}
+		fmt.Fprintf(&b, "H%04d,000.01.01.H01,%s,01/03/2024,%s\n", i, channel, note)
+		if i%211 == 3 {
+			b.WriteString("\n")
+		}
+	}
+	p := fuzzFile(t, []byte(b.String()), "breaks.csv")
+	rows := func(goReader bool) string {
+		w := openWarehouse(t)
+		res, err := ingest.File(context.Background(), w, p, ingest.FileOptions{Hasher: transform.NewHasher([]byte("k")), GoReader: goReader})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.DuckDBRead == goReader || res.Result.Read != n {
+			t.Fatalf("our reader %v: read by DuckDB %v, %+v", goReader, res.DuckDBRead, res.Result)
+		}
+		var s string
+		if err := w.DB().QueryRow(`SELECT string_agg(dossier_code || '@' || source_row, ' ' ORDER BY dossier_code)
+			|| ' rejects ' || (SELECT string_agg(source_row::VARCHAR, ' ' ORDER BY source_row) FROM rejects) FROM dossiers`).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	fast, slow := rows(false), rows(true)
+	if fast != slow {
+		t.Errorf("rows differ:\nDuckDB: %s\nours:   %s", fast, slow)
+	}
+	if !strings.Contains(slow, "H1199@") || strings.Count(slow, "@") != n-13 {
+		t.Errorf("our reader: %s", slow)
 	}
 }
 

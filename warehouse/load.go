@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"text/template"
 	"time"
@@ -205,7 +206,7 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 	}
 	defer conn.Close()
 	defer conn.ExecContext(context.Background(), `DROP VIEW IF EXISTS temp.stage_checked; DROP VIEW IF EXISTS temp.stage_all; DROP TABLE IF EXISTS temp.stage_raw; DROP TABLE IF EXISTS temp.stage_sample;
-		DROP TABLE IF EXISTS temp.stage_typed; DROP TABLE IF EXISTS temp.stage_twice; DROP TABLE IF EXISTS temp.stage_repeats; DROP TABLE IF EXISTS temp.stage_found; DROP TABLE IF EXISTS temp.stage_existing`)
+		DROP TABLE IF EXISTS temp.stage_typed; DROP TABLE IF EXISTS temp.stage_twice; DROP TABLE IF EXISTS temp.stage_repeats; DROP TABLE IF EXISTS temp.stage_found; DROP TABLE IF EXISTS temp.stage_existing; DROP TABLE IF EXISTS temp.stage_row_fixes`)
 
 	began := time.Now()
 	st, err := stageRows(ctx, conn)
@@ -238,6 +239,9 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 		return identified(besideErr)
 	}
 	data.rowFixes = fixes
+	if err := rowFixLists(ctx, conn, fixes); err != nil {
+		return identified(err)
+	}
 	req.phase(PhaseChecking)
 	if err := w.fixUp(ctx, conn, typed); err != nil {
 		return identified(err)
@@ -525,20 +529,70 @@ func (loadTemplate) Vocabulary(column string) string {
 
 // RowOf is the SQL for a stage_typed row's number in its file.
 func (t loadTemplate) RowOf(alias string) string {
-	if t.rowOffset < 0 {
+	rid := alias + ".rid"
+	switch {
+	case t.rowOffset < 0:
 		return alias + ".row_in"
+	case len(t.rowFixes) == 0:
+		return fmt.Sprintf("(%s + %d)", rid, t.rowOffset)
+	case len(t.rowFixes) <= fewRowFixes:
+		// The Delta of the last fix at or before the row.
+		var b strings.Builder
+		fmt.Fprintf(&b, "(%s + %d + CASE", rid, t.rowOffset)
+		for i := len(t.rowFixes) - 1; i >= 0; i-- {
+			f := t.rowFixes[i]
+			fmt.Fprintf(&b, " WHEN %s >= %d THEN %d", rid, f.Record, f.Delta)
+		}
+		b.WriteString(" ELSE 0 END)")
+		return b.String()
 	}
-	if len(t.rowFixes) == 0 {
-		return fmt.Sprintf("(%s.rid + %d)", alias, t.rowOffset)
+	// Many fixes (cells full of line breaks): a CASE per fix would cost
+	// every row as many tests, and planning it every statement over the
+	// stage seconds. temp.stage_row_fixes (rowFixLists) holds, per block
+	// of 64 rows, the number of fixes before it and a bit per row that
+	// starts one: a row's fixes are those before its block and the bits
+	// up to its own (all of them less those past it), and its Delta is the
+	// last of them.
+	const lists = "temp.stage_row_fixes"
+	return fmt.Sprintf(`(%[1]s + %[2]d + coalesce((SELECT delta FROM %[3]s)[
+		coalesce((SELECT before FROM %[3]s)[%[1]s // 64 + 1], %[4]d)
+		+ coalesce(bit_count((SELECT bits FROM %[3]s)[%[1]s // 64 + 1]) - bit_count((SELECT bits FROM %[3]s)[%[1]s // 64 + 1] >> (%[1]s %% 64)::UBIGINT >> 1), 0)], 0))`,
+		rid, t.rowOffset, lists, len(t.rowFixes))
+}
+
+// fewRowFixes is how many row fixes RowOf tests one by one.
+const fewRowFixes = 32
+
+// rowFixLists makes temp.stage_row_fixes, the lists RowOf reads many row
+// fixes from (sorted by Record, each Record once).
+func rowFixLists(ctx context.Context, x execer, fixes []RowFix) error {
+	if len(fixes) <= fewRowFixes {
+		return nil
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "(%s.rid + %d + CASE", alias, t.rowOffset)
-	for i := len(t.rowFixes) - 1; i >= 0; i-- {
-		f := t.rowFixes[i]
-		fmt.Fprintf(&b, " WHEN %s.rid >= %d THEN %d", alias, f.Record, f.Delta)
+	blocks := fixes[len(fixes)-1].Record/64 + 1
+	before := make([]string, blocks)
+	bits := make([]uint64, blocks)
+	deltas := make([]string, len(fixes))
+	n := 0
+	for b := range blocks {
+		before[b] = strconv.Itoa(n)
+		for n < len(fixes) && fixes[n].Record/64 == b {
+			bits[b] |= 1 << (fixes[n].Record % 64)
+			deltas[n] = strconv.FormatInt(fixes[n].Delta, 10)
+			n++
+		}
 	}
-	b.WriteString(" ELSE 0 END)")
-	return b.String()
+	bitTexts := make([]string, blocks)
+	for i, v := range bits {
+		bitTexts[i] = strconv.FormatUint(v, 10)
+	}
+	_, err := x.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE stage_row_fixes AS
+		SELECT string_split(?, ',')::BIGINT[] AS before, string_split(?, ',')::UBIGINT[] AS bits, string_split(?, ',')::BIGINT[] AS delta`,
+		strings.Join(before, ","), strings.Join(bitTexts, ","), strings.Join(deltas, ","))
+	if err != nil {
+		return fmt.Errorf("numbering the rows: %w", err)
+	}
+	return nil
 }
 
 // RawCells is the SQL giving a staged row's kept texts as a list (parsed
