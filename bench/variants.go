@@ -28,6 +28,8 @@ var CSVVariants = []struct{ Name, What, Copy string }{
 		CASE "Hình thức nộp" WHEN 'Trực tiếp' THEN '1' WHEN 'Trực tuyến' THEN '2' ELSE '3' END AS "Hình thức nộp",
 		CASE "Trạng thái" WHEN 'Đã trả kết quả' THEN '10' WHEN 'Đang giải quyết' THEN '4' ELSE '5' END AS "Trạng thái") FROM src) TO '%s' (HEADER)`},
 	{"sorted", "sorted by channel and status (the first rows show one of each)", `COPY (SELECT * FROM src ORDER BY "Hình thức nộp" DESC, "Trạng thái", "Mã hồ sơ") TO '%s' (HEADER)`},
+	{"by-date", "the resolved dossiers first, each part in date order (as an export by date: the pending ones are the newest)", `COPY (SELECT * FROM src
+		ORDER BY "Trạng thái" <> 'Đã trả kết quả', strptime("Ngày tiếp nhận", '%%d/%%m/%%Y %%H:%%M:%%S')) TO '%s' (HEADER)`},
 	{"fees-grouped", "fees in groups of thousands (\"51.000\")", `COPY (SELECT * REPLACE (replace(format('{:,}', "Lệ phí"::BIGINT), ',', '.') AS "Lệ phí") FROM src) TO '%s' (HEADER)`},
 	{"no-unit", "no unit column (the ward from each dossier code)", `COPY (SELECT * EXCLUDE ("Mã đơn vị") FROM src) TO '%s' (HEADER)`},
 	{"notes", "a notes column, a line break in one row of 100", `COPY (SELECT *, CASE WHEN hash("Mã hồ sơ") %% 100 = 0

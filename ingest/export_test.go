@@ -13,3 +13,10 @@ func SetMaxRowFixes(n int) func() {
 	maxRowFixes = n
 	return func() { maxRowFixes = old }
 }
+
+// SetSpreadMinBytes lets tests sample small files across.
+func SetSpreadMinBytes(n int64) func() {
+	old := spreadMinBytes
+	spreadMinBytes = n
+	return func() { spreadMinBytes = old }
+}

@@ -366,6 +366,15 @@ func (s *rowSource) csvPlan(abs string) (plan warehouse.CSVPlan, done func(), ok
 		width = max(width, len(p.Cells))
 	}
 	skip := s.pending[0].Line - 1
+	// Lines from across a large file join the typing pass's sample.
+	var sample string
+	if encoding == "" {
+		if name, removeSample, ok := spreadSample(path, skip, cr.Delimiter, width); ok {
+			sample, done = name, func(removeCopy func()) func() {
+				return func() { removeSample(); removeCopy() }
+			}(done)
+		}
+	}
 	// Rows are numbered by their place in DuckDB's reading; where that
 	// parts from the line numbers, say where (the load looks, reading the
 	// whole file, beside its typing). A file with very many such places
@@ -382,7 +391,7 @@ func (s *rowSource) csvPlan(abs string) (plan warehouse.CSVPlan, done func(), ok
 	}
 	return warehouse.CSVPlan{
 		Path: path, Encoding: encoding, Delimiter: cr.Delimiter, SkipLines: skip, Columns: width,
-		Mapping: s.mapper.Mapping(), TitleRows: s.skipped, RowFixes: fixes,
+		Mapping: s.mapper.Mapping(), TitleRows: s.skipped, RowFixes: fixes, Sample: sample,
 	}, done, true
 }
 

@@ -1,9 +1,11 @@
 package ingest_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -835,5 +837,50 @@ func TestTruncatedJSONIsAnError(t *testing.T) {
 				t.Fatalf("%d dossiers stored (%v), want none", n, err)
 			}
 		})
+	}
+}
+
+// An export in date order keeps its pending dossiers, with statuses and
+// channels of their own, for last: the first rows are a poor sample, and
+// the typing pass typed the file twice. Lines sampled from across the file
+// spare that, and the dossiers are the same.
+func TestSpreadSampleSparesTypingTwice(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("Mã hồ sơ,Mã đơn vị,Kênh,Trạng thái,Ngày tiếp nhận,Ngày có kết quả\n")
+	for i := range 9000 {
+		if i < 5000 {
+			fmt.Fprintf(&b, "H01-240301-%05d,H01,Trực tiếp,Đã trả kết quả,01/03/2024 08:00,05/03/2024 16:%02d\n", i, i%60)
+		} else {
+			fmt.Fprintf(&b, "H01-240301-%05d,H01,BCCI,Chờ bổ sung,01/03/2024 08:00,\n", i)
+		}
+	}
+	p := fuzzFile(t, []byte(b.String()), "by-date.csv")
+	load := func(spreadFrom int64) (string, string) {
+		defer ingest.SetSpreadMinBytes(spreadFrom)()
+		var log bytes.Buffer
+		w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"),
+			warehouse.Options{Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		res, err := ingest.File(context.Background(), w, p, ingest.FileOptions{})
+		if err != nil || !res.DuckDBRead || res.Result.Loaded != 9000 {
+			t.Fatalf("%+v, read by DuckDB %v: %v", res.Result, res.DuckDBRead, err)
+		}
+		var s string
+		if err := w.DB().QueryRow(`SELECT string_agg(d::VARCHAR, '|' ORDER BY d.dossier_code) FROM (SELECT * EXCLUDE (load_id, state_hash, first_load_id) FROM dossiers) d`).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s, log.String()
+	}
+	spread, spreadLog := load(0)
+	head, headLog := load(1 << 40)
+	if spread != head {
+		t.Errorf("sampled across, the file gives other dossiers")
+	}
+	if strings.Contains(spreadLog, "typing again") || !strings.Contains(headLog, "typing again") {
+		t.Errorf("typed again: sampled across %v, first rows only %v; want only the second",
+			strings.Contains(spreadLog, "typing again"), strings.Contains(headLog, "typing again"))
 	}
 }

@@ -26,18 +26,26 @@ func unwrapJSON(path, dir string) (records string, done func(), err error) {
 }
 
 // tempCopy writes copy's rewriting of the export at path to a new file,
-// to be read by DuckDB by the name it returns. The copy holds the
-// applicants' identities in clear, so it must not outlive the load, even a
-// crash: on Linux it is unlinked at once and read through /proc/self/fd,
-// and the kernel frees it when done closes it or the process ends;
-// elsewhere done removes it. It is made in dir ("": the system's temporary
-// directory), readable by its owner only.
+// to be read by DuckDB by the name it returns (see tempFile).
 func tempCopy(path, dir, pattern string, copy func(r *bufio.Reader, w *bufio.Writer) error) (name string, done func(), err error) {
 	in, err := os.Open(path)
 	if err != nil {
 		return "", nil, err
 	}
 	defer in.Close()
+	return tempFile(dir, pattern, func(w *bufio.Writer) error {
+		return copy(bufio.NewReaderSize(in, 1<<20), w)
+	})
+}
+
+// tempFile writes a new file with write, to be read by DuckDB by the name
+// it returns. The file holds the applicants' identities in clear (a copy
+// or a sample of an export), so it must not outlive the load, even a
+// crash: on Linux it is unlinked at once and read through /proc/self/fd,
+// and the kernel frees it when done closes it or the process ends;
+// elsewhere done removes it. It is made in dir ("": the system's temporary
+// directory), readable by its owner only.
+func tempFile(dir, pattern string, write func(w *bufio.Writer) error) (name string, done func(), err error) {
 	f, err := os.CreateTemp(dir, pattern)
 	if err != nil {
 		return "", nil, err
@@ -49,7 +57,7 @@ func tempCopy(path, dir, pattern string, copy func(r *bufio.Reader, w *bufio.Wri
 		name, done = viaFD, func() { f.Close() }
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
-	if err = copy(bufio.NewReaderSize(in, 1<<20), w); err == nil {
+	if err = write(w); err == nil {
 		err = w.Flush()
 	}
 	if err != nil {

@@ -28,6 +28,10 @@ type CSVPlan struct {
 	Mapping transform.Mapping
 	// TitleRows are the non-blank rows above the header, counted as skipped.
 	TitleRows int
+	// Sample, if set, is a file of lines from across the file (no header,
+	// the same dialect) that the typing pass adds to its sample of the
+	// first rows.
+	Sample string
 	// RowFixes make row numbers line numbers where records are not one
 	// line each: from record Record (0-based, after SkipLines) on, a
 	// record's line is Delta further down than counting would say.
@@ -57,6 +61,11 @@ func (w *Warehouse) LoadCSV(ctx context.Context, req LoadRequest, plan CSVPlan, 
 		st := staged{mapping: plan.Mapping, skipped: plan.TitleRows, rowOffset: int64(plan.SkipLines) + 1, beside: plan.RowFixes, readerErr: ErrCSVReader}
 		for _, opts := range []string{"parallel = true, null_padding = false", "parallel = false, null_padding = true"} {
 			st.sources = append(st.sources, csvSource(plan, opts, hash))
+		}
+		if plan.Sample != "" {
+			spread := plan
+			spread.Path, spread.SkipLines = plan.Sample, 0
+			st.sample = csvSource(spread, "parallel = false, null_padding = true", hash)
 		}
 		return st, nil
 	})

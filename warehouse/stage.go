@@ -31,6 +31,9 @@ type staged struct {
 	beside func() ([]RowFix, error)
 	// readerErr is returned, wrapped, when no source reads.
 	readerErr error
+	// sample, if set, gives rows from across the file (as sources do) to
+	// add to the sample of its first rows.
+	sample string
 }
 
 // sampleRows is how many rows of a file decide its date styles and the
@@ -86,6 +89,15 @@ func (w *Warehouse) typeStageFrom(ctx context.Context, conn *sql.Conn, src strin
 	}
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE stage_sample AS SELECT * FROM %s LIMIT %d`, src, sampleRows)); err != nil {
 		return nil, fmt.Errorf("sampling: %w", err)
+	}
+	if st.sample != "" {
+		// Only a guide: a sample DuckDB cannot read is left out.
+		if _, err := conn.ExecContext(ctx, `INSERT INTO stage_sample SELECT * FROM `+st.sample); err != nil {
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("sampling: %w", err)
+			}
+			w.log.Debug("the lines sampled across the file could not be read", "err", firstLine(err.Error()))
+		}
 	}
 	began := time.Now()
 	styles, err := dateStyles(ctx, conn)
