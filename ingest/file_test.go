@@ -884,3 +884,39 @@ func TestSpreadSampleSparesTypingTwice(t *testing.T) {
 			strings.Contains(spreadLog, "typing again"), strings.Contains(headLog, "typing again"))
 	}
 }
+
+// The national status and channel codes are read in the typing pass even
+// when the first records do not show them: an API's records in date order
+// are resolved (10) at the top, and were typed twice.
+func TestCodesPastTheSampleAreReadAtOnce(t *testing.T) {
+	var b strings.Builder
+	for i := range 9000 {
+		if i < 5000 {
+			fmt.Fprintf(&b, `{"MaHoSo": "H05.01-240305-%05d", "KenhThucHien": 1, "NgayTiepNhan": "20240305081500", "NgayTra": "20240308081500", "TrangThaiHoSo": 10}`+"\n", i)
+		} else {
+			fmt.Fprintf(&b, `{"MaHoSo": "H05.01-240305-%05d", "KenhThucHien": %d, "NgayTiepNhan": "20240305081500", "NgayTra": null, "TrangThaiHoSo": %d}`+"\n", i, 2+i%2, 4+i%2)
+		}
+	}
+	p := fuzzFile(t, []byte(b.String()), "by-date.ndjson")
+	var log bytes.Buffer
+	w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"),
+		warehouse.Options{Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	res, err := ingest.File(context.Background(), w, p, ingest.FileOptions{})
+	if err != nil || !res.DuckDBRead || res.Result.Loaded != 9000 {
+		t.Fatalf("%+v, read by DuckDB %v: %v", res.Result, res.DuckDBRead, err)
+	}
+	var s string
+	if err := w.DB().QueryRow(`SELECT string_agg(channel || ' ' || status || ' ' || n, ', ' ORDER BY channel, status) FROM (SELECT channel::VARCHAR AS channel, status, count(*) AS n FROM dossiers GROUP BY ALL)`).Scan(&s); err != nil {
+		t.Fatal(err)
+	}
+	if want := "direct 10 5000, online 4 2000, postal 5 2000"; s != want {
+		t.Errorf("dossiers %s, want %s", s, want)
+	}
+	if strings.Contains(log.String(), "typing again") {
+		t.Errorf("typed twice")
+	}
+}

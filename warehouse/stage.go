@@ -267,6 +267,16 @@ var categories = []category{
 	cat(transform.Digitised, "digitised", "ws_bool(%s)", "BOOLEAN"),
 }
 
+// categoryCodes are the codes of the national catalogue a category column
+// may hold, read whether or not the sample shows them: their parsers read
+// them the same in every file, and an export in date order shows only
+// the resolved status (10) in its first rows, the pending codes last
+// (1 M JSON records took 11.6 s, typed twice, instead of 7.3 s).
+var categoryCodes = map[string][]string{
+	transform.Status:  {"'0'", "'1'", "'2'", "'3'", "'4'", "'5'", "'6'", "'7'", "'8'", "'9'", "'10'"},
+	transform.Channel: {"'1'", "'2'", "'3'"},
+}
+
 // literal is one text of a category column with its typed values (SQL
 // literals). raw "" stands for an empty cell.
 type literal struct {
@@ -285,11 +295,16 @@ func sampleLiterals(ctx context.Context, conn *sql.Conn, c category) ([]literal,
 		outs[i] = fmt.Sprintf(`CASE WHEN (%[1]s) IS NULL THEN 'NULL' ELSE '''' || replace((%[1]s)::VARCHAR, '''', '''''') || '''::%[2]s' END`, p, strings.ReplaceAll(o.typ, "'", "''"))
 	}
 	// The empty cell is always among the texts: it has its own meaning
-	// (an empty channel is a direct one).
+	// (an empty channel is a direct one). So are the national codes
+	// (categoryCodes), after the sample's own texts.
+	seeds := "NULL"
+	if codes := categoryCodes[c.field]; len(codes) > 0 {
+		seeds = "unnest([NULL, " + strings.Join(codes, ", ") + "])"
+	}
 	rows, err := conn.QueryContext(ctx, fmt.Sprintf(`SELECT raw, %s, (%s) IS NOT NULL FROM (
-		SELECT coalesce(v, '') AS raw, count(*) AS n FROM (SELECT %s AS v FROM stage_sample UNION ALL SELECT NULL)
+		SELECT coalesce(v, '') AS raw, count(*) AS n FROM (SELECT %s AS v FROM stage_sample UNION ALL SELECT %s)
 		GROUP BY 1 ORDER BY n DESC, raw LIMIT 48)`,
-		strings.Join(outs, ", "), fmt.Sprintf(c.outs[0].parse, "nullif(raw, '')"), c.field))
+		strings.Join(outs, ", "), fmt.Sprintf(c.outs[0].parse, "nullif(raw, '')"), c.field, seeds))
 	if err != nil {
 		return nil, fmt.Errorf("sampling %s: %w", c.field, err)
 	}
