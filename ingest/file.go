@@ -433,6 +433,14 @@ func (s *rowSource) jsonPlan(abs string) (plan warehouse.JSONPlan, done func(), 
 		}
 		plan.Path, plan.NewlineDelimited, done = records, true, unwrapped
 	}
+	// Records from across a large file join the typing pass's sample.
+	if j.wrapped || j.enc == UTF8 || j.enc == UTF8BOM {
+		if name, removeSample, ok := spreadJSONSample(plan.Path); ok {
+			plan.Sample, done = name, func(removeCopy func()) func() {
+				return func() { removeSample(); removeCopy() }
+			}(done)
+		}
+	}
 	if j.done {
 		return plan, done, true // the first records were all of them
 	}

@@ -920,3 +920,51 @@ func TestCodesPastTheSampleAreReadAtOnce(t *testing.T) {
 		t.Errorf("typed twice")
 	}
 }
+
+// The same for JSON records in date order, statuses written out: records
+// from across the file join the sample, and the file is typed once.
+func TestSpreadJSONSampleSparesTypingTwice(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("[\n")
+	for i := range 9000 {
+		status, done := "Đã trả kết quả", `"20240308081500"`
+		if i >= 5000 {
+			status, done = "Chờ bổ sung", "null"
+		}
+		sep := ","
+		if i == 8999 {
+			sep = ""
+		}
+		fmt.Fprintf(&b, `{"MaHoSo": "H05.01-240305-%05d", "KenhThucHien": 1, "NgayTiepNhan": "20240305081500", "NgayTra": %s, "TrangThai": "%s"}%s`+"\n", i, done, status, sep)
+	}
+	b.WriteString("]\n")
+	p := fuzzFile(t, []byte(b.String()), "by-date.json")
+	load := func(spreadFrom int64) (string, string) {
+		defer ingest.SetSpreadMinBytes(spreadFrom)()
+		var log bytes.Buffer
+		w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"),
+			warehouse.Options{Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		res, err := ingest.File(context.Background(), w, p, ingest.FileOptions{})
+		if err != nil || !res.DuckDBRead || res.Result.Loaded != 9000 {
+			t.Fatalf("%+v, read by DuckDB %v: %v", res.Result, res.DuckDBRead, err)
+		}
+		var s string
+		if err := w.DB().QueryRow(`SELECT string_agg(d::VARCHAR, '|' ORDER BY d.dossier_code) FROM (SELECT * EXCLUDE (load_id, state_hash, first_load_id) FROM dossiers) d`).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s, log.String()
+	}
+	spread, spreadLog := load(0)
+	head, headLog := load(1 << 40)
+	if spread != head {
+		t.Errorf("sampled across, the file gives other dossiers")
+	}
+	if strings.Contains(spreadLog, "typing again") || !strings.Contains(headLog, "typing again") {
+		t.Errorf("typed again: sampled across %v, first records only %v; want only the second",
+			strings.Contains(spreadLog, "typing again"), strings.Contains(headLog, "typing again"))
+	}
+}

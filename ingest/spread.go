@@ -3,6 +3,7 @@ package ingest
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"io"
 	"os"
 )
@@ -102,6 +103,73 @@ func spreadSample(path string, skip int, delim rune, width int) (name string, do
 		return "", nil, false
 	}
 	if lines == 0 {
+		done()
+		return "", nil, false
+	}
+	return name, done, true
+}
+
+// writeSpreadRecords writes to w, from spreadPlaces places of a JSON file,
+// up to spreadLines records each, a line each: the lines there that are a
+// whole JSON object (NDJSON, or an array written a record a line, with
+// its commas). A file written on one line, or a record over several
+// lines, gives none: the typing pass then samples its first records only.
+func writeSpreadRecords(f io.ReaderAt, size int64, w *bufio.Writer) (int, error) {
+	n := 0
+	buf := make([]byte, 256<<10)
+	for i := 1; i <= spreadPlaces; i++ {
+		got, err := f.ReadAt(buf, size*int64(i)/int64(spreadPlaces+1))
+		if err != nil && err != io.EOF {
+			return n, err
+		}
+		chunk := buf[:got]
+		nl := bytes.IndexByte(chunk, '\n')
+		if nl < 0 {
+			continue
+		}
+		chunk = chunk[nl+1:]
+		for taken := 0; taken < spreadLines; {
+			end := bytes.IndexByte(chunk, '\n')
+			if end < 0 {
+				break
+			}
+			line := bytes.TrimSpace(chunk[:end])
+			chunk = chunk[end+1:]
+			line = bytes.TrimSuffix(bytes.TrimPrefix(line, []byte(",")), []byte(","))
+			if len(line) < 2 || line[0] != '{' || line[len(line)-1] != '}' || !json.Valid(line) {
+				continue
+			}
+			w.Write(line)
+			if err := w.WriteByte('\n'); err != nil {
+				return n, err
+			}
+			taken++
+			n++
+		}
+	}
+	return n, nil
+}
+
+// spreadJSONSample is spreadSample for a file of JSON records (UTF-8).
+func spreadJSONSample(path string) (name string, done func(), ok bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", nil, false
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || st.Size() < spreadMinBytes {
+		return "", nil, false
+	}
+	var records int
+	name, done, err = tempFile("", "wardstat-sample-*.ndjson", func(w *bufio.Writer) error {
+		records, err = writeSpreadRecords(f, st.Size(), w)
+		return err
+	})
+	if err != nil {
+		return "", nil, false
+	}
+	if records == 0 {
 		done()
 		return "", nil, false
 	}

@@ -50,3 +50,48 @@ func TestSpreadLinesAreRecords(t *testing.T) {
 		t.Errorf("records %s to %s, want them from across the file", first, last)
 	}
 }
+
+// Records are sampled across a file written a record a line (NDJSON, or
+// an array with its commas), and only whole objects: a record written
+// over several lines gives none.
+func TestSpreadRecordsAreObjects(t *testing.T) {
+	var lines, pretty strings.Builder
+	lines.WriteString("[\n")
+	pretty.WriteString("[\n")
+	for i := range 3000 {
+		sep := ","
+		if i == 2999 {
+			sep = ""
+		}
+		fmt.Fprintf(&lines, "{\"MaHoSo\": \"H%04d\", \"GhiChu\": \"{ \\\"}\\\", [x] }\"}%s\n", i, sep)
+		fmt.Fprintf(&pretty, "  {\n    \"MaHoSo\": \"H%04d\",\n    \"Buoc\": {\"Ten\": \"a\"}\n  }%s\n", i, sep)
+	}
+	lines.WriteString("]\n")
+	pretty.WriteString("]\n")
+	sample := func(text string) []string {
+		var out bytes.Buffer
+		w := bufio.NewWriter(&out)
+		if _, err := writeSpreadRecords(strings.NewReader(text), int64(len(text)), w); err != nil {
+			t.Fatal(err)
+		}
+		w.Flush()
+		return strings.Fields(strings.ReplaceAll(out.String(), " ", ""))
+	}
+	got := sample(lines.String())
+	if len(got) < spreadPlaces*spreadLines/2 {
+		t.Fatalf("%d records sampled", len(got))
+	}
+	record := regexp.MustCompile(`^\{"MaHoSo":"H\d{4}","GhiChu":"\{\\"\}\\",\[x\]\}"\}$`)
+	for _, r := range got {
+		if !record.MatchString(r) {
+			t.Errorf("not a record: %q", r)
+		}
+	}
+	// A pretty-printed record's lines: only its nested objects are whole
+	// objects on a line, and those are not records (no MaHoSo).
+	for _, r := range sample(pretty.String()) {
+		if strings.Contains(r, "MaHoSo") {
+			t.Errorf("a piece of a pretty-printed record: %q", r)
+		}
+	}
+}

@@ -25,6 +25,9 @@ type JSONPlan struct {
 	// later and would change the mapping must stop the load (an error
 	// wrapping ErrJSONReader: our reader, whose header grows, reads it).
 	Check func() error
+	// Sample, if set, is a file of records from across the file (NDJSON)
+	// that the typing pass adds to its sample of the first records.
+	Sample string
 }
 
 // LoadJSON loads a JSON file with DuckDB's reader doing the reading; every
@@ -39,6 +42,11 @@ func (w *Warehouse) LoadJSON(ctx context.Context, req LoadRequest, plan JSONPlan
 		st := staged{mapping: plan.Mapping, sources: []string{jsonSource(plan, hash)}, rowOffset: 1, readerErr: ErrJSONReader}
 		if plan.Check != nil {
 			st.beside = func() ([]RowFix, error) { return nil, plan.Check() }
+		}
+		if plan.Sample != "" {
+			spread := plan
+			spread.Path, spread.NewlineDelimited = plan.Sample, true
+			st.sample = jsonSource(spread, hash)
 		}
 		return st, nil
 	})
