@@ -380,7 +380,7 @@ func (s *rowSource) csvPlan(abs string) (plan warehouse.CSVPlan, done func(), ok
 	// whole file, beside its typing). A file with very many such places
 	// (cells full of line breaks), or with a CR alone, is read by ours.
 	fixes := func() ([]warehouse.RowFix, error) {
-		fixes, ok, err := csvRowFixes(path, skip, maxRowFixes)
+		fixes, ok, err := csvRowFixes(path, skip, maxRowFixes, byte(cr.Delimiter))
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", warehouse.ErrCSVReader, err)
 		}

@@ -968,3 +968,38 @@ func TestSpreadJSONSampleSparesTypingTwice(t *testing.T) {
 			strings.Contains(spreadLog, "typing again"), strings.Contains(headLog, "typing again"))
 	}
 }
+
+// A quote inside an unquoted cell (5" for inches) is text to both
+// readers; the line count did not know that, took it for a cell running
+// on, and numbered every row after it wrong.
+func TestStrayQuoteKeepsLineNumbers(t *testing.T) {
+	text := "Mã hồ sơ,Mã đơn vị,Kênh,Ngày tiếp nhận,Ghi chú\n" + // 1
+		"H1,000.01.01.H01,Trực tiếp,01/03/2024,màn hình 5\" cũ\n" + // 2
+		"H2,000.01.01.H01,Trực tiếp,01/03/2024,b\n" + // 3
+		"\n" + // 4
+		"H3,000.01.01.H01,Fax,01/03/2024,c\n" + // 5: rejected
+		"H4,000.01.01.H01,Trực tiếp,01/03/2024,\"dòng\nhai\"\n" + // 6-7
+		"H5,000.01.01.H01,Fax,01/03/2024,d\n" // 8: rejected
+	p := fuzzFile(t, []byte(text), "stray.csv")
+	for _, goReader := range []bool{false, true} {
+		w := openWarehouse(t)
+		res, err := ingest.File(context.Background(), w, p, ingest.FileOptions{GoReader: goReader})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.DuckDBRead == goReader {
+			t.Fatalf("read by DuckDB %v", res.DuckDBRead)
+		}
+		var got []int64
+		for _, r := range res.Result.Rejects {
+			got = append(got, r.Row)
+		}
+		var note string
+		if err := w.DB().QueryRow(`SELECT count(*) || ' ' || max(source_row) FROM dossiers`).Scan(&note); err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != "[5 8]" || note != "3 6" {
+			t.Errorf("our reader %v: rejects on lines %v (want [5 8]), dossiers and last row %q (want \"3 6\")", goReader, got, note)
+		}
+	}
+}

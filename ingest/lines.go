@@ -24,8 +24,10 @@ var maxRowFixes = 1 << 20
 // spans lines moves every later record further down. skip lines are the
 // titles and header. ok is false when there are more than max such places,
 // or when a CR stands alone (see bareCR).
-// Quotes are '"', doubled inside a quoted cell, as DuckDB is told.
-func csvRowFixes(path string, skip, max int) (fixes []warehouse.RowFix, ok bool, err error) {
+// Quotes are '"', doubled inside a quoted cell, as DuckDB is told; a quote
+// opens a quoted cell only at the start of a cell (after delim, or a
+// line's start): inside an unquoted cell ("màn hình 5\" cũ") it is text.
+func csvRowFixes(path string, skip, max int, delim byte) (fixes []warehouse.RowFix, ok bool, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, false, err
@@ -33,7 +35,7 @@ func csvRowFixes(path string, skip, max int) (fixes []warehouse.RowFix, ok bool,
 	defer f.Close()
 	// Lines are counted in the text, whatever its encoding (UTF-16 too).
 	text, _ := decodeText(bufio.NewReaderSize(f, 64*1024))
-	return rowFixesOf(text, skip, max, rowFixBlock)
+	return rowFixesOf(text, skip, max, rowFixBlock, delim)
 }
 
 // rowFixBlock is how much of a file rowFixesOf looks at at once.
@@ -45,8 +47,8 @@ const rowFixBlock = 4 << 20
 // only moves both counts on, and is passed over at the speed of counting
 // its LFs (481 MB: 0.24 → 0.18 s, most of it reading the file). The
 // others are read line by line.
-func rowFixesOf(r io.Reader, skip, max, block int) (fixes []warehouse.RowFix, ok bool, err error) {
-	sc := rowFixScanner{skip: int64(skip), max: max}
+func rowFixesOf(r io.Reader, skip, max, block int, delim byte) (fixes []warehouse.RowFix, ok bool, err error) {
+	sc := rowFixScanner{skip: int64(skip), max: max, delim: delim}
 	buf := make([]byte, block)
 	have, eof := 0, false
 	for !eof || have > 0 {
@@ -92,6 +94,7 @@ func rowFixesOf(r io.Reader, skip, max, block int) (fixes []warehouse.RowFix, ok
 type rowFixScanner struct {
 	skip         int64
 	max          int
+	delim        byte
 	line, record int64 // physical lines read, records started after skip
 	delta        int64
 	inQuote      bool // at the start of the next line
@@ -102,7 +105,7 @@ type rowFixScanner struct {
 // line with an odd number of quotes, no blank line, no CR but a CRLF's),
 // and says whether it did.
 func (sc *rowFixScanner) skimmed(lines []byte) bool {
-	if sc.inQuote || sc.line < sc.skip || len(lines) == 0 || lines[len(lines)-1] != '\n' || !evenQuotes(lines) {
+	if sc.inQuote || sc.line < sc.skip || len(lines) == 0 || lines[len(lines)-1] != '\n' || !cellsOnOneLine(lines, sc.delim) {
 		return false
 	}
 	if lines[0] == '\n' || bytes.Contains(lines, []byte("\n\n")) {
@@ -128,20 +131,51 @@ func (sc *rowFixScanner) skimmed(lines []byte) bool {
 	return true
 }
 
-// evenQuotes reports whether every line of lines (each ending at its LF)
-// holds an even number of quotes: no quoted cell then spans lines.
-func evenQuotes(lines []byte) bool {
-	odd := false
+// cellsOnOneLine reports whether no quoted cell of lines (whole lines,
+// each ending at its LF) spans lines.
+func cellsOnOneLine(lines []byte, delim byte) bool {
+	in, open := false, 0
 	for at := 0; ; {
 		i := bytes.IndexByte(lines[at:], '"')
 		if i < 0 {
-			return !odd
+			return !in
 		}
-		if odd && bytes.IndexByte(lines[at:at+i], '\n') >= 0 {
-			return false // a line ended inside quotes
+		i += at
+		switch {
+		case in && i+1 < len(lines) && lines[i+1] == '"':
+			at = i + 2 // a doubled quote: a quote in the cell
+			continue
+		case in:
+			if bytes.IndexByte(lines[open:i], '\n') >= 0 {
+				return false // a line ended inside quotes
+			}
+			in = false
+		case i == 0 || lines[i-1] == delim || lines[i-1] == '\n':
+			in, open = true, i
 		}
-		odd = !odd
-		at += i + 1
+		at = i + 1
+	}
+}
+
+// endsInQuote reports whether a line (ending at its LF, or the file's
+// last) ends inside a quoted cell, given whether it began inside one.
+func endsInQuote(line []byte, delim byte, in bool) bool {
+	for at := 0; ; {
+		i := bytes.IndexByte(line[at:], '"')
+		if i < 0 {
+			return in
+		}
+		i += at
+		switch {
+		case in && i+1 < len(line) && line[i+1] == '"':
+			at = i + 2
+			continue
+		case in:
+			in = false
+		case i == 0 || line[i-1] == delim:
+			in = true
+		}
+		at = i + 1
 	}
 }
 
@@ -154,7 +188,6 @@ func (sc *rowFixScanner) oneLine(chunk []byte) bool {
 		// cell: ours reads such a file.
 		return false
 	}
-	quotes := bytes.Count(chunk, []byte{'"'})
 	nonBlank := len(bytes.TrimRight(chunk, "\r\n")) > 0
 	sc.line++
 	if sc.line > sc.skip && !sc.inQuote && nonBlank {
@@ -166,9 +199,7 @@ func (sc *rowFixScanner) oneLine(chunk []byte) bool {
 		}
 		sc.record++
 	}
-	if quotes%2 == 1 {
-		sc.inQuote = !sc.inQuote
-	}
+	sc.inQuote = endsInQuote(chunk, sc.delim, sc.inQuote)
 	return true
 }
 

@@ -25,13 +25,15 @@ func TestCSVRowFixes(t *testing.T) {
 		{"doubled quotes stay in the cell", "h\na,\"say \"\"hi\"\"\nthere\"\nb\n", 1, []warehouse.RowFix{{Record: 1, Delta: 1}}},
 		{"titles above the header", "Báo cáo\n\nh\na\n\nb\n", 3, []warehouse.RowFix{{Record: 1, Delta: 1}}},
 		{"blank lines at the end", "h\na\nb\n\n\n", 1, nil},
+		{"a quote inside an unquoted cell is text", "h\na,5\" x\nb\n\nc\n", 1, []warehouse.RowFix{{Record: 2, Delta: 1}}},
+		{"and closes nothing", "h\na,\"x\ny\" z\nb,5\"\nc,\"p\nq\"\nd\n", 1, []warehouse.RowFix{{Record: 1, Delta: 1}, {Record: 3, Delta: 2}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			p := filepath.Join(t.TempDir(), "f.csv")
 			if err := os.WriteFile(p, []byte(c.text), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			got, ok, err := csvRowFixes(p, c.skip, 10)
+			got, ok, err := csvRowFixes(p, c.skip, 10, ',')
 			if err != nil || !ok {
 				t.Fatalf("ok %v err %v", ok, err)
 			}
@@ -43,14 +45,14 @@ func TestCSVRowFixes(t *testing.T) {
 	// Too many places: our reader takes the file.
 	p := filepath.Join(t.TempDir(), "many.csv")
 	os.WriteFile(p, []byte("h\n"+strings.Repeat("a\n\n", 20)), 0o644)
-	if _, ok, _ := csvRowFixes(p, 1, 10); ok {
+	if _, ok, _ := csvRowFixes(p, 1, 10, ','); ok {
 		t.Error("more places than the limit must say so")
 	}
 	// A CR alone ends a record for DuckDB's reader, not for ours: ours
 	// takes the file (old Mac line endings, or a stray CR in a cell).
 	for _, text := range []string{"h\ra\rb\r", "h\na,x\r,y\nb\n", "h\na\nb\r"} {
 		os.WriteFile(p, []byte(text), 0o644)
-		if _, ok, _ := csvRowFixes(p, 1, 10); ok {
+		if _, ok, _ := csvRowFixes(p, 1, 10, ','); ok {
 			t.Errorf("%q: a bare CR must send the file to our reader", text)
 		}
 	}
@@ -64,11 +66,12 @@ func FuzzCSVRowFixes(f *testing.F) {
 	f.Add([]byte("\r\n\r\n\"\"\"\n"), 0, 3)
 	f.Add([]byte("h\r\na,\"b\"\r\nc,\"d\r\ne\"\r\n\r\nf\r\n"), 1, 9)
 	f.Add([]byte("h\na,\"x\"\"\nb\"\nc\n\"d\ne\"\n"), 1, 6)
+	f.Add([]byte("h\na,5\" x\nb,\"y\nz\" w\n\nc\n"), 1, 5)
 	f.Fuzz(func(t *testing.T, data []byte, skip, block int) {
 		if skip < 0 || skip > 5 || block < 1 || block > 64 {
 			return
 		}
-		fixes, ok, err := rowFixesOf(bytes.NewReader(data), skip, fuzzMaxFixes, block)
+		fixes, ok, err := rowFixesOf(bytes.NewReader(data), skip, fuzzMaxFixes, block, ',')
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -92,7 +95,7 @@ const fuzzMaxFixes = 3
 
 // rowFixesByLine is csvRowFixes reading every line, never skimming.
 func rowFixesByLine(data []byte, skip, max int) ([]warehouse.RowFix, bool) {
-	sc := rowFixScanner{skip: int64(skip), max: max}
+	sc := rowFixScanner{skip: int64(skip), max: max, delim: ','}
 	for len(data) > 0 {
 		i := bytes.IndexByte(data, '\n') + 1
 		if i == 0 {
