@@ -3,6 +3,7 @@ package warehouse
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -92,7 +93,7 @@ func TestUnixTimesHaveAFastStyle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if styles["received_at"] != styleUnixMillis || styles["due_at"] != styleUnixSeconds {
+	if fmt.Sprint(styles["received_at"]) != "["+styleUnixMillis+"]" || fmt.Sprint(styles["due_at"]) != "["+styleUnixSeconds+"]" {
 		t.Errorf("styles %v, want received_at %q and due_at %q", styles, styleUnixMillis, styleUnixSeconds)
 	}
 }

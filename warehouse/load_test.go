@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -364,5 +365,60 @@ func TestRowsPastTheSampleAreTypedAgain(t *testing.T) {
 	if !strings.Contains(sortedLog, "typing again") || strings.Contains(mixedLog, "typing again") {
 		t.Errorf("typed again: sorted %v, shuffled %v; want only the sorted file",
 			strings.Contains(sortedLog, "typing again"), strings.Contains(mixedLog, "typing again"))
+	}
+}
+
+// A column may hold two or three date styles (an export joining an old
+// system's rows to a new one's): each is read at once, in the file's order
+// of day and month, and the dates are those the full parser reads.
+func TestMixedDateStylesReadAtOnce(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("Mã hồ sơ,Mã đơn vị,Kênh,Ngày tiếp nhận\n")
+	want := map[string]time.Time{}
+	for i := range 6000 {
+		d := time.Date(2024, time.Month(1+i%12), 1+i%28, 8+i%9, i%60, 0, 0, time.UTC)
+		var text string
+		switch i % 3 {
+		case 0:
+			text = d.Format("02/01/2006 15:04:05")
+		case 1:
+			text = d.Format("2006-01-02 15:04:05")
+		default:
+			text = d.Format("02-01-2006 15:04")
+		}
+		code := fmt.Sprintf("H%05d", i)
+		want[code] = d
+		fmt.Fprintf(&b, "%s,000.01.01.H01,Trực tiếp,%s\n", code, text)
+	}
+	p := writeFile(t, t.TempDir(), "mixed.csv", b.String())
+	var log bytes.Buffer
+	w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"),
+		warehouse.Options{Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if r := mustIngest(t, w, p, ingest.FileOptions{}); r.Loaded != 6000 {
+		t.Fatalf("%+v", r)
+	}
+	rows, err := w.DB().Query(`SELECT dossier_code, received_at FROM dossiers`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var code string
+		var got time.Time
+		if err := rows.Scan(&code, &got); err != nil {
+			t.Fatal(err)
+		}
+		if !got.Equal(want[code]) {
+			t.Errorf("%s received %v, want %v", code, got, want[code])
+		}
+	}
+	if !strings.Contains(log.String(), "received_at:[%d/%m/%Y %H:%M:%S %Y-%m-%d %H:%M:%S %d-%m-%Y %H:%M]") &&
+		!strings.Contains(log.String(), "received_at:[%Y-%m-%d %H:%M:%S %d/%m/%Y %H:%M:%S %d-%m-%Y %H:%M]") &&
+		!strings.Contains(log.String(), "received_at:[%d-%m-%Y %H:%M %d/%m/%Y %H:%M:%S %Y-%m-%d %H:%M:%S]") {
+		t.Errorf("the three styles are not all read at once: %s", regexp.MustCompile(`styles=map\[[^\]]*\]\]?`).FindString(log.String()))
 	}
 }

@@ -104,7 +104,7 @@ func (w *Warehouse) typeStageFrom(ctx context.Context, conn *sql.Conn, src strin
 	if err != nil {
 		return nil, err
 	}
-	w.log.Debug("sampled dates", "seconds", time.Since(began).Seconds())
+	w.log.Debug("sampled dates", "seconds", time.Since(began).Seconds(), "styles", styles)
 	cats := map[string][]literal{}
 	for _, c := range categories {
 		if _, ok := st.mapping.Columns[c.field]; !ok && c.field != transform.Channel {
@@ -155,7 +155,7 @@ func (w *Warehouse) typeStageFrom(ctx context.Context, conn *sql.Conn, src strin
 // dossiers first). It says whether it found anything new: the typing is
 // then worth doing again. A file whose rows kept their text for other
 // reasons (rejects, dates in no fast style) finds nothing.
-func resample(ctx context.Context, conn *sql.Conn, ts *typedStage, m transform.Mapping, styles map[string]string, cats map[string][]literal) (bool, error) {
+func resample(ctx context.Context, conn *sql.Conn, ts *typedStage, m transform.Mapping, styles map[string][]string, cats map[string][]literal) (bool, error) {
 	if !ts.stored("raw_row") {
 		return false, nil
 	}
@@ -166,7 +166,7 @@ func resample(ctx context.Context, conn *sql.Conn, ts *typedStage, m transform.M
 		}
 	}
 	for _, f := range dateFields {
-		if _, ok := m.Columns[f]; ok && styles[f] == "" {
+		if _, ok := m.Columns[f]; ok && len(styles[f]) == 0 {
 			dates = append(dates, f)
 		}
 	}
@@ -223,7 +223,7 @@ func resample(ctx context.Context, conn *sql.Conn, ts *typedStage, m transform.M
 			return false, err
 		}
 		for _, f := range dates {
-			if more[f] != "" {
+			if len(more[f]) > 0 {
 				styles[f] = more[f]
 				found = true
 			}
@@ -339,7 +339,7 @@ type stageColumn struct {
 
 // typedStageQuery is the one pass from the source's text to stage_typed,
 // with the columns it stores.
-func typedStageQuery(src string, st staged, styles map[string]string, cats map[string][]literal, wardFlag string) (string, []stageColumn) {
+func typedStageQuery(src string, st staged, styles map[string][]string, cats map[string][]literal, wardFlag string) (string, []stageColumn) {
 	m := st.mapping
 	mapped := func(f string) bool { _, ok := m.Columns[f]; return ok }
 	var cols []stageColumn
@@ -417,8 +417,16 @@ func typedStageQuery(src string, st staged, styles map[string]string, cats map[s
 	for _, f := range dateFields {
 		name := dateColumn(f)
 		expr := "NULL::TIMESTAMP"
-		if style, ok := styles[f]; ok {
-			expr = fmt.Sprintf("ws_ts_in_range(%s)", styleExpr(style, "s."+f))
+		if fs := styles[f]; len(fs) > 0 {
+			// A cell the first style misses is tried in the next.
+			reads := make([]string, len(fs))
+			for i, style := range fs {
+				reads[i] = fmt.Sprintf("ws_ts_in_range(%s)", styleExpr(style, "s."+f))
+			}
+			expr = reads[0]
+			if len(reads) > 1 {
+				expr = "coalesce(" + strings.Join(reads, ", ") + ")"
+			}
 		}
 		add(name, "TIMESTAMP", expr, "", !mapped(f))
 		if mapped(f) {
