@@ -25,8 +25,9 @@ var maxRowFixes = 1 << 20
 // titles and header. ok is false when there are more than max such places,
 // or when a CR stands alone (see bareCR).
 // Quotes are '"', doubled inside a quoted cell, as DuckDB is told; a quote
-// opens a quoted cell only at the start of a cell (after delim, or a
-// line's start): inside an unquoted cell ("màn hình 5\" cũ") it is text.
+// opens a quoted cell only at the start of a cell (after delim or a
+// line's start, spaces between allowed), as DuckDB reads it: inside an
+// unquoted cell ("màn hình 5\" cũ") it is text.
 func csvRowFixes(path string, skip, max int, delim byte) (fixes []warehouse.RowFix, ok bool, err error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -150,11 +151,21 @@ func cellsOnOneLine(lines []byte, delim byte) bool {
 				return false // a line ended inside quotes
 			}
 			in = false
-		case i == 0 || lines[i-1] == delim || lines[i-1] == '\n':
+		case cellStart(lines, i, delim):
 			in, open = true, i
 		}
 		at = i + 1
 	}
+}
+
+// cellStart reports whether the quote at b[i] opens a quoted cell: it
+// starts a line or follows the delimiter, spaces between allowed (DuckDB
+// reads `a, "x` as a quoted cell too).
+func cellStart(b []byte, i int, delim byte) bool {
+	for i > 0 && b[i-1] == ' ' && delim != ' ' {
+		i--
+	}
+	return i == 0 || b[i-1] == delim || b[i-1] == '\n'
 }
 
 // endsInQuote reports whether a line (ending at its LF, or the file's
@@ -172,7 +183,7 @@ func endsInQuote(line []byte, delim byte, in bool) bool {
 			continue
 		case in:
 			in = false
-		case i == 0 || line[i-1] == delim:
+		case cellStart(line, i, delim):
 			in = true
 		}
 		at = i + 1

@@ -26,6 +26,7 @@ func TestCSVRowFixes(t *testing.T) {
 		{"titles above the header", "Báo cáo\n\nh\na\n\nb\n", 3, []warehouse.RowFix{{Record: 1, Delta: 1}}},
 		{"blank lines at the end", "h\na\nb\n\n\n", 1, nil},
 		{"a quote inside an unquoted cell is text", "h\na,5\" x\nb\n\nc\n", 1, []warehouse.RowFix{{Record: 2, Delta: 1}}},
+		{"a quoted cell after spaces", "h\na, \"x\ny\"\nb\n", 1, []warehouse.RowFix{{Record: 1, Delta: 1}}},
 		{"and closes nothing", "h\na,\"x\ny\" z\nb,5\"\nc,\"p\nq\"\nd\n", 1, []warehouse.RowFix{{Record: 1, Delta: 1}, {Record: 3, Delta: 2}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
