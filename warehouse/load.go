@@ -679,6 +679,19 @@ func stagedWards(ctx context.Context, q querier, m transform.Mapping) ([]string,
 		return nil, nil, err
 	}
 	defer rows.Close()
+	// A dossier the file holds twice is one dossier (stage_repeats: the
+	// merge's count of each repeated code).
+	repeated := map[string]int64{}
+	if reps, err := q.QueryContext(ctx, `SELECT ward_code, sum(n - 1) FROM stage_repeats GROUP BY 1`); err == nil {
+		for reps.Next() {
+			var code string
+			var n int64
+			if err := reps.Scan(&code, &n); err == nil {
+				repeated[code] = n
+			}
+		}
+		reps.Close()
+	}
 	var wards []string
 	var unknown []Warning
 	var noDue int64
@@ -692,7 +705,7 @@ func stagedWards(ctx context.Context, q querier, m transform.Mapping) ([]string,
 		wards = append(wards, code)
 		noDue += nd
 		if !known {
-			unknown = append(unknown, Warning{Code: "unknown_ward", Count: n, Example: code})
+			unknown = append(unknown, Warning{Code: "unknown_ward", Count: n - repeated[code], Example: code})
 		}
 	}
 	var out []Warning

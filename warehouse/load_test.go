@@ -92,6 +92,13 @@ func TestRepeatedRowsOfStoredDossiers(t *testing.T) {
 	if r3.Read != 4 || r3.Changed != 1 || r3.New != 0 || r3.Loaded != 1 || r3.Duplicate != 3 {
 		t.Fatalf("%+v", r3)
 	}
+	// The ward missing from the registry is said to hold two dossiers, not
+	// four rows.
+	for _, wn := range r3.Warnings {
+		if wn.Code == "unknown_ward" && wn.Count != 2 {
+			t.Errorf("unknown ward with %d dossiers, want 2", wn.Count)
+		}
+	}
 	if n := queryInt(t, w.DB(), `SELECT count(*) FROM dossiers WHERE dossier_code = 'H09.01-240301-0001' AND completed_at IS NOT NULL AND load_id = ? AND first_load_id = ? AND source_row = 3`, r3.LoadID, r1.LoadID); n != 1 {
 		t.Fatal("the last row must be the dossier's state, with its row and first load")
 	}
