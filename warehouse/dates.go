@@ -154,14 +154,7 @@ func dateStyles(ctx context.Context, q querier) (map[string][]string, error) {
 			monthFirst = true
 		}
 	}
-	// otherOrder says whether a format reads day and month the other way
-	// round from the file.
-	otherOrder := func(f string) bool {
-		if monthFirst {
-			return strings.HasPrefix(f, "%d/") || strings.HasPrefix(f, "%d-")
-		}
-		return strings.HasPrefix(f, "%m/")
-	}
+	otherOrder := func(f string) bool { return otherOrder(f, monthFirst) }
 	// most is the format, in the file's order, that reads the most cells
 	// the formats in read do not, if a twentieth of the sample or more.
 	most := func(sets []cellSet, read uint64) int {
@@ -192,4 +185,26 @@ func dateStyles(ctx context.Context, q querier) (map[string][]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// otherOrder says whether a format reads day and month the other way round
+// from a file that is month first, or not.
+func otherOrder(f string, monthFirst bool) bool {
+	if monthFirst {
+		return strings.HasPrefix(f, "%d/") || strings.HasPrefix(f, "%d-")
+	}
+	return strings.HasPrefix(f, "%m/")
+}
+
+// monthFirstStyles says whether the styles chosen for a file read the
+// month first.
+func monthFirstStyles(styles map[string][]string) bool {
+	for _, fs := range styles {
+		for _, f := range fs {
+			if strings.HasPrefix(f, "%m/") {
+				return true
+			}
+		}
+	}
+	return false
 }

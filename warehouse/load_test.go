@@ -429,3 +429,50 @@ func TestMixedDateStylesReadAtOnce(t *testing.T) {
 		t.Errorf("the three styles are not all read at once: %s", regexp.MustCompile(`styles=map\[[^\]]*\]\]?`).FindString(log.String()))
 	}
 }
+
+// A small file (its first rows are its sample) whose later rows change
+// date style is typed again with both styles, and reads the same dates.
+func TestDateStyleChangingLateIsTypedAgain(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("Mã hồ sơ,Mã đơn vị,Kênh,Ngày tiếp nhận\n")
+	want := map[string]time.Time{}
+	for i := range 9000 {
+		d := time.Date(2024, time.Month(1+i%12), 1+i%28, 8, i%60, 0, 0, time.UTC)
+		text := d.Format("02/01/2006 15:04:05")
+		if i >= 5000 {
+			text = d.Format("2006-01-02 15:04:05")
+		}
+		code := fmt.Sprintf("H%05d", i)
+		want[code] = d
+		fmt.Fprintf(&b, "%s,000.01.01.H01,Trực tiếp,%s\n", code, text)
+	}
+	p := writeFile(t, t.TempDir(), "late-style.csv", b.String())
+	var log bytes.Buffer
+	w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"),
+		warehouse.Options{Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if r := mustIngest(t, w, p, ingest.FileOptions{}); r.Loaded != 9000 {
+		t.Fatalf("%+v", r)
+	}
+	rows, err := w.DB().Query(`SELECT dossier_code, received_at FROM dossiers`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var code string
+		var got time.Time
+		if err := rows.Scan(&code, &got); err != nil {
+			t.Fatal(err)
+		}
+		if !got.Equal(want[code]) {
+			t.Errorf("%s received %v, want %v", code, got, want[code])
+		}
+	}
+	if !strings.Contains(log.String(), "typing again") {
+		t.Errorf("not typed again with the second style")
+	}
+}

@@ -152,7 +152,7 @@ func (w *Warehouse) typeStageFrom(ctx context.Context, conn *sql.Conn, src strin
 // many (a twentieth of the rows or more): it adds to cats their category
 // texts, and to styles the style of each date column the first rows left
 // empty (a file sorted by status: no completion dates among the pending
-// dossiers first). It says whether it found anything new: the typing is
+// dossiers first), or another that reads a twentieth of all rows. It says whether it found anything new: the typing is
 // then worth doing again. A file whose rows kept their text for other
 // reasons (rejects, dates in no fast style) finds nothing.
 func resample(ctx context.Context, conn *sql.Conn, ts *typedStage, m transform.Mapping, styles map[string][]string, cats map[string][]literal) (bool, error) {
@@ -166,7 +166,7 @@ func resample(ctx context.Context, conn *sql.Conn, ts *typedStage, m transform.M
 		}
 	}
 	for _, f := range dateFields {
-		if _, ok := m.Columns[f]; ok && len(styles[f]) == 0 {
+		if _, ok := m.Columns[f]; ok {
 			dates = append(dates, f)
 		}
 	}
@@ -222,10 +222,36 @@ func resample(ctx context.Context, conn *sql.Conn, ts *typedStage, m transform.M
 		if err != nil {
 			return false, err
 		}
+		monthFirst := monthFirstStyles(styles)
 		for _, f := range dates {
-			if len(more[f]) > 0 {
-				styles[f] = more[f]
-				found = true
+			if len(styles[f]) == 0 {
+				if len(more[f]) > 0 {
+					styles[f] = more[f]
+					found = true
+				}
+				continue
+			}
+			// A column whose later rows change style (an old system's rows,
+			// then a new one's) gets that style too, if it reads a
+			// twentieth of all rows: fewer are cheaper left to the fix-up
+			// than a second pass.
+			for _, x := range more[f] {
+				if len(styles[f]) >= 3 || slices.Contains(styles[f], x) || otherOrder(x, monthFirst) {
+					continue
+				}
+				reads := make([]string, len(styles[f]))
+				for i, style := range styles[f] {
+					reads[i] = styleExpr(style, "trim("+f+")")
+				}
+				var n, sampled int64
+				if err := conn.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*) FILTER (ws_ts_in_range(%s) IS NOT NULL AND coalesce(%s) IS NULL), count(*) FROM stage_sample`,
+					styleExpr(x, "trim("+f+")"), strings.Join(reads, ", "))).Scan(&n, &sampled); err != nil {
+					return false, fmt.Errorf("sampling dates: %w", err)
+				}
+				if n*kept*20 >= sampled*all {
+					styles[f] = append(styles[f], x)
+					found = true
+				}
 			}
 		}
 	}
