@@ -278,7 +278,8 @@ func TestTextsBeyondTheSampleReadTheSame(t *testing.T) {
 // currency signs). Many rows, so that every form is past the sample too.
 func TestFeesReadAtOnceAsByTheFullParser(t *testing.T) {
 	fees := []string{"6000", "50.000", "1.250.000", "50,000", "1,250,000", "50.000 đ", "miễn phí", "1.000,5",
-		"12.34", "0", "", "50.00", "1.2345", "-50.000", "abc"}
+		"12.34", "0", "", "50.00", "1.2345", "-50.000", "abc",
+		"51.000,00", "51,000.00", "12,5", "1.234,567", "0,50", "1,234.5", "1.234.567,89", "1.2.3", "1,2,3", "007", "1.000.00"}
 	var b strings.Builder
 	b.WriteString("Mã hồ sơ,Mã đơn vị,Ngày tiếp nhận,Lệ phí\n")
 	for i := 0; i < 6000; i++ {

@@ -158,16 +158,19 @@ CREATE OR REPLACE MACRO ws_fee(s) AS CASE
     ELSE ws_amount(regexp_replace(s, '[^0-9.,\-]', '', 'g'))
 END;
 
--- ws_fee_fast: the fees the typing pass reads at once, as ws_fee reads them:
--- whole numbers, plain or in groups of thousands ("50.000",
--- as Vietnamese exports write them, or "50,000", which ws_amount reads the
--- same way); NULL for the rest ("50.000 đ", "miễn phí", decimals), which
--- ws_fee reads afterwards. Left to it, a file writing every fee as
--- "50.000" took 5x as long.
+-- ws_fee_fast: the fees the typing pass reads at once, as ws_fee reads them
+-- (ws_amount's branches, in its order, for a text of digits and separators
+-- only): whole numbers, plain or in groups of thousands ("50.000", as
+-- Vietnamese exports write them, "50,000", "1.234,567"), and decimals
+-- ("51.000,00" from a spreadsheet in a Vietnamese locale, "51,000.00",
+-- "12,5"); NULL for the rest ("50.000 đ", "miễn phí"), which ws_fee reads
+-- afterwards. Left to it, a file writing every fee as "50.000" took 5x as
+-- long, one writing "51.000,00" 6x.
 CREATE OR REPLACE MACRO ws_fee_fast(s) AS CASE
     WHEN NOT contains(s, '.') AND NOT contains(s, ',') THEN TRY_CAST(s AS BIGINT)::DOUBLE
-    WHEN regexp_full_match(s, '\d{1,3}(?:\.\d{3})+') THEN replace(s, '.', '')::DOUBLE
-    WHEN regexp_full_match(s, '\d{1,3}(?:,\d{3})+') THEN replace(s, ',', '')::DOUBLE
+    WHEN regexp_full_match(s, '\d{1,3}(?:[.,]\d{3})+') THEN replace(replace(s, '.', ''), ',', '')::DOUBLE
+    WHEN regexp_full_match(s, '[\d.]*\d,\d+') THEN TRY_CAST(replace(replace(s, '.', ''), ',', '.') AS DOUBLE)
+    WHEN regexp_full_match(s, '[\d,]*\d\.\d+') THEN TRY_CAST(replace(s, ',', '') AS DOUBLE)
 END;
 
 -- ws_dossier_prefix: the unit code that opens a dossier code
