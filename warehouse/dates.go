@@ -23,6 +23,11 @@ var fastFormats = []string{
 	"%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y",
 	"%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d",
 	"%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%d-%m-%Y", "%Y%m%d%H%M%S",
+	// A 12-hour clock, day first, as a Vietnamese locale writes it: "08:30
+	// SA" / "02:15 CH" (sáng, chiều). Left to the full parser, a column of
+	// them took 1 M rows 44 s instead of 5 s. (AM and PM are read month
+	// first, below: a spreadsheet in a US locale.)
+	styleSACHMinutes, styleSACHSeconds,
 	// A spreadsheet saved in a US locale: month first. Listed last, so a
 	// column whose days are all 12 or less reads day first, the Vietnamese way.
 	"%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y",
@@ -31,13 +36,19 @@ var fastFormats = []string{
 	// milliseconds or seconds (APIs that send dates as numbers; read the
 	// slow way, 1 M records took 27 s more).
 	styleExcelSerial, styleISOOffset, styleUnixMillis, styleUnixSeconds,
+	// Two-digit years ("15/03/24"), which the full parser reads as 20yy
+	// (strptime's %y would read 69–99 as 19yy): 1 M rows, 30 s.
+	styleTwoDigitYear,
 }
 
 const (
-	styleExcelSerial = "excel serial"
-	styleISOOffset   = "iso offset"
-	styleUnixMillis  = "unix ms"
-	styleUnixSeconds = "unix s"
+	styleExcelSerial  = "excel serial"
+	styleISOOffset    = "iso offset"
+	styleUnixMillis   = "unix ms"
+	styleUnixSeconds  = "unix s"
+	styleTwoDigitYear = "dd/mm/yy"
+	styleSACHMinutes  = "dd/mm/yyyy hh:mm SA|CH"
+	styleSACHSeconds  = "dd/mm/yyyy hh:mm:ss SA|CH"
 )
 
 // styleExpr is the SQL reading text v in a style, NULL when it does not fit.
@@ -51,6 +62,15 @@ func styleExpr(style, v string) string {
 		return fmt.Sprintf(`CASE WHEN regexp_full_match(%[1]s, '\d{13}') THEN try(make_timestamp(%[1]s::BIGINT * 1000)) + INTERVAL 7 HOUR END`, v)
 	case styleUnixSeconds: // as ws_ts_any reads 1\d{9}
 		return fmt.Sprintf(`CASE WHEN regexp_full_match(%[1]s, '1\d{9}') THEN try(make_timestamp(%[1]s::BIGINT * 1000000)) + INTERVAL 7 HOUR END`, v)
+	case styleTwoDigitYear: // as ws_ts_from reads a two-digit year: 2000 + yy
+		return fmt.Sprintf(`CASE WHEN regexp_full_match(%[1]s, '\d{1,2}/\d{1,2}/\d{2}') THEN try_strptime(regexp_replace(%[1]s, '/(\d{2})$', '/20\1'), '%%d/%%m/%%Y') END`, v)
+	case styleSACHMinutes, styleSACHSeconds: // SA (sáng) is AM, CH (chiều) PM, as ws_ts_from reads them
+		format := "%d/%m/%Y %I:%M %p"
+		if style == styleSACHSeconds {
+			format = "%d/%m/%Y %I:%M:%S %p"
+		}
+		return fmt.Sprintf(`CASE WHEN regexp_matches(%[1]s, '(?:SA|sa|CH|ch)$') THEN try_strptime(regexp_replace(regexp_replace(%[1]s, '\s*(?:SA|sa)$', ' AM'), '\s*(?:CH|ch)$', ' PM'), %[2]s) END`,
+			v, sqlString(format))
 	}
 	return fmt.Sprintf("try_strptime(%s, %s)", v, sqlString(style))
 }
@@ -191,7 +211,7 @@ func dateStyles(ctx context.Context, q querier) (map[string][]string, error) {
 // from a file that is month first, or not.
 func otherOrder(f string, monthFirst bool) bool {
 	if monthFirst {
-		return strings.HasPrefix(f, "%d/") || strings.HasPrefix(f, "%d-")
+		return strings.HasPrefix(f, "%d/") || strings.HasPrefix(f, "%d-") || strings.HasPrefix(f, "dd/")
 	}
 	return strings.HasPrefix(f, "%m/")
 }
