@@ -163,15 +163,19 @@ END;
 -- only): whole numbers, plain or in groups of thousands ("50.000", as
 -- Vietnamese exports write them, "50,000", "1.234,567"), and decimals
 -- ("51.000,00" from a spreadsheet in a Vietnamese locale, "51,000.00",
--- "12,5"); NULL for the rest ("50.000 đ", "miễn phí"), which ws_fee reads
--- afterwards. Left to it, a file writing every fee as "50.000" took 5x as
--- long, one writing "51.000,00" 6x.
-CREATE OR REPLACE MACRO ws_fee_fast(s) AS CASE
+-- "12,5"), also followed by a currency ("50.000 đ", "50.000 VNĐ"); NULL for
+-- the rest ("miễn phí"…), which ws_fee reads afterwards. Left to it, a file
+-- writing every fee as "50.000" took 5x as long, "51.000,00" or
+-- "6.000 đ" 6-7x.
+CREATE OR REPLACE MACRO ws_fee_digits(s) AS CASE
     WHEN NOT contains(s, '.') AND NOT contains(s, ',') THEN TRY_CAST(s AS BIGINT)::DOUBLE
     WHEN regexp_full_match(s, '\d{1,3}(?:[.,]\d{3})+') THEN replace(replace(s, '.', ''), ',', '')::DOUBLE
     WHEN regexp_full_match(s, '[\d.]*\d,\d+') THEN TRY_CAST(replace(replace(s, '.', ''), ',', '.') AS DOUBLE)
     WHEN regexp_full_match(s, '[\d,]*\d\.\d+') THEN TRY_CAST(replace(s, ',', '') AS DOUBLE)
 END;
+CREATE OR REPLACE MACRO ws_fee_fast(s) AS coalesce(ws_fee_digits(s),
+    CASE WHEN regexp_full_match(s, '[\d.,]+\s*(?:đ|Đ|₫|vnđ|VNĐ|vnd|VND|đồng|Đồng)')
+         THEN ws_fee_digits(regexp_replace(s, '\s*(?:đ|Đ|₫|vnđ|VNĐ|vnd|VND|đồng|Đồng)$', '')) END);
 
 -- ws_dossier_prefix: the unit code that opens a dossier code
 -- ("000.31.09.H26-221021-0012" -> "000.31.09.H26"); NULL when there is none.
