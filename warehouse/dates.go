@@ -23,6 +23,9 @@ var fastFormats = []string{
 	"%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y",
 	"%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d",
 	"%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%d-%m-%Y", "%Y%m%d%H%M%S",
+	// Dots, and the time first, as some exports write dates (left to the
+	// full parser, 1 M rows took 52 s and 35 s instead of 5 s).
+	"%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%H:%M %d/%m/%Y", "%H:%M:%S %d/%m/%Y",
 	// A 12-hour clock, day first, as a Vietnamese locale writes it: "08:30
 	// SA" / "02:15 CH" (sáng, chiều). Left to the full parser, a column of
 	// them took 1 M rows 44 s instead of 5 s. (AM and PM are read month
@@ -211,9 +214,9 @@ func dateStyles(ctx context.Context, q querier) (map[string][]string, error) {
 // from a file that is month first, or not.
 func otherOrder(f string, monthFirst bool) bool {
 	if monthFirst {
-		return strings.HasPrefix(f, "%d/") || strings.HasPrefix(f, "%d-") || strings.HasPrefix(f, "dd/")
+		return strings.Contains(f, "%d/%m") || strings.Contains(f, "%d-%m") || strings.Contains(f, "%d.%m") || strings.HasPrefix(f, "dd/")
 	}
-	return strings.HasPrefix(f, "%m/")
+	return strings.Contains(f, "%m/%d")
 }
 
 // monthFirstStyles says whether the styles chosen for a file read the
