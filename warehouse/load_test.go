@@ -478,3 +478,34 @@ func TestDateStyleChangingLateIsTypedAgain(t *testing.T) {
 		t.Errorf("not typed again with the second style")
 	}
 }
+
+// A fee text the fast reading misses but the sample shows often ("Miễn
+// phí" for a free procedure) is read in the typing pass, as ws_fee reads it.
+func TestFreeFeesReadAtOnce(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("Mã hồ sơ,Mã đơn vị,Ngày tiếp nhận,Lệ phí\n")
+	for i := range 6000 {
+		fee := "50.000"
+		if i%2 == 0 {
+			fee = "Miễn phí"
+		}
+		fmt.Fprintf(&b, "H01-240301-%05d,H01,01/03/2024 08:00,%s\n", i, fee)
+	}
+	p := writeFile(t, t.TempDir(), "free.csv", b.String())
+	var log bytes.Buffer
+	w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"),
+		warehouse.Options{Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if r := mustIngest(t, w, p, ingest.FileOptions{}); r.Loaded != 6000 || len(r.Warnings) > 1 {
+		t.Fatalf("%+v", r)
+	}
+	if n := queryInt(t, w.DB(), `SELECT count(*) FROM dossiers WHERE fee = 0`); n != 3000 {
+		t.Errorf("%d free dossiers, want 3000", n)
+	}
+	if !strings.Contains(log.String(), "fee_texts=\"[Miễn phí]\"") {
+		t.Errorf("the free fee is not read at once: %s", regexp.MustCompile(`fee_texts=\S*`).FindString(log.String()))
+	}
+}

@@ -114,7 +114,16 @@ func (w *Warehouse) typeStageFrom(ctx context.Context, conn *sql.Conn, src strin
 			return nil, err
 		}
 	}
-	w.log.Debug("sampled categories", "seconds", time.Since(began).Seconds())
+	if _, ok := st.mapping.Columns[transform.Fee]; ok {
+		if cats[transform.Fee], err = sampleFeeLiterals(ctx, conn); err != nil {
+			return nil, err
+		}
+	}
+	var feeTexts []string
+	for _, l := range cats[transform.Fee] {
+		feeTexts = append(feeTexts, l.raw)
+	}
+	w.log.Debug("sampled categories", "seconds", time.Since(began).Seconds(), "fee_texts", feeTexts)
 	q, cols := typedStageQuery(src, st, styles, cats, wardFlag)
 	if err := profile(ctx, conn, "05_type"); err != nil {
 		return nil, err
@@ -165,6 +174,9 @@ func resample(ctx context.Context, conn *sql.Conn, ts *typedStage, m transform.M
 			catFields = append(catFields, c.field)
 		}
 	}
+	if _, ok := m.Columns[transform.Fee]; ok {
+		catFields = append(catFields, transform.Fee)
+	}
 	for _, f := range dateFields {
 		if _, ok := m.Columns[f]; ok {
 			dates = append(dates, f)
@@ -198,11 +210,17 @@ func resample(ctx context.Context, conn *sql.Conn, ts *typedStage, m transform.M
 		if err := sample(catFields, "GROUP BY ALL"); err != nil {
 			return false, err
 		}
-		for _, c := range categories {
+		for _, c := range append(slices.Clip(categories), category{field: transform.Fee}) {
 			if !slices.Contains(catFields, c.field) {
 				continue
 			}
-			more, err := sampleLiterals(ctx, conn, c)
+			var more []literal
+			var err error
+			if c.field == transform.Fee {
+				more, err = sampleFeeLiterals(ctx, conn)
+			} else {
+				more, err = sampleLiterals(ctx, conn, c)
+			}
 			if err != nil {
 				return false, err
 			}
@@ -354,6 +372,30 @@ func sampleLiterals(ctx context.Context, conn *sql.Conn, c category) ([]literal,
 	return out, rows.Err()
 }
 
+// sampleFeeLiterals reads the commonest fee texts of the sample that
+// ws_fee_fast does not read and ws_fee does ("miễn phí", "0 đồng (miễn)"),
+// with their values: a file where half the fees are "Miễn phí" kept half
+// its rows for the fix-up (1 M rows: 17 s instead of 5 s).
+func sampleFeeLiterals(ctx context.Context, conn *sql.Conn) ([]literal, error) {
+	rows, err := conn.QueryContext(ctx, `SELECT raw, ws_fee(raw)::VARCHAR FROM (
+		SELECT fee AS raw, count(*) AS n FROM stage_sample
+		WHERE fee <> '' AND ws_fee_fast(fee) IS NULL GROUP BY 1 ORDER BY n DESC, raw LIMIT 16)
+		WHERE ws_fee(raw) IS NOT NULL`)
+	if err != nil {
+		return nil, fmt.Errorf("sampling fees: %w", err)
+	}
+	defer rows.Close()
+	var out []literal
+	for rows.Next() {
+		var raw, value string
+		if err := rows.Scan(&raw, &value); err != nil {
+			return nil, err
+		}
+		out = append(out, literal{raw: raw, values: []string{sqlString(value) + "::DOUBLE"}})
+	}
+	return out, rows.Err()
+}
+
 // stageColumn is one column of stage_typed: its type, the expression over
 // the source's cells (inner) and the one over inner's columns (outer).
 // An absent column is not stored: the file has no such field, and
@@ -435,7 +477,19 @@ func typedStageQuery(src string, st staged, styles map[string][]string, cats map
 	}
 	// Fee: the common forms at once (ws_fee_fast); "50.000 đ", "miễn
 	// phí"… afterwards.
-	add("fee", "DOUBLE", "ws_fee_fast(s.fee)", "", !mapped(transform.Fee))
+	feeExpr := "ws_fee_fast(s.fee)"
+	if lits := cats[transform.Fee]; len(lits) > 0 {
+		// The texts the fast reading misses that the sample shows ("miễn
+		// phí"), each with its value; only the rows it misses test them.
+		var b strings.Builder
+		b.WriteString("coalesce(ws_fee_fast(s.fee), CASE")
+		for _, l := range lits {
+			fmt.Fprintf(&b, " WHEN s.fee = %s THEN %s", sqlString(l.raw), l.values[0])
+		}
+		b.WriteString(" END)")
+		feeExpr = b.String()
+	}
+	add("fee", "DOUBLE", feeExpr, "", !mapped(transform.Fee))
 	if mapped(transform.Fee) {
 		unread = append(unread, fmt.Sprintf("(fee IS NULL AND %s <> '')", text(transform.Fee)))
 	}
