@@ -366,6 +366,7 @@ func (s *rowSource) csvPlan(abs string) (plan warehouse.CSVPlan, done func(), ok
 		width = max(width, len(p.Cells))
 	}
 	skip := s.pending[0].Line - 1
+	sequential := encoding == "" && strayQuoteNear(path, skip, byte(cr.Delimiter))
 	// Lines from across a large file join the typing pass's sample.
 	var sample string
 	if encoding == "" {
@@ -391,7 +392,7 @@ func (s *rowSource) csvPlan(abs string) (plan warehouse.CSVPlan, done func(), ok
 	}
 	return warehouse.CSVPlan{
 		Path: path, Encoding: encoding, Delimiter: cr.Delimiter, SkipLines: skip, Columns: width,
-		Mapping: s.mapper.Mapping(), TitleRows: s.skipped, RowFixes: fixes, Sample: sample,
+		Mapping: s.mapper.Mapping(), TitleRows: s.skipped, RowFixes: fixes, Sample: sample, Sequential: sequential,
 	}, done, true
 }
 

@@ -221,3 +221,37 @@ func bareCR(line []byte) bool {
 	i := bytes.IndexByte(line, '\r')
 	return i >= 0 && !(i+2 == len(line) && line[i+1] == '\n')
 }
+
+// strayQuote reports whether text (whole lines of a CSV) holds a quote
+// that is not part of a quoted cell: inside an unquoted cell, as an
+// export written for Excel puts its codes (="000123"), or after a quoted
+// cell closed. Both readers take it as text, but DuckDB's parallel reader
+// then refuses the whole file, once it has read it (1 M rows: 6 s lost).
+func strayQuote(text []byte, delim byte) bool {
+	in := false
+	for at := 0; ; {
+		i := bytes.IndexByte(text[at:], '"')
+		if i < 0 {
+			return false
+		}
+		i += at
+		switch {
+		case in && i+1 < len(text) && text[i+1] == '"':
+			at = i + 2
+			continue
+		case in:
+			in = false
+			if j := i + 1; j < len(text) && text[j] != delim && text[j] != '\n' && text[j] != '\r' {
+				return true // text after a closing quote
+			}
+		case cellStart(text, i, delim):
+			if bytes.HasPrefix(text[i:], []byte(`"=""`)) {
+				return true // ="0123" quoted as RFC 4180 says: refused too
+			}
+			in = true
+		default:
+			return true
+		}
+		at = i + 1
+	}
+}

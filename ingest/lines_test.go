@@ -109,3 +109,21 @@ func rowFixesByLine(data []byte, skip, max int) ([]warehouse.RowFix, bool) {
 	}
 	return sc.fixes, true
 }
+
+func TestStrayQuote(t *testing.T) {
+	for text, want := range map[string]bool{
+		"a,\"b\",c\n":           false,
+		"a,\"b\"\"c\",d\n":      false,
+		"a, \"x\ny\"\nb,c\n":    false,
+		"a,\"x\ny\",b\n":        false,
+		"a,b,c\n":               false,
+		"a,=\"0123\",c\n":       true, // Excel's text formula
+		"\"=\"\"0123\"\"\",c\n": true, // the same, quoted as RFC 4180 says
+		"a,5\" x\n":             true,
+		"a,\"b\"x,c\n":          true,
+	} {
+		if got := strayQuote([]byte(text), ','); got != want {
+			t.Errorf("%q: %v, want %v", text, got, want)
+		}
+	}
+}

@@ -175,3 +175,26 @@ func spreadJSONSample(path string) (name string, done func(), ok bool) {
 	}
 	return name, done, true
 }
+
+// strayQuoteNear reports whether the first lines of a CSV's records (its
+// first 1 MiB past skip lines) hold a stray quote (strayQuote).
+func strayQuoteNear(path string, skip int, delim byte) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	r := bufio.NewReader(f)
+	for range skip {
+		if _, err := r.ReadSlice('\n'); err != nil && err != bufio.ErrBufferFull {
+			return false
+		}
+	}
+	buf := make([]byte, 1<<20)
+	n, _ := io.ReadFull(r, buf)
+	text := buf[:n]
+	if end := bytes.LastIndexByte(text, '\n'); end >= 0 && n == len(buf) {
+		text = text[:end+1]
+	}
+	return strayQuote(text, delim)
+}

@@ -28,6 +28,10 @@ type CSVPlan struct {
 	Mapping transform.Mapping
 	// TitleRows are the non-blank rows above the header, counted as skipped.
 	TitleRows int
+	// Sequential says the file's first lines hold a quote DuckDB's
+	// parallel reader refuses (inside an unquoted cell: ="000123"): its
+	// sequential reader reads it, without a parallel attempt first.
+	Sequential bool
 	// Sample, if set, is a file of lines from across the file (no header,
 	// the same dialect) that the typing pass adds to its sample of the
 	// first rows.
@@ -59,7 +63,11 @@ func (w *Warehouse) LoadCSV(ctx context.Context, req LoadRequest, plan CSVPlan, 
 			return staged{}, err
 		}
 		st := staged{mapping: plan.Mapping, skipped: plan.TitleRows, rowOffset: int64(plan.SkipLines) + 1, beside: plan.RowFixes, readerErr: ErrCSVReader}
-		for _, opts := range []string{"parallel = true, null_padding = false", "parallel = false, null_padding = true"} {
+		readers := []string{"parallel = true, null_padding = false", "parallel = false, null_padding = true"}
+		if plan.Sequential {
+			readers = readers[1:]
+		}
+		for _, opts := range readers {
 			st.sources = append(st.sources, csvSource(plan, opts, hash))
 		}
 		if plan.Sample != "" {
