@@ -28,9 +28,11 @@ type CSVPlan struct {
 	Mapping transform.Mapping
 	// TitleRows are the non-blank rows above the header, counted as skipped.
 	TitleRows int
-	// Sequential says the file's first lines hold a quote DuckDB's
-	// parallel reader refuses (inside an unquoted cell: ="000123"): its
-	// sequential reader reads it, without a parallel attempt first.
+	// Sequential says the file's first lines hold a quote DuckDB's lenient
+	// parallel reader refuses, once it has read the file (inside an
+	// unquoted cell, ="000123", or a cell quoted as "=""000123"""): its
+	// strict parallel reader reads a file quoted by the rules, its
+	// sequential one any other.
 	Sequential bool
 	// Sample, if set, is a file of lines from across the file (no header,
 	// the same dialect) that the typing pass adds to its sample of the
@@ -65,7 +67,9 @@ func (w *Warehouse) LoadCSV(ctx context.Context, req LoadRequest, plan CSVPlan, 
 		st := staged{mapping: plan.Mapping, skipped: plan.TitleRows, rowOffset: int64(plan.SkipLines) + 1, beside: plan.RowFixes, readerErr: ErrCSVReader}
 		readers := []string{"parallel = true, null_padding = false", "parallel = false, null_padding = true"}
 		if plan.Sequential {
-			readers = readers[1:]
+			// The parallel reader reads such a file in strict mode (a
+			// cell must be quoted whole or not at all), when it can.
+			readers[0] += ", strict_mode = true"
 		}
 		for _, opts := range readers {
 			st.sources = append(st.sources, csvSource(plan, opts, hash))
@@ -110,9 +114,12 @@ func csvSource(plan CSVPlan, opts string, hashApplicants bool) string {
 	if plan.Encoding != "" {
 		opts += ", encoding = " + sqlString(plan.Encoding)
 	}
+	if !strings.Contains(opts, "strict_mode") {
+		opts += ", strict_mode = false"
+	}
 	return fmt.Sprintf(`(SELECT %s
 		FROM read_csv(%s, header = false, skip = %d, auto_detect = false, all_varchar = true,
-		              columns = {%s}, delim = %s, quote = '"', escape = '"', strict_mode = false, %s))`,
+		              columns = {%s}, delim = %s, quote = '"', escape = '"', %s))`,
 		strings.Join(sel, ",\n\t\t"), sqlString(plan.Path), plan.SkipLines, strings.Join(types, ", "), sqlString(delim), opts)
 }
 
