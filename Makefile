@@ -33,6 +33,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzJSONKeys$$' -fuzztime 30s ./ingest
 	$(GO) test -run '^$$' -fuzz '^FuzzUnwrapJSON$$' -fuzztime 30s ./ingest
 	$(GO) test -run '^$$' -fuzz '^FuzzWindows1258$$' -fuzztime 30s ./ingest
+	$(GO) test -run '^$$' -fuzz '^FuzzSpreadSample$$' -fuzztime 30s ./ingest
 	$(GO) test -run '^$$' -fuzz '^FuzzApplicantKey$$' -fuzztime 30s ./transform
 	$(GO) test -run '^$$' -fuzz '^FuzzFindHeader$$' -fuzztime 30s ./transform
 

@@ -3,6 +3,7 @@ package ingest
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -94,4 +95,42 @@ func TestSpreadRecordsAreObjects(t *testing.T) {
 			t.Errorf("a piece of a pretty-printed record: %q", r)
 		}
 	}
+}
+
+// FuzzSpreadSample: any bytes give, from both samplers, only whole lines
+// of the input (the CSV's with the width's delimiters or quotes, the JSON's
+// valid objects), and never fail.
+func FuzzSpreadSample(f *testing.F) {
+	f.Add([]byte("h,a\n1,2\n\"x\ny\",3\n{\"a\":1},\n"), 1)
+	f.Add([]byte("[\n{\"MaHoSo\":\"1\"},\n{\"MaHoSo\":\"2\"}\n]\n"), 3)
+	f.Fuzz(func(t *testing.T, data []byte, width int) {
+		if width < 1 || width > 8 {
+			return
+		}
+		lines := map[string]bool{}
+		for _, l := range bytes.SplitAfter(data, []byte("\n")) {
+			lines[string(l)] = true
+		}
+		var out bytes.Buffer
+		w := bufio.NewWriter(&out)
+		if _, err := writeSpreadLines(bytes.NewReader(data), int64(len(data)), 0, ',', width, w); err != nil {
+			t.Fatal(err)
+		}
+		w.Flush()
+		for _, l := range bytes.SplitAfter(out.Bytes(), []byte("\n")) {
+			if len(l) > 0 && !lines[string(l)] {
+				t.Fatalf("CSV sample line %q is not a line of the input", l)
+			}
+		}
+		out.Reset()
+		if _, err := writeSpreadRecords(bytes.NewReader(data), int64(len(data)), w); err != nil {
+			t.Fatal(err)
+		}
+		w.Flush()
+		for _, l := range bytes.Split(out.Bytes(), []byte("\n")) {
+			if len(l) > 0 && (!json.Valid(l) || l[0] != '{') {
+				t.Fatalf("JSON sample line %q is not an object", l)
+			}
+		}
+	})
 }
