@@ -24,40 +24,33 @@ const (
 // enough.
 var spreadMinBytes int64 = 16 << 20
 
-// writeSpreadLines writes to w, from spreadPlaces places of the file (UTF-8,
-// its first skip bytes not looked at), up to spreadLines whole lines each
-// that look like records of width columns: a line holding a quote only
-// when it holds an even number of them, or else exactly width-1 delimiters,
-// so that the lines of a cell broken over several are left out (mostly:
-// the sample only guides the typing, every row is still read in full).
-func writeSpreadLines(f io.ReaderAt, size, skip int64, delim byte, width int, w *bufio.Writer) (int, error) {
+// spreadTake writes to w, from spreadPlaces places of the file past its
+// first skip bytes, up to spreadLines whole lines each that keep passes
+// (it gives what to write: the line, or nil to leave it out), reading
+// chunk bytes at each place, and says how many it wrote. A place falls
+// inside a line: its lines start at the next.
+func spreadTake(f io.ReaderAt, size, skip int64, chunk int, keep func(line []byte) []byte, w *bufio.Writer) (int, error) {
 	n := 0
-	buf := make([]byte, 64<<10)
+	buf := make([]byte, chunk)
 	for i := 1; i <= spreadPlaces; i++ {
-		at := skip + (size-skip)*int64(i)/int64(spreadPlaces+1)
-		got, err := f.ReadAt(buf, at)
+		got, err := f.ReadAt(buf, skip+(size-skip)*int64(i)/int64(spreadPlaces+1))
 		if err != nil && err != io.EOF {
 			return n, err
 		}
-		chunk := buf[:got]
-		// The place falls inside a line: start at the next.
-		nl := bytes.IndexByte(chunk, '\n')
+		rest := buf[:got]
+		nl := bytes.IndexByte(rest, '\n')
 		if nl < 0 {
 			continue
 		}
-		chunk = chunk[nl+1:]
+		rest = rest[nl+1:]
 		for taken := 0; taken < spreadLines; {
-			end := bytes.IndexByte(chunk, '\n')
+			end := bytes.IndexByte(rest, '\n')
 			if end < 0 {
 				break // the rest is not a whole line
 			}
-			line := chunk[:end+1]
-			chunk = chunk[end+1:]
-			quotes := bytes.Count(line, []byte{'"'})
-			if quotes%2 == 1 || (quotes == 0 && bytes.Count(line, []byte{delim}) != width-1) {
-				continue
-			}
-			if len(bytes.TrimRight(line, "\r\n")) == 0 {
+			line := keep(rest[:end+1])
+			rest = rest[end+1:]
+			if line == nil {
 				continue
 			}
 			if _, err := w.Write(line); err != nil {
@@ -70,88 +63,64 @@ func writeSpreadLines(f io.ReaderAt, size, skip int64, delim byte, width int, w 
 	return n, nil
 }
 
-// spreadSample writes the spread lines of a large UTF-8 CSV to a file of
-// their own, for the typing pass's sample; done removes it. It holds
-// applicants in clear, so it is made as the copies are (tempCopy). ok is
-// false for a small file, or when no line was found.
-func spreadSample(path string, skip int, delim rune, width int) (name string, done func(), ok bool) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", nil, false
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil || st.Size() < spreadMinBytes || delim > 0x7f {
-		return "", nil, false
-	}
-	// The bytes of the first skip lines (titles and header) are not looked at.
-	head := bufio.NewReader(io.NewSectionReader(f, 0, st.Size()))
-	var skipBytes int64
-	for range skip {
-		line, err := head.ReadSlice('\n')
-		skipBytes += int64(len(line))
-		if err != nil {
-			break
+// writeSpreadLines writes to w the spread lines (spreadTake) of a CSV
+// (UTF-8, its first skip bytes not looked at) that look like records of
+// width columns: a line holding a quote only when it holds an even number
+// of them, or else exactly width-1 delimiters, so that the lines of a cell
+// broken over several are left out (mostly: the sample only guides the
+// typing, every row is still read in full).
+func writeSpreadLines(f io.ReaderAt, size, skip int64, delim byte, width int, w *bufio.Writer) (int, error) {
+	return spreadTake(f, size, skip, 64<<10, func(line []byte) []byte {
+		quotes := bytes.Count(line, []byte{'"'})
+		if quotes%2 == 1 || (quotes == 0 && bytes.Count(line, []byte{delim}) != width-1) ||
+			len(bytes.TrimRight(line, "\r\n")) == 0 {
+			return nil
 		}
-	}
-	var lines int
-	name, done, err = tempFile("", "wardstat-sample-*.csv", func(w *bufio.Writer) error {
-		lines, err = writeSpreadLines(f, st.Size(), skipBytes, byte(delim), width, w)
-		return err
-	})
-	if err != nil {
-		return "", nil, false
-	}
-	if lines == 0 {
-		done()
-		return "", nil, false
-	}
-	return name, done, true
+		return line
+	}, w)
 }
 
-// writeSpreadRecords writes to w, from spreadPlaces places of a JSON file,
-// up to spreadLines records each, a line each: the lines there that are a
-// whole JSON object (NDJSON, or an array written a record a line, with
-// its commas). A file written on one line, or a record over several
-// lines, gives none: the typing pass then samples its first records only.
+// writeSpreadRecords writes to w the spread lines (spreadTake) of a JSON
+// file that are a whole JSON object (NDJSON, or an array written a record
+// a line, with its commas), a line each. A file written on one line, or a
+// record over several lines, gives none: the typing pass then samples its
+// first records only.
 func writeSpreadRecords(f io.ReaderAt, size int64, w *bufio.Writer) (int, error) {
-	n := 0
-	buf := make([]byte, 256<<10)
-	for i := 1; i <= spreadPlaces; i++ {
-		got, err := f.ReadAt(buf, size*int64(i)/int64(spreadPlaces+1))
-		if err != nil && err != io.EOF {
-			return n, err
+	return spreadTake(f, size, 0, 256<<10, func(line []byte) []byte {
+		line = bytes.TrimSuffix(bytes.TrimPrefix(bytes.TrimSpace(line), []byte(",")), []byte(","))
+		if len(line) < 2 || line[0] != '{' || line[len(line)-1] != '}' || !json.Valid(line) {
+			return nil
 		}
-		chunk := buf[:got]
-		nl := bytes.IndexByte(chunk, '\n')
-		if nl < 0 {
-			continue
-		}
-		chunk = chunk[nl+1:]
-		for taken := 0; taken < spreadLines; {
-			end := bytes.IndexByte(chunk, '\n')
-			if end < 0 {
-				break
-			}
-			line := bytes.TrimSpace(chunk[:end])
-			chunk = chunk[end+1:]
-			line = bytes.TrimSuffix(bytes.TrimPrefix(line, []byte(",")), []byte(","))
-			if len(line) < 2 || line[0] != '{' || line[len(line)-1] != '}' || !json.Valid(line) {
-				continue
-			}
-			w.Write(line)
-			if err := w.WriteByte('\n'); err != nil {
-				return n, err
-			}
-			taken++
-			n++
-		}
+		return append(line[:len(line):len(line)], '\n')
+	}, w)
+}
+
+// spreadSample writes the spread lines of a large UTF-8 CSV to a file of
+// their own, for the typing pass's sample; done removes it. ok is false
+// for a small file, or when no line was found.
+func spreadSample(path string, skip int, delim rune, width int) (name string, done func(), ok bool) {
+	if delim > 0x7f {
+		return "", nil, false
 	}
-	return n, nil
+	return spreadFile(path, "wardstat-sample-*.csv", func(f *os.File, size int64, w *bufio.Writer) (int, error) {
+		// The first skip lines (titles and header) are not looked at.
+		skipBytes := skipLines(bufio.NewReader(io.NewSectionReader(f, 0, size)), skip)
+		return writeSpreadLines(f, size, skipBytes, byte(delim), width, w)
+	})
 }
 
 // spreadJSONSample is spreadSample for a file of JSON records (UTF-8).
 func spreadJSONSample(path string) (name string, done func(), ok bool) {
+	return spreadFile(path, "wardstat-sample-*.ndjson", func(f *os.File, size int64, w *bufio.Writer) (int, error) {
+		return writeSpreadRecords(f, size, w)
+	})
+}
+
+// spreadFile writes what write samples of the file at path, when it is
+// spreadMinBytes or larger, to a temporary file, and names it. It holds
+// applicants in clear, so it is made as the copies are (tempFile); done
+// removes it. ok is false for a small file, or when write found nothing.
+func spreadFile(path, pattern string, write func(f *os.File, size int64, w *bufio.Writer) (int, error)) (name string, done func(), ok bool) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", nil, false
@@ -161,19 +130,38 @@ func spreadJSONSample(path string) (name string, done func(), ok bool) {
 	if err != nil || st.Size() < spreadMinBytes {
 		return "", nil, false
 	}
-	var records int
-	name, done, err = tempFile("", "wardstat-sample-*.ndjson", func(w *bufio.Writer) error {
-		records, err = writeSpreadRecords(f, st.Size(), w)
+	var n int
+	name, done, err = tempFile("", pattern, func(w *bufio.Writer) error {
+		n, err = write(f, st.Size(), w)
 		return err
 	})
 	if err != nil {
 		return "", nil, false
 	}
-	if records == 0 {
+	if n == 0 {
 		done()
 		return "", nil, false
 	}
 	return name, done, true
+}
+
+// skipLines reads past n lines of r, however long, and says how many
+// bytes they held.
+func skipLines(r *bufio.Reader, n int) int64 {
+	var skipped int64
+	for range n {
+		for {
+			line, err := r.ReadSlice('\n')
+			skipped += int64(len(line))
+			if err != bufio.ErrBufferFull {
+				if err != nil {
+					return skipped
+				}
+				break
+			}
+		}
+	}
+	return skipped
 }
 
 // strayQuoteNear reports whether the first lines of a CSV's records (its
@@ -185,11 +173,7 @@ func strayQuoteNear(path string, skip int, delim byte) bool {
 	}
 	defer f.Close()
 	r := bufio.NewReader(f)
-	for range skip {
-		if _, err := r.ReadSlice('\n'); err != nil && err != bufio.ErrBufferFull {
-			return false
-		}
-	}
+	skipLines(r, skip)
 	buf := make([]byte, 1<<20)
 	n, _ := io.ReadFull(r, buf)
 	text := buf[:n]
