@@ -855,34 +855,7 @@ func TestSpreadSampleSparesTypingTwice(t *testing.T) {
 		}
 	}
 	p := fuzzFile(t, []byte(b.String()), "by-date.csv")
-	load := func(spreadFrom int64) (string, string) {
-		defer ingest.SetSpreadMinBytes(spreadFrom)()
-		var log bytes.Buffer
-		w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"),
-			warehouse.Options{Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer w.Close()
-		res, err := ingest.File(context.Background(), w, p, ingest.FileOptions{})
-		if err != nil || !res.DuckDBRead || res.Result.Loaded != 9000 {
-			t.Fatalf("%+v, read by DuckDB %v: %v", res.Result, res.DuckDBRead, err)
-		}
-		var s string
-		if err := w.DB().QueryRow(`SELECT string_agg(d::VARCHAR, '|' ORDER BY d.dossier_code) FROM (SELECT * EXCLUDE (load_id, state_hash, first_load_id) FROM dossiers) d`).Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		return s, log.String()
-	}
-	spread, spreadLog := load(0)
-	head, headLog := load(1 << 40)
-	if spread != head {
-		t.Errorf("sampled across, the file gives other dossiers")
-	}
-	if strings.Contains(spreadLog, "typing again") || !strings.Contains(headLog, "typing again") {
-		t.Errorf("typed again: sampled across %v, first rows only %v; want only the second",
-			strings.Contains(spreadLog, "typing again"), strings.Contains(headLog, "typing again"))
-	}
+	typedOnceSampledAcross(t, p, 9000)
 }
 
 // The national status and channel codes are read in the typing pass even
@@ -898,13 +871,7 @@ func TestCodesPastTheSampleAreReadAtOnce(t *testing.T) {
 		}
 	}
 	p := fuzzFile(t, []byte(b.String()), "by-date.ndjson")
-	var log bytes.Buffer
-	w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"),
-		warehouse.Options{Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	w, log := openLogged(t)
 	res, err := ingest.File(context.Background(), w, p, ingest.FileOptions{})
 	if err != nil || !res.DuckDBRead || res.Result.Loaded != 9000 {
 		t.Fatalf("%+v, read by DuckDB %v: %v", res.Result, res.DuckDBRead, err)
@@ -939,34 +906,7 @@ func TestSpreadJSONSampleSparesTypingTwice(t *testing.T) {
 	}
 	b.WriteString("]\n")
 	p := fuzzFile(t, []byte(b.String()), "by-date.json")
-	load := func(spreadFrom int64) (string, string) {
-		defer ingest.SetSpreadMinBytes(spreadFrom)()
-		var log bytes.Buffer
-		w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"),
-			warehouse.Options{Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer w.Close()
-		res, err := ingest.File(context.Background(), w, p, ingest.FileOptions{})
-		if err != nil || !res.DuckDBRead || res.Result.Loaded != 9000 {
-			t.Fatalf("%+v, read by DuckDB %v: %v", res.Result, res.DuckDBRead, err)
-		}
-		var s string
-		if err := w.DB().QueryRow(`SELECT string_agg(d::VARCHAR, '|' ORDER BY d.dossier_code) FROM (SELECT * EXCLUDE (load_id, state_hash, first_load_id) FROM dossiers) d`).Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		return s, log.String()
-	}
-	spread, spreadLog := load(0)
-	head, headLog := load(1 << 40)
-	if spread != head {
-		t.Errorf("sampled across, the file gives other dossiers")
-	}
-	if strings.Contains(spreadLog, "typing again") || !strings.Contains(headLog, "typing again") {
-		t.Errorf("typed again: sampled across %v, first records only %v; want only the second",
-			strings.Contains(spreadLog, "typing again"), strings.Contains(headLog, "typing again"))
-	}
+	typedOnceSampledAcross(t, p, 9000)
 }
 
 // A quote inside an unquoted cell (5" for inches) is text to both
@@ -1020,13 +960,7 @@ func TestWorkbookInDateOrderIsTypedOnce(t *testing.T) {
 	if err := f.SaveAs(p); err != nil {
 		t.Fatal(err)
 	}
-	var log bytes.Buffer
-	w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"),
-		warehouse.Options{Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	w, log := openLogged(t)
 	res, err := ingest.File(context.Background(), w, p, ingest.FileOptions{})
 	if err != nil || res.Result.Loaded != 9000 {
 		t.Fatalf("%+v: %v", res.Result, err)
@@ -1040,5 +974,48 @@ func TestWorkbookInDateOrderIsTypedOnce(t *testing.T) {
 	}
 	if strings.Contains(log.String(), "typing again") {
 		t.Errorf("typed twice")
+	}
+}
+
+// openLogged is openWarehouse with its debug log kept, for tests that look
+// at what a load did on the way ("typing again").
+func openLogged(t *testing.T) (*warehouse.Warehouse, *bytes.Buffer) {
+	t.Helper()
+	var log bytes.Buffer
+	w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"),
+		warehouse.Options{Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	return w, &log
+}
+
+// typedOnceSampledAcross loads a file of n dossiers whose first rows are a
+// poor sample twice: sampled across, it must be typed once; from its first
+// rows only, twice; both must give the same dossiers.
+func typedOnceSampledAcross(t *testing.T, p string, n int64) {
+	t.Helper()
+	load := func(spreadFrom int64) (string, string) {
+		defer ingest.SetSpreadMinBytes(spreadFrom)()
+		w, log := openLogged(t)
+		res, err := ingest.File(context.Background(), w, p, ingest.FileOptions{})
+		if err != nil || !res.DuckDBRead || res.Result.Loaded != n {
+			t.Fatalf("%+v, read by DuckDB %v: %v", res.Result, res.DuckDBRead, err)
+		}
+		var s string
+		if err := w.DB().QueryRow(`SELECT string_agg(d::VARCHAR, '|' ORDER BY d.dossier_code) FROM (SELECT * EXCLUDE (load_id, state_hash, first_load_id) FROM dossiers) d`).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s, log.String()
+	}
+	spread, spreadLog := load(0)
+	head, headLog := load(1 << 40)
+	if spread != head {
+		t.Errorf("sampled across, the file gives other dossiers")
+	}
+	if strings.Contains(spreadLog, "typing again") || !strings.Contains(headLog, "typing again") {
+		t.Errorf("typed again: sampled across %v, first rows only %v; want only the second",
+			strings.Contains(spreadLog, "typing again"), strings.Contains(headLog, "typing again"))
 	}
 }

@@ -1,11 +1,9 @@
 package warehouse_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -350,13 +348,7 @@ func TestRowsPastTheSampleAreTypedAgain(t *testing.T) {
 		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		var log bytes.Buffer
-		w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"),
-			warehouse.Options{Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer w.Close()
+		w, log := mustOpenLogged(t)
 		if r := mustIngest(t, w, p, ingest.FileOptions{}); r.Loaded != 9000 {
 			t.Fatalf("%+v", r)
 		}
@@ -400,31 +392,11 @@ func TestMixedDateStylesReadAtOnce(t *testing.T) {
 		fmt.Fprintf(&b, "%s,000.01.01.H01,Trực tiếp,%s\n", code, text)
 	}
 	p := writeFile(t, t.TempDir(), "mixed.csv", b.String())
-	var log bytes.Buffer
-	w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"),
-		warehouse.Options{Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	w, log := mustOpenLogged(t)
 	if r := mustIngest(t, w, p, ingest.FileOptions{}); r.Loaded != 6000 {
 		t.Fatalf("%+v", r)
 	}
-	rows, err := w.DB().Query(`SELECT dossier_code, received_at FROM dossiers`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var code string
-		var got time.Time
-		if err := rows.Scan(&code, &got); err != nil {
-			t.Fatal(err)
-		}
-		if !got.Equal(want[code]) {
-			t.Errorf("%s received %v, want %v", code, got, want[code])
-		}
-	}
+	checkReceived(t, w, want)
 	if !strings.Contains(log.String(), "received_at:[%d/%m/%Y %H:%M:%S %Y-%m-%d %H:%M:%S %d-%m-%Y %H:%M]") &&
 		!strings.Contains(log.String(), "received_at:[%Y-%m-%d %H:%M:%S %d/%m/%Y %H:%M:%S %d-%m-%Y %H:%M]") &&
 		!strings.Contains(log.String(), "received_at:[%d-%m-%Y %H:%M %d/%m/%Y %H:%M:%S %Y-%m-%d %H:%M:%S]") {
@@ -449,31 +421,11 @@ func TestDateStyleChangingLateIsTypedAgain(t *testing.T) {
 		fmt.Fprintf(&b, "%s,000.01.01.H01,Trực tiếp,%s\n", code, text)
 	}
 	p := writeFile(t, t.TempDir(), "late-style.csv", b.String())
-	var log bytes.Buffer
-	w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"),
-		warehouse.Options{Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	w, log := mustOpenLogged(t)
 	if r := mustIngest(t, w, p, ingest.FileOptions{}); r.Loaded != 9000 {
 		t.Fatalf("%+v", r)
 	}
-	rows, err := w.DB().Query(`SELECT dossier_code, received_at FROM dossiers`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var code string
-		var got time.Time
-		if err := rows.Scan(&code, &got); err != nil {
-			t.Fatal(err)
-		}
-		if !got.Equal(want[code]) {
-			t.Errorf("%s received %v, want %v", code, got, want[code])
-		}
-	}
+	checkReceived(t, w, want)
 	if !strings.Contains(log.String(), "typing again") {
 		t.Errorf("not typed again with the second style")
 	}
@@ -492,13 +444,7 @@ func TestFreeFeesReadAtOnce(t *testing.T) {
 		fmt.Fprintf(&b, "H01-240301-%05d,H01,01/03/2024 08:00,%s\n", i, fee)
 	}
 	p := writeFile(t, t.TempDir(), "free.csv", b.String())
-	var log bytes.Buffer
-	w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"),
-		warehouse.Options{Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	w, log := mustOpenLogged(t)
 	if r := mustIngest(t, w, p, ingest.FileOptions{}); r.Loaded != 6000 || len(r.Warnings) > 1 {
 		t.Fatalf("%+v", r)
 	}
@@ -507,5 +453,28 @@ func TestFreeFeesReadAtOnce(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), "fee_texts=\"[Miễn phí]\"") {
 		t.Errorf("the free fee is not read at once: %s", regexp.MustCompile(`fee_texts=\S*`).FindString(log.String()))
+	}
+}
+
+// checkReceived checks every stored dossier's receipt time.
+func checkReceived(t *testing.T, w *warehouse.Warehouse, want map[string]time.Time) {
+	t.Helper()
+	rows, err := w.DB().Query(`SELECT dossier_code, received_at FROM dossiers`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var code string
+		var got time.Time
+		if err := rows.Scan(&code, &got); err != nil {
+			t.Fatal(err)
+		}
+		if !got.Equal(want[code]) {
+			t.Errorf("%s received %v, want %v", code, got, want[code])
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 }
