@@ -167,7 +167,7 @@ func dateStyles(ctx context.Context, q querier) (map[string][]string, error) {
 			switch {
 			case best < 0 || h > hits[best+1]:
 				best = i
-			case h == hits[best+1] && monthFirst && strings.HasPrefix(f, "%m/") && !strings.HasPrefix(fastFormats[best], "%m/"):
+			case h == hits[best+1] && monthFirst && monthFirstFormat(f) && !monthFirstFormat(fastFormats[best]):
 				best = i
 			}
 		}
@@ -178,7 +178,7 @@ func dateStyles(ctx context.Context, q querier) (map[string][]string, error) {
 	}
 	monthFirst := false
 	for _, sets := range setsByField {
-		if b := pick(hits(sets, 0), false); b >= 0 && strings.HasPrefix(fastFormats[b], "%m/") {
+		if b := pick(hits(sets, 0), false); b >= 0 && monthFirstFormat(fastFormats[b]) {
 			monthFirst = true
 		}
 	}
@@ -221,15 +221,19 @@ func otherOrder(f string, monthFirst bool) bool {
 	if monthFirst {
 		return strings.Contains(f, "%d/%m") || strings.Contains(f, "%d-%m") || strings.Contains(f, "%d.%m") || strings.HasPrefix(f, "dd/")
 	}
-	return strings.Contains(f, "%m/%d")
+	return monthFirstFormat(f)
 }
+
+// monthFirstFormat says whether a format reads the month before the day
+// (a US locale's).
+func monthFirstFormat(f string) bool { return strings.Contains(f, "%m/%d") }
 
 // monthFirstStyles says whether the styles chosen for a file read the
 // month first.
 func monthFirstStyles(styles map[string][]string) bool {
 	for _, fs := range styles {
 		for _, f := range fs {
-			if strings.HasPrefix(f, "%m/") {
+			if monthFirstFormat(f) {
 				return true
 			}
 		}
