@@ -110,3 +110,109 @@ func TestUnixTimesHaveAFastStyle(t *testing.T) {
 		t.Errorf("styles %v, want received_at %q and due_at %q", styles, styleUnixMillis, styleUnixSeconds)
 	}
 }
+
+func TestShapeFormats(t *testing.T) {
+	for _, c := range []struct{ text, want string }{
+		{"15/03/2024 08:30:00.000", "[%d/%m/%Y %H:%M:%S.%g]"},
+		{"15/03/2024 08:30:00.123456", "[%d/%m/%Y %H:%M:%S.%f]"},
+		{"15/03/2024 08h30", "[%d/%m/%Y %Hh%M]"},
+		{"15-03-2024 lúc 8:30", "[%d-%m-%Y lúc %H:%M]"},
+		{"2024/03/15", "[%Y/%m/%d]"},
+		{"15/03/2024 08:30 PM", "[%d/%m/%Y %I:%M %p]"},
+		{"15/03/2024 8:30:00pm", "[%d/%m/%Y %I:%M:%S%p]"},
+		{"08:30:00.000 15/03/2024", "[%H:%M:%S.%g %d/%m/%Y]"},
+		{" 15/03/2024 ", "[%d/%m/%Y]"},
+		{"100%/03/2024", "[]"},
+		{"15/03/24 08:30", "[]"},    // two-digit year: its own style reads it as 20yy
+		{"Ngày 15/03/2024", "[]"},   // a word first
+		{"15/03/2024 (sáng)", "[]"}, // a word after
+		{"15/03/2024 08:30:00:000", "[]"},
+		{"15/03/2024 08:30:00.12", "[]"},
+		{"15/03/2024 08:30:00,000", "[%d/%m/%Y %H:%M:%S,%g]"},
+		{"15 03 2024", "[]"},
+		{"1/2/3/4/5/6/7/8", "[]"},
+		{"12345", "[]"},
+		{"", "[]"},
+	} {
+		if got := fmt.Sprint(shapeFormats(c.text)); got != c.want {
+			t.Errorf("shapeFormats(%q) = %s, want %s", c.text, got, c.want)
+		}
+	}
+}
+
+// A date column in a style no fast format has is read by a format made
+// from its own texts, checked against the full parser on the sample; a
+// format the full parser disagrees with is not used.
+func TestDateStylesLearnFromTheFile(t *testing.T) {
+	ctx := context.Background()
+	w := openInternal(t)
+	conn, err := w.db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, c := range []struct{ name, expr, want string }{
+		{"milliseconds", `strftime(TIMESTAMP '2024-03-01 07:00' + i * INTERVAL 1 HOUR, '%d/%m/%Y %H:%M:%S') || '.' || lpad((i % 1000)::VARCHAR, 3, '0')`, "[%d/%m/%Y %H:%M:%S.%g]"},
+		{"hours with h", `strftime(TIMESTAMP '2024-03-01 07:00' + i * INTERVAL 7 MINUTE, '%d/%m/%Y %Hh%M')`, "[%d/%m/%Y %Hh%M]"},
+		{"lúc", `strftime(TIMESTAMP '2024-03-01 07:00' + i * INTERVAL 7 MINUTE, '%d-%m-%Y lúc %H:%M')`, "[%d-%m-%Y lúc %H:%M]"},
+		{"the full parser reads none", `strftime(TIMESTAMP '2024-03-01 07:00' + i * INTERVAL 7 MINUTE, '%d/%m/%Y_%H:%M')`, "[]"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cols := make([]string, len(dateFields))
+			for i, f := range dateFields {
+				cols[i] = "NULL::VARCHAR AS " + f
+				if f == "received_at" {
+					cols[i] = c.expr + " AS " + f
+				}
+			}
+			if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE stage_sample AS SELECT `+strings.Join(cols, ", ")+` FROM range(600) r(i)`); err != nil {
+				t.Fatal(err)
+			}
+			styles, err := dateStyles(ctx, conn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := fmt.Sprint(styles["received_at"]); got != c.want {
+				t.Fatalf("styles %s, want %s", got, c.want)
+			}
+			for _, f := range styles["received_at"] {
+				var n, differ int
+				if err := conn.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*), count(*) FILTER (%s IS DISTINCT FROM ws_ts(received_at)) FROM stage_sample`,
+					styleExpr(f, "received_at"))).Scan(&n, &differ); err != nil {
+					t.Fatal(err)
+				}
+				if differ != 0 {
+					t.Errorf("%s reads %d of %d texts otherwise than ws_ts", f, differ, n)
+				}
+			}
+		})
+	}
+}
+
+// From any text, shapeFormats makes only formats of known directives, with
+// the text's other characters as they are, and no digits.
+func FuzzShapeFormats(f *testing.F) {
+	for _, s := range []string{"15/03/2024 08:30:00.000", "08h30 15-03-2024", "2024.03.15 8:30 pm", "100%/3/2024", "1/2/3"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		formats := shapeFormats(text)
+		if len(formats) > 2 {
+			t.Fatalf("%q: %d formats", text, len(formats))
+		}
+		for _, format := range formats {
+			if strings.ContainsAny(format, "0123456789") {
+				t.Fatalf("%q: %q holds a digit", text, format)
+			}
+			for i := 0; i < len(format); i++ {
+				if format[i] != '%' {
+					continue
+				}
+				if i+1 == len(format) || !strings.ContainsRune("dmYHIMSgfp%", rune(format[i+1])) {
+					t.Fatalf("%q: %q has an unknown directive at %d", text, format, i)
+				}
+				i++
+			}
+		}
+	})
+}
