@@ -63,7 +63,7 @@ const (
 func styleExpr(style, v string) string {
 	switch style {
 	case styleExcelSerial:
-		return fmt.Sprintf(`CASE WHEN regexp_full_match(%[1]s, '\d{5}(\.\d+)?') THEN TIMESTAMP '1899-12-30' + to_microseconds(round(%[1]s::DOUBLE * 86400000000)::BIGINT) END`, v)
+		return fmt.Sprintf(`CASE WHEN regexp_full_match(%[1]s, '\d{5}(\.\d+)?') THEN TIMESTAMP '1899-12-30' + to_microseconds(round(%[1]s::DOUBLE * 86400000)::BIGINT * 1000) END`, v)
 	case styleISOOffset:
 		return fmt.Sprintf(`(try_cast(%s AS TIMESTAMPTZ) AT TIME ZONE 'UTC') + INTERVAL 7 HOUR`, v)
 	case styleUnixMillis: // as ws_ts_any reads \d{13}

@@ -63,7 +63,7 @@ CREATE OR REPLACE MACRO ws_ts_any(t) AS CASE
     WHEN regexp_full_match(t, '/Date\((-?\d+)([+-]\d{4})?\)/')
         THEN try(make_timestamp(regexp_extract(t, '(-?\d+)', 1)::BIGINT * 1000)) + INTERVAL 7 HOUR
     WHEN regexp_full_match(t, '\d{4,5}(?:\.\d+)?') AND t::DOUBLE BETWEEN 20000 AND 80000
-        THEN TIMESTAMP '1899-12-30' + to_microseconds(round(t::DOUBLE * 86400000000)::BIGINT)
+        THEN TIMESTAMP '1899-12-30' + to_microseconds(round(t::DOUBLE * 86400000)::BIGINT * 1000)
     WHEN regexp_full_match(ws_key(t), '(?:ngay )?(\d{1,2}) thang (\d{1,2}) nam (\d{4})')
         THEN ws_ts_struct(regexp_extract(ws_key(t), '^(?:ngay )?(\d{1,2}) thang (\d{1,2}) nam (\d{4})()()()()$',
                                          ['d', 'mo', 'y', 'h', 'mi', 'sec', 'ap']))
