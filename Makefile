@@ -26,6 +26,7 @@ bench:
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzCSV$$' -fuzztime 30s ./ingest
 	$(GO) test -run '^$$' -fuzz '^FuzzXLSX$$' -fuzztime 30s ./ingest
+	$(GO) test -run '^$$' -fuzz '^FuzzXLS$$' -fuzztime 30s ./ingest
 	$(GO) test -run '^$$' -fuzz '^FuzzJSON$$' -fuzztime 30s ./ingest
 	$(GO) test -run '^$$' -fuzz '^FuzzHTML$$' -fuzztime 30s ./ingest
 	$(GO) test -run '^$$' -fuzz '^FuzzDetect$$' -fuzztime 30s ./ingest

@@ -56,6 +56,9 @@ func TestReadersAgreeOnEveryFormat(t *testing.T) {
 		{"../testdata/ingest/portal-array.json", ingest.JSON},
 		{writeTitledXLSX(t, xlsxDir), ingest.XLSX},
 		{writeMergedHeaderXLSX(t, xlsxDir), ingest.XLSX},
+		// The same two workbooks saved by LibreOffice as Excel 97-2003.
+		{"../testdata/ingest/onestop-titled.xls", ingest.XLS},
+		{"../testdata/ingest/merged-header.xls", ingest.XLS},
 	}
 	for _, tc := range cases {
 		t.Run(filepath.Base(tc.file), func(t *testing.T) {

@@ -99,6 +99,20 @@ func FuzzXLSX(f *testing.F) {
 	})
 }
 
+// FuzzXLS: any bytes given as an old binary workbook are rows or a clear
+// error, never a panic or a read without end.
+func FuzzXLS(f *testing.F) {
+	seedFiles(f, "../testdata/ingest/*.xls")
+	f.Add([]byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1garbage"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := ingest.OpenXLS(fuzzFile(t, data, "in.xls"), "", transform.ScoreHeader)
+		if err != nil {
+			return
+		}
+		drain(t, r)
+	})
+}
+
 // FuzzDetect: any bytes get a format or a clear error, never a panic.
 func FuzzDetect(f *testing.F) {
 	seedFiles(f, "../testdata/ingest/*")

@@ -44,6 +44,8 @@ const (
 	JSON Format = "json"
 	// HTML is a page with a table: what many systems save as ".xls".
 	HTML Format = "html"
+	// XLS is an old binary workbook (Excel 97-2003).
+	XLS Format = "xls"
 )
 
 // Errors a caller may test for.
@@ -56,9 +58,9 @@ var (
 
 // Options tune how a file is opened.
 type Options struct {
-	// Format forces a format ("csv", "xlsx", "json", "html"); "" or "auto" detects it.
+	// Format forces a format ("csv", "xlsx", "xls", "json", "html"); "" or "auto" detects it.
 	Format string
-	// Sheet picks an XLSX sheet by name; "" takes the first sheet whose top
+	// Sheet picks a workbook's sheet by name; "" takes the first sheet whose top
 	// rows score best under HeaderScore.
 	Sheet string
 	// HeaderScore rates a row as a header (more is better); used to pick a sheet.
@@ -81,6 +83,8 @@ func Open(path string, opt Options) (Reader, Format, error) {
 		r, err = OpenJSON(path)
 	case HTML:
 		r, err = OpenHTML(path)
+	case XLS:
+		r, err = OpenXLS(path, opt.Sheet, opt.HeaderScore)
 	}
 	if err != nil {
 		return nil, format, err
@@ -101,8 +105,10 @@ func Detect(path, forced string) (Format, error) {
 		return JSON, nil
 	case "html", "htm":
 		return HTML, nil
+	case "xls":
+		return XLS, nil
 	default:
-		return "", fmt.Errorf("format %q: %w; use csv, xlsx, json or auto", forced, ErrUnsupported)
+		return "", fmt.Errorf("format %q: %w; use csv, xlsx, xls, json, html or auto", forced, ErrUnsupported)
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -121,8 +127,8 @@ func Detect(path, forced string) (Format, error) {
 	switch {
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
 		return XLSX, nil
-	case bytes.HasPrefix(head, []byte{0xD0, 0xCF, 0x11, 0xE0}):
-		return "", fmt.Errorf("%s is an old binary Excel file (.xls): %w; open it in Excel or LibreOffice and save it as .xlsx or .csv", filepath.Base(path), ErrUnsupported)
+	case bytes.HasPrefix(head, []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}):
+		return XLS, nil
 	}
 	text := firstText(head)
 	switch {

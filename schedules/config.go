@@ -415,9 +415,9 @@ func (c *Config) Validate() []Problem {
 			add(at+".schedule", "%q is not a cron expression: %v", s.Schedule, err)
 		}
 		switch strings.ToLower(s.Format) {
-		case "auto", "csv", "xlsx", "json", "html":
+		case "auto", "csv", "xlsx", "xls", "json", "html":
 		default:
-			add(at+".format", "%q: use auto, csv, xlsx, json or html", s.Format)
+			add(at+".format", "%q: use auto, csv, xlsx, xls, json or html", s.Format)
 		}
 		if s.Retries < 0 || s.Retries > 20 {
 			add(at+".retries", "%d: use 0 to 20", s.Retries)

@@ -21,7 +21,7 @@ func TestBadConfigsSayWhatAndWhere(t *testing.T) {
 			`line 2: timezone: unknown time zone "Mars/Olympus" (use an IANA name such as Asia/Ho_Chi_Minh)`,
 			`line 4: sources[0].name: "bad name": use letters, digits, '.', '_' and '-'`,
 			`line 5: sources[0].url: "ftp://x.example/export": only http:// and https:// URLs are pulled`,
-			`line 7: sources[0].format: "xls": use auto, csv, xlsx, json or html`,
+			`line 7: sources[0].format: "xlsb": use auto, csv, xlsx, xls, json or html`,
 			`line 8: sources[0].freshness: error (48h0m0s) must not be shorter than warn (168h0m0s)`,
 			`line 9: sources[0].map: "recieved_at" is not a field`,
 			`line 11: jobs.build: a job needs a schedule`,

@@ -60,7 +60,7 @@ stored: they are replaced by a keyed hash (applicant_key).`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.ward, "ward", "", "unit code of rows whose file names no unit")
 	fl.StringVar(&f.source, "source", "", "a name for where the files came from (kept with each load)")
-	fl.StringVar(&f.format, "format", "auto", "auto, csv, xlsx, json or html")
+	fl.StringVar(&f.format, "format", "auto", "auto, csv, xlsx, xls, json or html")
 	fl.StringVar(&f.sheet, "sheet", "", "the XLSX sheet to read (default: the one with the best header)")
 	fl.StringArrayVar(&f.maps, "map", nil, "FIELD=COLUMN: read FIELD from the file's COLUMN (repeatable); fields: "+strings.Join(transform.Fields(), ", "))
 	return cmd

@@ -94,7 +94,7 @@ A configuration (YAML; unknown keys are errors; paths are relative to the file):
       freshness: {warn: 2d, error: 7d}
     - name: phu-my
       path: drop/phu-my/              # a drop folder: loaded files move to done/ or failed/
-      format: auto                    # auto | csv | xlsx | json
+      format: auto                    # auto | csv | xlsx | xls | json | html
       map: {received_at: "Ngày nhận HS"}
       settle: 5s                      # a dropped file must stop growing this long
       schedule: "*/15 * * * *"

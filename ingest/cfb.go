@@ -1,0 +1,165 @@
+package ingest
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"unicode/utf16"
+)
+
+// checkCFB checks the container of an .xls workbook (Microsoft's compound
+// file, [MS-CFB]) before the decoder reads it: the decoder follows the
+// container's sector chains without looking, so a damaged file with a
+// chain that loops made it read forever, and a stream size out of bounds
+// made it allocate up to 4 GB. The chains it follows (the directory's, the
+// FAT's and the workbook stream's) must stay inside the file, end, and
+// hold the stream.
+func checkCFB(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	var hdr [512]byte
+	if _, err := io.ReadFull(f, hdr[:]); err != nil {
+		return errDamagedCFB("it is shorter than its header")
+	}
+	le := binary.LittleEndian
+	shift := le.Uint16(hdr[0x1E:])
+	if shift != 9 && shift != 12 {
+		return errDamagedCFB(fmt.Sprintf("sector size 2^%d", shift))
+	}
+	size := int64(1) << shift
+	sectors := uint32(max(0, (st.Size()-size+size-1)/size)) // after the header's sector
+	read := func(id uint32) ([]byte, error) {
+		if id >= sectors {
+			return nil, errDamagedCFB(fmt.Sprintf("sector %d is past the end of the file", id))
+		}
+		b := make([]byte, size)
+		n, err := f.ReadAt(b, (int64(id)+1)*size)
+		if err != nil && !(errors.Is(err, io.EOF) && n > 0) {
+			return nil, err
+		}
+		return b, nil
+	}
+	// The FAT's sectors: 109 listed in the header, the rest in the DIFAT
+	// chain.
+	numFAT := le.Uint32(hdr[0x2C:])
+	numDIFAT := le.Uint32(hdr[0x48:])
+	if numFAT > sectors || numDIFAT > sectors {
+		return errDamagedCFB("more FAT sectors than the file holds")
+	}
+	var fatSectors []uint32
+	for i := range min(numFAT, 109) {
+		fatSectors = append(fatSectors, le.Uint32(hdr[0x4C+4*i:]))
+	}
+	next := le.Uint32(hdr[0x44:])
+	for i := uint32(0); i < numDIFAT && uint32(len(fatSectors)) < numFAT; i++ {
+		b, err := read(next)
+		if err != nil {
+			return err
+		}
+		for j := int64(0); j < size/4-1 && uint32(len(fatSectors)) < numFAT; j++ {
+			fatSectors = append(fatSectors, le.Uint32(b[4*j:]))
+		}
+		next = le.Uint32(b[size-4:])
+	}
+	fat := make([]uint32, 0, int64(len(fatSectors))*size/4)
+	for _, id := range fatSectors {
+		b, err := read(id)
+		if err != nil {
+			return err
+		}
+		for j := int64(0); j < size/4; j++ {
+			fat = append(fat, le.Uint32(b[4*j:]))
+		}
+	}
+	const endOfChain = 0xFFFFFFFE
+	chain := func(start uint32) ([]uint32, error) {
+		var ids []uint32
+		seen := map[uint32]bool{}
+		for id := start; id != endOfChain; id = fat[id] {
+			if id >= sectors || int(id) >= len(fat) || seen[id] {
+				return nil, errDamagedCFB(fmt.Sprintf("a sector chain runs out of the file or loops at sector %d", id))
+			}
+			seen[id] = true
+			ids = append(ids, id)
+		}
+		return ids, nil
+	}
+	dirs, err := chain(le.Uint32(hdr[0x30:]))
+	if err != nil {
+		return err
+	}
+	for _, id := range dirs {
+		b, err := read(id)
+		if err != nil {
+			return err
+		}
+		for e := int64(0); e+128 <= size; e += 128 {
+			entry := b[e : e+128]
+			n := min(int(le.Uint16(entry[0x40:])), 64) / 2
+			if n == 0 || entry[0x42] != 2 { // a stream
+				continue
+			}
+			units := make([]uint16, n)
+			for k := range units {
+				units[k] = le.Uint16(entry[2*k:])
+			}
+			name := string(utf16.Decode(units))
+			if name != "Workbook\x00" && name != "Book\x00" {
+				continue
+			}
+			streamSize := int64(le.Uint32(entry[0x78:]))
+			if streamSize > st.Size() {
+				return errDamagedCFB(fmt.Sprintf("the workbook stream says it holds %d bytes, more than the file", streamSize))
+			}
+			if streamSize < int64(le.Uint32(hdr[0x38:])) {
+				// A workbook of under 4 KB lives in the mini stream, in
+				// 64-byte sectors chained by the mini FAT, which the
+				// decoder reads from consecutive sectors.
+				numMini, first := le.Uint32(hdr[0x40:]), le.Uint32(hdr[0x3C:])
+				if numMini > sectors {
+					return errDamagedCFB("more mini FAT sectors than the file holds")
+				}
+				var mini []uint32
+				for k := range numMini {
+					b, err := read(first + k)
+					if err != nil {
+						return err
+					}
+					for j := int64(0); j < size/4; j++ {
+						mini = append(mini, le.Uint32(b[4*j:]))
+					}
+				}
+				seen := map[uint32]bool{}
+				for id := le.Uint32(entry[0x74:]); id != endOfChain; id = mini[id] {
+					if int(id) >= len(mini) || seen[id] {
+						return errDamagedCFB(fmt.Sprintf("the mini stream's chain runs out or loops at %d", id))
+					}
+					seen[id] = true
+				}
+				return nil
+			}
+			ids, err := chain(le.Uint32(entry[0x74:]))
+			if err != nil {
+				return err
+			}
+			if int64(len(ids))*size < streamSize {
+				return errDamagedCFB("the workbook stream is cut short")
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("the file holds no Excel 97-2003 workbook (a workbook with a password, or another Office document?): %w; remove the password, or save it as .xlsx", ErrUnsupported)
+}
+
+func errDamagedCFB(why string) error {
+	return fmt.Errorf("the .xls workbook is damaged (%s); open it in Excel or LibreOffice and save it as .xlsx, or export it again", why)
+}
