@@ -114,6 +114,10 @@ func TestParseChannelStatusAndFlags(t *testing.T) {
 		{"Từ chối tiếp nhận", 3}, {"Chờ tiếp nhận", 1}, {"Mới tiếp nhận", 2}, {"Đã tiếp nhận", 2},
 		{"Chuyển xử lý", 0}, {"WITHDRAWN", 7}, {"COMPLETED", 9}, {"RETURNED", 10}, {"PROCESSING", 4},
 		{"da tra ket qua", 10}, {"???", -1},
+		// The national portal's own labels (its status catalogue, 1-10).
+		{"Mới đăng ký", 1}, {"Được tiếp nhận", 2}, {"Không được tiếp nhận", 3}, {"Đang xử lý", 4},
+		{"Yêu cầu bổ sung giấy tờ", 5}, {"Yêu cầu thực hiện nghĩa vụ tài chính", 6},
+		{"Công dân yêu cầu rút hồ sơ", 7}, {"Dừng xử lý", 8}, {"Đã xử lý xong", 9},
 	}
 	for _, c := range status {
 		var got sql.NullInt64

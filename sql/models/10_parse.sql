@@ -120,7 +120,7 @@ CREATE OR REPLACE MACRO ws_online_level(s) AS ws_online_level_key(ws_key(s));
 CREATE OR REPLACE MACRO ws_status_key(k) AS CASE
     WHEN k IS NULL OR k = '' THEN NULL
     WHEN regexp_full_match(k, '\d{1,2}') THEN CASE WHEN k::INT BETWEEN 0 AND 10 THEN k::SMALLINT END
-    WHEN regexp_matches(k, '(tu choi tiep nhan|khong tiep nhan|khong du dieu kien tiep nhan|refused at intake|rejected at intake|intake refused)') THEN 3
+    WHEN regexp_matches(k, '(tu choi tiep nhan|khong tiep nhan|khong duoc tiep nhan|khong du dieu kien tiep nhan|refused at intake|rejected at intake|intake refused)') THEN 3
     WHEN regexp_matches(k, '(chua tiep nhan|cho tiep nhan|moi dang ky|da dang ky|cho xac nhan|da nop|moi nop|nop truc tuyen|submitted|not accepted|pending acceptance|draft)') THEN 1
     WHEN regexp_matches(k, '(rut ho so|da rut|cong dan rut|nguoi dan rut|xin rut|\brut\b|withdraw)') THEN 7
     WHEN regexp_matches(k, '(dung xu ly|ngung xu ly|dung giai quyet|khong giai quyet|tu choi giai quyet|tu choi|tra lai ho so|huy ho so|da huy|\bhuy\b|stopped|cancel|refused|rejected|terminated)') THEN 8
