@@ -87,6 +87,10 @@ func TestParseChannelStatusAndFlags(t *testing.T) {
 		{"ws_channel", "Tại bộ phận một cửa", "direct"},
 		{"ws_channel", "truc tiep", "direct"},
 		{"ws_channel", "Fax", ""},
+		// The national e-ID app takes some procedures' dossiers online.
+		{"ws_channel", "Ứng dụng VNeID", "online"},
+		{"ws_channel", "VNeID", "online"},
+		{"ws_channel", "Ứng dụng di động", "online"},
 		{"ws_online_level", "Toàn trình", "full"},
 		{"ws_online_level", "Trực tuyến một phần", "partial"},
 		{"ws_online_level", "Mức độ 4", "full"},

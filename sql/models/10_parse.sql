@@ -96,7 +96,7 @@ CREATE OR REPLACE MACRO ws_channel_key(k) AS CASE
     WHEN k = '3' THEN 'postal'
     WHEN regexp_matches(k, '(buu chinh|buu dien|bcci|postal|\bpost\b|\bbc\b|vnpost|chuyen phat|mail)') AND NOT regexp_matches(k, 'email')
         THEN 'postal'
-    WHEN regexp_matches(k, '(truc tuyen|online|muc do [34]|\bmd[34]\b|\bdvc|dich vu cong|internet|qua mang|dien tu|\bweb|portal|cong thong tin|e service|electronic|zalo|app|toan trinh|mot phan)')
+    WHEN regexp_matches(k, '(truc tuyen|online|muc do [34]|\bmd[34]\b|\bdvc|dich vu cong|internet|qua mang|dien tu|\bweb|portal|cong thong tin|e service|electronic|zalo|app|vneid|ung dung|mobile|toan trinh|mot phan)')
         THEN 'online'
     WHEN regexp_matches(k, '(truc tiep|direct|tai quay|\bquay\b|mot cua|counter|in person|walk in|offline|tai bo phan|tai co quan|tai ubnd|nop giay|paper)')
         THEN 'direct'
