@@ -77,10 +77,13 @@ type LoadResult struct {
 	Changed   int64
 	Rejected  int64
 	Duplicate int64 // repeated in the file, or a state already stored
-	Skipped   int64 // blank, title, subtotal and footer rows
-	Wards     []string
-	Rejects   []Reject  // the first few, for the terminal
-	Warnings  []Warning // values wardstat could not read but did not need to reject for
+	Skipped   int64 // blank, title, subtotal and footer rows, and NotAccepted
+	// NotAccepted is the dossiers not accepted yet or refused at intake
+	// (status 1 or 3) without a receipt date: the form counts them nowhere.
+	NotAccepted int64
+	Wards       []string
+	Rejects     []Reject  // the first few, for the terminal
+	Warnings    []Warning // values wardstat could not read but did not need to reject for
 	// AlreadyLoaded is set when the same bytes were loaded before: nothing changed.
 	AlreadyLoaded *PriorLoad
 }
@@ -298,6 +301,10 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 		return res, fmt.Errorf("counting the load: %w", err)
 	}
 	w.log.Debug("counted", "seconds", time.Since(began).Seconds())
+	if err := singleRow(ctx, tx, `SELECT count(*) FROM stage_all
+		WHERE NOT non_data AND status IN (1, 3) AND received_at IS NULL AND received_at_raw IS NULL`, &res.NotAccepted); err != nil {
+		return res, fmt.Errorf("counting the dossiers not accepted: %w", err)
+	}
 	res.New = res.Loaded - res.Changed
 	res.Duplicate = repeated + unchanged
 	res.Skipped += staged - res.Read

@@ -162,6 +162,28 @@ Tổng cộng: 7 hồ sơ;;;;;;
 	}
 }
 
+// A dossier not accepted yet, or refused at intake, has no receipt date as
+// a rule (the national portal's export lists them): it is left out and
+// said so, not rejected as an error to fix. Another status without a
+// receipt date is still rejected.
+func TestNotAcceptedDossiersAreLeftOutNotRejected(t *testing.T) {
+	w := mustOpen(t)
+	p := writeFile(t, t.TempDir(), "dvc.csv", `Mã hồ sơ,Ngày nộp,Ngày tiếp nhận,Ngày hẹn trả,Trạng thái hồ sơ,Kênh nộp
+H09.01-240301-0001,01/03/2024 07:55,01/03/2024 08:10,04/03/2024 17:00,Đang xử lý,Trực tuyến
+H09.01-240301-0002,01/03/2024 21:00,,,Mới đăng ký,Trực tuyến
+H09.01-240301-0003,01/03/2024 22:00,,,Không được tiếp nhận,Ứng dụng VNeID
+H09.01-240301-0004,01/03/2024 23:00,,,3,Trực tuyến
+H09.01-240301-0005,01/03/2024 23:30,,,Đang xử lý,Trực tuyến
+`)
+	r := mustIngest(t, w, p, ingest.FileOptions{})
+	if r.Read != 2 || r.Loaded != 1 || r.Rejected != 1 || r.NotAccepted != 3 || r.Skipped != 3 {
+		t.Fatalf("got %+v", r)
+	}
+	if len(r.Rejects) != 1 || r.Rejects[0].Row != 6 || r.Rejects[0].Code != "missing_received" {
+		t.Errorf("rejects %+v, want row 6 without a receipt date", r.Rejects)
+	}
+}
+
 func TestMissingRequiredColumnFailsWithOneActionableLine(t *testing.T) {
 	w := mustOpen(t)
 	p := writeFile(t, t.TempDir(), "nocode.csv", "Thủ tục,Ngày tiếp nhận,Trạng thái\nKhai sinh,01/03/2024,Đang xử lý\n")

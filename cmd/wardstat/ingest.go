@@ -225,10 +225,15 @@ func printLoad(a *app, out io.Writer, fr ingest.FileResult) {
 	fmt.Fprintf(out, a.t("%s [%s, lần nạp #%d]: đọc %d · nạp %d (mới %d, thay đổi %d) · loại %d · trùng %d",
 		"%s [%s, load #%d]: read %d · loaded %d (new %d, changed %d) · rejected %d · duplicate %d"),
 		fr.Path, fr.Format, r.LoadID, r.Read, r.Loaded, r.New, r.Changed, r.Rejected, r.Duplicate)
-	if r.Skipped > 0 {
-		fmt.Fprintf(out, a.t(" · bỏ qua %d dòng tiêu đề/tổng", " · skipped %d title/total rows"), r.Skipped)
+	if n := r.Skipped - r.NotAccepted; n > 0 {
+		fmt.Fprintf(out, a.t(" · bỏ qua %d dòng tiêu đề/tổng", " · skipped %d title/total rows"), n)
 	}
 	fmt.Fprintln(out)
+	if r.NotAccepted > 0 {
+		fmt.Fprintf(out, "  %s: %s\n", a.t("lưu ý", "note"), fmt.Sprintf(a.t(
+			"%d hồ sơ chưa được tiếp nhận hoặc bị từ chối tiếp nhận (trạng thái 1, 3) không có ngày tiếp nhận: không tính vào biểu, như quy định",
+			"%d dossiers not accepted yet or refused at intake (status 1, 3) have no receipt date: left out, as the form leaves them out"), r.NotAccepted))
+	}
 	for i, rj := range r.Rejects {
 		if i == 5 {
 			fmt.Fprintf(out, a.t("  … và %d dòng bị loại khác: SELECT * FROM rejects WHERE load_id = %d\n",
