@@ -41,12 +41,20 @@ type FileOptions struct {
 	// GoReader makes a UTF-8 CSV go through wardstat's own reader rather
 	// than DuckDB's (which is faster; see DESIGN.md).
 	GoReader bool
+	// oneOfSheets marks the load of one sheet of a workbook with several
+	// sheets of dossiers: the sheet is part of the load's identity.
+	oneOfSheets bool
 }
 
 // FileResult is what became of one file.
 type FileResult struct {
-	Path    string
-	Format  Format
+	Path   string
+	Format Format
+	// Sheet is the workbook's sheet loaded, when the workbook holds
+	// dossiers in several; More is what became of the other sheets, each
+	// its own load.
+	Sheet   string
+	More    []FileResult
 	Mapping transform.Mapping
 	Result  warehouse.LoadResult
 	// DuckDBRead is true when DuckDB's own reader read the file (a UTF-8
@@ -63,9 +71,26 @@ type FileError struct {
 func (e *FileError) Error() string { return fmt.Sprintf("%s: %v", e.Path, e.Err) }
 func (e *FileError) Unwrap() error { return e.Err }
 
-// File loads one export into the warehouse.
+// File loads one export into the warehouse. A workbook with dossiers in
+// several sheets, and no sheet named, is loaded a sheet at a time, each
+// sheet its own load (FileResult.More): a sheet that fails does not stop
+// the others, and the error names it.
 func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResult, error) {
-	res := FileResult{Path: path}
+	if opt.Sheet == "" {
+		if format, err := Detect(path, opt.Format); err == nil && (format == XLSX || format == XLS) {
+			sheets, err := dossierSheets(path, format)
+			if err != nil {
+				return FileResult{Path: path}, &FileError{Path: path, Err: err}
+			}
+			if len(sheets) > 1 {
+				return fileSheets(ctx, l, path, opt, sheets)
+			}
+		}
+	}
+	res := FileResult{Path: path, Sheet: opt.Sheet}
+	if opt.oneOfSheets {
+		res.Path += "#" + opt.Sheet
+	}
 	fail := func(err error) (FileResult, error) { return res, &FileError{Path: path, Err: err} }
 	// The file's sha256 (its identity) is computed beside the reading: the
 	// load asks for it before it writes, and stops if the file is known.
@@ -80,6 +105,9 @@ func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResu
 	}()
 	identity := func() (string, error) {
 		<-summed
+		if opt.oneOfSheets {
+			return sum + "#" + opt.Sheet, sumErr
+		}
 		return sum, sumErr
 	}
 	// Whatever becomes of the file, the hashing is done before File returns.
@@ -95,6 +123,9 @@ func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResu
 		return fail(err)
 	}
 	abs, _ := filepath.Abs(path)
+	if opt.oneOfSheets {
+		abs += "#" + opt.Sheet
+	}
 	req := warehouse.LoadRequest{Path: abs, SHA256: identity, Source: opt.Source, Format: string(format), Ward: opt.Ward, Phase: opt.Phase}
 	if fast, refused := fastPath(ctx, l, src, abs, req, opt); fast != nil {
 		lr, mapping, err := fast()
@@ -126,6 +157,34 @@ func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResu
 		return fail(err)
 	}
 	return res, nil
+}
+
+// fileSheets loads each of a workbook's sheets of dossiers as its own load.
+func fileSheets(ctx context.Context, l Loader, path string, opt FileOptions, sheets []string) (FileResult, error) {
+	var all []FileResult
+	var failed []error
+	for _, s := range sheets {
+		one := opt
+		one.Sheet, one.oneOfSheets = s, true
+		res, err := File(ctx, l, path, one)
+		if err != nil {
+			if ctx.Err() != nil {
+				return res, err
+			}
+			failed = append(failed, fmt.Errorf("sheet %q: %w", s, errors.Unwrap(err)))
+			continue
+		}
+		all = append(all, res)
+	}
+	var err error
+	if len(failed) > 0 {
+		err = &FileError{Path: path, Err: errors.Join(failed...)}
+	}
+	if len(all) == 0 {
+		return FileResult{Path: path}, err
+	}
+	all[0].More = all[1:]
+	return all[0], err
 }
 
 func fileSHA256(path string) (string, error) {

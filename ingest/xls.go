@@ -8,6 +8,8 @@ import (
 
 	"github.com/shakinm/xlsReader/xls"
 	"github.com/shakinm/xlsReader/xls/structure"
+
+	"wardstat/transform"
 )
 
 // xlsReader reads one sheet of an old binary workbook (.xls, Excel 97-2003,
@@ -19,6 +21,9 @@ type xlsReader struct {
 	rows  [][]string
 	next  int
 	Sheet string
+	// dossierSheets are the workbook's sheets that hold dossiers
+	// (holdsDossiers).
+	dossierSheets []string
 }
 
 var _ Reader = (*xlsReader)(nil)
@@ -77,7 +82,13 @@ func OpenXLS(path, sheet string, score func([]string) int) (r Reader, err error)
 			}
 		}
 	}
-	return &xlsReader{rows: xlsRows(sheets[chosen], -1), Sheet: names[chosen]}, nil
+	var dossiers []string
+	for i, s := range sheets {
+		if holdsDossiers(xlsRows(s, transform.HeaderScanRows+1)) {
+			dossiers = append(dossiers, names[i])
+		}
+	}
+	return &xlsReader{rows: xlsRows(sheets[chosen], -1), Sheet: names[chosen], dossierSheets: dossiers}, nil
 }
 
 // xlsRows is a sheet's first n rows as text (all of them when n < 0), up to

@@ -204,10 +204,17 @@ func (r *Runner) pullAndLoad(ctx context.Context, src *Source, from, to time.Tim
 				return ctx.Err() // stopped: leave the file where it is for the next run
 			}
 			res.Failures = append(res.Failures, fmt.Errorf("%s: %v", filepath.Base(path), unwrapFile(err)))
-		} else {
-			res.Files = append(res.Files, fr)
-			res.Run.RowsLoaded += fr.Result.Loaded
-			res.Run.RowsRejected += fr.Result.Rejected
+		}
+		// A workbook's sheets of dossiers are loads of their own: those
+		// that loaded count, even when another failed.
+		for _, one := range append([]ingest.FileResult{fr}, fr.More...) {
+			if one.Result.LoadID == 0 && one.Result.AlreadyLoaded == nil {
+				continue
+			}
+			one.More = nil
+			res.Files = append(res.Files, one)
+			res.Run.RowsLoaded += one.Result.Loaded
+			res.Run.RowsRejected += one.Result.Rejected
 		}
 		res.Run.Files++
 		if src.Path != "" {

@@ -182,15 +182,21 @@ func (a *app) ingestOne(ctx context.Context, w *warehouse.Warehouse, path string
 	}
 	if err != nil {
 		fmt.Fprintf(a.stderr, "%s: %s\n", path, a.t("KHÔNG NẠP", "NOT LOADED")+": "+errorText(err))
-		return err
+	} else {
+		reader := "wardstat's"
+		if res.DuckDBRead {
+			reader = "DuckDB's"
+		}
+		a.log.Debug("file read", "path", path, "reader", reader, "seconds", time.Since(began).Seconds())
 	}
-	reader := "wardstat's"
-	if res.DuckDBRead {
-		reader = "DuckDB's"
+	// A workbook with dossiers in several sheets made a load of each; a
+	// sheet that failed is in err, the others are said.
+	for _, r := range append([]ingest.FileResult{res}, res.More...) {
+		if r.Result.LoadID != 0 || r.Result.AlreadyLoaded != nil {
+			printLoad(a, a.stdout, r)
+		}
 	}
-	a.log.Debug("file read", "path", path, "reader", reader, "seconds", time.Since(began).Seconds())
-	printLoad(a, a.stdout, res)
-	return nil
+	return err
 }
 
 func errorText(err error) string {
