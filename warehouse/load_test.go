@@ -184,6 +184,32 @@ H09.01-240301-0005,01/03/2024 23:30,,,Đang xử lý,Trực tuyến
 	}
 }
 
+// A report printed page by page repeats its header and numbers its pages:
+// those lines are skipped, not rejected, and the dossiers keep their rows.
+func TestRepeatedHeadersAndPageNumbersAreSkipped(t *testing.T) {
+	w := mustOpen(t)
+	p := writeFile(t, t.TempDir(), "pages.csv", `Mã hồ sơ,Hình thức nộp,Ngày tiếp nhận,Ngày hẹn trả,Trạng thái
+H05.01-240305-0001,Trực tiếp,05/03/2024 08:00,08/03/2024,Đang xử lý
+Trang 1/2,,,,
+MÃ HỒ SƠ ,Hình thức nộp,Ngày tiếp nhận,Ngày hẹn trả,Trạng thái
+H05.01-240305-0002,Trực tuyến,05/03/2024 09:00,08/03/2024,Đang xử lý
+,,,,
+Page 2 of 2,,,,
+H05.01-240305-0003,Trực tuyến,hôm qua,08/03/2024,Đang xử lý
+`)
+	r := mustIngest(t, w, p, ingest.FileOptions{})
+	if r.Read != 3 || r.Loaded != 2 || r.Rejected != 1 || r.Skipped != 4 {
+		t.Fatalf("got %+v", r)
+	}
+	if len(r.Rejects) != 1 || r.Rejects[0].Row != 8 {
+		t.Errorf("rejects %+v, want only row 8 (its receipt date)", r.Rejects)
+	}
+	var rows string
+	if err := w.DB().QueryRow(`SELECT string_agg(source_row::VARCHAR, ' ' ORDER BY source_row) FROM dossiers`).Scan(&rows); err != nil || rows != "2 5" {
+		t.Errorf("rows %q (%v), want 2 5", rows, err)
+	}
+}
+
 func TestMissingRequiredColumnFailsWithOneActionableLine(t *testing.T) {
 	w := mustOpen(t)
 	p := writeFile(t, t.TempDir(), "nocode.csv", "Thủ tục,Ngày tiếp nhận,Trạng thái\nKhai sinh,01/03/2024,Đang xử lý\n")

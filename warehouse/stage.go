@@ -517,9 +517,15 @@ func typedStageQuery(src string, st staged, styles map[string][]string, cats map
 	add("applicant_key", "UUID", "nullif(s.applicant_key, '')::UUID", "", !hasApplicantColumns(m))
 	add("due_source_in", dueSourceType, "", "", true)
 	// Title, subtotal and footer lines lack a code or a receipt date; only
-	// there is the full test run.
+	// there is the full test run. So does the header again, as a report
+	// printed page by page repeats it: a code that is the code column's
+	// name.
+	repeat := ""
+	if h := strings.TrimSpace(m.Column(transform.DossierCode)); h != "" {
+		repeat = fmt.Sprintf(" OR coalesce(lower(trim(%s)) = %s, false)", text(transform.DossierCode), sqlString(strings.ToLower(h)))
+	}
 	add("non_data", "BOOLEAN", "", fmt.Sprintf(`CASE WHEN dossier_code IS NOT NULL AND received_at IS NOT NULL THEN false
-		ELSE ws_non_data(%s, %s, %s) END`, text(transform.DossierCode), text(transform.ReceivedAt), text(transform.FirstCell)), false)
+		ELSE ws_non_data(%s, %s, %s)%s END`, text(transform.DossierCode), text(transform.ReceivedAt), text(transform.FirstCell), repeat), false)
 	// The file's own text, keyed by field, of the rows with a cell to read
 	// afterwards or that may be rejected: for the full parsers and the
 	// rejects table. Most rows have none.

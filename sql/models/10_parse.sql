@@ -189,12 +189,12 @@ CREATE OR REPLACE MACRO ws_dossier_prefix(code) AS
 
 -- ws_non_data: a staged row that is not a dossier: neither a dossier code
 -- nor a receipt date, or a total/footer line ("Tổng số", "Cộng", "Người lập
--- biểu"…) that lacks one of them.
+-- biểu", a page number "Trang 2/5"…) that lacks one of them.
 CREATE OR REPLACE MACRO ws_is_total(s) AS
-    regexp_matches(replace(ws_key(s), ' ', ''), '^(tong|cong|total|sum|subtotal|ghichu|nguoilap|xacnhan)');
+    regexp_matches(replace(ws_key(s), ' ', ''), '^(tong|cong|total|sum|subtotal|ghichu|nguoilap|xacnhan|trang\d|page\d)');
 CREATE OR REPLACE MACRO ws_non_data(code, received, first_cell) AS CASE
     WHEN nullif(trim(code), '') IS NULL AND nullif(trim(received), '') IS NULL THEN true
-    WHEN first_cell IS NULL OR NOT regexp_matches(first_cell, '^\s*[TtCcSsGgNnXx]') THEN false
+    WHEN first_cell IS NULL OR NOT regexp_matches(first_cell, '^\s*[TtCcSsGgNnXxPp]') THEN false
     ELSE coalesce(ws_is_total(first_cell), false)
          AND (nullif(trim(received), '') IS NULL OR nullif(trim(code), '') IS NULL OR coalesce(ws_is_total(code), false))
 END;
