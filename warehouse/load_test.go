@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/text/unicode/norm"
+
 	"wardstat/ingest"
 	"wardstat/warehouse"
 )
@@ -207,6 +209,32 @@ H05.01-240305-0003,Trực tuyến,hôm qua,08/03/2024,Đang xử lý
 	var rows string
 	if err := w.DB().QueryRow(`SELECT string_agg(source_row::VARCHAR, ' ' ORDER BY source_row) FROM dossiers`).Scan(&rows); err != nil || rows != "2 5" {
 		t.Errorf("rows %q (%v), want 2 5", rows, err)
+	}
+}
+
+// Vietnamese written decomposed (a base letter and its marks, as macOS and
+// some web forms write it) is stored composed: the same sector from two
+// wards' exports is one sector.
+func TestDecomposedTextIsStoredComposed(t *testing.T) {
+	w := mustOpen(t)
+	dir := t.TempDir()
+	body := `Mã hồ sơ,Hình thức nộp,Ngày tiếp nhận,Ngày hẹn trả,Lĩnh vực,Tên thủ tục
+%s-240305-0001,Trực tuyến,05/03/2024 08:00,08/03/2024,Hộ tịch,Đăng ký khai sinh
+%[1]s-240305-0002,Trực tiếp,05/03/2024 09:00,08/03/2024,Chứng thực,Chứng thực bản sao
+`
+	composed := writeFile(t, dir, "nfc.csv", fmt.Sprintf(body, "H05.01"))
+	decomposed := writeFile(t, dir, "nfd.csv", norm.NFD.String(fmt.Sprintf(body, "H05.02")))
+	for _, p := range []string{composed, decomposed} {
+		if r := mustIngest(t, w, p, ingest.FileOptions{}); r.Loaded != 2 {
+			t.Fatalf("%s: %+v", p, r)
+		}
+	}
+	var sectors, procedures int
+	if err := w.DB().QueryRow(`SELECT count(DISTINCT sector), count(DISTINCT procedure_name) FROM dossiers`).Scan(&sectors, &procedures); err != nil {
+		t.Fatal(err)
+	}
+	if sectors != 2 || procedures != 2 {
+		t.Errorf("%d sectors and %d procedures, want 2 of each", sectors, procedures)
 	}
 }
 
