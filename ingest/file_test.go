@@ -59,6 +59,8 @@ func TestReadersAgreeOnEveryFormat(t *testing.T) {
 		// The same two workbooks saved by LibreOffice as Excel 97-2003.
 		{"../testdata/ingest/onestop-titled.xls", ingest.XLS},
 		{"../testdata/ingest/merged-header.xls", ingest.XLS},
+		// Written by another writer (Python's xlwt), dates as date cells.
+		{"../testdata/ingest/xlwt-titled.xls", ingest.XLS},
 	}
 	for _, tc := range cases {
 		t.Run(filepath.Base(tc.file), func(t *testing.T) {
