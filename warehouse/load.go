@@ -301,8 +301,7 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 		return res, fmt.Errorf("counting the load: %w", err)
 	}
 	w.log.Debug("counted", "seconds", time.Since(began).Seconds())
-	if err := singleRow(ctx, tx, `SELECT count(*) FROM stage_all
-		WHERE NOT non_data AND status IN (1, 3) AND received_at IS NULL AND received_at_raw IS NULL`, &res.NotAccepted); err != nil {
+	if err := singleRow(ctx, tx, `SELECT count(*) FROM stage_all WHERE non_data AND status IN (1, 3) AND received_at IS NULL`, &res.NotAccepted); err != nil {
 		return res, fmt.Errorf("counting the dossiers not accepted: %w", err)
 	}
 	res.New = res.Loaded - res.Changed

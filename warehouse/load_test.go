@@ -238,6 +238,39 @@ func TestDecomposedTextIsStoredComposed(t *testing.T) {
 	}
 }
 
+// Report-like exports fill the dates a pending dossier lacks ("-",
+// "Chưa có", a zero date): those dossiers load, and count as pending. They
+// were rejected as unreadable dates, and the form lost its pending ones.
+func TestNoDatePlaceholdersLeaveTheDateEmpty(t *testing.T) {
+	w := mustOpen(t)
+	p := writeFile(t, t.TempDir(), "pending.csv", `Mã hồ sơ,Hình thức nộp,Ngày tiếp nhận,Ngày hẹn trả,Ngày có kết quả,Ngày trả kết quả,Trạng thái
+H05.01-240305-0001,Trực tiếp,05/03/2024 08:00,08/03/2024,-,--,Đang xử lý
+H05.01-240305-0002,Trực tuyến,05/03/2024 09:00,08/03/2024,Chưa có,Chưa trả,Đang xử lý
+H05.01-240305-0003,Trực tuyến,05/03/2024 10:00,08/03/2024,0000-00-00 00:00:00,01/01/1900,Đang xử lý
+H05.01-240305-0004,Trực tuyến,05/03/2024 11:00,08/03/2024,07/03/2024 16:00,-,Đã có kết quả
+H05.01-240305-0005,Trực tuyến,05/03/2024 12:00,08/03/2024,-,-,Đã trả kết quả
+H05.01-240305-0006,Trực tuyến,05/03/2024 13:00,08/03/2024,hôm qua,-,Đang xử lý
+`)
+	r := mustIngest(t, w, p, ingest.FileOptions{})
+	if r.Loaded != 4 || r.Rejected != 2 {
+		t.Fatalf("got %+v", r)
+	}
+	codes := map[int64]string{}
+	for _, rj := range r.Rejects {
+		codes[rj.Row] = rj.Code
+	}
+	if codes[6] != "closed_without_date" || codes[7] != "bad_date:completed_at" {
+		t.Errorf("rejects %v, want row 6 closed without a date, row 7 an unreadable date", codes)
+	}
+	var resolved, pending int
+	if err := w.DB().QueryRow(`SELECT resolved_total, pending_total FROM report_form('2024-03-01', '2024-03-31')`).Scan(&resolved, &pending); err != nil {
+		t.Fatal(err)
+	}
+	if resolved != 1 || pending != 3 {
+		t.Errorf("resolved %d, pending %d; want 1 and 3", resolved, pending)
+	}
+}
+
 func TestMissingRequiredColumnFailsWithOneActionableLine(t *testing.T) {
 	w := mustOpen(t)
 	p := writeFile(t, t.TempDir(), "nocode.csv", "Thủ tục,Ngày tiếp nhận,Trạng thái\nKhai sinh,01/03/2024,Đang xử lý\n")

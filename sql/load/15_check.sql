@@ -30,10 +30,6 @@ WITH ruled AS (
         coalesce(t.due_source_in, CASE WHEN t.due_at IS NOT NULL THEN 'export' END)::{{.Vocabulary "due_source"}} AS due_source
     FROM stage_all t
     WHERE NOT t.non_data
-      -- A dossier not accepted yet (1) or refused at intake (3) has no
-      -- receipt date as a rule: the form counts it nowhere, so it is left
-      -- out (LoadResult.NotAccepted), not rejected as an error to fix.
-      AND NOT (coalesce(t.status IN (1, 3), false) AND t.received_at IS NULL AND t.received_at_raw IS NULL)
 )
 SELECT * EXCLUDE (ward_code) RENAME (ward AS ward_code),
     CASE

@@ -71,6 +71,17 @@ CREATE OR REPLACE MACRO ws_ts_any(t) AS CASE
                           '%d %B %Y', '%B %d, %Y', '%a, %d %b %Y %H:%M:%S GMT'])
 END;
 
+-- ws_no_date: a date cell that says there is no date, read as empty:
+-- marks alone ("-", "…"), a word for none ("N/A", "null", "Chưa có", "Không
+-- có", or a status such as "Đang xử lý", as report-like exports fill the
+-- dates a pending dossier lacks), a zero date ("0", "0000-00-00
+-- 00:00:00"), or the least date a database writes for none ("01/01/1900",
+-- "1/1/0001 12:00:00 AM"). Other text ("hôm qua") stays unreadable.
+CREATE OR REPLACE MACRO ws_no_date(s) AS
+    (NOT regexp_matches(s, '\d') AND regexp_full_match(ws_key(s), '|n ?a|null|none|nil|empty|tbd|khong|khong co.*|chua.*|dang .*|cho .*'))
+    OR regexp_full_match(s, '\s*[0\s/.:\-T]+')
+    OR regexp_full_match(s, '\s*(?:0?1[/.\-]0?1[/.\-](?:1900|0001)|(?:1900|0001)[/.\-]0?1[/.\-]0?1)(?:[ T][0-9:. ]*(?:AM|SA|am|sa)?)?\s*');
+
 -- ws_ts_fast: the common styles through DuckDB's vectorised strptime; NULL
 -- for anything else, which ws_ts_any then reads the slow way.
 CREATE OR REPLACE MACRO ws_ts_fast(t) AS try_strptime(t, [
