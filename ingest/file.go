@@ -425,6 +425,11 @@ func (s *rowSource) csvPlan(abs string) (plan warehouse.CSVPlan, done func(), ok
 		width = max(width, len(p.Cells))
 	}
 	skip := s.pending[0].Line - 1
+	skipRecords, err := recordsBefore(path, skip, byte(cr.Delimiter))
+	if err != nil {
+		done()
+		return warehouse.CSVPlan{}, nil, false // our reader reads it
+	}
 	sequential := encoding == "" && strayQuoteNear(path, skip, byte(cr.Delimiter))
 	// Lines from across a large file join the typing pass's sample.
 	var sample string
@@ -450,7 +455,7 @@ func (s *rowSource) csvPlan(abs string) (plan warehouse.CSVPlan, done func(), ok
 		return fixes, nil
 	}
 	return warehouse.CSVPlan{
-		Path: path, Encoding: encoding, Delimiter: cr.Delimiter, SkipLines: skip, Columns: width,
+		Path: path, Encoding: encoding, Delimiter: cr.Delimiter, SkipLines: skip, SkipRecords: skipRecords, Columns: width,
 		Mapping: s.mapper.Mapping(), TitleRows: s.skipped, RowFixes: fixes, Sample: sample, Sequential: sequential,
 	}, done, true
 }

@@ -214,7 +214,7 @@ func writeMergedHeaderXLSX(t *testing.T, dir string) string {
 // rows must be the same.
 func TestDuckDBReaderAgreesWithOurs(t *testing.T) {
 	files := []string{"../testdata/ingest/semicolon-bom.csv", "../testdata/ingest/pipe-portal-codes.csv",
-		"../testdata/ingest/title-rows.csv", "../testdata/ingest/us-locale-excel.csv",
+		"../testdata/ingest/title-rows.csv", "../testdata/ingest/us-locale-excel.csv", "../testdata/ingest/header-line-breaks.csv",
 		"../testdata/report/handcount/ward-export.csv", "../testdata/ingest/portal-sync.ndjson", "../testdata/ingest/portal-array.json",
 		lateTexts(t), dirtyTexts(t), nestedJSON(t, false), nestedJSON(t, true),
 		asUTF16(t, lateTexts(t), true), asUTF16(t, dirtyTexts(t), false),

@@ -214,6 +214,43 @@ func (sc *rowFixScanner) oneLine(chunk []byte) bool {
 	return true
 }
 
+// recordsBefore counts the records DuckDB's reader sees in a CSV's first lines
+// (whole lines of its text): a line each, blank ones too, but a quoted
+// cell that spans lines makes one record of them.
+func recordsBefore(path string, lines int, delim byte) (int, error) {
+	if lines == 0 {
+		return 0, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	text, _ := decodeText(bufio.NewReaderSize(f, 64*1024))
+	r := bufio.NewReaderSize(text, 64*1024)
+	records, in := 0, false
+	for range lines {
+		line, err := r.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			// A line longer than the buffer: its quotes are read in parts.
+			for err == bufio.ErrBufferFull {
+				in = endsInQuote(line, delim, in)
+				line, err = r.ReadSlice('\n')
+			}
+		}
+		if err != nil && err != io.EOF {
+			return 0, err
+		}
+		if in = endsInQuote(line, delim, in); !in {
+			records++
+		}
+		if err == io.EOF {
+			break
+		}
+	}
+	return records, nil
+}
+
 // bareCR reports whether a line (a chunk ending at its LF, or the file's
 // last) holds a CR that is not the CR of its CRLF. (ReadSlice stops at the
 // first LF, so a CR followed by LF is the chunk's end.)

@@ -127,3 +127,31 @@ func TestStrayQuote(t *testing.T) {
 		}
 	}
 }
+
+// recordsBefore counts records as DuckDB's skip does: a line each, blank
+// ones too, a quoted cell over several lines one record.
+func TestRecordsBefore(t *testing.T) {
+	for _, c := range []struct {
+		text  string
+		lines int
+		want  int
+	}{
+		{"a,b\n1,2\n", 1, 1},
+		{"title\n\na,b\n1,2\n", 3, 3},
+		{"\"a\nx\",\"b\ny\"\n1,2\n", 3, 1},
+		{"title\n\"a \"\"q\"\"\nx\",b\n1,2\n", 3, 2},
+		{"a,\"b\n\n c\"\n1,2\n", 3, 1},
+		{"a,5\" wide\n1,2\n", 1, 1},
+		{"a,b", 1, 1},
+		{"", 0, 0},
+	} {
+		p := filepath.Join(t.TempDir(), "f.csv")
+		if err := os.WriteFile(p, []byte(c.text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := recordsBefore(p, c.lines, ',')
+		if err != nil || got != c.want {
+			t.Errorf("recordsBefore(%q, %d) = %d, %v; want %d", c.text, c.lines, got, err, c.want)
+		}
+	}
+}

@@ -23,6 +23,10 @@ type CSVPlan struct {
 	Delimiter rune
 	// SkipLines are the physical lines before the first data row (titles, header).
 	SkipLines int
+	// SkipRecords are the records DuckDB's reader skips to reach it: as
+	// many, unless a header cell breaks its line ("Ngày\ntiếp nhận", as
+	// Excel saves a header with line breaks), which is one record.
+	SkipRecords int
 	// Columns is how many columns the header has.
 	Columns int
 	Mapping transform.Mapping
@@ -76,7 +80,7 @@ func (w *Warehouse) LoadCSV(ctx context.Context, req LoadRequest, plan CSVPlan, 
 		}
 		if plan.Sample != "" {
 			spread := plan
-			spread.Path, spread.SkipLines = plan.Sample, 0
+			spread.Path, spread.SkipLines, spread.SkipRecords = plan.Sample, 0, 0
 			st.sample = csvSource(spread, "parallel = false, null_padding = true", hash)
 		}
 		return st, nil
@@ -120,7 +124,7 @@ func csvSource(plan CSVPlan, opts string, hashApplicants bool) string {
 	return fmt.Sprintf(`(SELECT %s
 		FROM read_csv(%s, header = false, skip = %d, auto_detect = false, all_varchar = true,
 		              columns = {%s}, delim = %s, quote = '"', escape = '"', %s))`,
-		strings.Join(sel, ",\n\t\t"), sqlString(plan.Path), plan.SkipLines, strings.Join(types, ", "), sqlString(delim), opts)
+		strings.Join(sel, ",\n\t\t"), sqlString(plan.Path), plan.SkipRecords, strings.Join(types, ", "), sqlString(delim), opts)
 }
 
 // sourceColumns is the select list of a source DuckDB reads: every staged
