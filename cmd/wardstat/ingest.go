@@ -235,11 +235,6 @@ func printLoad(a *app, out io.Writer, fr ingest.FileResult) {
 		fmt.Fprintf(out, a.t(" · bỏ qua %d dòng tiêu đề/tổng", " · skipped %d title/total rows"), n)
 	}
 	fmt.Fprintln(out)
-	if r.NotAccepted > 0 {
-		fmt.Fprintf(out, "  %s: %s\n", a.t("lưu ý", "note"), fmt.Sprintf(a.t(
-			"%d hồ sơ chưa được tiếp nhận hoặc bị từ chối tiếp nhận (trạng thái 1, 3) không có ngày tiếp nhận: không tính vào biểu, như quy định",
-			"%d dossiers not accepted yet or refused at intake (status 1, 3) have no receipt date: left out, as the form leaves them out"), r.NotAccepted))
-	}
 	for i, rj := range r.Rejects {
 		if i == 5 {
 			fmt.Fprintf(out, a.t("  … và %d dòng bị loại khác: SELECT * FROM rejects WHERE load_id = %d\n",
@@ -247,6 +242,11 @@ func printLoad(a *app, out io.Writer, fr ingest.FileResult) {
 			break
 		}
 		fmt.Fprintf(out, "  %s %d: %s\n", a.t("dòng", "row"), rj.Row, rejectText(a, rj))
+	}
+	if r.NotAccepted > 0 {
+		fmt.Fprintf(out, "  %s: %s\n", a.t("lưu ý", "note"), fmt.Sprintf(a.t(
+			"%d hồ sơ chưa được tiếp nhận hoặc bị từ chối tiếp nhận (trạng thái 1, 3) không có ngày tiếp nhận: không tính vào biểu, như quy định",
+			"%d dossiers not accepted yet or refused at intake (status 1, 3) have no receipt date: left out, as the form leaves them out"), r.NotAccepted))
 	}
 	// Many unknown wards (no registry imported yet) make one line, not one each.
 	var unknown []warehouse.Warning
