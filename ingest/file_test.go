@@ -1024,3 +1024,42 @@ func typedOnceSampledAcross(t *testing.T, p string, n int64) {
 			strings.Contains(spreadLog, "typing again"), strings.Contains(headLog, "typing again"))
 	}
 }
+
+// A workbook that counts days from 1904 (as Excel on a Mac did) gives its
+// dates, not dates four years early; its fees are not moved.
+func TestWorkbookDatesFrom1904(t *testing.T) {
+	f := excelize.NewFile()
+	yes := true
+	if err := f.SetWorkbookProps(&excelize.WorkbookPropsOptions{Date1904: &yes}); err != nil {
+		t.Fatal(err)
+	}
+	s := "Sheet1"
+	dateTime, _ := f.NewStyle(&excelize.Style{NumFmt: 22})
+	custom := "dd/mm/yyyy"
+	date, _ := f.NewStyle(&excelize.Style{CustomNumFmt: &custom})
+	money := `#,##0 "đ"`
+	fee, _ := f.NewStyle(&excelize.Style{CustomNumFmt: &money})
+	h := []any{"Mã hồ sơ", "Hình thức nộp", "Ngày tiếp nhận", "Ngày hẹn trả", "Lệ phí"}
+	f.SetSheetRow(s, "A1", &h)
+	row := []any{"H05.01-240305-0001", "Trực tiếp", time.Date(2024, 3, 5, 8, 15, 0, 0, time.UTC), time.Date(2024, 3, 8, 0, 0, 0, 0, time.UTC), 45000}
+	f.SetSheetRow(s, "A2", &row)
+	f.SetCellStyle(s, "C2", "C2", dateTime)
+	f.SetCellStyle(s, "D2", "D2", date)
+	f.SetCellStyle(s, "E2", "E2", fee)
+	p := filepath.Join(t.TempDir(), "mac.xlsx")
+	if err := f.SaveAs(p); err != nil {
+		t.Fatal(err)
+	}
+	w := openWarehouse(t)
+	if _, err := ingest.File(context.Background(), w, p, ingest.FileOptions{Hasher: transform.NewHasher([]byte("k"))}); err != nil {
+		t.Fatal(err)
+	}
+	var received, due time.Time
+	var paid float64
+	if err := w.DB().QueryRow(`SELECT received_at, due_at, fee FROM dossiers`).Scan(&received, &due, &paid); err != nil {
+		t.Fatal(err)
+	}
+	if got := received.Format("2006-01-02 15:04") + " " + due.Format("2006-01-02"); got != "2024-03-05 08:15 2024-03-08" || paid != 45000 {
+		t.Errorf("received, due %s and fee %v; want 2024-03-05 08:15 2024-03-08 and 45000", got, paid)
+	}
+}

@@ -21,6 +21,8 @@ type xlsxReader struct {
 	tmp   string // the workbook's temporary folder (xlsxTempDir)
 	line  int
 	Sheet string
+	// dates1904 is set for a workbook that counts days from 1904.
+	dates1904 *dates1904
 }
 
 var _ Reader = (*xlsxReader)(nil)
@@ -72,7 +74,80 @@ func OpenXLSX(path, sheet string, score func([]string) int) (Reader, error) {
 	if err != nil {
 		return fail(fmt.Errorf("reading sheet %q: %w", chosen, err))
 	}
-	return &xlsxReader{f: f, rows: rows, tmp: tmp, Sheet: chosen}, nil
+	x := &xlsxReader{f: f, rows: rows, tmp: tmp, Sheet: chosen}
+	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil && *props.Date1904 {
+		x.dates1904 = &dates1904{f: f, sheet: chosen, isDate: map[int]bool{}}
+	}
+	return x, nil
+}
+
+// dates1904 reads the date cells of a workbook that counts days from 1
+// January 1904 (as Excel on a Mac did), whose serial numbers are 1,462
+// days short of the 1900 count the parsers read: left as they were, every
+// date landed four years early, without a word. Only a cell whose format
+// is a date's is moved, so that a fee is not.
+type dates1904 struct {
+	f      *excelize.File
+	sheet  string
+	isDate map[int]bool // by style
+}
+
+// days1904 is how many days the 1904 count lags the 1900 one.
+const days1904 = 1462
+
+// cell is the text of the cell at row (1-based) and col (0-based) as the
+// 1900 count gives it.
+func (d *dates1904) cell(row, col int, v string) string {
+	n, err := strconv.ParseFloat(v, 64)
+	if err != nil || n < 1 { // text, or a time of day alone
+		return v
+	}
+	name, err := excelize.CoordinatesToCellName(col+1, row)
+	if err != nil {
+		return v
+	}
+	id, err := d.f.GetCellStyle(d.sheet, name)
+	if err != nil {
+		return v
+	}
+	date, ok := d.isDate[id]
+	if !ok {
+		date = d.dateStyle(id)
+		d.isDate[id] = date
+	}
+	if !date {
+		return v
+	}
+	return strconv.FormatFloat(n+days1904, 'f', -1, 64)
+}
+
+// dateStyle says whether a cell style shows a date: one of Excel's
+// built-in date formats, or a format of its own that names a day or a
+// year (outside quotes and brackets).
+func (d *dates1904) dateStyle(id int) bool {
+	st, err := d.f.GetStyle(id)
+	if err != nil || st == nil {
+		return false
+	}
+	if st.CustomNumFmt == nil {
+		n := st.NumFmt
+		return (n >= 14 && n <= 17) || n == 22 || (n >= 27 && n <= 36) || (n >= 50 && n <= 58)
+	}
+	var b strings.Builder
+	quoted, bracket := false, false
+	for _, r := range *st.CustomNumFmt {
+		switch {
+		case r == '"':
+			quoted = !quoted
+		case r == '[' && !quoted:
+			bracket = true
+		case r == ']' && !quoted:
+			bracket = false
+		case !quoted && !bracket:
+			b.WriteRune(r)
+		}
+	}
+	return strings.ContainsAny(strings.ToLower(b.String()), "dy")
 }
 
 // xlsxMemoryLimit is how many bytes of a sheet's (or the shared strings')
@@ -159,6 +234,11 @@ func (x *xlsxReader) Next() (Record, error) {
 	cells, err := x.rows.Columns(excelize.Options{RawCellValue: true})
 	if err != nil {
 		return Record{}, fmt.Errorf("sheet %q, row %d: %w", x.Sheet, x.line, err)
+	}
+	if x.dates1904 != nil {
+		for i, c := range cells {
+			cells[i] = x.dates1904.cell(x.line, i, c)
+		}
 	}
 	return Record{Line: x.line, Cells: cells}, nil
 }
