@@ -76,17 +76,6 @@ func (e *FileError) Unwrap() error { return e.Err }
 // sheet its own load (FileResult.More): a sheet that fails does not stop
 // the others, and the error names it.
 func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResult, error) {
-	if opt.Sheet == "" {
-		if format, err := Detect(path, opt.Format); err == nil && (format == XLSX || format == XLS) {
-			sheets, err := dossierSheets(path, format)
-			if err != nil {
-				return FileResult{Path: path}, &FileError{Path: path, Err: err}
-			}
-			if len(sheets) > 1 {
-				return fileSheets(ctx, l, path, opt, sheets)
-			}
-		}
-	}
 	res := FileResult{Path: path, Sheet: opt.Sheet}
 	if opt.oneOfSheets {
 		res.Path += "#" + opt.Sheet
@@ -115,6 +104,17 @@ func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResu
 	r, format, err := Open(path, Options{Format: opt.Format, Sheet: opt.Sheet, HeaderScore: transform.ScoreHeader})
 	if err != nil {
 		return fail(err)
+	}
+	if opt.Sheet == "" && (format == XLSX || format == XLS) {
+		sheets, err := dossierSheets(r, path)
+		if err != nil {
+			r.Close()
+			return fail(err)
+		}
+		if len(sheets) > 1 {
+			r.Close()
+			return fileSheets(ctx, l, path, opt, sheets)
+		}
 	}
 	defer r.Close()
 	res.Format = format

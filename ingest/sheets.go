@@ -14,9 +14,13 @@ import (
 // under it. A workbook compiled by hand often keeps one sheet a ward, or
 // one for the dossiers on time and one for the late ones: reading only the
 // best sheet dropped the others without a word.
-func dossierSheets(path string, format Format) ([]string, error) {
-	switch format {
-	case XLSX:
+// An .xls reader (r) has found them already, decoding the workbook; an
+// XLSX workbook's top rows are read again.
+func dossierSheets(r Reader, path string) ([]string, error) {
+	if x, ok := r.(*xlsReader); ok {
+		return x.dossierSheets, nil
+	}
+	if _, ok := r.(*xlsxReader); ok {
 		tmp, err := xlsxTempDir() // the cells in clear: see xlsxTempDir
 		if err != nil {
 			return nil, fmt.Errorf("making a temporary folder for the workbook: %w", err)
@@ -29,31 +33,11 @@ func dossierSheets(path string, format Format) ([]string, error) {
 		defer f.Close()
 		var out []string
 		for _, s := range f.GetSheetList() {
-			rows, err := f.Rows(s)
-			if err != nil {
-				continue
-			}
-			var top [][]string
-			for len(top) <= transform.HeaderScanRows && rows.Next() {
-				cells, err := rows.Columns(excelize.Options{RawCellValue: true})
-				if err != nil {
-					break
-				}
-				top = append(top, cells)
-			}
-			rows.Close()
-			if holdsDossiers(top) {
+			if top, err := topRows(f, s, transform.HeaderScanRows+1); err == nil && holdsDossiers(top) {
 				out = append(out, s)
 			}
 		}
 		return out, nil
-	case XLS:
-		r, err := OpenXLS(path, "", nil)
-		if err != nil {
-			return nil, err
-		}
-		defer r.Close()
-		return r.(*xlsReader).dossierSheets, nil
 	}
 	return nil, nil
 }

@@ -205,22 +205,33 @@ func processAlive(pid int) bool {
 }
 
 func probeSheet(f *excelize.File, sheet string, score func([]string) int) int {
-	rows, err := f.Rows(sheet)
+	top, err := topRows(f, sheet, sheetProbeRows)
 	if err != nil {
 		return -1
 	}
-	defer rows.Close()
 	best := 0
-	for i := 0; i < sheetProbeRows && rows.Next(); i++ {
-		cells, err := rows.Columns(excelize.Options{RawCellValue: true})
-		if err != nil {
-			return -1
-		}
-		if s := score(cells); s > best {
-			best = s
-		}
+	for _, cells := range top {
+		best = max(best, score(cells))
 	}
 	return best
+}
+
+// topRows is a sheet's first n rows.
+func topRows(f *excelize.File, sheet string, n int) ([][]string, error) {
+	rows, err := f.Rows(sheet)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var top [][]string
+	for len(top) < n && rows.Next() {
+		cells, err := rows.Columns(excelize.Options{RawCellValue: true})
+		if err != nil {
+			return nil, err
+		}
+		top = append(top, cells)
+	}
+	return top, rows.Error()
 }
 
 func (x *xlsxReader) Next() (Record, error) {
