@@ -245,8 +245,8 @@ func printLoad(a *app, out io.Writer, fr ingest.FileResult) {
 	}
 	if r.NotAccepted > 0 {
 		fmt.Fprintf(out, "  %s: %s\n", a.t("lưu ý", "note"), fmt.Sprintf(a.t(
-			"%d hồ sơ chưa được tiếp nhận hoặc bị từ chối tiếp nhận (trạng thái 1, 3) không có ngày tiếp nhận: không tính vào biểu, như quy định",
-			"%d dossiers not accepted yet or refused at intake (status 1, 3) have no receipt date: left out, as the form leaves them out"), r.NotAccepted))
+			"%s chưa được tiếp nhận hoặc bị từ chối tiếp nhận (trạng thái 1, 3), không có ngày tiếp nhận: không tính vào biểu, như quy định",
+			"%s not accepted yet or refused at intake (status 1, 3), without a receipt date: left out, as the form leaves them out"), a.dossiers(r.NotAccepted)))
 	}
 	// Many unknown wards (no registry imported yet) make one line, not one each.
 	var unknown []warehouse.Warning
@@ -271,9 +271,9 @@ func printLoad(a *app, out io.Writer, fr ingest.FileResult) {
 			}
 		}
 		fmt.Fprintf(out, "  %s: %s\n", a.t("lưu ý", "note"), fmt.Sprintf(a.t(
-			"%d đơn vị (%d hồ sơ) chưa có trong danh mục đơn vị, như %s…: vẫn được thống kê, nhưng chưa có tên, huyện, tỉnh (wardstat units import)",
-			"%d wards (%d dossiers) are not in the unit registry, such as %s…: their figures count, but they have no name, district or province (wardstat units import)"),
-			len(unknown), n, strings.Join(codes, ", ")))
+			"%d đơn vị (%s) chưa có trong danh mục đơn vị, như %s…: vẫn được thống kê, nhưng chưa có tên, huyện, tỉnh (wardstat units import)",
+			"%d wards (%s) are not in the unit registry, such as %s…: their figures count, but they have no name, district or province (wardstat units import)"),
+			len(unknown), a.dossiers(n), strings.Join(codes, ", ")))
 	}
 }
 
@@ -328,8 +328,8 @@ func warningText(a *app, w warehouse.Warning) string {
 		return fmt.Sprintf(a.t("%d hồ sơ đã giải quyết không có ngày hẹn trả: được tính vào tổng đã giải quyết nhưng không vào trước/đúng/quá hạn",
 			"%d resolved dossiers have no due date: they count as resolved but in none of early / on time / late"), w.Count)
 	case "unknown_ward":
-		return fmt.Sprintf(a.t("đơn vị %s (%d hồ sơ) chưa có trong danh mục đơn vị: vẫn được thống kê, nhưng chưa có tên, huyện, tỉnh (wardstat units import)",
-			"ward %s (%d dossiers) is not in the unit registry: its figures count, but it has no name, district or province (wardstat units import)"), w.Example, w.Count)
+		return fmt.Sprintf(a.t("đơn vị %s (%s) chưa có trong danh mục đơn vị: vẫn được thống kê, nhưng chưa có tên, huyện, tỉnh (wardstat units import)",
+			"ward %s (%s) is not in the unit registry: its figures count, but it has no name, district or province (wardstat units import)"), w.Example, a.dossiers(w.Count))
 	}
 	return fmt.Sprintf("%s %s %d %s", w.Code, w.Column, w.Count, w.Example)
 }

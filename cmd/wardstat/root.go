@@ -153,3 +153,14 @@ func (a *app) t(vi, en string) string {
 	}
 	return vi
 }
+
+// dossiers is "n hồ sơ", or in English "1 dossier" / "n dossiers".
+func (a *app) dossiers(n int64) string {
+	switch {
+	case a.lang != "en":
+		return fmt.Sprintf("%d hồ sơ", n)
+	case n == 1:
+		return "1 dossier"
+	}
+	return fmt.Sprintf("%d dossiers", n)
+}
