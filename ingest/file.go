@@ -76,10 +76,7 @@ func (e *FileError) Unwrap() error { return e.Err }
 // sheet its own load (FileResult.More): a sheet that fails does not stop
 // the others, and the error names it.
 func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResult, error) {
-	res := FileResult{Path: path, Sheet: opt.Sheet}
-	if opt.oneOfSheets {
-		res.Path += "#" + opt.Sheet
-	}
+	res := FileResult{Path: opt.ofSheet(path), Sheet: opt.Sheet}
 	fail := func(err error) (FileResult, error) { return res, &FileError{Path: path, Err: err} }
 	// The file's sha256 (its identity) is computed beside the reading: the
 	// load asks for it before it writes, and stops if the file is known.
@@ -94,10 +91,7 @@ func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResu
 	}()
 	identity := func() (string, error) {
 		<-summed
-		if opt.oneOfSheets {
-			return sum + "#" + opt.Sheet, sumErr
-		}
-		return sum, sumErr
+		return opt.ofSheet(sum), sumErr
 	}
 	// Whatever becomes of the file, the hashing is done before File returns.
 	defer func() { <-summed }()
@@ -123,10 +117,7 @@ func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResu
 		return fail(err)
 	}
 	abs, _ := filepath.Abs(path)
-	if opt.oneOfSheets {
-		abs += "#" + opt.Sheet
-	}
-	req := warehouse.LoadRequest{Path: abs, SHA256: identity, Source: opt.Source, Format: string(format), Ward: opt.Ward, Phase: opt.Phase}
+	req := warehouse.LoadRequest{Path: opt.ofSheet(abs), SHA256: identity, Source: opt.Source, Format: string(format), Ward: opt.Ward, Phase: opt.Phase}
 	if fast, refused := fastPath(ctx, l, src, abs, req, opt); fast != nil {
 		lr, mapping, err := fast()
 		if err == nil || !errors.Is(err, refused) {
@@ -157,6 +148,15 @@ func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResu
 		return fail(err)
 	}
 	return res, nil
+}
+
+// ofSheet names the sheet loaded after a file's path or identity, when it
+// is one of a workbook's several sheets of dossiers: "file.xlsx#Phường 2".
+func (o FileOptions) ofSheet(s string) string {
+	if o.oneOfSheets {
+		return s + "#" + o.Sheet
+	}
+	return s
 }
 
 // fileSheets loads each of a workbook's sheets of dossiers as its own load.

@@ -296,14 +296,12 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 		       (SELECT coalesce(sum(n - 1), 0) FROM stage_repeats),
 		       (SELECT count(*) FROM stage_existing),
 		       (SELECT count(*) FILTER (new_hash = state_hash) FROM stage_found),
-		       (SELECT count(*) FROM dossiers WHERE load_id = ?)`, res.LoadID, res.LoadID).
-		Scan(&staged, &res.Read, &res.Rejected, &repeated, &res.Changed, &unchanged, &res.Loaded); err != nil {
+		       (SELECT count(*) FROM dossiers WHERE load_id = ?),
+		       (SELECT count(*) FROM stage_all WHERE non_data AND status IN (1, 3) AND received_at IS NULL)`, res.LoadID, res.LoadID).
+		Scan(&staged, &res.Read, &res.Rejected, &repeated, &res.Changed, &unchanged, &res.Loaded, &res.NotAccepted); err != nil {
 		return res, fmt.Errorf("counting the load: %w", err)
 	}
 	w.log.Debug("counted", "seconds", time.Since(began).Seconds())
-	if err := singleRow(ctx, tx, `SELECT count(*) FROM stage_all WHERE non_data AND status IN (1, 3) AND received_at IS NULL`, &res.NotAccepted); err != nil {
-		return res, fmt.Errorf("counting the dossiers not accepted: %w", err)
-	}
 	res.New = res.Loaded - res.Changed
 	res.Duplicate = repeated + unchanged
 	res.Skipped += staged - res.Read
