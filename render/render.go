@@ -11,6 +11,7 @@ import (
 	"io"
 	"math"
 	"math/big"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -104,6 +105,8 @@ func Text(v any) string {
 		return x.Format("2006-01-02 15:04:05")
 	case []byte:
 		return string(x)
+	case []any, map[string]any, duckdb.OrderedMap, duckdb.Map, duckdb.Union, duckdb.Interval, duckdb.UUID:
+		return string(nestedJSON(x))
 	case fmt.Stringer: // *big.Int (HUGEINT), duckdb.Decimal, …
 		return x.String()
 	default:
@@ -247,6 +250,109 @@ func jsonValue(v any) ([]byte, error) {
 		return []byte(x.String()), nil
 	case []byte:
 		return json.Marshal(string(x))
+	case []any, map[string]any, duckdb.OrderedMap, duckdb.Map, duckdb.Union, duckdb.Interval, duckdb.UUID:
+		return nestedJSON(x), nil
 	}
 	return json.Marshal(v)
+}
+
+// nestedJSON writes a LIST, STRUCT, MAP, UNION, INTERVAL or UUID value as
+// JSON text, the same in a table, CSV and JSON: [1, 2], {"k": "v"}. A
+// MAP keeps its order (a key that is not text is written as text); a
+// STRUCT's fields come sorted by name (the driver gives them as a Go map).
+func nestedJSON(v any) []byte {
+	var b strings.Builder
+	writeNested(&b, v)
+	return []byte(b.String())
+}
+
+func writeNested(b *strings.Builder, v any) {
+	quote := func(s string) {
+		q, _ := json.Marshal(s)
+		b.Write(q)
+	}
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case []any:
+		b.WriteString("[")
+		for i, e := range x {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeNested(b, e)
+		}
+		b.WriteString("]")
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b.WriteString("{")
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			quote(k)
+			b.WriteString(": ")
+			writeNested(b, x[k])
+		}
+		b.WriteString("}")
+	case duckdb.OrderedMap:
+		keys, vals := x.Keys(), x.Values()
+		b.WriteString("{")
+		for i := range keys {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			quote(Text(keys[i]))
+			b.WriteString(": ")
+			writeNested(b, vals[i])
+		}
+		b.WriteString("}")
+	case duckdb.Map:
+		var om duckdb.OrderedMap
+		keys := make([]any, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(i, j int) bool { return Text(keys[i]) < Text(keys[j]) })
+		for _, k := range keys {
+			om.Set(k, x[k])
+		}
+		writeNested(b, om)
+	case duckdb.Union:
+		writeNested(b, x.Value)
+	case duckdb.Interval:
+		quote(fmt.Sprintf("%d months %d days %s", x.Months, x.Days, time.Duration(x.Micros)*time.Microsecond))
+	case duckdb.UUID:
+		quote(uuidText(x[:]).(string))
+	case string:
+		quote(x)
+	case []byte:
+		quote(string(x))
+	case time.Time:
+		quote(Text(x))
+	case bool:
+		b.WriteString(strconv.FormatBool(x))
+	default:
+		if isNumber(x) {
+			if f, ok := x.(float64); ok && (math.IsNaN(f) || math.IsInf(f, 0)) {
+				b.WriteString("null")
+				return
+			}
+			if f, ok := x.(float32); ok && (math.IsNaN(float64(f)) || math.IsInf(float64(f), 0)) {
+				b.WriteString("null")
+				return
+			}
+			if f, ok := x.(float64); ok {
+				b.WriteString(strconv.FormatFloat(f, 'f', -1, 64))
+				return
+			}
+			b.WriteString(fmt.Sprint(x))
+			return
+		}
+		quote(fmt.Sprint(x))
+	}
 }

@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"database/sql"
+	"encoding/json"
 	"math/big"
 	"strings"
 	"testing"
@@ -95,5 +96,67 @@ func TestUUIDsReadAsText(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), `"applicant_key": "5f455ba2-445a-edf1-0345-d8589d994c09", "none": null`) {
 		t.Errorf("json: %s", b.String())
+	}
+}
+
+// MAP, STRUCT and LIST values read as JSON text in every format (issue 14,
+// item 11: they printed as Go's map[k:v] / OrderedMap{k: v}, and --format
+// json could not write a MAP at all). A MAP keeps its order.
+func TestNestedValuesReadAsJSON(t *testing.T) {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT MAP {'zeta': 2, 'alpha': 1} AS m,
+		{'ward': 'H01', 'n': 3, 'rate': 96.5, 'day': DATE '2026-10-01'} AS s,
+		[1, NULL, 3] AS l,
+		[{'k': 'Đã "xử lý"', 'v': [true, false]}] AS ls,
+		MAP {1: MAP {'a': NULL::INTEGER}} AS mm,
+		NULL::MAP(VARCHAR, INTEGER) AS none`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := FromRows(rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`{"zeta": 2, "alpha": 1}`,
+		`{"day": "2026-10-01", "n": 3, "rate": 96.5, "ward": "H01"}`,
+		`[1, null, 3]`,
+		`[{"k": "Đã \"xử lý\"", "v": [true, false]}]`,
+		`{"1": {"a": null}}`,
+		``,
+	}
+	for i, w := range want {
+		if got := Text(r.Rows[0][i]); got != w {
+			t.Errorf("%s: table text %q, want %q", r.Columns[i], got, w)
+		}
+	}
+	var b bytes.Buffer
+	if err := CSV(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "map[") || strings.Contains(b.String(), "OrderedMap") || !strings.Contains(b.String(), `"{""zeta"": 2, ""alpha"": 1}"`) {
+		t.Errorf("csv: %s", b.String())
+	}
+	b.Reset()
+	if err := JSON(&b, r); err != nil {
+		t.Fatalf("json: %v", err)
+	}
+	var parsed []map[string]any
+	if err := json.Unmarshal(b.Bytes(), &parsed); err != nil {
+		t.Fatalf("json output is not JSON: %v\n%s", err, b.String())
+	}
+	if !strings.Contains(b.String(), `"m": {"zeta": 2, "alpha": 1}`) || parsed[0]["none"] != nil {
+		t.Errorf("json: %s", b.String())
+	}
+	b.Reset()
+	if err := Table(&b, r, "en"); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "map[") || strings.Contains(b.String(), "OrderedMap") {
+		t.Errorf("table: %s", b.String())
 	}
 }
