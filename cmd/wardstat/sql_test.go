@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"wardstat/warehouse"
 )
 
 // handcountWarehouse is a warehouse holding the hand-counted ward export
@@ -183,3 +185,169 @@ func TestPromptHoldsNothingWhenIdleAndCtrlCStopsAStatement(t *testing.T) {
 		t.Fatal("the prompt did not end on \\q")
 	}
 }
+
+// TestSQLSandboxFromTheCommandLine: the sandbox's refusals and limits are
+// one line each, in both languages, and after every attack no file beside
+// the warehouse (its WAL and temp folder included) or elsewhere is made or
+// changed.
+func TestSQLSandboxFromTheCommandLine(t *testing.T) {
+	db, _ := handcountWarehouse(t)
+	dir := filepath.Dir(db)
+	outside := t.TempDir()
+	if err := os.MkdirAll(db+".tmp", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	before := filesUnder(t, dir, outside)
+	for _, tc := range []struct{ lang, query, want string }{
+		{"en", "COPY dossiers TO '" + db + ".wal'", "wardstat sql runs only statements that read"},
+		{"vi", "COPY dossiers TO '" + db + ".tmp/out.csv'", "wardstat sql chỉ chạy câu lệnh đọc"},
+		{"en", "EXPORT DATABASE '" + outside + "'", "are refused"},
+		{"en", "ATTACH '" + filepath.Join(outside, "x.duckdb") + "'", "are refused"},
+		{"en", "SET enable_external_access = true", "are refused"},
+		{"en", "INSTALL httpfs", "are refused"},
+		{"en", "SELECT * FROM read_text('/etc/passwd')", "the function read_text() is not allowed"},
+		{"vi", "SELECT * FROM enable_logging(storage := 'file', storage_path := '" + outside + "')", "hàm enable_logging() không được dùng"},
+		{"en", "SELECT 1; COPY dossiers TO '" + filepath.Join(outside, "o.csv") + "'", "are refused"},
+		{"en", "SELECT 1; SELECT 2", "2 statements given; wardstat sql runs one at a time"},
+	} {
+		_, _, err := run(t, "--db", db, "--lang", tc.lang, "sql", tc.query)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: %v", tc.query, err)
+		}
+	}
+	began := time.Now()
+	_, _, err := run(t, "--db", db, "--lang", "en", "sql", "--timeout", "300ms", strings.TrimSuffix(runaway, ";\r"))
+	if err == nil || !strings.Contains(err.Error(), "ran longer than 300ms and was stopped") || !strings.Contains(err.Error(), "--timeout") {
+		t.Errorf("runaway statement: %v", err)
+	}
+	if took := time.Since(began); took > 5*time.Second {
+		t.Errorf("the runaway statement stopped after %v", took)
+	}
+	if d := diffFiles(before, filesUnder(t, dir, outside)); len(d) > 0 {
+		t.Errorf("wardstat sql made or changed files: %v", d)
+	}
+	// What reads still reads, and a MAP prints as JSON text.
+	out := mustRun(t, "--db", db, "sql", "--format", "csv", "SELECT count(*) AS n, MAP {'online': 1, 'direct': 2} AS m FROM dossiers")
+	if out != "n,m\n14,\"{\"\"online\"\": 1, \"\"direct\"\": 2}\"\n" {
+		t.Errorf("csv: %q", out)
+	}
+}
+
+// filesUnder is every file under the folders with its content.
+func filesUnder(t *testing.T, roots ...string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	for _, root := range roots {
+		filepath.Walk(root, func(p string, fi os.FileInfo, err error) error {
+			if err == nil && !fi.IsDir() {
+				b, _ := os.ReadFile(p)
+				files[p] = string(b)
+			} else if err == nil {
+				files[p] = "dir"
+			}
+			return nil
+		})
+	}
+	return files
+}
+
+func diffFiles(before, after map[string]string) []string {
+	var d []string
+	for p, v := range after {
+		if b, ok := before[p]; !ok || b != v {
+			d = append(d, p)
+		}
+	}
+	for p := range before {
+		if _, ok := after[p]; !ok {
+			d = append(d, p+" (gone)")
+		}
+	}
+	return d
+}
+
+// waitForLock waits until a process other than this one holds the
+// warehouse, for reading or for writing as asked.
+func waitForLock(t *testing.T, db string, writer bool) int {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if pid, w, err := warehouseLockHolder(db); err == nil && pid != 0 && pid != os.Getpid() && w == writer {
+			return pid
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no process took the warehouse's lock (writer %v)", writer)
+	return 0
+}
+
+// TestLoadWaitsForAReader: a statement running in another process holds
+// the warehouse for reading; a load started meanwhile waits for it and
+// succeeds, where it failed "in use" at once.
+func TestLoadWaitsForAReader(t *testing.T) {
+	db, fx := handcountWarehouse(t)
+	reader := cli("--db", db, "--lang", "en", "sql", "--timeout", "2s", strings.TrimSuffix(runaway, ";\r"))
+	var readerOut bytes.Buffer
+	reader.Stdout, reader.Stderr = &readerOut, &readerOut
+	if err := reader.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Process.Kill()
+	waitForLock(t, db, false)
+	began := time.Now()
+	_, errOut, err := run(t, "--db", db, "--lang", "en", "ingest", filepath.Join(fx, "api-export.json"))
+	if err != nil {
+		t.Fatalf("the load while a statement runs elsewhere: %v\n%s", err, errOut)
+	}
+	if !strings.Contains(errOut, "is being read") {
+		t.Errorf("no note that the load waited: %q", errOut)
+	}
+	t.Logf("the load waited %v for the reader", time.Since(began))
+	reader.Wait()
+	if !strings.Contains(readerOut.String(), "ran longer than 2s") {
+		t.Errorf("the reader: %s", readerOut.String())
+	}
+	if out := mustRun(t, "--db", db, "sql", "--format", "csv", "SELECT count(*) AS n FROM dossiers"); out != "n\n19\n" {
+		t.Errorf("after the load: %q", out)
+	}
+}
+
+// TestReaderWaitsForALoad: while a load runs in another process and no
+// snapshot is published, a reader waits for it (bounded) and then reads;
+// past its wait it says in one line that a load is running and to retry.
+func TestReaderWaitsForALoad(t *testing.T) {
+	db, _ := handcountWarehouse(t)
+	big := filepath.Join(t.TempDir(), "big.csv")
+	writeBigCSV(t, big, 60_000)
+	load := cli("--db", db, "ingest", "--ward", "K01", big)
+	var loadOut bytes.Buffer
+	load.Stdout, load.Stderr = &loadOut, &loadOut
+	if err := load.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer load.Process.Kill()
+	pid := waitForLock(t, db, true)
+
+	saved := readLockWait
+	defer func() { readLockWait = saved }()
+	readLockWait = 50 * time.Millisecond
+	_, _, err := run(t, "--db", db, "--lang", "en", "sql", "SELECT count(*) FROM dossiers")
+	want := fmt.Sprintf("is being loaded by another process (PID %d)", pid)
+	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "run this again when the load has finished") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("a reader past its wait: %v", err)
+	}
+
+	readLockWait = 60 * time.Second
+	out, errOut, err := run(t, "--db", db, "--lang", "en", "sql", "--format", "csv", "SELECT count(*) AS n FROM dossiers")
+	if err != nil {
+		t.Fatalf("a reader waiting for the load: %v\n%s", err, errOut)
+	}
+	if err := load.Wait(); err != nil {
+		t.Fatalf("the load: %v\n%s", err, loadOut.String())
+	}
+	if out != "n\n60014\n" {
+		t.Errorf("the reader read %q, want the warehouse after the load", out)
+	}
+}
+
+var warehouseLockHolder = warehouse.LockHolder
