@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"database/sql"
 	"encoding/json"
+	"io"
 	"math/big"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -158,5 +160,79 @@ func TestNestedValuesReadAsJSON(t *testing.T) {
 	}
 	if strings.Contains(b.String(), "map[") || strings.Contains(b.String(), "OrderedMap") {
 		t.Errorf("table: %s", b.String())
+	}
+}
+
+// Stream writes what CSV and JSON write over the whole result, holding one
+// row at a time: a million rows go out with the heap flat.
+func TestStreamMatchesAndHoldsOneRow(t *testing.T) {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	const q = `SELECT range AS n, 'H' || range AS ward, [range, NULL] AS l, '5f455ba2-445a-edf1-0345-d8589d994c09'::UUID AS u,
+		CASE WHEN range % 2 = 0 THEN 1.5 END AS rate, MAP {'k': range} AS m FROM range(3)`
+	for _, format := range []string{"csv", "json"} {
+		rows, err := db.Query(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var streamed bytes.Buffer
+		if n, err := Stream(&streamed, rows, format); err != nil || n != 3 {
+			t.Fatalf("%s: %d rows, %v", format, n, err)
+		}
+		rows, _ = db.Query(q)
+		res, err := FromRows(rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var whole bytes.Buffer
+		Write(&whole, res, format, "")
+		if streamed.String() != whole.String() {
+			t.Errorf("%s: streamed\n%s\nwhole\n%s", format, streamed.String(), whole.String())
+		}
+	}
+	rows, _ := db.Query(`SELECT 1 AS a WHERE false`)
+	var empty bytes.Buffer
+	Stream(&empty, rows, "json")
+	if empty.String() != "[]\n" {
+		t.Errorf("empty json: %q", empty.String())
+	}
+
+	rows, err = db.Query(`SELECT range AS n, md5(range::VARCHAR) AS h FROM range(1000000)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var peak uint64
+	done := make(chan struct{})
+	sampled := make(chan struct{})
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	base := ms.HeapInuse
+	go func() {
+		defer close(sampled)
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse > peak {
+				peak = ms.HeapInuse
+			}
+		}
+	}()
+	n, err := Stream(io.Discard, rows, "csv")
+	close(done)
+	<-sampled
+	if err != nil || n != 1_000_000 {
+		t.Fatalf("%d rows, %v", n, err)
+	}
+	t.Logf("the heap grew by %d MB", (int64(peak)-int64(base))>>20)
+	if grew := int64(peak) - int64(base); grew > 64<<20 {
+		t.Errorf("streaming 1M rows grew the heap by %d MB", grew>>20)
 	}
 }

@@ -132,13 +132,33 @@ func (a *app) runStatement(ctx context.Context, out io.Writer, query, format str
 	if err != nil {
 		return 0, a.statementError(ctx, stmtCtx, err, lim)
 	}
-	res, err := render.FromRows(rows)
+	if format != "table" {
+		// CSV and JSON go out row by row: a result of millions of rows is
+		// never held in memory.
+		n, err := render.Stream(out, rows, format)
+		if err != nil {
+			return int(n), a.statementError(ctx, stmtCtx, err, lim)
+		}
+		return int(n), nil
+	}
+	res, more, err := render.FromRowsLimit(rows, tableRowLimit)
 	if err != nil {
 		return 0, a.statementError(ctx, stmtCtx, err, lim)
 	}
 	// Analysts see the real column names.
-	return len(res.Rows), render.Write(out, res, format, "")
+	if err := render.Write(out, res, format, ""); err != nil {
+		return 0, err
+	}
+	if more > 0 {
+		fmt.Fprintf(a.stderr, a.t("(chỉ hiện %d dòng đầu trong %d; --format csv ghi đủ)\n", "(showing the first %d of %d rows; --format csv writes them all)\n"),
+			len(res.Rows), int64(len(res.Rows))+more)
+	}
+	return len(res.Rows) + int(more), nil
 }
+
+// tableRowLimit is how many rows a table shows: a table is for a person,
+// and its rows are held in memory to align the columns.
+const tableRowLimit = 10_000
 
 // statementError says in one line why a statement did not run to its end.
 func (a *app) statementError(ctx, stmtCtx context.Context, err error, lim sqlLimits) error {
