@@ -53,6 +53,9 @@ type Options struct {
 	Threads int
 	// Logger receives progress; nil discards.
 	Logger *slog.Logger
+	// MaxTempSize caps a read-only connection's temporary disk; "" means
+	// DefaultMaxTempSize.
+	MaxTempSize string
 }
 
 var lockHolder = regexp.MustCompile(`\(PID (\d+)\)`)
@@ -73,6 +76,9 @@ type Warehouse struct {
 // Open opens (creating when needed) the warehouse at path and brings its
 // schema up to date.
 func Open(ctx context.Context, path string, opt Options) (*Warehouse, error) {
+	if opt.ReadOnly {
+		return openReadOnly(ctx, path, opt) // readonly.go
+	}
 	log := opt.Logger
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
