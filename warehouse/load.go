@@ -45,6 +45,9 @@ type LoadRequest struct {
 	// Phase, when set, is told each step of the load as it starts:
 	// PhaseTyping, PhaseChecking, PhaseWriting.
 	Phase func(phase string)
+	// Hasher keys the masks of the cells a reject or a note keeps only
+	// masked (see ws_mask); nil masks without the hash.
+	Hasher *transform.Hasher
 }
 
 // The steps of a load, as LoadRequest.Phase is told them.
@@ -212,6 +215,9 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 		return identified(err)
 	}
 	defer conn.Close()
+	if err := registerMask(conn, req.Hasher); err != nil {
+		return identified(err)
+	}
 	defer conn.ExecContext(context.Background(), `DROP VIEW IF EXISTS temp.stage_checked; DROP VIEW IF EXISTS temp.stage_all; DROP TABLE IF EXISTS temp.stage_raw; DROP TABLE IF EXISTS temp.stage_sample;
 		DROP TABLE IF EXISTS temp.stage_typed; DROP TABLE IF EXISTS temp.stage_twice; DROP TABLE IF EXISTS temp.stage_repeats; DROP TABLE IF EXISTS temp.stage_found; DROP TABLE IF EXISTS temp.stage_existing; DROP TABLE IF EXISTS temp.stage_row_fixes`)
 
@@ -613,11 +619,12 @@ func (t loadTemplate) RawCells() string {
 }
 
 // RawRow is the SQL turning a staged row's text, keyed by field (RawCells,
-// as raw_cells), into the rejects table's, keyed by the file's own headers.
+// as raw_cells), into the rejects table's, keyed by the file's own headers:
+// each cell as written when shaped like its field, else masked (ws_mask).
 func (t loadTemplate) RawRow() string {
 	var pairs []string
 	for i, f := range t.rawFields {
-		pairs = append(pairs, sqlString(t.headers[f]), fmt.Sprintf("raw_cells[%d]", i+1))
+		pairs = append(pairs, sqlString(t.headers[f]), fmt.Sprintf("ws_mask(%s, raw_cells[%d])", sqlString(f), i+1))
 	}
 	if len(pairs) == 0 {
 		return "NULL::JSON"
@@ -747,7 +754,7 @@ func warnings(ctx context.Context, q querier, m transform.Mapping) ([]Warning, e
 	}
 	var aggs []string
 	for _, c := range checks {
-		aggs = append(aggs, fmt.Sprintf("count(*) FILTER (%[1]s_raw IS NOT NULL AND %[2]s IS NULL), any_value(%[1]s_raw) FILTER (%[1]s_raw IS NOT NULL AND %[2]s IS NULL)", c.field, c.parsed))
+		aggs = append(aggs, fmt.Sprintf("count(*) FILTER (%[1]s_raw IS NOT NULL AND %[2]s IS NULL), any_value(ws_mask('%[1]s', %[1]s_raw)) FILTER (%[1]s_raw IS NOT NULL AND %[2]s IS NULL)", c.field, c.parsed))
 	}
 	n := make([]int64, len(checks))
 	ex := make([]sql.NullString, len(checks))
