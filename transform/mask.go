@@ -122,12 +122,17 @@ func ShapedLike(field, text string) bool {
 // quoted as it is: a name the header vocabulary knows (an applicant's
 // column's included: "Họ và tên" is a header, not a person), or, when
 // inHeader says the cell's row is a header row (it names two fields),
-// any short line of text without the marks of personal data.
+// any short line of text without the marks of personal data; else one
+// word of such text.
 func HeaderShaped(cell string, inHeader bool) bool {
 	if f, _ := MatchHeader(cell); f != "" && len(cell) <= 80 {
 		return !strings.ContainsRune(cell, '@') && !hasControl(cell)
 	}
-	return inHeader && textShaped(cell)
+	if !textShaped(cell) {
+		return false
+	}
+	// One word (a JSON key, "A") is no one's name and ID number.
+	return inHeader || (utf8.RuneCountInString(cell) <= 40 && !strings.ContainsFunc(strings.TrimSpace(cell), unicode.IsSpace))
 }
 
 // MaskHeaderCell returns a cell to quote as a header: as it is when
