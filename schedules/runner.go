@@ -296,14 +296,22 @@ func (r *Runner) build(ctx context.Context) error {
 	if _, err := r.wh.RunDataTests(ctx); err != nil {
 		return err
 	}
-	return r.wh.Publish(ctx, r.cfg.Publish)
+	gid, err := r.cfg.PublishGID()
+	if err != nil {
+		return fmt.Errorf("publish_group %q: %w", r.cfg.PublishGroup, err)
+	}
+	return r.wh.Publish(ctx, r.cfg.Publish, gid)
 }
 
 // Publish writes the analysts' snapshot now.
 func (r *Runner) Publish(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.wh.Publish(ctx, r.cfg.Publish)
+	gid, err := r.cfg.PublishGID()
+	if err != nil {
+		return fmt.Errorf("publish_group %q: %w", r.cfg.PublishGroup, err)
+	}
+	return r.wh.Publish(ctx, r.cfg.Publish, gid)
 }
 
 func (r *Runner) export(ctx context.Context) error {

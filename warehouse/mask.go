@@ -3,6 +3,8 @@ package warehouse
 import (
 	"context"
 	"database/sql"
+	"regexp"
+	"strings"
 	"sync"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -74,3 +76,23 @@ func (u *maskUDF) Executor() duckdb.ScalarFuncExecutor {
 		return nil
 	}}
 }
+
+// quotedMasked is a DuckDB error's text fit for a log or a message: the
+// line DuckDB quotes from the file ("Original Line: …", "Input: …") is cut
+// off, and each quoted text that is not a file's name is masked.
+func quotedMasked(msg string) string {
+	for _, cut := range []string{"Original Line", "Input:", "input:"} {
+		if i := strings.Index(msg, cut); i >= 0 {
+			msg = strings.TrimSpace(msg[:i]) + " …"
+		}
+	}
+	return quoted.ReplaceAllStringFunc(msg, func(q string) string {
+		inner := q[1 : len(q)-1]
+		if inner == "" || strings.ContainsAny(inner, `/\`) && !strings.ContainsRune(inner, ' ') {
+			return q
+		}
+		return q[:1] + (*transform.Hasher)(nil).MaskHeaderCell(inner, false) + q[:1]
+	})
+}
+
+var quoted = regexp.MustCompile(`"[^"]*"|'[^']*'`)

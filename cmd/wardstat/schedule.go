@@ -76,6 +76,7 @@ A configuration (YAML; unknown keys are errors; paths are relative to the file):
 
   warehouse: wardstat.duckdb          # the DuckDB file
   publish: published/wardstat.duckdb  # the read-only copy analysts query (this default)
+  # publish_group: analysts           # who may read it (mode 0640); default: the daemon's group
   units: units.csv                    # unit registry, imported by the build job
   listen: 127.0.0.1:9464              # /healthz, /metrics, /runs
   timezone: Asia/Ho_Chi_Minh          # of the schedules
