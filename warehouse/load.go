@@ -624,7 +624,25 @@ func (t loadTemplate) RawCells() string {
 func (t loadTemplate) RawRow() string {
 	var pairs []string
 	for i, f := range t.rawFields {
-		pairs = append(pairs, sqlString(t.headers[f]), fmt.Sprintf("ws_mask(%s, raw_cells[%d])", sqlString(f), i+1))
+		cell := fmt.Sprintf("raw_cells[%d]", i+1)
+		masked := fmt.Sprintf("ws_mask(%s, %s)", sqlString(f), cell)
+		switch f {
+		case transform.ProcedureName, transform.Sector, transform.WardName:
+			// Free text has no shape a name lacks: a procedure's name or a
+			// sector is kept only when a dossier this file loads has it
+			// too (a name slid into the sector column is in no other row),
+			// a ward's name when the registry knows it.
+			col := f
+			if f == transform.WardName {
+				col = "ward_name_raw"
+			}
+			seen := fmt.Sprintf("ws_c(%s) IN (SELECT %s FROM stage_checked WHERE reject_code IS NULL)", cell, col)
+			if f == transform.WardName {
+				seen = "ward_from_name IS NOT NULL OR " + seen
+			}
+			masked = fmt.Sprintf("CASE WHEN %s THEN %s ELSE ws_mask('', %s) END", seen, masked, cell)
+		}
+		pairs = append(pairs, sqlString(t.headers[f]), masked)
 	}
 	if len(pairs) == 0 {
 		return "NULL::JSON"

@@ -53,6 +53,9 @@ var piiRows = []string{
 	// a name and a phone in the status and channel columns, and a name with a family name that is also a label's word
 	"H26.01-240301-0008,Đăng ký khai sinh,Hộ tịch,,,,,,01/03/2024,05/03/2024,Đỗ Thị Lý,0912777888",
 	"H26.01-240301-0009,Đăng ký khai sinh,Hộ tịch,,,,,,Nguyen Van Khoa,05/03/2024,Khải Trần Văn,Trực tiếp",
+	// slid left by one (no procedure name): a name in the sector column,
+	// the status in the due date
+	"H26.01-240301-0010,Hộ tịch,Lê Hoàng Quyết,079203004514,0903555666,quyet.lh@example.vn,7 Hàm Nghi,01/03/2024,05/03/2024,Đã tiếp nhận,Trực tiếp,",
 	// no code: rejected with its whole row
 	",Đăng ký khai sinh,Hộ tịch,Trần Văn Khải,079203004513,0912777888,khai.tran@example.vn,12 Lê Lợi,79203004513,Trần Văn Khải,0903555666,Lê Hoàng Quyết",
 }
