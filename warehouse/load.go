@@ -629,14 +629,15 @@ func (t loadTemplate) RawRow() string {
 		switch f {
 		case transform.ProcedureName, transform.Sector, transform.WardName:
 			// Free text has no shape a name lacks: a procedure's name or a
-			// sector is kept only when a dossier this file loads has it
-			// too (a name slid into the sector column is in no other row),
-			// a ward's name when the registry knows it.
+			// sector is kept only when a row of the file that kept no text
+			// (a dossier it loads) has it too, among its first seenRows (a
+			// name slid into the sector column is in no such row); a
+			// ward's name also when the registry knows it.
 			col := f
 			if f == transform.WardName {
 				col = "ward_name_raw"
 			}
-			seen := fmt.Sprintf("ws_c(%s) IN (SELECT %s FROM stage_checked WHERE reject_code IS NULL)", cell, col)
+			seen := fmt.Sprintf("ws_c(%s) IN (SELECT %s FROM stage_typed WHERE rowid < %d AND raw_row IS NULL)", cell, col, seenRows)
 			if f == transform.WardName {
 				seen = "ward_from_name IS NOT NULL OR " + seen
 			}
@@ -649,6 +650,12 @@ func (t loadTemplate) RawRow() string {
 	}
 	return "json_object(" + strings.Join(pairs, ", ") + ")"
 }
+
+// seenRows bounds the rows whose good texts tell a reject's free text (a
+// procedure's name, a sector) from a name slid into its column: the
+// file's first rows, read by row id, so that the rejects of a large file
+// cost no scan of it (a scan of 1 M rows added 0.15 s to every load).
+const seenRows = 50_000
 
 // ColumnsOf lists the state columns qualified by a table alias.
 func (t loadTemplate) ColumnsOf(alias string) string {
