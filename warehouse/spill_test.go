@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 
 	"wardstat/warehouse"
@@ -48,5 +49,34 @@ func TestSpillFolderIsPrivateAndEmptiedOnOpen(t *testing.T) {
 	w.Close()
 	if _, err := os.Stat(spill); !os.IsNotExist(err) {
 		t.Errorf("the empty spill folder must go with the warehouse: %v", err)
+	}
+}
+
+// TestSnapshotIsNotWorldReadable: the published snapshot holds what the
+// warehouse holds; it is readable by its owner and the group named for
+// analysts, not by every user of the machine.
+func TestSnapshotIsNotWorldReadable(t *testing.T) {
+	w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"), warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	gid := os.Getgid()
+	if groups, _ := os.Getgroups(); len(groups) > 0 {
+		gid = groups[len(groups)-1]
+	}
+	dest := filepath.Join(t.TempDir(), "published", "w.duckdb")
+	if err := w.Publish(context.Background(), dest, gid); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o640 {
+		t.Errorf("snapshot mode %v, want 0640", st.Mode().Perm())
+	}
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok && int(sys.Gid) != gid {
+		t.Errorf("snapshot group %d, want %d", sys.Gid, gid)
 	}
 }
