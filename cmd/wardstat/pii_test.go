@@ -12,7 +12,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -373,5 +375,70 @@ func TestKilledWorkbookTempIsSweptByAnyCommand(t *testing.T) {
 	run(t, "--db", filepath.Join(dir, "none.duckdb"), "report", "--month", "2024-03") // fails: no warehouse; sweeps all the same
 	if _, err := os.Stat(stale); !os.IsNotExist(err) {
 		t.Fatalf("the killed load's workbook folder is still there: %v", err)
+	}
+}
+
+// TestKilledWorkbookLoadLeavesNoCellsBehind kills a real load of a large
+// workbook while excelize has its sheet unpacked (applicants' names in
+// clear) in its temporary folder: the folder is private, and the next
+// command, whatever it is, removes it.
+func TestKilledWorkbookLoadLeavesNoCellsBehind(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: writes and unpacks a 20 MB sheet")
+	}
+	dir := t.TempDir()
+	tmp := filepath.Join(dir, "tmp")
+	os.MkdirAll(tmp, 0o755)
+	// A sheet larger than excelize keeps in memory (16 MiB of XML).
+	book := filepath.Join(dir, "big.xlsx")
+	f := excelize.NewFile()
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sw.SetRow("A1", []any{"Mã hồ sơ", "Họ tên", "Số CCCD", "Ngày tiếp nhận", "Trạng thái"})
+	for i := 2; i <= 120_000; i++ {
+		cell, _ := excelize.CoordinatesToCellName(1, i)
+		sw.SetRow(cell, []any{fmt.Sprintf("H26.01-240301-%06d", i), "Nguyễn Thị Phượng", "079203004512", "01/03/2024", "Đang xử lý"})
+	}
+	if err := sw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SaveAs(book); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	self, _ := os.Executable()
+	c := exec.Command(self, "--db", filepath.Join(dir, "w.duckdb"), "ingest", "--ward", "000.31.09.H26", book)
+	c.Env = append(os.Environ(), "WARDSTAT_BE_CLI=1", "WARDSTAT_PII_KEY=kill", "TMPDIR="+tmp)
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Kill it once the sheet is unpacked.
+	var left string
+	for deadline := time.Now().Add(60 * time.Second); left == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		folders, _ := filepath.Glob(filepath.Join(tmp, "wardstat-xlsx-*"))
+		for _, d := range folders {
+			if files, _ := os.ReadDir(d); len(files) > 0 {
+				left = d
+			}
+		}
+	}
+	c.Process.Signal(syscall.SIGKILL)
+	c.Wait()
+	if left == "" {
+		t.Fatal("the workbook was never unpacked to a temporary folder")
+	}
+	st, err := os.Stat(left)
+	if err != nil {
+		t.Fatalf("the kill left nothing to clean (%v): the test did not kill in time", err)
+	}
+	if st.Mode().Perm() != 0o700 {
+		t.Errorf("the workbook's temporary folder has mode %v, want 0700", st.Mode().Perm())
+	}
+	t.Setenv("TMPDIR", tmp)
+	run(t, "--db", filepath.Join(dir, "w.duckdb"), "--lang", "en", "sql", "SELECT 1")
+	if _, err := os.Stat(left); !os.IsNotExist(err) {
+		t.Fatalf("the killed load's unpacked sheet is still in %s after the next command: %v", left, err)
 	}
 }
