@@ -397,6 +397,14 @@ func writeAtomic(path string, write func(io.Writer) error) error {
 	return os.Rename(tmp.Name(), path)
 }
 
+// ClearWork removes the downloads a stopped process left in the work
+// folder (whole exports, applicants in clear, or parts of them) and makes
+// the folder its owner's only. Call it, as MarkInterrupted, holding the
+// warehouse for writing: no other runner is downloading then.
+func (r *Runner) ClearWork() error {
+	return clearWork(r.cfg.WorkDir, r.cfg.Sources)
+}
+
 // MarkInterrupted closes the ledger rows a stopped process left running.
 func (r *Runner) MarkInterrupted(ctx context.Context) (int64, error) {
 	return r.ledger.markInterrupted(ctx, r.now())

@@ -61,6 +61,10 @@ func (a *app) runner(ctx context.Context, cfg *schedules.Config, log *slog.Logge
 		w.Close()
 		return nil, nil, err
 	}
+	if err := r.ClearWork(); err != nil {
+		w.Close()
+		return nil, nil, err
+	}
 	return r, func() { w.Close() }, nil
 }
 
