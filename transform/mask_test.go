@@ -76,3 +76,28 @@ func TestMaskHeaderCell(t *testing.T) {
 		}
 	}
 }
+
+// FuzzMaskCell: whatever the text and the field, MaskCell gives the text
+// itself only when it is shaped like the field (never with an '@', never a
+// personal field's), else a mask that holds nothing of the text.
+func FuzzMaskCell(f *testing.F) {
+	for _, s := range []string{"31/02/2025", "Nguyễn Văn An", "001099012345", "a@b.vn", "Trực tuyến", "0912 345 678", "50.000 đ", "H26-240301-0001", "Đỗ Thị Lý", "ngày 1 tháng 2 năm 2024", "\n", "‹text 3›"} {
+		f.Add(ReceivedAt, s)
+		f.Add(Status, s)
+		f.Add(ProcedureName, s)
+	}
+	mask := regexp.MustCompile(`^‹(text|number|email) \d+ #[0-9a-f]{8}›$`)
+	f.Fuzz(func(t *testing.T, field, text string) {
+		h := NewHasher([]byte("fuzz"))
+		got := h.MaskCell(field, text)
+		if got == text {
+			if text != "" && (strings.ContainsRune(text, '@') || IsPersonal(field) || !ShapedLike(field, text)) {
+				t.Fatalf("%s %q kept", field, text)
+			}
+			return
+		}
+		if !mask.MatchString(got) {
+			t.Fatalf("%s %q: %q is neither the text nor a mask", field, text, got)
+		}
+	})
+}
