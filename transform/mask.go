@@ -28,11 +28,34 @@ const maskHashBytes = 4
 // ShapedLike), else its mask. h gives the mask's keyed hash; nil leaves
 // the hash out. Not safe for concurrent use of one h.
 func (h *Hasher) MaskCell(field, text string) string {
-	if ShapedLike(field, text) {
+	if h.shapedLike(field, text) {
 		return text
 	}
 	return h.Mask(text)
 }
+
+// shapedCacheSize bounds the texts a Hasher remembers the shape of: a
+// file's rejects repeat their statuses, channels and procedures.
+const shapedCacheSize = 4096
+
+// shapedLike is ShapedLike, remembered per field and text.
+func (h *Hasher) shapedLike(field, text string) bool {
+	if h == nil || len(text) > 64 {
+		return ShapedLike(field, text)
+	}
+	key := shapeKey{field, text}
+	if ok, seen := h.shaped[key]; seen {
+		return ok
+	}
+	if h.shaped == nil || len(h.shaped) >= shapedCacheSize {
+		h.shaped = make(map[shapeKey]bool, 64)
+	}
+	ok := ShapedLike(field, text)
+	h.shaped[key] = ok
+	return ok
+}
+
+type shapeKey struct{ field, text string }
 
 // Mask returns the mask of a text: its kind (email, number or text), its
 // length in characters and, with a key, the first bytes of its HMAC.
@@ -177,7 +200,31 @@ var (
 
 func dateShaped(s string) bool {
 	s = strings.TrimSpace(s)
-	return len(s) <= 48 && dateShape.MatchString(s)
+	return len(s) <= 48 && (plainDate(s) || dateShape.MatchString(s))
+}
+
+// plainDate is the commonest date, d/m/yyyy or yyyy-mm-dd (any of / - .),
+// read without the regular expression.
+func plainDate(s string) bool {
+	var groups [3]int
+	g, n := 0, 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			n++
+		case (c == '/' || c == '-' || c == '.') && n > 0 && g < 2:
+			groups[g], g, n = n, g+1, 0
+		default:
+			return false
+		}
+	}
+	if g != 2 || n == 0 {
+		return false
+	}
+	groups[2] = n
+	a, b, c := groups[0], groups[1], groups[2]
+	return b <= 2 && ((a <= 2 && (c == 2 || c == 4)) || (a == 4 && c <= 2))
 }
 
 func codeShaped(s string) bool {
