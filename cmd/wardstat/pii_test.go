@@ -191,7 +191,7 @@ jobs:
   export: {schedule: "0 3 * * *"}
   report: {schedule: "0 6 * * *"}
 `)
-	runAndKeep("--lang", "en", "run", "--config", cfg)
+	runAndKeep("--lang", "en", "-v", "run", "--config", cfg)
 	runAndKeep("--lang", "en", "status", "--config", cfg)
 	runAndKeep("--db", db, "--lang", "en", "export", "--out", filepath.Join(dir, "parquet"))
 	runAndKeep("--db", db, "--lang", "en", "report", "--nightly", "--month", "2024-03", "--out", filepath.Join(dir, "reports"))
