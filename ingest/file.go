@@ -117,7 +117,7 @@ func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResu
 		return fail(err)
 	}
 	abs, _ := filepath.Abs(path)
-	req := warehouse.LoadRequest{Path: opt.ofSheet(abs), SHA256: identity, Source: opt.Source, Format: string(format), Ward: opt.Ward, Phase: opt.Phase}
+	req := warehouse.LoadRequest{Path: opt.ofSheet(abs), SHA256: identity, Source: opt.Source, Format: string(format), Ward: opt.Ward, Phase: opt.Phase, Hasher: opt.Hasher}
 	if fast, refused := fastPath(ctx, l, src, abs, req, opt); fast != nil {
 		lr, mapping, err := fast()
 		if err == nil || !errors.Is(err, refused) {
@@ -252,7 +252,7 @@ func newRowSource(r Reader, opt FileOptions) (*rowSource, error) {
 		}
 		if !ok {
 			return nil, fmt.Errorf("no header row in the first %d rows: no row names a dossier code, a receipt date or other known columns (first row: %q); name the columns with --map, e.g. --map dossier_code=\"<column>\" --map received_at=\"<column>\"",
-				transform.HeaderScanRows, firstNonBlank(top))
+				transform.HeaderScanRows, opt.Hasher.MaskHeaderCells(firstNonBlank(top), false))
 		}
 	}
 	s.skipped = countNonBlank(top[:consumed-1])

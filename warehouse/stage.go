@@ -59,13 +59,13 @@ func (w *Warehouse) typeStage(ctx context.Context, conn *sql.Conn, st staged, wa
 			return ts, nil
 		}
 		lastErr = err
-		w.log.Debug("DuckDB could not read the source", "err", err)
+		w.log.Debug("DuckDB could not read the source", "err", quotedMasked(firstLine(err.Error())))
 		if st.readerErr == nil || ctx.Err() != nil {
 			return nil, err
 		}
 	}
 	if st.readerErr != nil {
-		return nil, fmt.Errorf("%w: %v", st.readerErr, firstLine(lastErr.Error()))
+		return nil, fmt.Errorf("%w: %v", st.readerErr, quotedMasked(firstLine(lastErr.Error())))
 	}
 	return nil, lastErr
 }
@@ -101,7 +101,7 @@ func (w *Warehouse) typeStageFrom(ctx context.Context, conn *sql.Conn, src strin
 			if ctx.Err() != nil {
 				return nil, fmt.Errorf("sampling: %w", err)
 			}
-			w.log.Debug("the lines sampled across the file could not be read", "err", firstLine(err.Error()))
+			w.log.Debug("the lines sampled across the file could not be read", "err", quotedMasked(firstLine(err.Error())))
 		}
 	}
 	began := time.Now()
@@ -126,7 +126,7 @@ func (w *Warehouse) typeStageFrom(ctx context.Context, conn *sql.Conn, src strin
 	}
 	var feeTexts []string
 	for _, l := range cats[transform.Fee] {
-		feeTexts = append(feeTexts, l.raw)
+		feeTexts = append(feeTexts, (*transform.Hasher)(nil).MaskCell(transform.Fee, l.raw))
 	}
 	w.log.Debug("sampled categories", "seconds", time.Since(began).Seconds(), "fee_texts", feeTexts)
 	if st.decomposed, err = decomposedText(ctx, conn, st.mapping); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"wardstat/ingest"
 	"wardstat/transform"
 	"wardstat/warehouse"
 )
@@ -68,6 +69,9 @@ Start with:
 				level = slog.LevelDebug
 			}
 			a.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+			// A workbook load killed before it could remove its unpacked
+			// cells: they go now, whatever the command.
+			ingest.SweepTemp()
 			return nil
 		},
 	}
