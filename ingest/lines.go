@@ -107,9 +107,9 @@ type rowFixScanner struct {
 	skip         int64
 	max          int
 	delim        byte
-	width        int // the file's columns (0: not known)
-	maxBytes     int // maxRecordBytes
-	maxLines     int // maxRecordLines
+	width        int   // the file's columns (0: not known)
+	maxBytes     int   // maxRecordBytes
+	maxLines     int   // maxRecordLines
 	line, record int64 // physical lines read, records started after skip
 	delta        int64
 	inQuote      bool // at the start of the next line
