@@ -232,8 +232,11 @@ func endsInQuote(line []byte, delim byte, in bool) bool {
 }
 
 // closes reports whether a quote before b[i] can close a quoted cell:
-// the delimiter, or the line's end, follows it.
+// the delimiter, or the line's end, follows it (spaces between allowed).
 func closes(b []byte, i int, delim byte) bool {
+	for i < len(b) && b[i] == ' ' && delim != ' ' {
+		i++ // spaces after a closing quote are dropped (closingAt)
+	}
 	return i == len(b) || b[i] == delim || b[i] == '\n' || (b[i] == '\r' && (i+1 == len(b) || b[i+1] == '\n'))
 }
 

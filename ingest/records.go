@@ -243,10 +243,10 @@ func (s *splitter) feed(line []byte) bool {
 		i++ // the delimiter after the closing quote
 	}
 	for {
-		if i < len(body) && body[i] == '"' {
+		if q := quoteAt(body, i); q >= 0 {
 			s.stray, s.crossed = false, false
 			var st int
-			if i, st = s.quoted(body, i+1); st != quoteClosed {
+			if i, st = s.quoted(body, q+1); st != quoteClosed {
 				return st == quoteBad
 			}
 		} else {
@@ -286,8 +286,8 @@ func (s *splitter) quoted(body []byte, i int) (int, int) {
 		case j+1 < len(body) && body[j+1] == '"':
 			s.out = append(s.out, '"')
 			i = j + 2
-		case j+1 == len(body) || body[j+1] == s.delim:
-			return j + 1, quoteClosed
+		case closingAt(body, j+1, s.delim) >= 0:
+			return closingAt(body, j+1, s.delim), quoteClosed
 		case s.crossed:
 			s.bad = true
 			return len(body), quoteBad
@@ -297,6 +297,33 @@ func (s *splitter) quoted(body []byte, i int) (int, int) {
 			i = j + 1
 		}
 	}
+}
+
+// quoteAt is where the quote that opens the cell at body[i] is, or -1 if
+// the cell is not quoted: a quote at its start, or after spaces (dropped),
+// as DuckDB's reader reads it.
+func quoteAt(body []byte, i int) int {
+	for i < len(body) && body[i] == ' ' {
+		i++
+	}
+	if i < len(body) && body[i] == '"' {
+		return i
+	}
+	return -1
+}
+
+// closingAt is where the cell ends (the delimiter after it, or the line's
+// end) when the quote before body[i] closes it, or -1: it closes when the
+// delimiter or the line's end follows, spaces between allowed (dropped),
+// as DuckDB's reader reads it.
+func closingAt(body []byte, i int, delim byte) int {
+	for i < len(body) && body[i] == ' ' && delim != ' ' {
+		i++
+	}
+	if i == len(body) || body[i] == delim {
+		return i
+	}
+	return -1
 }
 
 // cells are the record's cells, in one string.
