@@ -348,8 +348,14 @@ func fastPath(ctx context.Context, l Loader, src *rowSource, abs string, req war
 	return nil, nil
 }
 
-// prefetchBatch is how many records the reading goroutine hands over at once.
-const prefetchBatch = 512
+// prefetchBatch is how many records the reading goroutine hands over at
+// once, or fewer that hold prefetchBytes of text: rows of a MiB each (the
+// most a CSV line may hold) would otherwise hold GiBs in the batches
+// read ahead.
+const (
+	prefetchBatch = 512
+	prefetchBytes = 4 << 20
+)
 
 type recordBatch struct {
 	recs []Record
@@ -366,11 +372,15 @@ func (s *rowSource) next() (Record, error) {
 		go func() {
 			defer close(s.batches)
 			batch := make([]Record, 0, prefetchBatch)
+			size := 0
 			for {
 				rec, err := s.r.Next()
 				if err == nil {
 					batch = append(batch, rec)
-					if len(batch) < prefetchBatch {
+					for _, c := range rec.Cells {
+						size += len(c)
+					}
+					if len(batch) < prefetchBatch && size < prefetchBytes {
 						continue
 					}
 				}
@@ -382,7 +392,7 @@ func (s *rowSource) next() (Record, error) {
 				if err != nil {
 					return
 				}
-				batch = make([]Record, 0, prefetchBatch)
+				batch, size = make([]Record, 0, prefetchBatch), 0
 			}
 		}()
 	}
