@@ -251,8 +251,13 @@ func newRowSource(r Reader, opt FileOptions) (*rowSource, error) {
 			}
 		}
 		if !ok {
-			return nil, fmt.Errorf("no header row in the first %d rows: no row names a dossier code, a receipt date or other known columns (first row: %q); name the columns with --map, e.g. --map dossier_code=\"<column>\" --map received_at=\"<column>\"",
-				transform.HeaderScanRows, firstNonBlank(top))
+			read := ""
+			if cr, isCSV := r.(*csvReader); isCSV && cr.Encoding == Windows1258 {
+				// Its first bytes did not read as UTF-8: the header may be there, garbled.
+				read = " (read in the Windows-1258 encoding: its first bytes are not UTF-8)"
+			}
+			return nil, fmt.Errorf("no header row in the first %d rows%s: no row names a dossier code, a receipt date or other known columns (first row: %q); name the columns with --map, e.g. --map dossier_code=\"<column>\" --map received_at=\"<column>\"",
+				transform.HeaderScanRows, read, firstNonBlank(top))
 		}
 	}
 	s.skipped = countNonBlank(top[:consumed-1])

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -150,4 +151,54 @@ func setRecordLimits(lines, bytes int) func() {
 	oldLines, oldBytes := maxRecordLines, maxRecordBytes
 	maxRecordLines, maxRecordBytes = lines, bytes
 	return func() { maxRecordLines, maxRecordBytes = oldLines, oldBytes }
+}
+
+// The encoding is told from evidence: a UTF-8 export with a stray byte
+// stays UTF-8; Windows-1258 text (a letter a byte, its tone another) is
+// read as such.
+func TestEncodingEvidence(t *testing.T) {
+	utf8Text := strings.Repeat("Mã hồ sơ,Ngày tiếp nhận,Đăng ký khai sinh\n", 20)
+	cp1258 := func(s string) []byte {
+		var out []byte
+		for _, r := range s {
+			switch r {
+			case 'ã':
+				out = append(out, 'a', 0xDE) // a, combining tilde
+			case 'ồ':
+				out = append(out, 0xF4, 0xCC) // ô, combining grave
+			case 'ơ':
+				out = append(out, 0xF5)
+			case 'à':
+				out = append(out, 0xE0)
+			case 'ế':
+				out = append(out, 0xEA, 0xEC) // ê, combining acute
+			case 'ậ':
+				out = append(out, 0xE2, 0xF2) // â, dot below
+			case 'Đ':
+				out = append(out, 0xD0)
+			case 'ă':
+				out = append(out, 0xE3)
+			case 'ý':
+				out = append(out, 0xFD)
+			default:
+				out = append(out, byte(r))
+			}
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name string
+		text []byte
+		want Encoding
+	}{
+		{"UTF-8", []byte(utf8Text), UTF8},
+		{"UTF-8 with a stray byte", append([]byte(utf8Text), "H\xf4 t\xecch\n"...), UTF8},
+		{"UTF-8 with a stray byte in its header", append([]byte("M\xe3 h\xf4,"), utf8Text...), UTF8},
+		{"Windows-1258", cp1258(utf8Text), Windows1258},
+		{"Windows-1258 with a rune that reads as UTF-8", append(cp1258(utf8Text), "\xc3\xa0"...), Windows1258},
+	} {
+		if _, got := decodeText(bufio.NewReader(bytes.NewReader(c.text))); got != c.want {
+			t.Errorf("%s: %s, want %s", c.name, got, c.want)
+		}
+	}
 }
