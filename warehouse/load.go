@@ -154,7 +154,7 @@ func (w *Warehouse) Load(ctx context.Context, req LoadRequest, src RowSource) (L
 		// export in date order shows only resolved dossiers there): the
 		// rows are in DuckDB already, a reservoir costs one scan of them.
 		sample := fmt.Sprintf("(SELECT * FROM %s USING SAMPLE reservoir(%d ROWS) REPEATABLE (1))", source, sampleRows/4)
-		return staged{mapping: src.Mapping(), skipped: src.Skipped(), sources: []string{source}, rowOffset: -1, sample: sample}, nil
+		return staged{mapping: src.Mapping(), skipped: src.Skipped(), sources: []string{source}, rowOffset: -1, sample: sample, faults: true}, nil
 	})
 }
 

@@ -34,6 +34,9 @@ type staged struct {
 	// sample, if set, gives rows from across the file (as sources do) to
 	// add to the sample of its first rows.
 	sample string
+	// faults is set when the source may hold rows its reader could not
+	// read as written (transform.RowFault: our reader's).
+	faults bool
 	// decomposed is set when the sample's text holds letters written as a
 	// base and its marks (Unicode NFD, as macOS and some web forms write
 	// Vietnamese): the text fields are then composed (NFC) as they are
@@ -529,6 +532,9 @@ func typedStageQuery(src string, st staged, styles map[string][]string, cats map
 	// Keys come as 32 hex digits and are stored as the 128-bit number.
 	add("applicant_key", "UUID", "nullif(s.applicant_key, '')::UUID", "", !hasApplicantColumns(m))
 	add("due_source_in", dueSourceType, "", "", true)
+	// A row its reader could not read as written is rejected with that
+	// fault (15_check.sql), whatever its cells say: never a title line.
+	add(transform.RowFault, "VARCHAR", "s."+transform.RowFault, "", !st.faults)
 	// Title, subtotal and footer lines lack a code or a receipt date; only
 	// there is the full test run. So does the header again, as a report
 	// printed page by page repeats it: a code that is the code column's
@@ -543,7 +549,7 @@ func typedStageQuery(src string, st staged, styles map[string][]string, cats map
 	if mapped(transform.Status) {
 		notDossier += fmt.Sprintf(" OR coalesce(status IN (1, 3) AND received_at IS NULL AND ws_date_text(%s) IS NULL, false)", text(transform.ReceivedAt))
 	}
-	add("non_data", "BOOLEAN", "", fmt.Sprintf(`CASE WHEN dossier_code IS NOT NULL AND received_at IS NOT NULL THEN false
+	add("non_data", "BOOLEAN", "", fmt.Sprintf(`CASE WHEN (dossier_code IS NOT NULL AND received_at IS NOT NULL) OR row_fault IS NOT NULL THEN false
 		ELSE ws_non_data(%s, %s, %s)%s END`, text(transform.DossierCode), text(transform.ReceivedAt), text(transform.FirstCell), notDossier), false)
 	// The file's own text, keyed by field, of the rows with a cell to read
 	// afterwards or that may be rejected: for the full parsers and the
@@ -562,7 +568,7 @@ func typedStageQuery(src string, st staged, styles map[string][]string, cats map
 	for _, c := range cols {
 		present[c.name] = !c.absent
 	}
-	suspect := append([]string{"dossier_code IS NULL", "received_at IS NULL", "channel IS NULL"}, unread...)
+	suspect := append([]string{"dossier_code IS NULL", "received_at IS NULL", "channel IS NULL", "row_fault IS NOT NULL"}, unread...)
 	if present[transform.WardCode] {
 		suspect = append(suspect, "coalesce(ward_code, ward_fallback) IS NULL")
 	} else {

@@ -122,6 +122,9 @@ SELECT {{.LoadID}}, source_row, reject_code,
         WHEN 'completed_before_received' THEN 'completed on ' || strftime(completed_at, '%d/%m/%Y') || ', before it was received on ' || strftime(received_at, '%d/%m/%Y')
         WHEN 'withdrawn_before_received' THEN 'withdrawn on ' || strftime(withdrawn_at, '%d/%m/%Y') || ', before it was received on ' || strftime(received_at, '%d/%m/%Y')
         WHEN 'due_before_received' THEN 'due on ' || strftime(due_at, '%d/%m/%Y') || ', before it was received on ' || strftime(received_at, '%d/%m/%Y')
+        WHEN 'unclosed_quote' THEN 'unclosed quote: a cell opens a quote on this line that does not close within a few lines (or holds a stray quote); this line was not read, the lines after it were; fix its quotes'
+        WHEN 'too_long' THEN 'the line is over the size limit: it was not read, the lines after it were'
+        WHEN 'bad_encoding' THEN 'the row holds bytes that are not UTF-8, the file''s encoding: it was not read; fix those characters or save the file again as UTF-8'
     END AS reason,
     {{.RawRow}} AS raw_row
 FROM (
