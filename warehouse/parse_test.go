@@ -67,14 +67,14 @@ func TestParseTimestamp(t *testing.T) {
 }
 
 // A date cell that says there is no date is empty, not unreadable; a date
-// is a date.
+// is a date; a spreadsheet's error ("#N/A") is no value, so unreadable.
 func TestNoDateTexts(t *testing.T) {
 	w := mustOpen(t)
 	for _, c := range []struct {
 		in   string
 		none bool
 	}{
-		{"-", true}, {"--", true}, {"—", true}, {"N/A", true}, {"#N/A", true}, {"null", true}, {"Chưa có", true},
+		{"-", true}, {"--", true}, {"—", true}, {"N/A", true}, {"#N/A", false}, {"#NULL!", false}, {"#DIV/0!", false}, {"null", true}, {"Chưa có", true},
 		{"Chưa có kết quả", true}, {"Đang xử lý", true}, {"0", true}, {"0000-00-00 00:00:00", true}, {"00/00/0000", true},
 		{"01/01/1900", true}, {"1/1/0001 12:00:00 AM", true}, {"0001-01-01T00:00:00", true}, {"1900-01-01 00:00:00.000", true},
 		{"05/03/2024", false}, {"01/01/2024", false}, {"2024-01-01", false}, {"45366", false}, {"1710462600000", false},

@@ -1,6 +1,7 @@
 package warehouse
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -74,6 +75,9 @@ func (w *Warehouse) typeStage(ctx context.Context, conn *sql.Conn, st staged, wa
 // (stored or not).
 type typedStage struct {
 	cols []stageColumn
+	// orders are the order of day and month of each date column
+	// (dateOrders), in which the full parser reads what the pass left.
+	orders map[string]string
 }
 
 // stored reports whether stage_typed stores a column.
@@ -105,11 +109,12 @@ func (w *Warehouse) typeStageFrom(ctx context.Context, conn *sql.Conn, src strin
 		}
 	}
 	began := time.Now()
-	styles, err := dateStyles(ctx, conn)
+	styles, evidence, err := dateStyles(ctx, conn, nil)
 	if err != nil {
 		return nil, err
 	}
-	w.log.Debug("sampled dates", "seconds", time.Since(began).Seconds(), "styles", styles)
+	orders := dateOrders(evidence)
+	w.log.Debug("sampled dates", "seconds", time.Since(began).Seconds(), "styles", styles, "orders", orders)
 	cats := map[string][]literal{}
 	for _, c := range categories {
 		if _, ok := st.mapping.Columns[c.field]; !ok && c.field != transform.Channel {
@@ -149,18 +154,18 @@ func (w *Warehouse) typeStageFrom(ctx context.Context, conn *sql.Conn, src strin
 	// by channel or status) leaves every later row's to the fix-up, which
 	// reads them row by row: 1 M such rows took 45 s. When many rows kept
 	// their text, those rows are sampled, and all typed again, once.
-	ts := &typedStage{cols: cols}
-	again, err := resample(ctx, conn, ts, st.mapping, styles, cats)
+	ts := &typedStage{cols: cols, orders: orders}
+	again, err := resample(ctx, conn, ts, st.mapping, styles, evidence, cats)
 	if err != nil {
 		return nil, err
 	}
 	if again {
-		w.log.Debug("typing again: categories or date styles past the sample")
+		w.log.Debug("typing again: categories or date styles past the sample", "orders", ts.orders)
 		q, cols = typedStageQuery(src, st, styles, cats, wardFlag)
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return nil, fmt.Errorf("typing the staged rows: %w", err)
 		}
-		ts = &typedStage{cols: cols}
+		ts.cols = cols
 	}
 	return ts, nil
 }
@@ -172,7 +177,11 @@ func (w *Warehouse) typeStageFrom(ctx context.Context, conn *sql.Conn, src strin
 // dossiers first), or another that reads a twentieth of all rows. It says whether it found anything new: the typing is
 // then worth doing again. A file whose rows kept their text for other
 // reasons (rejects, dates in no fast style) finds nothing.
-func resample(ctx context.Context, conn *sql.Conn, ts *typedStage, m transform.Mapping, styles map[string][]string, cats map[string][]literal) (bool, error) {
+//
+// The rows' dates are evidence of their columns' order too, added to the
+// sample's: a column whose first rows showed no order (days of 12 or
+// less) and whose later rows show one is read in that order, typed again.
+func resample(ctx context.Context, conn *sql.Conn, ts *typedStage, m transform.Mapping, styles map[string][]string, evidence map[string]dateEvidence, cats map[string][]literal) (bool, error) {
 	if !ts.stored("raw_row") {
 		return false, nil
 	}
@@ -244,12 +253,18 @@ func resample(ctx context.Context, conn *sql.Conn, ts *typedStage, m transform.M
 		if err := sample(dateFields, fmt.Sprintf("USING SAMPLE reservoir(%d ROWS) REPEATABLE (1)", sampleRows)); err != nil {
 			return false, err
 		}
-		more, err := dateStyles(ctx, conn)
+		more, pooled, err := dateStyles(ctx, conn, evidence)
 		if err != nil {
 			return false, err
 		}
-		monthFirst := monthFirstStyles(styles)
+		orders := dateOrders(pooled)
 		for _, f := range dates {
+			if orders[f] != ts.orders[f] {
+				styles[f] = more[f]
+				ts.orders[f] = orders[f]
+				found = true
+				continue
+			}
 			if len(styles[f]) == 0 {
 				if len(more[f]) > 0 {
 					styles[f] = more[f]
@@ -262,7 +277,7 @@ func resample(ctx context.Context, conn *sql.Conn, ts *typedStage, m transform.M
 			// twentieth of all rows: fewer are cheaper left to the fix-up
 			// than a second pass.
 			for _, x := range more[f] {
-				if len(styles[f]) >= 3 || slices.Contains(styles[f], x) || otherOrder(x, monthFirst) {
+				if len(styles[f]) >= 3 || slices.Contains(styles[f], x) || !readsIn(x, orders[f]) {
 					continue
 				}
 				reads := make([]string, len(styles[f]))
@@ -734,7 +749,8 @@ func (w *Warehouse) fixUp(ctx context.Context, conn *sql.Conn, ts *typedStage) e
 	}
 	fixes = append(fixes, kept(transform.Fee, "fee", "fee = m.v_fee", "ws_fee(raw) AS v_fee"))
 	for _, f := range dateFields {
-		fixes = append(fixes, kept(f, dateColumn(f), fmt.Sprintf("%s = m.v_ts", dateColumn(f)), "ws_ts(raw) AS v_ts"))
+		fixes = append(fixes, kept(f, dateColumn(f), fmt.Sprintf("%s = m.v_ts", dateColumn(f)),
+			fmt.Sprintf("ws_ts_o(raw, %s) AS v_ts", sqlString(cmp.Or(ts.orders[f], dayFirst)))))
 	}
 	fixes = append(fixes, fix{"ward_name", "ward_name_raw", "ward_name_raw IS NOT NULL", "ward_name_raw",
 		"ward_from_name = m.v_code", `(SELECT min(code) FROM unit_names u WHERE u.name_key = ws_unit_key(raw)) AS v_code`})
