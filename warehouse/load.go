@@ -111,7 +111,11 @@ type Warning struct {
 	Column  string
 	Count   int64
 	Example string
+	Rows    []int64 `json:",omitempty"` // the first rows (of an unreadable_value), in the file's numbering
 }
+
+// warnedRows is how many rows a warning names.
+const warnedRows = 5
 
 // stateColumns are the dossier's state: what a version is made of.
 var stateColumns = func() []string {
@@ -747,13 +751,14 @@ func warnings(ctx context.Context, q querier, m transform.Mapping) ([]Warning, e
 	}
 	var aggs []string
 	for _, c := range checks {
-		aggs = append(aggs, fmt.Sprintf("count(*) FILTER (%[1]s_raw IS NOT NULL AND %[2]s IS NULL), any_value(%[1]s_raw) FILTER (%[1]s_raw IS NOT NULL AND %[2]s IS NULL)", c.field, c.parsed))
+		aggs = append(aggs, fmt.Sprintf("count(*) FILTER (%[1]s_raw IS NOT NULL AND %[2]s IS NULL), arg_min(%[1]s_raw, source_row) FILTER (%[1]s_raw IS NOT NULL AND %[2]s IS NULL), (list(source_row ORDER BY source_row) FILTER (%[1]s_raw IS NOT NULL AND %[2]s IS NULL))[1:%[3]d]", c.field, c.parsed, warnedRows))
 	}
 	n := make([]int64, len(checks))
 	ex := make([]sql.NullString, len(checks))
+	rowLists := make([]any, len(checks))
 	var dest []any
 	for i := range checks {
-		dest = append(dest, &n[i], &ex[i])
+		dest = append(dest, &n[i], &ex[i], &rowLists[i])
 	}
 	if err := singleRow(ctx, q, `SELECT `+strings.Join(aggs, ", ")+` FROM stage_checked WHERE raw_row IS NOT NULL AND reject_code IS NULL`, dest...); err != nil {
 		return nil, fmt.Errorf("checking the load: %w", err)
@@ -761,7 +766,14 @@ func warnings(ctx context.Context, q querier, m transform.Mapping) ([]Warning, e
 	var out []Warning
 	for i, c := range checks {
 		if n[i] > 0 {
-			out = append(out, Warning{Code: "unreadable_value", Column: m.Column(c.field), Count: n[i], Example: ex[i].String})
+			wn := Warning{Code: "unreadable_value", Column: m.Column(c.field), Count: n[i], Example: ex[i].String}
+			list, _ := rowLists[i].([]any)
+			for _, r := range list {
+				if row, ok := r.(int64); ok {
+					wn.Rows = append(wn.Rows, row)
+				}
+			}
+			out = append(out, wn)
 		}
 	}
 	return out, nil
