@@ -214,9 +214,9 @@ func TestFeeAttacksAreNotedNotChanged(t *testing.T) {
 	}
 }
 
-// A spreadsheet's error in a date or a channel is no value: the row is
-// rejected like one with an unreadable date, not loaded without its date
-// or with a channel read from "#NULL!".
+// A spreadsheet's error in a date, a channel or the dossier code is no
+// value: the row is rejected like one with an unreadable date, not loaded
+// without its date, with a channel read from "#NULL!" or a code "#N/A".
 func TestExcelErrorsInDatesAndCodesAreRejected(t *testing.T) {
 	header := []string{"Mã hồ sơ", "Mã đơn vị", "Kênh", "Ngày tiếp nhận", "Ngày có kết quả"}
 	var rows [][]string
@@ -239,6 +239,9 @@ func TestExcelErrorsInDatesAndCodesAreRejected(t *testing.T) {
 		case 50:
 			row[4] = "#DIV/0!"
 			want[int64(i+2)] = "bad_date:completed_at #DIV/0!"
+		case 55:
+			row[0] = "#N/A"
+			want[int64(i+2)] = "missing_code "
 		}
 		rows = append(rows, row)
 	}
@@ -258,11 +261,11 @@ func TestExcelErrorsInDatesAndCodesAreRejected(t *testing.T) {
 			}
 			w := mustOpen(t)
 			r := mustIngest(t, w, p, ingest.FileOptions{})
-			if r.Loaded != 55 || r.Rejected != 5 {
+			if r.Loaded != 54 || r.Rejected != 6 {
 				t.Fatalf("%+v", r)
 			}
 			got := map[int64]string{}
-			rs, err := w.DB().Query(`SELECT source_row, reason_code, value, column_name FROM rejects`)
+			rs, err := w.DB().Query(`SELECT source_row, reason_code, coalesce(value, ''), column_name FROM rejects`)
 			if err != nil {
 				t.Fatal(err)
 			}
