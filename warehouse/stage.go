@@ -472,13 +472,15 @@ func typedStageQuery(src string, st staged, styles map[string][]string, cats map
 		cleaned = func(f string) string { return "nfc_normalize(" + plain(f) + ")" }
 	}
 	for _, f := range textFields {
-		out := ""
+		expr := cleaned(f)
 		if f == transform.DossierCode {
 			// A spreadsheet's error ("#N/A") is no code: the row is
-			// rejected (missing_code), its text kept.
-			out = fmt.Sprintf("CASE WHEN NOT starts_with(%[1]s, '#') OR NOT ws_excel_error(%[1]s) THEN %[1]s END", f)
+			// rejected (missing_code), its text kept. Only a cell that
+			// needs cleaning can be one (ws_clean): the test costs
+			// nothing on the others.
+			expr = fmt.Sprintf("CASE WHEN s.%[1]s__ok THEN %[2]s WHEN coalesce(ws_excel_error(s.%[1]s__t), false) THEN NULL ELSE %[2]s END", f, expr)
 		}
-		add(f, "VARCHAR", cleaned(f), out, !mapped(f) && f != transform.DossierCode)
+		add(f, "VARCHAR", expr, "", !mapped(f) && f != transform.DossierCode)
 	}
 	add("ward_fallback", "VARCHAR", fmt.Sprintf("CASE WHEN %s IS NULL THEN coalesce(%s, ws_dossier_prefix(%s)) END",
 		cleaned(transform.WardCode), wardFlag, cleaned(transform.DossierCode)), "", false)
@@ -583,8 +585,7 @@ func typedStageQuery(src string, st staged, styles map[string][]string, cats map
 	for _, c := range cols {
 		present[c.name] = !c.absent
 	}
-	suspect := append([]string{"dossier_code IS NULL", "received_at IS NULL", "channel IS NULL",
-		"(starts_with(dossier_code, '#') AND ws_excel_error(dossier_code))"}, unread...)
+	suspect := append([]string{"dossier_code IS NULL", "received_at IS NULL", "channel IS NULL"}, unread...)
 	if present[transform.WardCode] {
 		suspect = append(suspect, "coalesce(ward_code, ward_fallback) IS NULL")
 	} else {
