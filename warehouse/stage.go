@@ -253,15 +253,18 @@ func resample(ctx context.Context, conn *sql.Conn, ts *typedStage, m transform.M
 		if err := sample(dateFields, fmt.Sprintf("USING SAMPLE reservoir(%d ROWS) REPEATABLE (1)", sampleRows)); err != nil {
 			return false, err
 		}
-		more, pooled, err := dateStyles(ctx, conn, evidence)
+		more, keptEvidence, err := dateStyles(ctx, conn, nil)
 		if err != nil {
 			return false, err
 		}
-		orders := dateOrders(pooled)
 		for _, f := range dates {
-			if orders[f] != ts.orders[f] {
-				styles[f] = more[f]
-				ts.orders[f] = orders[f]
+			order, err := laterOrder(ctx, conn, f, ts.orders[f], styles[f], evidence[f], keptEvidence[f])
+			if err != nil {
+				return false, err
+			}
+			if order != ts.orders[f] {
+				styles[f] = slices.DeleteFunc(more[f], func(x string) bool { return !readsIn(x, order) })
+				ts.orders[f] = order
 				found = true
 				continue
 			}
@@ -277,7 +280,7 @@ func resample(ctx context.Context, conn *sql.Conn, ts *typedStage, m transform.M
 			// twentieth of all rows: fewer are cheaper left to the fix-up
 			// than a second pass.
 			for _, x := range more[f] {
-				if len(styles[f]) >= 3 || slices.Contains(styles[f], x) || !readsIn(x, orders[f]) {
+				if len(styles[f]) >= 3 || slices.Contains(styles[f], x) || !readsIn(x, ts.orders[f]) {
 					continue
 				}
 				reads := make([]string, len(styles[f]))
@@ -297,6 +300,42 @@ func resample(ctx context.Context, conn *sql.Conn, ts *typedStage, m transform.M
 		}
 	}
 	return found, nil
+}
+
+// laterOrder is the order of day and month of date column f once the rows
+// that kept their text (kept: their evidence) are seen: the order it has
+// (order, read in styles) unless the sample showed none of its own (first)
+// and the kept rows show another. Those rows are the ones the first order
+// could not read, so they cannot tell a column of the other order (a US
+// export whose first rows were all days of 12 or less) from one that holds
+// both (day-first dates and a second system's month-first ones); the
+// cells the pass read tell: read only in the first order (a day above 12
+// read day first), they make the column both orders (x), and so does a
+// column read in a style of no order, where they cannot be told apart.
+func laterOrder(ctx context.Context, conn *sql.Conn, f, order string, styles []string, first, kept dateEvidence) (string, error) {
+	other := kept.order("")
+	if first.order("") != "" || other == "" || other == order {
+		return order, nil
+	}
+	for _, style := range styles {
+		if readsIn(style, bothOrders) {
+			return bothOrders, nil
+		}
+	}
+	if len(styles) == 0 {
+		return other, nil
+	}
+	// Read in the first order only, a cell whose day is above 12 had its
+	// parts the first order's way round only.
+	var only, read int64
+	col := dateColumn(f)
+	if err := conn.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*) FILTER (day(%[1]s) > 12), count(%[1]s) FROM stage_typed`, col)).Scan(&only, &read); err != nil {
+		return "", fmt.Errorf("sampling the order of day and month: %w", err)
+	}
+	if (dateEvidence{day: only, either: read - only}).order("") != "" {
+		return bothOrders, nil
+	}
+	return other, nil
 }
 
 // category is a column of few distinct texts, each read by a parser macro
