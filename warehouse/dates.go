@@ -210,9 +210,8 @@ func readsIn(f, order string) bool {
 
 // dateStyles picks each staged date column's fast formats, the one that
 // reads most of its sample first (none when none reads a twentieth of it),
-// in the column's order of day and month (dateOrders). The order is
-// decided from the evidence of the sample added to prior (the evidence
-// seen before, nil at first), which is returned with it.
+// in the column's order of day and month (dateOrders), decided from the
+// evidence of the sample, which is returned with them.
 //
 // A column may hold two or three styles (an export joining an old system's
 // rows to a new one's: half of 1 M receipt dates in ISO took 25 s in the
@@ -220,7 +219,7 @@ func readsIn(f, order string) bool {
 // one that reads the most cells the formats before it did not, if that is
 // a twentieth of the sample or more, and only in the column's order of
 // day and month: "03/04/2024" must not read both ways.
-func dateStyles(ctx context.Context, q querier, prior map[string]dateEvidence) (map[string][]string, map[string]dateEvidence, error) {
+func dateStyles(ctx context.Context, q querier) (map[string][]string, map[string]dateEvidence, error) {
 	// One query for every column (planning these expressions costs more
 	// than running them on a sample).
 	parts := make([]string, len(dateFields))
@@ -250,9 +249,6 @@ func dateStyles(ctx context.Context, q querier, prior map[string]dateEvidence) (
 	evidence, err := sampleEvidence(ctx, q, cells)
 	if err != nil {
 		return nil, nil, err
-	}
-	for f, e := range prior {
-		evidence[f] = evidence[f].add(e)
 	}
 	orders := dateOrders(evidence)
 	// hits are how many of a column's cells each format reads ([0] is the

@@ -108,7 +108,7 @@ func TestUnixTimesHaveAFastStyle(t *testing.T) {
 	if _, err := conn.ExecContext(ctx, `CREATE TEMP TABLE stage_sample AS SELECT `+strings.Join(cols, ", ")+` FROM range(600) r(i)`); err != nil {
 		t.Fatal(err)
 	}
-	styles, _, err := dateStyles(ctx, conn, nil)
+	styles, _, err := dateStyles(ctx, conn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +174,7 @@ func TestDateStylesLearnFromTheFile(t *testing.T) {
 			if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE stage_sample AS SELECT `+strings.Join(cols, ", ")+` FROM range(600) r(i)`); err != nil {
 				t.Fatal(err)
 			}
-			styles, _, err := dateStyles(ctx, conn, nil)
+			styles, _, err := dateStyles(ctx, conn)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -221,4 +221,28 @@ func FuzzShapeFormats(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A column's order of day and month is what its cells show, never what
+// one cell shows; a column that shows none takes its file's.
+func TestDateOrders(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		evidence map[string]dateEvidence
+		want     string // received_at's order, then due_at's
+	}{
+		{"nothing shown: day first", map[string]dateEvidence{"received_at": {either: 500}}, "d d"},
+		{"one typo shows nothing", map[string]dateEvidence{"received_at": {month: 1, either: 499}}, "d d"},
+		{"two typos among many", map[string]dateEvidence{"received_at": {month: 2, day: 100, either: 398}}, "d d"},
+		{"a US export", map[string]dateEvidence{"received_at": {month: 300, either: 200, day: 1}}, "m m"},
+		{"both orders", map[string]dateEvidence{"received_at": {month: 100, day: 100, either: 300}}, "x x"},
+		{"a column shows its own", map[string]dateEvidence{"received_at": {month: 300}, "due_at": {day: 300}}, "m d"},
+		{"AM/PM and nothing else", map[string]dateEvidence{"received_at": {either: 500, ampm: 400}}, "m m"},
+		{"a tiny file's typo", map[string]dateEvidence{"received_at": {month: 1, either: 2}}, "d d"},
+	} {
+		o := dateOrders(c.evidence)
+		if got := o["received_at"] + " " + o["due_at"]; got != c.want {
+			t.Errorf("%s: %s, want %s", c.name, got, c.want)
+		}
+	}
 }

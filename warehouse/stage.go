@@ -109,7 +109,7 @@ func (w *Warehouse) typeStageFrom(ctx context.Context, conn *sql.Conn, src strin
 		}
 	}
 	began := time.Now()
-	styles, evidence, err := dateStyles(ctx, conn, nil)
+	styles, evidence, err := dateStyles(ctx, conn)
 	if err != nil {
 		return nil, err
 	}
@@ -253,7 +253,7 @@ func resample(ctx context.Context, conn *sql.Conn, ts *typedStage, m transform.M
 		if err := sample(dateFields, fmt.Sprintf("USING SAMPLE reservoir(%d ROWS) REPEATABLE (1)", sampleRows)); err != nil {
 			return false, err
 		}
-		more, keptEvidence, err := dateStyles(ctx, conn, nil)
+		more, keptEvidence, err := dateStyles(ctx, conn)
 		if err != nil {
 			return false, err
 		}
