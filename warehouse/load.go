@@ -751,14 +751,19 @@ func warnings(ctx context.Context, q querier, m transform.Mapping) ([]Warning, e
 	}
 	var aggs []string
 	for _, c := range checks {
-		aggs = append(aggs, fmt.Sprintf("count(*) FILTER (%[1]s_raw IS NOT NULL AND %[2]s IS NULL), arg_min(%[1]s_raw, source_row) FILTER (%[1]s_raw IS NOT NULL AND %[2]s IS NULL), (list(source_row ORDER BY source_row) FILTER (%[1]s_raw IS NOT NULL AND %[2]s IS NULL))[1:%[3]d]", c.field, c.parsed, warnedRows))
+		aggs = append(aggs, fmt.Sprintf("count(*) FILTER (%[1]s_raw IS NOT NULL AND %[2]s IS NULL), any_value(%[1]s_raw) FILTER (%[1]s_raw IS NOT NULL AND %[2]s IS NULL)", c.field, c.parsed))
 	}
 	n := make([]int64, len(checks))
 	ex := make([]sql.NullString, len(checks))
-	rowLists := make([]any, len(checks))
 	var dest []any
 	for i := range checks {
-		dest = append(dest, &n[i], &ex[i], &rowLists[i])
+		dest = append(dest, &n[i], &ex[i])
+	}
+	// The first rows of each, to name in the note.
+	rowLists := make([]any, len(checks))
+	for i, c := range checks {
+		aggs = append(aggs, fmt.Sprintf("(list(source_row ORDER BY source_row) FILTER (%[1]s_raw IS NOT NULL AND %[2]s IS NULL))[1:%[3]d]", c.field, c.parsed, warnedRows))
+		dest = append(dest, &rowLists[i])
 	}
 	if err := singleRow(ctx, q, `SELECT `+strings.Join(aggs, ", ")+` FROM stage_checked WHERE raw_row IS NOT NULL AND reject_code IS NULL`, dest...); err != nil {
 		return nil, fmt.Errorf("checking the load: %w", err)

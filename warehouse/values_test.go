@@ -226,22 +226,22 @@ func TestExcelErrorsInDatesAndCodesAreRejected(t *testing.T) {
 		switch i {
 		case 10:
 			row[4] = "#N/A"
-			want[int64(i+2)] = "bad_date:completed_at #N/A"
+			want[int64(i+2)] = "bad_date:completed_at"
 		case 20:
 			row[4] = "#NULL!"
-			want[int64(i+2)] = "bad_date:completed_at #NULL!"
+			want[int64(i+2)] = "bad_date:completed_at"
 		case 30:
 			row[3] = "#VALUE!"
-			want[int64(i+2)] = "bad_date:received_at #VALUE!"
+			want[int64(i+2)] = "bad_date:received_at"
 		case 40:
 			row[2] = "#NULL!"
-			want[int64(i+2)] = "bad_channel #NULL!"
+			want[int64(i+2)] = "bad_channel"
 		case 50:
 			row[4] = "#DIV/0!"
-			want[int64(i+2)] = "bad_date:completed_at #DIV/0!"
+			want[int64(i+2)] = "bad_date:completed_at"
 		case 55:
 			row[0] = "#N/A"
-			want[int64(i+2)] = "missing_code "
+			want[int64(i+2)] = "missing_code"
 		}
 		rows = append(rows, row)
 	}
@@ -265,18 +265,18 @@ func TestExcelErrorsInDatesAndCodesAreRejected(t *testing.T) {
 				t.Fatalf("%+v", r)
 			}
 			got := map[int64]string{}
-			rs, err := w.DB().Query(`SELECT source_row, reason_code, coalesce(value, ''), column_name FROM rejects`)
+			rs, err := w.DB().Query(`SELECT source_row, reason_code, column_name FROM rejects`)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer rs.Close()
 			for rs.Next() {
 				var row int64
-				var code, value, col string
-				if err := rs.Scan(&row, &code, &value, &col); err != nil {
+				var code, col string
+				if err := rs.Scan(&row, &code, &col); err != nil {
 					t.Fatal(err)
 				}
-				got[row] = code + " " + value
+				got[row] = code
 				if col == "" {
 					t.Errorf("row %d: no column named", row)
 				}
@@ -319,8 +319,8 @@ func TestOffsetsBeyondFourteenHoursAreUnreadable(t *testing.T) {
 		t.Fatalf("%+v", r)
 	}
 	for row, text := range bad {
-		if v := queryOne[string](t, w.DB(), `SELECT reason_code || ' ' || value FROM rejects WHERE source_row = ?`, row); v != "bad_date:received_at "+text {
-			t.Errorf("row %d: %q", row, v)
+		if v := queryOne[string](t, w.DB(), `SELECT reason_code || ' ' || column_name FROM rejects WHERE source_row = ?`, row); v != "bad_date:received_at Ngày tiếp nhận" {
+			t.Errorf("row %d (%s): %q", row, text, v)
 		}
 	}
 	for code := range want {
