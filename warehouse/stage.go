@@ -506,20 +506,22 @@ func typedStageQuery(src string, st staged, styles map[string][]string, cats map
 	// Text fields: the cleaning only where a cell needs it (see
 	// textFieldsTrimmed for the __ok and __t columns).
 	cleaned := func(f string) string { return fmt.Sprintf("ws_c_pre(s.%[1]s, s.%[1]s__ok, s.%[1]s__t)", f) }
+	// A spreadsheet's error ("#N/A") is no dossier code: the row is
+	// rejected (missing_code), its text kept. Only a cell that needs
+	// cleaning can be one (ws_clean): the test costs nothing on the others.
+	cleanedText := cleaned
+	cleaned = func(f string) string {
+		if f != transform.DossierCode {
+			return cleanedText(f)
+		}
+		return fmt.Sprintf("CASE WHEN s.%[1]s__ok THEN %[2]s WHEN coalesce(ws_excel_error(s.%[1]s__t), false) THEN NULL ELSE %[2]s END", f, cleanedText(f))
+	}
 	if st.decomposed {
 		plain := cleaned
 		cleaned = func(f string) string { return "nfc_normalize(" + plain(f) + ")" }
 	}
 	for _, f := range textFields {
-		expr := cleaned(f)
-		if f == transform.DossierCode {
-			// A spreadsheet's error ("#N/A") is no code: the row is
-			// rejected (missing_code), its text kept. Only a cell that
-			// needs cleaning can be one (ws_clean): the test costs
-			// nothing on the others.
-			expr = fmt.Sprintf("CASE WHEN s.%[1]s__ok THEN %[2]s WHEN coalesce(ws_excel_error(s.%[1]s__t), false) THEN NULL ELSE %[2]s END", f, expr)
-		}
-		add(f, "VARCHAR", expr, "", !mapped(f) && f != transform.DossierCode)
+		add(f, "VARCHAR", cleaned(f), "", !mapped(f) && f != transform.DossierCode)
 	}
 	add("ward_fallback", "VARCHAR", fmt.Sprintf("CASE WHEN %s IS NULL THEN coalesce(%s, ws_dossier_prefix(%s)) END",
 		cleaned(transform.WardCode), wardFlag, cleaned(transform.DossierCode)), "", false)
