@@ -506,12 +506,13 @@ func typedStageQuery(src string, st staged, styles map[string][]string, cats map
 	// Text fields: the cleaning only where a cell needs it (see
 	// textFieldsTrimmed for the __ok and __t columns).
 	cleaned := func(f string) string { return fmt.Sprintf("ws_c_pre(s.%[1]s, s.%[1]s__ok, s.%[1]s__t)", f) }
-	// A spreadsheet's error ("#N/A") is no dossier code: the row is
-	// rejected (missing_code), its text kept. Only a cell that needs
-	// cleaning can be one (ws_clean): the test costs nothing on the others.
+	// A spreadsheet's error ("#N/A") is no dossier code or ward code: the
+	// row is rejected (missing_code), its text kept; the ward is found as
+	// for an empty cell. Only a cell that needs cleaning can be one
+	// (ws_clean): the test costs nothing on the others.
 	cleanedText := cleaned
 	cleaned = func(f string) string {
-		if f != transform.DossierCode {
+		if f != transform.DossierCode && f != transform.WardCode {
 			return cleanedText(f)
 		}
 		return fmt.Sprintf("CASE WHEN s.%[1]s__ok THEN %[2]s WHEN coalesce(ws_excel_error(s.%[1]s__t), false) THEN NULL ELSE %[2]s END", f, cleanedText(f))

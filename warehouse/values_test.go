@@ -216,7 +216,9 @@ func TestFeeAttacksAreNotedNotChanged(t *testing.T) {
 
 // A spreadsheet's error in a date, a channel or the dossier code is no
 // value: the row is rejected like one with an unreadable date, not loaded
-// without its date, with a channel read from "#NULL!" or a code "#N/A".
+// without its date, with a channel read from "#NULL!" or a code "#N/A";
+// in the ward code it is an empty cell (the ward from the dossier code),
+// not a ward "#REF!".
 func TestExcelErrorsInDatesAndCodesAreRejected(t *testing.T) {
 	header := []string{"Mã hồ sơ", "Mã đơn vị", "Kênh", "Ngày tiếp nhận", "Ngày có kết quả"}
 	var rows [][]string
@@ -242,6 +244,8 @@ func TestExcelErrorsInDatesAndCodesAreRejected(t *testing.T) {
 		case 55:
 			row[0] = "#N/A"
 			want[int64(i+2)] = "missing_code"
+		case 58:
+			row[1] = "#REF!" // the ward is the dossier code's prefix, as for an empty cell
 		}
 		rows = append(rows, row)
 	}
@@ -283,6 +287,9 @@ func TestExcelErrorsInDatesAndCodesAreRejected(t *testing.T) {
 			}
 			if fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("rejects %v, want %v", got, want)
+			}
+			if wards := queryOne[string](t, w.DB(), `SELECT string_agg(DISTINCT ward_code, ',') FROM dossiers`); wards != "H01" {
+				t.Errorf("wards %s, want only H01", wards)
 			}
 		})
 	}
