@@ -114,7 +114,11 @@ type Warning struct {
 	Column  string
 	Count   int64
 	Example string
+	Rows    []int64 `json:",omitempty"` // the first rows (of an unreadable_value), in the file's numbering
 }
+
+// warnedRows is how many rows a warning names.
+const warnedRows = 5
 
 // stateColumns are the dossier's state: what a version is made of.
 var stateColumns = func() []string {
@@ -787,13 +791,26 @@ func warnings(ctx context.Context, q querier, m transform.Mapping) ([]Warning, e
 	for i := range checks {
 		dest = append(dest, &n[i], &ex[i])
 	}
+	// The first rows of each, to name in the note.
+	rowLists := make([]any, len(checks))
+	for i, c := range checks {
+		aggs = append(aggs, fmt.Sprintf("(list(source_row ORDER BY source_row) FILTER (%[1]s_raw IS NOT NULL AND %[2]s IS NULL))[1:%[3]d]", c.field, c.parsed, warnedRows))
+		dest = append(dest, &rowLists[i])
+	}
 	if err := singleRow(ctx, q, `SELECT `+strings.Join(aggs, ", ")+` FROM stage_checked WHERE raw_row IS NOT NULL AND reject_code IS NULL`, dest...); err != nil {
 		return nil, fmt.Errorf("checking the load: %w", err)
 	}
 	var out []Warning
 	for i, c := range checks {
 		if n[i] > 0 {
-			out = append(out, Warning{Code: "unreadable_value", Column: m.Column(c.field), Count: n[i], Example: ex[i].String})
+			wn := Warning{Code: "unreadable_value", Column: m.Column(c.field), Count: n[i], Example: ex[i].String}
+			list, _ := rowLists[i].([]any)
+			for _, r := range list {
+				if row, ok := r.(int64); ok {
+					wn.Rows = append(wn.Rows, row)
+				}
+			}
+			out = append(out, wn)
 		}
 	}
 	return out, nil

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -331,8 +332,15 @@ func rejectText(a *app, r warehouse.Reject) string {
 func warningText(a *app, w warehouse.Warning) string {
 	switch w.Code {
 	case "unreadable_value":
-		return fmt.Sprintf(a.t("%d ô của cột %q không đọc được (ví dụ %q), được để trống",
-			"%d cells of column %q could not be read (e.g. %q) and were left empty"), w.Count, w.Column, w.Example)
+		rows := make([]string, len(w.Rows))
+		for i, r := range w.Rows {
+			rows[i] = strconv.FormatInt(r, 10)
+		}
+		if int64(len(rows)) < w.Count {
+			rows = append(rows, "…")
+		}
+		return fmt.Sprintf(a.t("%d ô của cột %q không đọc được (ví dụ %q; dòng %s), được để trống",
+			"%d cells of column %q could not be read (e.g. %q; rows %s) and were left empty"), w.Count, w.Column, w.Example, strings.Join(rows, ", "))
 	case "no_due_date":
 		return fmt.Sprintf(a.t("%d hồ sơ đã giải quyết không có ngày hẹn trả: được tính vào tổng đã giải quyết nhưng không vào trước/đúng/quá hạn",
 			"%d resolved dossiers have no due date: they count as resolved but in none of early / on time / late"), w.Count)
