@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -78,6 +77,11 @@ func (e *FileError) Unwrap() error { return e.Err }
 func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResult, error) {
 	res := FileResult{Path: opt.ofSheet(path), Sheet: opt.Sheet}
 	fail := func(err error) (FileResult, error) { return res, &FileError{Path: path, Err: err} }
+	// Only a regular file is read: a named pipe would wait for a writer
+	// forever, a device (a link to /dev/zero) never end.
+	if err := checkRegular(path); err != nil {
+		return fail(err)
+	}
 	// The file's sha256 (its identity) is computed beside the reading: the
 	// load asks for it before it writes, and stops if the file is known.
 	var (
@@ -188,7 +192,7 @@ func fileSheets(ctx context.Context, l Loader, path string, opt FileOptions, she
 }
 
 func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
+	f, err := openRegular(path)
 	if err != nil {
 		return "", err
 	}
@@ -252,7 +256,7 @@ func newRowSource(r Reader, opt FileOptions) (*rowSource, error) {
 		}
 		if !ok {
 			return nil, fmt.Errorf("no header row in the first %d rows: no row names a dossier code, a receipt date or other known columns (first row: %q); name the columns with --map, e.g. --map dossier_code=\"<column>\" --map received_at=\"<column>\"",
-				transform.HeaderScanRows, firstNonBlank(top))
+				transform.HeaderScanRows, quoteCells(firstNonBlank(top)))
 		}
 	}
 	s.skipped = countNonBlank(top[:consumed-1])

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 )
@@ -110,7 +109,7 @@ func Detect(path, forced string) (Format, error) {
 	default:
 		return "", fmt.Errorf("format %q: %w; use csv, xlsx, xls, json, html or auto", forced, ErrUnsupported)
 	}
-	f, err := os.Open(path)
+	f, err := openRegular(path)
 	if err != nil {
 		return "", err
 	}
@@ -123,6 +122,13 @@ func Detect(path, forced string) (Format, error) {
 	head = head[:n]
 	if n == 0 {
 		return "", ErrEmpty
+	}
+	if isDuckDB(head) {
+		return "", &Message{
+			VI:  "đây là một cơ sở dữ liệu DuckDB (kho của wardstat, hoặc bản sao), không phải tệp xuất; hãy để kho ngoài thư mục tệp xuất",
+			EN:  "this is a DuckDB database (a wardstat warehouse, or a copy), not an export; keep the warehouse out of the exports folder",
+			Err: ErrWarehouseFile,
+		}
 	}
 	switch {
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):

@@ -18,7 +18,10 @@ const (
 
 // readyFiles lists the files of a drop folder (or the one file a path
 // names) that have stopped growing: unchanged in size and time over the
-// source's settle time.
+// source's settle time. An entry that is not a regular file once its
+// links are followed (a named pipe, a link to a device) is listed at once,
+// for the load to refuse it in one line and move it to failed/: waiting
+// for it to settle, it stayed there unsaid, night after night.
 func readyFiles(ctx context.Context, src *Source) ([]string, error) {
 	st, err := os.Stat(src.Path)
 	if err != nil {
@@ -62,6 +65,10 @@ func readyFiles(ctx context.Context, src *Source) ([]string, error) {
 	for _, p := range candidates {
 		st, err := os.Stat(p)
 		if err != nil {
+			continue
+		}
+		if !st.Mode().IsRegular() {
+			ready = append(ready, p)
 			continue
 		}
 		if b, ok := before[p]; ok && b.size == st.Size() && b.mod.Equal(st.ModTime()) && st.Size() > 0 {

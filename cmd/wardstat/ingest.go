@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -78,41 +79,73 @@ func parseMaps(maps []string) (map[string]string, error) {
 	return out, nil
 }
 
-// expandPaths turns folders into the files in them, sorted.
-func expandPaths(args []string) ([]string, error) {
-	var out []string
+// expandPaths turns folders into the files in them, sorted. Hidden files,
+// Excel's lock files (~$…), subfolders and the warehouse's own files (own
+// says which) are left out; anything else that is not a regular file (a
+// named pipe, a link to a device) stays, for the load to refuse in one
+// line while the others load. A folder with nothing to load is in empty.
+func expandPaths(args []string, own func(string) bool) (paths, empty []string, err error) {
 	for _, p := range args {
 		st, err := os.Stat(p)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if !st.IsDir() {
-			out = append(out, p)
+			paths = append(paths, p)
 			continue
 		}
 		entries, err := os.ReadDir(p)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		var files []string
 		for _, e := range entries {
 			if e.IsDir() || strings.HasPrefix(e.Name(), ".") || strings.HasPrefix(e.Name(), "~$") {
 				continue
 			}
-			files = append(files, filepath.Join(p, e.Name()))
+			if f := filepath.Join(p, e.Name()); !own(f) {
+				files = append(files, f)
+			}
+		}
+		if len(files) == 0 {
+			empty = append(empty, p)
 		}
 		sort.Strings(files)
-		out = append(out, files...)
+		paths = append(paths, files...)
 	}
-	return out, nil
+	return paths, empty, nil
+}
+
+// ownFiles says whether a path is one of the warehouse's own files: the
+// database, its WAL, its published snapshot, the key file. A folder of
+// exports that holds the warehouse must not load it as an export.
+func (a *app) ownFiles() func(string) bool {
+	var own []os.FileInfo
+	db := a.dbPath
+	for _, p := range []string{db, db + ".wal", publishedPath(db), publishedPath(db) + ".wal", a.keyFile} {
+		if p == "" {
+			continue
+		}
+		if st, err := os.Stat(p); err == nil {
+			own = append(own, st)
+		}
+	}
+	return func(path string) bool {
+		st, err := os.Stat(path)
+		if err != nil {
+			return false
+		}
+		for _, o := range own {
+			if os.SameFile(o, st) {
+				return true
+			}
+		}
+		return false
+	}
 }
 
 func (a *app) runIngest(ctx context.Context, f ingestFlags, args []string) error {
 	maps, err := parseMaps(f.maps)
-	if err != nil {
-		return err
-	}
-	paths, err := expandPaths(args)
 	if err != nil {
 		return err
 	}
@@ -121,6 +154,13 @@ func (a *app) runIngest(ctx context.Context, f ingestFlags, args []string) error
 		return err
 	}
 	defer w.Close()
+	paths, empty, err := expandPaths(args, a.ownFiles())
+	if err != nil {
+		return err
+	}
+	for _, p := range empty {
+		fmt.Fprintf(a.stderr, "%s: %s\n", p, a.t("KHÔNG NẠP: thư mục không có tệp nào để nạp", "NOT LOADED: the folder holds no file to load"))
+	}
 	h, err := a.hasher(ctx, w)
 	if err != nil {
 		return err
@@ -137,6 +177,9 @@ func (a *app) runIngest(ctx context.Context, f ingestFlags, args []string) error
 	}
 	if failed > 0 {
 		return fmt.Errorf(a.t("%d/%d tệp không nạp được (xem các dòng ở trên); các tệp khác đã nạp", "%d of %d files could not be loaded (see above); the others were"), failed, len(paths))
+	}
+	if len(empty) > 0 {
+		return fmt.Errorf(a.t("không có tệp nào để nạp trong %s", "no file to load in %s"), strings.Join(empty, ", "))
 	}
 	return nil
 }
@@ -181,7 +224,7 @@ func (a *app) ingestOne(ctx context.Context, w *warehouse.Warehouse, path string
 			took.Seconds(), mb/took.Seconds(), float64(res.Result.Read)/took.Seconds())
 	}
 	if err != nil {
-		fmt.Fprintf(a.stderr, "%s: %s\n", path, a.t("KHÔNG NẠP", "NOT LOADED")+": "+errorText(err))
+		fmt.Fprintf(a.stderr, "%s: %s\n", path, a.t("KHÔNG NẠP", "NOT LOADED")+": "+errorText(a, err))
 	} else {
 		reader := "wardstat's"
 		if res.DuckDBRead {
@@ -199,7 +242,11 @@ func (a *app) ingestOne(ctx context.Context, w *warehouse.Warehouse, path string
 	return err
 }
 
-func errorText(err error) string {
+func errorText(a *app, err error) string {
+	var m *ingest.Message
+	if errors.As(err, &m) {
+		return a.t(m.VI, m.EN)
+	}
 	if fe, ok := err.(*ingest.FileError); ok {
 		return fe.Err.Error()
 	}
