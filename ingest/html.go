@@ -127,6 +127,8 @@ func cellText(n *html.Node) string {
 			b.WriteString(n.Data)
 		case n.Type == html.ElementNode && n.Data == "br":
 			b.WriteString("\n")
+		case n.Type == html.ElementNode && (n.Data == "script" || n.Data == "style" || n.Data == "template"):
+			return // code, not the cell's text: it was glued into the dossier code
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
 			walk(c)

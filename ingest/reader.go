@@ -7,6 +7,7 @@ package ingest
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -140,6 +141,14 @@ func Detect(path, forced string) (Format, error) {
 	switch {
 	case strings.HasPrefix(text, "[") || strings.HasPrefix(text, "{"):
 		return JSON, nil
+	case isJSONName(path) && n < cap(head) && json.Valid(bytes.TrimSpace(head)):
+		// A whole file that is one JSON number, string, true, false or null.
+		value := shorten(string(bytes.TrimSpace(head)), 40)
+		return "", &Message{
+			VI:  fmt.Sprintf("tệp JSON chỉ chứa một giá trị (%s), không có hồ sơ nào; cần một mảng các đối tượng [{…}, …] hoặc mỗi dòng một đối tượng", value),
+			EN:  fmt.Sprintf("the JSON file holds a single value (%s), no records; it must hold an array of objects [{…}, …] or one object a line", value),
+			Err: ErrUnsupported,
+		}
 	case strings.HasPrefix(strings.ToLower(text), "<"):
 		if strings.Contains(strings.ToLower(string(head)), "<table") || strings.Contains(strings.ToLower(text), "<html") || strings.HasPrefix(strings.ToLower(text), "<!doctype html") {
 			return HTML, nil
@@ -147,6 +156,15 @@ func Detect(path, forced string) (Format, error) {
 		return "", fmt.Errorf("%s is XML, not a spreadsheet: %w; open it in Excel or LibreOffice and save it as .xlsx or .csv", filepath.Base(path), ErrUnsupported)
 	}
 	return CSV, nil
+}
+
+// isJSONName says whether a file is named as JSON.
+func isJSONName(path string) bool {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".json", ".jsonl", ".ndjson":
+		return true
+	}
+	return false
 }
 
 // firstText decodes the start of a file enough to see its first characters.

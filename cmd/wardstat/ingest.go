@@ -7,7 +7,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -345,6 +347,10 @@ func rejectText(a *app, r warehouse.Reject) string {
 		return a.t("không có ngày tiếp nhận", "no receipt date") + col
 	case "bad_date":
 		l := fieldLabels[field]
+		if y, out := yearOutOfRange(r.Value); out {
+			return fmt.Sprintf(a.t("năm %d của %s %q%s nằm ngoài các năm wardstat đọc (%d–%d); hãy kiểm tra năm",
+				"the year %d of the %s %q%s is outside the years wardstat reads (%d–%d); check the year"), y, a.t(l[0], l[1]), r.Value, col, firstYear, lastYear)
+		}
 		return fmt.Sprintf(a.t("không đọc được %s %q%s; hãy ghi dạng dd/mm/yyyy [HH:MM] hoặc yyyy-mm-dd",
 			"unreadable %s %q%s; write it as dd/mm/yyyy [HH:MM] or yyyy-mm-dd"), a.t(l[0], l[1]), r.Value, col)
 	case "bad_channel":
@@ -364,6 +370,23 @@ func rejectText(a *app, r warehouse.Reject) string {
 		return fmt.Sprintf("%s %s%s trước ngày tiếp nhận", what, r.Value, col)
 	}
 	return r.Reason + col
+}
+
+// The years a date may have (ws_ts_in_range in sql/models/10_parse.sql
+// gives NULL outside them, and the row is rejected as an unreadable date).
+const firstYear, lastYear = 1990, 2100
+
+var fourDigits = regexp.MustCompile(`(?:^|\D)(\d{4})(?:\D|$)`)
+
+// yearOutOfRange finds a four-digit year in a date's text outside the
+// years read: "01/03/9999" is a date, only its year is wrong.
+func yearOutOfRange(v string) (int, bool) {
+	for _, m := range fourDigits.FindAllStringSubmatch(v, -1) {
+		if y, err := strconv.Atoi(m[1]); err == nil && (y < firstYear || y > lastYear) {
+			return y, true
+		}
+	}
+	return 0, false
 }
 
 func warningText(a *app, w warehouse.Warning) string {

@@ -120,3 +120,46 @@ func TestIngestFolderHoldingTheWarehouse(t *testing.T) {
 		t.Errorf("a DuckDB file is not refused in one short line:\n%.600s", errOut)
 	}
 }
+
+// TestIngestOddInputsSayWhatIsWrong: each odd input gets one line that
+// names its problem, in both languages, and the right exit code.
+func TestIngestOddInputsSayWhatIsWrong(t *testing.T) {
+	t.Setenv("WARDSTAT_PII_KEY", "odd")
+	dir := t.TempDir()
+	db := filepath.Join(dir, "w.duckdb")
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(body), 0o644)
+		return p
+	}
+	t.Run("a JSON scalar", func(t *testing.T) {
+		for _, c := range []struct{ file, value string }{{"n.json", "42"}, {"s.json", `"xin chào"`}, {"z.json", "null"}} {
+			p := write(c.file, c.value+"\n")
+			for lang, want := range map[string]string{"en": "the JSON file holds a single value (" + c.value + ")", "vi": "tệp JSON chỉ chứa một giá trị (" + c.value + ")"} {
+				_, errOut, err := run(t, "--db", db, "--lang", lang, "ingest", p)
+				if err == nil || !strings.Contains(errOut, want) || strings.Count(errOut, "\n") != 1 {
+					t.Errorf("%s (%s): err %v, want one line saying %q:\n%s", c.file, lang, err, want, errOut)
+				}
+			}
+		}
+	})
+	t.Run("year 9999", func(t *testing.T) {
+		p := write("y.csv", "Mã hồ sơ,Ngày tiếp nhận\nH08.01-240301-0001,01/03/9999\nH08.01-240301-0002,01/03/2024\n")
+		out := mustRun(t, "--db", db, "--lang", "en", "ingest", p)
+		if !strings.Contains(out, `row 2: the year 9999 of the receipt date "01/03/9999" (column "Ngày tiếp nhận") is outside the years wardstat reads (1990–2100)`) ||
+			strings.Contains(out, "write it as dd/mm/yyyy") {
+			t.Errorf("a date whose year is out of range is called unreadable:\n%s", out)
+		}
+	})
+	t.Run("HTML script in a cell", func(t *testing.T) {
+		p := write("page.xls", `<html><head><style>td{color:red}</style></head><body><table>
+<tr><th>Mã hồ sơ</th><th>Ngày tiếp nhận</th></tr>
+<tr><td>H08.01-240301-0101<script>document.write("x")</script></td><td><style>b{}</style>01/03/2024</td></tr>
+</table></body></html>`)
+		mustRun(t, "--db", db, "ingest", p)
+		got := mustRun(t, "--db", db, "sql", "--format", "csv", `SELECT dossier_code FROM dossiers WHERE dossier_code LIKE '%0101%'`)
+		if strings.TrimSpace(got) != "dossier_code\nH08.01-240301-0101" {
+			t.Errorf("the dossier code took the script's text: %q", got)
+		}
+	})
+}
