@@ -35,6 +35,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzUnwrapJSON$$' -fuzztime 30s ./ingest
 	$(GO) test -run '^$$' -fuzz '^FuzzWindows1258$$' -fuzztime 30s ./ingest
 	$(GO) test -run '^$$' -fuzz '^FuzzSpreadSample$$' -fuzztime 30s ./ingest
+	$(GO) test -run '^$$' -fuzz '^FuzzGzip$$' -fuzztime 30s ./ingest
 	$(GO) test -run '^$$' -fuzz '^FuzzShapeFormats$$' -fuzztime 30s ./warehouse
 	$(GO) test -run '^$$' -fuzz '^FuzzApplicantKey$$' -fuzztime 30s ./transform
 	$(GO) test -run '^$$' -fuzz '^FuzzFindHeader$$' -fuzztime 30s ./transform

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -99,12 +100,29 @@ func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResu
 	}
 	// Whatever becomes of the file, the hashing is done before File returns.
 	defer func() { <-summed }()
-	r, format, err := Open(path, Options{Format: opt.Format, Sheet: opt.Sheet, HeaderScore: transform.ScoreHeader})
+	// A compressed export (.csv.gz) is read from its unpacked copy; the
+	// load keeps the file's own name and identity.
+	readPath := path
+	if gz, err := isGzip(path); err != nil {
+		return fail(err)
+	} else if gz {
+		st, err := os.Stat(path)
+		if err != nil {
+			return fail(err)
+		}
+		unpacked, done, err := gunzipCopy(path, st.Size())
+		if err != nil {
+			return fail(err)
+		}
+		defer done()
+		readPath = unpacked
+	}
+	r, format, err := Open(readPath, Options{Format: opt.Format, Sheet: opt.Sheet, HeaderScore: transform.ScoreHeader})
 	if err != nil {
 		return fail(err)
 	}
 	if opt.Sheet == "" && (format == XLSX || format == XLS) {
-		sheets, err := dossierSheets(r, path)
+		sheets, err := dossierSheets(r, readPath)
 		if err != nil {
 			r.Close()
 			return fail(err)
@@ -121,8 +139,9 @@ func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResu
 		return fail(err)
 	}
 	abs, _ := filepath.Abs(path)
+	readAbs, _ := filepath.Abs(readPath)
 	req := warehouse.LoadRequest{Path: opt.ofSheet(abs), SHA256: identity, Source: opt.Source, Format: string(format), Ward: opt.Ward, Phase: opt.Phase}
-	if fast, refused := fastPath(ctx, l, src, abs, req, opt); fast != nil {
+	if fast, refused := fastPath(ctx, l, src, readAbs, req, opt); fast != nil {
 		lr, mapping, err := fast()
 		if err == nil || !errors.Is(err, refused) {
 			res.Mapping, res.Result, res.DuckDBRead = mapping, lr, err == nil
@@ -136,7 +155,7 @@ func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResu
 		}
 		// DuckDB's reader refused an odd file: read it with ours.
 		r.Close()
-		if r, _, err = Open(path, Options{Format: opt.Format}); err != nil {
+		if r, _, err = Open(readPath, Options{Format: opt.Format}); err != nil {
 			return fail(err)
 		}
 		defer r.Close()
