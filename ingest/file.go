@@ -77,7 +77,13 @@ func (e *FileError) Unwrap() error { return e.Err }
 // the others, and the error names it.
 func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResult, error) {
 	res := FileResult{Path: opt.ofSheet(path), Sheet: opt.Sheet}
-	fail := func(err error) (FileResult, error) { return res, &FileError{Path: path, Err: err} }
+	var identity func() (string, error)
+	fail := func(err error) (FileResult, error) {
+		if ctx.Err() == nil {
+			recordRefused(ctx, l, path, opt, res.Format, identity, err)
+		}
+		return res, &FileError{Path: path, Err: err}
+	}
 	// Only a regular file is read: a named pipe would wait for a writer
 	// forever, a device (a link to /dev/zero) never end.
 	if err := checkRegular(path); err != nil {
@@ -94,7 +100,7 @@ func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResu
 		defer close(summed)
 		sum, sumErr = fileSHA256(path)
 	}()
-	identity := func() (string, error) {
+	identity = func() (string, error) {
 		<-summed
 		return opt.ofSheet(sum), sumErr
 	}
@@ -118,6 +124,7 @@ func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResu
 		readPath = unpacked
 	}
 	r, format, err := Open(readPath, Options{Format: opt.Format, Sheet: opt.Sheet, HeaderScore: transform.ScoreHeader})
+	res.Format = format
 	if err != nil {
 		return fail(err)
 	}
@@ -171,6 +178,55 @@ func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResu
 		return fail(err)
 	}
 	return res, nil
+}
+
+// refusalRecorder is a Loader that records a file refused whole.
+type refusalRecorder interface {
+	RecordRefused(ctx context.Context, req warehouse.LoadRequest, sha, reason string) (int64, error)
+}
+
+// recordRefused records a file refused whole in the loads, where the
+// loader can: the reason is the kind of refusal, a fixed text, since the
+// message may quote the file's cells. A load that failed in the warehouse
+// (its transaction rolled back) is recorded the same way. Best effort: the
+// refusal itself is what the caller reports.
+func recordRefused(ctx context.Context, l Loader, path string, opt FileOptions, format Format, identity func() (string, error), err error) {
+	rec, ok := l.(refusalRecorder)
+	if !ok {
+		return
+	}
+	sha := ""
+	if identity != nil {
+		if s, err := identity(); err == nil {
+			sha = s
+		}
+	}
+	abs, _ := filepath.Abs(path)
+	req := warehouse.LoadRequest{Path: opt.ofSheet(abs), Source: opt.Source, Format: string(format), Ward: opt.Ward}
+	_, _ = rec.RecordRefused(ctx, req, sha, refusalKind(err))
+}
+
+// refusalKind names why a file was refused, as a fixed text that holds
+// nothing of the file.
+func refusalKind(err error) string {
+	var missing *transform.MissingColumnError
+	switch {
+	case errors.Is(err, ErrNotAFile):
+		return "not a regular file"
+	case errors.Is(err, ErrTooLarge):
+		return "over a size limit"
+	case errors.Is(err, ErrWarehouseFile):
+		return "a DuckDB database, not an export"
+	case errors.Is(err, ErrEmpty):
+		return "empty"
+	case errors.Is(err, ErrUnsupported):
+		return "not a format wardstat reads"
+	case errors.Is(err, ErrNoHeader):
+		return "no header row"
+	case errors.As(err, &missing):
+		return "no column for " + missing.Field
+	}
+	return "refused (the command's message says why)"
 }
 
 // ofSheet names the sheet loaded after a file's path or identity, when it
@@ -274,8 +330,8 @@ func newRowSource(r Reader, opt FileOptions) (*rowSource, error) {
 			}
 		}
 		if !ok {
-			return nil, fmt.Errorf("no header row in the first %d rows: no row names a dossier code, a receipt date or other known columns (first row: %q); name the columns with --map, e.g. --map dossier_code=\"<column>\" --map received_at=\"<column>\"",
-				transform.HeaderScanRows, quoteCells(firstNonBlank(top)))
+			return nil, fmt.Errorf("%w in the first %d rows: no row names a dossier code, a receipt date or other known columns (first row: %q); name the columns with --map, e.g. --map dossier_code=\"<column>\" --map received_at=\"<column>\"",
+				ErrNoHeader, transform.HeaderScanRows, quoteCells(firstNonBlank(top)))
 		}
 	}
 	s.skipped = countNonBlank(top[:consumed-1])

@@ -22,6 +22,8 @@ var (
 	// ErrWarehouseFile is a DuckDB database (the warehouse itself, or a
 	// copy), not an export.
 	ErrWarehouseFile = errors.New("a DuckDB database, not an export")
+	// ErrNoHeader is a file whose first rows name no column wardstat knows.
+	ErrNoHeader = errors.New("no header row")
 )
 
 // Message is an error with its text in Vietnamese beside the English one

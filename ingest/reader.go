@@ -143,7 +143,7 @@ func Detect(path, forced string) (Format, error) {
 		return JSON, nil
 	case isJSONName(path) && text != "" && strings.ContainsRune(`"-0123456789tfn`, rune(text[0])) && (n == cap(head) || json.Valid(bytes.TrimSpace(head))):
 		// A file that is one JSON number, string, true, false or null.
-		value := shorten(text, 40)
+		value := shorten(strings.TrimSpace(text), 40)
 		return "", &Message{
 			VI:  fmt.Sprintf("tệp JSON chỉ chứa một giá trị (%s), không có hồ sơ nào; cần một mảng các đối tượng [{…}, …] hoặc mỗi dòng một đối tượng", value),
 			EN:  fmt.Sprintf("the JSON file holds a single value (%s), no records; it must hold an array of objects [{…}, …] or one object a line", value),

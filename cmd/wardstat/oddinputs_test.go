@@ -163,3 +163,47 @@ func TestIngestOddInputsSayWhatIsWrong(t *testing.T) {
 		}
 	})
 }
+
+// TestRefusedFilesAreRecorded: a file refused whole (no header; not a
+// file) has its row in loads, status 'refused' with the kind of refusal
+// and nothing of its cells, changes no figure of the form, and the same
+// file loads once the user names its columns (it is no identity).
+func TestRefusedFilesAreRecorded(t *testing.T) {
+	t.Setenv("WARDSTAT_PII_KEY", "odd")
+	dir := t.TempDir()
+	db := filepath.Join(dir, "w.duckdb")
+	good := filepath.Join(dir, "good.csv")
+	os.WriteFile(good, []byte(goodCSV), 0o644)
+	mustRun(t, "--db", db, "ingest", good)
+	form := func() string {
+		return mustRun(t, "--db", db, "sql", "--format", "csv", `SELECT * FROM report_form('2024-03-01', '2024-03-31') ORDER BY ALL`)
+	}
+	before := form()
+	// A header no one can read, and a cell with a name in it.
+	odd := filepath.Join(dir, "odd.csv")
+	os.WriteFile(odd, []byte("Số,Ngày nhận HS,Người nộp\nH08.01-240301-0009,01/03/2024,Nguyễn Văn Bình\n"), 0o644)
+	if _, _, err := run(t, "--db", db, "ingest", odd); err == nil {
+		t.Fatal("a file with no known header loaded")
+	}
+	pipe := filepath.Join(dir, "z.csv")
+	if err := syscall.Mkfifo(pipe, 0o644); err != nil {
+		t.Skipf("no named pipes here: %v", err)
+	}
+	runWithin(t, 30*time.Second, "--db", db, "ingest", pipe)
+	got := mustRun(t, "--db", db, "sql", "--format", "csv", `SELECT regexp_extract(path, '[^/]+$') AS file, status, reason, rows_read, sha256 = '' AS unread FROM loads ORDER BY load_id`)
+	want := "file,status,reason,rows_read,unread\ngood.csv,loaded,,2,false\nodd.csv,refused,no column for dossier_code,0,false\nz.csv,refused,not a regular file,0,true\n"
+	if got != want {
+		t.Errorf("loads:\n%s\nwant:\n%s", got, want)
+	}
+	if all := mustRun(t, "--db", db, "sql", "--format", "csv", `SELECT * FROM loads`); strings.Contains(all, "Bình") {
+		t.Errorf("a refused file's cell is in loads:\n%s", all)
+	}
+	if after := form(); after != before {
+		t.Errorf("the refused files changed the form:\n%s\nwas:\n%s", after, before)
+	}
+	// Fixed by naming the columns, the same bytes load.
+	out := mustRun(t, "--db", db, "--lang", "en", "ingest", "--map", "dossier_code=Số", "--map", "received_at=Ngày nhận HS", odd)
+	if !strings.Contains(out, "read 1 · loaded 1") {
+		t.Errorf("the refused file, fixed, did not load:\n%s", out)
+	}
+}
