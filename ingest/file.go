@@ -60,6 +60,11 @@ type FileResult struct {
 	// DuckDBRead is true when DuckDB's own reader read the file (a UTF-8
 	// CSV, or JSON records), false when ours did.
 	DuckDBRead bool
+	// Blank is how many of the rows skipped (Result.Skipped) were rows of
+	// empty cells below the header, as our reader counts them: a sheet
+	// formatted down to its millionth row has that many, which are not
+	// titles or totals.
+	Blank int
 }
 
 // FileError is a file that could not be loaded at all; nothing of it was.
@@ -174,6 +179,7 @@ func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResu
 	src.close()
 	res.Mapping = src.Mapping()
 	res.Result = lr
+	res.Blank = src.blank
 	if err != nil {
 		return fail(err)
 	}
@@ -286,6 +292,7 @@ type rowSource struct {
 	mapper  *transform.Mapper
 	pending []Record // rows read while looking for the header
 	skipped int
+	blank   int // of skipped, rows of empty cells
 	rows    int
 	values  []string
 	// read-ahead (see next)
@@ -374,6 +381,7 @@ func (s *rowSource) Next() (transform.Row, error) {
 		}
 		if transform.IsBlank(rec.Cells) {
 			s.skipped++ // a row of empty cells (",,,,"), as DuckDB's reader counts it
+			s.blank++
 			continue
 		}
 		row := s.mapper.Map(rec.Line, rec.Cells, s.values)

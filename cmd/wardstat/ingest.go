@@ -280,8 +280,11 @@ func printLoad(a *app, out io.Writer, fr ingest.FileResult) {
 	fmt.Fprintf(out, a.t("%s [%s, lần nạp #%d]: đọc %d · nạp %d (mới %d, thay đổi %d) · loại %d · trùng %d",
 		"%s [%s, load #%d]: read %d · loaded %d (new %d, changed %d) · rejected %d · duplicate %d"),
 		fr.Path, fr.Format, r.LoadID, r.Read, r.Loaded, r.New, r.Changed, r.Rejected, r.Duplicate)
-	if n := r.Skipped - r.NotAccepted; n > 0 {
+	if n := r.Skipped - r.NotAccepted - int64(fr.Blank); n > 0 {
 		fmt.Fprintf(out, a.t(" · bỏ qua %d dòng tiêu đề/tổng", " · skipped %d title/total rows"), n)
+	}
+	if fr.Blank > 0 {
+		fmt.Fprintf(out, a.t(" · %d dòng trống", " · %d blank rows"), fr.Blank)
 	}
 	fmt.Fprintln(out)
 	for i, rj := range r.Rejects {

@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 )
 
 const goodCSV = "Mã hồ sơ,Ngày tiếp nhận,Hình thức nộp\nH08.01-240301-0001,01/03/2024,Trực tiếp\nH08.01-240301-0002,01/03/2024,Trực tuyến\n"
@@ -205,5 +207,30 @@ func TestRefusedFilesAreRecorded(t *testing.T) {
 	out := mustRun(t, "--db", db, "--lang", "en", "ingest", "--map", "dossier_code=Số", "--map", "received_at=Ngày nhận HS", odd)
 	if !strings.Contains(out, "read 1 · loaded 1") {
 		t.Errorf("the refused file, fixed, did not load:\n%s", out)
+	}
+}
+
+// TestBlankWorkbookRowsAreCountedAsBlank: a sheet formatted down to row
+// 200,003 (rows with a style and no value) loads its two dossiers and
+// says the rest are blank rows, not "title/total rows".
+func TestBlankWorkbookRowsAreCountedAsBlank(t *testing.T) {
+	t.Setenv("WARDSTAT_PII_KEY", "odd")
+	dir := t.TempDir()
+	f := excelize.NewFile()
+	f.SetSheetRow("Sheet1", "A1", &[]any{"Tổng hợp hồ sơ"})
+	f.SetSheetRow("Sheet1", "A2", &[]any{"Mã hồ sơ", "Ngày tiếp nhận"})
+	f.SetSheetRow("Sheet1", "A3", &[]any{"H08.01-240301-0001", "01/03/2024"})
+	f.SetSheetRow("Sheet1", "A4", &[]any{"H08.01-240301-0002", "01/03/2024"})
+	style, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	if err := f.SetRowStyle("Sheet1", 5, 200_004, style); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "formatted.xlsx")
+	if err := f.SaveAs(path); err != nil {
+		t.Fatal(err)
+	}
+	out := mustRun(t, "--db", filepath.Join(dir, "w.duckdb"), "--lang", "en", "ingest", path)
+	if !strings.Contains(out, "read 2 · loaded 2") || !strings.Contains(out, "skipped 1 title/total rows · 200000 blank rows") {
+		t.Errorf("blank rows are not said as blank:\n%s", out)
 	}
 }
