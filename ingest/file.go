@@ -60,6 +60,9 @@ type FileResult struct {
 	// DuckDBRead is true when DuckDB's own reader read the file (a UTF-8
 	// CSV, or JSON records), false when ours did.
 	DuckDBRead bool
+	// DuplicateColumns are the headers several columns carry, each with
+	// its column numbers: the first is read, the others are not.
+	DuplicateColumns []DuplicateColumn
 	// Blank is how many of the rows skipped (Result.Skipped) were rows of
 	// empty cells below the header, as our reader counts them: a sheet
 	// formatted down to its millionth row has that many, which are not
@@ -150,6 +153,7 @@ func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResu
 	if err != nil {
 		return fail(err)
 	}
+	res.DuplicateColumns = src.duplicates
 	abs, _ := filepath.Abs(path)
 	readAbs, _ := filepath.Abs(readPath)
 	req := warehouse.LoadRequest{Path: opt.ofSheet(abs), SHA256: identity, Source: opt.Source, Format: string(format), Ward: opt.Ward, Phase: opt.Phase}
@@ -293,6 +297,8 @@ type rowSource struct {
 	pending []Record // rows read while looking for the header
 	skipped int
 	blank   int // of skipped, rows of empty cells
+	// duplicates are the fields several columns name (duplicateColumns).
+	duplicates []DuplicateColumn
 	rows    int
 	values  []string
 	// read-ahead (see next)
@@ -355,7 +361,39 @@ func (s *rowSource) setHeader(headers []string) error {
 		return err
 	}
 	s.mapper = transform.NewMapper(m, s.opt.Hasher)
+	s.duplicates = duplicateColumns(m)
 	return nil
+}
+
+// DuplicateColumn is a header that several columns carry.
+type DuplicateColumn struct {
+	Header  string // shortened to maxQuoted characters
+	Columns []int  // 1-based; the first is read
+}
+
+// duplicateColumns finds the fields read from one of several columns that
+// name them equally well (a column copied twice, "Ngày tiếp nhận" and
+// "Ngày tiếp nhận"): the first is read, and the others were ignored
+// without a word.
+func duplicateColumns(m transform.Mapping) []DuplicateColumn {
+	var out []DuplicateColumn
+	for field, i := range m.Columns {
+		f, rank := transform.MatchHeader(m.Headers[i])
+		if f != field {
+			continue // named with --map
+		}
+		d := DuplicateColumn{Header: shorten(m.Headers[i], maxQuoted), Columns: []int{i + 1}}
+		for j, h := range m.Headers {
+			if g, r := transform.MatchHeader(h); j != i && g == field && r == rank {
+				d.Columns = append(d.Columns, j+1)
+			}
+		}
+		if len(d.Columns) > 1 {
+			out = append(out, d)
+		}
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].Columns[0] < out[b].Columns[0] })
+	return out
 }
 
 func (s *rowSource) Next() (transform.Row, error) {

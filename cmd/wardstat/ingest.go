@@ -295,6 +295,16 @@ func printLoad(a *app, out io.Writer, fr ingest.FileResult) {
 		}
 		fmt.Fprintf(out, "  %s %d: %s\n", a.t("dòng", "row"), rj.Row, rejectText(a, rj))
 	}
+	for _, d := range fr.DuplicateColumns {
+		cols := make([]string, len(d.Columns))
+		for i, c := range d.Columns {
+			cols[i] = strconv.Itoa(c)
+		}
+		fmt.Fprintf(out, "  %s: %s\n", a.t("lưu ý", "note"), fmt.Sprintf(a.t(
+			"cột %q có %d lần (cột thứ %s): đọc cột thứ %d, không đọc các cột kia; hãy kiểm tra tệp xuất",
+			"the column %q appears %d times (columns %s): column %d is read, the others are not; check the export"),
+			d.Header, len(d.Columns), strings.Join(cols, ", "), d.Columns[0]))
+	}
 	if r.NotAccepted > 0 {
 		fmt.Fprintf(out, "  %s: %s\n", a.t("lưu ý", "note"), fmt.Sprintf(a.t(
 			"%s chưa được tiếp nhận hoặc bị từ chối tiếp nhận (trạng thái 1, 3), không có ngày tiếp nhận: không tính vào biểu, như quy định",

@@ -234,3 +234,17 @@ func TestBlankWorkbookRowsAreCountedAsBlank(t *testing.T) {
 		t.Errorf("blank rows are not said as blank:\n%s", out)
 	}
 }
+
+// TestDuplicatedHeaderIsSaid: a column whose header appears twice is
+// said in a note naming both columns (the second was ignored without a
+// word), on DuckDB's reader and ours.
+func TestDuplicatedHeaderIsSaid(t *testing.T) {
+	t.Setenv("WARDSTAT_PII_KEY", "odd")
+	dir := t.TempDir()
+	path := filepath.Join(dir, "twice.csv")
+	os.WriteFile(path, []byte("Mã hồ sơ,Ngày tiếp nhận,Ghi chú,Ngày tiếp nhận\nH08.01-240301-0001,01/03/2024,,02/03/2024\n"), 0o644)
+	out := mustRun(t, "--db", filepath.Join(dir, "w.duckdb"), "--lang", "en", "ingest", path)
+	if !strings.Contains(out, `note: the column "Ngày tiếp nhận" appears 2 times (columns 2, 4): column 2 is read, the others are not`) {
+		t.Errorf("a duplicated column is not said:\n%s", out)
+	}
+}
