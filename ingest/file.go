@@ -299,8 +299,8 @@ type rowSource struct {
 	blank   int // of skipped, rows of empty cells
 	// duplicates are the fields several columns name (duplicateColumns).
 	duplicates []DuplicateColumn
-	rows    int
-	values  []string
+	rows       int
+	values     []string
 	// read-ahead (see next)
 	batches chan recordBatch
 	stop    chan struct{}
