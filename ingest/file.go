@@ -296,16 +296,17 @@ type rowSource struct {
 	mapper  *transform.Mapper
 	pending []Record // rows read while looking for the header
 	skipped int
-	blank   int // of skipped, rows of empty cells
-	// duplicates are the fields several columns name (duplicateColumns).
-	duplicates []DuplicateColumn
-	rows       int
-	values     []string
+	rows    int
+	values  []string
 	// read-ahead (see next)
 	batches chan recordBatch
 	stop    chan struct{}
 	current []Record
 	lastErr error
+	// blank: of skipped, the rows of empty cells; duplicates: the fields
+	// several columns name (duplicateColumns).
+	blank      int
+	duplicates []DuplicateColumn
 }
 
 func newRowSource(r Reader, opt FileOptions) (*rowSource, error) {
