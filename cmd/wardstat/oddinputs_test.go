@@ -248,3 +248,25 @@ func TestDuplicatedHeaderIsSaid(t *testing.T) {
 		t.Errorf("a duplicated column is not said:\n%s", out)
 	}
 }
+
+// TestDossierCodesHoldNoControlCharacters: a NUL or a line break inside a
+// dossier code (JSON escapes, a quoted CSV cell over two lines) is not
+// kept in the stored code, on both readers.
+func TestDossierCodesHoldNoControlCharacters(t *testing.T) {
+	t.Setenv("WARDSTAT_PII_KEY", "odd")
+	dir := t.TempDir()
+	db := filepath.Join(dir, "w.duckdb")
+	js := filepath.Join(dir, "api.json")
+	os.WriteFile(js, []byte(`[{"MaHoSo":"H08.01-240301-0001\u0000","NgayTiepNhan":"01/03/2024"},{"MaHoSo":"H08.01-240301-\n0002","NgayTiepNhan":"01/03/2024"},{"MaHoSo":"\u0000\u0000","NgayTiepNhan":"01/03/2024"}]`), 0o644)
+	csv := filepath.Join(dir, "export.csv")
+	os.WriteFile(csv, []byte("Mã hồ sơ,Ngày tiếp nhận\n\"H08.01-240301-\r\n0003\",01/03/2024\nH08.01-240301-0004\t,01/03/2024\n"), 0o644)
+	mustRun(t, "--db", db, "ingest", js, csv)
+	got := mustRun(t, "--db", db, "sql", "--format", "csv", `SELECT dossier_code FROM dossiers ORDER BY 1`)
+	want := "dossier_code\nH08.01-240301-0001\nH08.01-240301-0002\nH08.01-240301-0003\nH08.01-240301-0004\n"
+	if got != want {
+		t.Errorf("stored codes:\n%q\nwant:\n%q", got, want)
+	}
+	if n := mustRun(t, "--db", db, "sql", "--format", "csv", `SELECT count(*) AS n FROM rejects WHERE reason_code = 'missing_code'`); n != "n\n1\n" {
+		t.Errorf("a code of NULs alone is no code: rejects %q", n)
+	}
+}
