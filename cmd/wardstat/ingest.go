@@ -177,6 +177,9 @@ func (a *app) runIngest(ctx context.Context, f ingestFlags, args []string) error
 			failed++
 		}
 	}
+	if failed > 0 && failed == len(paths) {
+		return errors.New(a.t("không nạp được tệp nào (xem các dòng ở trên)", "nothing was loaded (see above)"))
+	}
 	if failed > 0 {
 		return fmt.Errorf(a.t("%d/%d tệp không nạp được (xem các dòng ở trên); các tệp khác đã nạp", "%d of %d files could not be loaded (see above); the others were"), failed, len(paths))
 	}
