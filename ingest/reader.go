@@ -69,6 +69,9 @@ type Options struct {
 
 // Open opens a file for reading with the reader its content calls for.
 func Open(path string, opt Options) (Reader, Format, error) {
+	if err := checkRegular(path); err != nil {
+		return nil, "", err
+	}
 	format, err := Detect(path, opt.Format)
 	if err != nil {
 		return nil, "", err

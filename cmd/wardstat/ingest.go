@@ -332,7 +332,7 @@ func printLoad(a *app, out io.Writer, fr ingest.FileResult) {
 		for i, wn := range unknown {
 			n += wn.Count
 			if i < 3 {
-				codes = append(codes, wn.Example)
+				codes = append(codes, quoted(wn.Example))
 			}
 		}
 		fmt.Fprintf(out, "  %s: %s\n", a.t("lưu ý", "note"), fmt.Sprintf(a.t(
@@ -353,9 +353,10 @@ var fieldLabels = map[string][2]string{
 func rejectText(a *app, r warehouse.Reject) string {
 	col := ""
 	if r.Column != "" {
-		col = fmt.Sprintf(a.t(" (cột %q)", " (column %q)"), r.Column)
+		col = fmt.Sprintf(a.t(" (cột %q)", " (column %q)"), quoted(r.Column))
 	}
 	code, field, _ := strings.Cut(r.Code, ":")
+	r.Value = quoted(r.Value)
 	switch code {
 	case "missing_code":
 		return a.t("không có mã hồ sơ", "no dossier code") + col
@@ -405,7 +406,24 @@ func yearOutOfRange(v string) (int, bool) {
 	return 0, false
 }
 
+// quoted is a file's cell as a message quotes it: at most 80 characters,
+// a control character shown as U+FFFD (a binary file's cell printed 40 KB).
+func quoted(s string) string {
+	out := make([]rune, 0, min(len(s), 81))
+	for _, r := range s {
+		if len(out) == 80 {
+			return string(out) + "…"
+		}
+		if r < 0x20 || r == 0x7f {
+			r = '\uFFFD'
+		}
+		out = append(out, r)
+	}
+	return string(out)
+}
+
 func warningText(a *app, w warehouse.Warning) string {
+	w.Example = quoted(w.Example)
 	switch w.Code {
 	case "unreadable_value":
 		return fmt.Sprintf(a.t("%d ô của cột %q không đọc được (ví dụ %q), được để trống",

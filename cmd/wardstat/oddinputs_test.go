@@ -270,3 +270,22 @@ func TestDossierCodesHoldNoControlCharacters(t *testing.T) {
 		t.Errorf("a code of NULs alone is no code: rejects %q", n)
 	}
 }
+
+// TestMessagesQuoteCellsShort: a reject line quotes at most 80 characters
+// of a cell, control characters shown as U+FFFD (a binary file's 40 KB
+// "first row" was printed whole).
+func TestMessagesQuoteCellsShort(t *testing.T) {
+	t.Setenv("WARDSTAT_PII_KEY", "odd")
+	dir := t.TempDir()
+	path := filepath.Join(dir, "long.csv")
+	os.WriteFile(path, []byte("Mã hồ sơ,Ngày tiếp nhận\nH08.01-240301-0001,01/03/2024"+strings.Repeat("x", 10_000)+"\n"), 0o644)
+	out := mustRun(t, "--db", filepath.Join(dir, "w.duckdb"), "--lang", "en", "ingest", path)
+	for _, line := range strings.Split(out, "\n") {
+		if len([]rune(line)) > 300 {
+			t.Errorf("a line of %d characters:\n%.400s", len([]rune(line)), line)
+		}
+	}
+	if !strings.Contains(out, "row 2: unreadable receipt date \"01/03/2024xxxx") {
+		t.Errorf("the reject is not said:\n%.600s", out)
+	}
+}
