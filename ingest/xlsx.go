@@ -86,6 +86,10 @@ func OpenXLSX(path, sheet string, score func([]string) int) (Reader, error) {
 	}
 	x := &xlsxReader{f: f, rows: rows, tmp: tmp, Sheet: chosen}
 	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil && *props.Date1904 {
+		if err := check1904(path); err != nil {
+			rows.Close()
+			return fail(err)
+		}
 		x.dates1904 = &dates1904{f: f, sheet: chosen, isDate: map[int]bool{}}
 	}
 	return x, nil

@@ -232,3 +232,29 @@ func bytesText(n uint64) string {
 	}
 	return fmt.Sprintf("%d B", n)
 }
+
+// max1904Sheet bounds the sheets of a workbook that counts days from
+// 1904: to tell its date cells, excelize reads a sheet's styles by
+// loading the whole sheet into memory (a 58 MiB sheet peaked at 785 MB),
+// so such a sheet is read only up to this size. Tests lower it.
+var max1904Sheet int64 = 32 << 20
+
+// check1904 refuses a workbook counting days from 1904 with a sheet past
+// max1904Sheet unpacked.
+func check1904(path string) error {
+	z, err := zip.OpenReader(path)
+	if err != nil {
+		return nil
+	}
+	defer z.Close()
+	for _, f := range z.File {
+		if streamed, sharedStrings := partKind(f.Name); streamed && !sharedStrings && f.UncompressedSize64 > uint64(max1904Sheet) {
+			return tooLarge(
+				fmt.Sprintf("sổ tính tính ngày từ năm 1904 (Excel cho Mac) có trang %s giải nén ra %s, quá giới hạn %s cho loại sổ này; hãy mở bằng Excel và lưu thành .csv, hoặc bỏ tùy chọn \"1904 date system\"",
+					f.Name, bytesText(f.UncompressedSize64), bytesText(uint64(max1904Sheet))),
+				fmt.Sprintf("the workbook counts days from 1904 (Excel for Mac) and its sheet %s unpacks to %s, past the limit of %s for such workbooks; open it in Excel and save it as .csv, or untick \"1904 date system\"",
+					f.Name, bytesText(f.UncompressedSize64), bytesText(uint64(max1904Sheet))))
+		}
+	}
+	return nil
+}

@@ -277,3 +277,46 @@ func TestWorkbookWithinLimitsLoads(t *testing.T) {
 		t.Errorf("read %d rows, want %d", n, rows+1)
 	}
 }
+
+// TestWorkbook1904SheetIsBounded: a workbook counting days from 1904 has
+// its date cells told by their style, which excelize reads by loading the
+// whole sheet (13 times its XML): a sheet past the limit (lowered to 256
+// KiB here) is refused naming the limit; one within it reads.
+func TestWorkbook1904SheetIsBounded(t *testing.T) {
+	defer func(n int64) { max1904Sheet = n }(max1904Sheet)
+	max1904Sheet = 256 << 10
+	write := func(rows int) string {
+		f := excelize.NewFile()
+		yes := true
+		f.SetWorkbookProps(&excelize.WorkbookPropsOptions{Date1904: &yes})
+		f.SetSheetRow("Sheet1", "A1", &[]any{"Mã hồ sơ", "Ngày tiếp nhận"})
+		for r := 2; r <= rows+1; r++ {
+			f.SetSheetRow("Sheet1", fmt.Sprintf("A%d", r), &[]any{fmt.Sprintf("H08.01-240301-%05d", r), 43000 + r%100})
+		}
+		path := filepath.Join(t.TempDir(), "mac.xlsx")
+		if err := f.SaveAs(path); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	big, err := OpenXLSX(write(20_000), "", nil)
+	if err == nil {
+		big.Close()
+	}
+	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "counts days from 1904") {
+		t.Errorf("a 1904 workbook past the limit: err = %v", err)
+	}
+	r, err := OpenXLSX(write(100), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for {
+		if _, err := r.Next(); err != nil {
+			if err != io.EOF {
+				t.Fatal(err)
+			}
+			break
+		}
+	}
+}
