@@ -34,7 +34,8 @@ type workbookLimits struct {
 	ScanFrom int64
 	Row      int64
 	// Strings is the most shared strings a workbook may hold: excelize
-	// keeps an index entry (~40 bytes) for each.
+	// keeps an index entry for each (~40 bytes, and its slice doubles as
+	// it grows: 5 M strings take ~300 MB).
 	Strings int64
 }
 
@@ -46,7 +47,7 @@ var xlsxLimits = workbookLimits{
 	RatioFrom: 16 << 20,
 	ScanFrom:  64 << 20,
 	Row:       16 << 20,
-	Strings:   8_000_000,
+	Strings:   5_000_000,
 }
 
 // checked remembers the workbooks found within the limits (by path, size
