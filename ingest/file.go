@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -202,8 +203,8 @@ type refusalRecorder interface {
 // refusal itself is what the caller reports.
 func recordRefused(ctx context.Context, l Loader, path string, opt FileOptions, format Format, identity func() (string, error), err error) {
 	rec, ok := l.(refusalRecorder)
-	if !ok {
-		return
+	if !ok || errors.Is(err, fs.ErrNotExist) {
+		return // a path that names nothing is a typing mistake, not a file refused
 	}
 	sha := ""
 	if identity != nil {

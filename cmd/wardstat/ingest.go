@@ -89,10 +89,10 @@ func parseMaps(maps []string) (map[string]string, error) {
 func expandPaths(args []string, own func(string) bool) (paths, empty []string, err error) {
 	for _, p := range args {
 		st, err := os.Stat(p)
-		if err != nil {
-			return nil, nil, err
-		}
-		if !st.IsDir() {
+		if err != nil || !st.IsDir() {
+			// A file, or a path that cannot be read (missing, a link
+			// that loops): the load says what became of it, in one line,
+			// and the other paths load.
 			paths = append(paths, p)
 			continue
 		}

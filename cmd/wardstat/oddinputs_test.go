@@ -289,3 +289,24 @@ func TestMessagesQuoteCellsShort(t *testing.T) {
 		t.Errorf("the reject is not said:\n%.600s", out)
 	}
 }
+
+// TestIngestGoesOnPastAPathThatIsNot: a mistyped path among several is
+// said in one line and the others load (the whole command stopped).
+func TestIngestGoesOnPastAPathThatIsNot(t *testing.T) {
+	t.Setenv("WARDSTAT_PII_KEY", "odd")
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.csv")
+	os.WriteFile(good, []byte(goodCSV), 0o644)
+	loop := filepath.Join(dir, "loop.csv")
+	os.Symlink(loop, loop)
+	out, errOut, err := run(t, "--db", filepath.Join(dir, "w.duckdb"), "--lang", "en", "ingest", filepath.Join(dir, "typo.csv"), loop, good)
+	if err == nil || !strings.Contains(out, "read 2 · loaded 2") {
+		t.Errorf("err %v; the good file did not load:\n%s\n%s", err, out, errOut)
+	}
+	if !strings.Contains(errOut, "typo.csv: NOT LOADED") || !strings.Contains(errOut, "loop.csv: NOT LOADED") {
+		t.Errorf("the paths that are not are not said:\n%s", errOut)
+	}
+	if n := mustRun(t, "--db", filepath.Join(dir, "w.duckdb"), "sql", "--format", "csv", `SELECT count(*) AS n FROM loads WHERE path LIKE '%typo%'`); n != "n\n0\n" {
+		t.Errorf("a path that names nothing is recorded as a load: %q", n)
+	}
+}
