@@ -144,7 +144,7 @@ func Detect(path, forced string) (Format, error) {
 	switch {
 	case strings.HasPrefix(text, "[") || strings.HasPrefix(text, "{"):
 		return JSON, nil
-	case isJSONName(path) && text != "" && strings.ContainsRune(`"-0123456789tfn`, rune(text[0])) && (n == cap(head) || json.Valid(bytes.TrimSpace(head))):
+	case isJSONName(path) && jsonScalar(head, n == cap(head)):
 		// A file that is one JSON number, string, true, false or null.
 		value := shorten(strings.TrimSpace(text), 40)
 		return "", &Message{
@@ -159,6 +159,20 @@ func Detect(path, forced string) (Format, error) {
 		return "", fmt.Errorf("%s is XML, not a spreadsheet: %w; open it in Excel or LibreOffice and save it as .xlsx or .csv", filepath.Base(path), ErrUnsupported)
 	}
 	return CSV, nil
+}
+
+// jsonScalar says whether a file's head is one JSON number, string, true,
+// false or null: the whole file when it is not cut, else a string longer
+// than the head (a CSV's quoted header closes its quote soon).
+func jsonScalar(head []byte, cut bool) bool {
+	t := bytes.TrimSpace(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")))
+	if len(t) == 0 || t[0] == '[' || t[0] == '{' {
+		return false
+	}
+	if !cut {
+		return json.Valid(t)
+	}
+	return t[0] == '"' && bytes.IndexByte(t[1:], '"') < 0
 }
 
 // isJSONName says whether a file is named as JSON.
