@@ -79,6 +79,34 @@ func readyFiles(ctx context.Context, src *Source) ([]string, error) {
 	return ready, nil
 }
 
+// warehouseFiles says whether a path is one of the warehouse's own files
+// (the database, its WAL, the published snapshot and its WAL): a drop
+// folder that holds the warehouse must not load it, let alone move it to
+// failed/.
+func warehouseFiles(cfg *Config) func(string) bool {
+	var own []os.FileInfo
+	for _, p := range []string{cfg.Warehouse, cfg.Warehouse + ".wal", cfg.Publish, cfg.Publish + ".wal"} {
+		if p == "" || p == ".wal" {
+			continue
+		}
+		if st, err := os.Stat(p); err == nil {
+			own = append(own, st)
+		}
+	}
+	return func(path string) bool {
+		st, err := os.Stat(path)
+		if err != nil {
+			return false
+		}
+		for _, o := range own {
+			if os.SameFile(o, st) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
 func isPartial(name string) bool {
 	for _, ext := range []string{".part", ".tmp", ".crdownload", ".partial", ".filepart", ".reason"} {
 		if strings.HasSuffix(strings.ToLower(name), ext) {

@@ -72,3 +72,31 @@ sources:
 		}
 	}
 }
+
+// TestDropFolderHoldingTheWarehouse: a drop folder that holds the
+// warehouse loads the exports beside it and leaves the warehouse where it
+// is (it was read as an export, refused, and moved to failed/).
+func TestDropFolderHoldingTheWarehouse(t *testing.T) {
+	dir := t.TempDir()
+	drop := filepath.Join(dir, "drop")
+	os.MkdirAll(drop, 0o755)
+	os.WriteFile(filepath.Join(drop, "a-good.csv"), []byte("Mã hồ sơ,Ngày tiếp nhận,Hình thức nộp\nH08.01-240301-0001,01/03/2024,Trực tiếp\n"), 0o644)
+	cfg := writeConfig(t, dir, `
+warehouse: drop/w.duckdb
+sources:
+  - name: drop
+    path: drop
+    settle: 10ms
+    schedule: "@daily"
+`)
+	r := openRunner(t, cfg, NewMetrics())
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	res, err := r.Pull(ctx, "drop", "test", time.Now())
+	if err != nil || res.Run.RowsLoaded != 1 || len(res.Failures) != 0 {
+		t.Errorf("pull: loaded %d, failures %v, err %v; want the export alone loaded", res.Run.RowsLoaded, res.Failures, err)
+	}
+	if _, err := os.Stat(filepath.Join(drop, "w.duckdb")); err != nil {
+		t.Errorf("the warehouse left its place: %v", err)
+	}
+}
