@@ -45,8 +45,21 @@ func checkRegular(path string) error {
 	if err != nil {
 		return err
 	}
-	return regularMode(st.Mode())
+	if err := regularMode(st.Mode()); err != nil {
+		return err
+	}
+	if st.Size() > maxFileBytes {
+		return tooLarge(
+			fmt.Sprintf("tệp lớn %s, quá giới hạn %s của wardstat cho một tệp xuất; hãy xuất theo từng kỳ hoặc từng đơn vị", bytesText(uint64(st.Size())), bytesText(uint64(maxFileBytes))),
+			fmt.Sprintf("the file is %s, past wardstat's limit of %s for one export; export it a period or a ward at a time", bytesText(uint64(st.Size())), bytesText(uint64(maxFileBytes))))
+	}
+	return nil
 }
+
+// maxFileBytes bounds one export: a ward's export of millions of
+// dossiers is a few GB at most, and a file of 100 GB (a sparse file of
+// zeros takes no disk) took hours to hash and read to its end.
+var maxFileBytes int64 = 16 << 30
 
 func regularMode(m fs.FileMode) error {
 	if m.IsRegular() {

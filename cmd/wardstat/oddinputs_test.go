@@ -310,3 +310,24 @@ func TestIngestGoesOnPastAPathThatIsNot(t *testing.T) {
 		t.Errorf("a path that names nothing is recorded as a load: %q", n)
 	}
 }
+
+// TestIngestRefusesAFileTooLargeAtOnce: a sparse file of 100 GiB (no disk
+// taken) is refused at once, naming the limit (it was hashed and read to
+// its end, for hours).
+func TestIngestRefusesAFileTooLargeAtOnce(t *testing.T) {
+	t.Setenv("WARDSTAT_PII_KEY", "odd")
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sparse.csv")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(100 << 30); err != nil {
+		t.Skipf("no sparse files here: %v", err)
+	}
+	f.Close()
+	_, errOut, err := runWithin(t, 20*time.Second, "--db", filepath.Join(dir, "w.duckdb"), "--lang", "en", "ingest", path)
+	if err == nil || !strings.Contains(errOut, "the file is 100.0 GiB, past wardstat's limit of 16.0 GiB") {
+		t.Errorf("err %v:\n%s", err, errOut)
+	}
+}
