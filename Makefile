@@ -39,6 +39,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzShapeFormats$$' -fuzztime 30s ./warehouse
 	$(GO) test -run '^$$' -fuzz '^FuzzApplicantKey$$' -fuzztime 30s ./transform
 	$(GO) test -run '^$$' -fuzz '^FuzzFindHeader$$' -fuzztime 30s ./transform
+	$(GO) test -run '^$$' -fuzz '^FuzzMaskCell$$' -fuzztime 30s ./transform
 
 lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

@@ -157,7 +157,7 @@ func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResu
 	res.DuplicateColumns = src.duplicates
 	abs, _ := filepath.Abs(path)
 	readAbs, _ := filepath.Abs(readPath)
-	req := warehouse.LoadRequest{Path: opt.ofSheet(abs), SHA256: identity, Source: opt.Source, Format: string(format), Ward: opt.Ward, Phase: opt.Phase}
+	req := warehouse.LoadRequest{Path: opt.ofSheet(abs), SHA256: identity, Source: opt.Source, Format: string(format), Ward: opt.Ward, Phase: opt.Phase, Hasher: opt.Hasher}
 	if fast, refused := fastPath(ctx, l, src, readAbs, req, opt); fast != nil {
 		lr, mapping, err := fast()
 		if err == nil || !errors.Is(err, refused) {
@@ -345,8 +345,13 @@ func newRowSource(r Reader, opt FileOptions) (*rowSource, error) {
 			}
 		}
 		if !ok {
-			return nil, fmt.Errorf("%w in the first %d rows: no row names a dossier code, a receipt date or other known columns (first row: %q); name the columns with --map, e.g. --map dossier_code=\"<column>\" --map received_at=\"<column>\"",
-				ErrNoHeader, transform.HeaderScanRows, quoteCells(firstNonBlank(top)))
+			read := ""
+			if cr, isCSV := r.(*csvReader); isCSV && cr.Encoding == Windows1258 {
+				// Its first bytes did not read as UTF-8: the header may be there, garbled.
+				read = " (read in the Windows-1258 encoding: its first bytes are not UTF-8)"
+			}
+			return nil, fmt.Errorf("%w in the first %d rows%s: no row names a dossier code, a receipt date or other known columns (first row: %q); name the columns with --map, e.g. --map dossier_code=\"<column>\" --map received_at=\"<column>\"",
+				ErrNoHeader, transform.HeaderScanRows, read, quoteCells(opt.Hasher.MaskHeaderCells(firstNonBlank(top), false)))
 		}
 	}
 	s.skipped = countNonBlank(top[:consumed-1])
@@ -354,7 +359,20 @@ func newRowSource(r Reader, opt FileOptions) (*rowSource, error) {
 	if err := s.setHeader(headers); err != nil {
 		return nil, err
 	}
+	if cr, ok := r.(*csvReader); ok {
+		cr.setWidth(s.width())
+	}
 	return s, nil
+}
+
+// width is how many columns the rows have: the header's, or more if the
+// first rows have more cells.
+func (s *rowSource) width() int {
+	width := len(s.mapper.Mapping().Headers)
+	for _, p := range s.pending {
+		width = max(width, len(p.Cells))
+	}
+	return width
 }
 
 func (s *rowSource) setHeader(headers []string) error {
@@ -419,12 +437,16 @@ func (s *rowSource) Next() (transform.Row, error) {
 			}
 			continue
 		}
-		if transform.IsBlank(rec.Cells) {
+		if rec.Fault == "" && transform.IsBlank(rec.Cells) {
 			s.skipped++ // a row of empty cells (",,,,"), as DuckDB's reader counts it
 			s.blank++
 			continue
 		}
 		row := s.mapper.Map(rec.Line, rec.Cells, s.values)
+		if rec.Fault != "" {
+			// Rejected on its line, whatever its cells hold.
+			row.SetFault(rec.Fault)
+		}
 		s.values = row.Values
 		s.rows++
 		if s.opt.Progress != nil && s.rows%5000 == 0 {
@@ -458,8 +480,14 @@ func fastPath(ctx context.Context, l Loader, src *rowSource, abs string, req war
 	return nil, nil
 }
 
-// prefetchBatch is how many records the reading goroutine hands over at once.
-const prefetchBatch = 512
+// prefetchBatch is how many records the reading goroutine hands over at
+// once, or fewer that hold prefetchBytes of text: rows of a MiB each (the
+// most a CSV line may hold) would otherwise hold GiBs in the batches
+// read ahead.
+const (
+	prefetchBatch = 512
+	prefetchBytes = 4 << 20
+)
 
 type recordBatch struct {
 	recs []Record
@@ -476,11 +504,15 @@ func (s *rowSource) next() (Record, error) {
 		go func() {
 			defer close(s.batches)
 			batch := make([]Record, 0, prefetchBatch)
+			size := 0
 			for {
 				rec, err := s.r.Next()
 				if err == nil {
 					batch = append(batch, rec)
-					if len(batch) < prefetchBatch {
+					for _, c := range rec.Cells {
+						size += len(c)
+					}
+					if len(batch) < prefetchBatch && size < prefetchBytes {
 						continue
 					}
 				}
@@ -492,7 +524,7 @@ func (s *rowSource) next() (Record, error) {
 				if err != nil {
 					return
 				}
-				batch = make([]Record, 0, prefetchBatch)
+				batch, size = make([]Record, 0, prefetchBatch), 0
 			}
 		}()
 	}
@@ -530,6 +562,14 @@ func (s *rowSource) csvPlan(abs string) (plan warehouse.CSVPlan, done func(), ok
 	if !isCSV || len(s.pending) == 0 {
 		return warehouse.CSVPlan{}, nil, false
 	}
+	for _, p := range s.pending {
+		if p.Fault != "" {
+			// A row our reader rejects on its line, where DuckDB's would
+			// read on (an unclosed quote) or refuse the file (a byte not
+			// UTF-8), already in the first rows: ours reads the file.
+			return warehouse.CSVPlan{}, nil, false
+		}
+	}
 	// DuckDB reads UTF-8 and UTF-16 (little-endian) itself; other
 	// encodings need its encodings extension, not available offline: they
 	// are copied to UTF-8 first (toUTF8), which done removes.
@@ -547,10 +587,7 @@ func (s *rowSource) csvPlan(abs string) (plan warehouse.CSVPlan, done func(), ok
 	default:
 		return warehouse.CSVPlan{}, nil, false
 	}
-	width := len(s.mapper.Mapping().Headers)
-	for _, p := range s.pending {
-		width = max(width, len(p.Cells))
-	}
+	width := s.width()
 	skip := s.pending[0].Line - 1
 	skipRecords, err := recordsBefore(path, skip, byte(cr.Delimiter))
 	if err != nil {
@@ -570,14 +607,16 @@ func (s *rowSource) csvPlan(abs string) (plan warehouse.CSVPlan, done func(), ok
 	// Rows are numbered by their place in DuckDB's reading; where that
 	// parts from the line numbers, say where (the load looks, reading the
 	// whole file, beside its typing). A file with very many such places
-	// (cells full of line breaks), or with a CR alone, is read by ours.
+	// (cells full of line breaks), with a CR alone, or with a line our
+	// reader rejects (a quote that does not close, a line over the limit)
+	// is read by ours.
 	fixes := func() ([]warehouse.RowFix, error) {
-		fixes, ok, err := csvRowFixes(path, skip, maxRowFixes, byte(cr.Delimiter))
+		fixes, refusal, err := csvRowFixes(path, skip, maxRowFixes, byte(cr.Delimiter), width)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", warehouse.ErrCSVReader, err)
 		}
-		if !ok {
-			return nil, fmt.Errorf("%w: a lone CR, or cells over several lines in more than %d places", warehouse.ErrCSVReader, maxRowFixes)
+		if refusal != "" {
+			return nil, fmt.Errorf("%w: %s", warehouse.ErrCSVReader, refusal)
 		}
 		return fixes, nil
 	}

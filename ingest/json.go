@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"wardstat/transform"
 )
 
 // jsonReader reads records from JSON in the shapes ward APIs return: an
@@ -255,7 +257,12 @@ func (j *jsonReader) classify(first json.RawMessage) error {
 		j.done = true
 		return nil
 	}
-	return fmt.Errorf("the file holds %.20q, not an array or object of records", t)
+	// The scalar is quoted only when it cannot be an applicant's data.
+	quoted := string(t)
+	if len(t) > 0 && t[0] == '"' || !transform.ShapedLike(transform.Fee, quoted) {
+		quoted = (*transform.Hasher)(nil).Mask(quoted)
+	}
+	return fmt.Errorf("the file holds %.40q, not an array or object of records", quoted)
 }
 
 func decodeObject(b []byte) (map[string]any, error) {

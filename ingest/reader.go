@@ -26,6 +26,10 @@ type Record struct {
 	// keys), which needs no detection. A JSON source sends a new Header
 	// record when later records bring new keys.
 	Header bool
+	// Fault, if set, says why the row could not be read as it was written
+	// (FaultUnclosedQuote, FaultTooLong, FaultEncoding): the load rejects
+	// it, on its line, with that code; Cells are what could be made of it.
+	Fault string
 }
 
 // Reader yields a file's rows; Next returns io.EOF after the last one.

@@ -178,11 +178,17 @@ const xlsxTempPrefix = "wardstat-xlsx-"
 // excelize removes them only when the workbook is closed: each workbook
 // gets a folder of its own, readable by its owner only, removed when its
 // reader closes, and a folder left by a process that was killed is removed
-// by the next one that opens a workbook.
+// by the next wardstat command (SweepTemp), whatever it is.
 func xlsxTempDir() (string, error) {
 	sweepXLSXTemp(os.TempDir())
 	return os.MkdirTemp("", xlsxTempPrefix+strconv.Itoa(os.Getpid())+"-")
 }
+
+// SweepTemp removes the temporary folders of workbooks whose process was
+// killed before it could: every wardstat command calls it as it starts,
+// so that no export's cells outlive the load that unpacked them longer
+// than until the next command.
+func SweepTemp() { sweepXLSXTemp(os.TempDir()) }
 
 // sweepXLSXTemp removes the workbook folders in root whose process has
 // ended.

@@ -73,16 +73,34 @@ func styleExpr(style, v string) string {
 	case styleDotNetDate: // as ws_ts_any reads /Date(ms)/ (its offset aside)
 		return fmt.Sprintf(`CASE WHEN regexp_full_match(%[1]s, '/Date\((-?\d+)([+-]\d{4})?\)/') THEN try(make_timestamp(regexp_extract(%[1]s, '(-?\d+)', 1)::BIGINT * 1000)) + INTERVAL 7 HOUR END`, v)
 	case styleTwoDigitYear: // as ws_ts_from reads a two-digit year: 2000 + yy
-		return fmt.Sprintf(`CASE WHEN regexp_full_match(%[1]s, '\d{1,2}/\d{1,2}/\d{2}') THEN try_strptime(regexp_replace(%[1]s, '/(\d{2})$', '/20\1'), '%%d/%%m/%%Y') END`, v)
+		return fmt.Sprintf(`CASE WHEN regexp_full_match(%[1]s, '\d{1,2}/\d{1,2}/\d{2}') THEN %[2]s END`, v, strptimeSQL(fmt.Sprintf(`regexp_replace(%s, '/(\d{2})$', '/20\1')`, v), "%d/%m/%Y"))
 	case styleSACHMinutes, styleSACHSeconds: // SA (sáng) is AM, CH (chiều) PM, as ws_ts_from reads them
 		format := "%d/%m/%Y %I:%M %p"
 		if style == styleSACHSeconds {
 			format = "%d/%m/%Y %I:%M:%S %p"
 		}
-		return fmt.Sprintf(`CASE WHEN regexp_matches(%[1]s, '(?:SA|sa|CH|ch)$') THEN try_strptime(regexp_replace(regexp_replace(%[1]s, '\s*(?:SA|sa)$', ' AM'), '\s*(?:CH|ch)$', ' PM'), %[2]s) END`,
-			v, sqlString(format))
+		return fmt.Sprintf(`CASE WHEN regexp_matches(%[1]s, '(?:SA|sa|CH|ch)$') THEN %[2]s END`,
+			v, strptimeSQL(fmt.Sprintf(`regexp_replace(regexp_replace(%s, '\s*(?:SA|sa)$', ' AM'), '\s*(?:CH|ch)$', ' PM')`, v), format))
 	}
-	return fmt.Sprintf("try_strptime(%s, %s)", v, sqlString(style))
+	return strptimeSQL(v, style)
+}
+
+// strptimeSQL is try_strptime of text v in one format, made safe from a
+// DuckDB 1.5.6 bug: StrpTimeFormat::Parse compares a format's literal
+// characters with the text without checking that the text has not ended,
+// so a text that stops where a literal is due ("15/03/2024 08:30" against
+// "%d/%m/%Y %H:%M:%S") is read one byte past its end. That byte is almost
+// always another string's; when the text ends a mapped page it is not,
+// and the load died by SIGSEGV (about one load in twenty under CPU load,
+// in date sampling). Text and format both end with the unit separator
+// (chr(31), never in a date and not a space to strptime), so the parse
+// meets it before the end. strptime accepts trailing spaces, which the
+// mark would now follow, so the text loses them first (ws_strptime_text):
+// the result is unchanged (TestPaddedStrptimeReadsAsBare).
+// sql/models/10_parse.sql does the same (ws_strptime); TestNoBareStrptime
+// keeps every call so.
+func strptimeSQL(v, format string) string {
+	return fmt.Sprintf("try_strptime(ws_strptime_text(%s) || chr(31), %s || chr(31))", v, sqlString(format))
 }
 
 // dateSampleCells is how many non-empty cells of a date column decide its
@@ -311,7 +329,7 @@ func learnFormats(ctx context.Context, q querier, cells string, texts []string, 
 	// the full parser reads otherwise (or not at all).
 	counts := make([]string, 0, 2*len(candidates))
 	for i, f := range candidates {
-		r := fmt.Sprintf("ws_ts_in_range(try_strptime(v, %s))", sqlString(f))
+		r := "ws_ts_in_range(" + strptimeSQL("v", f) + ")"
 		counts = append(counts, fmt.Sprintf("count(%s) AS r%d", r, i),
 			fmt.Sprintf("count(*) FILTER (%s IS NOT NULL AND %[1]s IS DISTINCT FROM parsed) AS d%d", r, i))
 	}

@@ -34,6 +34,9 @@ type staged struct {
 	// sample, if set, gives rows from across the file (as sources do) to
 	// add to the sample of its first rows.
 	sample string
+	// faults is set when the source may hold rows its reader could not
+	// read as written (transform.RowFault: our reader's).
+	faults bool
 	// decomposed is set when the sample's text holds letters written as a
 	// base and its marks (Unicode NFD, as macOS and some web forms write
 	// Vietnamese): the text fields are then composed (NFC) as they are
@@ -59,13 +62,13 @@ func (w *Warehouse) typeStage(ctx context.Context, conn *sql.Conn, st staged, wa
 			return ts, nil
 		}
 		lastErr = err
-		w.log.Debug("DuckDB could not read the source", "err", err)
+		w.log.Debug("DuckDB could not read the source", "err", quotedMasked(firstLine(err.Error())))
 		if st.readerErr == nil || ctx.Err() != nil {
 			return nil, err
 		}
 	}
 	if st.readerErr != nil {
-		return nil, fmt.Errorf("%w: %v", st.readerErr, firstLine(lastErr.Error()))
+		return nil, fmt.Errorf("%w: %v", st.readerErr, quotedMasked(firstLine(lastErr.Error())))
 	}
 	return nil, lastErr
 }
@@ -101,7 +104,7 @@ func (w *Warehouse) typeStageFrom(ctx context.Context, conn *sql.Conn, src strin
 			if ctx.Err() != nil {
 				return nil, fmt.Errorf("sampling: %w", err)
 			}
-			w.log.Debug("the lines sampled across the file could not be read", "err", firstLine(err.Error()))
+			w.log.Debug("the lines sampled across the file could not be read", "err", quotedMasked(firstLine(err.Error())))
 		}
 	}
 	began := time.Now()
@@ -126,7 +129,7 @@ func (w *Warehouse) typeStageFrom(ctx context.Context, conn *sql.Conn, src strin
 	}
 	var feeTexts []string
 	for _, l := range cats[transform.Fee] {
-		feeTexts = append(feeTexts, l.raw)
+		feeTexts = append(feeTexts, (*transform.Hasher)(nil).MaskCell(transform.Fee, l.raw))
 	}
 	w.log.Debug("sampled categories", "seconds", time.Since(began).Seconds(), "fee_texts", feeTexts)
 	if st.decomposed, err = decomposedText(ctx, conn, st.mapping); err != nil {
@@ -533,6 +536,9 @@ func typedStageQuery(src string, st staged, styles map[string][]string, cats map
 	// Keys come as 32 hex digits and are stored as the 128-bit number.
 	add("applicant_key", "UUID", "nullif(s.applicant_key, '')::UUID", "", !hasApplicantColumns(m))
 	add("due_source_in", dueSourceType, "", "", true)
+	// A row its reader could not read as written is rejected with that
+	// fault (15_check.sql), whatever its cells say: never a title line.
+	add(transform.RowFault, "VARCHAR", "s."+transform.RowFault, "", !st.faults)
 	// Title, subtotal and footer lines lack a code or a receipt date; only
 	// there is the full test run. So does the header again, as a report
 	// printed page by page repeats it: a code that is the code column's
@@ -547,7 +553,7 @@ func typedStageQuery(src string, st staged, styles map[string][]string, cats map
 	if mapped(transform.Status) {
 		notDossier += fmt.Sprintf(" OR coalesce(status IN (1, 3) AND received_at IS NULL AND ws_date_text(%s) IS NULL, false)", text(transform.ReceivedAt))
 	}
-	add("non_data", "BOOLEAN", "", fmt.Sprintf(`CASE WHEN dossier_code IS NOT NULL AND received_at IS NOT NULL THEN false
+	add("non_data", "BOOLEAN", "", fmt.Sprintf(`CASE WHEN (dossier_code IS NOT NULL AND received_at IS NOT NULL) OR row_fault IS NOT NULL THEN false
 		ELSE ws_non_data(%s, %s, %s)%s END`, text(transform.DossierCode), text(transform.ReceivedAt), text(transform.FirstCell), notDossier), false)
 	// The file's own text, keyed by field, of the rows with a cell to read
 	// afterwards or that may be rejected: for the full parsers and the
@@ -566,7 +572,7 @@ func typedStageQuery(src string, st staged, styles map[string][]string, cats map
 	for _, c := range cols {
 		present[c.name] = !c.absent
 	}
-	suspect := append([]string{"dossier_code IS NULL", "received_at IS NULL", "channel IS NULL"}, unread...)
+	suspect := append([]string{"dossier_code IS NULL", "received_at IS NULL", "channel IS NULL", "row_fault IS NOT NULL"}, unread...)
 	if present[transform.WardCode] {
 		suspect = append(suspect, "coalesce(ward_code, ward_fallback) IS NULL")
 	} else {

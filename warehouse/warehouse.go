@@ -53,6 +53,9 @@ type Options struct {
 	Threads int
 	// Logger receives progress; nil discards.
 	Logger *slog.Logger
+	// MaxTempSize caps a read-only connection's temporary disk; "" means
+	// DefaultMaxTempSize.
+	MaxTempSize string
 }
 
 var lockHolder = regexp.MustCompile(`\(PID (\d+)\)`)
@@ -73,6 +76,9 @@ type Warehouse struct {
 // Open opens (creating when needed) the warehouse at path and brings its
 // schema up to date.
 func Open(ctx context.Context, path string, opt Options) (*Warehouse, error) {
+	if opt.ReadOnly {
+		return openReadOnly(ctx, path, opt) // readonly.go
+	}
 	log := opt.Logger
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -141,6 +147,10 @@ func Open(ctx context.Context, path string, opt Options) (*Warehouse, error) {
 	}
 	w := &Warehouse{db: sql.OpenDB(connector), conn: connector, path: path, log: log, ronly: opt.ReadOnly}
 	if !opt.ReadOnly {
+		if err := privateSpill(path + ".tmp"); err != nil {
+			w.Close()
+			return nil, err
+		}
 		if err := w.migrate(ctx); err != nil {
 			w.Close()
 			return nil, err
@@ -155,7 +165,34 @@ func (w *Warehouse) Close() error {
 	if cerr := w.conn.Close(); err == nil {
 		err = cerr
 	}
+	if !w.ronly {
+		os.Remove(w.path + ".tmp") // the spill folder, when DuckDB left it empty
+	}
 	return err
+}
+
+// privateSpill makes DuckDB's spill folder readable by its owner only and
+// empties it. A load spills its staged rows there, cells in clear among
+// them (a reject's raw texts), and a process killed mid-load leaves its
+// files behind: the next one to open the warehouse for writing, holding
+// its lock, removes them before DuckDB spills anything.
+func privateSpill(dir string) error {
+	if err := os.Mkdir(dir, 0o700); err != nil && !os.IsExist(err) {
+		return fmt.Errorf("making the warehouse's spill folder: %w", err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return fmt.Errorf("making the warehouse's spill folder private: %w", err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("emptying the warehouse's spill folder: %w", err)
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			return fmt.Errorf("emptying the warehouse's spill folder: %w", err)
+		}
+	}
+	return nil
 }
 
 // DB exposes the database for queries (analyst SQL, exports).

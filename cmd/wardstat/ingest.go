@@ -379,6 +379,15 @@ func rejectText(a *app, r warehouse.Reject) string {
 	case "closed_without_date":
 		return fmt.Sprintf(a.t("trạng thái %q%s cho biết hồ sơ đã kết thúc nhưng dòng không có ngày có kết quả / ngày trả / ngày rút, nên không kỳ nào tính được; hãy xuất kèm ngày đó, hoặc chỉ cột bằng --map completed_at=… / --map withdrawn_at=…",
 			"the status %q%s says the dossier is closed but the row has no completion, return or withdrawal date, so no period can count it; export that date, or name its column with --map completed_at=… / --map withdrawn_at=…"), r.Value, col)
+	case ingest.FaultUnclosedQuote:
+		return a.t("ngoặc kép không đóng: một ô mở dấu \" ở dòng này mà không đóng trong vài dòng (hoặc có dấu \" lạc trong ô); dòng này không được đọc, các dòng sau vẫn được đọc; hãy sửa dấu ngoặc kép",
+			"unclosed quote: a cell opens a quote (\") on this line that does not close within a few lines (or holds a stray quote); this line was not read, the lines after it were; fix its quotes")
+	case ingest.FaultTooLong:
+		return fmt.Sprintf(a.t("dòng dài quá %d MiB: không được đọc, các dòng sau vẫn được đọc",
+			"the line is over %d MiB: it was not read, the lines after it were"), ingest.MaxRecordBytes>>20)
+	case ingest.FaultEncoding:
+		return a.t("dòng có byte không đúng mã hoá UTF-8 của tệp: không được đọc; hãy sửa các ký tự đó hoặc lưu lại tệp dạng UTF-8",
+			"the row holds bytes that are not UTF-8, the file's encoding: it was not read; fix those characters or save the file again as UTF-8")
 	case "completed_before_received", "withdrawn_before_received", "due_before_received":
 		if a.lang == "en" {
 			return r.Reason + col

@@ -34,6 +34,20 @@ CREATE OR REPLACE MACRO ws_ts_from(d, mo, y, h, mi, sec, ap) AS try(make_timesta
 
 CREATE OR REPLACE MACRO ws_ts_struct(p) AS ws_ts_from(p.d, p.mo, p.y, p.h, p.mi, p.sec, p.ap);
 
+-- ws_strptime: try_strptime of text t in format f, safe from a DuckDB 1.5.6
+-- bug: StrpTimeFormat::Parse compares a format's literal characters with
+-- the text without checking that the text has ended, so a text that stops
+-- where a literal is due is read one byte past its end (a SIGSEGV when the
+-- text ends a mapped page: one load in twenty under CPU load). Text and
+-- format both end with chr(31), never in a date and not a space to
+-- strptime, so the parse meets it first. strptime accepts trailing spaces,
+-- which the mark would now follow, so the text loses them first
+-- (ws_strptime_text): the result is unchanged. Every strptime here and in
+-- warehouse/dates.go (strptimeSQL) is written so (TestNoBareStrptime); a
+-- list of formats gets chr(31) on each.
+CREATE OR REPLACE MACRO ws_strptime_text(t) AS rtrim(t, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13));
+CREATE OR REPLACE MACRO ws_strptime(t, f) AS try_strptime(ws_strptime_text(t) || chr(31), f || chr(31));
+
 -- ws_ts_any: every date style seen in ward exports, to Vietnam local time.
 --   dd/mm/yyyy [HH:MM[:SS]] [SA|CH|AM|PM]  (also - and . separators, 2-digit years)
 --   HH:MM[:SS] dd/mm/yyyy                   (time first, as some one-stop systems print)
@@ -55,9 +69,9 @@ CREATE OR REPLACE MACRO ws_ts_any(t) AS CASE
                                          ['y', 'mo', 'd', 'h', 'mi', 'sec', 'ap']))
     WHEN regexp_full_match(t, '\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[Zz]|UTC|GMT|(?:UTC|GMT)?[+-]\d{1,2}(?::?\d{2})?)')
         THEN (try_cast(regexp_replace(regexp_replace(t, '\s*(UTC|GMT)', ''), '([+-])(\d)(:?\d{2})?$', '\1' || '0\2\3') AS TIMESTAMPTZ) AT TIME ZONE 'UTC') + INTERVAL 7 HOUR
-    WHEN regexp_full_match(t, '\d{14}') THEN try_strptime(t, '%Y%m%d%H%M%S')
-    WHEN regexp_full_match(t, '\d{12}') THEN try_strptime(t, '%Y%m%d%H%M')
-    WHEN regexp_full_match(t, '(19|20)\d{6}') THEN try_strptime(t, '%Y%m%d')
+    WHEN regexp_full_match(t, '\d{14}') THEN ws_strptime(t, '%Y%m%d%H%M%S')
+    WHEN regexp_full_match(t, '\d{12}') THEN ws_strptime(t, '%Y%m%d%H%M')
+    WHEN regexp_full_match(t, '(19|20)\d{6}') THEN ws_strptime(t, '%Y%m%d')
     WHEN regexp_full_match(t, '\d{13}') THEN try(make_timestamp(t::BIGINT * 1000)) + INTERVAL 7 HOUR
     WHEN regexp_full_match(t, '1\d{9}') THEN try(make_timestamp(t::BIGINT * 1000000)) + INTERVAL 7 HOUR
     WHEN regexp_full_match(t, '/Date\((-?\d+)([+-]\d{4})?\)/')
@@ -67,8 +81,9 @@ CREATE OR REPLACE MACRO ws_ts_any(t) AS CASE
     WHEN regexp_full_match(ws_key(t), '(?:ngay )?(\d{1,2}) thang (\d{1,2}) nam (\d{4})')
         THEN ws_ts_struct(regexp_extract(ws_key(t), '^(?:ngay )?(\d{1,2}) thang (\d{1,2}) nam (\d{4})()()()()$',
                                          ['d', 'mo', 'y', 'h', 'mi', 'sec', 'ap']))
-    ELSE try_strptime(t, ['%d-%b-%Y', '%d-%b-%y', '%d %b %Y', '%b %d, %Y', '%d-%b-%Y %H:%M', '%d-%b-%Y %H:%M:%S',
-                          '%d %B %Y', '%B %d, %Y', '%a, %d %b %Y %H:%M:%S GMT'])
+    ELSE try_strptime(ws_strptime_text(t) || chr(31), ['%d-%b-%Y' || chr(31), '%d-%b-%y' || chr(31), '%d %b %Y' || chr(31), '%b %d, %Y' || chr(31),
+                          '%d-%b-%Y %H:%M' || chr(31), '%d-%b-%Y %H:%M:%S' || chr(31), '%d %B %Y' || chr(31), '%B %d, %Y' || chr(31),
+                          '%a, %d %b %Y %H:%M:%S GMT' || chr(31)])
 END;
 
 -- ws_no_date: a date cell that says there is no date, read as empty:
@@ -91,9 +106,9 @@ CREATE OR REPLACE MACRO ws_date_text(s) AS
 
 -- ws_ts_fast: the common styles through DuckDB's vectorised strptime; NULL
 -- for anything else, which ws_ts_any then reads the slow way.
-CREATE OR REPLACE MACRO ws_ts_fast(t) AS try_strptime(t, [
-    '%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%d/%m/%Y',
-    '%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M', '%Y-%m-%d']);
+CREATE OR REPLACE MACRO ws_ts_fast(t) AS try_strptime(ws_strptime_text(t) || chr(31), [
+    '%d/%m/%Y %H:%M:%S' || chr(31), '%d/%m/%Y %H:%M' || chr(31), '%d/%m/%Y' || chr(31),
+    '%Y-%m-%d %H:%M:%S' || chr(31), '%Y-%m-%dT%H:%M:%S' || chr(31), '%Y-%m-%d %H:%M' || chr(31), '%Y-%m-%d' || chr(31)]);
 
 -- ws_ts_in_range: NULL outside 1990..2100 (a misread serial or a typo).
 CREATE OR REPLACE MACRO ws_ts_in_range(v) AS
