@@ -150,10 +150,24 @@ func Detect(path, forced string) (Format, error) {
 		return JSON, nil
 	case isJSONName(path) && jsonScalar(head, n == cap(head)):
 		// A file that is one JSON number, string, true, false or null.
-		value := shorten(strings.TrimSpace(text), 40)
+		// Its kind, not its text: a lone string may be a name, and the
+		// message reaches logs and reason files.
+		vi, en := "một số", "a number"
+		kind := byte('0')
+		if t := strings.TrimSpace(text); t != "" {
+			kind = t[0]
+		}
+		switch kind {
+		case '"':
+			vi, en = "một chuỗi", "a string"
+		case 't', 'f':
+			vi, en = "true/false", "true/false"
+		case 'n':
+			vi, en = "null", "null"
+		}
 		return "", &Message{
-			VI:  fmt.Sprintf("tệp JSON chỉ chứa một giá trị (%s), không có hồ sơ nào; cần một mảng các đối tượng [{…}, …] hoặc mỗi dòng một đối tượng", value),
-			EN:  fmt.Sprintf("the JSON file holds a single value (%s), no records; it must hold an array of objects [{…}, …] or one object a line", value),
+			VI:  fmt.Sprintf("tệp JSON chỉ chứa một giá trị (%s), không có hồ sơ nào; cần một mảng các đối tượng [{…}, …] hoặc mỗi dòng một đối tượng", vi),
+			EN:  fmt.Sprintf("the JSON file holds a single value (%s), no records; it must hold an array of objects [{…}, …] or one object a line", en),
 			Err: ErrUnsupported,
 		}
 	case strings.HasPrefix(strings.ToLower(text), "<"):
