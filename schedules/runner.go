@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -192,7 +193,7 @@ func (r *Runner) pullAndLoad(ctx context.Context, src *Source, from, to time.Tim
 		if err != nil {
 			return err
 		}
-		files = ready
+		files = slices.DeleteFunc(ready, warehouseFiles(r.cfg))
 	}
 	for _, path := range files {
 		if ctx.Err() != nil {

@@ -134,7 +134,7 @@ var stateColumns = func() []string {
 // FindLoad returns an earlier load of a file with this sha256, if any.
 func (w *Warehouse) FindLoad(ctx context.Context, sha string) (*PriorLoad, error) {
 	var p PriorLoad
-	err := w.db.QueryRowContext(ctx, `SELECT load_id, path, loaded_at FROM loads WHERE sha256 = ? ORDER BY load_id LIMIT 1`, sha).
+	err := w.db.QueryRowContext(ctx, `SELECT load_id, path, loaded_at FROM loads WHERE sha256 = ? AND coalesce(status, 'loaded') = 'loaded' ORDER BY load_id LIMIT 1`, sha).
 		Scan(&p.LoadID, &p.Path, &p.LoadedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
@@ -337,7 +337,7 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 	if !ward.Valid && len(res.Wards) == 1 {
 		ward = sql.NullString{String: res.Wards[0], Valid: true}
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, current_localtimestamp(), ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	if _, err := tx.ExecContext(ctx, `INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, current_localtimestamp(), ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loaded', NULL)`,
 		res.LoadID, req.Path, sum, ward, nullable(req.Source), req.Format,
 		res.Read, res.Loaded, res.New, res.Changed, res.Rejected, res.Duplicate, res.Skipped,
 		string(headerMap), string(warnJSON)); err != nil {

@@ -525,10 +525,14 @@ func typedStageQuery(src string, st staged, styles map[string][]string, cats map
 		cleaned = func(f string) string { return "nfc_normalize(" + plain(f) + ")" }
 	}
 	for _, f := range textFields {
-		add(f, "VARCHAR", cleaned(f), "", !mapped(f) && f != transform.DossierCode)
+		expr := cleaned(f)
+		if f == transform.DossierCode {
+			expr = "ws_code(" + expr + ")" // no NUL or line break inside a code
+		}
+		add(f, "VARCHAR", expr, "", !mapped(f) && f != transform.DossierCode)
 	}
 	add("ward_fallback", "VARCHAR", fmt.Sprintf("CASE WHEN %s IS NULL THEN coalesce(%s, ws_dossier_prefix(%s)) END",
-		cleaned(transform.WardCode), wardFlag, cleaned(transform.DossierCode)), "", false)
+		cleaned(transform.WardCode), wardFlag, "ws_code("+cleaned(transform.DossierCode)+")"), "", false)
 	add("ward_name_raw", "VARCHAR", "nullif(s.ward_name, '')", "", !mapped(transform.WardName))
 	add("ward_from_name", "VARCHAR", "", "NULL::VARCHAR", !mapped(transform.WardName))
 	// A cell the fast readers below miss is left NULL, and its row keeps

@@ -29,7 +29,7 @@ import (
 )
 
 // SchemaVersion is the schema this build writes; older files are migrated on open.
-const SchemaVersion = 7
+const SchemaVersion = 9
 
 // Errors a caller may test for.
 var (

@@ -310,6 +310,13 @@ CREATE OR REPLACE MACRO ws_c_pre(s, ok, t) AS CASE
     WHEN ws_clean(t) THEN t
     ELSE ws_cell(s) END;
 
+-- ws_code: a dossier code without control characters, which were kept
+-- inside it: a NUL (from a binary file, or a C string), a line break or a
+-- tab (a code wrapped in its cell) is dropped, joining the code again.
+CREATE OR REPLACE MACRO ws_code(s) AS CASE
+    WHEN s IS NULL OR NOT regexp_matches(s, '[\x00-\x1f\x7f]') THEN s
+    ELSE nullif(trim(regexp_replace(s, '[\x00-\x1f\x7f]+', '', 'g')), '') END;
+
 -- ws_unit_key: a unit's name without "UBND", "phường", "xã"…, as ws_key.
 CREATE OR REPLACE MACRO ws_unit_key(s) AS
     regexp_replace(ws_key(s), '^(ubnd |uy ban nhan dan )?(phuong |xa |thi tran |dac khu )?', '');
