@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -170,6 +171,12 @@ func (a *app) runPrompt(ctx context.Context, format string, lim sqlLimits) error
 		running.Store(false)
 		stmtCancel.Store(nil)
 		cancel()
+		var abandoned *abandonedError
+		if errors.As(err, &abandoned) {
+			// The statement still runs and holds the warehouse: only the
+			// end of the process stops it (main says why).
+			return err
+		}
 		if err != nil {
 			fmt.Fprintf(os.Stdout, "%s\n", err)
 		} else {

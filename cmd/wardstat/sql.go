@@ -120,30 +120,85 @@ func (a *app) runSQL(ctx context.Context, query, format string, lim sqlLimits) e
 // while a load holds it), checks the statement reads only, runs it under
 // the timeout and closes the warehouse again, so that nothing holds the
 // file between statements. It returns the number of rows written.
+//
+// The timeout and a cancelled ctx interrupt DuckDB, which stops a
+// statement between vectors; one function call over a huge value
+// (levenshtein of two 1 MB texts, a constant folded while preparing) is
+// not interrupted until it returns, minutes later. So the statement runs
+// in a goroutine of its own, and when it has not ended interruptGrace
+// after its deadline or cancellation, runStatement gives it up: it
+// returns an *abandonedError without closing the warehouse (closing
+// waits for the statement). Its caller must then end the process, which
+// releases DuckDB's lock; a read-only open leaves nothing to repair. main
+// does so for every error, and the prompt ends on this one.
 func (a *app) runStatement(ctx context.Context, out io.Writer, query, format string, lim sqlLimits) (int, error) {
 	stmtCtx, cancel := context.WithTimeout(ctx, lim.timeout)
 	defer cancel()
-	w, err := a.open(stmtCtx, true)
+	type result struct {
+		n   int
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		n, err := a.execStatement(stmtCtx, out, query, format)
+		if err != nil {
+			err = a.statementError(ctx, stmtCtx, err, lim)
+		}
+		done <- result{n, err}
+	}()
+	select {
+	case r := <-done:
+		return r.n, r.err
+	case <-stmtCtx.Done():
+	}
+	grace := time.NewTimer(interruptGrace)
+	defer grace.Stop()
+	select {
+	case r := <-done:
+		return r.n, r.err
+	case <-grace.C:
+	}
+	why := a.t("sau khi hết thời gian --timeout "+lim.timeout.String(), "after its --timeout of "+lim.timeout.String())
+	if ctx.Err() != nil {
+		why = a.t("sau Ctrl-C hoặc tín hiệu dừng", "after Ctrl-C or a stop signal")
+	}
+	return 0, &abandonedError{fmt.Errorf(a.t(
+		"câu lệnh không dừng khi bị ngắt (%s, chờ thêm %s) nên wardstat đã dừng hẳn; kho không đổi và đã được nhả; một hàm trên giá trị rất lớn (levenshtein, repeat…) không ngắt được giữa chừng: hãy thu hẹp câu lệnh",
+		"the statement could not be interrupted (%s, waited %s more) and was stopped by ending wardstat; the warehouse is unchanged and released; one function call over a huge value (levenshtein, repeat…) cannot be interrupted midway: narrow the statement"),
+		why, interruptGrace)}
+}
+
+// interruptGrace is how long a statement may take to stop once DuckDB is
+// told to interrupt it (its deadline passed, or Ctrl-C).
+var interruptGrace = 3 * time.Second
+
+// abandonedError is a statement that did not stop when interrupted: it
+// still runs and holds the warehouse, and only the end of the process
+// stops it.
+type abandonedError struct{ error }
+
+func (e *abandonedError) Unwrap() error { return e.error }
+
+// execStatement is runStatement's work, run in a goroutine it can give up.
+func (a *app) execStatement(ctx context.Context, out io.Writer, query, format string) (int, error) {
+	w, err := a.open(ctx, true)
 	if err != nil {
-		return 0, a.statementError(ctx, stmtCtx, err, lim)
+		return 0, err
 	}
 	defer w.Close()
-	rows, err := w.QueryRead(stmtCtx, query)
+	rows, err := w.QueryRead(ctx, query)
 	if err != nil {
-		return 0, a.statementError(ctx, stmtCtx, err, lim)
+		return 0, err
 	}
 	if format != "table" {
 		// CSV and JSON go out row by row: a result of millions of rows is
 		// never held in memory.
 		n, err := render.Stream(out, rows, format)
-		if err != nil {
-			return int(n), a.statementError(ctx, stmtCtx, err, lim)
-		}
-		return int(n), nil
+		return int(n), err
 	}
 	res, more, err := render.FromRowsLimit(rows, tableRowLimit)
 	if err != nil {
-		return 0, a.statementError(ctx, stmtCtx, err, lim)
+		return 0, err
 	}
 	// Analysts see the real column names.
 	if err := render.Write(out, res, format, ""); err != nil {
