@@ -150,6 +150,12 @@ func (a *app) runPrompt(ctx context.Context, format string, lim sqlLimits) error
 			continue
 		}
 		stmt.WriteString(trimmed + "\n")
+		if stmt.Len() > maxQueryBytes {
+			fmt.Fprintf(t, "%s\r\n", a.errQueryTooLong(stmt.Len()))
+			stmt.Reset()
+			t.SetPrompt("wardstat> ")
+			continue
+		}
 		if !strings.HasSuffix(trimmed, ";") {
 			t.SetPrompt("      -> ")
 			continue

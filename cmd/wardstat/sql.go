@@ -20,6 +20,29 @@ import (
 // (a cross join, a DISTINCT over millions): --timeout changes it.
 const defaultStatementTimeout = 5 * time.Minute
 
+// sqlDataLimit caps the data memory of a `wardstat sql` process (see
+// limitDataMemory), 0 for none. main sets it; tests that run commands in
+// their own process leave it off, as that limit would stay for the rest of
+// the test binary. Load commands never have it: their memory is bounded by
+// their readers and DuckDB's memory_limit, and an allocation failing in
+// the middle of a load is the last thing wanted.
+var sqlDataLimit uint64
+
+// sandboxDataLimit is the sql command's data memory: with the program's
+// text mapped beside it, the process stays under 1 GiB. Of it, about
+// 180 MB are thread stacks and the program's data, 192 MB Go's heap
+// (memlimit_linux.go), and the rest DuckDB's: its buffer manager spills
+// past sandboxMemoryLimit, leaving room for what it does not count.
+const sandboxDataLimit = 1 << 30
+
+// sandboxMemoryLimit is DuckDB's memory_limit in wardstat sql, and
+// sandboxThreads its threads at most (each has a stack of 8 MB counted
+// in the data memory, as are its allocator's arenas).
+const (
+	sandboxMemoryLimit = "256MB"
+	sandboxThreads     = 4
+)
+
 // sqlLimits are the sandbox's limits, from the sql command's flags.
 type sqlLimits struct {
 	timeout time.Duration
@@ -62,6 +85,12 @@ form_counts(start, end), unit_at(start, end).`,
 				return usageError{fmt.Errorf("--timeout %s: give a positive duration, e.g. 10m", lim.timeout)}
 			}
 			a.maxTemp = lim.maxTemp
+			a.sandbox = true
+			if sqlDataLimit > 0 {
+				if err := limitDataMemory(sqlDataLimit); err != nil {
+					a.log.Debug("no data memory limit", "err", err)
+				}
+			}
 			if len(args) == 0 && file == "" {
 				if f, ok := cmd.InOrStdin().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 					// Fail now, not at the first statement, when there is no warehouse.
@@ -73,7 +102,7 @@ form_counts(start, end), unit_at(start, end).`,
 					return a.runPrompt(cmd.Context(), format, lim)
 				}
 			}
-			query, err := readQuery(cmd.InOrStdin(), args, file)
+			query, err := a.readQuery(cmd.InOrStdin(), args, file)
 			if err != nil {
 				return err
 			}
@@ -87,27 +116,51 @@ form_counts(start, end), unit_at(start, end).`,
 	return cmd
 }
 
-func readQuery(stdin io.Reader, args []string, file string) (string, error) {
+func (a *app) readQuery(stdin io.Reader, args []string, file string) (string, error) {
 	switch {
 	case len(args) == 1 && file != "":
 		return "", usageError{fmt.Errorf("give the query as an argument or with --file, not both")}
 	case len(args) == 1:
+		if len(args[0]) > maxQueryBytes {
+			return "", a.errQueryTooLong(len(args[0]))
+		}
 		return args[0], nil
 	case file != "":
-		b, err := os.ReadFile(file)
+		f, err := os.Open(file)
+		if err != nil {
+			return "", err
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil && st.Size() > maxQueryBytes {
+			return "", a.errQueryTooLong(int(min(st.Size(), 1<<40)))
+		}
+		b, err := io.ReadAll(io.LimitReader(f, maxQueryBytes+1))
+		if err == nil && len(b) > maxQueryBytes {
+			return "", a.errQueryTooLong(len(b))
+		}
 		return string(b), err
 	}
 	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		return "", usageError{fmt.Errorf("give a query, e.g. wardstat sql \"SELECT * FROM report_form('2026-10-01', '2026-10-31')\"")}
 	}
-	b, err := io.ReadAll(stdin)
+	b, err := io.ReadAll(io.LimitReader(stdin, maxQueryBytes+1))
 	if err != nil {
 		return "", err
+	}
+	if len(b) > maxQueryBytes {
+		return "", a.errQueryTooLong(len(b))
 	}
 	if strings.TrimSpace(string(b)) == "" {
 		return "", usageError{fmt.Errorf("the query is empty")}
 	}
 	return string(b), nil
+}
+
+// errQueryTooLong refuses a statement's text past maxQueryBytes (n bytes,
+// or more when read only so far).
+func (a *app) errQueryTooLong(n int) error {
+	return usageError{fmt.Errorf(a.t("câu lệnh dài %d byte trở lên; wardstat sql nhận tối đa %d byte (1 MiB): hãy rút gọn nó",
+		"the query is %d bytes or more; wardstat sql takes at most %d bytes (1 MiB): shorten it"), n, maxQueryBytes)}
 }
 
 func (a *app) runSQL(ctx context.Context, query, format string, lim sqlLimits) error {
@@ -172,6 +225,10 @@ func (a *app) runStatement(ctx context.Context, out io.Writer, query, format str
 // told to interrupt it (its deadline passed, or Ctrl-C).
 var interruptGrace = 3 * time.Second
 
+// cutShortError is a result the driver ended early, DuckDB having failed
+// to copy a chunk of it out (see warehouse.ResultRows).
+type cutShortError struct{ error }
+
 // abandonedError is a statement that did not stop when interrupted: it
 // still runs and holds the warehouse, and only the end of the process
 // stops it.
@@ -186,20 +243,40 @@ func (a *app) execStatement(ctx context.Context, out io.Writer, query, format st
 		return 0, err
 	}
 	defer w.Close()
+	release := func() {}
+	if sqlDataLimit > 0 {
+		release = holdFetchReserve()
+	}
 	rows, err := w.QueryRead(ctx, query)
+	release()
 	if err != nil {
 		return 0, err
+	}
+	want, known := warehouse.ResultRows(rows)
+	cutShort := func(n int64) error {
+		if known && n < want && ctx.Err() == nil {
+			return cutShortError{fmt.Errorf(a.t("câu lệnh cần quá nhiều bộ nhớ (wardstat sql dùng tối đa 1 GiB): DuckDB không chép được kết quả, chỉ %d trong %d dòng được đọc; hãy thu hẹp nó (WHERE, LIMIT, giá trị nhỏ hơn)",
+				"the statement needed more memory than wardstat sql allows (1 GiB): DuckDB could not copy its result out, only %d of its %d rows were read; narrow it (WHERE, LIMIT, smaller values)"), n, want)}
+		}
+		return nil
 	}
 	if format != "table" {
 		// CSV and JSON go out row by row: a result of millions of rows is
 		// never held in memory.
 		n, err := render.Stream(out, rows, format)
+		if err == nil {
+			err = cutShort(n)
+		}
 		return int(n), err
 	}
-	res, more, err := render.FromRowsLimit(rows, tableRowLimit)
+	res, kept, err := render.FromRowsBudget(rows, tableBudget)
+	if err == nil {
+		err = cutShort(int64(len(res.Rows)) + kept.More)
+	}
 	if err != nil {
 		return 0, err
 	}
+	more := kept.More
 	// Analysts see the real column names.
 	if err := render.Write(out, res, format, ""); err != nil {
 		return 0, err
@@ -208,17 +285,29 @@ func (a *app) execStatement(ctx context.Context, out io.Writer, query, format st
 		fmt.Fprintf(a.stderr, a.t("(chỉ hiện %d dòng đầu trong %d; --format csv ghi đủ)\n", "(showing the first %d of %d rows; --format csv writes them all)\n"),
 			len(res.Rows), int64(len(res.Rows))+more)
 	}
+	if kept.Cut > 0 {
+		fmt.Fprintf(a.stderr, a.t("(%d ô dài bị cắt còn %d ký tự, đánh dấu …; --format csv ghi đủ)\n", "(%d long cells cut to %d characters, marked …; --format csv writes them whole)\n"),
+			kept.Cut, tableBudget.Cell)
+	}
 	return len(res.Rows) + int(more), nil
 }
 
-// tableRowLimit is how many rows a table shows: a table is for a person,
-// and its rows are held in memory to align the columns.
-const tableRowLimit = 10_000
+// tableBudget is what a table shows: a table is for a person, and its
+// rows are held in memory to align the columns, so it keeps at most
+// 10,000 rows and 32 MB of cells, each text cut to 200 characters.
+var tableBudget = render.Budget{Rows: 10_000, Bytes: 32 << 20, Cell: 200}
+
+// maxQueryBytes caps a statement's text, refused before anything parses
+// it: DuckDB's parser took 1.75 GB for a 200 MB text.
+const maxQueryBytes = warehouse.MaxQueryBytes
 
 // statementError says in one line why a statement did not run to its end.
 func (a *app) statementError(ctx, stmtCtx context.Context, err error, lim sqlLimits) error {
 	var se *warehouse.StatementError
+	var cut cutShortError
 	switch {
+	case errors.As(err, &cut):
+		return err
 	case errors.As(err, &se) && se.Function != "":
 		return fmt.Errorf(a.t("hàm %s() không được dùng trong wardstat sql (nó đổi phiên làm việc hoặc đọc tệp); kho chỉ đọc, không đọc hay ghi tệp nào ngoài kho",
 			"the function %s() is not allowed in wardstat sql (it changes the session or reads files); the warehouse is read-only and no file outside it is read or written"), se.Function)
@@ -235,6 +324,9 @@ func (a *app) statementError(ctx, stmtCtx context.Context, err error, lim sqlLim
 	case strings.Contains(err.Error(), "max_temp_directory_size"):
 		return fmt.Errorf(a.t("câu lệnh cần quá %s đĩa tạm cạnh kho nên đã bị dừng; hãy thu hẹp nó (WHERE, LIMIT) hoặc tăng --max-temp",
 			"the statement needed more than %s of temporary disk beside the warehouse and was stopped; narrow it (WHERE, LIMIT) or raise --max-temp"), lim.maxTemp)
+	case strings.Contains(err.Error(), "Out of Memory Error"):
+		return errors.New(a.t("câu lệnh cần quá nhiều bộ nhớ (wardstat sql dùng tối đa 1 GiB) nên đã bị dừng; hãy thu hẹp nó (WHERE, LIMIT, giá trị nhỏ hơn)",
+			"the statement needed more memory than wardstat sql allows (1 GiB) and was stopped; narrow it (WHERE, LIMIT, smaller values)"))
 	case errors.Is(err, warehouse.ErrLocked), errors.Is(err, warehouse.ErrNoWarehouse):
 		return err
 	}

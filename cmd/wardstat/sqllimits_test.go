@@ -2,12 +2,18 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"wardstat/warehouse"
 )
 
 // Statements DuckDB cannot interrupt: one function call over a huge value
@@ -114,4 +120,119 @@ func TestPromptEndsOnAnUninterruptibleStatement(t *testing.T) {
 		t.Errorf("exit code %d, want 1", c.ProcessState.ExitCode())
 	}
 	assertReleased(t, db, fx)
+}
+
+// TestSQLMemoryStaysUnderOneGiB runs the memory attacks on `wardstat sql`
+// as a real process (main sets the data memory limit): each one ends with
+// one line saying it needed more memory, exit 1, and the process's peak
+// resident memory stays under 1 GiB. Before, they peaked at 1.6 to 3.1 GB
+// (DuckDB's memory_limit does not count such values), or came out cut
+// short without an error. Normal statements still run under the limit.
+func TestSQLMemoryStaysUnderOneGiB(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the data memory limit is Linux's RLIMIT_DATA")
+	}
+	db, _ := handcountWarehouse(t)
+	for _, tc := range []struct{ format, query string }{
+		{"table", "SELECT repeat('x', 50000) AS s FROM range(10000)"},
+		{"json", "SELECT repeat('x', 300000000) AS s"},
+		{"table", "SELECT len(range(i)) AS n FROM (VALUES (200000000)) t(i)"},
+		{"table", "SELECT length(repeat('x', 1000000000)) AS n"},
+		{"csv", "SELECT repeat('x', 1000000) AS s FROM range(300)"},
+	} {
+		c := cli("--db", db, "--lang", "en", "sql", "--format", tc.format, tc.query)
+		var stdout, stderr bytes.Buffer
+		c.Stdout, c.Stderr = &stdout, &stderr
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if took, killed := endsWithin(t, c, time.Now(), 60*time.Second); killed {
+			t.Fatalf("%s: still running after %v; killed", tc.query, took)
+		}
+		peak := c.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10
+		msg := strings.TrimSpace(stderr.String())
+		t.Logf("%s: exit %d, peak %d MB, %q", tc.query, c.ProcessState.ExitCode(), peak>>20, msg)
+		if peak > 1<<30 {
+			t.Errorf("%s: peak resident memory %d MB, over 1 GiB", tc.query, peak>>20)
+		}
+		if c.ProcessState.ExitCode() != 1 || !strings.Contains(msg, "needed more memory") || strings.Contains(msg, "\n") {
+			t.Errorf("%s: exit %d, want 1 and one line saying it needed more memory; got %q", tc.query, c.ProcessState.ExitCode(), msg)
+		}
+	}
+	for q, want := range map[string]string{
+		"SELECT count(*) AS n FROM dossiers":                                           "n\n14\n",
+		"SELECT count(*) AS n FROM report_form('2024-01-01', '2024-12-31')":            "n\n",
+		"SELECT count(*) AS n FROM (SELECT DISTINCT range % 1000 FROM range(3000000))": "n\n1000\n",
+	} {
+		out, err := cli("--db", db, "--lang", "en", "sql", "--format", "csv", q).CombinedOutput()
+		if err != nil || !strings.HasPrefix(string(out), want) {
+			t.Errorf("%s under the limit: %v\n%s", q, err, out)
+		}
+	}
+}
+
+// TestSQLRefusesAHugeQueryText: a query text over 1 MiB is refused before
+// DuckDB parses it (a 200 MB one took 1.75 GB to parse), from a file, from
+// standard input and as an argument.
+func TestSQLRefusesAHugeQueryText(t *testing.T) {
+	db, _ := handcountWarehouse(t)
+	huge := "SELECT 1 AS x -- " + strings.Repeat("y", 20<<20)
+	file := filepath.Join(t.TempDir(), "huge.sql")
+	if err := os.WriteFile(file, []byte(huge), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	check := func(how string, err error) {
+		t.Helper()
+		if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), "at most 1048576 bytes") {
+			t.Errorf("%s: %v, want refused as over 1 MiB", how, err)
+		}
+	}
+	_, _, err := run(t, "--db", db, "--lang", "en", "sql", "-f", file)
+	check("--file", err)
+	_, _, err = run(t, "--db", db, "--lang", "en", "sql", huge[:2<<20])
+	check("argument", err)
+	cmd := newRootCommand(io.Discard, io.Discard)
+	cmd.SetArgs([]string{"--db", db, "--lang", "en", "sql"})
+	cmd.SetIn(strings.NewReader(huge))
+	check("stdin", cmd.Execute())
+	w, err := warehouse.Open(context.Background(), db, warehouse.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.CheckRead(context.Background(), huge); err == nil {
+		t.Error("CheckRead took a 20 MB statement")
+	}
+	w.Close()
+	// Just under the cap still runs.
+	if out, _, err := run(t, "--db", db, "sql", "--format", "csv", "SELECT 1 AS x -- "+strings.Repeat("y", 1<<19)); err != nil || out != "x\n1\n" {
+		t.Errorf("a 512 KB statement: %q, %.200v", out, err)
+	}
+}
+
+// TestTableViewCutsLongCells: the table view cuts a long text to 200
+// characters with an ellipsis and says so; --format csv writes it whole.
+func TestTableViewCutsLongCells(t *testing.T) {
+	db, _ := handcountWarehouse(t)
+	out, errOut, err := run(t, "--db", db, "--lang", "en", "sql", "SELECT repeat('é', 5000) AS s, 7 AS n FROM range(3)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out, strings.Repeat("é", 201)) || strings.Count(out, strings.Repeat("é", 200)+"…") != 3 {
+		t.Errorf("cells not cut to 200 characters:\n%.600s", out)
+	}
+	if !strings.Contains(errOut, "3 long cells cut to 200 characters") {
+		t.Errorf("no note of the cut: %q", errOut)
+	}
+	// The table keeps at most tableBudget.Bytes of cells.
+	saved := tableBudget
+	tableBudget.Bytes = 1000
+	out, errOut, err = run(t, "--db", db, "--lang", "en", "sql", "SELECT repeat('é', 5000) AS s, 7 AS n FROM range(30)")
+	tableBudget = saved
+	if err != nil || strings.Count(out, "…") != 3 || !strings.Contains(errOut, "showing the first 3 of 30 rows") {
+		t.Errorf("a table over its byte budget: %v, %d rows shown, %q", err, strings.Count(out, "…"), errOut)
+	}
+	out = mustRun(t, "--db", db, "sql", "--format", "csv", "SELECT repeat('é', 5000) AS s FROM range(1)")
+	if !strings.Contains(out, strings.Repeat("é", 5000)) {
+		t.Error("--format csv cut the text")
+	}
 }
