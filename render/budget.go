@@ -43,7 +43,7 @@ func FromRowsBudget(rows *sql.Rows, b Budget) (res Result, kept Kept, err error)
 		for i, v := range vals {
 			switch x := v.(type) {
 			case string:
-				if c, ok := cutText(x, b.Cell); ok {
+				if c, ok := CutText(x, b.Cell); ok {
 					vals[i], x = c, c
 					kept.Cut++
 				}
@@ -63,8 +63,8 @@ func FromRowsBudget(rows *sql.Rows, b Budget) (res Result, kept Kept, err error)
 	return res, kept, rows.Err()
 }
 
-// cutText is s cut to n characters and an ellipsis, when longer.
-func cutText(s string, n int) (string, bool) {
+// CutText is s cut to n characters and an ellipsis, when longer.
+func CutText(s string, n int) (string, bool) {
 	if len(s) <= n {
 		return s, false
 	}

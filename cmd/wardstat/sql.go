@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -311,6 +312,9 @@ func (a *app) statementError(ctx, stmtCtx context.Context, err error, lim sqlLim
 	case errors.As(err, &se) && se.Function != "":
 		return fmt.Errorf(a.t("hàm %s() không được dùng trong wardstat sql (nó đổi phiên làm việc hoặc đọc tệp); kho chỉ đọc, không đọc hay ghi tệp nào ngoài kho",
 			"the function %s() is not allowed in wardstat sql (it changes the session or reads files); the warehouse is read-only and no file outside it is read or written"), se.Function)
+	case errors.As(err, &se) && se.Table != "":
+		return fmt.Errorf(a.t("bảng %s là tên một tệp; wardstat sql chỉ đọc các bảng, view của kho và tên WITH của chính câu lệnh, không đọc tệp nào",
+			"the table %s names a file; wardstat sql reads only the warehouse's tables and views and the statement's own WITH names, no file"), quoteCut(se.Table))
 	case errors.As(err, &se) && se.Statements > 1:
 		return fmt.Errorf(a.t("có %d câu lệnh; wardstat sql chạy mỗi lần một câu", "%d statements given; wardstat sql runs one at a time"), se.Statements)
 	case errors.As(err, &se):
@@ -347,3 +351,11 @@ func (a *app) printQuery(ctx context.Context, w *warehouse.Warehouse, query, for
 }
 
 func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
+
+// quoteCut quotes a name for a message, cut to 80 characters.
+func quoteCut(s string) string {
+	if c, ok := render.CutText(s, 80); ok {
+		s = c
+	}
+	return strconv.Quote(s)
+}
