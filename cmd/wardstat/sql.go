@@ -60,7 +60,9 @@ func newSQLCommand(a *app) *cobra.Command {
 or read files outside it. The query comes from the argument, from --file,
 or from standard input; with none of them on a terminal, an interactive
 prompt opens (statements end with ';', arrows recall ~/.wardstat_history,
-Ctrl-C stops the running statement).
+Ctrl-C stops the running statement). That file keeps the last 1,000
+statements the prompt ran, readable by you only (mode 0600), refused ones
+left out; delete it to forget them.
 
 One statement at a time, and only one that reads (SELECT, FROM, WITH,
 VALUES, DESCRIBE, SHOW, SUMMARIZE): COPY, EXPORT, ATTACH, SET, PRAGMA,
@@ -226,6 +228,11 @@ func (a *app) runStatement(ctx context.Context, out io.Writer, query, format str
 // told to interrupt it (its deadline passed, or Ctrl-C).
 var interruptGrace = 3 * time.Second
 
+// refusedError is a statement the sandbox refused unrun (it writes, reads
+// a file, changes the session, or is more than one); the prompt keeps it
+// out of its history.
+type refusedError struct{ error }
+
 // cutShortError is a result the driver ended early, DuckDB having failed
 // to copy a chunk of it out (see warehouse.ResultRows).
 type cutShortError struct{ error }
@@ -310,16 +317,16 @@ func (a *app) statementError(ctx, stmtCtx context.Context, err error, lim sqlLim
 	case errors.As(err, &cut):
 		return err
 	case errors.As(err, &se) && se.Function != "":
-		return fmt.Errorf(a.t("hàm %s() không được dùng trong wardstat sql (nó đổi phiên làm việc hoặc đọc tệp); kho chỉ đọc, không đọc hay ghi tệp nào ngoài kho",
-			"the function %s() is not allowed in wardstat sql (it changes the session or reads files); the warehouse is read-only and no file outside it is read or written"), se.Function)
+		return refusedError{fmt.Errorf(a.t("hàm %s() không được dùng trong wardstat sql (nó đổi phiên làm việc hoặc đọc tệp); kho chỉ đọc, không đọc hay ghi tệp nào ngoài kho",
+			"the function %s() is not allowed in wardstat sql (it changes the session or reads files); the warehouse is read-only and no file outside it is read or written"), se.Function)}
 	case errors.As(err, &se) && se.Table != "":
-		return fmt.Errorf(a.t("bảng %s là tên một tệp; wardstat sql chỉ đọc các bảng, view của kho và tên WITH của chính câu lệnh, không đọc tệp nào",
-			"the table %s names a file; wardstat sql reads only the warehouse's tables and views and the statement's own WITH names, no file"), quoteCut(se.Table))
+		return refusedError{fmt.Errorf(a.t("bảng %s là tên một tệp; wardstat sql chỉ đọc các bảng, view của kho và tên WITH của chính câu lệnh, không đọc tệp nào",
+			"the table %s names a file; wardstat sql reads only the warehouse's tables and views and the statement's own WITH names, no file"), quoteCut(se.Table))}
 	case errors.As(err, &se) && se.Statements > 1:
-		return fmt.Errorf(a.t("có %d câu lệnh; wardstat sql chạy mỗi lần một câu", "%d statements given; wardstat sql runs one at a time"), se.Statements)
+		return refusedError{fmt.Errorf(a.t("có %d câu lệnh; wardstat sql chạy mỗi lần một câu", "%d statements given; wardstat sql runs one at a time"), se.Statements)}
 	case errors.As(err, &se):
-		return fmt.Errorf("%s", a.t("wardstat sql chỉ chạy câu lệnh đọc (SELECT, FROM, WITH, VALUES, DESCRIBE, SHOW, SUMMARIZE); COPY, EXPORT, ATTACH, SET, PRAGMA, INSTALL, LOAD, CREATE, CALL, EXPLAIN bị từ chối: kho chỉ đọc và không ghi tệp nào",
-			"wardstat sql runs only statements that read (SELECT, FROM, WITH, VALUES, DESCRIBE, SHOW, SUMMARIZE); COPY, EXPORT, ATTACH, SET, PRAGMA, INSTALL, LOAD, CREATE, CALL and EXPLAIN are refused: the warehouse is read-only and no file is written"))
+		return refusedError{fmt.Errorf("%s", a.t("wardstat sql chỉ chạy câu lệnh đọc (SELECT, FROM, WITH, VALUES, DESCRIBE, SHOW, SUMMARIZE); COPY, EXPORT, ATTACH, SET, PRAGMA, INSTALL, LOAD, CREATE, CALL, EXPLAIN bị từ chối: kho chỉ đọc và không ghi tệp nào",
+			"wardstat sql runs only statements that read (SELECT, FROM, WITH, VALUES, DESCRIBE, SHOW, SUMMARIZE); COPY, EXPORT, ATTACH, SET, PRAGMA, INSTALL, LOAD, CREATE, CALL and EXPLAIN are refused: the warehouse is read-only and no file is written"))}
 	case errors.Is(stmtCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil:
 		return fmt.Errorf(a.t("câu lệnh chạy quá %s nên đã bị dừng; hãy thu hẹp nó (WHERE, LIMIT) hoặc tăng giới hạn, ví dụ --timeout %s",
 			"the statement ran longer than %s and was stopped; narrow it (WHERE, LIMIT) or raise the limit, e.g. --timeout %s"), lim.timeout, 2*lim.timeout)

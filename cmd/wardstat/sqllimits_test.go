@@ -236,3 +236,45 @@ func TestTableViewCutsLongCells(t *testing.T) {
 		t.Error("--format csv cut the text")
 	}
 }
+
+// TestPromptHistoryIsPrivateAndKeepsNoRefusal: the prompt's history file
+// is made 0600 even when an older one was world-readable, keeps the
+// statements that ran and leaves out the refused ones; `sql --help` says so.
+func TestPromptHistoryIsPrivateAndKeepsNoRefusal(t *testing.T) {
+	db, _ := handcountWarehouse(t)
+	home := t.TempDir()
+	hist := filepath.Join(home, ".wardstat_history")
+	if err := os.WriteFile(hist, []byte("SELECT 1 AS old;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(hist, 0o644)
+	c := cli("--lang", "en", "--db", db, "sql", "--format", "csv")
+	c.Env = append(c.Env, "HOME="+home)
+	term := startOnTerminal(t, c)
+	term.expect("Read-only warehouse", 10*time.Second)
+	term.send("COPY dossiers TO '" + filepath.Join(home, "out.csv") + "';\r")
+	term.expect("refused", 10*time.Second)
+	term.send("SELECT * FROM '" + db + "';\r")
+	term.expect("names a file", 10*time.Second)
+	term.send("SELECT 5 AS v;\r")
+	term.expect("\n5\n(1 rows)", 10*time.Second)
+	term.send("\\q\r")
+	if _, killed := endsWithin(t, c, time.Now(), 10*time.Second); killed {
+		t.Fatal("the prompt did not end on \\q")
+	}
+	st, err := os.Stat(hist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("history file mode %v, want 0600", st.Mode().Perm())
+	}
+	b, _ := os.ReadFile(hist)
+	if !strings.Contains(string(b), "SELECT 5 AS v;") || strings.Contains(string(b), "COPY") || strings.Contains(string(b), db) {
+		t.Errorf("history holds %q: want the statement that ran, no refused one", b)
+	}
+	help := mustRun(t, "sql", "--help")
+	if !strings.Contains(help, "~/.wardstat_history") || !strings.Contains(help, "0600") || !strings.Contains(help, "refused ones") {
+		t.Errorf("sql --help does not describe the history file:\n%s", help)
+	}
+}
