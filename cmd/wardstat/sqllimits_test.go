@@ -55,46 +55,61 @@ func assertReleased(t *testing.T, db, fx string) {
 }
 
 // TestUninterruptibleStatementEndsTheCommand: a statement that DuckDB's
-// interrupt does not stop ends the command anyway, interruptGrace after its
-// timeout or after SIGTERM, with one line and exit 1, and the warehouse is
-// free for a load. Before, both ran for over ten minutes, deaf to SIGTERM.
+// interrupt does not stop ends the command anyway, interruptGrace after
+// its timeout or after SIGTERM or SIGINT, with one line and exit 1, and
+// the warehouse is free for a load. Before, they ran for over ten
+// minutes, deaf to SIGTERM and SIGINT. The three run side by side (read-only
+// opens share the warehouse).
 func TestUninterruptibleStatementEndsTheCommand(t *testing.T) {
 	db, fx := handcountWarehouse(t)
+	type run struct {
+		name   string
+		c      *exec.Cmd
+		out    bytes.Buffer
+		signal syscall.Signal
+	}
+	var runs []*run
 	for _, tc := range []struct {
 		name, query string
 		timeout     string
-		signal      bool
+		signal      syscall.Signal
 	}{
-		{"timeout, folded while preparing", stuckConstant, "1s", false},
-		{"SIGTERM, per row", stuckPerRow, "10m", true},
+		{"timeout, folded while preparing", stuckConstant, "1s", 0},
+		{"SIGTERM, per row", stuckPerRow, "10m", syscall.SIGTERM},
+		{"SIGINT, folded while preparing", stuckConstant, "10m", syscall.SIGINT},
 	} {
-		c := cli("--db", db, "--lang", "en", "sql", "--timeout", tc.timeout, tc.query)
-		var out bytes.Buffer
-		c.Stdout, c.Stderr = &out, &out
-		began := time.Now()
-		if err := c.Start(); err != nil {
+		r := &run{name: tc.name, signal: tc.signal}
+		r.c = cli("--db", db, "--lang", "en", "sql", "--timeout", tc.timeout, tc.query)
+		r.c.Stdout, r.c.Stderr = &r.out, &r.out
+		if err := r.c.Start(); err != nil {
 			t.Fatal(err)
 		}
-		if tc.signal {
-			waitForLock(t, db, false)
-			time.Sleep(1500 * time.Millisecond)
-			began = time.Now()
-			c.Process.Signal(syscall.SIGTERM)
-		}
-		took, killed := endsWithin(t, c, began, 15*time.Second)
-		if killed {
-			t.Fatalf("%s: still running after %v; killed", tc.name, took)
-		}
-		if c.ProcessState.ExitCode() != 1 {
-			t.Errorf("%s: exit code %d, want 1", tc.name, c.ProcessState.ExitCode())
-		}
-		msg := strings.TrimSpace(out.String())
-		if !strings.Contains(msg, "could not be interrupted") || strings.Contains(msg, "\n") {
-			t.Errorf("%s: want one line saying it could not be interrupted, got %q", tc.name, msg)
-		}
-		t.Logf("%s: ended after %v", tc.name, took)
-		assertReleased(t, db, fx)
+		runs = append(runs, r)
 	}
+	waitForLock(t, db, false)
+	time.Sleep(1500 * time.Millisecond)
+	began := time.Now()
+	for _, r := range runs {
+		if r.signal != 0 {
+			r.c.Process.Signal(r.signal)
+		}
+	}
+	for _, r := range runs {
+		took, killed := endsWithin(t, r.c, began, 15*time.Second)
+		if killed {
+			t.Errorf("%s: still running after %v; killed", r.name, took)
+			continue
+		}
+		if r.c.ProcessState.ExitCode() != 1 {
+			t.Errorf("%s: exit code %d, want 1", r.name, r.c.ProcessState.ExitCode())
+		}
+		msg := strings.TrimSpace(r.out.String())
+		if !strings.Contains(msg, "could not be interrupted") || strings.Contains(msg, "\n") {
+			t.Errorf("%s: want one line saying it could not be interrupted, got %q", r.name, msg)
+		}
+		t.Logf("%s: ended %v after the signal", r.name, took)
+	}
+	assertReleased(t, db, fx)
 }
 
 // TestPromptEndsOnAnUninterruptibleStatement: Ctrl-C on a statement DuckDB
