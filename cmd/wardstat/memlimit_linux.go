@@ -3,6 +3,7 @@
 package main
 
 import (
+	"os"
 	"runtime"
 	"runtime/debug"
 
@@ -32,10 +33,11 @@ func limitDataMemory(n uint64) error {
 	}
 	reserve := make([]byte, goHeapReserve)
 	runtime.KeepAlive(reserve)
-	reserve = nil
 	runtime.GC()
 	debug.FreeOSMemory()
-	debug.SetMemoryLimit(goHeapReserve * 3 / 4)
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(goHeapReserve * 3 / 4)
+	}
 	lim.Cur = n
 	if lim.Max != unix.RLIM_INFINITY && lim.Max < n {
 		lim.Cur = lim.Max
