@@ -29,9 +29,10 @@ const defaultStatementTimeout = 5 * time.Minute
 // the middle of a load is the last thing wanted.
 var sqlDataLimit uint64
 
-// sandboxDataLimit is the sql command's data memory: with the program's
-// text mapped beside it, the process stays under 1 GiB. Of it, about
-// 180 MB are thread stacks and the program's data, 192 MB Go's heap
+// sandboxDataLimit is the sql command's data memory (RLIMIT_DATA counts
+// mappings, most never touched, so the resident peak stays well under
+// it). Of it, about 180 MB are thread stacks and the program's data,
+// 128 MB Go's heap and 64 MB held while a statement runs
 // (memlimit_linux.go), and the rest DuckDB's: its buffer manager spills
 // past sandboxMemoryLimit, leaving room for what it does not count.
 const sandboxDataLimit = 1 << 30
@@ -135,11 +136,11 @@ func (a *app) readQuery(stdin io.Reader, args []string, file string) (string, er
 		}
 		defer f.Close()
 		if st, err := f.Stat(); err == nil && st.Size() > maxQueryBytes {
-			return "", a.errQueryTooLong(int(min(st.Size(), 1<<40)))
+			return "", fmt.Errorf("%s: %w", file, a.errQueryTooLong(int(min(st.Size(), 1<<40))))
 		}
 		b, err := io.ReadAll(io.LimitReader(f, maxQueryBytes+1))
 		if err == nil && len(b) > maxQueryBytes {
-			return "", a.errQueryTooLong(len(b))
+			return "", fmt.Errorf("%s: %w", file, a.errQueryTooLong(len(b)))
 		}
 		return string(b), err
 	}
