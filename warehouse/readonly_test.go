@@ -128,6 +128,9 @@ func TestSandboxRefusesEveryWrite(t *testing.T) {
 		`SELECT * FROM '` + db + `.tmp/planted.csv'`,
 		`SELECT * FROM "` + db + `.tmp/planted.csv"`,
 		`SELECT * FROM '` + db + `'`,
+		`FROM '` + db + `.tmp/planted.csv'`,
+		`SELECT * FROM 'w.duckdb'`,
+		`SELECT * FROM (FROM '` + db + `.tmp/planted.csv')`,
 		`SELECT * FROM read_blob('` + db + `')`,
 		`SELECT * FROM glob('` + dir + `/*')`,
 		`SeLeCt * FrOm ReAd_TeXt('/etc/passwd')`,
@@ -314,4 +317,55 @@ func dirSize(dir string) int64 {
 		return nil
 	})
 	return n
+}
+
+// TestSandboxRefusesFileTables: a table name that names a file is refused
+// before anything runs (issue 14 item 7, second round): DuckDB reads an
+// unknown name that looks like a file as that file (a replacement scan),
+// so FROM '<db>.tmp/r.csv' read a CSV planted in the warehouse's temp
+// folder, and FROM '<db>' opened the warehouse file itself.
+func TestSandboxRefusesFileTables(t *testing.T) {
+	db, _ := sandboxFixture(t)
+	w, err := warehouse.Open(context.Background(), db, warehouse.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	ctx := context.Background()
+	for _, q := range []string{
+		`FROM '` + db + `.tmp/planted.csv'`,
+		`SELECT * FROM "` + db + `.tmp/planted.csv"`,
+		`SELECT count(*) FROM '` + db + `'`,
+		`SELECT * FROM 'planted.csv'`,
+		`SELECT * FROM dossiers, '` + db + `.tmp/planted.csv' p`,
+		`WITH x AS (FROM '` + db + `.tmp/planted.csv') SELECT * FROM x`,
+		`SELECT (SELECT count(*) FROM '` + db + `.tmp/*.csv')`,
+		`SELECT * FROM 'https://example.com/x'`,
+	} {
+		rows, err := w.QueryRead(ctx, q)
+		var se *warehouse.StatementError
+		if !errors.As(err, &se) || se.Table == "" {
+			if err == nil {
+				n := 0
+				for rows.Next() {
+					n++
+				}
+				rows.Close()
+				t.Errorf("%s: ran (%d rows), must be refused as naming a file", q, n)
+				continue
+			}
+			t.Errorf("%s: %v, want refused as naming a file", q, err)
+		}
+	}
+	for _, q := range []string{
+		`SELECT count(*) FROM dossiers`, `FROM main.dossiers`, `SELECT * FROM "loads"`,
+		`WITH planted AS (SELECT 1 AS a) SELECT * FROM planted`, `SELECT * FROM 'dossiers'`,
+	} {
+		rows, err := w.QueryRead(ctx, q)
+		if err != nil {
+			t.Errorf("%s: %v", q, err)
+			continue
+		}
+		rows.Close()
+	}
 }

@@ -14,6 +14,7 @@ import (
 
 func main() {
 	gotune.Apply()
+	sqlDataLimit = sandboxDataLimit // the sql command's hard memory cap (sql.go)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := newRootCommand(os.Stdout, os.Stderr).ExecuteContext(ctx)
 	stop()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -22,6 +23,11 @@ type fileHistory struct {
 
 func loadHistory(path string) *fileHistory {
 	h := &fileHistory{path: path}
+	// Statements can name wards, dossiers and people: the file is the
+	// user's only, whatever mode an older wardstat or an editor left it in.
+	if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 {
+		_ = os.Chmod(path, 0o600)
+	}
 	if b, err := os.ReadFile(path); err == nil {
 		for _, line := range strings.Split(string(b), "\n") {
 			if strings.TrimSpace(line) != "" {
@@ -48,6 +54,7 @@ func (h *fileHistory) record(entry string) {
 	}
 	if h.path != "" {
 		_ = os.WriteFile(h.path, []byte(strings.Join(h.entries, "\n")+"\n"), 0o600)
+		_ = os.Chmod(h.path, 0o600) // WriteFile sets the mode only on creation
 	}
 }
 
@@ -149,6 +156,12 @@ func (a *app) runPrompt(ctx context.Context, format string, lim sqlLimits) error
 			continue
 		}
 		stmt.WriteString(trimmed + "\n")
+		if stmt.Len() > maxQueryBytes {
+			fmt.Fprintf(t, "%s\r\n", a.errQueryTooLong(stmt.Len()))
+			stmt.Reset()
+			t.SetPrompt("wardstat> ")
+			continue
+		}
 		if !strings.HasSuffix(trimmed, ";") {
 			t.SetPrompt("      -> ")
 			continue
@@ -156,7 +169,6 @@ func (a *app) runPrompt(ctx context.Context, format string, lim sqlLimits) error
 		t.SetPrompt("wardstat> ")
 		q := stmt.String()
 		stmt.Reset()
-		hist.record(q)
 
 		// The statement runs with the terminal in its normal mode.
 		term.Restore(fd, state)
@@ -170,6 +182,17 @@ func (a *app) runPrompt(ctx context.Context, format string, lim sqlLimits) error
 		running.Store(false)
 		stmtCancel.Store(nil)
 		cancel()
+		var refused refusedError
+		if !errors.As(err, &refused) {
+			// A refused statement stays out of the history.
+			hist.record(q)
+		}
+		var abandoned *abandonedError
+		if errors.As(err, &abandoned) {
+			// The statement still runs and holds the warehouse: only the
+			// end of the process stops it (main says why).
+			return err
+		}
 		if err != nil {
 			fmt.Fprintf(os.Stdout, "%s\n", err)
 		} else {

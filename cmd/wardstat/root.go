@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -27,6 +28,7 @@ type app struct {
 	langSet        bool
 	log            *slog.Logger
 	maxTemp        string // the sandbox's temp disk cap (sql --max-temp); "" is the default
+	sandbox        bool   // reads are the sql command's: less memory and threads (sql.go)
 }
 
 // usageError is a mistake in the command line: exit code 2.
@@ -129,6 +131,10 @@ func (a *app) open(ctx context.Context, readOnly bool) (*warehouse.Warehouse, er
 	opt := warehouse.Options{ReadOnly: readOnly, Logger: a.log}
 	if readOnly {
 		opt.MaxTempSize = a.maxTemp
+		if a.sandbox {
+			opt.MemoryLimit = sandboxMemoryLimit
+			opt.Threads = min(sandboxThreads, runtime.NumCPU())
+		}
 	}
 	w, err := warehouse.Open(ctx, a.dbPath, opt)
 	if err == nil || !errors.Is(err, warehouse.ErrLocked) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,6 +20,30 @@ import (
 // defaultStatementTimeout stops an analyst's statement that runs away
 // (a cross join, a DISTINCT over millions): --timeout changes it.
 const defaultStatementTimeout = 5 * time.Minute
+
+// sqlDataLimit caps the data memory of a `wardstat sql` process (see
+// limitDataMemory), 0 for none. main sets it; tests that run commands in
+// their own process leave it off, as that limit would stay for the rest of
+// the test binary. Load commands never have it: their memory is bounded by
+// their readers and DuckDB's memory_limit, and an allocation failing in
+// the middle of a load is the last thing wanted.
+var sqlDataLimit uint64
+
+// sandboxDataLimit is the sql command's data memory (RLIMIT_DATA counts
+// mappings, most never touched, so the resident peak stays well under
+// it). Of it, about 180 MB are thread stacks and the program's data,
+// 128 MB Go's heap and 64 MB held while a statement runs
+// (memlimit_linux.go), and the rest DuckDB's: its buffer manager spills
+// past sandboxMemoryLimit, leaving room for what it does not count.
+const sandboxDataLimit = 1 << 30
+
+// sandboxMemoryLimit is DuckDB's memory_limit in wardstat sql, and
+// sandboxThreads its threads at most (each has a stack of 8 MB counted
+// in the data memory, as are its allocator's arenas).
+const (
+	sandboxMemoryLimit = "256MB"
+	sandboxThreads     = 4
+)
 
 // sqlLimits are the sandbox's limits, from the sql command's flags.
 type sqlLimits struct {
@@ -36,7 +61,9 @@ func newSQLCommand(a *app) *cobra.Command {
 or read files outside it. The query comes from the argument, from --file,
 or from standard input; with none of them on a terminal, an interactive
 prompt opens (statements end with ';', arrows recall ~/.wardstat_history,
-Ctrl-C stops the running statement).
+Ctrl-C stops the running statement). That file keeps the last 1,000
+statements the prompt ran, readable by you only (mode 0600), refused ones
+left out; delete it to forget them.
 
 One statement at a time, and only one that reads (SELECT, FROM, WITH,
 VALUES, DESCRIBE, SHOW, SUMMARIZE): COPY, EXPORT, ATTACH, SET, PRAGMA,
@@ -62,6 +89,12 @@ form_counts(start, end), unit_at(start, end).`,
 				return usageError{fmt.Errorf("--timeout %s: give a positive duration, e.g. 10m", lim.timeout)}
 			}
 			a.maxTemp = lim.maxTemp
+			a.sandbox = true
+			if sqlDataLimit > 0 {
+				if err := limitDataMemory(sqlDataLimit); err != nil {
+					a.log.Debug("no data memory limit", "err", err)
+				}
+			}
 			if len(args) == 0 && file == "" {
 				if f, ok := cmd.InOrStdin().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 					// Fail now, not at the first statement, when there is no warehouse.
@@ -73,7 +106,7 @@ form_counts(start, end), unit_at(start, end).`,
 					return a.runPrompt(cmd.Context(), format, lim)
 				}
 			}
-			query, err := readQuery(cmd.InOrStdin(), args, file)
+			query, err := a.readQuery(cmd.InOrStdin(), args, file)
 			if err != nil {
 				return err
 			}
@@ -87,27 +120,51 @@ form_counts(start, end), unit_at(start, end).`,
 	return cmd
 }
 
-func readQuery(stdin io.Reader, args []string, file string) (string, error) {
+func (a *app) readQuery(stdin io.Reader, args []string, file string) (string, error) {
 	switch {
 	case len(args) == 1 && file != "":
 		return "", usageError{fmt.Errorf("give the query as an argument or with --file, not both")}
 	case len(args) == 1:
+		if len(args[0]) > maxQueryBytes {
+			return "", a.errQueryTooLong(len(args[0]))
+		}
 		return args[0], nil
 	case file != "":
-		b, err := os.ReadFile(file)
+		f, err := os.Open(file)
+		if err != nil {
+			return "", err
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil && st.Size() > maxQueryBytes {
+			return "", fmt.Errorf("%s: %w", file, a.errQueryTooLong(int(min(st.Size(), 1<<40))))
+		}
+		b, err := io.ReadAll(io.LimitReader(f, maxQueryBytes+1))
+		if err == nil && len(b) > maxQueryBytes {
+			return "", fmt.Errorf("%s: %w", file, a.errQueryTooLong(len(b)))
+		}
 		return string(b), err
 	}
 	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		return "", usageError{fmt.Errorf("give a query, e.g. wardstat sql \"SELECT * FROM report_form('2026-10-01', '2026-10-31')\"")}
 	}
-	b, err := io.ReadAll(stdin)
+	b, err := io.ReadAll(io.LimitReader(stdin, maxQueryBytes+1))
 	if err != nil {
 		return "", err
+	}
+	if len(b) > maxQueryBytes {
+		return "", a.errQueryTooLong(len(b))
 	}
 	if strings.TrimSpace(string(b)) == "" {
 		return "", usageError{fmt.Errorf("the query is empty")}
 	}
 	return string(b), nil
+}
+
+// errQueryTooLong refuses a statement's text past maxQueryBytes (n bytes,
+// or more when read only so far).
+func (a *app) errQueryTooLong(n int) error {
+	return usageError{fmt.Errorf(a.t("câu lệnh dài %d byte trở lên; wardstat sql nhận tối đa %d byte (1 MiB): hãy rút gọn nó",
+		"the query is %d bytes or more; wardstat sql takes at most %d bytes (1 MiB): shorten it"), n, maxQueryBytes)}
 }
 
 func (a *app) runSQL(ctx context.Context, query, format string, lim sqlLimits) error {
@@ -120,31 +177,115 @@ func (a *app) runSQL(ctx context.Context, query, format string, lim sqlLimits) e
 // while a load holds it), checks the statement reads only, runs it under
 // the timeout and closes the warehouse again, so that nothing holds the
 // file between statements. It returns the number of rows written.
+//
+// The timeout and a cancelled ctx interrupt DuckDB, which stops a
+// statement between vectors; one function call over a huge value
+// (levenshtein of two 1 MB texts, a constant folded while preparing) is
+// not interrupted until it returns, minutes later. So the statement runs
+// in a goroutine of its own, and when it has not ended interruptGrace
+// after its deadline or cancellation, runStatement gives it up: it
+// returns an *abandonedError without closing the warehouse (closing
+// waits for the statement). Its caller must then end the process, which
+// releases DuckDB's lock; a read-only open leaves nothing to repair. main
+// does so for every error, and the prompt ends on this one.
 func (a *app) runStatement(ctx context.Context, out io.Writer, query, format string, lim sqlLimits) (int, error) {
 	stmtCtx, cancel := context.WithTimeout(ctx, lim.timeout)
 	defer cancel()
-	w, err := a.open(stmtCtx, true)
+	type result struct {
+		n   int
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		n, err := a.execStatement(stmtCtx, out, query, format)
+		if err != nil {
+			err = a.statementError(ctx, stmtCtx, err, lim)
+		}
+		done <- result{n, err}
+	}()
+	select {
+	case r := <-done:
+		return r.n, r.err
+	case <-stmtCtx.Done():
+	}
+	grace := time.NewTimer(interruptGrace)
+	defer grace.Stop()
+	select {
+	case r := <-done:
+		return r.n, r.err
+	case <-grace.C:
+	}
+	why := a.t("sau khi hết thời gian --timeout "+lim.timeout.String(), "after its --timeout of "+lim.timeout.String())
+	if ctx.Err() != nil {
+		why = a.t("sau Ctrl-C hoặc tín hiệu dừng", "after Ctrl-C or a stop signal")
+	}
+	return 0, &abandonedError{fmt.Errorf(a.t(
+		"câu lệnh không dừng khi bị ngắt (%s, chờ thêm %s) nên wardstat đã dừng hẳn; kho không đổi và đã được nhả; một hàm trên giá trị rất lớn (levenshtein, repeat…) không ngắt được giữa chừng: hãy thu hẹp câu lệnh",
+		"the statement could not be interrupted (%s, waited %s more) and was stopped by ending wardstat; the warehouse is unchanged and released; one function call over a huge value (levenshtein, repeat…) cannot be interrupted midway: narrow the statement"),
+		why, interruptGrace)}
+}
+
+// interruptGrace is how long a statement may take to stop once DuckDB is
+// told to interrupt it (its deadline passed, or Ctrl-C).
+var interruptGrace = 3 * time.Second
+
+// refusedError is a statement the sandbox refused unrun (it writes, reads
+// a file, changes the session, or is more than one); the prompt keeps it
+// out of its history.
+type refusedError struct{ error }
+
+// cutShortError is a result the driver ended early, DuckDB having failed
+// to copy a chunk of it out (see warehouse.ResultRows).
+type cutShortError struct{ error }
+
+// abandonedError is a statement that did not stop when interrupted: it
+// still runs and holds the warehouse, and only the end of the process
+// stops it.
+type abandonedError struct{ error }
+
+func (e *abandonedError) Unwrap() error { return e.error }
+
+// execStatement is runStatement's work, run in a goroutine it can give up.
+func (a *app) execStatement(ctx context.Context, out io.Writer, query, format string) (int, error) {
+	w, err := a.open(ctx, true)
 	if err != nil {
-		return 0, a.statementError(ctx, stmtCtx, err, lim)
+		return 0, err
 	}
 	defer w.Close()
-	rows, err := w.QueryRead(stmtCtx, query)
+	release := func() {}
+	if sqlDataLimit > 0 {
+		release = holdFetchReserve()
+	}
+	rows, err := w.QueryRead(ctx, query)
+	release()
 	if err != nil {
-		return 0, a.statementError(ctx, stmtCtx, err, lim)
+		return 0, err
+	}
+	want, known := warehouse.ResultRows(rows)
+	cutShort := func(n int64) error {
+		if known && n < want && ctx.Err() == nil {
+			return cutShortError{fmt.Errorf(a.t("câu lệnh cần quá nhiều bộ nhớ (wardstat sql dùng tối đa 1 GiB): DuckDB không chép được kết quả, chỉ %d trong %d dòng được đọc; hãy thu hẹp nó (WHERE, LIMIT, giá trị nhỏ hơn)",
+				"the statement needed more memory than wardstat sql allows (1 GiB): DuckDB could not copy its result out, only %d of its %d rows were read; narrow it (WHERE, LIMIT, smaller values)"), n, want)}
+		}
+		return nil
 	}
 	if format != "table" {
 		// CSV and JSON go out row by row: a result of millions of rows is
 		// never held in memory.
 		n, err := render.Stream(out, rows, format)
-		if err != nil {
-			return int(n), a.statementError(ctx, stmtCtx, err, lim)
+		if err == nil {
+			err = cutShort(n)
 		}
-		return int(n), nil
+		return int(n), err
 	}
-	res, more, err := render.FromRowsLimit(rows, tableRowLimit)
+	res, kept, err := render.FromRowsBudget(rows, tableBudget)
+	if err == nil {
+		err = cutShort(int64(len(res.Rows)) + kept.More)
+	}
 	if err != nil {
-		return 0, a.statementError(ctx, stmtCtx, err, lim)
+		return 0, err
 	}
+	more := kept.More
 	// Analysts see the real column names.
 	if err := render.Write(out, res, format, ""); err != nil {
 		return 0, err
@@ -153,25 +294,40 @@ func (a *app) runStatement(ctx context.Context, out io.Writer, query, format str
 		fmt.Fprintf(a.stderr, a.t("(chỉ hiện %d dòng đầu trong %d; --format csv ghi đủ)\n", "(showing the first %d of %d rows; --format csv writes them all)\n"),
 			len(res.Rows), int64(len(res.Rows))+more)
 	}
+	if kept.Cut > 0 {
+		fmt.Fprintf(a.stderr, a.t("(%d ô dài bị cắt còn %d ký tự, đánh dấu …; --format csv ghi đủ)\n", "(%d long cells cut to %d characters, marked …; --format csv writes them whole)\n"),
+			kept.Cut, tableBudget.Cell)
+	}
 	return len(res.Rows) + int(more), nil
 }
 
-// tableRowLimit is how many rows a table shows: a table is for a person,
-// and its rows are held in memory to align the columns.
-const tableRowLimit = 10_000
+// tableBudget is what a table shows: a table is for a person, and its
+// rows are held in memory to align the columns, so it keeps at most
+// 10,000 rows and 32 MB of cells, each text cut to 200 characters.
+var tableBudget = render.Budget{Rows: 10_000, Bytes: 32 << 20, Cell: 200}
+
+// maxQueryBytes caps a statement's text, refused before anything parses
+// it: DuckDB's parser took 1.75 GB for a 200 MB text.
+const maxQueryBytes = warehouse.MaxQueryBytes
 
 // statementError says in one line why a statement did not run to its end.
 func (a *app) statementError(ctx, stmtCtx context.Context, err error, lim sqlLimits) error {
 	var se *warehouse.StatementError
+	var cut cutShortError
 	switch {
+	case errors.As(err, &cut):
+		return err
 	case errors.As(err, &se) && se.Function != "":
-		return fmt.Errorf(a.t("hàm %s() không được dùng trong wardstat sql (nó đổi phiên làm việc hoặc đọc tệp); kho chỉ đọc, không đọc hay ghi tệp nào ngoài kho",
-			"the function %s() is not allowed in wardstat sql (it changes the session or reads files); the warehouse is read-only and no file outside it is read or written"), se.Function)
+		return refusedError{fmt.Errorf(a.t("hàm %s() không được dùng trong wardstat sql (nó đổi phiên làm việc hoặc đọc tệp); kho chỉ đọc, không đọc hay ghi tệp nào ngoài kho",
+			"the function %s() is not allowed in wardstat sql (it changes the session or reads files); the warehouse is read-only and no file outside it is read or written"), se.Function)}
+	case errors.As(err, &se) && se.Table != "":
+		return refusedError{fmt.Errorf(a.t("bảng %s là tên một tệp; wardstat sql chỉ đọc các bảng, view của kho và tên WITH của chính câu lệnh, không đọc tệp nào",
+			"the table %s names a file; wardstat sql reads only the warehouse's tables and views and the statement's own WITH names, no file"), quoteCut(se.Table))}
 	case errors.As(err, &se) && se.Statements > 1:
-		return fmt.Errorf(a.t("có %d câu lệnh; wardstat sql chạy mỗi lần một câu", "%d statements given; wardstat sql runs one at a time"), se.Statements)
+		return refusedError{fmt.Errorf(a.t("có %d câu lệnh; wardstat sql chạy mỗi lần một câu", "%d statements given; wardstat sql runs one at a time"), se.Statements)}
 	case errors.As(err, &se):
-		return fmt.Errorf("%s", a.t("wardstat sql chỉ chạy câu lệnh đọc (SELECT, FROM, WITH, VALUES, DESCRIBE, SHOW, SUMMARIZE); COPY, EXPORT, ATTACH, SET, PRAGMA, INSTALL, LOAD, CREATE, CALL, EXPLAIN bị từ chối: kho chỉ đọc và không ghi tệp nào",
-			"wardstat sql runs only statements that read (SELECT, FROM, WITH, VALUES, DESCRIBE, SHOW, SUMMARIZE); COPY, EXPORT, ATTACH, SET, PRAGMA, INSTALL, LOAD, CREATE, CALL and EXPLAIN are refused: the warehouse is read-only and no file is written"))
+		return refusedError{fmt.Errorf("%s", a.t("wardstat sql chỉ chạy câu lệnh đọc (SELECT, FROM, WITH, VALUES, DESCRIBE, SHOW, SUMMARIZE); COPY, EXPORT, ATTACH, SET, PRAGMA, INSTALL, LOAD, CREATE, CALL, EXPLAIN bị từ chối: kho chỉ đọc và không ghi tệp nào",
+			"wardstat sql runs only statements that read (SELECT, FROM, WITH, VALUES, DESCRIBE, SHOW, SUMMARIZE); COPY, EXPORT, ATTACH, SET, PRAGMA, INSTALL, LOAD, CREATE, CALL and EXPLAIN are refused: the warehouse is read-only and no file is written"))}
 	case errors.Is(stmtCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil:
 		return fmt.Errorf(a.t("câu lệnh chạy quá %s nên đã bị dừng; hãy thu hẹp nó (WHERE, LIMIT) hoặc tăng giới hạn, ví dụ --timeout %s",
 			"the statement ran longer than %s and was stopped; narrow it (WHERE, LIMIT) or raise the limit, e.g. --timeout %s"), lim.timeout, 2*lim.timeout)
@@ -180,6 +336,9 @@ func (a *app) statementError(ctx, stmtCtx context.Context, err error, lim sqlLim
 	case strings.Contains(err.Error(), "max_temp_directory_size"):
 		return fmt.Errorf(a.t("câu lệnh cần quá %s đĩa tạm cạnh kho nên đã bị dừng; hãy thu hẹp nó (WHERE, LIMIT) hoặc tăng --max-temp",
 			"the statement needed more than %s of temporary disk beside the warehouse and was stopped; narrow it (WHERE, LIMIT) or raise --max-temp"), lim.maxTemp)
+	case strings.Contains(err.Error(), "Out of Memory Error"):
+		return errors.New(a.t("câu lệnh cần quá nhiều bộ nhớ (wardstat sql dùng tối đa 1 GiB) nên đã bị dừng; hãy thu hẹp nó (WHERE, LIMIT, giá trị nhỏ hơn)",
+			"the statement needed more memory than wardstat sql allows (1 GiB) and was stopped; narrow it (WHERE, LIMIT, smaller values)"))
 	case errors.Is(err, warehouse.ErrLocked), errors.Is(err, warehouse.ErrNoWarehouse):
 		return err
 	}
@@ -200,3 +359,11 @@ func (a *app) printQuery(ctx context.Context, w *warehouse.Warehouse, query, for
 }
 
 func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
+
+// quoteCut quotes a name for a message, cut to 80 characters.
+func quoteCut(s string) string {
+	if c, ok := render.CutText(s, 80); ok {
+		s = c
+	}
+	return strconv.Quote(s)
+}
