@@ -73,6 +73,10 @@ type Warehouse struct {
 	ronly bool
 	// repaired is what opening removed of loads that never committed.
 	repaired *Repair
+	// udfKey is the fingerprint of the key ws_applicant_key hashes with,
+	// once registered (registerApplicantKey).
+	udfMu  sync.Mutex
+	udfKey string
 }
 
 // Open opens (creating when needed) the warehouse at path and brings its
