@@ -109,6 +109,23 @@ func TestKillDuringLoadLeavesBeforeOrAfter(t *testing.T) {
 	for _, f := range inCommit {
 		delays = append(delays, time.Duration(f*float64(commit)))
 	}
+	if full {
+		// Other processes busy, as in the night's series where one load in
+		// twenty died by SIGSEGV: two spinning goroutines here.
+		stop := make(chan struct{})
+		defer close(stop)
+		for range 2 {
+			go func() {
+				for n := 0; ; n++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+				}
+			}()
+		}
+	}
 	t.Logf("load %.2fs, commit from %.3fs to %.3fs; %d kills", took.Seconds(), commitAt.Seconds(), committed.Seconds(), len(fracs)+len(delays))
 	var outcomes = map[string]int{}
 	hunt := func(name string, started func(c *exec.Cmd), watch func(c *exec.Cmd) func(line string)) {
