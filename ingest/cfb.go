@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -154,7 +155,7 @@ func checkCFB(path string) error {
 			if int64(len(ids))*size < streamSize {
 				return errDamagedCFB("the workbook stream is cut short")
 			}
-			return nil
+			return checkXLSCells(&sectorReader{f: f, ids: ids, size: size, left: streamSize})
 		}
 	}
 	return fmt.Errorf("the file holds no Excel 97-2003 workbook (a workbook with a password, or another Office document?): %w; remove the password, or save it as .xlsx", ErrUnsupported)
@@ -162,4 +163,68 @@ func checkCFB(path string) error {
 
 func errDamagedCFB(why string) error {
 	return fmt.Errorf("the .xls workbook is damaged (%s); open it in Excel or LibreOffice and save it as .xlsx, or export it again", why)
+}
+
+// maxXLSCells bounds the cells of an .xls workbook: its decoder holds
+// every cell of every sheet at once, ~550 bytes a cell (a full sheet of
+// 60 k rows by 14 columns peaks at 430-490 MiB), and a row of 256 blank
+// cells takes 522 bytes of the file (MULBLANK), so a 34 MB file could ask
+// for 8 GB. Tests lower it.
+var maxXLSCells int64 = 1_500_000
+
+// checkXLSCells counts the cells the workbook stream's records hold, and
+// refuses a workbook past maxXLSCells before the decoder reads it.
+func checkXLSCells(stream io.Reader) error {
+	r := bufio.NewReaderSize(stream, 64<<10)
+	le := binary.LittleEndian
+	var cells int64
+	var hdr [4]byte
+	for {
+		if _, err := io.ReadFull(r, hdr[:]); err != nil {
+			return nil // the end, or a record cut short: the decoder says
+		}
+		kind, length := le.Uint16(hdr[:]), int(le.Uint16(hdr[2:]))
+		switch kind {
+		case 0x00FD, 0x0203, 0x027E, 0x0201, 0x0205, 0x0006, 0x0204, 0x00D6: // one cell each
+			cells++
+		case 0x00BD: // MULRK: 6 bytes a cell
+			cells += int64(max(0, length-6) / 6)
+		case 0x00BE: // MULBLANK: 2 bytes a cell
+			cells += int64(max(0, length-6) / 2)
+		}
+		if cells > maxXLSCells {
+			return tooLarge(
+				fmt.Sprintf("sổ tính .xls có hơn %d ô, quá giới hạn của wardstat (bộ đọc .xls giữ mọi ô trong bộ nhớ); hãy mở bằng Excel hoặc LibreOffice và lưu thành .xlsx", maxXLSCells),
+				fmt.Sprintf("the .xls workbook holds over %d cells, past wardstat's limit (the .xls decoder holds every cell in memory); open it in Excel or LibreOffice and save it as .xlsx", maxXLSCells))
+		}
+		if _, err := r.Discard(length); err != nil {
+			return nil
+		}
+	}
+}
+
+// sectorReader reads a stream of a compound file along its sector chain.
+type sectorReader struct {
+	f    *os.File
+	ids  []uint32
+	size int64
+	left int64 // bytes of the stream not yet read
+	off  int64 // offset in the current sector
+}
+
+func (s *sectorReader) Read(p []byte) (int, error) {
+	if s.left <= 0 || len(s.ids) == 0 {
+		return 0, io.EOF
+	}
+	n := int(min(int64(len(p)), s.size-s.off, s.left))
+	n, err := s.f.ReadAt(p[:n], (int64(s.ids[0])+1)*s.size+s.off)
+	s.off += int64(n)
+	s.left -= int64(n)
+	if s.off == s.size {
+		s.ids, s.off = s.ids[1:], 0
+	}
+	if err == io.EOF && n > 0 {
+		err = nil
+	}
+	return n, err
 }

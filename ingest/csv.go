@@ -3,8 +3,6 @@ package ingest
 import (
 	"bufio"
 	"bytes"
-	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -15,7 +13,7 @@ import (
 // delimiters and newlines.
 type csvReader struct {
 	f         *os.File
-	r         *csv.Reader
+	r         *recordReader
 	Delimiter rune
 	Encoding  Encoding
 }
@@ -47,11 +45,7 @@ func OpenCSV(path string) (Reader, error) {
 		text = crAsLF{text}
 	}
 	delim := SniffDelimiter(sample)
-	r := csv.NewReader(io.MultiReader(bytes.NewReader(sample), text))
-	r.Comma = delim
-	r.FieldsPerRecord = -1
-	r.LazyQuotes = true
-	r.ReuseRecord = true
+	r := newRecordReader(io.MultiReader(bytes.NewReader(sample), text), byte(delim), enc == UTF8 || enc == UTF8BOM)
 	return &csvReader{f: f, r: r, Delimiter: delim, Encoding: enc}, nil
 }
 
@@ -60,17 +54,16 @@ func OpenCSV(path string) (Reader, error) {
 func SniffDelimiter(sample []byte) rune {
 	best, bestScore := ',', -1
 	for _, d := range []rune{',', ';', '\t', '|'} {
-		r := csv.NewReader(bytes.NewReader(sample))
-		r.Comma = d
-		r.FieldsPerRecord = -1
-		r.LazyQuotes = true
+		r := newRecordReader(bytes.NewReader(sample), byte(d), false)
 		counts := map[int]int{}
 		for i := 0; i < 50; i++ {
-			rec, err := r.Read()
+			rec, err := r.next()
 			if err != nil {
 				break
 			}
-			counts[len(rec)]++
+			if rec.Fault == "" {
+				counts[len(rec.Cells)]++
+			}
 		}
 		score := 0
 		for width, rows := range counts {
@@ -85,20 +78,11 @@ func SniffDelimiter(sample []byte) rune {
 	return best
 }
 
-func (c *csvReader) Next() (Record, error) {
-	rec, err := c.r.Read()
-	if err != nil {
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			return Record{}, fmt.Errorf("line %d, column %d: %w", pe.StartLine, pe.Column, pe.Err)
-		}
-		return Record{}, err
-	}
-	line, _ := c.r.FieldPos(0)
-	cells := make([]string, len(rec))
-	copy(cells, rec)
-	return Record{Line: line, Cells: cells}, nil
-}
+func (c *csvReader) Next() (Record, error) { return c.r.next() }
+
+// setWidth tells the reader how many cells a record has (the header's):
+// a quoted cell over several lines that makes more was never one.
+func (c *csvReader) setWidth(n int) { c.r.width = n }
 
 func (c *csvReader) Close() error { return c.f.Close() }
 

@@ -27,7 +27,9 @@ const (
 // decodeText wraps r so that it yields UTF-8 without a BOM. It recognises
 // UTF-8 with or without a BOM, UTF-16 with a BOM (or without one, from its
 // zero bytes), and falls back to Windows-1258, the Vietnamese Windows code
-// page, when the start of the file is not valid UTF-8.
+// page, when the start of the file reads as it (utf8Evidence): a UTF-8
+// file with a stray byte that is not UTF-8 stays UTF-8, and the reader
+// rejects the row that holds it (FaultEncoding).
 func decodeText(r *bufio.Reader) (io.Reader, Encoding) {
 	head, _ := r.Peek(64 * 1024)
 	switch {
@@ -57,11 +59,39 @@ func decodeText(r *bufio.Reader) (io.Reader, Encoding) {
 			return transform.NewReader(r, unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM).NewDecoder()), UTF16BE
 		}
 	}
-	if !validUTF8Prefix(head) {
+	if !utf8Evidence(head) {
 		// Windows-1258 writes tones as combining marks: recompose them.
 		return transform.NewReader(r, transform.Chain(charmap.Windows1258.NewDecoder(), norm.NFC)), Windows1258
 	}
 	return r, UTF8
+}
+
+// utf8Evidence reports whether the start of a file reads as UTF-8: it is
+// valid UTF-8, or its letters written as UTF-8 (runes of two bytes or more)
+// outnumber four to one its bytes that are not: Vietnamese text in
+// Windows-1258 makes almost no valid UTF-8 runes (a letter is one byte,
+// its tone another), so one or a few stray bytes in a UTF-8 file do not
+// turn the whole file into mojibake.
+func utf8Evidence(head []byte) bool {
+	if validUTF8Prefix(head) {
+		return true
+	}
+	letters, stray := 0, 0
+	for b := head; len(b) > 0; {
+		r, size := utf8.DecodeRune(b)
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			if len(b) < utf8.UTFMax && !utf8.FullRune(b) {
+				b = nil // a rune cut at the end of the peek
+				continue
+			}
+			stray++
+		case size > 1:
+			letters++
+		}
+		b = b[size:]
+	}
+	return letters >= 4*stray
 }
 
 // validUTF8Prefix is utf8.Valid, forgiving a rune cut at the end of the peek.

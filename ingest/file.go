@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -60,6 +61,14 @@ type FileResult struct {
 	// DuckDBRead is true when DuckDB's own reader read the file (a UTF-8
 	// CSV, or JSON records), false when ours did.
 	DuckDBRead bool
+	// DuplicateColumns are the headers several columns carry, each with
+	// its column numbers: the first is read, the others are not.
+	DuplicateColumns []DuplicateColumn
+	// Blank is how many of the rows skipped (Result.Skipped) were rows of
+	// empty cells below the header, as our reader counts them: a sheet
+	// formatted down to its millionth row has that many, which are not
+	// titles or totals.
+	Blank int
 }
 
 // FileError is a file that could not be loaded at all; nothing of it was.
@@ -77,7 +86,18 @@ func (e *FileError) Unwrap() error { return e.Err }
 // the others, and the error names it.
 func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResult, error) {
 	res := FileResult{Path: opt.ofSheet(path), Sheet: opt.Sheet}
-	fail := func(err error) (FileResult, error) { return res, &FileError{Path: path, Err: err} }
+	var identity func() (string, error)
+	fail := func(err error) (FileResult, error) {
+		if ctx.Err() == nil {
+			recordRefused(ctx, l, path, opt, res.Format, identity, err)
+		}
+		return res, &FileError{Path: path, Err: err}
+	}
+	// Only a regular file is read: a named pipe would wait for a writer
+	// forever, a device (a link to /dev/zero) never end.
+	if err := checkRegular(path); err != nil {
+		return fail(err)
+	}
 	// The file's sha256 (its identity) is computed beside the reading: the
 	// load asks for it before it writes, and stops if the file is known.
 	var (
@@ -89,18 +109,36 @@ func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResu
 		defer close(summed)
 		sum, sumErr = fileSHA256(path)
 	}()
-	identity := func() (string, error) {
+	identity = func() (string, error) {
 		<-summed
 		return opt.ofSheet(sum), sumErr
 	}
 	// Whatever becomes of the file, the hashing is done before File returns.
 	defer func() { <-summed }()
-	r, format, err := Open(path, Options{Format: opt.Format, Sheet: opt.Sheet, HeaderScore: transform.ScoreHeader})
+	// A compressed export (.csv.gz) is read from its unpacked copy; the
+	// load keeps the file's own name and identity.
+	readPath := path
+	if gz, err := isGzip(path); err != nil {
+		return fail(err)
+	} else if gz {
+		st, err := os.Stat(path)
+		if err != nil {
+			return fail(err)
+		}
+		unpacked, done, err := gunzipCopy(path, st.Size())
+		if err != nil {
+			return fail(err)
+		}
+		defer done()
+		readPath = unpacked
+	}
+	r, format, err := Open(readPath, Options{Format: opt.Format, Sheet: opt.Sheet, HeaderScore: transform.ScoreHeader})
+	res.Format = format
 	if err != nil {
 		return fail(err)
 	}
 	if opt.Sheet == "" && (format == XLSX || format == XLS) {
-		sheets, err := dossierSheets(r, path)
+		sheets, err := dossierSheets(r, readPath)
 		if err != nil {
 			r.Close()
 			return fail(err)
@@ -116,9 +154,11 @@ func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResu
 	if err != nil {
 		return fail(err)
 	}
+	res.DuplicateColumns = src.duplicates
 	abs, _ := filepath.Abs(path)
-	req := warehouse.LoadRequest{Path: opt.ofSheet(abs), SHA256: identity, Source: opt.Source, Format: string(format), Ward: opt.Ward, Phase: opt.Phase}
-	if fast, refused := fastPath(ctx, l, src, abs, req, opt); fast != nil {
+	readAbs, _ := filepath.Abs(readPath)
+	req := warehouse.LoadRequest{Path: opt.ofSheet(abs), SHA256: identity, Source: opt.Source, Format: string(format), Ward: opt.Ward, Phase: opt.Phase, Hasher: opt.Hasher}
+	if fast, refused := fastPath(ctx, l, src, readAbs, req, opt); fast != nil {
 		lr, mapping, err := fast()
 		if err == nil || !errors.Is(err, refused) {
 			res.Mapping, res.Result, res.DuckDBRead = mapping, lr, err == nil
@@ -132,7 +172,7 @@ func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResu
 		}
 		// DuckDB's reader refused an odd file: read it with ours.
 		r.Close()
-		if r, _, err = Open(path, Options{Format: opt.Format}); err != nil {
+		if r, _, err = Open(readPath, Options{Format: opt.Format}); err != nil {
 			return fail(err)
 		}
 		defer r.Close()
@@ -144,10 +184,60 @@ func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResu
 	src.close()
 	res.Mapping = src.Mapping()
 	res.Result = lr
+	res.Blank = src.blank
 	if err != nil {
 		return fail(err)
 	}
 	return res, nil
+}
+
+// refusalRecorder is a Loader that records a file refused whole.
+type refusalRecorder interface {
+	RecordRefused(ctx context.Context, req warehouse.LoadRequest, sha, reason string) (int64, error)
+}
+
+// recordRefused records a file refused whole in the loads, where the
+// loader can: the reason is the kind of refusal, a fixed text, since the
+// message may quote the file's cells. A load that failed in the warehouse
+// (its transaction rolled back) is recorded the same way. Best effort: the
+// refusal itself is what the caller reports.
+func recordRefused(ctx context.Context, l Loader, path string, opt FileOptions, format Format, identity func() (string, error), err error) {
+	rec, ok := l.(refusalRecorder)
+	if !ok || errors.Is(err, fs.ErrNotExist) {
+		return // a path that names nothing is a typing mistake, not a file refused
+	}
+	sha := ""
+	if identity != nil {
+		if s, err := identity(); err == nil {
+			sha = s
+		}
+	}
+	abs, _ := filepath.Abs(path)
+	req := warehouse.LoadRequest{Path: opt.ofSheet(abs), Source: opt.Source, Format: string(format), Ward: opt.Ward}
+	_, _ = rec.RecordRefused(ctx, req, sha, refusalKind(err))
+}
+
+// refusalKind names why a file was refused, as a fixed text that holds
+// nothing of the file.
+func refusalKind(err error) string {
+	var missing *transform.MissingColumnError
+	switch {
+	case errors.Is(err, ErrNotAFile):
+		return "not a regular file"
+	case errors.Is(err, ErrTooLarge):
+		return "over a size limit"
+	case errors.Is(err, ErrWarehouseFile):
+		return "a DuckDB database, not an export"
+	case errors.Is(err, ErrEmpty):
+		return "empty"
+	case errors.Is(err, ErrUnsupported):
+		return "not a format wardstat reads"
+	case errors.Is(err, ErrNoHeader):
+		return "no header row"
+	case errors.As(err, &missing):
+		return "no column for " + missing.Field
+	}
+	return "refused (the command's message says why)"
 }
 
 // ofSheet names the sheet loaded after a file's path or identity, when it
@@ -188,7 +278,7 @@ func fileSheets(ctx context.Context, l Loader, path string, opt FileOptions, she
 }
 
 func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
+	f, err := openRegular(path)
 	if err != nil {
 		return "", err
 	}
@@ -214,6 +304,10 @@ type rowSource struct {
 	stop    chan struct{}
 	current []Record
 	lastErr error
+	// blank: of skipped, the rows of empty cells; duplicates: the fields
+	// several columns name (duplicateColumns).
+	blank      int
+	duplicates []DuplicateColumn
 }
 
 func newRowSource(r Reader, opt FileOptions) (*rowSource, error) {
@@ -251,8 +345,13 @@ func newRowSource(r Reader, opt FileOptions) (*rowSource, error) {
 			}
 		}
 		if !ok {
-			return nil, fmt.Errorf("no header row in the first %d rows: no row names a dossier code, a receipt date or other known columns (first row: %q); name the columns with --map, e.g. --map dossier_code=\"<column>\" --map received_at=\"<column>\"",
-				transform.HeaderScanRows, firstNonBlank(top))
+			read := ""
+			if cr, isCSV := r.(*csvReader); isCSV && cr.Encoding == Windows1258 {
+				// Its first bytes did not read as UTF-8: the header may be there, garbled.
+				read = " (read in the Windows-1258 encoding: its first bytes are not UTF-8)"
+			}
+			return nil, fmt.Errorf("%w in the first %d rows%s: no row names a dossier code, a receipt date or other known columns (first row: %q); name the columns with --map, e.g. --map dossier_code=\"<column>\" --map received_at=\"<column>\"",
+				ErrNoHeader, transform.HeaderScanRows, read, quoteCells(opt.Hasher.MaskHeaderCells(firstNonBlank(top), false)))
 		}
 	}
 	s.skipped = countNonBlank(top[:consumed-1])
@@ -260,7 +359,20 @@ func newRowSource(r Reader, opt FileOptions) (*rowSource, error) {
 	if err := s.setHeader(headers); err != nil {
 		return nil, err
 	}
+	if cr, ok := r.(*csvReader); ok {
+		cr.setWidth(s.width())
+	}
 	return s, nil
+}
+
+// width is how many columns the rows have: the header's, or more if the
+// first rows have more cells.
+func (s *rowSource) width() int {
+	width := len(s.mapper.Mapping().Headers)
+	for _, p := range s.pending {
+		width = max(width, len(p.Cells))
+	}
+	return width
 }
 
 func (s *rowSource) setHeader(headers []string) error {
@@ -269,7 +381,39 @@ func (s *rowSource) setHeader(headers []string) error {
 		return err
 	}
 	s.mapper = transform.NewMapper(m, s.opt.Hasher)
+	s.duplicates = duplicateColumns(m)
 	return nil
+}
+
+// DuplicateColumn is a header that several columns carry.
+type DuplicateColumn struct {
+	Header  string // shortened to maxQuoted characters
+	Columns []int  // 1-based; the first is read
+}
+
+// duplicateColumns finds the fields read from one of several columns that
+// name them equally well (a column copied twice, "Ngày tiếp nhận" and
+// "Ngày tiếp nhận"): the first is read, and the others were ignored
+// without a word.
+func duplicateColumns(m transform.Mapping) []DuplicateColumn {
+	var out []DuplicateColumn
+	for field, i := range m.Columns {
+		f, rank := transform.MatchHeader(m.Headers[i])
+		if f != field {
+			continue // named with --map
+		}
+		d := DuplicateColumn{Header: shorten(m.Headers[i], maxQuoted), Columns: []int{i + 1}}
+		for j, h := range m.Headers {
+			if g, r := transform.MatchHeader(h); j != i && g == field && r == rank {
+				d.Columns = append(d.Columns, j+1)
+			}
+		}
+		if len(d.Columns) > 1 {
+			out = append(out, d)
+		}
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].Columns[0] < out[b].Columns[0] })
+	return out
 }
 
 func (s *rowSource) Next() (transform.Row, error) {
@@ -293,11 +437,16 @@ func (s *rowSource) Next() (transform.Row, error) {
 			}
 			continue
 		}
-		if transform.IsBlank(rec.Cells) {
+		if rec.Fault == "" && transform.IsBlank(rec.Cells) {
 			s.skipped++ // a row of empty cells (",,,,"), as DuckDB's reader counts it
+			s.blank++
 			continue
 		}
 		row := s.mapper.Map(rec.Line, rec.Cells, s.values)
+		if rec.Fault != "" {
+			// Rejected on its line, whatever its cells hold.
+			row.SetFault(rec.Fault)
+		}
 		s.values = row.Values
 		s.rows++
 		if s.opt.Progress != nil && s.rows%5000 == 0 {
@@ -331,8 +480,14 @@ func fastPath(ctx context.Context, l Loader, src *rowSource, abs string, req war
 	return nil, nil
 }
 
-// prefetchBatch is how many records the reading goroutine hands over at once.
-const prefetchBatch = 512
+// prefetchBatch is how many records the reading goroutine hands over at
+// once, or fewer that hold prefetchBytes of text: rows of a MiB each (the
+// most a CSV line may hold) would otherwise hold GiBs in the batches
+// read ahead.
+const (
+	prefetchBatch = 512
+	prefetchBytes = 4 << 20
+)
 
 type recordBatch struct {
 	recs []Record
@@ -349,11 +504,15 @@ func (s *rowSource) next() (Record, error) {
 		go func() {
 			defer close(s.batches)
 			batch := make([]Record, 0, prefetchBatch)
+			size := 0
 			for {
 				rec, err := s.r.Next()
 				if err == nil {
 					batch = append(batch, rec)
-					if len(batch) < prefetchBatch {
+					for _, c := range rec.Cells {
+						size += len(c)
+					}
+					if len(batch) < prefetchBatch && size < prefetchBytes {
 						continue
 					}
 				}
@@ -365,7 +524,7 @@ func (s *rowSource) next() (Record, error) {
 				if err != nil {
 					return
 				}
-				batch = make([]Record, 0, prefetchBatch)
+				batch, size = make([]Record, 0, prefetchBatch), 0
 			}
 		}()
 	}
@@ -403,6 +562,14 @@ func (s *rowSource) csvPlan(abs string) (plan warehouse.CSVPlan, done func(), ok
 	if !isCSV || len(s.pending) == 0 {
 		return warehouse.CSVPlan{}, nil, false
 	}
+	for _, p := range s.pending {
+		if p.Fault != "" {
+			// A row our reader rejects on its line, where DuckDB's would
+			// read on (an unclosed quote) or refuse the file (a byte not
+			// UTF-8), already in the first rows: ours reads the file.
+			return warehouse.CSVPlan{}, nil, false
+		}
+	}
 	// DuckDB reads UTF-8 and UTF-16 (little-endian) itself; other
 	// encodings need its encodings extension, not available offline: they
 	// are copied to UTF-8 first (toUTF8), which done removes.
@@ -420,10 +587,7 @@ func (s *rowSource) csvPlan(abs string) (plan warehouse.CSVPlan, done func(), ok
 	default:
 		return warehouse.CSVPlan{}, nil, false
 	}
-	width := len(s.mapper.Mapping().Headers)
-	for _, p := range s.pending {
-		width = max(width, len(p.Cells))
-	}
+	width := s.width()
 	skip := s.pending[0].Line - 1
 	skipRecords, err := recordsBefore(path, skip, byte(cr.Delimiter))
 	if err != nil {
@@ -443,14 +607,16 @@ func (s *rowSource) csvPlan(abs string) (plan warehouse.CSVPlan, done func(), ok
 	// Rows are numbered by their place in DuckDB's reading; where that
 	// parts from the line numbers, say where (the load looks, reading the
 	// whole file, beside its typing). A file with very many such places
-	// (cells full of line breaks), or with a CR alone, is read by ours.
+	// (cells full of line breaks), with a CR alone, or with a line our
+	// reader rejects (a quote that does not close, a line over the limit)
+	// is read by ours.
 	fixes := func() ([]warehouse.RowFix, error) {
-		fixes, ok, err := csvRowFixes(path, skip, maxRowFixes, byte(cr.Delimiter))
+		fixes, refusal, err := csvRowFixes(path, skip, maxRowFixes, byte(cr.Delimiter), width)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", warehouse.ErrCSVReader, err)
 		}
-		if !ok {
-			return nil, fmt.Errorf("%w: a lone CR, or cells over several lines in more than %d places", warehouse.ErrCSVReader, maxRowFixes)
+		if refusal != "" {
+			return nil, fmt.Errorf("%w: %s", warehouse.ErrCSVReader, refusal)
 		}
 		return fixes, nil
 	}

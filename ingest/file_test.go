@@ -2,6 +2,7 @@ package ingest_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"database/sql"
 	"fmt"
@@ -1061,5 +1062,40 @@ func TestWorkbookDatesFrom1904(t *testing.T) {
 	}
 	if got := received.Format("2006-01-02 15:04") + " " + due.Format("2006-01-02"); got != "2024-03-05 08:15 2024-03-08" || paid != 45000 {
 		t.Errorf("received, due %s and fee %v; want 2024-03-05 08:15 2024-03-08 and 45000", got, paid)
+	}
+}
+
+// TestGzippedCSVLoads: a CSV saved as .csv.gz loads as the CSV does, under
+// its own name, and loading it again changes nothing (it was read as
+// binary text and refused).
+func TestGzippedCSVLoads(t *testing.T) {
+	w := openWarehouse(t)
+	h := transform.NewHasher([]byte("t"))
+	var rows strings.Builder
+	rows.WriteString("Mã hồ sơ,Ngày tiếp nhận,Hình thức nộp\n")
+	for i := 0; i < 300; i++ {
+		fmt.Fprintf(&rows, "H08.01-240301-%04d,01/03/2024,Trực tuyến\n", i)
+	}
+	var packed bytes.Buffer
+	z := gzip.NewWriter(&packed)
+	z.Write([]byte(rows.String()))
+	z.Close()
+	path := filepath.Join(t.TempDir(), "export.csv.gz")
+	os.WriteFile(path, packed.Bytes(), 0o644)
+	for _, goReader := range []bool{false, true} {
+		res, err := ingest.File(context.Background(), w, path, ingest.FileOptions{Hasher: h, GoReader: goReader})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !goReader && (res.Result.Read != 300 || res.Result.Loaded != 300) {
+			t.Errorf("read %d, loaded %d, want 300", res.Result.Read, res.Result.Loaded)
+		}
+		if goReader && res.Result.AlreadyLoaded == nil {
+			t.Errorf("loaded again: %+v", res.Result)
+		}
+	}
+	var stored string
+	if err := w.DB().QueryRow(`SELECT path FROM loads`).Scan(&stored); err != nil || !strings.HasSuffix(stored, "export.csv.gz") {
+		t.Errorf("the load is recorded as %q (%v), want the file's own name", stored, err)
 	}
 }

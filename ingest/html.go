@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -21,8 +22,14 @@ type htmlReader struct {
 
 var _ Reader = (*htmlReader)(nil)
 
-// maxHTMLBytes bounds what is parsed into memory.
-const maxHTMLBytes = 512 << 20
+// The page is parsed whole into memory (a tree of ~110 bytes a tag, and
+// its text several times over), so its size is bounded: past these, a
+// page is refused (it was cut at 512 MB without a word, and its tree
+// could take several GB).
+var (
+	maxHTMLBytes int64 = 64 << 20
+	maxHTMLTags        = 2_000_000
+)
 
 // OpenHTML reads an HTML table file.
 func OpenHTML(path string) (Reader, error) {
@@ -32,7 +39,17 @@ func OpenHTML(path string) (Reader, error) {
 	}
 	defer f.Close()
 	text, _ := decodeText(bufio.NewReaderSize(f, 256*1024))
-	doc, err := html.Parse(io.LimitReader(text, maxHTMLBytes))
+	page, err := io.ReadAll(io.LimitReader(text, maxHTMLBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the HTML: %w", err)
+	}
+	if int64(len(page)) > maxHTMLBytes || bytes.Count(page, []byte("<")) > maxHTMLTags {
+		return nil, tooLarge(
+			fmt.Sprintf("trang HTML lớn hơn %s hoặc hơn %d thẻ, quá giới hạn của wardstat; hãy mở bằng Excel và lưu thành .xlsx hoặc .csv", bytesText(uint64(maxHTMLBytes)), maxHTMLTags),
+			fmt.Sprintf("the HTML page is over %s or %d tags, past wardstat's limit; open it in Excel and save it as .xlsx or .csv", bytesText(uint64(maxHTMLBytes)), maxHTMLTags))
+	}
+	doc, err := html.Parse(bytes.NewReader(page))
+	page = nil
 	if err != nil {
 		return nil, fmt.Errorf("reading the HTML: %w", err)
 	}
@@ -127,6 +144,8 @@ func cellText(n *html.Node) string {
 			b.WriteString(n.Data)
 		case n.Type == html.ElementNode && n.Data == "br":
 			b.WriteString("\n")
+		case n.Type == html.ElementNode && (n.Data == "script" || n.Data == "style" || n.Data == "template"):
+			return // code, not the cell's text: it was glued into the dossier code
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
 			walk(c)

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"wardstat/transform"
 )
 
 // jsonReader reads records from JSON in the shapes ward APIs return: an
@@ -86,7 +88,7 @@ func OpenJSON(path string) (Reader, error) {
 // object is a wrapper around the records array (read whole) or, holding no
 // array of objects, a single record.
 func (j *jsonReader) start(text *bufio.Reader) error {
-	j.dec = json.NewDecoder(text)
+	j.dec = json.NewDecoder(&valueGuard{r: text, j: j})
 	j.dec.UseNumber()
 	for {
 		b, err := text.Peek(1)
@@ -112,6 +114,9 @@ func (j *jsonReader) start(text *bufio.Reader) error {
 	}
 	var first json.RawMessage
 	if err := j.dec.Decode(&first); err != nil {
+		if errors.Is(err, errValueTooLarge) {
+			return jsonTooLarge("giá trị đầu tiên", "the first value")
+		}
 		return fmt.Errorf("not valid JSON near offset %d: %w", j.dec.InputOffset(), err)
 	}
 	return j.classify(first)
@@ -136,6 +141,39 @@ func looksNDJSON(text *bufio.Reader) bool {
 	return len(rest) > 0 && rest[0] == '{'
 }
 
+// maxJSONValue is the most bytes one value of a JSON file may take (a
+// record of an array or a stream, or a wrapper read whole, which is at
+// most streamWrapperBytes): json.Decoder reads a value whole into memory,
+// so a 2 GiB string would take several times that. Tests lower it.
+var maxJSONValue int64 = 64 << 20
+
+// errValueTooLarge is a JSON value over maxJSONValue.
+var errValueTooLarge = errors.New("a JSON value over the size limit")
+
+// valueGuard hands the decoder the file's text, and refuses to hand it
+// more than maxJSONValue bytes past the start of the value it decodes.
+type valueGuard struct {
+	r    io.Reader
+	j    *jsonReader
+	read int64 // bytes handed to the decoder
+}
+
+func (g *valueGuard) Read(p []byte) (int, error) {
+	if g.read-g.j.dec.InputOffset() > maxJSONValue {
+		return 0, errValueTooLarge
+	}
+	n, err := g.r.Read(p)
+	g.read += int64(n)
+	return n, err
+}
+
+func jsonTooLarge(vi, en string) error {
+	limit := bytesText(uint64(maxJSONValue))
+	return tooLarge(
+		fmt.Sprintf("%s của tệp JSON dài hơn %s, quá giới hạn của wardstat; hãy xuất lại tệp, hoặc bỏ trường quá dài (tệp đính kèm, ảnh…)", vi, limit),
+		fmt.Sprintf("%s of the JSON file is longer than %s, past wardstat's limit; export it again, or leave out the oversized field (an attachment, an image…)", en, limit))
+}
+
 // seekRecords walks an object, into nested objects, to the first array
 // whose first element is an object, and leaves the decoder inside it with
 // that element queued.
@@ -145,6 +183,9 @@ func (j *jsonReader) seekRecords() error {
 	}
 	for depth := 1; depth > 0; {
 		tok, err := j.dec.Token()
+		if errors.Is(err, errValueTooLarge) {
+			return jsonTooLarge(fmt.Sprintf("một giá trị gần vị trí %d", j.dec.InputOffset()), fmt.Sprintf("a value near offset %d", j.dec.InputOffset()))
+		}
 		if err != nil {
 			return fmt.Errorf("offset %d: %w", j.dec.InputOffset(), err)
 		}
@@ -160,6 +201,9 @@ func (j *jsonReader) seekRecords() error {
 			}
 			var first json.RawMessage
 			if err := j.dec.Decode(&first); err != nil {
+				if errors.Is(err, errValueTooLarge) {
+					return jsonTooLarge("hồ sơ thứ 1", "record 1")
+				}
 				return fmt.Errorf("offset %d: %w", j.dec.InputOffset(), err)
 			}
 			if t := bytes.TrimSpace(first); len(t) > 0 && t[0] == '{' {
@@ -174,6 +218,9 @@ func (j *jsonReader) seekRecords() error {
 			for j.dec.More() { // an array of scalars: skip it
 				var skip json.RawMessage
 				if err := j.dec.Decode(&skip); err != nil {
+					if errors.Is(err, errValueTooLarge) {
+						return jsonTooLarge(fmt.Sprintf("một giá trị gần vị trí %d", j.dec.InputOffset()), fmt.Sprintf("a value near offset %d", j.dec.InputOffset()))
+					}
 					return err
 				}
 			}
@@ -210,7 +257,12 @@ func (j *jsonReader) classify(first json.RawMessage) error {
 		j.done = true
 		return nil
 	}
-	return fmt.Errorf("the file holds %.20q, not an array or object of records", t)
+	// The scalar is quoted only when it cannot be an applicant's data.
+	quoted := string(t)
+	if len(t) > 0 && t[0] == '"' || !transform.ShapedLike(transform.Fee, quoted) {
+		quoted = (*transform.Hasher)(nil).Mask(quoted)
+	}
+	return fmt.Errorf("the file holds %.40q, not an array or object of records", quoted)
 }
 
 func decodeObject(b []byte) (map[string]any, error) {
@@ -304,6 +356,9 @@ func (j *jsonReader) fill() error {
 		if err == io.EOF && j.stream {
 			j.done = true
 			return nil
+		}
+		if errors.Is(err, errValueTooLarge) {
+			return jsonTooLarge(fmt.Sprintf("hồ sơ thứ %d", j.n+len(j.queue)+1), fmt.Sprintf("record %d", j.n+len(j.queue)+1))
 		}
 		var ute *json.UnmarshalTypeError
 		if errors.As(err, &ute) {

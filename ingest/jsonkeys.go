@@ -180,6 +180,9 @@ func (k *keyScanner) key() ([]byte, error) {
 	k.buf = append(k.buf[:0], '"')
 	k.buf = append(k.buf, chunk...)
 	for err == bufio.ErrBufferFull || (err == nil && oddBackslashes(k.buf[:len(k.buf)-1])) {
+		if int64(len(k.buf)) > maxJSONValue {
+			return nil, errValueTooLarge // a key no record has: our reader says so
+		}
 		chunk, err = k.r.ReadSlice('"')
 		k.buf = append(k.buf, chunk...)
 	}

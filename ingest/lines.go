@@ -22,21 +22,26 @@ var maxRowFixes = 1 << 20
 // csvRowFixes finds where DuckDB's record numbers part from the file's
 // line numbers: a blank line (which DuckDB skips) or a quoted cell that
 // spans lines moves every later record further down. skip lines are the
-// titles and header. ok is false when there are more than max such places,
-// or when a CR stands alone (see bareCR).
+// titles and header, width the columns. refusal, when not "", says why
+// DuckDB's reading cannot stand for the file, which our reader must read:
+// more than max such places, a CR alone (see bareCR), or a record our
+// reader rejects on its line (a quote that does not close within
+// maxRecordLines lines and maxRecordBytes, or makes more than width
+// cells; a stray quote in a quoted cell; a line over maxRecordBytes),
+// where DuckDB would read on, and take the next lines into its cell.
 // Quotes are '"', doubled inside a quoted cell, as DuckDB is told; a quote
 // opens a quoted cell only at the start of a cell (after delim or a
 // line's start, spaces between allowed), as DuckDB reads it: inside an
 // unquoted cell ("màn hình 5\" cũ") it is text.
-func csvRowFixes(path string, skip, max int, delim byte) (fixes []warehouse.RowFix, ok bool, err error) {
+func csvRowFixes(path string, skip, max int, delim byte, width int) (fixes []warehouse.RowFix, refusal string, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, false, err
+		return nil, "", err
 	}
 	defer f.Close()
 	// Lines are counted in the text, whatever its encoding (UTF-16 too).
 	text, _ := decodeText(bufio.NewReaderSize(f, 64*1024))
-	return rowFixesOf(text, skip, max, rowFixBlock, delim)
+	return rowFixesOf(text, skip, max, rowFixBlock, delim, width)
 }
 
 // rowFixBlock is how much of a file rowFixesOf looks at at once.
@@ -48,8 +53,8 @@ const rowFixBlock = 4 << 20
 // only moves both counts on, and is passed over at the speed of counting
 // its LFs (481 MB: 0.24 → 0.18 s, most of it reading the file). The
 // others are read line by line.
-func rowFixesOf(r io.Reader, skip, max, block int, delim byte) (fixes []warehouse.RowFix, ok bool, err error) {
-	sc := rowFixScanner{skip: int64(skip), max: max, delim: delim}
+func rowFixesOf(r io.Reader, skip, max, block int, delim byte, width int) (fixes []warehouse.RowFix, refusal string, err error) {
+	sc := newRowFixScanner(skip, max, delim, width)
 	buf := make([]byte, block)
 	have, eof := 0, false
 	for !eof || have > 0 {
@@ -61,13 +66,16 @@ func rowFixesOf(r io.Reader, skip, max, block int, delim byte) (fixes []warehous
 			case io.EOF, io.ErrUnexpectedEOF:
 				eof = true
 			default:
-				return nil, false, fmt.Errorf("reading: %w", rerr)
+				return nil, "", fmt.Errorf("reading: %w", rerr)
 			}
 		}
 		data := buf[:have]
 		end := bytes.LastIndexByte(data, '\n') + 1
 		if end == 0 {
 			if !eof {
+				if have > sc.maxBytes {
+					return nil, fmt.Sprintf("line %d is over %d bytes", sc.line+1, sc.maxBytes), nil
+				}
 				// A line longer than the buffer: read on into a larger one.
 				buf = append(buf, make([]byte, len(buf))...)
 				continue
@@ -81,14 +89,17 @@ func rowFixesOf(r io.Reader, skip, max, block int, delim byte) (fixes []warehous
 					i = len(rest)
 				}
 				if !sc.oneLine(rest[:i]) {
-					return nil, false, nil
+					return nil, sc.refusal, nil
 				}
 				rest = rest[i:]
 			}
 		}
 		have = copy(buf, data[end:])
 	}
-	return sc.fixes, true, nil
+	if !sc.end() {
+		return nil, sc.refusal, nil
+	}
+	return sc.fixes, "", nil
 }
 
 // rowFixScanner counts a CSV's physical lines and DuckDB's records.
@@ -96,17 +107,31 @@ type rowFixScanner struct {
 	skip         int64
 	max          int
 	delim        byte
+	width        int   // the file's columns (0: not known)
+	maxBytes     int   // maxRecordBytes
+	maxLines     int   // maxRecordLines
 	line, record int64 // physical lines read, records started after skip
 	delta        int64
 	inQuote      bool // at the start of the next line
 	fixes        []warehouse.RowFix
+	// The record over several lines being read (inQuote): its first line,
+	// how many lines, bytes and cells it has so far.
+	recLine            int64
+	recLines, recBytes int
+	recCells           int
+	refusal            string
+}
+
+func newRowFixScanner(skip, max int, delim byte, width int) *rowFixScanner {
+	return &rowFixScanner{skip: int64(skip), max: max, delim: delim, width: width, maxBytes: maxRecordBytes, maxLines: maxRecordLines}
 }
 
 // skimmed moves the counts over whole lines that cannot part them (no
-// line with an odd number of quotes, no blank line, no CR but a CRLF's),
-// and says whether it did.
+// line with an odd number of quotes, no blank line, no CR but a CRLF's)
+// nor hold a record our reader rejects, and says whether it did.
 func (sc *rowFixScanner) skimmed(lines []byte) bool {
-	if sc.inQuote || sc.line < sc.skip || len(lines) == 0 || lines[len(lines)-1] != '\n' || !cellsOnOneLine(lines, sc.delim) {
+	if sc.inQuote || sc.line < sc.skip || len(lines) == 0 || lines[len(lines)-1] != '\n' || !cellsOnOneLine(lines, sc.delim) ||
+		!linesShorterThan(lines, sc.maxBytes) {
 		return false
 	}
 	if lines[0] == '\n' || bytes.Contains(lines, []byte("\n\n")) {
@@ -132,6 +157,19 @@ func (sc *rowFixScanner) skimmed(lines []byte) bool {
 	return true
 }
 
+// linesShorterThan reports whether every line of lines (whole lines) is
+// shorter than max bytes, or may not be: it looks for a LF in every
+// stretch of max/2 bytes, which a longer line would hold without one.
+func linesShorterThan(lines []byte, max int) bool {
+	half := max / 2
+	for at := 0; at < len(lines) && half > 0; at += half {
+		if bytes.IndexByte(lines[at:min(at+half, len(lines))], '\n') < 0 {
+			return false
+		}
+	}
+	return half > 0 || len(lines) <= max
+}
+
 // cellsOnOneLine reports whether no quoted cell of lines (whole lines,
 // each ending at its LF) spans lines.
 func cellsOnOneLine(lines []byte, delim byte) bool {
@@ -149,6 +187,9 @@ func cellsOnOneLine(lines []byte, delim byte) bool {
 		case in:
 			if bytes.IndexByte(lines[open:i], '\n') >= 0 {
 				return false // a line ended inside quotes
+			}
+			if !closes(lines, i+1, delim) {
+				return false // text after the closing quote
 			}
 			in = false
 		case cellStart(lines, i, delim):
@@ -190,13 +231,60 @@ func endsInQuote(line []byte, delim byte, in bool) bool {
 	}
 }
 
+// closes reports whether a quote before b[i] can close a quoted cell:
+// the delimiter, or the line's end, follows it (spaces between allowed).
+func closes(b []byte, i int, delim byte) bool {
+	for i < len(b) && b[i] == ' ' && delim != ' ' {
+		i++ // spaces after a closing quote are dropped (closingAt)
+	}
+	return i == len(b) || b[i] == delim || b[i] == '\n' || (b[i] == '\r' && (i+1 == len(b) || b[i+1] == '\n'))
+}
+
+// scanQuotes reads one line (ending at its LF, or the file's last), given
+// whether it began inside a quoted cell: whether it ends inside one, how
+// many cells it starts or goes on with (delimiters outside quotes, plus
+// one), and whether a quoted cell's closing quote is followed by text
+// (stray: the readers part there).
+func scanQuotes(line []byte, delim byte, in bool) (out bool, cells int, stray bool) {
+	cells = 1
+	for i := 0; i < len(line); {
+		if in {
+			j := bytes.IndexByte(line[i:], '"')
+			if j < 0 {
+				return true, cells, false
+			}
+			j += i
+			if j+1 < len(line) && line[j+1] == '"' {
+				i = j + 2
+				continue
+			}
+			if !closes(line, j+1, delim) {
+				return false, cells, true
+			}
+			in, i = false, j+1
+			continue
+		}
+		j := bytes.IndexByte(line[i:], '"')
+		if j < 0 {
+			return false, cells + bytes.Count(line[i:], []byte{delim}), false
+		}
+		j += i
+		cells += bytes.Count(line[i:j], []byte{delim})
+		in = cellStart(line, j, delim)
+		i = j + 1
+	}
+	return in, cells, false
+}
+
 // oneLine counts one line (ending at its LF, or the file's last), and says
-// whether the file can still be read by DuckDB with row fixes.
+// whether DuckDB's reading of the file can still stand (if not, refusal
+// says why).
 func (sc *rowFixScanner) oneLine(chunk []byte) bool {
 	if bareCR(chunk) {
 		// DuckDB's reader ends a record at a CR alone (old Mac line
 		// endings, or one stray in a cell), where ours keeps it in the
 		// cell: ours reads such a file.
+		sc.refusal = fmt.Sprintf("a CR alone on line %d", sc.line+1)
 		return false
 	}
 	nonBlank := len(bytes.TrimRight(chunk, "\r\n")) > 0
@@ -205,12 +293,50 @@ func (sc *rowFixScanner) oneLine(chunk []byte) bool {
 		if d := sc.line - (sc.record + sc.skip + 1); d != sc.delta {
 			sc.delta = d
 			if sc.fixes = append(sc.fixes, warehouse.RowFix{Record: sc.record, Delta: d}); len(sc.fixes) > sc.max {
+				sc.refusal = fmt.Sprintf("cells over several lines in more than %d places", sc.max)
 				return false
 			}
 		}
 		sc.record++
 	}
-	sc.inQuote = endsInQuote(chunk, sc.delim, sc.inQuote)
+	was := sc.inQuote
+	out, cells, stray := scanQuotes(chunk, sc.delim, was)
+	sc.inQuote = out
+	if sc.line <= sc.skip {
+		return true // titles and header: our reader has read them
+	}
+	switch {
+	case len(chunk) > sc.maxBytes:
+		sc.refusal = fmt.Sprintf("line %d is over %d bytes", sc.line, sc.maxBytes)
+		return false
+	case stray:
+		sc.refusal = fmt.Sprintf("text after a quoted cell's closing quote on line %d", sc.line)
+		return false
+	case !was && out: // a record over several lines starts
+		sc.recLine, sc.recLines, sc.recBytes, sc.recCells = sc.line, 1, len(chunk), cells
+	case was:
+		sc.recLines++
+		sc.recBytes += len(chunk)
+		sc.recCells += cells - 1 // its first cell goes on with the open one
+		if sc.recLines > sc.maxLines || sc.recBytes > sc.maxBytes || (out && sc.recLines == sc.maxLines) {
+			sc.refusal = fmt.Sprintf("a quote opened on line %d does not close within %d lines and %d bytes", sc.recLine, sc.maxLines, sc.maxBytes)
+			return false
+		}
+		if !out && sc.width > 0 && sc.recCells > sc.width {
+			sc.refusal = fmt.Sprintf("the record over lines %d-%d has %d cells, more than the %d columns", sc.recLine, sc.line, sc.recCells, sc.width)
+			return false
+		}
+	}
+	return true
+}
+
+// end says whether DuckDB's reading can stand once every line is counted:
+// not when the text ends inside a quoted cell.
+func (sc *rowFixScanner) end() bool {
+	if sc.inQuote && sc.line > sc.skip {
+		sc.refusal = fmt.Sprintf("a quote opened on line %d does not close before the end of the file", sc.recLine)
+		return false
+	}
 	return true
 }
 

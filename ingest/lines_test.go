@@ -27,16 +27,16 @@ func TestCSVRowFixes(t *testing.T) {
 		{"blank lines at the end", "h\na\nb\n\n\n", 1, nil},
 		{"a quote inside an unquoted cell is text", "h\na,5\" x\nb\n\nc\n", 1, []warehouse.RowFix{{Record: 2, Delta: 1}}},
 		{"a quoted cell after spaces", "h\na, \"x\ny\"\nb\n", 1, []warehouse.RowFix{{Record: 1, Delta: 1}}},
-		{"and closes nothing", "h\na,\"x\ny\" z\nb,5\"\nc,\"p\nq\"\nd\n", 1, []warehouse.RowFix{{Record: 1, Delta: 1}, {Record: 3, Delta: 2}}},
+		{"a quote in an unquoted cell closes nothing", "h\na,\"x\ny\"\nb,5\"\nc,\"p\nq\"\nd\n", 1, []warehouse.RowFix{{Record: 1, Delta: 1}, {Record: 3, Delta: 2}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			p := filepath.Join(t.TempDir(), "f.csv")
 			if err := os.WriteFile(p, []byte(c.text), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			got, ok, err := csvRowFixes(p, c.skip, 10, ',')
-			if err != nil || !ok {
-				t.Fatalf("ok %v err %v", ok, err)
+			got, refusal, err := csvRowFixes(p, c.skip, 10, ',', 0)
+			if err != nil || refusal != "" {
+				t.Fatalf("refused %q, err %v", refusal, err)
 			}
 			if !reflect.DeepEqual(got, c.want) {
 				t.Errorf("got %v, want %v", got, c.want)
@@ -46,14 +46,14 @@ func TestCSVRowFixes(t *testing.T) {
 	// Too many places: our reader takes the file.
 	p := filepath.Join(t.TempDir(), "many.csv")
 	os.WriteFile(p, []byte("h\n"+strings.Repeat("a\n\n", 20)), 0o644)
-	if _, ok, _ := csvRowFixes(p, 1, 10, ','); ok {
+	if _, refusal, _ := csvRowFixes(p, 1, 10, ',', 0); refusal == "" {
 		t.Error("more places than the limit must say so")
 	}
 	// A CR alone ends a record for DuckDB's reader, not for ours: ours
 	// takes the file (old Mac line endings, or a stray CR in a cell).
 	for _, text := range []string{"h\ra\rb\r", "h\na,x\r,y\nb\n", "h\na\nb\r"} {
 		os.WriteFile(p, []byte(text), 0o644)
-		if _, ok, _ := csvRowFixes(p, 1, 10, ','); ok {
+		if _, refusal, _ := csvRowFixes(p, 1, 10, ',', 0); refusal == "" {
 			t.Errorf("%q: a bare CR must send the file to our reader", text)
 		}
 	}
@@ -72,15 +72,15 @@ func FuzzCSVRowFixes(f *testing.F) {
 		if skip < 0 || skip > 5 || block < 1 || block > 64 {
 			return
 		}
-		fixes, ok, err := rowFixesOf(bytes.NewReader(data), skip, fuzzMaxFixes, block, ',')
+		fixes, refusal, err := rowFixesOf(bytes.NewReader(data), skip, fuzzMaxFixes, block, ',', 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, wantOK := rowFixesByLine(data, skip, fuzzMaxFixes)
-		if ok != wantOK || !reflect.DeepEqual(fixes, want) {
-			t.Fatalf("block %d: got %v %v, line by line %v %v", block, fixes, ok, want, wantOK)
+		want, wantRefusal := rowFixesByLine(data, skip, fuzzMaxFixes)
+		if refusal != wantRefusal || !reflect.DeepEqual(fixes, want) {
+			t.Fatalf("block %d: got %v %q, line by line %v %q", block, fixes, refusal, want, wantRefusal)
 		}
-		if !ok {
+		if refusal != "" {
 			return
 		}
 		for i := 1; i < len(fixes); i++ {
@@ -95,19 +95,22 @@ func FuzzCSVRowFixes(f *testing.F) {
 const fuzzMaxFixes = 3
 
 // rowFixesByLine is csvRowFixes reading every line, never skimming.
-func rowFixesByLine(data []byte, skip, max int) ([]warehouse.RowFix, bool) {
-	sc := rowFixScanner{skip: int64(skip), max: max, delim: ','}
+func rowFixesByLine(data []byte, skip, max int) ([]warehouse.RowFix, string) {
+	sc := newRowFixScanner(skip, max, ',', 0)
 	for len(data) > 0 {
 		i := bytes.IndexByte(data, '\n') + 1
 		if i == 0 {
 			i = len(data)
 		}
 		if !sc.oneLine(data[:i]) {
-			return nil, false
+			return nil, sc.refusal
 		}
 		data = data[i:]
 	}
-	return sc.fixes, true
+	if !sc.end() {
+		return nil, sc.refusal
+	}
+	return sc.fixes, ""
 }
 
 func TestStrayQuote(t *testing.T) {

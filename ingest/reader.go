@@ -7,10 +7,10 @@ package ingest
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 )
@@ -26,6 +26,10 @@ type Record struct {
 	// keys), which needs no detection. A JSON source sends a new Header
 	// record when later records bring new keys.
 	Header bool
+	// Fault, if set, says why the row could not be read as it was written
+	// (FaultUnclosedQuote, FaultTooLong, FaultEncoding): the load rejects
+	// it, on its line, with that code; Cells are what could be made of it.
+	Fault string
 }
 
 // Reader yields a file's rows; Next returns io.EOF after the last one.
@@ -69,6 +73,9 @@ type Options struct {
 
 // Open opens a file for reading with the reader its content calls for.
 func Open(path string, opt Options) (Reader, Format, error) {
+	if err := checkRegular(path); err != nil {
+		return nil, "", err
+	}
 	format, err := Detect(path, opt.Format)
 	if err != nil {
 		return nil, "", err
@@ -110,7 +117,7 @@ func Detect(path, forced string) (Format, error) {
 	default:
 		return "", fmt.Errorf("format %q: %w; use csv, xlsx, xls, json, html or auto", forced, ErrUnsupported)
 	}
-	f, err := os.Open(path)
+	f, err := openRegular(path)
 	if err != nil {
 		return "", err
 	}
@@ -124,6 +131,13 @@ func Detect(path, forced string) (Format, error) {
 	if n == 0 {
 		return "", ErrEmpty
 	}
+	if isDuckDB(head) {
+		return "", &Message{
+			VI:  "đây là một cơ sở dữ liệu DuckDB (kho của wardstat, hoặc bản sao), không phải tệp xuất; hãy để kho ngoài thư mục tệp xuất",
+			EN:  "this is a DuckDB database (a wardstat warehouse, or a copy), not an export; keep the warehouse out of the exports folder",
+			Err: ErrWarehouseFile,
+		}
+	}
 	switch {
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
 		return XLSX, nil
@@ -134,6 +148,28 @@ func Detect(path, forced string) (Format, error) {
 	switch {
 	case strings.HasPrefix(text, "[") || strings.HasPrefix(text, "{"):
 		return JSON, nil
+	case isJSONName(path) && jsonScalar(head, n == cap(head)):
+		// A file that is one JSON number, string, true, false or null.
+		// Its kind, not its text: a lone string may be a name, and the
+		// message reaches logs and reason files.
+		vi, en := "một số", "a number"
+		kind := byte('0')
+		if t := strings.TrimSpace(text); t != "" {
+			kind = t[0]
+		}
+		switch kind {
+		case '"':
+			vi, en = "một chuỗi", "a string"
+		case 't', 'f':
+			vi, en = "true/false", "true/false"
+		case 'n':
+			vi, en = "null", "null"
+		}
+		return "", &Message{
+			VI:  fmt.Sprintf("tệp JSON chỉ chứa một giá trị (%s), không có hồ sơ nào; cần một mảng các đối tượng [{…}, …] hoặc mỗi dòng một đối tượng", vi),
+			EN:  fmt.Sprintf("the JSON file holds a single value (%s), no records; it must hold an array of objects [{…}, …] or one object a line", en),
+			Err: ErrUnsupported,
+		}
 	case strings.HasPrefix(strings.ToLower(text), "<"):
 		if strings.Contains(strings.ToLower(string(head)), "<table") || strings.Contains(strings.ToLower(text), "<html") || strings.HasPrefix(strings.ToLower(text), "<!doctype html") {
 			return HTML, nil
@@ -141,6 +177,29 @@ func Detect(path, forced string) (Format, error) {
 		return "", fmt.Errorf("%s is XML, not a spreadsheet: %w; open it in Excel or LibreOffice and save it as .xlsx or .csv", filepath.Base(path), ErrUnsupported)
 	}
 	return CSV, nil
+}
+
+// jsonScalar says whether a file's head is one JSON number, string, true,
+// false or null: the whole file when it is not cut, else a string longer
+// than the head (a CSV's quoted header closes its quote soon).
+func jsonScalar(head []byte, cut bool) bool {
+	t := bytes.TrimSpace(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")))
+	if len(t) == 0 || t[0] == '[' || t[0] == '{' {
+		return false
+	}
+	if !cut {
+		return json.Valid(t)
+	}
+	return t[0] == '"' && bytes.IndexByte(t[1:], '"') < 0
+}
+
+// isJSONName says whether a file is named as JSON.
+func isJSONName(path string) bool {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".json", ".jsonl", ".ndjson":
+		return true
+	}
+	return false
 }
 
 // firstText decodes the start of a file enough to see its first characters.

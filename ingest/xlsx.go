@@ -33,6 +33,10 @@ const sheetProbeRows = 40
 // OpenXLSX opens a workbook's sheet: the named one, else the sheet whose top
 // rows hold the best-scoring header (the first sheet on a tie).
 func OpenXLSX(path, sheet string, score func([]string) int) (Reader, error) {
+	scanned, err := checkWorkbook(path)
+	if err != nil {
+		return nil, err
+	}
 	tmp, err := xlsxTempDir()
 	if err != nil {
 		return nil, fmt.Errorf("making a temporary folder for the workbook: %w; check that $TMPDIR (%s) is writable", err, os.TempDir())
@@ -40,12 +44,18 @@ func OpenXLSX(path, sheet string, score func([]string) int) (Reader, error) {
 	f, err := excelize.OpenFile(path, excelize.Options{RawCellValue: true, TmpDir: tmp, UnzipXMLSizeLimit: xlsxMemoryLimit})
 	if err != nil {
 		os.RemoveAll(tmp)
+		if serr := scanned(); serr != nil {
+			return nil, serr
+		}
 		return nil, fmt.Errorf("opening workbook: %w", err)
 	}
 	fail := func(err error) (Reader, error) {
 		f.Close()
 		os.RemoveAll(tmp)
 		return nil, err
+	}
+	if err := scanned(); err != nil {
+		return fail(err)
 	}
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
@@ -76,6 +86,10 @@ func OpenXLSX(path, sheet string, score func([]string) int) (Reader, error) {
 	}
 	x := &xlsxReader{f: f, rows: rows, tmp: tmp, Sheet: chosen}
 	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil && *props.Date1904 {
+		if err := check1904(path); err != nil {
+			rows.Close()
+			return fail(err)
+		}
 		x.dates1904 = &dates1904{f: f, sheet: chosen, isDate: map[int]bool{}}
 	}
 	return x, nil
@@ -164,11 +178,17 @@ const xlsxTempPrefix = "wardstat-xlsx-"
 // excelize removes them only when the workbook is closed: each workbook
 // gets a folder of its own, readable by its owner only, removed when its
 // reader closes, and a folder left by a process that was killed is removed
-// by the next one that opens a workbook.
+// by the next wardstat command (SweepTemp), whatever it is.
 func xlsxTempDir() (string, error) {
 	sweepXLSXTemp(os.TempDir())
 	return os.MkdirTemp("", xlsxTempPrefix+strconv.Itoa(os.Getpid())+"-")
 }
+
+// SweepTemp removes the temporary folders of workbooks whose process was
+// killed before it could: every wardstat command calls it as it starts,
+// so that no export's cells outlive the load that unpacked them longer
+// than until the next command.
+func SweepTemp() { sweepXLSXTemp(os.TempDir()) }
 
 // sweepXLSXTemp removes the workbook folders in root whose process has
 // ended.

@@ -4,6 +4,7 @@
 package render
 
 import (
+	"bufio"
 	"database/sql"
 	"encoding/csv"
 	"encoding/json"
@@ -11,6 +12,7 @@ import (
 	"io"
 	"math"
 	"math/big"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -27,33 +29,134 @@ type Result struct {
 
 // FromRows reads all of a query's rows.
 func FromRows(rows *sql.Rows) (Result, error) {
+	res, _, err := FromRowsLimit(rows, -1)
+	return res, err
+}
+
+// FromRowsLimit reads at most max of a query's rows (all when max < 0)
+// and counts the rest without keeping them: a person's table of a
+// million rows would hold them all in memory for nothing.
+func FromRowsLimit(rows *sql.Rows, max int) (res Result, more int64, err error) {
 	defer rows.Close()
-	cols, err := rows.Columns()
+	sc, err := newScanner(rows)
 	if err != nil {
-		return Result{}, err
+		return Result{}, 0, err
 	}
-	types, err := rows.ColumnTypes()
-	if err != nil {
-		return Result{}, err
-	}
-	res := Result{Columns: cols}
+	res.Columns = sc.cols
 	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
+		if max >= 0 && len(res.Rows) >= max {
+			more++
+			continue
 		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return res, err
-		}
-		for i, t := range types {
-			if t.DatabaseTypeName() == "UUID" {
-				vals[i] = uuidText(vals[i])
-			}
+		vals, err := sc.scan()
+		if err != nil {
+			return res, more, err
 		}
 		res.Rows = append(res.Rows, vals)
 	}
-	return res, rows.Err()
+	return res, more, rows.Err()
+}
+
+// scanner reads one row at a time as values render can print.
+type scanner struct {
+	rows  *sql.Rows
+	cols  []string
+	uuids []bool
+}
+
+func newScanner(rows *sql.Rows) (*scanner, error) {
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return nil, err
+	}
+	sc := &scanner{rows: rows, cols: cols, uuids: make([]bool, len(cols))}
+	for i, t := range types {
+		sc.uuids[i] = t.DatabaseTypeName() == "UUID"
+	}
+	return sc, nil
+}
+
+func (sc *scanner) scan() ([]any, error) {
+	vals := make([]any, len(sc.cols))
+	ptrs := make([]any, len(sc.cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := sc.rows.Scan(ptrs...); err != nil {
+		return nil, err
+	}
+	for i, u := range sc.uuids {
+		if u {
+			vals[i] = uuidText(vals[i])
+		}
+	}
+	return vals, nil
+}
+
+// Stream writes a query's rows as CSV or JSON while reading them, holding
+// one row at a time, and returns how many it wrote. Its output is the same
+// as CSV's or JSON's over the whole result.
+func Stream(w io.Writer, rows *sql.Rows, format string) (n int64, err error) {
+	defer rows.Close()
+	if format != "csv" && format != "json" {
+		return 0, fmt.Errorf("streaming: unknown format %q; use csv or json", format)
+	}
+	sc, err := newScanner(rows)
+	if err != nil {
+		return 0, err
+	}
+	bw := bufio.NewWriter(w)
+	var cw *csv.Writer
+	if format == "csv" {
+		cw = csv.NewWriter(bw)
+		if err := cw.Write(sc.cols); err != nil {
+			return 0, err
+		}
+	} else {
+		bw.WriteString("[")
+	}
+	rec := make([]string, len(sc.cols))
+	for rows.Next() {
+		vals, err := sc.scan()
+		if err != nil {
+			return n, err
+		}
+		if cw != nil {
+			for j, v := range vals {
+				rec[j] = csvText(v)
+			}
+			if err := cw.Write(rec); err != nil {
+				return n, err
+			}
+		} else {
+			if n > 0 {
+				bw.WriteString(",")
+			}
+			if err := jsonRow(bw, sc.cols, vals); err != nil {
+				return n, err
+			}
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return n, err
+	}
+	if cw != nil {
+		cw.Flush()
+		if err := cw.Error(); err != nil {
+			return n, err
+		}
+	} else {
+		if n > 0 {
+			bw.WriteString("\n")
+		}
+		bw.WriteString("]\n")
+	}
+	return n, bw.Flush()
 }
 
 // uuidText is a UUID as DuckDB prints it (applicant_key is one): the
@@ -104,6 +207,8 @@ func Text(v any) string {
 		return x.Format("2006-01-02 15:04:05")
 	case []byte:
 		return string(x)
+	case []any, map[string]any, duckdb.OrderedMap, duckdb.Map, duckdb.Union, duckdb.Interval, duckdb.UUID:
+		return string(nestedJSON(x))
 	case fmt.Stringer: // *big.Int (HUGEINT), duckdb.Decimal, …
 		return x.String()
 	default:
@@ -208,21 +313,9 @@ func JSON(w io.Writer, r Result) error {
 		if i > 0 {
 			b.WriteString(",")
 		}
-		b.WriteString("\n  {")
-		for j, v := range row {
-			if j > 0 {
-				b.WriteString(", ")
-			}
-			k, _ := json.Marshal(r.Columns[j])
-			b.Write(k)
-			b.WriteString(": ")
-			val, err := jsonValue(v)
-			if err != nil {
-				return err
-			}
-			b.Write(val)
+		if err := jsonRow(&b, r.Columns, row); err != nil {
+			return err
 		}
-		b.WriteString("}")
 	}
 	if len(r.Rows) > 0 {
 		b.WriteString("\n")
@@ -230,6 +323,29 @@ func JSON(w io.Writer, r Result) error {
 	b.WriteString("]\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// jsonRow writes one row as a JSON object on a line of its own.
+func jsonRow(b interface {
+	io.Writer
+	io.StringWriter
+}, cols []string, row []any) error {
+	b.WriteString("\n  {")
+	for j, v := range row {
+		if j > 0 {
+			b.WriteString(", ")
+		}
+		k, _ := json.Marshal(cols[j])
+		b.Write(k)
+		b.WriteString(": ")
+		val, err := jsonValue(v)
+		if err != nil {
+			return err
+		}
+		b.Write(val)
+	}
+	b.WriteString("}")
+	return nil
 }
 
 func jsonValue(v any) ([]byte, error) {
@@ -247,6 +363,109 @@ func jsonValue(v any) ([]byte, error) {
 		return []byte(x.String()), nil
 	case []byte:
 		return json.Marshal(string(x))
+	case []any, map[string]any, duckdb.OrderedMap, duckdb.Map, duckdb.Union, duckdb.Interval, duckdb.UUID:
+		return nestedJSON(x), nil
 	}
 	return json.Marshal(v)
+}
+
+// nestedJSON writes a LIST, STRUCT, MAP, UNION, INTERVAL or UUID value as
+// JSON text, the same in a table, CSV and JSON: [1, 2], {"k": "v"}. A
+// MAP keeps its order (a key that is not text is written as text); a
+// STRUCT's fields come sorted by name (the driver gives them as a Go map).
+func nestedJSON(v any) []byte {
+	var b strings.Builder
+	writeNested(&b, v)
+	return []byte(b.String())
+}
+
+func writeNested(b *strings.Builder, v any) {
+	quote := func(s string) {
+		q, _ := json.Marshal(s)
+		b.Write(q)
+	}
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case []any:
+		b.WriteString("[")
+		for i, e := range x {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeNested(b, e)
+		}
+		b.WriteString("]")
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b.WriteString("{")
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			quote(k)
+			b.WriteString(": ")
+			writeNested(b, x[k])
+		}
+		b.WriteString("}")
+	case duckdb.OrderedMap:
+		keys, vals := x.Keys(), x.Values()
+		b.WriteString("{")
+		for i := range keys {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			quote(Text(keys[i]))
+			b.WriteString(": ")
+			writeNested(b, vals[i])
+		}
+		b.WriteString("}")
+	case duckdb.Map:
+		var om duckdb.OrderedMap
+		keys := make([]any, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(i, j int) bool { return Text(keys[i]) < Text(keys[j]) })
+		for _, k := range keys {
+			om.Set(k, x[k])
+		}
+		writeNested(b, om)
+	case duckdb.Union:
+		writeNested(b, x.Value)
+	case duckdb.Interval:
+		quote(fmt.Sprintf("%d months %d days %s", x.Months, x.Days, time.Duration(x.Micros)*time.Microsecond))
+	case duckdb.UUID:
+		quote(uuidText(x[:]).(string))
+	case string:
+		quote(x)
+	case []byte:
+		quote(string(x))
+	case time.Time:
+		quote(Text(x))
+	case bool:
+		b.WriteString(strconv.FormatBool(x))
+	default:
+		if isNumber(x) {
+			if f, ok := x.(float64); ok && (math.IsNaN(f) || math.IsInf(f, 0)) {
+				b.WriteString("null")
+				return
+			}
+			if f, ok := x.(float32); ok && (math.IsNaN(float64(f)) || math.IsInf(float64(f), 0)) {
+				b.WriteString("null")
+				return
+			}
+			if f, ok := x.(float64); ok {
+				b.WriteString(strconv.FormatFloat(f, 'f', -1, 64))
+				return
+			}
+			b.WriteString(fmt.Sprint(x))
+			return
+		}
+		quote(fmt.Sprint(x))
+	}
 }

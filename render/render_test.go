@@ -3,7 +3,10 @@ package render
 import (
 	"bytes"
 	"database/sql"
+	"encoding/json"
+	"io"
 	"math/big"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -95,5 +98,141 @@ func TestUUIDsReadAsText(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), `"applicant_key": "5f455ba2-445a-edf1-0345-d8589d994c09", "none": null`) {
 		t.Errorf("json: %s", b.String())
+	}
+}
+
+// MAP, STRUCT and LIST values read as JSON text in every format (issue 14,
+// item 11: they printed as Go's map[k:v] / OrderedMap{k: v}, and --format
+// json could not write a MAP at all). A MAP keeps its order.
+func TestNestedValuesReadAsJSON(t *testing.T) {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT MAP {'zeta': 2, 'alpha': 1} AS m,
+		{'ward': 'H01', 'n': 3, 'rate': 96.5, 'day': DATE '2026-10-01'} AS s,
+		[1, NULL, 3] AS l,
+		[{'k': 'Đã "xử lý"', 'v': [true, false]}] AS ls,
+		MAP {1: MAP {'a': NULL::INTEGER}} AS mm,
+		NULL::MAP(VARCHAR, INTEGER) AS none`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := FromRows(rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`{"zeta": 2, "alpha": 1}`,
+		`{"day": "2026-10-01", "n": 3, "rate": 96.5, "ward": "H01"}`,
+		`[1, null, 3]`,
+		`[{"k": "Đã \"xử lý\"", "v": [true, false]}]`,
+		`{"1": {"a": null}}`,
+		``,
+	}
+	for i, w := range want {
+		if got := Text(r.Rows[0][i]); got != w {
+			t.Errorf("%s: table text %q, want %q", r.Columns[i], got, w)
+		}
+	}
+	var b bytes.Buffer
+	if err := CSV(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "map[") || strings.Contains(b.String(), "OrderedMap") || !strings.Contains(b.String(), `"{""zeta"": 2, ""alpha"": 1}"`) {
+		t.Errorf("csv: %s", b.String())
+	}
+	b.Reset()
+	if err := JSON(&b, r); err != nil {
+		t.Fatalf("json: %v", err)
+	}
+	var parsed []map[string]any
+	if err := json.Unmarshal(b.Bytes(), &parsed); err != nil {
+		t.Fatalf("json output is not JSON: %v\n%s", err, b.String())
+	}
+	if !strings.Contains(b.String(), `"m": {"zeta": 2, "alpha": 1}`) || parsed[0]["none"] != nil {
+		t.Errorf("json: %s", b.String())
+	}
+	b.Reset()
+	if err := Table(&b, r, "en"); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "map[") || strings.Contains(b.String(), "OrderedMap") {
+		t.Errorf("table: %s", b.String())
+	}
+}
+
+// Stream writes what CSV and JSON write over the whole result, holding one
+// row at a time: a million rows go out with the heap flat.
+func TestStreamMatchesAndHoldsOneRow(t *testing.T) {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	const q = `SELECT range AS n, 'H' || range AS ward, [range, NULL] AS l, '5f455ba2-445a-edf1-0345-d8589d994c09'::UUID AS u,
+		CASE WHEN range % 2 = 0 THEN 1.5 END AS rate, MAP {'k': range} AS m FROM range(3)`
+	for _, format := range []string{"csv", "json"} {
+		rows, err := db.Query(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var streamed bytes.Buffer
+		if n, err := Stream(&streamed, rows, format); err != nil || n != 3 {
+			t.Fatalf("%s: %d rows, %v", format, n, err)
+		}
+		rows, _ = db.Query(q)
+		res, err := FromRows(rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var whole bytes.Buffer
+		Write(&whole, res, format, "")
+		if streamed.String() != whole.String() {
+			t.Errorf("%s: streamed\n%s\nwhole\n%s", format, streamed.String(), whole.String())
+		}
+	}
+	rows, _ := db.Query(`SELECT 1 AS a WHERE false`)
+	var empty bytes.Buffer
+	Stream(&empty, rows, "json")
+	if empty.String() != "[]\n" {
+		t.Errorf("empty json: %q", empty.String())
+	}
+
+	rows, err = db.Query(`SELECT range AS n, md5(range::VARCHAR) AS h FROM range(1000000)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var peak uint64
+	done := make(chan struct{})
+	sampled := make(chan struct{})
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	base := ms.HeapInuse
+	go func() {
+		defer close(sampled)
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse > peak {
+				peak = ms.HeapInuse
+			}
+		}
+	}()
+	n, err := Stream(io.Discard, rows, "csv")
+	close(done)
+	<-sampled
+	if err != nil || n != 1_000_000 {
+		t.Fatalf("%d rows, %v", n, err)
+	}
+	t.Logf("the heap grew by %d MB", (int64(peak)-int64(base))>>20)
+	if grew := int64(peak) - int64(base); grew > 64<<20 {
+		t.Errorf("streaming 1M rows grew the heap by %d MB", grew>>20)
 	}
 }

@@ -9,9 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/user"
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +29,10 @@ type Config struct {
 	// Publish is the read-only snapshot analysts query while the daemon runs.
 	// Default: published/<warehouse file name> beside the warehouse.
 	Publish string `yaml:"publish"`
+	// PublishGroup is the group whose members may read the snapshot (mode
+	// 0640); default: the daemon's own group. The snapshot is never
+	// readable by every user of the machine.
+	PublishGroup string `yaml:"publish_group"`
 	// Units is the unit registry CSV, imported before each build.
 	Units string `yaml:"units"`
 	// Listen is the daemon's HTTP address (health, metrics, runs).
@@ -355,6 +361,21 @@ func (c *Config) applyDefaults() {
 	}
 }
 
+// PublishGID is the group id of PublishGroup (a name or a number); -1
+// when none is named.
+func (c *Config) PublishGID() (int, error) {
+	if c.PublishGroup == "" {
+		return -1, nil
+	}
+	g, err := user.LookupGroup(c.PublishGroup)
+	if err != nil {
+		if g, err = user.LookupGroupId(c.PublishGroup); err != nil {
+			return -1, err
+		}
+	}
+	return strconv.Atoi(g.Gid)
+}
+
 var sourceNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 
 // Validate checks everything that can be checked offline and returns every
@@ -373,6 +394,11 @@ func (c *Config) Validate() []Problem {
 	if c.Units != "" {
 		if _, err := os.Stat(c.Units); err != nil {
 			add("$.units", "no unit registry at %s", c.Units)
+		}
+	}
+	if c.PublishGroup != "" {
+		if _, err := c.PublishGID(); err != nil {
+			add("$.publish_group", "%q is not a group of this machine (see /etc/group)", c.PublishGroup)
 		}
 	}
 	if c.PIIKeyEnv != "" && os.Getenv(c.PIIKeyEnv) == "" {

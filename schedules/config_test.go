@@ -28,6 +28,7 @@ func TestBadConfigsSayWhatAndWhere(t *testing.T) {
 		},
 		"bad-duration.bad.yml": {`line 5: "soon" is not a duration (write 90s, 30m, 48h or 7d)`},
 		"no-sources.bad.yml":   {`sources: no sources: list at least one ward system to pull from`},
+		"bad-group.bad.yml":    {`line 1: publish_group: "no-such-group-wardstat" is not a group of this machine (see /etc/group)`},
 		"syntax.bad.yml":       {`line 2: sequence end token ']' not found`},
 	}
 	files, _ := filepath.Glob("../testdata/config/*.bad.yml")

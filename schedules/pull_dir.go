@@ -18,7 +18,10 @@ const (
 
 // readyFiles lists the files of a drop folder (or the one file a path
 // names) that have stopped growing: unchanged in size and time over the
-// source's settle time.
+// source's settle time. An entry that is not a regular file once its
+// links are followed (a named pipe, a link to a device) is listed at once,
+// for the load to refuse it in one line and move it to failed/: waiting
+// for it to settle, it stayed there unsaid, night after night.
 func readyFiles(ctx context.Context, src *Source) ([]string, error) {
 	st, err := os.Stat(src.Path)
 	if err != nil {
@@ -64,12 +67,44 @@ func readyFiles(ctx context.Context, src *Source) ([]string, error) {
 		if err != nil {
 			continue
 		}
+		if !st.Mode().IsRegular() {
+			ready = append(ready, p)
+			continue
+		}
 		if b, ok := before[p]; ok && b.size == st.Size() && b.mod.Equal(st.ModTime()) && st.Size() > 0 {
 			ready = append(ready, p)
 		}
 	}
 	sort.Strings(ready)
 	return ready, nil
+}
+
+// warehouseFiles says whether a path is one of the warehouse's own files
+// (the database, its WAL, the published snapshot and its WAL): a drop
+// folder that holds the warehouse must not load it, let alone move it to
+// failed/.
+func warehouseFiles(cfg *Config) func(string) bool {
+	var own []os.FileInfo
+	for _, p := range []string{cfg.Warehouse, cfg.Warehouse + ".wal", cfg.Publish, cfg.Publish + ".wal"} {
+		if p == "" || p == ".wal" {
+			continue
+		}
+		if st, err := os.Stat(p); err == nil {
+			own = append(own, st)
+		}
+	}
+	return func(path string) bool {
+		st, err := os.Stat(path)
+		if err != nil {
+			return false
+		}
+		for _, o := range own {
+			if os.SameFile(o, st) {
+				return true
+			}
+		}
+		return false
+	}
 }
 
 func isPartial(name string) bool {

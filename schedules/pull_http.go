@@ -148,6 +148,33 @@ func (p *httpPuller) pull(ctx context.Context, src *Source, from, to time.Time, 
 	return res, nil
 }
 
+// clearWork removes from the work folder the files a pull names (a
+// source's name, a dash, then a time or a temporary suffix): only those,
+// in case work_dir names a folder that holds anything else.
+func clearWork(dir string, sources []Source) error {
+	entries, err := os.ReadDir(dir)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("clearing the work folder: %w", err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return fmt.Errorf("clearing the work folder: %w", err)
+	}
+	for _, e := range entries {
+		for _, src := range sources {
+			if rest, ok := strings.CutPrefix(e.Name(), src.Name+"-"); ok && e.Type().IsRegular() && rest != "" && rest[0] >= '0' && rest[0] <= '9' {
+				if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !os.IsNotExist(err) {
+					return fmt.Errorf("clearing the work folder: %w", err)
+				}
+				break
+			}
+		}
+	}
+	return nil
+}
+
 // extFor names a download's extension from its Content-Type or URL.
 func extFor(resp *http.Response, target string) string {
 	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -192,7 +193,7 @@ func (r *Runner) pullAndLoad(ctx context.Context, src *Source, from, to time.Tim
 		if err != nil {
 			return err
 		}
-		files = ready
+		files = slices.DeleteFunc(ready, warehouseFiles(r.cfg))
 	}
 	for _, path := range files {
 		if ctx.Err() != nil {
@@ -296,14 +297,22 @@ func (r *Runner) build(ctx context.Context) error {
 	if _, err := r.wh.RunDataTests(ctx); err != nil {
 		return err
 	}
-	return r.wh.Publish(ctx, r.cfg.Publish)
+	gid, err := r.cfg.PublishGID()
+	if err != nil {
+		return fmt.Errorf("publish_group %q: %w", r.cfg.PublishGroup, err)
+	}
+	return r.wh.Publish(ctx, r.cfg.Publish, gid)
 }
 
 // Publish writes the analysts' snapshot now.
 func (r *Runner) Publish(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.wh.Publish(ctx, r.cfg.Publish)
+	gid, err := r.cfg.PublishGID()
+	if err != nil {
+		return fmt.Errorf("publish_group %q: %w", r.cfg.PublishGroup, err)
+	}
+	return r.wh.Publish(ctx, r.cfg.Publish, gid)
 }
 
 func (r *Runner) export(ctx context.Context) error {
@@ -387,6 +396,14 @@ func writeAtomic(path string, write func(io.Writer) error) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// ClearWork removes the downloads a stopped process left in the work
+// folder (whole exports, applicants in clear, or parts of them) and makes
+// the folder its owner's only. Call it, as MarkInterrupted, holding the
+// warehouse for writing: no other runner is downloading then.
+func (r *Runner) ClearWork() error {
+	return clearWork(r.cfg.WorkDir, r.cfg.Sources)
 }
 
 // MarkInterrupted closes the ledger rows a stopped process left running.

@@ -253,7 +253,7 @@ func headerVariants(h string) []string {
 func Fields() []string {
 	out := make([]string, 0, len(aliases))
 	for _, f := range StagedFields {
-		if f != ApplicantKey && f != FirstCell {
+		if f != ApplicantKey && f != FirstCell && f != RowFault {
 			out = append(out, f)
 		}
 	}

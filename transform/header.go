@@ -42,9 +42,15 @@ type MissingColumnError struct {
 
 func (e *MissingColumnError) Error() string {
 	found := make([]string, 0, len(e.Found))
-	for _, h := range e.Found {
-		if strings.TrimSpace(h) != "" {
-			found = append(found, fmt.Sprintf("%q", h))
+	// Cells are quoted as they are only from a row that names two fields
+	// (a header row, as FindHeader takes one); from another (the first
+	// row, taken as the header when --map names the columns) only those
+	// the vocabulary knows: the others may be an applicant's.
+	inHeader := ScoreHeader(e.Found) >= 2
+	var h *Hasher
+	for _, c := range e.Found {
+		if strings.TrimSpace(c) != "" {
+			found = append(found, fmt.Sprintf("%q", h.MaskHeaderCell(c, inHeader)))
 		}
 	}
 	return fmt.Sprintf("no column for %s (%s); the columns found are %s; "+

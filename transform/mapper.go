@@ -94,3 +94,7 @@ func (mp *Mapper) Map(line int, cells []string, values []string) Row {
 	}
 	return Row{Line: line, Values: values}
 }
+
+// SetFault marks the row as one its reader could not read as written
+// (RowFault): the load rejects it with that code.
+func (r Row) SetFault(code string) { r.Values[stagedRowFault] = code }

@@ -25,6 +25,8 @@ type Hasher struct {
 	mac hash.Hash
 	buf []byte
 	sum []byte
+	// shaped remembers which texts are shaped like their field (MaskCell).
+	shaped map[shapeKey]bool
 }
 
 // NewHasher returns a Hasher for a secret key.

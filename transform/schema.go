@@ -92,21 +92,28 @@ var DossierSchema = arrow.NewSchema([]arrow.Field{
 // which tells a total or footer line ("Tổng số: 1.234 hồ sơ") from a dossier.
 const FirstCell = "first_cell"
 
+// RowFault is a staged pseudo-field: why a row could not be read as it
+// was written (a quote that never closes, a line over the size limit,
+// bytes not of the file's encoding), set by the reader. The load rejects
+// such a row with that code, whatever its cells say.
+const RowFault = "row_fault"
+
 // StagedFields are the fields a load stages as raw text, in this order:
 // every canonical field a file can carry (applicant fields are staged only
-// as ApplicantKey, already hashed), WardName and FirstCell.
+// as ApplicantKey, already hashed), WardName, FirstCell and RowFault.
 var StagedFields = []string{
 	WardCode, WardName, DossierCode, ProcedureCode, ProcedureName, Sector,
 	Channel, OnlineLevel, Status,
 	SubmittedAt, ReceivedAt, DueAt, CompletedAt, ReturnedAt, WithdrawnAt,
 	SupplementRequestedAt, SupplementReceivedAt,
-	ApologyIssued, PaidOnline, Fee, Digitised, ApplicantKey, FirstCell,
+	ApologyIssued, PaidOnline, Fee, Digitised, ApplicantKey, FirstCell, RowFault,
 }
 
 // Staged positions of the fields the Mapper fills itself.
 var (
 	stagedApplicantKey = indexOf(StagedFields, ApplicantKey)
 	stagedFirstCell    = indexOf(StagedFields, FirstCell)
+	stagedRowFault     = indexOf(StagedFields, RowFault)
 )
 
 func indexOf(list []string, s string) int {

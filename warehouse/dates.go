@@ -65,7 +65,7 @@ func styleExpr(style, v string) string {
 	case styleExcelSerial:
 		return fmt.Sprintf(`CASE WHEN regexp_full_match(%[1]s, '\d{5}(\.\d+)?') THEN TIMESTAMP '1899-12-30' + to_microseconds(round(%[1]s::DOUBLE * 86400000)::BIGINT * 1000) END`, v)
 	case styleISOOffset:
-		return fmt.Sprintf(`(try_cast(%s AS TIMESTAMPTZ) AT TIME ZONE 'UTC') + INTERVAL 7 HOUR`, v)
+		return fmt.Sprintf(`CASE WHEN ws_offset_ok(%[1]s) THEN (try_cast(%[1]s AS TIMESTAMPTZ) AT TIME ZONE 'UTC') + INTERVAL 7 HOUR END`, v)
 	case styleUnixMillis: // as ws_ts_any reads \d{13}
 		return fmt.Sprintf(`CASE WHEN regexp_full_match(%[1]s, '\d{13}') THEN try(make_timestamp(%[1]s::BIGINT * 1000)) + INTERVAL 7 HOUR END`, v)
 	case styleUnixSeconds: // as ws_ts_any reads 1\d{9}
@@ -73,16 +73,34 @@ func styleExpr(style, v string) string {
 	case styleDotNetDate: // as ws_ts_any reads /Date(ms)/ (its offset aside)
 		return fmt.Sprintf(`CASE WHEN regexp_full_match(%[1]s, '/Date\((-?\d+)([+-]\d{4})?\)/') THEN try(make_timestamp(regexp_extract(%[1]s, '(-?\d+)', 1)::BIGINT * 1000)) + INTERVAL 7 HOUR END`, v)
 	case styleTwoDigitYear: // as ws_ts_from reads a two-digit year: 2000 + yy
-		return fmt.Sprintf(`CASE WHEN regexp_full_match(%[1]s, '\d{1,2}/\d{1,2}/\d{2}') THEN try_strptime(regexp_replace(%[1]s, '/(\d{2})$', '/20\1'), '%%d/%%m/%%Y') END`, v)
+		return fmt.Sprintf(`CASE WHEN regexp_full_match(%[1]s, '\d{1,2}/\d{1,2}/\d{2}') THEN %[2]s END`, v, strptimeSQL(fmt.Sprintf(`regexp_replace(%s, '/(\d{2})$', '/20\1')`, v), "%d/%m/%Y"))
 	case styleSACHMinutes, styleSACHSeconds: // SA (sáng) is AM, CH (chiều) PM, as ws_ts_from reads them
 		format := "%d/%m/%Y %I:%M %p"
 		if style == styleSACHSeconds {
 			format = "%d/%m/%Y %I:%M:%S %p"
 		}
-		return fmt.Sprintf(`CASE WHEN regexp_matches(%[1]s, '(?:SA|sa|CH|ch)$') THEN try_strptime(regexp_replace(regexp_replace(%[1]s, '\s*(?:SA|sa)$', ' AM'), '\s*(?:CH|ch)$', ' PM'), %[2]s) END`,
-			v, sqlString(format))
+		return fmt.Sprintf(`CASE WHEN regexp_matches(%[1]s, '(?:SA|sa|CH|ch)$') THEN %[2]s END`,
+			v, strptimeSQL(fmt.Sprintf(`regexp_replace(regexp_replace(%s, '\s*(?:SA|sa)$', ' AM'), '\s*(?:CH|ch)$', ' PM')`, v), format))
 	}
-	return fmt.Sprintf("try_strptime(%s, %s)", v, sqlString(style))
+	return strptimeSQL(v, style)
+}
+
+// strptimeSQL is try_strptime of text v in one format, made safe from a
+// DuckDB 1.5.6 bug: StrpTimeFormat::Parse compares a format's literal
+// characters with the text without checking that the text has not ended,
+// so a text that stops where a literal is due ("15/03/2024 08:30" against
+// "%d/%m/%Y %H:%M:%S") is read one byte past its end. That byte is almost
+// always another string's; when the text ends a mapped page it is not,
+// and the load died by SIGSEGV (about one load in twenty under CPU load,
+// in date sampling). Text and format both end with the unit separator
+// (chr(31), never in a date and not a space to strptime), so the parse
+// meets it before the end. strptime accepts trailing spaces, which the
+// mark would now follow, so the text loses them first (ws_strptime_text):
+// the result is unchanged (TestPaddedStrptimeReadsAsBare).
+// sql/models/10_parse.sql does the same (ws_strptime); TestNoBareStrptime
+// keeps every call so.
+func strptimeSQL(v, format string) string {
+	return fmt.Sprintf("try_strptime(ws_strptime_text(%s) || chr(31), %s || chr(31))", v, sqlString(format))
 }
 
 // dateSampleCells is how many non-empty cells of a date column decide its
@@ -90,21 +108,118 @@ func styleExpr(style, v string) string {
 // parse is the slow part (2,000 cells made this 0.1 s of every load).
 const dateSampleCells = 500
 
+// The order of day and month in a date column, decided once per column
+// (dateOrders) and then kept by the fast formats and the full parser
+// alike (ws_ts_o): a cell is read in its column's order or not at all.
+const (
+	dayFirst   = "d" // 03/04/2024 is 3 April, as Vietnamese systems write
+	monthFirst = "m" // 03/04/2024 is 4 March: a spreadsheet in a US locale
+	bothOrders = "x" // the column holds both: a cell that reads both ways is not read
+)
+
+// dateEvidence counts a date column's sampled cells by the orders they may
+// be read in: only day first (13/05/2024), only month first (05/13/2024),
+// either way but not the same (03/04/2024: no evidence, of which ampm
+// with an AM/PM clock, as a US locale writes).
+type dateEvidence struct{ day, month, either, ampm int64 }
+
+func (e dateEvidence) add(o dateEvidence) dateEvidence {
+	return dateEvidence{e.day + o.day, e.month + o.month, e.either + o.either, e.ampm + o.ampm}
+}
+
+// sampleEvidence counts the evidence of order in the sampled cells (field,
+// v) of each date column: the first two numbers of a date written with
+// day and month (after a time, or not), as the full parser's branches for
+// them take them. (The full parser itself, run both ways on the sample,
+// made sampling ten times slower: 0.7 s a load, most of it planning.)
+func sampleEvidence(ctx context.Context, q querier, cells string) (map[string]dateEvidence, error) {
+	rows, err := q.QueryContext(ctx, `SELECT field,
+		count(*) FILTER (a > 12 AND b BETWEEN 1 AND 12), count(*) FILTER (b > 12 AND a BETWEEN 1 AND 12),
+		count(*) FILTER (a BETWEEN 1 AND 12 AND b BETWEEN 1 AND 12 AND a <> b),
+		count(*) FILTER (a BETWEEN 1 AND 12 AND b BETWEEN 1 AND 12 AND a <> b AND regexp_matches(v, '[AaPp][Mm]$'))
+		FROM (SELECT field, v, TRY_CAST(p.a AS INTEGER) AS a, TRY_CAST(p.b AS INTEGER) AS b
+		      FROM (SELECT field, v, regexp_extract(v, '^(?:\d{1,2}[:hH]\d{1,2}(?::\d{1,2})?\s*(?:[AaPp][Mm]|SA|CH|sa|ch)?[ ,]+(?:[Nn]g[àa]y\s+)?)?(\d{1,2})[/.\-](\d{1,2})[/.\-](?:\d{4}|\d{2})(?:\D|$)', ['a', 'b']) AS p
+		            FROM (`+cells+`)))
+		GROUP BY field`)
+	if err != nil {
+		return nil, fmt.Errorf("sampling the order of day and month: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]dateEvidence{}
+	for rows.Next() {
+		var field string
+		var e dateEvidence
+		if err := rows.Scan(&field, &e.day, &e.month, &e.either, &e.ampm); err != nil {
+			return nil, fmt.Errorf("sampling the order of day and month: %w", err)
+		}
+		out[field] = e
+	}
+	return out, rows.Err()
+}
+
+// order is the order the evidence shows, or none when it shows none. An
+// order shows when at least two cells, and a twentieth of the cells that
+// say anything of the order, read only that way: one typo ("05/13/2024"
+// among day-first dates) shows nothing, and is read in the column's order
+// (so not at all); a column whose cells show both orders is read neither
+// way where a cell is ambiguous. Cells that show nothing but mostly write
+// AM/PM are month first, as a US locale writes them.
+func (e dateEvidence) order(none string) string {
+	n := e.day + e.month + e.either
+	shows := func(k int64) bool { return k >= 2 && k*20 >= n }
+	switch d, m := shows(e.day), shows(e.month); {
+	case d && m:
+		return bothOrders
+	case m:
+		return monthFirst
+	case d:
+		return dayFirst
+	case e.ampm*2 > e.either:
+		return monthFirst
+	}
+	return none
+}
+
+// dateOrders decides the order of every date column from the evidence of
+// its cells; a column whose cells show none (its days are all 12 or less)
+// takes the order the file's columns show together, day first if none.
+func dateOrders(evidence map[string]dateEvidence) map[string]string {
+	var file dateEvidence
+	for _, e := range evidence {
+		file = file.add(e)
+	}
+	fileOrder := file.order(dayFirst)
+	out := make(map[string]string, len(dateFields))
+	for _, f := range dateFields {
+		out[f] = evidence[f].order(fileOrder)
+	}
+	return out
+}
+
+// readsIn says whether a fast format may read a column in an order: one
+// that reads day and month only one way, only in that order.
+func readsIn(f, order string) bool {
+	switch order {
+	case monthFirst:
+		return !dayFirstFormat(f)
+	case bothOrders:
+		return !dayFirstFormat(f) && !monthFirstFormat(f)
+	}
+	return !monthFirstFormat(f)
+}
+
 // dateStyles picks each staged date column's fast formats, the one that
-// reads most of its sample first (none when none reads a twentieth of it).
-//
-// Day and month order is a property of the file, not of a column: when one
-// column can only be month-first (a day above 12 in second place, or a
-// 12-hour clock with AM/PM), the other columns read month-first too where
-// that reads as much of them.
+// reads most of its sample first (none when none reads a twentieth of it),
+// in the column's order of day and month (dateOrders), decided from the
+// evidence of the sample, which is returned with them.
 //
 // A column may hold two or three styles (an export joining an old system's
 // rows to a new one's: half of 1 M receipt dates in ISO took 25 s in the
 // full parser, 5 s read by two fast formats). Each further format is the
 // one that reads the most cells the formats before it did not, if that is
-// a twentieth of the sample or more, and only in the file's order of day
-// and month: "03/04/2024" must not read both ways.
-func dateStyles(ctx context.Context, q querier) (map[string][]string, error) {
+// a twentieth of the sample or more, and only in the column's order of
+// day and month: "03/04/2024" must not read both ways.
+func dateStyles(ctx context.Context, q querier) (map[string][]string, map[string]dateEvidence, error) {
 	// One query for every column (planning these expressions costs more
 	// than running them on a sample).
 	parts := make([]string, len(dateFields))
@@ -115,22 +230,27 @@ func dateStyles(ctx context.Context, q querier) (map[string][]string, error) {
 	formats := fastFormats
 	setsByField, unread, err := styleSets(ctx, q, cells, formats)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// Cells no fast format reads may still share a shape the full parser
 	// reads ("15/03/2024 08:30:00.000"): formats made from them are tried.
 	if len(unread) > 0 {
 		learned, err := learnFormats(ctx, q, cells, unread, min(maxLearned, maxStyles-len(fastFormats)))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if len(learned) > 0 {
 			formats = append(slices.Clip(fastFormats), learned...)
 			if setsByField, _, err = styleSets(ctx, q, cells, formats); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 	}
+	evidence, err := sampleEvidence(ctx, q, cells)
+	if err != nil {
+		return nil, nil, err
+	}
+	orders := dateOrders(evidence)
 	// hits are how many of a column's cells each format reads ([0] is the
 	// sample's size) that the formats in read do not.
 	hits := func(sets []cellSet, read uint64) []int64 {
@@ -148,39 +268,13 @@ func dateStyles(ctx context.Context, q querier) (map[string][]string, error) {
 		}
 		return h
 	}
-	pick := func(hits []int64, monthFirst bool) int {
-		best := -1
-		for i, f := range formats {
-			h := hits[i+1]
-			if h == 0 {
-				continue
-			}
-			switch {
-			case best < 0 || h > hits[best+1]:
-				best = i
-			case h == hits[best+1] && monthFirst && monthFirstFormat(f) && !monthFirstFormat(formats[best]):
-				best = i
-			}
-		}
-		if best >= 0 && hits[best+1]*2 >= hits[0] {
-			return best
-		}
-		return -1
-	}
-	monthFirst := false
-	for _, sets := range setsByField {
-		if b := pick(hits(sets, 0), false); b >= 0 && monthFirstFormat(formats[b]) {
-			monthFirst = true
-		}
-	}
-	otherOrder := func(f string) bool { return otherOrder(f, monthFirst) }
-	// most is the format, in the file's order, that reads the most cells
+	// most is the format, in the column's order, that reads the most cells
 	// the formats in read do not, if a twentieth of the sample or more.
-	most := func(sets []cellSet, read uint64) int {
+	most := func(sets []cellSet, read uint64, order string) int {
 		h := hits(sets, read)
 		best := -1
 		for i, f := range formats {
-			if h[i+1] > 0 && !otherOrder(f) && (best < 0 || h[i+1] > h[best+1]) {
+			if h[i+1] > 0 && readsIn(f, order) && (best < 0 || h[i+1] > h[best+1]) {
 				best = i
 			}
 		}
@@ -191,46 +285,26 @@ func dateStyles(ctx context.Context, q querier) (map[string][]string, error) {
 	}
 	out := map[string][]string{}
 	for field, sets := range setsByField {
-		b := pick(hits(sets, 0), monthFirst)
-		if b < 0 {
-			b = most(sets, 0) // no format reads most of the column
-		}
+		order := orders[field]
 		var chosen []string
-		for read := uint64(0); b >= 0 && len(chosen) < 3; b = most(sets, read) {
+		for read, b := uint64(0), most(sets, 0, order); b >= 0 && len(chosen) < 3; b = most(sets, read, order) {
 			chosen, read = append(chosen, formats[b]), read|uint64(1)<<b
 		}
 		if len(chosen) > 0 {
 			out[field] = chosen
 		}
 	}
-	return out, nil
+	return out, evidence, nil
 }
 
-// otherOrder says whether a format reads day and month the other way round
-// from a file that is month first, or not.
-func otherOrder(f string, monthFirst bool) bool {
-	if monthFirst {
-		return strings.Contains(f, "%d/%m") || strings.Contains(f, "%d-%m") || strings.Contains(f, "%d.%m") || strings.HasPrefix(f, "dd/")
-	}
-	return monthFirstFormat(f)
+// dayFirstFormat says whether a format reads the day before the month.
+func dayFirstFormat(f string) bool {
+	return strings.Contains(f, "%d/%m") || strings.Contains(f, "%d-%m") || strings.Contains(f, "%d.%m") || strings.HasPrefix(f, "dd/")
 }
 
 // monthFirstFormat says whether a format reads the month before the day
 // (a US locale's).
 func monthFirstFormat(f string) bool { return strings.Contains(f, "%m/%d") }
-
-// monthFirstStyles says whether the styles chosen for a file read the
-// month first.
-func monthFirstStyles(styles map[string][]string) bool {
-	for _, fs := range styles {
-		for _, f := range fs {
-			if monthFirstFormat(f) {
-				return true
-			}
-		}
-	}
-	return false
-}
 
 // maxStyles is how many formats a style set can name: it is a 64-bit mask.
 const maxStyles = 63
@@ -311,7 +385,7 @@ func learnFormats(ctx context.Context, q querier, cells string, texts []string, 
 	// the full parser reads otherwise (or not at all).
 	counts := make([]string, 0, 2*len(candidates))
 	for i, f := range candidates {
-		r := fmt.Sprintf("ws_ts_in_range(try_strptime(v, %s))", sqlString(f))
+		r := "ws_ts_in_range(" + strptimeSQL("v", f) + ")"
 		counts = append(counts, fmt.Sprintf("count(%s) AS r%d", r, i),
 			fmt.Sprintf("count(*) FILTER (%s IS NOT NULL AND %[1]s IS DISTINCT FROM parsed) AS d%d", r, i))
 	}
@@ -320,7 +394,7 @@ func learnFormats(ctx context.Context, q querier, cells string, texts []string, 
 	for i := range dest {
 		ptrs[i] = &dest[i]
 	}
-	if err := singleRow(ctx, q, `SELECT `+strings.Join(counts, ", ")+` FROM (SELECT v, ws_ts(v) AS parsed FROM (`+cells+`))`, ptrs...); err != nil {
+	if err := singleRow(ctx, q, `SELECT `+strings.Join(counts, ", ")+` FROM (SELECT v, ws_ts_o(v, 'd') AS parsed FROM (`+cells+`))`, ptrs...); err != nil {
 		return nil, fmt.Errorf("trying date formats made from the file's texts: %w", err)
 	}
 	var kept []string

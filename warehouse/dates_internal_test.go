@@ -19,8 +19,9 @@ func openInternal(t *testing.T) *Warehouse {
 	return w
 }
 
-// Every fast style reads a text as the full parser (ws_ts) does, or not at
-// all: the fast path must never give another date than the slow one.
+// Every fast style reads a text as the full parser (ws_ts_o) does in each
+// order of day and month the style may read a column in, or not at all:
+// the fast path must never give another date than the slow one.
 func TestFastStylesAgreeWithTheFullParser(t *testing.T) {
 	w := openInternal(t)
 	texts := []string{"15/03/2024 08:30:15", "15/03/2024 08:30", "15/03/2024", "03/15/2024 08:30 PM", "3/15/2024",
@@ -31,7 +32,9 @@ func TestFastStylesAgreeWithTheFullParser(t *testing.T) {
 		"15/03/2024 08:30 SA", "15/03/2024 08:30 CH", "15/03/2024 12:05 SA", "15/03/2024 12:05 CH", "15/03/2024 00:05 SA",
 		"15/03/2024 13:05 CH", "15/03/2024 08:30:15 ch", "15/03/2024 08:30CH", "15/03/2024 08:30 PM", "15/04/2024 11:59:59 AM",
 		"/Date(1710462600000)/", "/Date(1710462600000+0700)/", "/Date(-1000)/", "/Date(17104626000a)/", "15.03.2024 08:30:15", "15.03.2024 08:30", "15.03.2024", "08:30 15/03/2024", "08:30:15 15/03/2024", "8:05 5/3/2024",
-		"08:30 31/02/2024", "08:30 03/15/2024", "15/03/24", "1/3/24", "2024-03-15 08:30", "15-03-2024 14:05:09", "15-03-2024", "03/15/2024 08:30:15 PM", "03/15/2024 08:30:15", "03/15/2024 08:30", "15/03/99", "15/03/69", "31/02/24", "15/3/2024 8:30 SA", "15/03/124", "5/03/24 08:00"}
+		"08:30 31/02/2024", "08:30 03/15/2024", "15/03/24", "1/3/24", "2024-03-15 08:30", "15-03-2024 14:05:09", "15-03-2024", "03/15/2024 08:30:15 PM", "03/15/2024 08:30:15", "03/15/2024 08:30", "15/03/99", "15/03/69", "31/02/24", "15/3/2024 8:30 SA", "15/03/124", "5/03/24 08:00",
+		"03/04/2024", "03/04/2024 08:30 PM", "03/04/2024 08:30", "08:30 03/04/2024", "2024-03-31T17:30:00+99:00", "2024-03-31T17:30:00+14:00",
+		"2024-03-31T17:30:00-14:30", "2024-03-31T17:30:00+05:75", "2024-03-31T17:30:00+0530"}
 	// One query: planning ws_ts once per text and style took a minute.
 	values := make([]string, len(texts))
 	for i, text := range texts {
@@ -41,7 +44,8 @@ func TestFastStylesAgreeWithTheFullParser(t *testing.T) {
 	for i, style := range fastFormats {
 		exprs[i] = "ws_ts_in_range(" + styleExpr(style, "v") + ")"
 	}
-	rows, err := w.DB().Query(`SELECT v, ws_ts(v), ` + strings.Join(exprs, ", ") + ` FROM (VALUES ` + strings.Join(values, ", ") + `) t(v)`)
+	orders := []string{dayFirst, monthFirst, bothOrders}
+	rows, err := w.DB().Query(`SELECT v, ws_ts_o(v, 'd'), ws_ts_o(v, 'm'), ws_ts_o(v, 'x'), ` + strings.Join(exprs, ", ") + ` FROM (VALUES ` + strings.Join(values, ", ") + `) t(v)`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,9 +54,9 @@ func TestFastStylesAgreeWithTheFullParser(t *testing.T) {
 	read := make([]int, len(fastFormats)) // texts each style reads
 	for rows.Next() {
 		var text string
-		var full sql.NullTime
+		full := make([]sql.NullTime, len(orders))
 		fast := make([]sql.NullTime, len(fastFormats))
-		dest := []any{&text, &full}
+		dest := []any{&text, &full[0], &full[1], &full[2]}
 		for i := range fast {
 			dest = append(dest, &fast[i])
 		}
@@ -61,8 +65,10 @@ func TestFastStylesAgreeWithTheFullParser(t *testing.T) {
 		}
 		n++
 		for i, f := range fast {
-			if f.Valid && (!full.Valid || !f.Time.Equal(full.Time)) {
-				t.Errorf("%s reads %q as %v, ws_ts as %v", fastFormats[i], text, f.Time, full)
+			for k, o := range orders {
+				if readsIn(fastFormats[i], o) && f.Valid && (!full[k].Valid || !f.Time.Equal(full[k].Time)) {
+					t.Errorf("%s reads %q as %v, ws_ts_o(%s) as %v", fastFormats[i], text, f.Time, o, full[k])
+				}
 			}
 			if f.Valid {
 				read[i]++
@@ -102,7 +108,7 @@ func TestUnixTimesHaveAFastStyle(t *testing.T) {
 	if _, err := conn.ExecContext(ctx, `CREATE TEMP TABLE stage_sample AS SELECT `+strings.Join(cols, ", ")+` FROM range(600) r(i)`); err != nil {
 		t.Fatal(err)
 	}
-	styles, err := dateStyles(ctx, conn)
+	styles, _, err := dateStyles(ctx, conn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +174,7 @@ func TestDateStylesLearnFromTheFile(t *testing.T) {
 			if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE stage_sample AS SELECT `+strings.Join(cols, ", ")+` FROM range(600) r(i)`); err != nil {
 				t.Fatal(err)
 			}
-			styles, err := dateStyles(ctx, conn)
+			styles, _, err := dateStyles(ctx, conn)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -215,4 +221,28 @@ func FuzzShapeFormats(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A column's order of day and month is what its cells show, never what
+// one cell shows; a column that shows none takes its file's.
+func TestDateOrders(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		evidence map[string]dateEvidence
+		want     string // received_at's order, then due_at's
+	}{
+		{"nothing shown: day first", map[string]dateEvidence{"received_at": {either: 500}}, "d d"},
+		{"one typo shows nothing", map[string]dateEvidence{"received_at": {month: 1, either: 499}}, "d d"},
+		{"two typos among many", map[string]dateEvidence{"received_at": {month: 2, day: 100, either: 398}}, "d d"},
+		{"a US export", map[string]dateEvidence{"received_at": {month: 300, either: 200, day: 1}}, "m m"},
+		{"both orders", map[string]dateEvidence{"received_at": {month: 100, day: 100, either: 300}}, "x x"},
+		{"a column shows its own", map[string]dateEvidence{"received_at": {month: 300}, "due_at": {day: 300}}, "m d"},
+		{"AM/PM and nothing else", map[string]dateEvidence{"received_at": {either: 500, ampm: 400}}, "m m"},
+		{"a tiny file's typo", map[string]dateEvidence{"received_at": {month: 1, either: 2}}, "d d"},
+	} {
+		o := dateOrders(c.evidence)
+		if got := o["received_at"] + " " + o["due_at"]; got != c.want {
+			t.Errorf("%s: %s, want %s", c.name, got, c.want)
+		}
+	}
 }

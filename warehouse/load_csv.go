@@ -64,7 +64,7 @@ type RowFix struct {
 // slow way instead.
 func (w *Warehouse) LoadCSV(ctx context.Context, req LoadRequest, plan CSVPlan, h *transform.Hasher) (LoadResult, error) {
 	return w.load(ctx, req, func(ctx context.Context, conn *sql.Conn) (staged, error) {
-		hash, err := w.prepareHashing(conn, plan.Mapping, h)
+		hash, err := prepareHashing(conn, plan.Mapping, h)
 		if err != nil {
 			return staged{}, err
 		}
@@ -154,11 +154,11 @@ func sourceColumns(cell func(field string) (string, bool), firstCell string, has
 // prepareHashing makes the applicant hasher callable on the load's
 // connection when the mapping reads applicants' identities, and says
 // whether it did.
-func (w *Warehouse) prepareHashing(conn *sql.Conn, m transform.Mapping, h *transform.Hasher) (bool, error) {
+func prepareHashing(conn *sql.Conn, m transform.Mapping, h *transform.Hasher) (bool, error) {
 	if h == nil || !hasApplicantColumns(m) {
 		return false, nil
 	}
-	return true, w.registerApplicantKey(conn, h)
+	return true, registerApplicantKey(conn, h)
 }
 
 // applicantKeyExpr calls the applicant hasher on the columns that hold an
@@ -184,26 +184,13 @@ func hasApplicantColumns(m transform.Mapping) bool {
 	return false
 }
 
-// registerApplicantKey makes the applicant hasher callable from SQL, so
-// that personal cells are hashed as DuckDB reads them and never stored.
-// DuckDB may call it from several threads: each gets its own hasher from a
-// pool. The function lives in the database's catalog, seen by every
-// connection: it is registered once per key, not once per load (each
-// registration replaced a catalog entry that another connection's query
-// might be binding, and pinned a Go value for DuckDB to call).
-func (w *Warehouse) registerApplicantKey(conn *sql.Conn, h *transform.Hasher) error {
-	w.udfMu.Lock()
-	defer w.udfMu.Unlock()
-	fp := h.Fingerprint()
-	if w.udfKey == fp {
-		return nil
-	}
+// registerApplicantKey makes the applicant hasher callable from SQL on this
+// connection, so that personal cells are hashed as DuckDB reads them and
+// never stored. DuckDB may call it from several threads: each gets its own
+// hasher from a pool.
+func registerApplicantKey(conn *sql.Conn, h *transform.Hasher) error {
 	pool := &sync.Pool{New: func() any { return h.Clone() }}
-	if err := duckdb.RegisterScalarUDF(conn, "ws_applicant_key", &applicantKeyUDF{pool: pool}); err != nil {
-		return err
-	}
-	w.udfKey = fp
-	return nil
+	return duckdb.RegisterScalarUDF(conn, "ws_applicant_key", &applicantKeyUDF{pool: pool})
 }
 
 type applicantKeyUDF struct{ pool *sync.Pool }

@@ -35,7 +35,7 @@ type JSONPlan struct {
 // DuckDB refuses returns ErrJSONReader: the caller reads it the slow way.
 func (w *Warehouse) LoadJSON(ctx context.Context, req LoadRequest, plan JSONPlan, h *transform.Hasher) (LoadResult, error) {
 	return w.load(ctx, req, func(ctx context.Context, conn *sql.Conn) (staged, error) {
-		hash, err := w.prepareHashing(conn, plan.Mapping, h)
+		hash, err := prepareHashing(conn, plan.Mapping, h)
 		if err != nil {
 			return staged{}, err
 		}

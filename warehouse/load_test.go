@@ -287,8 +287,12 @@ func TestMissingRequiredColumnFailsWithOneActionableLine(t *testing.T) {
 	if strings.Contains(msg, "\n") {
 		t.Errorf("error must be one line: %q", msg)
 	}
-	if n := queryInt(t, w.DB(), `SELECT count(*) FROM loads`); n != 0 {
+	// A failed file leaves no load of rows, only its refusal, recorded.
+	if n := queryInt(t, w.DB(), `SELECT count(*) FROM loads WHERE status <> 'refused' OR rows_read <> 0 OR reason <> 'no column for dossier_code'`); n != 0 {
 		t.Fatalf("a failed file must leave no load: %d", n)
+	}
+	if n := queryInt(t, w.DB(), `SELECT count(*) FROM loads`); n != 1 {
+		t.Fatalf("a failed file must be recorded as refused: %d loads", n)
 	}
 }
 

@@ -44,6 +44,13 @@ func TestParseTimestamp(t *testing.T) {
 		{"ngày 15 tháng 3 năm 2024", "2024-03-15 00:00:00"},
 		{"15-Mar-2024", "2024-03-15 00:00:00"},
 		{"  15/03/2024  ", "2024-03-15 00:00:00"},
+		{"2024-03-31T17:30:00+14:00", "2024-03-31 10:30:00"},
+		{"2024-03-31T17:30:00-12:00", "2024-04-01 12:30:00"},
+		{"2024-03-31T17:30:00+05:30", "2024-03-31 19:00:00"},
+		{"2024-03-31T17:30:00+99:00", ""},
+		{"2024-03-31T17:30:00+14:30", ""},
+		{"2024-03-31T17:30:00-15", ""},
+		{"2024-03-31T17:30:00+05:75", ""},
 		{"31/02/2024", ""},
 		{"32/01/2024", ""},
 		{"hôm qua", ""},
@@ -66,15 +73,76 @@ func TestParseTimestamp(t *testing.T) {
 	}
 }
 
+// In a column's order of day and month (ws_ts_o), a cell is read that way
+// or not at all; in a column that holds both orders, a cell that reads
+// both ways is not read. Without a column (ws_ts), the cell decides.
+func TestParseTimestampInTheColumnsOrder(t *testing.T) {
+	w := mustOpen(t)
+	cases := []struct{ in, order, want string }{
+		{"03/04/2024", "d", "2024-04-03"}, {"03/04/2024", "m", "2024-03-04"}, {"03/04/2024", "x", ""},
+		{"05/13/2024", "d", ""}, {"05/13/2024", "m", "2024-05-13"}, {"05/13/2024", "x", "2024-05-13"},
+		{"13/05/2024", "d", "2024-05-13"}, {"13/05/2024", "m", ""}, {"13/05/2024", "x", "2024-05-13"},
+		{"05/05/2024", "x", "2024-05-05"}, {"08:30 03/04/2024", "m", "2024-03-04"}, {"03/04/2024 08:30 PM", "d", "2024-04-03"},
+		{"2024-03-04", "m", "2024-03-04"}, {"ngày 3 tháng 4 năm 2024", "m", "2024-04-03"}, {"45366", "x", "2024-03-15"},
+	}
+	for _, c := range cases {
+		var got sql.NullTime
+		if err := w.DB().QueryRow(`SELECT ws_ts_o(?, ?)`, c.in, c.order).Scan(&got); err != nil {
+			t.Fatalf("%q: %v", c.in, err)
+		}
+		s := ""
+		if got.Valid {
+			s = got.Time.Format("2006-01-02")
+		}
+		if s != c.want {
+			t.Errorf("ws_ts_o(%q, %q) = %q, want %q", c.in, c.order, s, c.want)
+		}
+	}
+}
+
+// A fee is one amount as its writer wrote it, or unknown: never a number
+// made of what is left of the text.
+func TestParseFee(t *testing.T) {
+	w := mustOpen(t)
+	cases := []struct {
+		in   string
+		want any // float64, or nil for unknown
+	}{
+		{"50.000", 50000.0}, {"50,000", 50000.0}, {"1.234,5", 1234.5}, {"50.000 đ", 50000.0}, {"đ 6.000", 6000.0},
+		{"6.000 đ/hồ sơ", 6000.0}, {"0 đồng (miễn)", 0.0}, {"Miễn phí", 0.0}, {"5E+04", 50000.0}, {"1 234 567", 1234567.0},
+		{"+5000", 5000.0}, {"999999999999999", 999999999999999.0},
+		{"1e400", nil}, {"1e15", nil}, {"1000000000000000", nil}, {"99999999999999999999999999999", nil},
+		{"-5000", nil}, {"-50.000", nil}, {"(1.000)", nil}, {"5000-", nil}, {"−5000", nil},
+		{"#DIV/0!", nil}, {"#N/A", nil}, {"#VALUE!", nil}, {"#REF!", nil}, {"#NAME?", nil}, {"#NUM!", nil}, {"#NULL!", nil},
+		{"NaN", nil}, {"inf", nil}, {"0x10", nil}, {"1_000", nil}, {"5.000đ - 10.000đ", nil}, {"12 5", nil}, {"abc", nil},
+	}
+	for _, c := range cases {
+		var full, fast sql.NullFloat64
+		if err := w.DB().QueryRow(`SELECT ws_fee(?), ws_fee_fast(?)`, c.in, c.in).Scan(&full, &fast); err != nil {
+			t.Fatalf("%q: %v", c.in, err)
+		}
+		var got any
+		if full.Valid {
+			got = full.Float64
+		}
+		if got != c.want {
+			t.Errorf("ws_fee(%q) = %v, want %v", c.in, got, c.want)
+		}
+		if fast.Valid && (!full.Valid || fast.Float64 != full.Float64) {
+			t.Errorf("ws_fee_fast(%q) = %v, ws_fee %v", c.in, fast.Float64, got)
+		}
+	}
+}
+
 // A date cell that says there is no date is empty, not unreadable; a date
-// is a date.
+// is a date; a spreadsheet's error ("#N/A") is no value, so unreadable.
 func TestNoDateTexts(t *testing.T) {
 	w := mustOpen(t)
 	for _, c := range []struct {
 		in   string
 		none bool
 	}{
-		{"-", true}, {"--", true}, {"—", true}, {"N/A", true}, {"#N/A", true}, {"null", true}, {"Chưa có", true},
+		{"-", true}, {"--", true}, {"—", true}, {"N/A", true}, {"#N/A", false}, {"#NULL!", false}, {"#DIV/0!", false}, {"null", true}, {"Chưa có", true},
 		{"Chưa có kết quả", true}, {"Đang xử lý", true}, {"0", true}, {"0000-00-00 00:00:00", true}, {"00/00/0000", true},
 		{"01/01/1900", true}, {"1/1/0001 12:00:00 AM", true}, {"0001-01-01T00:00:00", true}, {"1900-01-01 00:00:00.000", true},
 		{"05/03/2024", false}, {"01/01/2024", false}, {"2024-01-01", false}, {"45366", false}, {"1710462600000", false},

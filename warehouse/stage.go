@@ -1,6 +1,7 @@
 package warehouse
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -34,6 +35,9 @@ type staged struct {
 	// sample, if set, gives rows from across the file (as sources do) to
 	// add to the sample of its first rows.
 	sample string
+	// faults is set when the source may hold rows its reader could not
+	// read as written (transform.RowFault: our reader's).
+	faults bool
 	// decomposed is set when the sample's text holds letters written as a
 	// base and its marks (Unicode NFD, as macOS and some web forms write
 	// Vietnamese): the text fields are then composed (NFC) as they are
@@ -59,13 +63,13 @@ func (w *Warehouse) typeStage(ctx context.Context, conn *sql.Conn, st staged, wa
 			return ts, nil
 		}
 		lastErr = err
-		w.log.Debug("DuckDB could not read the source", "err", err)
+		w.log.Debug("DuckDB could not read the source", "err", quotedMasked(firstLine(err.Error())))
 		if st.readerErr == nil || ctx.Err() != nil {
 			return nil, err
 		}
 	}
 	if st.readerErr != nil {
-		return nil, fmt.Errorf("%w: %v", st.readerErr, firstLine(lastErr.Error()))
+		return nil, fmt.Errorf("%w: %v", st.readerErr, quotedMasked(firstLine(lastErr.Error())))
 	}
 	return nil, lastErr
 }
@@ -74,6 +78,9 @@ func (w *Warehouse) typeStage(ctx context.Context, conn *sql.Conn, st staged, wa
 // (stored or not).
 type typedStage struct {
 	cols []stageColumn
+	// orders are the order of day and month of each date column
+	// (dateOrders), in which the full parser reads what the pass left.
+	orders map[string]string
 }
 
 // stored reports whether stage_typed stores a column.
@@ -101,15 +108,16 @@ func (w *Warehouse) typeStageFrom(ctx context.Context, conn *sql.Conn, src strin
 			if ctx.Err() != nil {
 				return nil, fmt.Errorf("sampling: %w", err)
 			}
-			w.log.Debug("the lines sampled across the file could not be read", "err", firstLine(err.Error()))
+			w.log.Debug("the lines sampled across the file could not be read", "err", quotedMasked(firstLine(err.Error())))
 		}
 	}
 	began := time.Now()
-	styles, err := dateStyles(ctx, conn)
+	styles, evidence, err := dateStyles(ctx, conn)
 	if err != nil {
 		return nil, err
 	}
-	w.log.Debug("sampled dates", "seconds", time.Since(began).Seconds(), "styles", styles)
+	orders := dateOrders(evidence)
+	w.log.Debug("sampled dates", "seconds", time.Since(began).Seconds(), "styles", styles, "orders", orders)
 	cats := map[string][]literal{}
 	for _, c := range categories {
 		if _, ok := st.mapping.Columns[c.field]; !ok && c.field != transform.Channel {
@@ -126,7 +134,7 @@ func (w *Warehouse) typeStageFrom(ctx context.Context, conn *sql.Conn, src strin
 	}
 	var feeTexts []string
 	for _, l := range cats[transform.Fee] {
-		feeTexts = append(feeTexts, l.raw)
+		feeTexts = append(feeTexts, (*transform.Hasher)(nil).MaskCell(transform.Fee, l.raw))
 	}
 	w.log.Debug("sampled categories", "seconds", time.Since(began).Seconds(), "fee_texts", feeTexts)
 	if st.decomposed, err = decomposedText(ctx, conn, st.mapping); err != nil {
@@ -149,18 +157,18 @@ func (w *Warehouse) typeStageFrom(ctx context.Context, conn *sql.Conn, src strin
 	// by channel or status) leaves every later row's to the fix-up, which
 	// reads them row by row: 1 M such rows took 45 s. When many rows kept
 	// their text, those rows are sampled, and all typed again, once.
-	ts := &typedStage{cols: cols}
-	again, err := resample(ctx, conn, ts, st.mapping, styles, cats)
+	ts := &typedStage{cols: cols, orders: orders}
+	again, err := resample(ctx, conn, ts, st.mapping, styles, evidence, cats)
 	if err != nil {
 		return nil, err
 	}
 	if again {
-		w.log.Debug("typing again: categories or date styles past the sample")
+		w.log.Debug("typing again: categories or date styles past the sample", "orders", ts.orders)
 		q, cols = typedStageQuery(src, st, styles, cats, wardFlag)
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return nil, fmt.Errorf("typing the staged rows: %w", err)
 		}
-		ts = &typedStage{cols: cols}
+		ts.cols = cols
 	}
 	return ts, nil
 }
@@ -172,7 +180,11 @@ func (w *Warehouse) typeStageFrom(ctx context.Context, conn *sql.Conn, src strin
 // dossiers first), or another that reads a twentieth of all rows. It says whether it found anything new: the typing is
 // then worth doing again. A file whose rows kept their text for other
 // reasons (rejects, dates in no fast style) finds nothing.
-func resample(ctx context.Context, conn *sql.Conn, ts *typedStage, m transform.Mapping, styles map[string][]string, cats map[string][]literal) (bool, error) {
+//
+// The rows' dates are evidence of their columns' order too, added to the
+// sample's: a column whose first rows showed no order (days of 12 or
+// less) and whose later rows show one is read in that order, typed again.
+func resample(ctx context.Context, conn *sql.Conn, ts *typedStage, m transform.Mapping, styles map[string][]string, evidence map[string]dateEvidence, cats map[string][]literal) (bool, error) {
 	if !ts.stored("raw_row") {
 		return false, nil
 	}
@@ -244,12 +256,21 @@ func resample(ctx context.Context, conn *sql.Conn, ts *typedStage, m transform.M
 		if err := sample(dateFields, fmt.Sprintf("USING SAMPLE reservoir(%d ROWS) REPEATABLE (1)", sampleRows)); err != nil {
 			return false, err
 		}
-		more, err := dateStyles(ctx, conn)
+		more, keptEvidence, err := dateStyles(ctx, conn)
 		if err != nil {
 			return false, err
 		}
-		monthFirst := monthFirstStyles(styles)
 		for _, f := range dates {
+			order, err := laterOrder(ctx, conn, f, ts.orders[f], styles[f], evidence[f], keptEvidence[f])
+			if err != nil {
+				return false, err
+			}
+			if order != ts.orders[f] {
+				styles[f] = slices.DeleteFunc(more[f], func(x string) bool { return !readsIn(x, order) })
+				ts.orders[f] = order
+				found = true
+				continue
+			}
 			if len(styles[f]) == 0 {
 				if len(more[f]) > 0 {
 					styles[f] = more[f]
@@ -262,7 +283,7 @@ func resample(ctx context.Context, conn *sql.Conn, ts *typedStage, m transform.M
 			// twentieth of all rows: fewer are cheaper left to the fix-up
 			// than a second pass.
 			for _, x := range more[f] {
-				if len(styles[f]) >= 3 || slices.Contains(styles[f], x) || otherOrder(x, monthFirst) {
+				if len(styles[f]) >= 3 || slices.Contains(styles[f], x) || !readsIn(x, ts.orders[f]) {
 					continue
 				}
 				reads := make([]string, len(styles[f]))
@@ -282,6 +303,42 @@ func resample(ctx context.Context, conn *sql.Conn, ts *typedStage, m transform.M
 		}
 	}
 	return found, nil
+}
+
+// laterOrder is the order of day and month of date column f once the rows
+// that kept their text (kept: their evidence) are seen: the order it has
+// (order, read in styles) unless the sample showed none of its own (first)
+// and the kept rows show another. Those rows are the ones the first order
+// could not read, so they cannot tell a column of the other order (a US
+// export whose first rows were all days of 12 or less) from one that holds
+// both (day-first dates and a second system's month-first ones); the
+// cells the pass read tell: read only in the first order (a day above 12
+// read day first), they make the column both orders (x), and so does a
+// column read in a style of no order, where they cannot be told apart.
+func laterOrder(ctx context.Context, conn *sql.Conn, f, order string, styles []string, first, kept dateEvidence) (string, error) {
+	other := kept.order("")
+	if first.order("") != "" || other == "" || other == order {
+		return order, nil
+	}
+	for _, style := range styles {
+		if readsIn(style, bothOrders) {
+			return bothOrders, nil
+		}
+	}
+	if len(styles) == 0 {
+		return other, nil
+	}
+	// Read in the first order only, a cell whose day is above 12 had its
+	// parts the first order's way round only.
+	var only, read int64
+	col := dateColumn(f)
+	if err := conn.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*) FILTER (day(%[1]s) > 12), count(%[1]s) FROM stage_typed`, col)).Scan(&only, &read); err != nil {
+		return "", fmt.Errorf("sampling the order of day and month: %w", err)
+	}
+	if (dateEvidence{day: only, either: read - only}).order("") != "" {
+		return bothOrders, nil
+	}
+	return other, nil
 }
 
 // category is a column of few distinct texts, each read by a parser macro
@@ -452,15 +509,30 @@ func typedStageQuery(src string, st staged, styles map[string][]string, cats map
 	// Text fields: the cleaning only where a cell needs it (see
 	// textFieldsTrimmed for the __ok and __t columns).
 	cleaned := func(f string) string { return fmt.Sprintf("ws_c_pre(s.%[1]s, s.%[1]s__ok, s.%[1]s__t)", f) }
+	// A spreadsheet's error ("#N/A") is no dossier code or ward code: the
+	// row is rejected (missing_code), its text kept; the ward is found as
+	// for an empty cell. Only a cell that needs cleaning can be one
+	// (ws_clean): the test costs nothing on the others.
+	cleanedText := cleaned
+	cleaned = func(f string) string {
+		if f != transform.DossierCode && f != transform.WardCode {
+			return cleanedText(f)
+		}
+		return fmt.Sprintf("CASE WHEN s.%[1]s__ok THEN %[2]s WHEN coalesce(ws_excel_error(s.%[1]s__t), false) THEN NULL ELSE %[2]s END", f, cleanedText(f))
+	}
 	if st.decomposed {
 		plain := cleaned
 		cleaned = func(f string) string { return "nfc_normalize(" + plain(f) + ")" }
 	}
 	for _, f := range textFields {
-		add(f, "VARCHAR", cleaned(f), "", !mapped(f) && f != transform.DossierCode)
+		expr := cleaned(f)
+		if f == transform.DossierCode {
+			expr = "ws_code(" + expr + ")" // no NUL or line break inside a code
+		}
+		add(f, "VARCHAR", expr, "", !mapped(f) && f != transform.DossierCode)
 	}
 	add("ward_fallback", "VARCHAR", fmt.Sprintf("CASE WHEN %s IS NULL THEN coalesce(%s, ws_dossier_prefix(%s)) END",
-		cleaned(transform.WardCode), wardFlag, cleaned(transform.DossierCode)), "", false)
+		cleaned(transform.WardCode), wardFlag, "ws_code("+cleaned(transform.DossierCode)+")"), "", false)
 	add("ward_name_raw", "VARCHAR", "nullif(s.ward_name, '')", "", !mapped(transform.WardName))
 	add("ward_from_name", "VARCHAR", "", "NULL::VARCHAR", !mapped(transform.WardName))
 	// A cell the fast readers below miss is left NULL, and its row keeps
@@ -529,6 +601,9 @@ func typedStageQuery(src string, st staged, styles map[string][]string, cats map
 	// Keys come as 32 hex digits and are stored as the 128-bit number.
 	add("applicant_key", "UUID", "nullif(s.applicant_key, '')::UUID", "", !hasApplicantColumns(m))
 	add("due_source_in", dueSourceType, "", "", true)
+	// A row its reader could not read as written is rejected with that
+	// fault (15_check.sql), whatever its cells say: never a title line.
+	add(transform.RowFault, "VARCHAR", "s."+transform.RowFault, "", !st.faults)
 	// Title, subtotal and footer lines lack a code or a receipt date; only
 	// there is the full test run. So does the header again, as a report
 	// printed page by page repeats it: a code that is the code column's
@@ -543,7 +618,7 @@ func typedStageQuery(src string, st staged, styles map[string][]string, cats map
 	if mapped(transform.Status) {
 		notDossier += fmt.Sprintf(" OR coalesce(status IN (1, 3) AND received_at IS NULL AND ws_date_text(%s) IS NULL, false)", text(transform.ReceivedAt))
 	}
-	add("non_data", "BOOLEAN", "", fmt.Sprintf(`CASE WHEN dossier_code IS NOT NULL AND received_at IS NOT NULL THEN false
+	add("non_data", "BOOLEAN", "", fmt.Sprintf(`CASE WHEN (dossier_code IS NOT NULL AND received_at IS NOT NULL) OR row_fault IS NOT NULL THEN false
 		ELSE ws_non_data(%s, %s, %s)%s END`, text(transform.DossierCode), text(transform.ReceivedAt), text(transform.FirstCell), notDossier), false)
 	// The file's own text, keyed by field, of the rows with a cell to read
 	// afterwards or that may be rejected: for the full parsers and the
@@ -562,7 +637,7 @@ func typedStageQuery(src string, st staged, styles map[string][]string, cats map
 	for _, c := range cols {
 		present[c.name] = !c.absent
 	}
-	suspect := append([]string{"dossier_code IS NULL", "received_at IS NULL", "channel IS NULL"}, unread...)
+	suspect := append([]string{"dossier_code IS NULL", "received_at IS NULL", "channel IS NULL", "row_fault IS NOT NULL"}, unread...)
 	if present[transform.WardCode] {
 		suspect = append(suspect, "coalesce(ward_code, ward_fallback) IS NULL")
 	} else {
@@ -734,7 +809,8 @@ func (w *Warehouse) fixUp(ctx context.Context, conn *sql.Conn, ts *typedStage) e
 	}
 	fixes = append(fixes, kept(transform.Fee, "fee", "fee = m.v_fee", "ws_fee(raw) AS v_fee"))
 	for _, f := range dateFields {
-		fixes = append(fixes, kept(f, dateColumn(f), fmt.Sprintf("%s = m.v_ts", dateColumn(f)), "ws_ts(raw) AS v_ts"))
+		fixes = append(fixes, kept(f, dateColumn(f), fmt.Sprintf("%s = m.v_ts", dateColumn(f)),
+			fmt.Sprintf("ws_ts_o(raw, %s) AS v_ts", sqlString(cmp.Or(ts.orders[f], dayFirst)))))
 	}
 	fixes = append(fixes, fix{"ward_name", "ward_name_raw", "ward_name_raw IS NOT NULL", "ward_name_raw",
 		"ward_from_name = m.v_code", `(SELECT min(code) FROM unit_names u WHERE u.name_key = ws_unit_key(raw)) AS v_code`})

@@ -89,7 +89,7 @@ func (w *Warehouse) ImportWardReports(ctx context.Context, path, sha string, rep
 			return 0, fmt.Errorf("row %d: %w", r.SourceLine, err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO loads VALUES (?, ?, ?, NULL, 'ward-report', 'form', current_localtimestamp(), ?, 0, 0, 0, 0, 0, 0, NULL, NULL)`,
+	if _, err := tx.ExecContext(ctx, `INSERT INTO loads VALUES (?, ?, ?, NULL, 'ward-report', 'form', current_localtimestamp(), ?, 0, 0, 0, 0, 0, 0, NULL, NULL, 'loaded', NULL)`,
 		loadID, path, sha, len(reports)); err != nil {
 		return 0, err
 	}

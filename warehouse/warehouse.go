@@ -29,7 +29,7 @@ import (
 )
 
 // SchemaVersion is the schema this build writes; older files are migrated on open.
-const SchemaVersion = 8
+const SchemaVersion = 9
 
 // Errors a caller may test for.
 var (
@@ -53,6 +53,9 @@ type Options struct {
 	Threads int
 	// Logger receives progress; nil discards.
 	Logger *slog.Logger
+	// MaxTempSize caps a read-only connection's temporary disk; "" means
+	// DefaultMaxTempSize.
+	MaxTempSize string
 	// repaired is a read-only open right after a read-write one removed
 	// an unfinished load: the check must now find none.
 	repaired bool
@@ -73,15 +76,18 @@ type Warehouse struct {
 	ronly bool
 	// repaired is what opening removed of loads that never committed.
 	repaired *Repair
-	// udfKey is the fingerprint of the key ws_applicant_key hashes with,
-	// once registered (registerApplicantKey).
-	udfMu  sync.Mutex
-	udfKey string
 }
 
 // Open opens (creating when needed) the warehouse at path and brings its
 // schema up to date.
 func Open(ctx context.Context, path string, opt Options) (*Warehouse, error) {
+	if opt.ReadOnly {
+		w, err := openReadOnly(ctx, path, opt) // readonly.go
+		if err != nil {
+			return nil, err
+		}
+		return w.readOnlyRepaired(ctx, path, opt)
+	}
 	log := opt.Logger
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -150,6 +156,10 @@ func Open(ctx context.Context, path string, opt Options) (*Warehouse, error) {
 	}
 	w := &Warehouse{db: sql.OpenDB(connector), conn: connector, path: path, log: log, ronly: opt.ReadOnly}
 	if !opt.ReadOnly {
+		if err := privateSpill(path + ".tmp"); err != nil {
+			w.Close()
+			return nil, err
+		}
 		if err := w.migrate(ctx); err != nil {
 			w.Close()
 			return nil, err
@@ -161,9 +171,8 @@ func Open(ctx context.Context, path string, opt Options) (*Warehouse, error) {
 			w.Close()
 			return nil, err
 		}
-		return w, nil
 	}
-	return w.readOnlyRepaired(ctx, path, opt)
+	return w, nil
 }
 
 // readOnlyRepaired makes sure a read-only warehouse shows no rows of an
@@ -193,7 +202,9 @@ func (w *Warehouse) readOnlyRepaired(ctx context.Context, path string, opt Optio
 	if err := fixed.Close(); err != nil {
 		return nil, fmt.Errorf("%s: %w: closing after removing it: %v", path, ErrUnfinishedLoad, err)
 	}
-	again, err := Open(ctx, path, Options{ReadOnly: true, MemoryLimit: opt.MemoryLimit, Threads: opt.Threads, Logger: opt.Logger, repaired: true})
+	ro := opt
+	ro.repaired = true
+	again, err := Open(ctx, path, ro)
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +222,34 @@ func (w *Warehouse) Close() error {
 	if cerr := w.conn.Close(); err == nil {
 		err = cerr
 	}
+	if !w.ronly {
+		os.Remove(w.path + ".tmp") // the spill folder, when DuckDB left it empty
+	}
 	return err
+}
+
+// privateSpill makes DuckDB's spill folder readable by its owner only and
+// empties it. A load spills its staged rows there, cells in clear among
+// them (a reject's raw texts), and a process killed mid-load leaves its
+// files behind: the next one to open the warehouse for writing, holding
+// its lock, removes them before DuckDB spills anything.
+func privateSpill(dir string) error {
+	if err := os.Mkdir(dir, 0o700); err != nil && !os.IsExist(err) {
+		return fmt.Errorf("making the warehouse's spill folder: %w", err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return fmt.Errorf("making the warehouse's spill folder private: %w", err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("emptying the warehouse's spill folder: %w", err)
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			return fmt.Errorf("emptying the warehouse's spill folder: %w", err)
+		}
+	}
+	return nil
 }
 
 // DB exposes the database for queries (analyst SQL, exports).

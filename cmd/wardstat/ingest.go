@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -78,41 +81,73 @@ func parseMaps(maps []string) (map[string]string, error) {
 	return out, nil
 }
 
-// expandPaths turns folders into the files in them, sorted.
-func expandPaths(args []string) ([]string, error) {
-	var out []string
+// expandPaths turns folders into the files in them, sorted. Hidden files,
+// Excel's lock files (~$…), subfolders and the warehouse's own files (own
+// says which) are left out; anything else that is not a regular file (a
+// named pipe, a link to a device) stays, for the load to refuse in one
+// line while the others load. A folder with nothing to load is in empty.
+func expandPaths(args []string, own func(string) bool) (paths, empty []string, err error) {
 	for _, p := range args {
 		st, err := os.Stat(p)
-		if err != nil {
-			return nil, err
-		}
-		if !st.IsDir() {
-			out = append(out, p)
+		if err != nil || !st.IsDir() {
+			// A file, or a path that cannot be read (missing, a link
+			// that loops): the load says what became of it, in one line,
+			// and the other paths load.
+			paths = append(paths, p)
 			continue
 		}
 		entries, err := os.ReadDir(p)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		var files []string
 		for _, e := range entries {
 			if e.IsDir() || strings.HasPrefix(e.Name(), ".") || strings.HasPrefix(e.Name(), "~$") {
 				continue
 			}
-			files = append(files, filepath.Join(p, e.Name()))
+			if f := filepath.Join(p, e.Name()); !own(f) {
+				files = append(files, f)
+			}
+		}
+		if len(files) == 0 {
+			empty = append(empty, p)
 		}
 		sort.Strings(files)
-		out = append(out, files...)
+		paths = append(paths, files...)
 	}
-	return out, nil
+	return paths, empty, nil
+}
+
+// ownFiles says whether a path is one of the warehouse's own files: the
+// database, its WAL, its published snapshot, the key file. A folder of
+// exports that holds the warehouse must not load it as an export.
+func (a *app) ownFiles() func(string) bool {
+	var own []os.FileInfo
+	db := a.dbPath
+	for _, p := range []string{db, db + ".wal", publishedPath(db), publishedPath(db) + ".wal", a.keyFile} {
+		if p == "" {
+			continue
+		}
+		if st, err := os.Stat(p); err == nil {
+			own = append(own, st)
+		}
+	}
+	return func(path string) bool {
+		st, err := os.Stat(path)
+		if err != nil {
+			return false
+		}
+		for _, o := range own {
+			if os.SameFile(o, st) {
+				return true
+			}
+		}
+		return false
+	}
 }
 
 func (a *app) runIngest(ctx context.Context, f ingestFlags, args []string) error {
 	maps, err := parseMaps(f.maps)
-	if err != nil {
-		return err
-	}
-	paths, err := expandPaths(args)
 	if err != nil {
 		return err
 	}
@@ -121,6 +156,13 @@ func (a *app) runIngest(ctx context.Context, f ingestFlags, args []string) error
 		return err
 	}
 	defer w.Close()
+	paths, empty, err := expandPaths(args, a.ownFiles())
+	if err != nil {
+		return err
+	}
+	for _, p := range empty {
+		fmt.Fprintf(a.stderr, "%s: %s\n", p, a.t("KHÔNG NẠP: thư mục không có tệp nào để nạp", "NOT LOADED: the folder holds no file to load"))
+	}
 	h, err := a.hasher(ctx, w)
 	if err != nil {
 		return err
@@ -135,8 +177,14 @@ func (a *app) runIngest(ctx context.Context, f ingestFlags, args []string) error
 			failed++
 		}
 	}
+	if failed > 0 && failed == len(paths) {
+		return errors.New(a.t("không nạp được tệp nào (xem các dòng ở trên)", "nothing was loaded (see above)"))
+	}
 	if failed > 0 {
 		return fmt.Errorf(a.t("%d/%d tệp không nạp được (xem các dòng ở trên); các tệp khác đã nạp", "%d of %d files could not be loaded (see above); the others were"), failed, len(paths))
+	}
+	if len(empty) > 0 {
+		return fmt.Errorf(a.t("không có tệp nào để nạp trong %s", "no file to load in %s"), strings.Join(empty, ", "))
 	}
 	return nil
 }
@@ -181,7 +229,7 @@ func (a *app) ingestOne(ctx context.Context, w *warehouse.Warehouse, path string
 			took.Seconds(), mb/took.Seconds(), float64(res.Result.Read)/took.Seconds())
 	}
 	if err != nil {
-		fmt.Fprintf(a.stderr, "%s: %s\n", path, a.t("KHÔNG NẠP", "NOT LOADED")+": "+errorText(err))
+		fmt.Fprintf(a.stderr, "%s: %s\n", path, a.t("KHÔNG NẠP", "NOT LOADED")+": "+errorText(a, err))
 	} else {
 		reader := "wardstat's"
 		if res.DuckDBRead {
@@ -199,7 +247,11 @@ func (a *app) ingestOne(ctx context.Context, w *warehouse.Warehouse, path string
 	return err
 }
 
-func errorText(err error) string {
+func errorText(a *app, err error) string {
+	var m *ingest.Message
+	if errors.As(err, &m) {
+		return a.t(m.VI, m.EN)
+	}
 	if fe, ok := err.(*ingest.FileError); ok {
 		return fe.Err.Error()
 	}
@@ -231,8 +283,11 @@ func printLoad(a *app, out io.Writer, fr ingest.FileResult) {
 	fmt.Fprintf(out, a.t("%s [%s, lần nạp #%d]: đọc %d · nạp %d (mới %d, thay đổi %d) · loại %d · trùng %d",
 		"%s [%s, load #%d]: read %d · loaded %d (new %d, changed %d) · rejected %d · duplicate %d"),
 		fr.Path, fr.Format, r.LoadID, r.Read, r.Loaded, r.New, r.Changed, r.Rejected, r.Duplicate)
-	if n := r.Skipped - r.NotAccepted; n > 0 {
+	if n := r.Skipped - r.NotAccepted - int64(fr.Blank); n > 0 {
 		fmt.Fprintf(out, a.t(" · bỏ qua %d dòng tiêu đề/tổng", " · skipped %d title/total rows"), n)
+	}
+	if fr.Blank > 0 {
+		fmt.Fprintf(out, a.t(" · %d dòng trống", " · %d blank rows"), fr.Blank)
 	}
 	fmt.Fprintln(out)
 	for i, rj := range r.Rejects {
@@ -242,6 +297,16 @@ func printLoad(a *app, out io.Writer, fr ingest.FileResult) {
 			break
 		}
 		fmt.Fprintf(out, "  %s %d: %s\n", a.t("dòng", "row"), rj.Row, rejectText(a, rj))
+	}
+	for _, d := range fr.DuplicateColumns {
+		cols := make([]string, len(d.Columns))
+		for i, c := range d.Columns {
+			cols[i] = strconv.Itoa(c)
+		}
+		fmt.Fprintf(out, "  %s: %s\n", a.t("lưu ý", "note"), fmt.Sprintf(a.t(
+			"cột %q có %d lần (cột thứ %s): đọc cột thứ %d, không đọc các cột kia; hãy kiểm tra tệp xuất",
+			"the column %q appears %d times (columns %s): column %d is read, the others are not; check the export"),
+			d.Header, len(d.Columns), strings.Join(cols, ", "), d.Columns[0]))
 	}
 	if r.NotAccepted > 0 {
 		fmt.Fprintf(out, "  %s: %s\n", a.t("lưu ý", "note"), fmt.Sprintf(a.t(
@@ -267,7 +332,7 @@ func printLoad(a *app, out io.Writer, fr ingest.FileResult) {
 		for i, wn := range unknown {
 			n += wn.Count
 			if i < 3 {
-				codes = append(codes, wn.Example)
+				codes = append(codes, quoted(wn.Example))
 			}
 		}
 		fmt.Fprintf(out, "  %s: %s\n", a.t("lưu ý", "note"), fmt.Sprintf(a.t(
@@ -288,9 +353,10 @@ var fieldLabels = map[string][2]string{
 func rejectText(a *app, r warehouse.Reject) string {
 	col := ""
 	if r.Column != "" {
-		col = fmt.Sprintf(a.t(" (cột %q)", " (column %q)"), r.Column)
+		col = fmt.Sprintf(a.t(" (cột %q)", " (column %q)"), quoted(r.Column))
 	}
 	code, field, _ := strings.Cut(r.Code, ":")
+	r.Value = quoted(r.Value)
 	switch code {
 	case "missing_code":
 		return a.t("không có mã hồ sơ", "no dossier code") + col
@@ -298,6 +364,10 @@ func rejectText(a *app, r warehouse.Reject) string {
 		return a.t("không có ngày tiếp nhận", "no receipt date") + col
 	case "bad_date":
 		l := fieldLabels[field]
+		if y, out := yearOutOfRange(r.Value); out {
+			return fmt.Sprintf(a.t("năm %d của %s %q%s nằm ngoài các năm wardstat đọc (%d–%d); hãy kiểm tra năm",
+				"the year %d of the %s %q%s is outside the years wardstat reads (%d–%d); check the year"), y, a.t(l[0], l[1]), r.Value, col, firstYear, lastYear)
+		}
 		return fmt.Sprintf(a.t("không đọc được %s %q%s; hãy ghi dạng dd/mm/yyyy [HH:MM] hoặc yyyy-mm-dd",
 			"unreadable %s %q%s; write it as dd/mm/yyyy [HH:MM] or yyyy-mm-dd"), a.t(l[0], l[1]), r.Value, col)
 	case "bad_channel":
@@ -309,6 +379,15 @@ func rejectText(a *app, r warehouse.Reject) string {
 	case "closed_without_date":
 		return fmt.Sprintf(a.t("trạng thái %q%s cho biết hồ sơ đã kết thúc nhưng dòng không có ngày có kết quả / ngày trả / ngày rút, nên không kỳ nào tính được; hãy xuất kèm ngày đó, hoặc chỉ cột bằng --map completed_at=… / --map withdrawn_at=…",
 			"the status %q%s says the dossier is closed but the row has no completion, return or withdrawal date, so no period can count it; export that date, or name its column with --map completed_at=… / --map withdrawn_at=…"), r.Value, col)
+	case ingest.FaultUnclosedQuote:
+		return a.t("ngoặc kép không đóng: một ô mở dấu \" ở dòng này mà không đóng trong vài dòng (hoặc có dấu \" lạc trong ô); dòng này không được đọc, các dòng sau vẫn được đọc; hãy sửa dấu ngoặc kép",
+			"unclosed quote: a cell opens a quote (\") on this line that does not close within a few lines (or holds a stray quote); this line was not read, the lines after it were; fix its quotes")
+	case ingest.FaultTooLong:
+		return fmt.Sprintf(a.t("dòng dài quá %d MiB: không được đọc, các dòng sau vẫn được đọc",
+			"the line is over %d MiB: it was not read, the lines after it were"), ingest.MaxRecordBytes>>20)
+	case ingest.FaultEncoding:
+		return a.t("dòng có byte không đúng mã hoá UTF-8 của tệp: không được đọc; hãy sửa các ký tự đó hoặc lưu lại tệp dạng UTF-8",
+			"the row holds bytes that are not UTF-8, the file's encoding: it was not read; fix those characters or save the file again as UTF-8")
 	case "completed_before_received", "withdrawn_before_received", "due_before_received":
 		if a.lang == "en" {
 			return r.Reason + col
@@ -319,11 +398,52 @@ func rejectText(a *app, r warehouse.Reject) string {
 	return r.Reason + col
 }
 
+// The years a date may have (ws_ts_in_range in sql/models/10_parse.sql
+// gives NULL outside them, and the row is rejected as an unreadable date).
+const firstYear, lastYear = 1990, 2100
+
+var fourDigits = regexp.MustCompile(`(?:^|\D)(\d{4})(?:\D|$)`)
+
+// yearOutOfRange finds a four-digit year in a date's text outside the
+// years read: "01/03/9999" is a date, only its year is wrong.
+func yearOutOfRange(v string) (int, bool) {
+	for _, m := range fourDigits.FindAllStringSubmatch(v, -1) {
+		if y, err := strconv.Atoi(m[1]); err == nil && (y < firstYear || y > lastYear) {
+			return y, true
+		}
+	}
+	return 0, false
+}
+
+// quoted is a file's cell as a message quotes it: at most 80 characters,
+// a control character shown as U+FFFD (a binary file's cell printed 40 KB).
+func quoted(s string) string {
+	out := make([]rune, 0, min(len(s), 81))
+	for _, r := range s {
+		if len(out) == 80 {
+			return string(out) + "…"
+		}
+		if r < 0x20 || r == 0x7f {
+			r = '\uFFFD'
+		}
+		out = append(out, r)
+	}
+	return string(out)
+}
+
 func warningText(a *app, w warehouse.Warning) string {
+	w.Example = quoted(w.Example)
 	switch w.Code {
 	case "unreadable_value":
-		return fmt.Sprintf(a.t("%d ô của cột %q không đọc được (ví dụ %q), được để trống",
-			"%d cells of column %q could not be read (e.g. %q) and were left empty"), w.Count, w.Column, w.Example)
+		rows := make([]string, len(w.Rows))
+		for i, r := range w.Rows {
+			rows[i] = strconv.FormatInt(r, 10)
+		}
+		if int64(len(rows)) < w.Count {
+			rows = append(rows, "…")
+		}
+		return fmt.Sprintf(a.t("%d ô của cột %q không đọc được (ví dụ %q; dòng %s), được để trống",
+			"%d cells of column %q could not be read (e.g. %q; rows %s) and were left empty"), w.Count, w.Column, w.Example, strings.Join(rows, ", "))
 	case "no_due_date":
 		return fmt.Sprintf(a.t("%d hồ sơ đã giải quyết không có ngày hẹn trả: được tính vào tổng đã giải quyết nhưng không vào trước/đúng/quá hạn",
 			"%d resolved dossiers have no due date: they count as resolved but in none of early / on time / late"), w.Count)

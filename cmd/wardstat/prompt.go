@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
+	"syscall"
 
 	"golang.org/x/term"
-
-	"wardstat/render"
-	"wardstat/warehouse"
 )
 
 // fileHistory is the prompt's history, kept in a file between sessions.
@@ -58,28 +58,81 @@ func (h *fileHistory) At(i int) string { return h.entries[len(h.entries)-1-i] }
 // runPrompt is `wardstat sql` with no query on a terminal: statements end
 // with ';', arrows recall the history (~/.wardstat_history), \d lists
 // the tables, \q or Ctrl-D leaves.
-func (a *app) runPrompt(ctx context.Context, w *warehouse.Warehouse, format string) error {
+//
+// Each statement opens the warehouse and closes it when done, so an idle
+// prompt holds no lock and a load can start meanwhile. While a statement
+// runs the terminal is back in its normal mode, where Ctrl-C is a SIGINT:
+// it cancels that statement and the prompt goes on; so does a SIGINT sent
+// from elsewhere. The statements' context does not inherit the command's,
+// which a SIGINT cancels for good. A SIGTERM ends the prompt. At the
+// prompt itself, Ctrl-C drops the statement being typed.
+func (a *app) runPrompt(ctx context.Context, format string, lim sqlLimits) error {
 	fd := int(os.Stdin.Fd())
 	state, err := term.MakeRaw(fd)
 	if err != nil {
 		return err
 	}
 	defer term.Restore(fd, state)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	var running atomic.Bool
+	quit := make(chan struct{})
+	var stmtCancel atomic.Pointer[context.CancelFunc]
+	go func() {
+		for {
+			select {
+			case <-quit:
+				return
+			case s := <-sigs:
+				if s == syscall.SIGTERM && !running.Load() {
+					// Idle at the prompt: leave the terminal as it was and
+					// end the way SIGTERM ends a process.
+					term.Restore(fd, state)
+					signal.Reset(syscall.SIGTERM)
+					syscall.Kill(os.Getpid(), syscall.SIGTERM)
+					return
+				}
+				if c := stmtCancel.Load(); c != nil && running.Load() {
+					(*c)()
+				}
+				if s == syscall.SIGTERM {
+					close(quit)
+					return
+				}
+			}
+		}
+	}()
+	defer func() {
+		select {
+		case <-quit:
+		default:
+			close(quit)
+		}
+	}()
+	base := context.WithoutCancel(ctx)
+
+	var ctrlC atomic.Bool
 	t := term.NewTerminal(struct {
 		io.Reader
 		io.Writer
-	}{os.Stdin, os.Stdout}, "wardstat> ")
+	}{ctrlCReader{os.Stdin, &ctrlC}, os.Stdout}, "wardstat> ")
 	home, _ := os.UserHomeDir()
 	hist := loadHistory(filepath.Join(home, ".wardstat_history"))
 	t.History = hist
 	if width, height, err := term.GetSize(fd); err == nil {
 		t.SetSize(width, height)
 	}
-	fmt.Fprint(t, a.t("Kho chỉ đọc. Kết thúc câu lệnh bằng ';'. \\d: danh sách bảng, \\q: thoát.\r\n",
-		"Read-only warehouse. End statements with ';'. \\d lists the tables, \\q quits.\r\n"))
+	fmt.Fprint(t, a.t("Kho chỉ đọc. Kết thúc câu lệnh bằng ';'. Ctrl-C dừng câu lệnh đang chạy. \\d: danh sách bảng, \\q: thoát.\r\n",
+		"Read-only warehouse. End statements with ';'. Ctrl-C stops the running statement. \\d lists the tables, \\q quits.\r\n"))
 	var stmt strings.Builder
 	for {
 		line, err := t.ReadLine()
+		if ctrlC.Swap(false) {
+			stmt.Reset()
+			t.SetPrompt("wardstat> ")
+			continue
+		}
 		if err == io.EOF {
 			return nil
 		}
@@ -104,19 +157,50 @@ func (a *app) runPrompt(ctx context.Context, w *warehouse.Warehouse, format stri
 		q := stmt.String()
 		stmt.Reset()
 		hist.record(q)
-		rows, err := w.DB().QueryContext(ctx, q)
-		if err != nil {
-			fmt.Fprintf(t, "%s\r\n", strings.ReplaceAll(err.Error(), "\n", "\r\n"))
-			continue
+
+		// The statement runs with the terminal in its normal mode.
+		term.Restore(fd, state)
+		for len(sigs) > 0 { // a SIGINT that came while idle cancels nothing
+			<-sigs
 		}
-		res, err := render.FromRows(rows)
+		stCtx, cancel := context.WithCancel(base)
+		stmtCancel.Store(&cancel)
+		running.Store(true)
+		n, err := a.runStatement(stCtx, os.Stdout, q, format, lim)
+		running.Store(false)
+		stmtCancel.Store(nil)
+		cancel()
 		if err != nil {
-			fmt.Fprintf(t, "%s\r\n", err)
-			continue
+			fmt.Fprintf(os.Stdout, "%s\n", err)
+		} else {
+			fmt.Fprintf(os.Stdout, a.t("(%d dòng)\n", "(%d rows)\n"), n)
 		}
-		var b strings.Builder
-		render.Write(&b, res, format, "")
-		fmt.Fprint(t, strings.ReplaceAll(b.String(), "\n", "\r\n"))
-		fmt.Fprintf(t, a.t("(%d dòng)\r\n", "(%d rows)\r\n"), len(res.Rows))
+		select {
+		case <-quit:
+			return nil
+		default:
+		}
+		if _, err := term.MakeRaw(fd); err != nil {
+			return err
+		}
 	}
+}
+
+// ctrlCReader hands the prompt's keys to the terminal, a Ctrl-C as Enter
+// with a mark: term.Terminal would end the prompt on it (as on Ctrl-D),
+// where it should only drop the statement being typed.
+type ctrlCReader struct {
+	r   io.Reader
+	hit *atomic.Bool
+}
+
+func (c ctrlCReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	for i := range p[:n] {
+		if p[i] == 3 {
+			p[i] = '\r'
+			c.hit.Store(true)
+		}
+	}
+	return n, err
 }

@@ -8,9 +8,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"wardstat/ingest"
 	"wardstat/transform"
 	"wardstat/warehouse"
 )
@@ -24,6 +26,7 @@ type app struct {
 	keyFile        string
 	langSet        bool
 	log            *slog.Logger
+	maxTemp        string // the sandbox's temp disk cap (sql --max-temp); "" is the default
 }
 
 // usageError is a mistake in the command line: exit code 2.
@@ -66,6 +69,9 @@ Start with:
 				level = slog.LevelDebug
 			}
 			a.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+			// A workbook load killed before it could remove its unpacked
+			// cells: they go now, whatever the command.
+			ingest.SweepTemp()
 			return nil
 		},
 	}
@@ -105,10 +111,26 @@ Start with:
 	return root
 }
 
-// open opens the warehouse. A read-only open of a warehouse that a daemon
-// holds falls back to the snapshot the daemon publishes, with a note.
+// How long an open waits for the process holding the warehouse: a reader
+// (a load) waits a little, then says a load is running; a load waits for
+// readers, which hold the file only while a statement runs (at most its
+// timeout), and fails at once when another load or the daemon holds it.
+var (
+	readLockWait  = 10 * time.Second
+	writeLockWait = defaultStatementTimeout + time.Minute
+	lockPoll      = 200 * time.Millisecond
+)
+
+// open opens the warehouse. A read-only open of a warehouse that a load
+// holds reads the snapshot the daemon publishes when there is one (with a
+// note), else waits for the load a few seconds and then says to retry. An
+// open for writing waits while only readers hold the file.
 func (a *app) open(ctx context.Context, readOnly bool) (*warehouse.Warehouse, error) {
-	w, err := warehouse.Open(ctx, a.dbPath, warehouse.Options{ReadOnly: readOnly, Logger: a.log})
+	opt := warehouse.Options{ReadOnly: readOnly, Logger: a.log}
+	if readOnly {
+		opt.MaxTempSize = a.maxTemp
+	}
+	w, err := warehouse.Open(ctx, a.dbPath, opt)
 	if err != nil && errors.Is(err, warehouse.ErrUnfinishedLoad) {
 		return nil, fmt.Errorf(a.t(
 			"kho %s còn dữ liệu dở dang của một lần nạp chưa hoàn tất (bị dừng khi đang ghi) và không thể dọn lúc này; hãy mở kho để ghi một lần (wardstat ingest, run hoặc serve) rồi chạy lại lệnh này: %w",
@@ -122,15 +144,54 @@ func (a *app) open(ctx context.Context, readOnly bool) (*warehouse.Warehouse, er
 			"(removed load #%d, which never finished (stopped while committing): %s dropped, %s restored; the warehouse is as it was before that load)\n"),
 			r.LoadIDs[0], a.dossiers(r.Dossiers), a.dossiers(r.Restored))
 	}
-	if err != nil && readOnly && errors.Is(err, warehouse.ErrLocked) {
+	if err == nil || !errors.Is(err, warehouse.ErrLocked) {
+		return w, err
+	}
+	if readOnly {
 		snap := publishedPath(a.dbPath)
 		if st, serr := os.Stat(snap); serr == nil {
 			fmt.Fprintf(a.stderr, a.t("(kho đang được nạp; đọc bản công bố lúc %s: %s)\n", "(the warehouse is being loaded; reading the snapshot published at %s: %s)\n"),
 				st.ModTime().In(vietnam).Format("2006-01-02 15:04"), snap)
-			return warehouse.Open(ctx, snap, warehouse.Options{ReadOnly: true, Logger: a.log})
+			return warehouse.Open(ctx, snap, opt)
 		}
 	}
-	return w, err
+	wait := readLockWait
+	if !readOnly {
+		wait = writeLockWait
+	}
+	deadline := time.Now().Add(wait)
+	noted := false
+	for {
+		pid, writer, herr := warehouse.LockHolder(a.dbPath)
+		if herr != nil || (!readOnly && writer) || time.Now().After(deadline) {
+			break
+		}
+		if !noted && pid != 0 {
+			if readOnly {
+				fmt.Fprintf(a.stderr, a.t("(kho %s đang được nạp (PID %d); chờ tối đa %s)\n", "(warehouse %s is being loaded (PID %d); waiting up to %s)\n"), a.dbPath, pid, wait)
+			} else {
+				fmt.Fprintf(a.stderr, a.t("(kho %s đang được đọc (PID %d); chờ câu lệnh đọc xong, tối đa %s)\n", "(warehouse %s is being read (PID %d); waiting for its statement to end, up to %s)\n"), a.dbPath, pid, wait)
+			}
+			noted = true
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(lockPoll):
+		}
+		if w, err = warehouse.Open(ctx, a.dbPath, opt); err == nil || !errors.Is(err, warehouse.ErrLocked) {
+			return w, err
+		}
+	}
+	if readOnly {
+		holder := ""
+		if pid, _, _ := warehouse.LockHolder(a.dbPath); pid != 0 {
+			holder = fmt.Sprintf(" (PID %d)", pid)
+		}
+		return nil, fmt.Errorf(a.t("kho %s đang được nạp bởi tiến trình khác%s: %w; hãy chạy lại khi nạp xong",
+			"warehouse %s is being loaded by another process%s: %w; run this again when the load has finished"), a.dbPath, holder, warehouse.ErrLocked)
+	}
+	return nil, err
 }
 
 // hasher returns the applicant hasher for a warehouse: key from the

@@ -61,6 +61,10 @@ func (a *app) runner(ctx context.Context, cfg *schedules.Config, log *slog.Logge
 		w.Close()
 		return nil, nil, err
 	}
+	if err := r.ClearWork(); err != nil {
+		w.Close()
+		return nil, nil, err
+	}
 	return r, func() { w.Close() }, nil
 }
 
@@ -76,6 +80,7 @@ A configuration (YAML; unknown keys are errors; paths are relative to the file):
 
   warehouse: wardstat.duckdb          # the DuckDB file
   publish: published/wardstat.duckdb  # the read-only copy analysts query (this default)
+  # publish_group: analysts           # who may read it (mode 0640); default: the daemon's group
   units: units.csv                    # unit registry, imported by the build job
   listen: 127.0.0.1:9464              # /healthz, /metrics, /runs
   timezone: Asia/Ho_Chi_Minh          # of the schedules

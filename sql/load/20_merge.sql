@@ -94,19 +94,23 @@ SELECT {{.LoadID}}, source_row, reject_code,
         WHEN 'withdrawn_before_received' THEN {{.Header "withdrawn_at"}}
         WHEN 'due_before_received' THEN {{.Header "due_at"}}
     END AS column_name,
+    -- A cell is kept as written only when shaped like its field, else
+    -- masked (ws_mask): a name slid into a date column, an ID number in the
+    -- status column, an e-mail anywhere is never written in clear, while
+    -- the clerk still reads "31/02/2025" or "Fax".
     CASE split_part(reject_code, ':', 1)
         WHEN 'bad_date' THEN CASE split_part(reject_code, ':', 2)
-            WHEN 'received_at' THEN received_at_raw
-            WHEN 'due_at' THEN due_at_raw
-            WHEN 'completed_at' THEN completed_at_raw
-            WHEN 'withdrawn_at' THEN withdrawn_at_raw
-            WHEN 'returned_at' THEN returned_at_raw
-            WHEN 'submitted_at' THEN submitted_at_raw
-            WHEN 'supplement_requested_at' THEN supplement_requested_at_raw
-            WHEN 'supplement_received_at' THEN supplement_received_at_raw
+            WHEN 'received_at' THEN ws_mask('received_at', received_at_raw)
+            WHEN 'due_at' THEN ws_mask('due_at', due_at_raw)
+            WHEN 'completed_at' THEN ws_mask('completed_at', completed_at_raw)
+            WHEN 'withdrawn_at' THEN ws_mask('withdrawn_at', withdrawn_at_raw)
+            WHEN 'returned_at' THEN ws_mask('returned_at', returned_at_raw)
+            WHEN 'submitted_at' THEN ws_mask('submitted_at', submitted_at_raw)
+            WHEN 'supplement_requested_at' THEN ws_mask('supplement_requested_at', supplement_requested_at_raw)
+            WHEN 'supplement_received_at' THEN ws_mask('supplement_received_at', supplement_received_at_raw)
         END
-        WHEN 'bad_channel' THEN channel_raw
-        WHEN 'no_ward' THEN dossier_code
+        WHEN 'bad_channel' THEN ws_mask('channel', channel_raw)
+        WHEN 'no_ward' THEN ws_mask('dossier_code', dossier_code)
         WHEN 'closed_without_date' THEN status_text
         WHEN 'completed_before_received' THEN strftime(completed_at, '%d/%m/%Y')
         WHEN 'withdrawn_before_received' THEN strftime(withdrawn_at, '%d/%m/%Y')
@@ -122,10 +126,13 @@ SELECT {{.LoadID}}, source_row, reject_code,
         WHEN 'completed_before_received' THEN 'completed on ' || strftime(completed_at, '%d/%m/%Y') || ', before it was received on ' || strftime(received_at, '%d/%m/%Y')
         WHEN 'withdrawn_before_received' THEN 'withdrawn on ' || strftime(withdrawn_at, '%d/%m/%Y') || ', before it was received on ' || strftime(received_at, '%d/%m/%Y')
         WHEN 'due_before_received' THEN 'due on ' || strftime(due_at, '%d/%m/%Y') || ', before it was received on ' || strftime(received_at, '%d/%m/%Y')
+        WHEN 'unclosed_quote' THEN 'unclosed quote: a cell opens a quote on this line that does not close within a few lines (or holds a stray quote); this line was not read, the lines after it were; fix its quotes'
+        WHEN 'too_long' THEN 'the line is over the size limit: it was not read, the lines after it were'
+        WHEN 'bad_encoding' THEN 'the row holds bytes that are not UTF-8, the file''s encoding: it was not read; fix those characters or save the file again as UTF-8'
     END AS reason,
     {{.RawRow}} AS raw_row
 FROM (
-    SELECT *, status_raw AS status_text, {{.RawCells}} AS raw_cells
+    SELECT *, ws_mask('status', status_raw) AS status_text, {{.RawCells}} AS raw_cells
     FROM stage_checked
     WHERE raw_row IS NOT NULL AND reject_code IS NOT NULL
 );

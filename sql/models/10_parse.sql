@@ -19,20 +19,51 @@ SELECT day, working, sum(working::INTEGER) OVER (ORDER BY day) AS cum FROM calen
 CREATE OR REPLACE MACRO ws_key(s) AS
     trim(regexp_replace(lower(strip_accents(replace(replace(s, 'đ', 'd'), 'Đ', 'D'))), '[^a-z0-9]+', ' ', 'g'));
 
--- A timestamp from its parts as text; a month above 12 with a day of at most
--- 12 is read as month/day (a US-styled spreadsheet).
-CREATE OR REPLACE MACRO ws_ts_from(d, mo, y, h, mi, sec, ap) AS try(make_timestamp(
+-- A timestamp from its parts as text, the day and month in the order o of
+-- its column (warehouse/dates.go decides it once per column, from the
+-- evidence of its cells): 'd' day first, 'm' month first, 'x' both orders
+-- seen in the column, so a cell that reads both ways (03/04/2024) is not
+-- read; NULL when there is no column to judge by (ws_ts), so the cell
+-- decides: day first unless only month first reads (13 in second place).
+CREATE OR REPLACE MACRO ws_month_first(d, mo, o) AS CASE
+    WHEN o = 'm' THEN true
+    WHEN o = 'd' THEN false
+    ELSE mo::BIGINT > 12 AND d::BIGINT <= 12 END;
+
+CREATE OR REPLACE MACRO ws_ts_from(d, mo, y, h, mi, sec, ap, o) AS CASE
+    WHEN o = 'x' AND d::BIGINT <= 12 AND mo::BIGINT <= 12 AND d::BIGINT <> mo::BIGINT THEN NULL
+    ELSE try(make_timestamp(
     CASE WHEN y::BIGINT < 100 THEN 2000 + y::BIGINT ELSE y::BIGINT END,
-    CASE WHEN mo::BIGINT > 12 AND d::BIGINT <= 12 THEN d::BIGINT ELSE mo::BIGINT END,
-    CASE WHEN mo::BIGINT > 12 AND d::BIGINT <= 12 THEN mo::BIGINT ELSE d::BIGINT END,
+    CASE WHEN ws_month_first(d, mo, o) THEN d::BIGINT ELSE mo::BIGINT END,
+    CASE WHEN ws_month_first(d, mo, o) THEN mo::BIGINT ELSE d::BIGINT END,
     coalesce(try_cast(h AS BIGINT), 0)
         + CASE WHEN upper(ap) IN ('PM', 'CH') AND try_cast(h AS BIGINT) < 12 THEN 12
                WHEN upper(ap) IN ('AM', 'SA') AND try_cast(h AS BIGINT) = 12 THEN -12
                ELSE 0 END,
     coalesce(try_cast(mi AS BIGINT), 0),
-    coalesce(try_cast(sec AS DOUBLE), 0)));
+    coalesce(try_cast(sec AS DOUBLE), 0))) END;
+CREATE OR REPLACE MACRO ws_ts_struct(p, o) AS ws_ts_from(p.d, p.mo, p.y, p.h, p.mi, p.sec, p.ap, o);
 
-CREATE OR REPLACE MACRO ws_ts_struct(p) AS ws_ts_from(p.d, p.mo, p.y, p.h, p.mi, p.sec, p.ap);
+-- ws_offset_ok: an ISO text's offset from UTC is one the world uses, at
+-- most 14 hours either way ("+99:00" is a typo, not a time zone).
+-- One regular expression for what is not (hours past 14, minutes past 59,
+-- 14 and minutes), as the fast style tests every cell of its column.
+CREATE OR REPLACE MACRO ws_offset_ok(t) AS
+    NOT regexp_matches(t, '[+-](?:1[5-9]|[2-9]\d)(?::?\d{2})?$|[+-]\d{1,2}:?[6-9]\d$|[+-]14:?(?:0[1-9]|[1-5]\d)$');
+
+-- ws_strptime: try_strptime of text t in format f, safe from a DuckDB 1.5.6
+-- bug: StrpTimeFormat::Parse compares a format's literal characters with
+-- the text without checking that the text has ended, so a text that stops
+-- where a literal is due is read one byte past its end (a SIGSEGV when the
+-- text ends a mapped page: one load in twenty under CPU load). Text and
+-- format both end with chr(31), never in a date and not a space to
+-- strptime, so the parse meets it first. strptime accepts trailing spaces,
+-- which the mark would now follow, so the text loses them first
+-- (ws_strptime_text): the result is unchanged. Every strptime here and in
+-- warehouse/dates.go (strptimeSQL) is written so (TestNoBareStrptime); a
+-- list of formats gets chr(31) on each.
+CREATE OR REPLACE MACRO ws_strptime_text(t) AS rtrim(t, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13));
+CREATE OR REPLACE MACRO ws_strptime(t, f) AS try_strptime(ws_strptime_text(t) || chr(31), f || chr(31));
 
 -- ws_ts_any: every date style seen in ward exports, to Vietnam local time.
 --   dd/mm/yyyy [HH:MM[:SS]] [SA|CH|AM|PM]  (also - and . separators, 2-digit years)
@@ -42,22 +73,22 @@ CREATE OR REPLACE MACRO ws_ts_struct(p) AS ws_ts_from(p.d, p.mo, p.y, p.h, p.mi,
 --   yyyyMMddHHmmss, yyyyMMddHHmm, yyyyMMdd  (the national portal's sync format)
 --   Excel serial day numbers, Unix seconds or milliseconds, /Date(ms)/
 --   "ngày 15 tháng 3 năm 2024", "15-Mar-2024"
-CREATE OR REPLACE MACRO ws_ts_any(t) AS CASE
+CREATE OR REPLACE MACRO ws_ts_any(t, o) AS CASE
     WHEN t IS NULL OR t = '' THEN NULL
     WHEN regexp_full_match(t, '(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?:[ T,\-]+(?:l[úu]c\s+)?(\d{1,2})[:hH](\d{1,2})(?:[:mM](\d{1,2}(?:\.\d+)?))?[sS]?\s*([AaPp][Mm]|SA|CH|sa|ch)?)?')
         THEN ws_ts_struct(regexp_extract(t, '^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?:[ T,\-]+(?:l[úu]c\s+)?(\d{1,2})[:hH](\d{1,2})(?:[:mM](\d{1,2}(?:\.\d+)?))?[sS]?\s*([AaPp][Mm]|SA|CH|sa|ch)?)?$',
-                                         ['d', 'mo', 'y', 'h', 'mi', 'sec', 'ap']))
+                                         ['d', 'mo', 'y', 'h', 'mi', 'sec', 'ap']), o)
     WHEN regexp_full_match(t, '(\d{1,2})[:hH](\d{1,2})(?::(\d{1,2}))?\s*([AaPp][Mm]|SA|CH|sa|ch)?[ ,]+(?:[Nn]g[àa]y\s+)?(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})')
         THEN ws_ts_struct(regexp_extract(t, '^(\d{1,2})[:hH](\d{1,2})(?::(\d{1,2}))?\s*([AaPp][Mm]|SA|CH|sa|ch)?[ ,]+(?:[Nn]g[àa]y\s+)?(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$',
-                                         ['h', 'mi', 'sec', 'ap', 'd', 'mo', 'y']))
+                                         ['h', 'mi', 'sec', 'ap', 'd', 'mo', 'y']), o)
     WHEN regexp_full_match(t, '(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})(?:[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2}(?:\.\d+)?))?)?')
         THEN ws_ts_struct(regexp_extract(t, '^(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})(?:[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2}(?:\.\d+)?))?)?()$',
-                                         ['y', 'mo', 'd', 'h', 'mi', 'sec', 'ap']))
+                                         ['y', 'mo', 'd', 'h', 'mi', 'sec', 'ap']), 'd')
     WHEN regexp_full_match(t, '\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[Zz]|UTC|GMT|(?:UTC|GMT)?[+-]\d{1,2}(?::?\d{2})?)')
-        THEN (try_cast(regexp_replace(regexp_replace(t, '\s*(UTC|GMT)', ''), '([+-])(\d)(:?\d{2})?$', '\1' || '0\2\3') AS TIMESTAMPTZ) AT TIME ZONE 'UTC') + INTERVAL 7 HOUR
-    WHEN regexp_full_match(t, '\d{14}') THEN try_strptime(t, '%Y%m%d%H%M%S')
-    WHEN regexp_full_match(t, '\d{12}') THEN try_strptime(t, '%Y%m%d%H%M')
-    WHEN regexp_full_match(t, '(19|20)\d{6}') THEN try_strptime(t, '%Y%m%d')
+        THEN CASE WHEN ws_offset_ok(t) THEN (try_cast(regexp_replace(regexp_replace(t, '\s*(UTC|GMT)', ''), '([+-])(\d)(:?\d{2})?$', '\1' || '0\2\3') AS TIMESTAMPTZ) AT TIME ZONE 'UTC') + INTERVAL 7 HOUR END
+    WHEN regexp_full_match(t, '\d{14}') THEN ws_strptime(t, '%Y%m%d%H%M%S')
+    WHEN regexp_full_match(t, '\d{12}') THEN ws_strptime(t, '%Y%m%d%H%M')
+    WHEN regexp_full_match(t, '(19|20)\d{6}') THEN ws_strptime(t, '%Y%m%d')
     WHEN regexp_full_match(t, '\d{13}') THEN try(make_timestamp(t::BIGINT * 1000)) + INTERVAL 7 HOUR
     WHEN regexp_full_match(t, '1\d{9}') THEN try(make_timestamp(t::BIGINT * 1000000)) + INTERVAL 7 HOUR
     WHEN regexp_full_match(t, '/Date\((-?\d+)([+-]\d{4})?\)/')
@@ -66,21 +97,30 @@ CREATE OR REPLACE MACRO ws_ts_any(t) AS CASE
         THEN TIMESTAMP '1899-12-30' + to_microseconds(round(t::DOUBLE * 86400000)::BIGINT * 1000)
     WHEN regexp_full_match(ws_key(t), '(?:ngay )?(\d{1,2}) thang (\d{1,2}) nam (\d{4})')
         THEN ws_ts_struct(regexp_extract(ws_key(t), '^(?:ngay )?(\d{1,2}) thang (\d{1,2}) nam (\d{4})()()()()$',
-                                         ['d', 'mo', 'y', 'h', 'mi', 'sec', 'ap']))
-    ELSE try_strptime(t, ['%d-%b-%Y', '%d-%b-%y', '%d %b %Y', '%b %d, %Y', '%d-%b-%Y %H:%M', '%d-%b-%Y %H:%M:%S',
-                          '%d %B %Y', '%B %d, %Y', '%a, %d %b %Y %H:%M:%S GMT'])
+                                         ['d', 'mo', 'y', 'h', 'mi', 'sec', 'ap']), 'd')
+    ELSE try_strptime(ws_strptime_text(t) || chr(31), ['%d-%b-%Y' || chr(31), '%d-%b-%y' || chr(31), '%d %b %Y' || chr(31), '%b %d, %Y' || chr(31),
+                          '%d-%b-%Y %H:%M' || chr(31), '%d-%b-%Y %H:%M:%S' || chr(31), '%d %B %Y' || chr(31), '%B %d, %Y' || chr(31),
+                          '%a, %d %b %Y %H:%M:%S GMT' || chr(31)])
 END;
+
+-- ws_excel_error: a spreadsheet's error value ("#DIV/0!", "#N/A"), as a
+-- workbook's error cell or a CSV saved from one holds it: a value that
+-- could not be computed, never a date, a fee or a word for none.
+CREATE OR REPLACE MACRO ws_excel_error(s) AS
+    starts_with(ltrim(s), '#')
+    AND regexp_full_match(upper(trim(s)), '#(?:DIV/0!|N/A|VALUE!|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!|FIELD!|BLOCKED!|CONNECT!|BUSY!|UNKNOWN!|GETTING_DATA)');
 
 -- ws_no_date: a date cell that says there is no date, read as empty:
 -- marks alone ("-", "…"), a word for none ("N/A", "null", "Chưa có", "Không
 -- có", or a status such as "Đang xử lý", as report-like exports fill the
 -- dates a pending dossier lacks), a zero date ("0", "0000-00-00
 -- 00:00:00"), or the least date a database writes for none ("01/01/1900",
--- "1/1/0001 12:00:00 AM"). Other text ("hôm qua") stays unreadable.
-CREATE OR REPLACE MACRO ws_no_date(s) AS
+-- "1/1/0001 12:00:00 AM"). Other text ("hôm qua") stays unreadable, and
+-- so does a spreadsheet's error ("#N/A", "#NULL!": no value, not none).
+CREATE OR REPLACE MACRO ws_no_date(s) AS NOT ws_excel_error(s) AND (
     (NOT regexp_matches(s, '\d') AND regexp_full_match(ws_key(s), '|n ?a|null|none|nil|empty|tbd|khong|khong co.*|chua.*|dang .*|cho .*'))
     OR regexp_full_match(s, '\s*[0\s/.:\-T]+')
-    OR regexp_full_match(s, '\s*(?:0?1[/.\-]0?1[/.\-](?:1900|0001)|(?:1900|0001)[/.\-]0?1[/.\-]0?1)(?:[ T][0-9:. ]*(?:AM|SA|am|sa)?)?\s*');
+    OR regexp_full_match(s, '\s*(?:0?1[/.\-]0?1[/.\-](?:1900|0001)|(?:1900|0001)[/.\-]0?1[/.\-]0?1)(?:[ T][0-9:. ]*(?:AM|SA|am|sa)?)?\s*'));
 
 -- ws_date_text: a date cell's text, NULL when it is empty or says there is
 -- no date. The test runs only on a cell with text: an empty cell is NULL,
@@ -91,23 +131,26 @@ CREATE OR REPLACE MACRO ws_date_text(s) AS
 
 -- ws_ts_fast: the common styles through DuckDB's vectorised strptime; NULL
 -- for anything else, which ws_ts_any then reads the slow way.
-CREATE OR REPLACE MACRO ws_ts_fast(t) AS try_strptime(t, [
-    '%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%d/%m/%Y',
-    '%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M', '%Y-%m-%d']);
+CREATE OR REPLACE MACRO ws_ts_fast(t) AS try_strptime(ws_strptime_text(t) || chr(31), [
+    '%d/%m/%Y %H:%M:%S' || chr(31), '%d/%m/%Y %H:%M' || chr(31), '%d/%m/%Y' || chr(31),
+    '%Y-%m-%d %H:%M:%S' || chr(31), '%Y-%m-%dT%H:%M:%S' || chr(31), '%Y-%m-%d %H:%M' || chr(31), '%Y-%m-%d' || chr(31)]);
 
 -- ws_ts_in_range: NULL outside 1990..2100 (a misread serial or a typo).
 CREATE OR REPLACE MACRO ws_ts_in_range(v) AS
     CASE WHEN v >= TIMESTAMP '1990-01-01' AND v < TIMESTAMP '2101-01-01' THEN v END;
 
--- ws_ts: any date style of a ward export, as Vietnam local time, or NULL.
--- As a coalesce, the fast formats run once per text: a CASE that tested
--- them and then read them again made 1 M texts the fast formats miss take
--- 11.5 s instead of 7.3 s.
-CREATE OR REPLACE MACRO ws_ts(s) AS
-    coalesce(ws_ts_in_range(ws_ts_fast(trim(s))), ws_ts_in_range(ws_ts_any(trim(s))));
+-- ws_ts_o: any date style of a ward export, as Vietnam local time, or
+-- NULL; day and month in the order o of its column (see ws_ts_from). As a
+-- coalesce, the fast formats run once per text: a CASE that tested them and
+-- then read them again made 1 M texts the fast formats miss take 11.5 s
+-- instead of 7.3 s. ws_ts: the same without a column to judge by.
+CREATE OR REPLACE MACRO ws_ts_o(s, o) AS
+    coalesce(CASE WHEN coalesce(o, 'd') = 'd' THEN ws_ts_in_range(ws_ts_fast(trim(s))) END, ws_ts_in_range(ws_ts_any(trim(s), o)));
+CREATE OR REPLACE MACRO ws_ts(s) AS ws_ts_o(s, NULL);
 
 -- ws_channel: online | postal | direct; an empty cell is direct (DOMAIN.md),
--- text that names no channel is NULL (the load rejects the row).
+-- text that names no channel is NULL (the load rejects the row), and so is
+-- a spreadsheet's error ("#NULL!" is not "null").
 CREATE OR REPLACE MACRO ws_channel_key(k) AS CASE
     WHEN k IS NULL OR k = '' OR k IN ('1', '0', 'null', 'none') THEN 'direct'
     WHEN k = '2' THEN 'online'
@@ -120,7 +163,7 @@ CREATE OR REPLACE MACRO ws_channel_key(k) AS CASE
         THEN 'direct'
     ELSE NULL
 END;
-CREATE OR REPLACE MACRO ws_channel(s) AS ws_channel_key(ws_key(s));
+CREATE OR REPLACE MACRO ws_channel(s) AS CASE WHEN NOT coalesce(ws_excel_error(s), false) THEN ws_channel_key(ws_key(s)) END;
 
 -- ws_online_level: full | partial | none, from a service-level cell or a
 -- channel label ("Trực tuyến toàn trình", "mức độ 4"); NULL when unknown.
@@ -172,10 +215,23 @@ CREATE OR REPLACE MACRO ws_amount(n) AS CASE
     WHEN regexp_full_match(n, '-?[\d,]*\d\.\d+') THEN try_cast(replace(n, ',', '') AS DOUBLE)
     ELSE try_cast(n AS DOUBLE)
 END;
+-- ws_fee_in_range: an amount a fee can be: not negative, finite, below
+-- 10^15 VND (every whole amount below it is exact in a DOUBLE), else NULL.
+CREATE OR REPLACE MACRO ws_fee_in_range(v) AS CASE WHEN v >= 0 AND v < 1e15 THEN v END;
+-- ws_fee: one amount, perhaps with words or a currency around it ("50.000
+-- đ", "đ 6.000", "6.000 đ/hồ sơ"), or a word for free; NULL (the load notes
+-- it) for what is not a fee as its writer wrote it: a sign or brackets
+-- ("-5000", "(1.000)"), a second number or an exponent ("1e400" is not
+-- 1400), a spreadsheet's error ("#DIV/0!" is not 0), an amount out of
+-- range (ws_fee_in_range). Scientific notation as a spreadsheet writes a
+-- long number ("5E+04") is read when it is in range.
 CREATE OR REPLACE MACRO ws_fee(s) AS CASE
     WHEN s IS NULL OR trim(s) = '' THEN NULL
     WHEN regexp_matches(ws_key(s), '^(mien phi|khong|khong thu|free|none)$') THEN 0
-    ELSE ws_amount(regexp_replace(s, '[^0-9.,\-]', '', 'g'))
+    WHEN regexp_full_match(trim(s), '\+?\d+(?:\.\d+)?[eE][+-]?\d+') THEN ws_fee_in_range(try_cast(trim(s) AS DOUBLE))
+    WHEN regexp_full_match(s, '[^\d\-−(#]*(?:\d{1,3}(?:[ \xA0]\d{3})+(?:,\d+)?|\d[\d.,]*)(?:\s*[^\d\s\-−)][^\d]*)?\s*')
+        THEN ws_fee_in_range(ws_amount(replace(replace(
+            regexp_extract(s, '\d{1,3}(?:[ \xA0]\d{3})+(?:,\d+)?|\d[\d.,]*'), ' ', ''), chr(160), '')))
 END;
 
 -- ws_fee_fast: the fees the typing pass reads at once, as ws_fee reads them
@@ -186,12 +242,16 @@ END;
 -- "12,5"), also followed by a currency ("50.000 đ", "50.000 VNĐ"); NULL for
 -- the rest ("miễn phí"…), which ws_fee reads afterwards. Left to it, a file
 -- writing every fee as "50.000" took 5x as long, "51.000,00" or
--- "6.000 đ" 6-7x.
+-- "6.000 đ" 6-7x. Only a fee in range (ws_fee_in_range) is read: whole
+-- numbers of at most 15 digits (a cast alone reads "-5000", "0x10" as 16
+-- and "1_000" as 1000; the test costs ~12 ns a cell), in at most five
+-- groups; decimals tested (in their branches only: a macro repeats its
+-- argument, and the test around the whole cost 0.15 s per 2 M cells).
 CREATE OR REPLACE MACRO ws_fee_digits(s) AS CASE
-    WHEN NOT contains(s, '.') AND NOT contains(s, ',') THEN TRY_CAST(s AS BIGINT)::DOUBLE
-    WHEN regexp_full_match(s, '\d{1,3}(?:[.,]\d{3})+') THEN replace(replace(s, '.', ''), ',', '')::DOUBLE
-    WHEN regexp_full_match(s, '[\d.]*\d,\d+') THEN TRY_CAST(replace(replace(s, '.', ''), ',', '.') AS DOUBLE)
-    WHEN regexp_full_match(s, '[\d,]*\d\.\d+') THEN TRY_CAST(replace(s, ',', '') AS DOUBLE)
+    WHEN NOT contains(s, '.') AND NOT contains(s, ',') THEN CASE WHEN regexp_full_match(s, '\d{1,15}') THEN TRY_CAST(s AS BIGINT)::DOUBLE END
+    WHEN regexp_full_match(s, '\d{1,3}(?:[.,]\d{3}){1,4}') THEN replace(replace(s, '.', ''), ',', '')::DOUBLE
+    WHEN regexp_full_match(s, '[\d.]*\d,\d+') THEN ws_fee_in_range(TRY_CAST(replace(replace(s, '.', ''), ',', '.') AS DOUBLE))
+    WHEN regexp_full_match(s, '[\d,]*\d\.\d+') THEN ws_fee_in_range(TRY_CAST(replace(s, ',', '') AS DOUBLE))
 END;
 CREATE OR REPLACE MACRO ws_fee_fast(s) AS coalesce(ws_fee_digits(s),
     CASE WHEN regexp_full_match(s, '[\d.,]+\s*(?:đ|Đ|₫|vnđ|VNĐ|vnd|VND|đồng|Đồng)')
@@ -227,9 +287,10 @@ CREATE OR REPLACE MACRO ws_cell(s) AS nullif(
          ELSE ws_cell_trim(s) END, '');
 
 -- ws_clean: whether a cell needs no cleaning (most cells start and end
--- with a printable character and hold no CR).
+-- with a printable character and hold no CR). A cell that starts with #
+-- is looked at too: it may be a spreadsheet's error (ws_excel_error).
 CREATE OR REPLACE MACRO ws_clean(s) AS
-    ord(s) > 32 AND ord(s) NOT IN (39, 61, 160, 65279) AND NOT contains(s, chr(13))
+    ord(s) > 32 AND ord(s) NOT IN (35, 39, 61, 160, 65279) AND NOT contains(s, chr(13))
     AND NOT (ends_with(s, ' ') OR ends_with(s, chr(9)) OR ends_with(s, chr(10))
              OR ends_with(s, chr(160)) OR ends_with(s, chr(65279)));
 
@@ -248,6 +309,13 @@ CREATE OR REPLACE MACRO ws_c_pre(s, ok, t) AS CASE
     WHEN t IS NULL OR t = '' THEN NULL
     WHEN ws_clean(t) THEN t
     ELSE ws_cell(s) END;
+
+-- ws_code: a dossier code without control characters, which were kept
+-- inside it: a NUL (from a binary file, or a C string), a line break or a
+-- tab (a code wrapped in its cell) is dropped, joining the code again.
+CREATE OR REPLACE MACRO ws_code(s) AS CASE
+    WHEN s IS NULL OR NOT regexp_matches(s, '[\x00-\x1f\x7f]') THEN s
+    ELSE nullif(trim(regexp_replace(s, '[\x00-\x1f\x7f]+', '', 'g')), '') END;
 
 -- ws_unit_key: a unit's name without "UBND", "phường", "xã"…, as ws_key.
 CREATE OR REPLACE MACRO ws_unit_key(s) AS

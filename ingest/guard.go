@@ -1,0 +1,140 @@
+package ingest
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"syscall"
+	"unicode/utf8"
+)
+
+// More errors a caller may test for.
+var (
+	// ErrNotAFile is a path that names a folder, a named pipe, a device or
+	// a socket (after following links): reading one could wait forever (a
+	// pipe with no writer) or never end (/dev/zero).
+	ErrNotAFile = errors.New("not a regular file")
+	// ErrTooLarge is a file, or a part of one, over one of wardstat's size
+	// limits, which keep a load's memory bounded whatever the input.
+	ErrTooLarge = errors.New("over a size limit")
+	// ErrWarehouseFile is a DuckDB database (the warehouse itself, or a
+	// copy), not an export.
+	ErrWarehouseFile = errors.New("a DuckDB database, not an export")
+	// ErrNoHeader is a file whose first rows name no column wardstat knows.
+	ErrNoHeader = errors.New("no header row")
+)
+
+// Message is an error with its text in Vietnamese beside the English one
+// (Error), for the command line to say in the user's language. Err, when
+// set, is the sentinel it wraps.
+type Message struct {
+	VI, EN string
+	Err    error
+}
+
+func (m *Message) Error() string { return m.EN }
+func (m *Message) Unwrap() error { return m.Err }
+
+// checkRegular refuses a path that is not a regular file once its links
+// are followed, before anything opens it: opening a named pipe waits for a
+// writer, a device never ends.
+func checkRegular(path string) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if err := regularMode(st.Mode()); err != nil {
+		return err
+	}
+	if st.Size() > maxFileBytes {
+		return tooLarge(
+			fmt.Sprintf("tệp lớn %s, quá giới hạn %s của wardstat cho một tệp xuất; hãy xuất theo từng kỳ hoặc từng đơn vị", bytesText(uint64(st.Size())), bytesText(uint64(maxFileBytes))),
+			fmt.Sprintf("the file is %s, past wardstat's limit of %s for one export; export it a period or a ward at a time", bytesText(uint64(st.Size())), bytesText(uint64(maxFileBytes))))
+	}
+	return nil
+}
+
+// maxFileBytes bounds one export: a ward's export of millions of
+// dossiers is a few GB at most, and a file of 100 GB (a sparse file of
+// zeros takes no disk) took hours to hash and read to its end.
+var maxFileBytes int64 = 16 << 30
+
+func regularMode(m fs.FileMode) error {
+	if m.IsRegular() {
+		return nil
+	}
+	vi, en := "tệp đặc biệt", "special file"
+	switch {
+	case m.IsDir():
+		vi, en = "thư mục", "folder"
+	case m&fs.ModeNamedPipe != 0:
+		vi, en = "đường ống (FIFO)", "named pipe (FIFO)"
+	case m&fs.ModeCharDevice != 0, m&fs.ModeDevice != 0:
+		vi, en = "thiết bị", "device"
+	case m&fs.ModeSocket != 0:
+		vi, en = "socket", "socket"
+	}
+	return &Message{
+		VI:  fmt.Sprintf("không phải tệp thường mà là %s: wardstat chỉ đọc tệp; hãy đặt ở đây tệp xuất (xlsx, csv, json)", vi),
+		EN:  fmt.Sprintf("not a regular file but a %s: wardstat reads only files; put the export file itself here (xlsx, csv, json)", en),
+		Err: ErrNotAFile,
+	}
+}
+
+// openRegular opens a file for reading without waiting (a named pipe put
+// in its place since it was checked opens at once, and is refused), and
+// refuses anything but a regular file.
+func openRegular(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err == nil {
+		err = regularMode(st.Mode())
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// duckdbMagic is what a DuckDB database file holds at offset 8.
+var duckdbMagic = []byte("DUCK")
+
+// isDuckDB says whether a file's first bytes are a DuckDB database's.
+func isDuckDB(head []byte) bool {
+	return len(head) >= 12 && bytes.Equal(head[8:12], duckdbMagic)
+}
+
+// maxQuoted is how many characters of a file's cell a message quotes.
+const maxQuoted = 80
+
+// quoteCells shortens the cells a message quotes: each to maxQuoted
+// characters, a control character (a NUL of a binary file) as U+FFFD.
+func quoteCells(cells []string) []string {
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		out[i] = shorten(c, maxQuoted)
+	}
+	return out
+}
+
+// shorten keeps the first n characters of s, marking a cut with "…", and
+// replaces control characters.
+func shorten(s string, n int) string {
+	var b []rune
+	for _, r := range s {
+		if len(b) == n {
+			return string(b) + "…"
+		}
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
+			r = '\uFFFD'
+		}
+		b = append(b, r)
+	}
+	return string(b)
+}

@@ -1,0 +1,259 @@
+package warehouse
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/duckdb/duckdb-go/v2"
+)
+
+// DefaultMaxTempSize caps the temporary disk a read-only connection may
+// spill to (the folder beside the warehouse, <file>.tmp).
+const DefaultMaxTempSize = "1GB"
+
+// ErrNotARead is a statement the read-only sandbox refuses: anything but a
+// query (COPY, EXPORT, ATTACH, SET, PRAGMA, INSTALL, LOAD, CREATE, CALL,
+// EXPLAIN …), more than one statement, or a function that changes the
+// session or reads files. See StatementError for which.
+var ErrNotARead = errors.New("only a query that reads may run here")
+
+// StatementError says why the sandbox refused a statement.
+type StatementError struct {
+	// Function is the refused function's name, "" when the statement itself
+	// is not a query.
+	Function string
+	// Statements is how many statements the text held (when more than one).
+	Statements int
+}
+
+func (e *StatementError) Error() string {
+	switch {
+	case e.Function != "":
+		return fmt.Sprintf("%s: the function %s() is not allowed (it changes the session or reads files)", ErrNotARead, e.Function)
+	case e.Statements > 1:
+		return fmt.Sprintf("%s: %d statements given, one at a time", ErrNotARead, e.Statements)
+	}
+	return fmt.Sprintf("%s: SELECT, FROM, WITH, VALUES, DESCRIBE, SHOW or SUMMARIZE; COPY, EXPORT, ATTACH, SET, PRAGMA, INSTALL, LOAD, CREATE, CALL and EXPLAIN write or change the session", ErrNotARead)
+}
+
+func (e *StatementError) Unwrap() error { return ErrNotARead }
+
+// refusedFunctions change the session (logging and profiling to a file,
+// the parser), run SQL that the check cannot see, take raw pointers, or
+// read files. DuckDB refuses the file readers anyway with external access
+// off, except on its own files (the warehouse, its WAL, its temp folder),
+// which are no business of an analyst either.
+var refusedFunctions = map[string]bool{
+	"enable_logging": true, "disable_logging": true, "truncate_duckdb_logs": true, "write_log": true,
+	"enable_profiling": true, "disable_profiling": true,
+	"enable_peg_parser": true, "disable_peg_parser": true,
+	"checkpoint": true, "force_checkpoint": true,
+	"query": true, "query_table": true, "json_execute_serialized_sql": true,
+	"arrow_scan": true, "arrow_scan_dumb": true,
+	"set_variable": true, "getenv": true,
+	"read_csv": true, "read_csv_auto": true, "sniff_csv": true,
+	"read_json": true, "read_json_auto": true, "read_json_objects": true, "read_json_objects_auto": true,
+	"read_ndjson": true, "read_ndjson_auto": true, "read_ndjson_objects": true,
+	"read_parquet": true, "parquet_scan": true, "parquet_metadata": true, "parquet_schema": true,
+	"parquet_file_metadata": true, "parquet_kv_metadata": true, "parquet_full_metadata": true, "parquet_bloom_probe": true,
+	"read_text": true, "read_blob": true, "read_duckdb": true, "glob": true,
+	"duckdb_logs": true, "duckdb_logs_parsed": true,
+}
+
+// openReadOnly opens the warehouse for reading only: no migration, no file
+// outside the warehouse (external access off, extensions neither installed
+// nor loaded), memory and temporary disk capped, the configuration locked
+// once the time zone is set.
+func openReadOnly(ctx context.Context, path string, opt Options) (*Warehouse, error) {
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if _, err := os.Stat(path); err != nil {
+		if os.IsNotExist(err) {
+			return nil, fmt.Errorf("there is no warehouse at %s: %w; load exports first (wardstat ingest FILE, or wardstat demo), or point --db at one", path, ErrNoWarehouse)
+		}
+		return nil, fmt.Errorf("opening warehouse %s: %w", path, err)
+	}
+	limit := opt.MemoryLimit
+	if limit == "" {
+		limit = DefaultMemoryLimit
+	}
+	maxTemp := opt.MaxTempSize
+	if maxTemp == "" {
+		maxTemp = DefaultMaxTempSize
+	}
+	params := []string{
+		"access_mode=read_only",
+		"enable_external_access=false",
+		"autoinstall_known_extensions=false",
+		"autoload_known_extensions=false",
+		"allow_community_extensions=false",
+		"memory_limit=" + url.QueryEscape(limit),
+	}
+	if opt.Threads > 0 {
+		params = append(params, "threads="+strconv.Itoa(opt.Threads))
+	}
+	dsn := path + "?" + strings.Join(params, "&")
+	var initMu sync.Mutex
+	initDone := false
+	init := func(ex driver.ExecerContext) error {
+		initMu.Lock()
+		defer initMu.Unlock()
+		if initDone {
+			return nil
+		}
+		// max_temp_directory_size given in the DSN shows in current_setting
+		// but is not enforced (DuckDB 1.5.6: a DISTINCT spilled 180 MB past a
+		// 16 MB cap); set after the open, it is.
+		for _, s := range []string{
+			"SET GLOBAL TimeZone = 'Asia/Ho_Chi_Minh'",
+			"SET GLOBAL max_temp_directory_size = '" + strings.ReplaceAll(maxTemp, "'", "") + "'",
+			"SET lock_configuration = true",
+		} {
+			if _, err := ex.ExecContext(ctx, s, nil); err != nil {
+				return fmt.Errorf("%s: %w", s, err)
+			}
+		}
+		initDone = true
+		return nil
+	}
+	connector, err := duckdb.NewConnector(dsn, init)
+	if err != nil {
+		if strings.Contains(err.Error(), "Could not set lock") {
+			holder := ""
+			if m := lockHolder.FindStringSubmatch(err.Error()); m != nil {
+				holder = " (PID " + m[1] + ")"
+			}
+			return nil, fmt.Errorf("opening %s: %w%s; wait for it to finish and run this again", path, ErrLocked, holder)
+		}
+		return nil, fmt.Errorf("opening warehouse %s: %w", path, err)
+	}
+	return &Warehouse{db: sql.OpenDB(connector), conn: connector, path: path, log: log, ronly: true}, nil
+}
+
+// QueryRead runs an analyst's statement after checking that it only reads:
+// exactly one statement, a query by DuckDB's own parser (json_serialize_sql
+// serialises only SELECT statements, and the prepared statement's type must
+// say SELECT), calling none of refusedFunctions. The checks come before
+// anything runs; the read-only open (no file access, locked configuration)
+// stays the second wall. A refused statement is a *StatementError.
+func (w *Warehouse) QueryRead(ctx context.Context, query string) (*sql.Rows, error) {
+	if err := w.CheckRead(ctx, query); err != nil {
+		return nil, err
+	}
+	return w.db.QueryContext(ctx, query)
+}
+
+// CheckRead is QueryRead's check, without running the statement.
+func (w *Warehouse) CheckRead(ctx context.Context, query string) error {
+	var tree string
+	if err := w.db.QueryRowContext(ctx, `SELECT json_serialize_sql(?::VARCHAR)::VARCHAR`, query).Scan(&tree); err != nil {
+		return fmt.Errorf("checking the statement: %w", err)
+	}
+	var parsed struct {
+		Error        bool              `json:"error"`
+		ErrorType    string            `json:"error_type"`
+		ErrorMessage string            `json:"error_message"`
+		Statements   []json.RawMessage `json:"statements"`
+	}
+	dec := json.NewDecoder(strings.NewReader(tree))
+	dec.UseNumber()
+	if err := dec.Decode(&parsed); err != nil {
+		return fmt.Errorf("checking the statement: %w", err)
+	}
+	if parsed.Error {
+		if parsed.ErrorType == "not implemented" {
+			return &StatementError{}
+		}
+		return fmt.Errorf("%s error: %s", parsed.ErrorType, parsed.ErrorMessage)
+	}
+	if len(parsed.Statements) != 1 {
+		if len(parsed.Statements) == 0 {
+			return fmt.Errorf("the statement is empty")
+		}
+		return &StatementError{Statements: len(parsed.Statements)}
+	}
+	var node any
+	dec = json.NewDecoder(strings.NewReader(string(parsed.Statements[0])))
+	dec.UseNumber()
+	if err := dec.Decode(&node); err != nil {
+		return fmt.Errorf("checking the statement: %w", err)
+	}
+	if names := refusedIn(node); len(names) > 0 {
+		return &StatementError{Function: names[0]}
+	}
+	// The prepared statement's own type, from a statement known to be one
+	// query: preparing runs nothing.
+	conn, err := w.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		c, ok := dc.(*duckdb.Conn)
+		if !ok {
+			return fmt.Errorf("checking the statement: unexpected driver %T", dc)
+		}
+		st, err := c.PrepareContext(ctx, query)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		s, ok := st.(*duckdb.Stmt)
+		if !ok {
+			return fmt.Errorf("checking the statement: unexpected statement %T", st)
+		}
+		typ, err := s.StatementType()
+		if err != nil {
+			return err
+		}
+		if typ != duckdb.STATEMENT_TYPE_SELECT {
+			return &StatementError{}
+		}
+		return nil
+	})
+}
+
+// refusedIn lists the refused functions a parsed statement calls, at any depth
+// (table functions, scalar functions, inside subqueries and CTEs).
+func refusedIn(node any) []string {
+	seen := map[string]bool{}
+	var walk func(any)
+	walk = func(n any) {
+		switch x := n.(type) {
+		case map[string]any:
+			for k, v := range x {
+				if k == "function_name" {
+					if name, ok := v.(string); ok && refusedFunctions[strings.ToLower(name)] {
+						seen[strings.ToLower(name)] = true
+					}
+				}
+				walk(v)
+			}
+		case []any:
+			for _, v := range x {
+				walk(v)
+			}
+		}
+	}
+	walk(node)
+	names := make([]string, 0, len(seen))
+	for n := range seen {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
