@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -262,5 +263,44 @@ func TestRepairPutsBackAStateWhoseReplacementNeverCommitted(t *testing.T) {
 				t.Fatalf("loading the file again: %+v", again)
 			}
 		})
+	}
+}
+
+// TestReadOnlyOpenRefusesWhatItCannotRepair: a read-only open that finds
+// rows of an unfinished load and cannot open the file for writing to
+// remove them refuses, rather than show figures no load produced.
+func TestReadOnlyOpenRefusesWhatItCannotRepair(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "w.duckdb")
+	dir := t.TempDir()
+	w, err := warehouse.Open(context.Background(), path, warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustIngest(t, w, writeFile(t, dir, "v1.csv", exportV1), ingest.FileOptions{})
+	r2 := mustIngest(t, w, writeFile(t, dir, "v2.csv", exportV2), ingest.FileOptions{})
+	if _, err := w.DB().Exec(`DELETE FROM loads WHERE load_id = ?`, r2.LoadID); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	// The write open fails: its spill folder's place holds a file.
+	os.RemoveAll(path + ".tmp")
+	if err := os.WriteFile(path+".tmp", nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if w, err := warehouse.Open(context.Background(), path, warehouse.Options{ReadOnly: true}); !errors.Is(err, warehouse.ErrUnfinishedLoad) {
+		if err == nil {
+			w.Close()
+		}
+		t.Fatalf("read-only open of a warehouse holding an unfinished load it cannot remove: %v", err)
+	}
+	// Once the file can be opened for writing, a read-only open repairs it.
+	os.Remove(path + ".tmp")
+	w, err = warehouse.Open(context.Background(), path, warehouse.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if o := orphanRows(t, w.DB()); o > 0 || w.Repaired() == nil {
+		t.Fatalf("after the repair: %d rows of a missing load, repair %+v", o, w.Repaired())
 	}
 }
