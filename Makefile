@@ -5,7 +5,7 @@ PKGS     := ./...
 # DuckDB's C++ library is linked statically from the module cache; building it
 # the first time takes a minute or two on two cores.
 
-.PHONY: build run test bench lint fuzz clean
+.PHONY: build run test bench lint fuzz killhunt clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/wardstat
@@ -34,6 +34,11 @@ fuzz:
 			$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) $$pkg; \
 		done; \
 	done
+
+# The kill hunt in full: 45 SIGKILLs over a load, most in its last third and
+# its commit (a few minutes); `make test` runs four.
+killhunt:
+	WARDSTAT_KILLHUNT=1 $(GO) test -count=1 -timeout 30m -run '^TestKillDuringLoadLeavesBeforeOrAfter$$' -v ./cmd/wardstat
 
 lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

@@ -172,13 +172,16 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 	// The file's identity is found beside the typing; a file loaded before
 	// stops the load.
 	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
 	var (
 		sum    string
 		prior  *PriorLoad
 		idErr  error
 		idDone = make(chan struct{})
 	)
+	// No query of this load outlives it: a load that fails early would
+	// otherwise return (and its caller close the warehouse) while the
+	// identity's query still runs on another connection.
+	defer func() { cancel(nil); <-idDone }()
 	go func() {
 		defer close(idDone)
 		if sum, idErr = req.SHA256(); idErr == nil {

@@ -29,7 +29,7 @@ import (
 )
 
 // SchemaVersion is the schema this build writes; older files are migrated on open.
-const SchemaVersion = 9
+const SchemaVersion = 10
 
 // Errors a caller may test for.
 var (
@@ -56,6 +56,9 @@ type Options struct {
 	// MaxTempSize caps a read-only connection's temporary disk; "" means
 	// DefaultMaxTempSize.
 	MaxTempSize string
+	// repaired is a read-only open right after a read-write one removed
+	// an unfinished load: the check must now find none.
+	repaired bool
 }
 
 var lockHolder = regexp.MustCompile(`\(PID (\d+)\)`)
@@ -71,13 +74,19 @@ type Warehouse struct {
 	path  string
 	log   *slog.Logger
 	ronly bool
+	// repaired is what opening removed of loads that never committed.
+	repaired *Repair
 }
 
 // Open opens (creating when needed) the warehouse at path and brings its
 // schema up to date.
 func Open(ctx context.Context, path string, opt Options) (*Warehouse, error) {
 	if opt.ReadOnly {
-		return openReadOnly(ctx, path, opt) // readonly.go
+		w, err := openReadOnly(ctx, path, opt) // readonly.go
+		if err != nil {
+			return nil, err
+		}
+		return w.readOnlyRepaired(ctx, path, opt)
 	}
 	log := opt.Logger
 	if log == nil {
@@ -155,9 +164,57 @@ func Open(ctx context.Context, path string, opt Options) (*Warehouse, error) {
 			w.Close()
 			return nil, err
 		}
+		// A load killed while committing can leave rows that DuckDB's
+		// WAL replay applied without the load's commit: they go before
+		// anything reads or writes (DESIGN.md, "A load that never committed").
+		if w.repaired, err = w.repairUnfinishedLoads(ctx); err != nil {
+			w.Close()
+			return nil, err
+		}
 	}
 	return w, nil
 }
+
+// readOnlyRepaired makes sure a read-only warehouse shows no rows of an
+// unfinished load: if it does, the file is opened once for writing, which
+// removes them, and opened read-only again; when it cannot be (another
+// process holds it, or the file is read-only), the open is refused.
+func (w *Warehouse) readOnlyRepaired(ctx context.Context, path string, opt Options) (*Warehouse, error) {
+	ids, err := w.unfinishedLoads(ctx)
+	if err == nil && len(ids) > 0 && opt.repaired {
+		err = fmt.Errorf("%s: %w (load %d): it is still there after the warehouse was opened for writing; this is a bug, please report it", path, ErrUnfinishedLoad, ids[0])
+	}
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return w, nil
+	}
+	w.Close()
+	rw := opt
+	rw.ReadOnly = false
+	fixed, err := Open(ctx, path, rw)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w (load %d, killed while committing); it is removed when the warehouse is next opened for writing (wardstat ingest, run or serve), which failed now: %v", path, ErrUnfinishedLoad, ids[0], err)
+	}
+	repaired := fixed.repaired
+	if err := fixed.Close(); err != nil {
+		return nil, fmt.Errorf("%s: %w: closing after removing it: %v", path, ErrUnfinishedLoad, err)
+	}
+	ro := opt
+	ro.repaired = true
+	again, err := Open(ctx, path, ro)
+	if err != nil {
+		return nil, err
+	}
+	again.repaired = repaired
+	return again, nil
+}
+
+// Repaired says what opening the warehouse removed of loads that never
+// committed; nil when there were none.
+func (w *Warehouse) Repaired() *Repair { return w.repaired }
 
 // Close releases the warehouse.
 func (w *Warehouse) Close() error {

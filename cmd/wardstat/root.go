@@ -137,6 +137,19 @@ func (a *app) open(ctx context.Context, readOnly bool) (*warehouse.Warehouse, er
 		}
 	}
 	w, err := warehouse.Open(ctx, a.dbPath, opt)
+	if err != nil && errors.Is(err, warehouse.ErrUnfinishedLoad) {
+		return nil, fmt.Errorf(a.t(
+			"kho %s còn dữ liệu dở dang của một lần nạp chưa hoàn tất (bị dừng khi đang ghi) và không thể dọn lúc này; hãy mở kho để ghi một lần (wardstat ingest, run hoặc serve) rồi chạy lại lệnh này: %w",
+			"warehouse %s holds part of a load that never finished (stopped while committing) and cannot be cleaned now; open it for writing once (wardstat ingest, run or serve) and run this again: %w"),
+			a.dbPath, err)
+	}
+	if err == nil && w.Repaired() != nil {
+		r := w.Repaired()
+		fmt.Fprintf(a.stderr, a.t(
+			"(đã dọn lần nạp #%d chưa hoàn tất (bị dừng khi đang ghi): bỏ %s, khôi phục %s; kho trở lại như trước lần nạp đó)\n",
+			"(removed load #%d, which never finished (stopped while committing): %s dropped, %s restored; the warehouse is as it was before that load)\n"),
+			r.LoadIDs[0], a.dossiers(r.Dossiers), a.dossiers(r.Restored))
+	}
 	if err == nil || !errors.Is(err, warehouse.ErrLocked) {
 		return w, err
 	}

@@ -49,9 +49,13 @@ FROM dossiers d
 JOIN stage_found f ON d.rowid = f.drow
 WHERE f.new_hash <> f.state_hash;
 
--- The state a changed dossier leaves behind goes to its history.
+-- The state a changed dossier leaves behind goes to its history, naming
+-- this load as the one that replaced it: if this transaction never
+-- commits yet some of its rows survive (DuckDB replays a WAL whose commit
+-- marker was cut short), opening the warehouse finds and removes them by
+-- that id, and puts back any state whose deletion survived.
 INSERT INTO dossier_history BY NAME
-SELECT {{.ColumnsOf "e"}}, e.load_id, e.source_row, e.state_hash
+SELECT {{.ColumnsOf "e"}}, e.load_id, e.source_row, e.state_hash, {{.LoadID}} AS replaced_by
 FROM stage_existing e;
 
 DELETE FROM dossiers
