@@ -160,11 +160,10 @@ func TestKillDuringLoadLeavesBeforeOrAfter(t *testing.T) {
 		case got == after:
 			outcomes["after"]++
 		case got.rowless == before.rowless || got.rowless == after.rowless:
-			// The same state but for line numbers: two loads of one file
-			// numbered its rows differently (a fault of the row numbering,
-			// not of the commit), seen once in a full hunt.
-			outcomes["same state, other line numbers"]++
-			t.Logf("%s: the state before or after, but rows carry other line numbers than in the reference load", name)
+			// The same state but for line numbers: the typing pass lost the
+			// file's order (a join in its plan; see typeInOrder). Every row
+			// must keep its own line, so this fails too.
+			t.Fatalf("%s: the state before or after, but rows carry other line numbers than in the reference load:\n got    %s\n before %s\n after  %s", name, got.exact, before.exact, after.exact)
 		default:
 			t.Fatalf("%s: between states:\n got    %s\n before %s\n after  %s", name, got.exact, before.exact, after.exact)
 		}
@@ -208,7 +207,7 @@ func TestKillDuringLoadLeavesBeforeOrAfter(t *testing.T) {
 	if out, err := ingestCmd(db, night2).CombinedOutput(); err != nil {
 		t.Fatalf("the load after the kills: %v\n%s", err, out)
 	}
-	if got := killState(t, db, "after the next run"); got.rowless != after.rowless {
+	if got := killState(t, db, "after the next run"); got.exact != after.exact {
 		t.Fatalf("after the next run:\n got   %s\n after %s", got.exact, after.exact)
 	}
 }
