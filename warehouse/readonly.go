@@ -136,14 +136,7 @@ func openReadOnly(ctx context.Context, path string, opt Options) (*Warehouse, er
 	}
 	connector, err := duckdb.NewConnector(dsn, init)
 	if err != nil {
-		if strings.Contains(err.Error(), "Could not set lock") {
-			holder := ""
-			if m := lockHolder.FindStringSubmatch(err.Error()); m != nil {
-				holder = " (PID " + m[1] + ")"
-			}
-			return nil, fmt.Errorf("opening %s: %w%s; wait for it to finish and run this again", path, ErrLocked, holder)
-		}
-		return nil, fmt.Errorf("opening warehouse %s: %w", path, err)
+		return nil, openError(path, err)
 	}
 	return &Warehouse{db: sql.OpenDB(connector), conn: connector, path: path, log: log, ronly: true}, nil
 }

@@ -92,17 +92,10 @@ func Open(ctx context.Context, path string, opt Options) (*Warehouse, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	if !opt.ReadOnly {
-		if dir := filepath.Dir(path); dir != "" {
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return nil, fmt.Errorf("making the warehouse folder: %w", err)
-			}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("making the warehouse folder: %w", err)
 		}
-	} else if _, err := os.Stat(path); err != nil {
-		if os.IsNotExist(err) {
-			return nil, fmt.Errorf("there is no warehouse at %s: %w; load exports first (wardstat ingest FILE, or wardstat demo), or point --db at one", path, ErrNoWarehouse)
-		}
-		return nil, fmt.Errorf("opening warehouse %s: %w", path, err)
 	}
 	// Database-wide settings go in the DSN, set once when DuckDB opens the
 	// file: setting them again on a later connection fails (the spill
@@ -111,18 +104,13 @@ func Open(ctx context.Context, path string, opt Options) (*Warehouse, error) {
 	if limit == "" {
 		limit = DefaultMemoryLimit
 	}
-	params := []string{"memory_limit=" + url.QueryEscape(limit)}
-	if opt.ReadOnly {
-		params = append(params, "access_mode=read_only", "enable_external_access=false")
-	} else {
-		params = append(params, "temp_directory="+url.QueryEscape(path+".tmp"))
-	}
+	params := []string{"memory_limit=" + url.QueryEscape(limit), "temp_directory=" + url.QueryEscape(path+".tmp")}
 	if opt.Threads > 0 {
 		params = append(params, "threads="+strconv.Itoa(opt.Threads))
 	}
 	dsn := path + "?" + strings.Join(params, "&")
 	// The time zone needs ICU, loaded after opening: the first connection
-	// sets it for all (GLOBAL), then locks the configuration when read-only.
+	// sets it for all (GLOBAL).
 	var initMu sync.Mutex
 	initDone := false
 	init := func(ex driver.ExecerContext) error {
@@ -131,48 +119,47 @@ func Open(ctx context.Context, path string, opt Options) (*Warehouse, error) {
 		if initDone {
 			return nil
 		}
-		stmts := []string{"SET GLOBAL TimeZone = 'Asia/Ho_Chi_Minh'"}
-		if opt.ReadOnly {
-			stmts = append(stmts, "SET lock_configuration = true")
-		}
-		for _, s := range stmts {
-			if _, err := ex.ExecContext(ctx, s, nil); err != nil {
-				return fmt.Errorf("%s: %w", s, err)
-			}
+		if _, err := ex.ExecContext(ctx, "SET GLOBAL TimeZone = 'Asia/Ho_Chi_Minh'", nil); err != nil {
+			return fmt.Errorf("setting the time zone: %w", err)
 		}
 		initDone = true
 		return nil
 	}
 	connector, err := duckdb.NewConnector(dsn, init)
 	if err != nil {
-		if strings.Contains(err.Error(), "Could not set lock") {
-			holder := ""
-			if m := lockHolder.FindStringSubmatch(err.Error()); m != nil {
-				holder = " (PID " + m[1] + ")"
-			}
-			return nil, fmt.Errorf("opening %s: %w%s; wait for it to finish and run this again", path, ErrLocked, holder)
-		}
-		return nil, fmt.Errorf("opening warehouse %s: %w", path, err)
+		return nil, openError(path, err)
 	}
-	w := &Warehouse{db: sql.OpenDB(connector), conn: connector, path: path, log: log, ronly: opt.ReadOnly}
-	if !opt.ReadOnly {
-		if err := privateSpill(path + ".tmp"); err != nil {
-			w.Close()
-			return nil, err
-		}
-		if err := w.migrate(ctx); err != nil {
-			w.Close()
-			return nil, err
-		}
-		// A load killed while committing can leave rows that DuckDB's
-		// WAL replay applied without the load's commit: they go before
-		// anything reads or writes (DESIGN.md, "A load that never committed").
-		if w.repaired, err = w.repairUnfinishedLoads(ctx); err != nil {
-			w.Close()
-			return nil, err
-		}
+	w := &Warehouse{db: sql.OpenDB(connector), conn: connector, path: path, log: log}
+	if err := privateSpill(path + ".tmp"); err != nil {
+		w.Close()
+		return nil, err
+	}
+	if err := w.migrate(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
+	// A load killed while committing can leave rows that DuckDB's WAL
+	// replay applied without the load's commit: they go before anything
+	// reads or writes (DESIGN.md, "A load that never committed").
+	if w.repaired, err = w.repairUnfinishedLoads(ctx); err != nil {
+		w.Close()
+		return nil, err
 	}
 	return w, nil
+}
+
+// openError says why DuckDB would not open the file at path: another
+// process holding it (ErrLocked, with its PID when DuckDB names it), or
+// DuckDB's own reason.
+func openError(path string, err error) error {
+	if strings.Contains(err.Error(), "Could not set lock") {
+		holder := ""
+		if m := lockHolder.FindStringSubmatch(err.Error()); m != nil {
+			holder = " (PID " + m[1] + ")"
+		}
+		return fmt.Errorf("opening %s: %w%s; wait for it to finish and run this again", path, ErrLocked, holder)
+	}
+	return fmt.Errorf("opening warehouse %s: %w", path, err)
 }
 
 // readOnlyRepaired makes sure a read-only warehouse shows no rows of an
