@@ -57,6 +57,24 @@ func TestCSVRowFixes(t *testing.T) {
 			t.Errorf("%q: a bare CR must send the file to our reader", text)
 		}
 	}
+	// A line of more cells than the header's (a name with a comma,
+	// unquoted) sends the file to our reader, which rejects that line;
+	// empty cells more at a line's end, or a delimiter in a quoted cell,
+	// do not. Skimmed in blocks or read line by line alike.
+	for text, want := range map[string]string{
+		"h,i\na,b\nNguyễn Văn A, phường 3,c\nd,e\n": "line 3 has 3 cells, more than the 2 columns",
+		"h,i\na,b\nc,d,,\r\n\"e,f\",g\n":            "",
+	} {
+		os.WriteFile(p, []byte(text), 0o644)
+		for _, block := range []int{4, rowFixBlock} {
+			f, _ := os.Open(p)
+			_, refusal, _ := rowFixesOf(f, 1, 10, block, ',', 2, 2)
+			f.Close()
+			if refusal != want {
+				t.Errorf("%q, blocks of %d: refusal %q, want %q", text, block, refusal, want)
+			}
+		}
+	}
 }
 
 // FuzzCSVRowFixes: any bytes give offsets that only grow, at records that
