@@ -81,8 +81,10 @@ func SniffDelimiter(sample []byte) rune {
 func (c *csvReader) Next() (Record, error) { return c.r.next() }
 
 // setWidth tells the reader how many cells a record has (the header's):
-// a quoted cell over several lines that makes more was never one.
-func (c *csvReader) setWidth(n int) { c.r.width = n }
+// a quoted cell over several lines that makes more was never one; and
+// how many a record on one line may have, empty ones at its end not
+// counted: one with more holds the delimiter unquoted (FaultExtraCells).
+func (c *csvReader) setWidth(n, cells int) { c.r.width, c.r.cells = n, cells }
 
 func (c *csvReader) Close() error { return c.f.Close() }
 

@@ -11,6 +11,7 @@ import (
 
 	"wardstat/ingest"
 	"wardstat/transform"
+	"wardstat/warehouse"
 )
 
 // exportWithFault writes a ward export of n data rows (line i+1 holds
@@ -201,4 +202,100 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// A cell holding the delimiter unquoted (a name or an address with a
+// comma) makes a row of more cells than the header's: its cells slide one
+// column on, and when its dates still land in date columns it loaded as a
+// dossier, the applicant's name stored as its procedure and the address as
+// its sector, the last cell dropped by DuckDB's reader without a word.
+// Now such a row is rejected on its line (extra_cells), by both readers,
+// its raw row masked; every other row loads on its own line, and no
+// planted name or address is anywhere in the warehouse file. A procedure
+// name with a comma, quoted, still loads, and so does a row with an empty
+// cell more at its end.
+func TestSlidCellsRejectTheirLineOnly(t *testing.T) {
+	const n = 1500
+	planted := []string{"Nguyễn Văn Bình", "phường Tân Định", "Trần Quốc Toản", "45 Hàng Bạc"}
+	slid := map[int]string{
+		120:     ",000.10.27.H37,Trực tiếp,Nguyễn Văn Bình, phường Tân Định,01/01/2021 08:29:50,10/01/2021 08:29:50,Hộ tịch",
+		faultAt: ",000.10.27.H37,Trực tiếp,Trần Quốc Toản, 45 Hàng Bạc,01/01/2021 08:29:50,10/01/2021 08:29:50,Hộ tịch\r",
+		n:       ",000.10.27.H37,Trực tiếp,Đăng ký khai sinh,Nguyễn Văn Bình, phường Tân Định,01/01/2021 08:29:50,10/01/2021 08:29:50",
+	}
+	var b bytes.Buffer
+	b.WriteString("Mã hồ sơ,Mã đơn vị,Hình thức nộp,Tên thủ tục,Lĩnh vực,Ngày tiếp nhận,Ngày hẹn trả\n")
+	for i := 1; i <= n; i++ {
+		code := fmt.Sprintf("000.10.27.H37-210101-%07d", i)
+		if s, ok := slid[i]; ok {
+			b.WriteString(code + s + "\n")
+			continue
+		}
+		procedure, end := "Đăng ký khai sinh", ""
+		switch {
+		case i%10 == 0:
+			procedure = `"Cấp bản sao, trích lục"`
+		case i%7 == 0:
+			end = "," // an empty cell more: nothing is dropped
+		}
+		fmt.Fprintf(&b, "%s,000.10.27.H37,Trực tiếp,%s,Hộ tịch,01/01/2021 08:29:50,10/01/2021 08:29:50%s\n", code, procedure, end)
+	}
+	p := filepath.Join(t.TempDir(), "export.csv")
+	if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const want = "121:extra_cells 1002:extra_cells 1501:extra_cells"
+	var got [2]string
+	for i, goReader := range []bool{false, true} {
+		dbPath := filepath.Join(t.TempDir(), "w.duckdb")
+		w, err := warehouse.Open(context.Background(), dbPath, warehouse.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := ingest.File(context.Background(), w, p, ingest.FileOptions{Hasher: transform.NewHasher([]byte("k")), GoReader: goReader})
+		if err != nil {
+			t.Fatalf("our reader %v: %v", goReader, err)
+		}
+		r := res.Result
+		if r.Read != n || r.Loaded != n-int64(len(slid)) || r.Rejected != int64(len(slid)) || r.Duplicate != 0 {
+			t.Errorf("our reader %v: %+v; want read %d, loaded %d, rejected %d", goReader, r, n, n-len(slid), len(slid))
+		}
+		var placed int64
+		var rejects, values, dump string
+		if err := w.DB().QueryRow(`SELECT (SELECT count(*) FROM dossiers WHERE source_row = right(dossier_code, 7)::INT + 1),
+			coalesce((SELECT string_agg(source_row || ':' || reason_code, ' ' ORDER BY source_row) FROM rejects), ''),
+			coalesce((SELECT string_agg(DISTINCT value || ' ' || (raw_row IS NOT NULL), '|') FROM rejects), ''),
+			(SELECT md5(string_agg(d::VARCHAR, '|' ORDER BY d.dossier_code)) FROM (SELECT * EXCLUDE (load_id, first_load_id, state_hash) FROM dossiers) d)`).
+			Scan(&placed, &rejects, &values, &dump); err != nil {
+			t.Fatal(err)
+		}
+		if rejects != want {
+			t.Errorf("our reader %v: rejects %q, want %q", goReader, rejects, want)
+		}
+		if placed != n-int64(len(slid)) {
+			t.Errorf("our reader %v: %d dossiers on their lines, want %d", goReader, placed, n-len(slid))
+		}
+		if values != "8/7 true" {
+			t.Errorf("our reader %v: the rejects' values and raw rows %q, want \"8/7 true\" (cells/columns, a raw row kept)", goReader, values)
+		}
+		got[i] = fmt.Sprintf("%s %v|%s", dump, []int64{r.Read, r.Loaded, r.Rejected, r.Skipped}, rejects)
+		if _, err := w.DB().Exec("CHECKPOINT"); err != nil {
+			t.Fatal(err)
+		}
+		w.Close()
+		files, _ := filepath.Glob(dbPath + "*")
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				continue // a folder
+			}
+			for _, s := range planted {
+				if i := bytes.Index(data, []byte(s)); i >= 0 {
+					t.Errorf("our reader %v: %s holds %q: …%q…", goReader, filepath.Base(f), s, data[max(0, i-60):min(len(data), i+len(s)+60)])
+				}
+			}
+		}
+	}
+	if got[0] != got[1] {
+		t.Errorf("the readers differ:\nDuckDB's: %s\nours:     %s", got[0], got[1])
+	}
 }

@@ -308,6 +308,8 @@ type rowSource struct {
 	// several columns name (duplicateColumns).
 	blank      int
 	duplicates []DuplicateColumn
+	// cells is a CSV's cellWidth, once its header is found.
+	cells int
 }
 
 func newRowSource(r Reader, opt FileOptions) (*rowSource, error) {
@@ -360,7 +362,8 @@ func newRowSource(r Reader, opt FileOptions) (*rowSource, error) {
 		return nil, err
 	}
 	if cr, ok := r.(*csvReader); ok {
-		cr.setWidth(s.width())
+		s.cells = s.cellWidth()
+		cr.setWidth(s.width(), s.cells)
 	}
 	return s, nil
 }
@@ -371,6 +374,17 @@ func (s *rowSource) width() int {
 	width := len(s.mapper.Mapping().Headers)
 	for _, p := range s.pending {
 		width = max(width, len(p.Cells))
+	}
+	return width
+}
+
+// cellWidth is how many cells a row may have, empty ones at its end not
+// counted: the header's, or more if the first rows have more. A row of
+// more holds the delimiter in a cell unquoted, and its cells slid.
+func (s *rowSource) cellWidth() int {
+	width := len(s.mapper.Mapping().Headers)
+	for _, p := range s.pending {
+		width = max(width, CellsBeforeEmpty(p.Cells))
 	}
 	return width
 }
@@ -445,7 +459,12 @@ func (s *rowSource) Next() (transform.Row, error) {
 		row := s.mapper.Map(rec.Line, rec.Cells, s.values)
 		if rec.Fault != "" {
 			// Rejected on its line, whatever its cells hold.
-			row.SetFault(rec.Fault)
+			fault := rec.Fault
+			if fault == FaultExtraCells {
+				// The reject says how many cells against the columns.
+				fault = fmt.Sprintf("%s:%d:%d", fault, CellsBeforeEmpty(rec.Cells), s.cells)
+			}
+			row.SetFault(fault)
 		}
 		s.values = row.Values
 		s.rows++
@@ -611,7 +630,7 @@ func (s *rowSource) csvPlan(abs string) (plan warehouse.CSVPlan, done func(), ok
 	// reader rejects (a quote that does not close, a line over the limit)
 	// is read by ours.
 	fixes := func() ([]warehouse.RowFix, error) {
-		fixes, refusal, err := csvRowFixes(path, skip, maxRowFixes, byte(cr.Delimiter), width)
+		fixes, refusal, err := csvRowFixes(path, skip, maxRowFixes, byte(cr.Delimiter), width, s.cells)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", warehouse.ErrCSVReader, err)
 		}

@@ -33,7 +33,7 @@ var maxRowFixes = 1 << 20
 // opens a quoted cell only at the start of a cell (after delim or a
 // line's start, spaces between allowed), as DuckDB reads it: inside an
 // unquoted cell ("màn hình 5\" cũ") it is text.
-func csvRowFixes(path string, skip, max int, delim byte, width int) (fixes []warehouse.RowFix, refusal string, err error) {
+func csvRowFixes(path string, skip, max int, delim byte, width, cells int) (fixes []warehouse.RowFix, refusal string, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, "", err
@@ -41,7 +41,7 @@ func csvRowFixes(path string, skip, max int, delim byte, width int) (fixes []war
 	defer f.Close()
 	// Lines are counted in the text, whatever its encoding (UTF-16 too).
 	text, _ := decodeText(bufio.NewReaderSize(f, 64*1024))
-	return rowFixesOf(text, skip, max, rowFixBlock, delim, width)
+	return rowFixesOf(text, skip, max, rowFixBlock, delim, width, cells)
 }
 
 // rowFixBlock is how much of a file rowFixesOf looks at at once.
@@ -53,8 +53,8 @@ const rowFixBlock = 4 << 20
 // only moves both counts on, and is passed over at the speed of counting
 // its LFs (481 MB: 0.24 → 0.18 s, most of it reading the file). The
 // others are read line by line.
-func rowFixesOf(r io.Reader, skip, max, block int, delim byte, width int) (fixes []warehouse.RowFix, refusal string, err error) {
-	sc := newRowFixScanner(skip, max, delim, width)
+func rowFixesOf(r io.Reader, skip, max, block int, delim byte, width, cells int) (fixes []warehouse.RowFix, refusal string, err error) {
+	sc := newRowFixScanner(skip, max, delim, width, cells)
 	buf := make([]byte, block)
 	have, eof := 0, false
 	for !eof || have > 0 {
@@ -108,6 +108,7 @@ type rowFixScanner struct {
 	max          int
 	delim        byte
 	width        int   // the file's columns (0: not known)
+	cells        int   // the most cells a line may have, empty ones at its end not counted (0: any)
 	maxBytes     int   // maxRecordBytes
 	maxLines     int   // maxRecordLines
 	line, record int64 // physical lines read, records started after skip
@@ -122,8 +123,8 @@ type rowFixScanner struct {
 	refusal            string
 }
 
-func newRowFixScanner(skip, max int, delim byte, width int) *rowFixScanner {
-	return &rowFixScanner{skip: int64(skip), max: max, delim: delim, width: width, maxBytes: maxRecordBytes, maxLines: maxRecordLines}
+func newRowFixScanner(skip, max int, delim byte, width, cells int) *rowFixScanner {
+	return &rowFixScanner{skip: int64(skip), max: max, delim: delim, width: width, cells: cells, maxBytes: maxRecordBytes, maxLines: maxRecordLines}
 }
 
 // skimmed moves the counts over whole lines that cannot part them (no
@@ -143,6 +144,9 @@ func (sc *rowFixScanner) skimmed(lines []byte) bool {
 			return false
 		}
 	}
+	if sc.cells > 0 && !cellsAtMost(lines, sc.delim, sc.cells) {
+		return false
+	}
 	// Every line is a record: where the first lands, all land.
 	if d := sc.line + 1 - (sc.record + sc.skip + 1); d != sc.delta {
 		if len(sc.fixes) >= sc.max {
@@ -155,6 +159,45 @@ func (sc *rowFixScanner) skimmed(lines []byte) bool {
 	sc.line += n
 	sc.record += n
 	return true
+}
+
+// cellsAtMost reports whether no line of lines (whole lines, each ending
+// at its LF, no quoted cell over two) has more than width cells, empty
+// ones at its end not counted, or may not have: our reader rejects such a
+// line (FaultExtraCells), where DuckDB's drops its last cells. A line's
+// delimiters are counted at the speed of bytes.Count; only a line with
+// too many, and a quote, is read for its quoted cells.
+func cellsAtMost(lines []byte, delim byte, width int) bool {
+	d := []byte{delim}
+	for len(lines) > 0 {
+		i := bytes.IndexByte(lines, '\n')
+		line := lines[:i+1]
+		lines = lines[i+1:]
+		if bytes.Count(line, d) < width {
+			continue
+		}
+		cells := 0
+		if bytes.IndexByte(line, '"') < 0 {
+			cells = bytes.Count(line, d) + 1
+		} else {
+			_, cells, _ = scanQuotes(line, delim, false)
+		}
+		if cells-trailingDelims(line, delim) > width {
+			return false
+		}
+	}
+	return true
+}
+
+// trailingDelims counts the delimiters that end a line (before its CRLF
+// or LF): the empty cells at its end.
+func trailingDelims(line []byte, delim byte) int {
+	body := bytes.TrimRight(line, "\r\n")
+	n := len(body)
+	for n > 0 && body[n-1] == delim {
+		n--
+	}
+	return len(body) - n
 }
 
 // linesShorterThan reports whether every line of lines (whole lines) is
@@ -311,6 +354,9 @@ func (sc *rowFixScanner) oneLine(chunk []byte) bool {
 		return false
 	case stray:
 		sc.refusal = fmt.Sprintf("text after a quoted cell's closing quote on line %d", sc.line)
+		return false
+	case !was && !out && sc.cells > 0 && cells > sc.cells && cells-trailingDelims(chunk, sc.delim) > sc.cells:
+		sc.refusal = fmt.Sprintf("line %d has %d cells, more than the %d columns", sc.line, cells-trailingDelims(chunk, sc.delim), sc.cells)
 		return false
 	case !was && out: // a record over several lines starts
 		sc.recLine, sc.recLines, sc.recBytes, sc.recCells = sc.line, 1, len(chunk), cells

@@ -34,7 +34,7 @@ func TestCSVRowFixes(t *testing.T) {
 			if err := os.WriteFile(p, []byte(c.text), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			got, refusal, err := csvRowFixes(p, c.skip, 10, ',', 0)
+			got, refusal, err := csvRowFixes(p, c.skip, 10, ',', 0, 0)
 			if err != nil || refusal != "" {
 				t.Fatalf("refused %q, err %v", refusal, err)
 			}
@@ -46,15 +46,33 @@ func TestCSVRowFixes(t *testing.T) {
 	// Too many places: our reader takes the file.
 	p := filepath.Join(t.TempDir(), "many.csv")
 	os.WriteFile(p, []byte("h\n"+strings.Repeat("a\n\n", 20)), 0o644)
-	if _, refusal, _ := csvRowFixes(p, 1, 10, ',', 0); refusal == "" {
+	if _, refusal, _ := csvRowFixes(p, 1, 10, ',', 0, 0); refusal == "" {
 		t.Error("more places than the limit must say so")
 	}
 	// A CR alone ends a record for DuckDB's reader, not for ours: ours
 	// takes the file (old Mac line endings, or a stray CR in a cell).
 	for _, text := range []string{"h\ra\rb\r", "h\na,x\r,y\nb\n", "h\na\nb\r"} {
 		os.WriteFile(p, []byte(text), 0o644)
-		if _, refusal, _ := csvRowFixes(p, 1, 10, ',', 0); refusal == "" {
+		if _, refusal, _ := csvRowFixes(p, 1, 10, ',', 0, 0); refusal == "" {
 			t.Errorf("%q: a bare CR must send the file to our reader", text)
+		}
+	}
+	// A line of more cells than the header's (a name with a comma,
+	// unquoted) sends the file to our reader, which rejects that line;
+	// empty cells more at a line's end, or a delimiter in a quoted cell,
+	// do not. Skimmed in blocks or read line by line alike.
+	for text, want := range map[string]string{
+		"h,i\na,b\nNguyễn Văn A, phường 3,c\nd,e\n": "line 3 has 3 cells, more than the 2 columns",
+		"h,i\na,b\nc,d,,\r\n\"e,f\",g\n":            "",
+	} {
+		os.WriteFile(p, []byte(text), 0o644)
+		for _, block := range []int{4, rowFixBlock} {
+			f, _ := os.Open(p)
+			_, refusal, _ := rowFixesOf(f, 1, 10, block, ',', 2, 2)
+			f.Close()
+			if refusal != want {
+				t.Errorf("%q, blocks of %d: refusal %q, want %q", text, block, refusal, want)
+			}
 		}
 	}
 }
@@ -68,15 +86,18 @@ func FuzzCSVRowFixes(f *testing.F) {
 	f.Add([]byte("h\r\na,\"b\"\r\nc,\"d\r\ne\"\r\n\r\nf\r\n"), 1, 9)
 	f.Add([]byte("h\na,\"x\"\"\nb\"\nc\n\"d\ne\"\n"), 1, 6)
 	f.Add([]byte("h\na,5\" x\nb,\"y\nz\" w\n\nc\n"), 1, 5)
+	f.Add([]byte("h,i\na,b\nc,d,,\r\ne,\"f,g\"\nh,i,j\n"), 1, 10)
 	f.Fuzz(func(t *testing.T, data []byte, skip, block int) {
 		if skip < 0 || skip > 5 || block < 1 || block > 64 {
 			return
 		}
-		fixes, refusal, err := rowFixesOf(bytes.NewReader(data), skip, fuzzMaxFixes, block, ',', 0)
+		// The most cells a line may have (FaultExtraCells): 0 (any) to 3.
+		cells := block % 4
+		fixes, refusal, err := rowFixesOf(bytes.NewReader(data), skip, fuzzMaxFixes, block, ',', 0, cells)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, wantRefusal := rowFixesByLine(data, skip, fuzzMaxFixes)
+		want, wantRefusal := rowFixesByLine(data, skip, fuzzMaxFixes, cells)
 		if refusal != wantRefusal || !reflect.DeepEqual(fixes, want) {
 			t.Fatalf("block %d: got %v %q, line by line %v %q", block, fixes, refusal, want, wantRefusal)
 		}
@@ -95,8 +116,8 @@ func FuzzCSVRowFixes(f *testing.F) {
 const fuzzMaxFixes = 3
 
 // rowFixesByLine is csvRowFixes reading every line, never skimming.
-func rowFixesByLine(data []byte, skip, max int) ([]warehouse.RowFix, string) {
-	sc := newRowFixScanner(skip, max, ',', 0)
+func rowFixesByLine(data []byte, skip, max, cells int) ([]warehouse.RowFix, string) {
+	sc := newRowFixScanner(skip, max, ',', 0, cells)
 	for len(data) > 0 {
 		i := bytes.IndexByte(data, '\n') + 1
 		if i == 0 {

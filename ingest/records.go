@@ -41,6 +41,11 @@ const (
 	// FaultEncoding is a record holding bytes that are not UTF-8, in a
 	// file that is.
 	FaultEncoding = "bad_encoding"
+	// FaultExtraCells is a record on one line with more cells than the
+	// header's (empty cells at its end not counted): a cell holds the
+	// delimiter unquoted (a name "Nguyễn Văn A, phường 3"), and every
+	// cell after it slid one column on, a name into the sector's.
+	FaultExtraCells = "extra_cells"
 )
 
 // csvLine is one physical line of a CSV's text.
@@ -64,7 +69,10 @@ type recordReader struct {
 	checkUTF8 bool
 	// width, once known (the header's), is the most cells a record over
 	// several lines may have: more, and its lines were never one record.
-	width    int
+	width int
+	// cells, once known, is the most cells a record on one line may
+	// have, empty ones at its end not counted (FaultExtraCells).
+	cells    int
 	maxBytes int
 	maxLines int
 	lines    int       // physical lines read from r
@@ -137,7 +145,11 @@ func (rr *recordReader) next() (Record, error) {
 			if rr.sp.bad {
 				return rr.fault(first, FaultUnclosedQuote), nil
 			}
-			return rr.record(first.num, first.text), nil
+			rec := rr.record(first.num, first.text)
+			if rr.cells > 0 && len(rec.Cells) > rr.cells && rec.Fault == "" && CellsBeforeEmpty(rec.Cells) > rr.cells {
+				rec.Fault = FaultExtraCells
+			}
+			return rec, nil
 		}
 		// A quoted cell runs on: read lines until it closes, within the limits.
 		read := []csvLine{first}
@@ -185,6 +197,16 @@ func (rr *recordReader) record(line int, text []byte) Record {
 		return Record{Line: line, Cells: cells, Fault: FaultEncoding}
 	}
 	return Record{Line: line, Cells: cells}
+}
+
+// CellsBeforeEmpty is how many cells a record has, empty ones at its end
+// not counted (a delimiter at a line's end drops nothing).
+func CellsBeforeEmpty(cells []string) int {
+	n := len(cells)
+	for n > 0 && cells[n-1] == "" {
+		n--
+	}
+	return n
 }
 
 // fault is a line that is not read as a row, with its cells split at

@@ -15,7 +15,7 @@ import (
 func readRecords(t *testing.T, text string, width int) []string {
 	t.Helper()
 	rr := newRecordReader(strings.NewReader(text), ',', true)
-	rr.maxLines, rr.maxBytes, rr.width = 4, 64, width
+	rr.maxLines, rr.maxBytes, rr.width, rr.cells = 4, 64, width, width
 	var out []string
 	for {
 		rec, err := rr.next()
@@ -45,7 +45,7 @@ func TestRecordReader(t *testing.T) {
 		{"over four lines: the most", "a,\"1\n2\n3\n4\",b\nc\n", 0, "1:a|1\n2\n3\n4|b 5:c"},
 		{"a quote that never closes", "a,\"x,y\nb,c\nd,e\n", 0, "1!unclosed_quote 2:b|c 3:d|e"},
 		{"one that closes past four lines", "a,\"1\n2\n3\n4\n5\",b\nc\n", 0, "1!unclosed_quote 2:2 3:3 4:4 5:5\"|b 6:c"},
-		{"one that closes into more cells than the header's", "a,\"x\nb,c\",d\ne\n", 2, "1!unclosed_quote 2:b|c\"|d 3:e"},
+		{"one that closes into more cells than the header's", "a,\"x\nb,c\",d\ne\n", 2, "1!unclosed_quote 2!extra_cells 3:e"},
 		{"the same, as many as the header's", "a,\"x\nb,c\",d\ne\n", 3, "1:a|x\nb,c|d 3:e"},
 		{"a stray quote in a quoted cell on one line is text", "a,\"Khai sinh\" mới\",b\n", 0, "1:a|Khai sinh\" mới|b"},
 		{"a stray quote that runs past the line", "a,\"Đăng ký\" khai sinh,Hộ tịch\nb,c\n", 0, "1!unclosed_quote 2:b|c"},
@@ -55,6 +55,9 @@ func TestRecordReader(t *testing.T) {
 		{"doubled quotes", "\"say \"\"hi\"\"\",b\n", 0, "1:say \"hi\"|b"},
 		{"a line over the limit", "a,b\n" + strings.Repeat("x", 100) + "\nc\n", 0, "1:a|b 2!too_long 3:c"},
 		{"a record over the limit", "a,\"" + strings.Repeat("x", 40) + "\n" + strings.Repeat("y", 40) + "\"\nc\n", 0, "1!unclosed_quote 2:" + strings.Repeat("y", 40) + "\" 3:c"},
+		{"more cells than the header's: a delimiter unquoted", "a,b\nc, d,e\nf,g\n", 2, "1:a|b 2!extra_cells 3:f|g"},
+		{"empty cells more at its end", "a,b\nc,d,,\r\n", 2, "1:a|b 2:c|d||"},
+		{"a delimiter in a quoted cell", "a,\"b,c\"\n", 2, "1:a|b,c"},
 		{"a byte that is not UTF-8", "a,b\nH\xf4 t\xecch,c\nd\n", 0, "1:a|b 2!bad_encoding 3:d"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -79,10 +82,16 @@ func FuzzRecordsAgreeWithLineScan(f *testing.F) {
 	f.Add([]byte("a,\"Khai sinh\" mới\",b\n\"x\"\"\ny\"\n"))
 	f.Add([]byte("a,b\r\n\r\n\"x\r\ny\"\r\n"))
 	f.Add([]byte("a,\"x\"y,b\n" + strings.Repeat("z", 70) + "\n"))
+	f.Add([]byte("b,c,d\ne, \"f,g\",,\r\nh,i,j,k\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		defer setRecordLimits(4, 64)()
 		text := append([]byte("h\n"), data...)
-		sc := newRowFixScanner(1, 1<<20, ',', 0)
+		// The most cells a line may have (FaultExtraCells): 0 (any) to 4.
+		cells := 0
+		if len(data) > 0 {
+			cells = int(data[0] % 5)
+		}
+		sc := newRowFixScanner(1, 1<<20, ',', 0, cells)
 		refused := false
 		for rest := text; len(rest) > 0 && !refused; {
 			i := bytes.IndexByte(rest, '\n') + 1
@@ -94,6 +103,7 @@ func FuzzRecordsAgreeWithLineScan(f *testing.F) {
 		}
 		refused = refused || !sc.end()
 		rr := newRecordReader(bytes.NewReader(text), ',', true)
+		rr.cells = cells
 		var lines []int
 		prev, lastOf := 0, 0
 		for {

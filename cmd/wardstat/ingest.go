@@ -385,6 +385,12 @@ func rejectText(a *app, r warehouse.Reject) string {
 	case ingest.FaultTooLong:
 		return fmt.Sprintf(a.t("dòng dài quá %d MiB: không được đọc, các dòng sau vẫn được đọc",
 			"the line is over %d MiB: it was not read, the lines after it were"), ingest.MaxRecordBytes>>20)
+	case ingest.FaultExtraCells:
+		// Value is "<cells>/<columns>".
+		var cells, columns int
+		fmt.Sscanf(r.Value, "%d/%d", &cells, &columns)
+		return fmt.Sprintf(a.t("dòng có %d ô, nhiều hơn %d cột của dòng tiêu đề: có lẽ một ô chứa dấu phân cách mà không đặt trong ngoặc kép (họ tên, địa chỉ có dấu phẩy); dòng này không được đọc, các dòng sau vẫn được đọc; hãy đặt ô đó trong ngoặc kép",
+			"the row has %d cells, more than the %d columns of the header: a cell probably holds the delimiter unquoted (a name or an address with a comma); this line was not read, the lines after it were; quote that cell"), cells, columns)
 	case ingest.FaultEncoding:
 		return a.t("dòng có byte không đúng mã hoá UTF-8 của tệp: không được đọc; hãy sửa các ký tự đó hoặc lưu lại tệp dạng UTF-8",
 			"the row holds bytes that are not UTF-8, the file's encoding: it was not read; fix those characters or save the file again as UTF-8")

@@ -37,8 +37,9 @@ SELECT * EXCLUDE (ward_code) RENAME (ward AS ward_code),
         -- (warehouse/stage.go tests the same things with what it read).
         WHEN raw_row IS NULL THEN NULL
         -- A row its reader could not read as written (unclosed_quote,
-        -- too_long, bad_encoding): its cells are not what the file meant.
-        WHEN row_fault IS NOT NULL THEN row_fault
+        -- too_long, bad_encoding, extra_cells:<cells>:<columns>): its
+        -- cells are not what the file meant.
+        WHEN row_fault IS NOT NULL THEN split_part(row_fault, ':', 1)
         WHEN dossier_code IS NULL THEN 'missing_code'
         WHEN received_at IS NULL AND received_at_raw IS NULL THEN 'missing_received'
         WHEN received_at IS NULL THEN 'bad_date:received_at'

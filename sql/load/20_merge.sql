@@ -115,6 +115,8 @@ SELECT {{.LoadID}}, source_row, reject_code,
         WHEN 'completed_before_received' THEN strftime(completed_at, '%d/%m/%Y')
         WHEN 'withdrawn_before_received' THEN strftime(withdrawn_at, '%d/%m/%Y')
         WHEN 'due_before_received' THEN strftime(due_at, '%d/%m/%Y')
+        -- "<cells>/<columns>": counts, never a cell.
+        WHEN 'extra_cells' THEN split_part(row_fault, ':', 2) || '/' || split_part(row_fault, ':', 3)
     END AS value,
     CASE split_part(reject_code, ':', 1)
         WHEN 'missing_code' THEN 'no dossier code: the row cannot be told apart from others'
@@ -128,6 +130,7 @@ SELECT {{.LoadID}}, source_row, reject_code,
         WHEN 'due_before_received' THEN 'due on ' || strftime(due_at, '%d/%m/%Y') || ', before it was received on ' || strftime(received_at, '%d/%m/%Y')
         WHEN 'unclosed_quote' THEN 'unclosed quote: a cell opens a quote on this line that does not close within a few lines (or holds a stray quote); this line was not read, the lines after it were; fix its quotes'
         WHEN 'too_long' THEN 'the line is over the size limit: it was not read, the lines after it were'
+        WHEN 'extra_cells' THEN 'the row has ' || split_part(row_fault, ':', 2) || ' cells, more than the ' || split_part(row_fault, ':', 3) || ' columns of the header: a cell probably holds the delimiter unquoted (a name or an address with a comma); this line was not read, the lines after it were; quote that cell'
         WHEN 'bad_encoding' THEN 'the row holds bytes that are not UTF-8, the file''s encoding: it was not read; fix those characters or save the file again as UTF-8'
     END AS reason,
     {{.RawRow}} AS raw_row
