@@ -379,12 +379,31 @@ func (s *rowSource) width() int {
 }
 
 // cellWidth is how many cells a row may have, empty ones at its end not
-// counted: the header's, or more if the first rows have more. A row of
-// more holds the delimiter in a cell unquoted, and its cells slid.
+// counted: the header's, or more when most of the first rows have more (a
+// header that leaves its last columns unnamed). A row of more holds the
+// delimiter in a cell unquoted, and its cells slid: one among the first
+// rows, which were read before the width was known, is marked here
+// (FaultExtraCells), or a name slid into the sector column was stored.
 func (s *rowSource) cellWidth() int {
 	width := len(s.mapper.Mapping().Headers)
+	wider, rows, widest := 0, 0, width
 	for _, p := range s.pending {
-		width = max(width, CellsBeforeEmpty(p.Cells))
+		if p.Fault != "" || p.Header || transform.IsBlank(p.Cells) {
+			continue
+		}
+		rows++
+		if n := CellsBeforeEmpty(p.Cells); n > width {
+			wider++
+			widest = max(widest, n)
+		}
+	}
+	if wider*2 > rows {
+		return widest
+	}
+	for i, p := range s.pending {
+		if p.Fault == "" && !p.Header && CellsBeforeEmpty(p.Cells) > width {
+			s.pending[i].Fault = FaultExtraCells
+		}
 	}
 	return width
 }
