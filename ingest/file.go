@@ -13,6 +13,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"wardstat/transform"
 	"wardstat/warehouse"
@@ -475,6 +476,9 @@ func (s *rowSource) Next() (transform.Row, error) {
 			s.blank++
 			continue
 		}
+		if rec.Fault == "" && capCells(rec.Cells) {
+			rec.Fault = FaultTooLong
+		}
 		row := s.mapper.Map(rec.Line, rec.Cells, s.values)
 		if rec.Fault != "" {
 			// Rejected on its line, whatever its cells hold.
@@ -811,4 +815,22 @@ func firstNonBlank(rows [][]string) []string {
 		}
 	}
 	return nil
+}
+
+// capCells says whether a cell is over maxCellBytes, and then cuts every
+// cell over faultPrefix bytes to that (on a character's boundary): such a
+// row is rejected (FaultTooLong), and never staged whole.
+func capCells(cells []string) bool {
+	if !slices.ContainsFunc(cells, func(c string) bool { return len(c) > maxCellBytes }) {
+		return false
+	}
+	for i, c := range cells {
+		if n := min(faultPrefix, maxCellBytes); len(c) > n {
+			for n > 0 && !utf8.RuneStart(c[n]) {
+				n--
+			}
+			cells[i] = strings.Clone(c[:n])
+		}
+	}
+	return true
 }

@@ -51,6 +51,11 @@ var _ Reader = (*jsonReader)(nil)
 // jsonHeaderProbe is how many records are read ahead to learn the keys.
 const jsonHeaderProbe = 1000
 
+// jsonProbeBytes bounds the read-ahead by size: 1,000 records of 500 KB
+// held 500 MB. Keys first seen past the probe grow the header as they
+// come, as past 1,000 records.
+var jsonProbeBytes int64 = 8 << 20
+
 // OpenJSON opens a JSON or NDJSON file.
 func OpenJSON(path string) (Reader, error) {
 	f, err := os.Open(path)
@@ -66,7 +71,7 @@ func OpenJSON(path string) (Reader, error) {
 		f.Close()
 		return nil, err
 	}
-	for len(j.queue) < jsonHeaderProbe && !j.done {
+	for len(j.queue) < jsonHeaderProbe && !j.done && j.dec.InputOffset() < jsonProbeBytes {
 		if err := j.fill(); err != nil {
 			f.Close()
 			return nil, err

@@ -48,6 +48,11 @@ type keyScanner struct {
 
 var errNotRecords = errors.New("not a file of JSON records")
 
+// errLongValue is a string over maxCellBytes as written (escapes count):
+// DuckDB's reader would stage it with 2,047 others on each thread, so our
+// reader reads the file, and rejects its row (FaultTooLong).
+var errLongValue = errors.New("a value over the cell size limit")
+
 // next returns the next byte that is not white space.
 func (k *keyScanner) next() (byte, error) {
 	for {
@@ -208,9 +213,13 @@ func oddBackslashes(b []byte) bool {
 
 // skipString reads past a string after its opening quote.
 func (k *keyScanner) skipString() error {
-	run := 0 // backslashes ending what was read so far
+	run := 0  // backslashes ending what was read so far
+	size := 0 // the string's bytes as written
 	for {
 		chunk, err := k.r.ReadSlice('"')
+		if size += len(chunk); size > maxCellBytes+1 {
+			return errLongValue
+		}
 		if err != nil && err != bufio.ErrBufferFull {
 			return err
 		}

@@ -19,11 +19,23 @@ var (
 	maxRecordBytes = MaxRecordBytes
 	// maxRecordLines bounds how many lines one record may take.
 	maxRecordLines = 16
+	// maxCellBytes bounds one cell of any reader's row (rowSource).
+	maxCellBytes = MaxCellBytes
 )
 
 // MaxRecordBytes is the size limit of a CSV line, or of a record over
-// several lines.
-const MaxRecordBytes = 1 << 20
+// several lines, and of any one cell of any format (MaxCellBytes). No
+// dossier export has a line near it; it bounds memory: DuckDB reads and
+// types 2,048 rows at a time on each thread, so 700 lines of 900 KB (under
+// the old 1 MiB limit) took 1.9 GB of RSS and failed with DuckDB's
+// out-of-memory error.
+const MaxRecordBytes = 64 << 10
+
+// MaxCellBytes is the size limit of one cell of a row of any format (a
+// sheet's cell, a JSON value, an HTML table's cell): a row holding a
+// longer one is rejected with FaultTooLong, its long cells cut to their
+// first bytes, since every row is staged and typed 2,048 at a time.
+const MaxCellBytes = MaxRecordBytes
 
 // faultPrefix is how much of a line over maxRecordBytes is kept, for the
 // reject's cells (a dossier code, a date) to say which row it was.
@@ -36,7 +48,8 @@ const (
 	// close within the limits, or holds a stray quote and runs past the
 	// line's end.
 	FaultUnclosedQuote = "unclosed_quote"
-	// FaultTooLong is a line over maxRecordBytes.
+	// FaultTooLong is a line over maxRecordBytes, or a row holding a cell
+	// over maxCellBytes.
 	FaultTooLong = "too_long"
 	// FaultEncoding is a record holding bytes that are not UTF-8, in a
 	// file that is.
@@ -121,6 +134,11 @@ func (rr *recordReader) readLine() (l csvLine, ok bool, err error) {
 		break
 	}
 	rr.lines++
+	if size > rr.maxBytes && len(text) > faultPrefix {
+		// Only a prefix goes with the reject: a line just over the limit
+		// kept its first maxBytes, 693 such rows took 1.2 GB to reject.
+		text = text[:faultPrefix:faultPrefix]
+	}
 	return csvLine{text: text, num: rr.lines, long: size > rr.maxBytes}, true, nil
 }
 

@@ -121,11 +121,19 @@ func csvSource(plan CSVPlan, opts string, hashApplicants bool) string {
 	if !strings.Contains(opts, "strict_mode") {
 		opts += ", strict_mode = false"
 	}
+	// A line longer than the stager's limit (ingest.MaxRecordBytes) is
+	// one our reader rejects: DuckDB stops at it instead of holding 2,048
+	// such lines a thread (the row fixes' scan sends the file to ours).
+	opts += fmt.Sprintf(", max_line_size = %d", MaxCSVLineBytes)
 	return fmt.Sprintf(`(SELECT %s
 		FROM read_csv(%s, header = false, skip = %d, auto_detect = false, all_varchar = true,
 		              columns = {%s}, delim = %s, quote = '"', escape = '"', %s))`,
 		strings.Join(sel, ",\n\t\t"), sqlString(plan.Path), plan.SkipRecords, strings.Join(types, ", "), sqlString(delim), opts)
 }
+
+// MaxCSVLineBytes is the longest line DuckDB's CSV reader is let read:
+// ingest.MaxRecordBytes and a little for a record's line breaks.
+const MaxCSVLineBytes = 64<<10 + 64
 
 // sourceColumns is the select list of a source DuckDB reads: every staged
 // field as text from the reader's columns (cell gives a mapped field's),

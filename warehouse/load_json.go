@@ -111,9 +111,16 @@ func jsonSource(plan JSONPlan, hashApplicants bool) string {
 		format = "newline_delimited"
 	}
 	return fmt.Sprintf(`(SELECT %s FROM (
-		SELECT %s FROM read_json(%s, format = '%s', records = true, columns = {%s}, maximum_object_size = 16777216)))`,
-		strings.Join(sel, ",\n\t\t"), strings.Join(reads, ", "), sqlString(plan.Path), format, strings.Join(cols, ", "))
+		SELECT %s FROM read_json(%s, format = '%s', records = true, columns = {%s}, maximum_object_size = %d)))`,
+		strings.Join(sel, ",\n\t\t"), strings.Join(reads, ", "), sqlString(plan.Path), format, strings.Join(cols, ", "), MaxJSONObjectBytes)
 }
+
+// MaxJSONObjectBytes is the largest record DuckDB's JSON reader is given:
+// it reads and types 2,048 records at a time on each thread, so 2,100
+// records of 1 MB each took 2.1 GB of RSS. A larger record makes the
+// reader fail, and the file goes to ours, which rejects a row holding a
+// cell over ingest.MaxCellBytes (64 KiB) and reads the others.
+const MaxJSONObjectBytes = 256 << 10
 
 // jsonKey is a key read from the records, with the fields read inside it
 // when it holds an object.

@@ -383,8 +383,8 @@ func rejectText(a *app, r warehouse.Reject) string {
 		return a.t("ngoặc kép không đóng: một ô mở dấu \" ở dòng này mà không đóng trong vài dòng (hoặc có dấu \" lạc trong ô); dòng này không được đọc, các dòng sau vẫn được đọc; hãy sửa dấu ngoặc kép",
 			"unclosed quote: a cell opens a quote (\") on this line that does not close within a few lines (or holds a stray quote); this line was not read, the lines after it were; fix its quotes")
 	case ingest.FaultTooLong:
-		return fmt.Sprintf(a.t("dòng dài quá %d MiB: không được đọc, các dòng sau vẫn được đọc",
-			"the line is over %d MiB: it was not read, the lines after it were"), ingest.MaxRecordBytes>>20)
+		return fmt.Sprintf(a.t("dòng (hoặc một ô của dòng) dài quá %d KiB: không được đọc, các dòng sau vẫn được đọc",
+			"the line (or one of its cells) is over %d KiB: it was not read, the lines after it were"), ingest.MaxRecordBytes>>10)
 	case ingest.FaultExtraCells:
 		// Value is "<cells>/<columns>".
 		var cells, columns int
