@@ -138,3 +138,31 @@ func shorten(s string, n int) string {
 	}
 	return string(b)
 }
+
+// SameFileAs says whether a path is one of paths (the same file, however
+// named: a link, a relative path): a folder of exports that holds the
+// warehouse must not load its database, WAL, snapshot or key file. Paths
+// that do not exist now, or are empty, are left out.
+func SameFileAs(paths ...string) func(string) bool {
+	var own []os.FileInfo
+	for _, p := range paths {
+		if p == "" {
+			continue
+		}
+		if st, err := os.Stat(p); err == nil {
+			own = append(own, st)
+		}
+	}
+	return func(path string) bool {
+		st, err := os.Stat(path)
+		if err != nil {
+			return false
+		}
+		for _, o := range own {
+			if os.SameFile(o, st) {
+				return true
+			}
+		}
+		return false
+	}
+}

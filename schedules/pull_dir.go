@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"wardstat/ingest"
 )
 
 // Subfolders of a drop folder that files move to after loading.
@@ -84,27 +86,14 @@ func readyFiles(ctx context.Context, src *Source) ([]string, error) {
 // folder that holds the warehouse must not load it, let alone move it to
 // failed/.
 func warehouseFiles(cfg *Config) func(string) bool {
-	var own []os.FileInfo
-	for _, p := range []string{cfg.Warehouse, cfg.Warehouse + ".wal", cfg.Publish, cfg.Publish + ".wal"} {
-		if p == "" || p == ".wal" {
-			continue
-		}
-		if st, err := os.Stat(p); err == nil {
-			own = append(own, st)
-		}
+	paths := []string{cfg.Warehouse, cfg.Publish}
+	if cfg.Warehouse != "" {
+		paths = append(paths, cfg.Warehouse+".wal")
 	}
-	return func(path string) bool {
-		st, err := os.Stat(path)
-		if err != nil {
-			return false
-		}
-		for _, o := range own {
-			if os.SameFile(o, st) {
-				return true
-			}
-		}
-		return false
+	if cfg.Publish != "" {
+		paths = append(paths, cfg.Publish+".wal")
 	}
+	return ingest.SameFileAs(paths...)
 }
 
 func isPartial(name string) bool {

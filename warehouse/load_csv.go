@@ -213,17 +213,7 @@ func (u *applicantKeyUDF) Config() duckdb.ScalarFuncConfig {
 func (u *applicantKeyUDF) Executor() duckdb.ScalarFuncExecutor {
 	return duckdb.ScalarFuncExecutor{ChunkContextExecutor: func(_ context.Context, st *duckdb.ChunkIteratorState) error {
 		in := st.GetInputChunk()
-		var views [4]duckdb.VectorView[string]
-		for i := range views {
-			v, err := in.GetVector(i)
-			if err != nil {
-				return err
-			}
-			if views[i], err = duckdb.GetVectorView[string](v); err != nil {
-				return err
-			}
-		}
-		out, err := duckdb.GetVectorWriter[string](st.GetResultVector())
+		views, out, err := stringVectors(st, 4)
 		if err != nil {
 			return err
 		}
@@ -255,4 +245,22 @@ func (u *applicantKeyUDF) Executor() duckdb.ScalarFuncExecutor {
 		}
 		return nil
 	}}
+}
+
+// stringVectors gives a Go scalar UDF's n text arguments as views of
+// DuckDB's strings, read in place, and its result as a writer.
+func stringVectors(st *duckdb.ChunkIteratorState, n int) ([]duckdb.VectorView[string], duckdb.VectorWriter[string], error) {
+	in := st.GetInputChunk()
+	views := make([]duckdb.VectorView[string], n)
+	for i := range views {
+		v, err := in.GetVector(i)
+		if err != nil {
+			return nil, duckdb.VectorWriter[string]{}, err
+		}
+		if views[i], err = duckdb.GetVectorView[string](v); err != nil {
+			return nil, duckdb.VectorWriter[string]{}, err
+		}
+	}
+	out, err := duckdb.GetVectorWriter[string](st.GetResultVector())
+	return views, out, err
 }

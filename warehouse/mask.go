@@ -38,17 +38,7 @@ func (u *maskUDF) Config() duckdb.ScalarFuncConfig {
 func (u *maskUDF) Executor() duckdb.ScalarFuncExecutor {
 	return duckdb.ScalarFuncExecutor{ChunkContextExecutor: func(_ context.Context, st *duckdb.ChunkIteratorState) error {
 		in := st.GetInputChunk()
-		var views [2]duckdb.VectorView[string]
-		for i := range views {
-			v, err := in.GetVector(i)
-			if err != nil {
-				return err
-			}
-			if views[i], err = duckdb.GetVectorView[string](v); err != nil {
-				return err
-			}
-		}
-		out, err := duckdb.GetVectorWriter[string](st.GetResultVector())
+		views, out, err := stringVectors(st, 2)
 		if err != nil {
 			return err
 		}

@@ -122,28 +122,8 @@ func expandPaths(args []string, own func(string) bool) (paths, empty []string, e
 // database, its WAL, its published snapshot, the key file. A folder of
 // exports that holds the warehouse must not load it as an export.
 func (a *app) ownFiles() func(string) bool {
-	var own []os.FileInfo
 	db := a.dbPath
-	for _, p := range []string{db, db + ".wal", publishedPath(db), publishedPath(db) + ".wal", a.keyFile} {
-		if p == "" {
-			continue
-		}
-		if st, err := os.Stat(p); err == nil {
-			own = append(own, st)
-		}
-	}
-	return func(path string) bool {
-		st, err := os.Stat(path)
-		if err != nil {
-			return false
-		}
-		for _, o := range own {
-			if os.SameFile(o, st) {
-				return true
-			}
-		}
-		return false
-	}
+	return ingest.SameFileAs(db, db+".wal", publishedPath(db), publishedPath(db)+".wal", a.keyFile)
 }
 
 func (a *app) runIngest(ctx context.Context, f ingestFlags, args []string) error {
