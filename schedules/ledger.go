@@ -86,7 +86,7 @@ func (l ledger) finish(id int64, r Run, now time.Time) error {
 // markInterrupted closes the runs a killed process left open.
 func (l ledger) markInterrupted(ctx context.Context, now time.Time) (int64, error) {
 	res, err := l.db.ExecContext(ctx, `UPDATE job_runs SET status = 'interrupted', finished_at = ?::TIMESTAMP,
-		error = 'the process stopped during the run; nothing of an unfinished load was kept' WHERE status = 'running'`, local(now))
+		error = ? WHERE status = 'running'`, local(now), InterruptedError)
 	if err != nil {
 		return 0, err
 	}
