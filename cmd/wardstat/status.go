@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -58,6 +59,10 @@ pulled, judged by the default freshness (warn 2d, error 7d).`,
 				}
 			}
 			w, err := a.open(ctx, true)
+			if err != nil && cfg != nil && errors.Is(err, warehouse.ErrNoWarehouse) {
+				return fmt.Errorf(a.t("chưa có kho %s: chưa lần chạy nào của %s; hãy chạy wardstat run --config %[2]s hoặc wardstat serve --config %[2]s",
+					"there is no warehouse at %s yet: nothing of %s has run; start with wardstat run --config %[2]s or wardstat serve --config %[2]s"), a.dbPath, config)
+			}
 			if err != nil {
 				return err
 			}

@@ -152,6 +152,10 @@ jobs:
 `, srv.URL)), 0o644)
 	db := filepath.Join(dir, "w.duckdb")
 
+	if _, _, err := run(t, "--lang", "en", "status", "--config", cfgPath); err == nil || !strings.Contains(err.Error(), "nothing of "+cfgPath+" has run; start with wardstat run --config") {
+		t.Errorf("status before any run: %v", err)
+	}
+
 	// The ledger: a failure, a load of 30 rows, an unchanged export.
 	if _, _, err := run(t, "run", "--config", cfgPath, "--source", "an-binh"); err == nil || !strings.Contains(err.Error(), "404") {
 		t.Fatalf("the first pull must fail on the 404: %v", err)
