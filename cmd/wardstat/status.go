@@ -63,6 +63,13 @@ pulled, judged by the default freshness (warn 2d, error 7d).`,
 				return fmt.Errorf(a.t("chưa có kho %s: chưa lần chạy nào của %s; hãy chạy wardstat run --config %[2]s hoặc wardstat serve --config %[2]s",
 					"there is no warehouse at %s yet: nothing of %s has run; start with wardstat run --config %[2]s or wardstat serve --config %[2]s"), a.dbPath, config)
 			}
+			if err != nil && cfg != nil && errors.Is(err, warehouse.ErrLocked) {
+				if _, serr := os.Stat(cfg.Publish); serr != nil {
+					return fmt.Errorf(a.t("kho %s đang do tiến trình khác giữ (daemon hoặc một lần chạy) và chưa có bản công bố tại %s (publish:, việc build ghi nó); sổ chạy trực tiếp của daemon: http://%s/runs",
+						"warehouse %s is held by another process (the daemon or a run) and no snapshot is published at %s yet (publish:, written by the build job); the daemon's live ledger: http://%s/runs"),
+						a.dbPath, cfg.Publish, cfg.Listen)
+				}
+			}
 			if err != nil {
 				return err
 			}

@@ -286,6 +286,12 @@ jobs:
 	if p, w, _ := warehouseLockHolder(db); p != pid || !w {
 		t.Errorf("the daemon must still hold the warehouse after status: PID %d writer %v", p, w)
 	}
+	// No snapshot at publish: status says where it looked and what writes it.
+	os.Rename(snap, snap+".away")
+	if _, _, err := run(t, "--lang", "en", "status", "--config", cfgPath); err == nil ||
+		!strings.Contains(err.Error(), "no snapshot is published at "+snap+" yet (publish:, written by the build job)") {
+		t.Errorf("status with the warehouse held and no snapshot: %v", err)
+	}
 	daemon.Process.Signal(syscall.SIGTERM)
 	exited := make(chan error, 1)
 	go func() { exited <- daemon.Wait() }()
