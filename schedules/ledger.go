@@ -181,10 +181,10 @@ func (l ledger) health(ctx context.Context, cfg *Config, now time.Time) ([]Sourc
 	for i := range cfg.Sources {
 		s := &cfg.Sources[i]
 		f := SourceHealth{Source: s.Name}
-		// The latest run's start, status and error come from one row: the
-		// latest by run_id. (arg_max(error, run_id) skipped the runs with
-		// no error, and showed an old failure's error beside a newer
-		// success.)
+		// The latest run's start, status and error come from one row, the
+		// latest by run_id: arg_max(error, run_id) would skip the runs
+		// with no error and give an old failure's error beside a newer
+		// success.
 		var lastRun, lastOK, lastNew, lastFail sql.NullTime
 		var status, errText, failText sql.NullString
 		err := l.db.QueryRowContext(ctx, `WITH pulls AS (SELECT * FROM job_runs WHERE job = 'pull' AND source = $1),
