@@ -49,6 +49,9 @@ type Config struct {
 	Jobs    Jobs     `yaml:"jobs"`
 
 	dir string // the config file's folder
+	// missingSecrets are the secrets' variables that were not set when
+	// the file was read by LoadConfigOffline (see MissingSecrets).
+	missingSecrets []MissingSecret
 }
 
 // Source is one ward system to pull from.
@@ -191,9 +194,18 @@ func (e *ConfigError) Error() string {
 // leading seconds field, and descriptors such as @daily.
 var CronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
-// LoadConfig reads, decodes strictly, fills defaults and validates a file.
-// Every problem found is reported at once, each with its line.
-func LoadConfig(path string) (*Config, error) {
+// LoadConfig reads, decodes strictly, fills defaults and validates a file
+// for a command that pulls: every source's token_env and the pii_key_env
+// variable must be set. Every problem found is reported at once, each
+// with its line.
+func LoadConfig(path string) (*Config, error) { return loadConfig(path, true) }
+
+// LoadConfigOffline reads a file as LoadConfig does, for a command that
+// pulls nothing (check, status): the secrets' variables need not be set,
+// and MissingSecrets lists those that were not.
+func LoadConfigOffline(path string) (*Config, error) { return loadConfig(path, false) }
+
+func loadConfig(path string, needSecrets bool) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -208,12 +220,53 @@ func LoadConfig(path string) (*Config, error) {
 	}
 	c.dir = filepath.Dir(abs)
 	c.applyDefaults()
-	if problems := c.Validate(); len(problems) > 0 {
+	problems := c.Validate()
+	secrets, secretVars := c.secretProblems()
+	if needSecrets {
+		problems = append(problems, secrets...)
+	}
+	if len(problems) > 0 {
 		locate(data, problems)
 		sort.SliceStable(problems, func(i, j int) bool { return problems[i].Line < problems[j].Line })
 		return nil, &ConfigError{File: path, Problems: problems}
 	}
+	locate(data, secrets)
+	for i, p := range secrets {
+		c.missingSecrets = append(c.missingSecrets, MissingSecret{Variable: secretVars[i], Line: p.Line, Path: p.Path})
+	}
 	return c, nil
+}
+
+// MissingSecret is a variable named by token_env or pii_key_env that is
+// not set, and where the file names it.
+type MissingSecret struct {
+	Variable string
+	Line     int
+	Path     string // e.g. $.sources[0].token_env
+}
+
+// MissingSecrets lists the secrets' variables that were not set when
+// LoadConfigOffline read the file: the commands that pull (serve, run,
+// backfill) refuse to start without them.
+func (c *Config) MissingSecrets() []MissingSecret { return c.missingSecrets }
+
+// secretProblems are the secrets' variables that are not set, and their names.
+func (c *Config) secretProblems() ([]Problem, []string) {
+	var ps []Problem
+	var vars []string
+	add := func(path, variable string) {
+		ps = append(ps, Problem{Path: path, Message: fmt.Sprintf("the environment variable %s is not set", variable)})
+		vars = append(vars, variable)
+	}
+	if c.PIIKeyEnv != "" && os.Getenv(c.PIIKeyEnv) == "" {
+		add("$.pii_key_env", c.PIIKeyEnv)
+	}
+	for i, s := range c.Sources {
+		if s.TokenEnv != "" && s.URL != "" && os.Getenv(s.TokenEnv) == "" {
+			add(fmt.Sprintf("$.sources[%d].token_env", i), s.TokenEnv)
+		}
+	}
+	return ps, vars
 }
 
 var positionRE = regexp.MustCompile(`^\[(\d+):(\d+)\]\s*(.*)`)
@@ -379,7 +432,8 @@ func (c *Config) PublishGID() (int, error) {
 var sourceNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 
 // Validate checks everything that can be checked offline and returns every
-// problem found (nil when none).
+// problem found (nil when none). Whether the secrets' variables are set is
+// not its business: LoadConfig checks them for the commands that pull.
 func (c *Config) Validate() []Problem {
 	var ps []Problem
 	add := func(path, format string, args ...any) {
@@ -400,9 +454,6 @@ func (c *Config) Validate() []Problem {
 		if _, err := c.PublishGID(); err != nil {
 			add("$.publish_group", "%q is not a group of this machine (see /etc/group)", c.PublishGroup)
 		}
-	}
-	if c.PIIKeyEnv != "" && os.Getenv(c.PIIKeyEnv) == "" {
-		add("$.pii_key_env", "the environment variable %s is not set", c.PIIKeyEnv)
 	}
 	if len(c.Sources) == 0 {
 		add("$.sources", "no sources: list at least one ward system to pull from")
@@ -428,9 +479,6 @@ func (c *Config) Validate() []Problem {
 			if !strings.HasPrefix(s.URL, "http://") && !strings.HasPrefix(s.URL, "https://") {
 				add(at+".url", "%q: only http:// and https:// URLs are pulled", s.URL)
 			}
-		}
-		if s.TokenEnv != "" && os.Getenv(s.TokenEnv) == "" {
-			add(at+".token_env", "the environment variable %s is not set", s.TokenEnv)
 		}
 		if s.TokenEnv != "" && s.URL == "" {
 			add(at+".token_env", "a token only makes sense with url")

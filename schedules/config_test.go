@@ -1,6 +1,8 @@
 package schedules
 
 import (
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -72,5 +74,47 @@ func TestGoodConfigDefaultsAndPaths(t *testing.T) {
 	}
 	if c.Jobs.Report.Out == "" || c.Listen != DefaultListen {
 		t.Errorf("job defaults: %+v %s", c.Jobs.Report, c.Listen)
+	}
+}
+
+// TestSecretsAreForPullsOnly: a configuration whose token and key
+// variables are not set loads for the commands that pull nothing, which
+// are told what is missing, and is refused, line by line, for those that
+// pull.
+func TestSecretsAreForPullsOnly(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "wardstat.yml")
+	os.WriteFile(p, []byte(`pii_key_env: WARDSTAT_TEST_UNSET_KEY
+sources:
+  - name: an-binh
+    url: https://igate.example.vn/export
+    token_env: WARDSTAT_TEST_UNSET_TOKEN
+    schedule: "0 1 * * *"
+`), 0o644)
+	t.Setenv("WARDSTAT_TEST_UNSET_KEY", "")
+	t.Setenv("WARDSTAT_TEST_UNSET_TOKEN", "")
+	want := []string{
+		"line 1: pii_key_env: the environment variable WARDSTAT_TEST_UNSET_KEY is not set",
+		"line 5: sources[0].token_env: the environment variable WARDSTAT_TEST_UNSET_TOKEN is not set",
+	}
+	_, err := LoadConfig(p)
+	if err == nil || err.Error() != p+": "+want[0]+"\n"+p+": "+want[1] {
+		t.Errorf("a command that pulls needs the secrets: %v", err)
+	}
+	c, err := LoadConfigOffline(p)
+	if err != nil {
+		t.Fatalf("a command that pulls nothing needs no secret: %v", err)
+	}
+	var got []string
+	for _, m := range c.MissingSecrets() {
+		got = append(got, fmt.Sprintf("line %d: %s: the environment variable %s is not set", m.Line, strings.TrimPrefix(m.Path, "$."), m.Variable))
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("missing secrets:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	t.Setenv("WARDSTAT_TEST_UNSET_KEY", "k")
+	t.Setenv("WARDSTAT_TEST_UNSET_TOKEN", "t")
+	if _, err := LoadConfig(p); err != nil {
+		t.Errorf("with the secrets set: %v", err)
 	}
 }

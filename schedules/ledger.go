@@ -86,7 +86,7 @@ func (l ledger) finish(id int64, r Run, now time.Time) error {
 // markInterrupted closes the runs a killed process left open.
 func (l ledger) markInterrupted(ctx context.Context, now time.Time) (int64, error) {
 	res, err := l.db.ExecContext(ctx, `UPDATE job_runs SET status = 'interrupted', finished_at = ?::TIMESTAMP,
-		error = 'the process stopped during the run; nothing of an unfinished load was kept' WHERE status = 'running'`, local(now))
+		error = ? WHERE status = 'running'`, local(now), InterruptedError)
 	if err != nil {
 		return 0, err
 	}
@@ -166,8 +166,13 @@ type SourceHealth struct {
 	LastError   string     `json:"last_error,omitempty"`
 	LastSuccess *time.Time `json:"last_success,omitempty"`
 	LastNewData *time.Time `json:"last_new_data,omitempty"`
-	Level       string     `json:"level"` // ok | warn | error
-	AgeSeconds  float64    `json:"age_seconds"`
+	// LastFailure is when the latest failed or interrupted run started,
+	// and LastFailureError its error: older than LastRun when the source
+	// has recovered since.
+	LastFailure      *time.Time `json:"last_failure,omitempty"`
+	LastFailureError string     `json:"last_failure_error,omitempty"`
+	Level            string     `json:"level"` // ok | warn | error
+	AgeSeconds       float64    `json:"age_seconds"`
 }
 
 // freshness computes every configured source's freshness at now.
@@ -176,15 +181,21 @@ func (l ledger) health(ctx context.Context, cfg *Config, now time.Time) ([]Sourc
 	for i := range cfg.Sources {
 		s := &cfg.Sources[i]
 		f := SourceHealth{Source: s.Name}
-		var lastRun, lastOK, lastNew sql.NullTime
-		var status, errText sql.NullString
-		err := l.db.QueryRowContext(ctx, `SELECT
-			(SELECT max(started_at) FROM job_runs WHERE job = 'pull' AND source = $1),
-			(SELECT arg_max(status, run_id) FROM job_runs WHERE job = 'pull' AND source = $1),
-			(SELECT arg_max(error, run_id) FROM job_runs WHERE job = 'pull' AND source = $1),
-			(SELECT max(finished_at) FROM job_runs WHERE job = 'pull' AND source = $1 AND status IN ('ok', 'unchanged')),
-			(SELECT max(finished_at) FROM job_runs WHERE job = 'pull' AND source = $1 AND rows_loaded > 0)`,
-			s.Name).Scan(&lastRun, &status, &errText, &lastOK, &lastNew)
+		// The latest run's start, status and error come from one row, the
+		// latest by run_id: arg_max(error, run_id) would skip the runs
+		// with no error and give an old failure's error beside a newer
+		// success.
+		var lastRun, lastOK, lastNew, lastFail sql.NullTime
+		var status, errText, failText sql.NullString
+		err := l.db.QueryRowContext(ctx, `WITH pulls AS (SELECT * FROM job_runs WHERE job = 'pull' AND source = $1),
+			latest AS (SELECT started_at, status, error FROM pulls ORDER BY run_id DESC LIMIT 1),
+			failure AS (SELECT started_at, error FROM pulls WHERE status IN ('failed', 'interrupted') ORDER BY run_id DESC LIMIT 1)
+			SELECT
+			(SELECT started_at FROM latest), (SELECT status FROM latest), (SELECT error FROM latest),
+			(SELECT max(finished_at) FROM pulls WHERE status IN ('ok', 'unchanged')),
+			(SELECT max(finished_at) FROM pulls WHERE rows_loaded > 0),
+			(SELECT started_at FROM failure), (SELECT error FROM failure)`,
+			s.Name).Scan(&lastRun, &status, &errText, &lastOK, &lastNew, &lastFail, &failText)
 		if err != nil {
 			return nil, err
 		}
@@ -193,6 +204,10 @@ func (l ledger) health(ctx context.Context, cfg *Config, now time.Time) ([]Sourc
 			f.LastRun = &t
 		}
 		f.LastStatus, f.LastError = status.String, errText.String
+		if lastFail.Valid {
+			t := l.wall(lastFail.Time)
+			f.LastFailure, f.LastFailureError = &t, failText.String
+		}
 		if lastOK.Valid {
 			t := l.wall(lastOK.Time)
 			f.LastSuccess = &t

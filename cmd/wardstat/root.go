@@ -22,6 +22,7 @@ import (
 type app struct {
 	stdout, stderr io.Writer
 	dbPath         string
+	publish        string // the snapshot a configuration publishes; "" is publishedPath(dbPath)
 	lang           string
 	verbose        bool
 	keyFile        string
@@ -155,6 +156,9 @@ func (a *app) open(ctx context.Context, readOnly bool) (*warehouse.Warehouse, er
 	}
 	if readOnly {
 		snap := publishedPath(a.dbPath)
+		if a.publish != "" {
+			snap = a.publish
+		}
 		if st, serr := os.Stat(snap); serr == nil {
 			fmt.Fprintf(a.stderr, a.t("(kho đang được nạp; đọc bản công bố lúc %s: %s)\n", "(the warehouse is being loaded; reading the snapshot published at %s: %s)\n"),
 				st.ModTime().In(vietnam).Format("2006-01-02 15:04"), snap)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,16 +18,27 @@ import (
 	"wardstat/warehouse"
 )
 
-// loadConfig reads --config and points the warehouse flags at it.
+// loadConfig reads --config for a command that pulls (its secrets'
+// variables must be set) and points the warehouse flags at it.
 func (a *app) loadConfig(path string) (*schedules.Config, error) {
+	return a.readConfig(path, schedules.LoadConfig)
+}
+
+// loadConfigOffline reads --config for a command that pulls nothing
+// (check, status): the secrets' variables need not be set.
+func (a *app) loadConfigOffline(path string) (*schedules.Config, error) {
+	return a.readConfig(path, schedules.LoadConfigOffline)
+}
+
+func (a *app) readConfig(path string, load func(string) (*schedules.Config, error)) (*schedules.Config, error) {
 	if path == "" {
 		return nil, usageError{errors.New("name the configuration with --config FILE (see wardstat check --help)")}
 	}
-	cfg, err := schedules.LoadConfig(path)
+	cfg, err := load(path)
 	if err != nil {
 		return nil, err
 	}
-	a.dbPath = cfg.Warehouse
+	a.dbPath, a.publish = cfg.Warehouse, cfg.Publish
 	if cfg.Lang != "" && !a.langSet {
 		a.lang = cfg.Lang
 	}
@@ -74,7 +86,10 @@ func newCheckCommand(a *app) *cobra.Command {
 		Use:   "check --config FILE",
 		Short: "Validate a configuration file offline",
 		Long: `Validate a configuration file without touching the network or the
-warehouse, and print every problem with its line.
+warehouse, and print every problem with its line. The secrets' variables
+(token_env, pii_key_env) need not be set where check or status run: check
+notes those that are not; serve, run and backfill refuse to start without
+them.
 
 A configuration (YAML; unknown keys are errors; paths are relative to the file):
 
@@ -109,11 +124,16 @@ A configuration (YAML; unknown keys are errors; paths are relative to the file):
     report: {schedule: "0 6 * * *", out: reports}     # the form as XLSX, source freshness`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.loadConfig(config)
+			cfg, err := a.loadConfigOffline(config)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(a.stdout, a.t("%s hợp lệ: %d nguồn, kho %s\n", "%s is valid: %d sources, warehouse %s\n"), config, len(cfg.Sources), cfg.Warehouse)
+			for _, m := range cfg.MissingSecrets() {
+				fmt.Fprintf(a.stderr, a.t("lưu ý: %s dòng %d (%s): biến môi trường %s chưa được đặt ở đây; serve, run và backfill cần nó\n",
+					"note: %s line %d (%s): the environment variable %s is not set here; serve, run and backfill need it\n"),
+					config, m.Line, strings.TrimPrefix(m.Path, "$."), m.Variable)
+			}
 			return nil
 		},
 	}
@@ -254,53 +274,6 @@ func newBackfillCommand(a *app) *cobra.Command {
 	cmd.Flags().StringVar(&to, "to", "", "last day")
 	cmd.Flags().IntVar(&step, "step-days", 31, "days per request")
 	return cmd
-}
-
-func newStatusCommand(a *app) *cobra.Command {
-	var config string
-	cmd := &cobra.Command{
-		Use:   "status --config FILE",
-		Short: "Show each source's last run and freshness, and the latest runs",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.loadConfig(config)
-			if err != nil {
-				return err
-			}
-			w, err := a.open(cmd.Context(), true)
-			if err != nil {
-				return err
-			}
-			defer w.Close()
-			r := schedules.NewRunner(cfg, w, nil, schedules.RunnerOptions{})
-			health, err := r.Health(cmd.Context())
-			if err != nil {
-				return err
-			}
-			res := render.Result{Columns: []string{"source", "level", "last_run", "last_status", "last_new_data", "last_error"}}
-			stale := 0
-			for _, h := range health {
-				res.Rows = append(res.Rows, []any{h.Source, h.Level, timeOrNil(h.LastRun), h.LastStatus, timeOrNil(h.LastNewData), h.LastError})
-				if h.Level != "ok" {
-					stale++
-				}
-			}
-			render.Table(a.stdout, res, "")
-			if stale > 0 {
-				fmt.Fprintf(a.stdout, a.t("\n%d nguồn chưa có dữ liệu mới trong hạn (warn/error)\n", "\n%d sources have no recent new data (warn/error)\n"), stale)
-			}
-			return nil
-		},
-	}
-	cmd.Flags().StringVar(&config, "config", "", "the configuration file")
-	return cmd
-}
-
-func timeOrNil(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return *t
 }
 
 // publishedPath is where a warehouse's snapshot is published by default.
