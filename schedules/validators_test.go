@@ -1,13 +1,17 @@
 package schedules
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 )
 
 // etagServer serves one export with an ETag, answers 304 to a request
@@ -31,6 +35,9 @@ func newETagServer(t *testing.T, body string) *etagServer {
 		w.Header().Set("ETag", `"v1"`)
 		w.Header().Set("Last-Modified", "Mon, 07 Dec 2026 01:00:00 GMT")
 		w.Header().Set("Content-Type", "text/csv")
+		if strings.HasPrefix(body, "PK") {
+			w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		}
 		fmt.Fprint(w, body)
 	}))
 	t.Cleanup(s.Close)
@@ -146,5 +153,60 @@ sources:
 `, srv.URL)))
 	if got := srv.lastConditional(); got != "" {
 		t.Errorf("another URL sent the old validators %q", got)
+	}
+}
+
+// TestWorkbookWithAFailedSheetIsPulledAgain: a workbook of two wards'
+// sheets whose second sheet fails (the map names a column only the first
+// has) loads the first; the next pull asks for the whole workbook again
+// rather than sending its ETag, and once the map is fixed the second
+// sheet loads too.
+func TestWorkbookWithAFailedSheetIsPulledAgain(t *testing.T) {
+	ctx := context.Background()
+	f := excelize.NewFile()
+	for i, s := range []string{"Phường 1", "Phường 2"} {
+		if i == 0 {
+			f.SetSheetName("Sheet1", s)
+		} else {
+			f.NewSheet(s)
+		}
+		h := []any{"Mã hồ sơ", "Ngày tiếp nhận", "Ngày hẹn trả"}
+		if i == 0 {
+			h = append(h, "Kênh nộp riêng")
+		}
+		f.SetSheetRow(s, "A1", &h)
+		for r := range 3 {
+			row := []any{fmt.Sprintf("H08.0%d-240301-000%d", i+1, r), "01/03/2024 08:00", "05/03/2024", "Trực tiếp"}
+			f.SetSheetRow(s, fmt.Sprintf("A%d", r+2), &row)
+		}
+	}
+	var book bytes.Buffer
+	if err := f.Write(&book); err != nil {
+		t.Fatal(err)
+	}
+	srv := newETagServer(t, book.String())
+	dir := t.TempDir()
+	url := srv.URL + "/wards.xlsx"
+	cfg := func(extra string) *Config {
+		return writeConfig(t, dir, fmt.Sprintf("warehouse: w.duckdb\nsources:\n  - name: wards\n    url: %s\n    schedule: \"0 1 * * *\"\n%s", url, extra))
+	}
+	r := openRunner(t, cfg(`    map: {channel: "Kênh nộp riêng"}`), nil)
+	res, err := r.Pull(ctx, "wards", TriggerManual, time.Time{})
+	if err == nil || res.Run.RowsLoaded != 3 || len(res.Failures) != 1 {
+		t.Fatalf("first pull: %+v, failures %v, err %v; want sheet 1 loaded and sheet 2 failed", res.Run, res.Failures, err)
+	}
+	res, err = r.Pull(ctx, "wards", TriggerManual, time.Time{})
+	if got := srv.lastConditional(); got != "" || err == nil || res.Run.Status != StatusFailed {
+		t.Fatalf("a pull after a sheet failed sent %q and ended %+v %v; want the whole workbook and the failure again", got, res.Run, err)
+	}
+	r = NewRunner(cfg(""), r.wh, r.hasher, RunnerOptions{BackoffBase: 5 * time.Millisecond})
+	res, err = r.Pull(ctx, "wards", TriggerManual, time.Time{})
+	if err != nil || res.Run.RowsLoaded != 3 {
+		t.Fatalf("after the fix: %+v %v; want sheet 2's 3 dossiers", res.Run, err)
+	}
+	var n int
+	r.wh.DB().QueryRow(`SELECT count(*) FROM dossiers`).Scan(&n)
+	if n != 6 {
+		t.Fatalf("dossiers %d, want 6", n)
 	}
 }
