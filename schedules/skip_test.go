@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -110,5 +111,79 @@ sources:
 		if strings.Contains(line, `"msg":"cron: `) {
 			t.Errorf("cron's chatter reached the Info log: %s", line)
 		}
+	}
+}
+
+// TestCatchUpAndTickNeverPullTogether: a catch-up run at start holds its
+// task like a scheduled run: the ticks that come while it still pulls are
+// skipped (and said at Info), never a second pull of the same source
+// beside it.
+func TestCatchUpAndTickNeverPullTogether(t *testing.T) {
+	var inFlight, most atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		select {
+		case <-r.Context().Done():
+		case <-time.After(2500 * time.Millisecond):
+		}
+		w.Header().Set("Content-Type", "text/csv")
+		fmt.Fprint(w, exportCSV)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, fmt.Sprintf(`
+warehouse: w.duckdb
+listen: 127.0.0.1:0
+sources:
+  - name: cham
+    url: %s/export.csv
+    timeout: 30s
+    schedule: "*/1 * * * * *"
+`, srv.URL))
+	w, err := warehouse.Open(context.Background(), cfg.Warehouse, warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	var logs lockedBuffer
+	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	r := NewRunner(cfg, w, transform.NewHasher([]byte("t")), RunnerOptions{Logger: log})
+	// The last scheduled run was a minute ago: the daemon catches up at start.
+	old := r.now().Add(-time.Minute).Truncate(time.Second)
+	id, err := r.ledger.start(context.Background(), JobPull, "cham", TriggerSchedule, old, old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.ledger.finish(id, Run{Status: StatusOK}, old); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Serve(ctx, r, DaemonOptions{Grace: 5 * time.Second}) }()
+	time.Sleep(2 * time.Second) // two ticks while the catch-up pulls
+	waitIdle := time.Now().Add(5 * time.Second)
+	for inFlight.Load() > 0 && time.Now().Before(waitIdle) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the daemon did not stop")
+	}
+	if most.Load() != 1 {
+		t.Errorf("%d pulls of the same source ran at once", most.Load())
+	}
+	var skips int
+	for _, line := range logs.lines() {
+		if strings.Contains(line, `"level":"INFO"`) && strings.Contains(line, "skipped") && strings.Contains(line, `"source":"cham"`) {
+			skips++
+		}
+	}
+	if skips == 0 {
+		t.Errorf("no skipped tick logged while the catch-up ran:\n%s", strings.Join(logs.lines(), "\n"))
 	}
 }
