@@ -178,8 +178,15 @@ func clearWork(dir string, sources []Source) error {
 	if err != nil {
 		return fmt.Errorf("clearing the work folder: %w", err)
 	}
-	if err := os.Chmod(dir, 0o700); err != nil {
+	// The folder is made its owner's only, unless it is a shared one
+	// (sticky, as /tmp): that is left as it is (its downloads are 0600
+	// each), never locked away from everyone else.
+	if st, err := os.Stat(dir); err != nil {
 		return fmt.Errorf("clearing the work folder: %w", err)
+	} else if st.Mode()&os.ModeSticky == 0 {
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("clearing the work folder: %w", err)
+		}
 	}
 	for _, e := range entries {
 		if !e.Type().IsRegular() || !isDownload(e.Name(), sources) {

@@ -47,6 +47,31 @@ func TestClearWorkRemovesKilledDownloads(t *testing.T) {
 	}
 }
 
+// A work_dir that names a shared folder (sticky, as /tmp) keeps its mode:
+// wardstat removes its own downloads there, and never locks the folder
+// away from everyone else.
+func TestClearWorkLeavesASharedFolderOpen(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "shared")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o777|os.ModeSticky); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "wardstat-pull-an-binh-1234567.part"), []byte("Nguyễn Thị Phượng"), 0o600)
+	os.WriteFile(filepath.Join(dir, "someone-elses.txt"), nil, 0o644)
+	if err := clearWork(dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := os.Stat(dir)
+	if st.Mode()&os.ModeSticky == 0 || st.Mode().Perm() != 0o777 {
+		t.Errorf("the shared folder's mode became %v", st.Mode())
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 1 || left[0].Name() != "someone-elses.txt" {
+		t.Errorf("left %v; want only someone-elses.txt", left)
+	}
+}
+
 // TestFailedTryEmptiesItsPart: a try cut in the middle of an export does
 // not leave the half it got on disk while the pull waits to try again.
 func TestFailedTryEmptiesItsPart(t *testing.T) {
