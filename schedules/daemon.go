@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -64,14 +65,15 @@ func Serve(ctx context.Context, r *Runner, o DaemonOptions) error {
 		if err != nil {
 			return fmt.Errorf("%s %s: schedule %q: %w", t.job, t.source, t.spec, err)
 		}
-		// Each task skips a tick that comes while its previous run still runs.
-		wrapped := cron.NewChain(cron.SkipIfStillRunning(logger)).Then(cron.FuncJob(func() {
-			t.run(TriggerSchedule, scheduledTime(sched, r.now()))
+		// Each task skips a tick that comes while its previous run (or its
+		// catch-up) still runs.
+		run := r.skipIfStillRunning(t.job, t.source, t.run)
+		c.Schedule(sched, cron.FuncJob(func() {
+			run(TriggerSchedule, scheduledTime(sched, r.now()))
 		}))
-		c.Schedule(sched, wrapped)
 		if missed, ok := r.missedRun(ctx, t.job, t.source, sched); ok {
 			r.log.Info("catching up a run missed while the daemon was down", "job", t.job, "source", t.source, "scheduled_for", missed)
-			go t.run(TriggerCatchUp, missed)
+			go run(TriggerCatchUp, missed)
 		}
 	}
 
@@ -177,7 +179,24 @@ func (r *Runner) handler() http.Handler {
 	return mux
 }
 
-// cronLogger adapts slog to robfig/cron's logger.
+// skipIfStillRunning runs a task's runs one at a time: a tick that comes
+// while the task's previous run still runs is skipped and logged at Info,
+// with the task's job and source (robfig/cron's own SkipIfStillRunning
+// says only "skip", at its Info, which is the daemon's Debug).
+func (r *Runner) skipIfStillRunning(job, source string, run func(trigger string, at time.Time)) func(trigger string, at time.Time) {
+	var running atomic.Bool
+	return func(trigger string, at time.Time) {
+		if !running.CompareAndSwap(false, true) {
+			r.log.Info("tick skipped: the previous run still runs", "job", job, "source", source, "trigger", trigger, "scheduled_for", at)
+			return
+		}
+		defer running.Store(false)
+		run(trigger, at)
+	}
+}
+
+// cronLogger adapts slog to robfig/cron's logger: its chatter (start,
+// schedule, wake, run) is Debug, its errors (a recovered panic) Error.
 type cronLogger struct{ log *slog.Logger }
 
 func (l cronLogger) Info(msg string, kv ...any) { l.log.Debug("cron: "+msg, kv...) }

@@ -134,27 +134,41 @@ func (l ledger) recent(ctx context.Context, limit int) ([]Run, error) {
 	return out, rows.Err()
 }
 
+// sourceState is what the last pull of an HTTP source whose load
+// committed saw: the validators to send next time, and the fingerprint of
+// the configuration they were loaded under (see validatorFingerprint).
 type sourceState struct {
 	ETag, LastModified string
+	Fingerprint        string
 }
 
 func (l ledger) state(ctx context.Context, source string) (*sourceState, error) {
 	var s sourceState
-	var etag, lm sql.NullString
-	err := l.db.QueryRowContext(ctx, `SELECT etag, last_modified FROM source_state WHERE source = ?`, source).Scan(&etag, &lm)
+	var etag, lm, fp sql.NullString
+	err := l.db.QueryRowContext(ctx, `SELECT etag, last_modified, fingerprint FROM source_state WHERE source = ?`, source).Scan(&etag, &lm, &fp)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	s.ETag, s.LastModified = etag.String, lm.String
+	s.ETag, s.LastModified, s.Fingerprint = etag.String, lm.String, fp.String
 	return &s, nil
 }
 
-func (l ledger) saveState(ctx context.Context, source string, f Fetched, now time.Time) error {
-	_, err := l.db.ExecContext(ctx, `INSERT OR REPLACE INTO source_state VALUES (?, nullif(?, ''), nullif(?, ''), ?::TIMESTAMP)`,
-		source, f.ETag, f.LastModified, local(now))
+// saveState keeps a download's validators, once its load committed, with
+// the fingerprint of the configuration it was loaded under.
+func (l ledger) saveState(ctx context.Context, source string, f Fetched, fingerprint string, now time.Time) error {
+	_, err := l.db.ExecContext(ctx, `INSERT OR REPLACE INTO source_state (source, etag, last_modified, checked_at, fingerprint)
+		VALUES (?, nullif(?, ''), nullif(?, ''), ?::TIMESTAMP, ?)`,
+		source, f.ETag, f.LastModified, local(now), fingerprint)
+	return err
+}
+
+// voidState forgets a source's validators: its next pull downloads the
+// whole export.
+func (l ledger) voidState(ctx context.Context, source string) error {
+	_, err := l.db.ExecContext(ctx, `DELETE FROM source_state WHERE source = ?`, source)
 	return err
 }
 

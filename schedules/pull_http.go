@@ -97,14 +97,14 @@ func (p *httpPuller) pull(ctx context.Context, src *Source, from, to time.Time, 
 	if src.Pagination != nil {
 		return p.pullPages(ctx, src, target)
 	}
-	tmp, err := os.CreateTemp(p.workDir, src.Name+"-*.part")
+	tmp, err := os.CreateTemp(p.workDir, downloadPrefix+src.Name+"-*.part")
 	if err != nil {
 		return Fetched{}, err
 	}
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
 	var res Fetched
-	err = p.withRetries(ctx, src, func() error {
+	err = p.withRetries(ctx, src, emptiedOnFailure(tmp, func() error {
 		if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 			return err
 		}
@@ -133,14 +133,14 @@ func (p *httpPuller) pull(ctx context.Context, src *Source, from, to time.Time, 
 		}
 		res.Path = extFor(resp, target)
 		return nil
-	})
+	}))
 	if err != nil || res.Unchanged {
 		return res, err
 	}
 	if err := tmp.Sync(); err != nil {
 		return res, err
 	}
-	final := filepath.Join(p.workDir, fmt.Sprintf("%s-%s%s", src.Name, time.Now().Format("20060102-150405.000"), res.Path))
+	final := filepath.Join(p.workDir, fmt.Sprintf("%s%s-%s%s", downloadPrefix, src.Name, time.Now().Format("20060102-150405.000"), res.Path))
 	if err := os.Rename(tmp.Name(), final); err != nil {
 		return res, err
 	}
@@ -148,9 +148,28 @@ func (p *httpPuller) pull(ctx context.Context, src *Source, from, to time.Time, 
 	return res, nil
 }
 
-// clearWork removes from the work folder the files a pull names (a
-// source's name, a dash, then a time or a temporary suffix): only those,
-// in case work_dir names a folder that holds anything else.
+// downloadPrefix begins the name of every download in the work folder,
+// whole or in progress: "wardstat-pull-<source>-…". ClearWork removes
+// what bears it, whatever the configuration now calls its sources.
+const downloadPrefix = "wardstat-pull-"
+
+// emptiedOnFailure runs a try that writes into part, and empties part
+// when the try fails: a half export (applicants in clear) does not wait
+// on disk through the backoff for the next try.
+func emptiedOnFailure(part *os.File, try func() error) func() error {
+	return func() error {
+		err := try()
+		if err != nil {
+			part.Truncate(0) //nolint:errcheck // best effort; the part is removed when the pull ends
+		}
+		return err
+	}
+}
+
+// clearWork removes from the work folder the files a pull names (the
+// download prefix, or, left by an older wardstat, a configured source's
+// name, a dash, then a time or a temporary suffix): only those, in case
+// work_dir names a folder that holds anything else.
 func clearWork(dir string, sources []Source) error {
 	entries, err := os.ReadDir(dir)
 	if os.IsNotExist(err) {
@@ -159,20 +178,38 @@ func clearWork(dir string, sources []Source) error {
 	if err != nil {
 		return fmt.Errorf("clearing the work folder: %w", err)
 	}
-	if err := os.Chmod(dir, 0o700); err != nil {
+	// The folder is made its owner's only, unless it is a shared one
+	// (sticky, as /tmp): that is left as it is (its downloads are 0600
+	// each), never locked away from everyone else.
+	if st, err := os.Stat(dir); err != nil {
 		return fmt.Errorf("clearing the work folder: %w", err)
+	} else if st.Mode()&os.ModeSticky == 0 {
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("clearing the work folder: %w", err)
+		}
 	}
 	for _, e := range entries {
-		for _, src := range sources {
-			if rest, ok := strings.CutPrefix(e.Name(), src.Name+"-"); ok && e.Type().IsRegular() && rest != "" && rest[0] >= '0' && rest[0] <= '9' {
-				if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !os.IsNotExist(err) {
-					return fmt.Errorf("clearing the work folder: %w", err)
-				}
-				break
-			}
+		if !e.Type().IsRegular() || !isDownload(e.Name(), sources) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !os.IsNotExist(err) {
+			return fmt.Errorf("clearing the work folder: %w", err)
 		}
 	}
 	return nil
+}
+
+// isDownload tells a pull's file in the work folder by its name.
+func isDownload(name string, sources []Source) bool {
+	if strings.HasPrefix(name, downloadPrefix) {
+		return true
+	}
+	for _, src := range sources {
+		if rest, ok := strings.CutPrefix(name, src.Name+"-"); ok && rest != "" && rest[0] >= '0' && rest[0] <= '9' {
+			return true
+		}
+	}
+	return false
 }
 
 // extFor names a download's extension from its Content-Type or URL.
@@ -313,7 +350,7 @@ func unwrapMarks(err error) error {
 
 // pullPages gathers a paginated JSON API into one NDJSON file.
 func (p *httpPuller) pullPages(ctx context.Context, src *Source, first string) (Fetched, error) {
-	tmp, err := os.CreateTemp(p.workDir, src.Name+"-*.part")
+	tmp, err := os.CreateTemp(p.workDir, downloadPrefix+src.Name+"-*.part")
 	if err != nil {
 		return Fetched{}, err
 	}
@@ -390,7 +427,7 @@ func (p *httpPuller) pullPages(ctx context.Context, src *Source, first string) (
 	if err := tmp.Sync(); err != nil {
 		return Fetched{}, err
 	}
-	final := filepath.Join(p.workDir, fmt.Sprintf("%s-%s.ndjson", src.Name, time.Now().Format("20060102-150405.000")))
+	final := filepath.Join(p.workDir, fmt.Sprintf("%s%s-%s.ndjson", downloadPrefix, src.Name, time.Now().Format("20060102-150405.000")))
 	if err := os.Rename(tmp.Name(), final); err != nil {
 		return Fetched{}, err
 	}

@@ -165,15 +165,15 @@ func (r *Runner) pullWindow(ctx context.Context, src *Source, trigger string, sc
 
 func (r *Runner) pullAndLoad(ctx context.Context, src *Source, from, to time.Time, res *PullResult) error {
 	var files []string
+	var fetched *Fetched // an HTTP download: its validators are kept once its load commits
+	var fingerprint string
 	if src.URL != "" {
-		prior, err := r.ledger.state(ctx, src.Name)
+		saved, err := r.ledger.state(ctx, src.Name)
 		if err != nil {
 			return err
 		}
-		if src.Pagination != nil {
-			prior = nil
-		}
-		f, err := r.puller.pull(ctx, src, from, to, prior)
+		fingerprint = validatorFingerprint(src, from, to)
+		f, err := r.puller.pull(ctx, src, from, to, conditional(src, saved, fingerprint))
 		if err != nil {
 			return err
 		}
@@ -184,9 +184,7 @@ func (r *Runner) pullAndLoad(ctx context.Context, src *Source, from, to time.Tim
 		if st, err := os.Stat(f.Path); err == nil && st.Size() == 0 {
 			return nil // an API page run with no records in the window
 		}
-		if err := r.ledger.saveState(ctx, src.Name, f, r.now()); err != nil {
-			return err
-		}
+		fetched = &f
 		files = []string{f.Path}
 	} else {
 		ready, err := readyFiles(ctx, src)
@@ -205,6 +203,9 @@ func (r *Runner) pullAndLoad(ctx context.Context, src *Source, from, to time.Tim
 				return ctx.Err() // stopped: leave the file where it is for the next run
 			}
 			res.Failures = append(res.Failures, fmt.Errorf("%s: %v", filepath.Base(path), unwrapFile(err)))
+		}
+		if fetched != nil {
+			r.keepValidators(ctx, src, *fetched, fingerprint, err)
 		}
 		// A workbook's sheets of dossiers are loads of their own: those
 		// that loaded count, even when another failed.

@@ -29,7 +29,7 @@ import (
 )
 
 // SchemaVersion is the schema this build writes; older files are migrated on open.
-const SchemaVersion = 10
+const SchemaVersion = 11
 
 // Errors a caller may test for.
 var (
