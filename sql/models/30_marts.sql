@@ -311,18 +311,81 @@ FROM (
 )
 GROUP BY month, ward_code;
 
--- ward_report_check: wards' own reported forms against the dossiers: the
--- parts that do not add up, and the differences from the dossier counts.
+-- ward_report_check: every column of each ward's own reported form (the
+-- last imported for a ward and period) compared, one row per ward, period,
+-- check and column (form_column, in the form's order: column_no):
+--   counted     the reported figure against the dossiers' count for the
+--               same ward and period (report_form);
+--   parts       a total against the sum of its own reported parts: received
+--               = carried over + new online + direct + postal; resolved =
+--               early + on time + late; pending = in time + overdue;
+--   identity    received against resolved + withdrawn + pending;
+--   no_dossiers the warehouse holds no dossier of the ward (one row).
+-- difference = reported - expected; agrees is NULL when the form left a
+-- figure out, so nothing could be compared.
 CREATE OR REPLACE VIEW ward_report_check AS
-SELECT r.ward_code, r.period_start, r.period_end, r.load_id,
-       r.received_total AS reported_received_total,
-       r.carried_over + r.new_online + r.new_direct + r.new_postal AS reported_parts_sum,
-       r.received_total IS DISTINCT FROM (r.carried_over + r.new_online + r.new_direct + r.new_postal) AS parts_do_not_add_up,
-       r.received_total IS DISTINCT FROM (r.resolved_total + r.withdrawn + r.pending_total) AS identity_broken,
-       f.received_total AS counted_received_total,
-       r.received_total - f.received_total AS received_diff,
-       r.resolved_total - f.resolved_total AS resolved_diff,
-       r.pending_total - f.pending_total AS pending_diff,
-       r.new_online - f.new_online AS online_diff
-FROM ward_reports r
-LEFT JOIN LATERAL (SELECT * FROM report_form(r.period_start, r.period_end) x WHERE x.ward_code = r.ward_code) f ON true;
+WITH forms AS (
+    SELECT * FROM ward_reports
+    QUALIFY load_id = max(load_id) OVER (PARTITION BY ward_code, period_start, period_end)
+),
+periods AS (SELECT DISTINCT period_start, period_end FROM forms),
+counted AS (
+    SELECT p.period_start, p.period_end, c.*
+    FROM periods p, LATERAL (SELECT * FROM report_form(p.period_start, p.period_end)) c
+),
+figures AS (
+    SELECT ['received_total', 'carried_over', 'new_online', 'new_direct', 'new_postal', 'resolved_total',
+            'resolved_early', 'resolved_on_time', 'resolved_late', 'withdrawn', 'pending_total',
+            'pending_in_time', 'pending_overdue'] AS names
+),
+form_figures AS (
+    SELECT ward_code, period_start, period_end, load_id, received_total, carried_over, new_online, new_direct,
+           new_postal, resolved_total, resolved_early, resolved_on_time, resolved_late, withdrawn, pending_total,
+           pending_in_time, pending_overdue
+    FROM forms
+),
+reported AS (
+    SELECT * FROM form_figures UNPIVOT INCLUDE NULLS (reported FOR form_column IN (
+        received_total, carried_over, new_online, new_direct, new_postal, resolved_total, resolved_early,
+        resolved_on_time, resolved_late, withdrawn, pending_total, pending_in_time, pending_overdue))
+),
+counted_figures AS (
+    SELECT ward_code, period_start, period_end, received_total, carried_over, new_online, new_direct, new_postal,
+           resolved_total, resolved_early, resolved_on_time, resolved_late, withdrawn, pending_total,
+           pending_in_time, pending_overdue
+    FROM counted
+),
+dossier_counts AS (
+    UNPIVOT counted_figures
+    ON received_total, carried_over, new_online, new_direct, new_postal, resolved_total, resolved_early,
+       resolved_on_time, resolved_late, withdrawn, pending_total, pending_in_time, pending_overdue
+    INTO NAME form_column VALUE counted
+),
+known_wards AS (SELECT DISTINCT ward_code FROM dossier_days),
+checks AS (
+    SELECT r.ward_code, r.period_start, r.period_end, r.load_id, 'counted' AS check_kind, r.form_column,
+           r.reported::BIGINT AS reported, coalesce(c.counted, 0)::BIGINT AS expected
+    FROM reported r
+    SEMI JOIN known_wards k ON k.ward_code = r.ward_code
+    LEFT JOIN dossier_counts c USING (ward_code, period_start, period_end, form_column)
+    UNION ALL
+    SELECT ward_code, period_start, period_end, load_id, 'parts', 'received_total',
+           received_total, carried_over + new_online + new_direct + new_postal FROM forms
+    UNION ALL
+    SELECT ward_code, period_start, period_end, load_id, 'parts', 'resolved_total',
+           resolved_total, resolved_early + resolved_on_time + resolved_late FROM forms
+    UNION ALL
+    SELECT ward_code, period_start, period_end, load_id, 'parts', 'pending_total',
+           pending_total, pending_in_time + pending_overdue FROM forms
+    UNION ALL
+    SELECT ward_code, period_start, period_end, load_id, 'identity', 'received_total',
+           received_total, resolved_total + withdrawn + pending_total FROM forms
+    UNION ALL
+    SELECT ward_code, period_start, period_end, load_id, 'no_dossiers', NULL, NULL, NULL
+    FROM forms ANTI JOIN known_wards USING (ward_code)
+)
+SELECT ward_code, period_start, period_end, load_id, check_kind, form_column,
+       list_position(figures.names, form_column) AS column_no,
+       reported, expected, reported - expected AS difference,
+       CASE WHEN check_kind = 'no_dossiers' THEN false ELSE reported = expected END AS agrees
+FROM checks, figures;
