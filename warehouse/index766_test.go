@@ -75,7 +75,8 @@ func TestIndex766SupplementWaitInWorkingDays(t *testing.T) {
 // fee column but no paid-online, digitised or apology column: its online
 // payment share was 0 (0 of 10 points, 42 possible) and its apology
 // coverage 0 %. X06's export has the columns, with the yes cells marked
-// and the others blank: its figures stay 25 % and 0 %.
+// and the others blank: its figures stay 25 % and 0 %. X07's export has no
+// fee column, and its note says so.
 func TestIndex766UnknownPartsAreNull(t *testing.T) {
 	w := mustOpen(t)
 	dir := t.TempDir()
@@ -89,15 +90,18 @@ func TestIndex766UnknownPartsAreNull(t *testing.T) {
 		"X06-240801-0002,Trực tiếp,01/08/2024,06/08/2024,05/08/2024,50.000,,,\n"+
 		"X06-240801-0003,Trực tiếp,01/08/2024,06/08/2024,09/08/2024,50.000,,x,\n"+
 		"X06-240801-0004,Trực tiếp,01/08/2024,06/08/2024,09/08/2024,50.000,,,\n"), ingest.FileOptions{})
+	mustIngest(t, w, writeFile(t, dir, "x07.csv", "Mã hồ sơ,Ngày tiếp nhận,Ngày hẹn trả,Ngày có kết quả\n"+
+		"X07-240801-0001,01/08/2024,06/08/2024,05/08/2024\n"), ingest.FileOptions{})
 	cases := []struct{ name, query, want string }{
 		{"index parts", `SELECT ward_code, progress_rate, online_share, coalesce(online_payment_share::VARCHAR, 'NULL'), coalesce(online_payment_points::VARCHAR, 'NULL'),
 			coalesce(digitisation_share::VARCHAR, 'NULL'), points, points_possible
 			FROM mart_index766 WHERE month = '2024-08' ORDER BY ward_code`,
-			"X05|50|25|NULL|NULL|NULL|16|32\nX06|50|25|25.0|2.5|50.0|32.25|64"},
+			"X05|50|25|NULL|NULL|NULL|16|32\nX06|50|25|25.0|2.5|50.0|32.25|64\nX07|100|0|NULL|NULL|NULL|20|32"},
 		{"index notes", `SELECT ward_code, note_en FROM mart_index766 WHERE month = '2024-08' ORDER BY ward_code`,
-			"X05|online payment: the export has no paid-online column; digitisation: the export has no digitised column\nX06|NULL"},
+			"X05|online payment: the export has no paid-online column; digitisation: the export has no digitised column\nX06|NULL\n" +
+				"X07|online payment: the export has no fee column; digitisation: the export has no digitised column"},
 		{"apology", `SELECT ward_code, late, with_apology, without_apology, apology_unknown, coalesce(coverage::VARCHAR, 'NULL'), coalesce(note_en, '-')
-			FROM mart_apology WHERE month = '2024-08' ORDER BY ward_code`,
+			FROM mart_apology WHERE month = '2024-08' AND ward_code < 'X07' ORDER BY ward_code`,
 			"X05|2|0|0|2|NULL|the export has no apology-letter column\nX06|2|0|2|0|0.0|-"},
 	}
 	for _, c := range cases {

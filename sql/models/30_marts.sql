@@ -137,8 +137,8 @@ SELECT month, ward_code, ward_name, metric, value, round(low, 2)::DOUBLE AS usua
 FROM flags
 WHERE value < low OR value > high;
 
--- load_flag_columns: which of the optional yes/no columns (paid online,
--- digitised, apology letter) each load's file had. A dossier's flag is
+-- load_flag_columns: which of the optional columns (paid online, digitised,
+-- apology letter, fee) each load's file had. A dossier's flag is
 -- known when the export its state came from had the column (or gave a
 -- value): a blank cell there is a no, as exports mark the yes cells ("x")
 -- and leave the others blank. Without the column the flag is unknown, and
@@ -147,7 +147,8 @@ CREATE OR REPLACE VIEW load_flag_columns AS
 SELECT load_id,
        coalesce(list_contains(fields, 'paid_online'), false) AS has_paid_online,
        coalesce(list_contains(fields, 'digitised'), false) AS has_digitised,
-       coalesce(list_contains(fields, 'apology_issued'), false) AS has_apology
+       coalesce(list_contains(fields, 'apology_issued'), false) AS has_apology,
+       coalesce(list_contains(fields, 'fee'), false) AS has_fee
 FROM (SELECT load_id, json_extract_string(header_map, '$.*') AS fields FROM loads);
 
 -- supplement_requests: every supplement request a dossier's history holds,
@@ -236,6 +237,7 @@ pending_change AS (
 intake AS (
     SELECT f.ward_code, f.received_month AS month, count(*) AS new_total,
            count(*) FILTER (WHERE f.channel = 'online') AS online,
+           count(*) FILTER (WHERE l.has_fee OR f.fee IS NOT NULL) AS fee_known,
            count(*) FILTER (WHERE f.fee > 0) AS with_fee,
            count(*) FILTER (WHERE f.fee > 0 AND (l.has_paid_online OR f.paid_online IS NOT NULL)) AS with_fee_payment_known,
            count(*) FILTER (WHERE f.fee > 0 AND f.paid_online) AS paid_online,
@@ -252,13 +254,13 @@ parts AS (
            round(100.0 * i.online / nullif(i.new_total, 0), 2) AS online_share,
            round(100.0 * i.paid_online / nullif(i.with_fee_payment_known, 0), 2) AS online_payment_share,
            round(100.0 * i.digitised / nullif(i.digitised_known, 0), 2) AS digitisation_share,
-           coalesce(i.new_total, 0) AS new_total, coalesce(i.with_fee, 0) AS with_fee
+           coalesce(i.new_total, 0) AS new_total, coalesce(i.fee_known, 0) AS fee_known, coalesce(i.with_fee, 0) AS with_fee
     FROM wm
     LEFT JOIN resolved r USING (ward_code, month)
     LEFT JOIN pending_change pc USING (ward_code, month)
     LEFT JOIN intake i USING (ward_code, month)
 )
-SELECT * EXCLUDE (new_total, with_fee),
+SELECT * EXCLUDE (new_total, fee_known, with_fee),
        round(20 * progress_rate / 100, 2)::DOUBLE AS progress_points,
        round(CASE WHEN online_share IS NOT NULL THEN least(12, 12 * online_share / 50) END, 2)::DOUBLE AS online_points,
        round(10 * online_payment_share / 100, 2)::DOUBLE AS online_payment_points,
@@ -273,8 +275,10 @@ SELECT * EXCLUDE (new_total, with_fee),
        nullif(concat_ws('; ',
            CASE WHEN progress_rate IS NULL THEN 'tiến độ: không có hồ sơ nào để xét hạn' END,
            CASE WHEN online_share IS NULL THEN 'trực tuyến: không có hồ sơ mới' END,
-           CASE WHEN online_payment_share IS NULL THEN CASE WHEN with_fee = 0
-                THEN 'thanh toán trực tuyến: không có hồ sơ mới nào có phí'
+           CASE WHEN online_payment_share IS NULL THEN CASE
+                WHEN new_total = 0 THEN 'thanh toán trực tuyến: không có hồ sơ mới'
+                WHEN fee_known = 0 THEN 'thanh toán trực tuyến: tệp xuất không có cột phí, lệ phí'
+                WHEN with_fee = 0 THEN 'thanh toán trực tuyến: không có hồ sơ mới nào có phí'
                 ELSE 'thanh toán trực tuyến: tệp xuất không có cột thanh toán trực tuyến' END END,
            CASE WHEN digitisation_share IS NULL THEN CASE WHEN new_total = 0
                 THEN 'số hóa: không có hồ sơ mới'
@@ -282,8 +286,10 @@ SELECT * EXCLUDE (new_total, with_fee),
        nullif(concat_ws('; ',
            CASE WHEN progress_rate IS NULL THEN 'progress: no dossier to judge' END,
            CASE WHEN online_share IS NULL THEN 'online: no new dossier' END,
-           CASE WHEN online_payment_share IS NULL THEN CASE WHEN with_fee = 0
-                THEN 'online payment: no new dossier with a fee'
+           CASE WHEN online_payment_share IS NULL THEN CASE
+                WHEN new_total = 0 THEN 'online payment: no new dossier'
+                WHEN fee_known = 0 THEN 'online payment: the export has no fee column'
+                WHEN with_fee = 0 THEN 'online payment: no new dossier with a fee'
                 ELSE 'online payment: the export has no paid-online column' END END,
            CASE WHEN digitisation_share IS NULL THEN CASE WHEN new_total = 0
                 THEN 'digitisation: no new dossier'
