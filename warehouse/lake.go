@@ -55,6 +55,11 @@ func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, err
 	if err := os.MkdirAll(schemaDir, 0o755); err != nil {
 		return res, err
 	}
+	// What a killed export left being written: the warehouse's write lock
+	// says no other export runs now.
+	if err := os.RemoveAll(tmpDir); err != nil {
+		return res, err
+	}
 	if err := os.MkdirAll(tmpDir, 0o755); err != nil {
 		return res, err
 	}

@@ -36,8 +36,15 @@ func TestLakeGlobsEveryMart(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(stale, "data.parquet"), []byte("half"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	killed := filepath.Join(dir, "_tmp", "mart_trends.month=2024-03.654321")
+	if err := os.MkdirAll(killed, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := w.ExportLake(t.Context(), dir); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "_tmp")); !os.IsNotExist(err) {
+		t.Errorf("the partitions a killed export was writing are left in _tmp: %v", err)
 	}
 	for _, mart := range warehouse.LakeMarts {
 		t.Run(mart, func(t *testing.T) {
