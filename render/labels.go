@@ -11,6 +11,8 @@ var labels = map[string]map[string]string{
 		"resolved_late": "Quá hạn", "withdrawn": "Rút/dừng", "pending_total": "Đang giải quyết",
 		"pending_in_time": "Trong hạn", "pending_overdue": "Quá hạn (đang GQ)", "on_time_rate": "Tỷ lệ đúng hạn (%)",
 		"month": "Tháng", "level": "Cấp", "name": "Tên",
+		"period_start": "Từ ngày", "period_end": "Đến ngày", "check": "Kiểm tra", "form_column": "Cột",
+		"reported": "Biểu báo", "expected": "Đúng ra", "difference": "Chênh", "note": "Ghi chú",
 	},
 	"en": {
 		"ward_code": "Ward code", "ward_name": "Ward", "district": "District", "province": "Province",
@@ -20,6 +22,8 @@ var labels = map[string]map[string]string{
 		"resolved_late": "Late", "withdrawn": "Withdrawn", "pending_total": "Pending",
 		"pending_in_time": "In time", "pending_overdue": "Overdue", "on_time_rate": "On-time %",
 		"month": "Month", "level": "Level", "name": "Name",
+		"period_start": "From", "period_end": "To", "check": "Check", "form_column": "Column",
+		"reported": "Reported", "expected": "Expected", "difference": "Difference", "note": "Note",
 	},
 }
 

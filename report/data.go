@@ -55,6 +55,7 @@ type IndexRow struct {
 	Code, Name                                  string
 	Progress, Online, Payment, Digitised, Score sql.NullFloat64
 	Possible                                    int64
+	Note                                        string // why a part is unknown, in the report's language
 }
 
 // Data is everything the report shows.
@@ -117,15 +118,19 @@ func Gather(ctx context.Context, db *sql.DB, opt Options) (*Data, error) {
 		d.Anomalies = append(d.Anomalies, a)
 	}
 	rows.Close()
+	note := "note_vi"
+	if opt.Lang == "en" {
+		note = "note_en"
+	}
 	rows, err = db.QueryContext(ctx, `SELECT ward_code, coalesce(ward_name, ward_code), progress_rate, online_share, online_payment_share,
-		digitisation_share, points, points_possible FROM mart_index766 WHERE month = ? AND (? = '' OR ward_code = ?) ORDER BY points DESC NULLS LAST`,
+		digitisation_share, points, points_possible, coalesce(`+note+`, '') FROM mart_index766 WHERE month = ? AND (? = '' OR ward_code = ?) ORDER BY points DESC NULLS LAST`,
 		month, opt.Ward, opt.Ward)
 	if err != nil {
 		return nil, fmt.Errorf("index: %w", err)
 	}
 	for rows.Next() {
 		var r IndexRow
-		if err := rows.Scan(&r.Code, &r.Name, &r.Progress, &r.Online, &r.Payment, &r.Digitised, &r.Score, &r.Possible); err != nil {
+		if err := rows.Scan(&r.Code, &r.Name, &r.Progress, &r.Online, &r.Payment, &r.Digitised, &r.Score, &r.Possible, &r.Note); err != nil {
 			rows.Close()
 			return nil, err
 		}

@@ -283,8 +283,8 @@ footer { color: var(--muted); font-size: .8rem; margin: 2rem 0 1rem; }
 </div>
 <h2>{{.L.index_heading}}</h2>
 <div class="table"><table>
-<tr><th>{{.L.unit}}</th><th>{{.L.progress}}</th><th>{{.L.online_share}}</th><th>{{.L.payment_share}}</th><th>{{.L.digitisation}}</th><th>{{.L.points}}</th><th>{{.L.points_possible}}</th></tr>
-{{range .D.Index}}<tr><td class="name">{{.Name}}</td><td>{{pct .Progress.Valid .Progress.Float64}}</td><td>{{pct .Online.Valid .Online.Float64}}</td><td>{{pct .Payment.Valid .Payment.Float64}}</td><td>{{pct .Digitised.Valid .Digitised.Float64}}</td><td>{{pct .Score.Valid .Score.Float64}}</td><td>{{.Possible}}</td></tr>
+<tr><th>{{.L.unit}}</th><th>{{.L.progress}}</th><th>{{.L.online_share}}</th><th>{{.L.payment_share}}</th><th>{{.L.digitisation}}</th><th>{{.L.points}}</th><th>{{.L.points_possible}}</th><th>{{.L.index_note}}</th></tr>
+{{range .D.Index}}<tr><td class="name">{{.Name}}</td><td>{{pct .Progress.Valid .Progress.Float64}}</td><td>{{pct .Online.Valid .Online.Float64}}</td><td>{{pct .Payment.Valid .Payment.Float64}}</td><td>{{pct .Digitised.Valid .Digitised.Float64}}</td><td>{{pct .Score.Valid .Score.Float64}}</td><td>{{.Possible}}</td><td class="name">{{.Note}}</td></tr>
 {{end}}</table></div>
 <footer>{{.L.footer}}</footer>
 </main></body></html>

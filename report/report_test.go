@@ -72,6 +72,12 @@ func TestNightlyReport(t *testing.T) {
 	if sheets := x.GetSheetList(); len(sheets) != 5 {
 		t.Errorf("sheets: %v", sheets)
 	}
+	// The index parts the exports cannot give are blank, with the reason
+	// (the fixture has no digitised column), never 0.
+	idx, _ := x.GetRows("Chỉ số 766")
+	if len(idx) < 2 || len(idx[1]) < 9 || idx[1][5] != "" || !strings.Contains(idx[1][8], "số hóa: tệp xuất không có cột số hóa") {
+		t.Errorf("index rows: %q", idx)
+	}
 
 	// The HTML: self-contained, three charts.
 	html, _ := os.ReadFile(filepath.Join(out, "bao-cao-2024-03.html"))

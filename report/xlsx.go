@@ -113,13 +113,14 @@ func WriteXLSX(w io.Writer, d *Data) error {
 	// Index sheet.
 	idx := l["sheet_index"]
 	f.NewSheet(idx)
-	f.SetSheetRow(idx, "A1", &[]any{l["unit_code"], l["unit"], l["progress"], l["online_share"], l["payment_share"], l["digitisation"], l["points"], l["points_possible"]})
+	f.SetSheetRow(idx, "A1", &[]any{l["unit_code"], l["unit"], l["progress"], l["online_share"], l["payment_share"], l["digitisation"], l["points"], l["points_possible"], l["index_note"]})
 	for i, r := range d.Index {
 		ref, _ := excelize.CoordinatesToCellName(1, i+2)
-		f.SetSheetRow(idx, ref, &[]any{r.Code, r.Name, nf(r.Progress), nf(r.Online), nf(r.Payment), nf(r.Digitised), nf(r.Score), r.Possible})
+		f.SetSheetRow(idx, ref, &[]any{r.Code, r.Name, nf(r.Progress), nf(r.Online), nf(r.Payment), nf(r.Digitised), nf(r.Score), r.Possible, r.Note})
 	}
-	f.SetCellStyle(idx, "A1", "H1", head)
+	f.SetCellStyle(idx, "A1", "I1", head)
 	f.SetColWidth(idx, "A", "H", 16)
+	f.SetColWidth(idx, "I", "I", 60)
 
 	// Anomalies and sources.
 	an := l["sheet_anomalies"]

@@ -176,7 +176,7 @@ jobs:
 	if err != nil || !strings.Contains(string(reason), "no column for dossier_code") {
 		t.Errorf("the refused file moves to failed/ with its reason: %q %v", reason, err)
 	}
-	for _, f := range []string{"parquet/ward_month.parquet", "parquet/mart_ward_month/SCHEMA.md", "reports/nguon-du-lieu.csv"} {
+	for _, f := range []string{"parquet/ward_month.parquet", "parquet/_schema/mart_ward_month.md", "reports/nguon-du-lieu.csv"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("job output %s: %v", f, err)
 		}

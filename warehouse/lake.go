@@ -29,10 +29,16 @@ type LakeResult struct {
 type lakeManifest map[string]map[string]string // mart -> month -> content hash
 
 // ExportLake writes every mart into dir as Hive-partitioned Parquet
-// (dir/<mart>/month=YYYY-MM/data.parquet) with a SCHEMA.md per mart. Only
-// partitions whose rows changed since the last export are rewritten; each
-// is swapped in atomically, so a reader sees the old partition or the new
-// one, never a half-written file or both.
+// (dir/<mart>/month=YYYY-MM/data.parquet), with each mart's documentation
+// beside the marts (dir/_schema/<mart>.md). A mart's folder holds nothing
+// but its month= folders and their Parquet files, so a glob over it
+// (read_parquet('<mart>/**', hive_partitioning = true), pyarrow, Spark)
+// reads the mart whole: partitions are written in dir/_tmp and swapped in,
+// and what an older export left inside a mart's folder (its SCHEMA.md, a
+// killed export's temporary partition) is removed. Only partitions whose
+// rows changed since the last export are rewritten; each is swapped in
+// atomically, so a reader sees the old partition or the new one, never a
+// half-written file or both.
 func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, error) {
 	var res LakeResult
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -44,6 +50,20 @@ func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, err
 		_ = json.Unmarshal(b, &old)
 	}
 	next := lakeManifest{}
+	schemaDir := filepath.Join(dir, lakeSchemaDir)
+	tmpDir := filepath.Join(dir, lakeTmpDir)
+	if err := os.MkdirAll(schemaDir, 0o755); err != nil {
+		return res, err
+	}
+	// What a killed export left being written: the warehouse's write lock
+	// says no other export runs now.
+	if err := os.RemoveAll(tmpDir); err != nil {
+		return res, err
+	}
+	if err := os.MkdirAll(tmpDir, 0o755); err != nil {
+		return res, err
+	}
+	defer os.Remove(tmpDir) // only when empty: a partition being swapped is never removed from under it
 	docs := map[string]string{}
 	for _, d := range sqlmodels.Docs() {
 		docs[d.Name] = d.Text
@@ -84,7 +104,7 @@ func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, err
 					continue
 				}
 			}
-			if err := writePartition(ctx, conn, mart, month, final); err != nil {
+			if err := writePartition(ctx, conn, mart, month, final, tmpDir); err != nil {
 				return res, err
 			}
 			res.Written++
@@ -98,7 +118,10 @@ func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, err
 				}
 			}
 		}
-		if err := w.writeSchemaDoc(ctx, mart, docs[mart], filepath.Join(martDir, "SCHEMA.md")); err != nil {
+		if err := cleanMartDir(martDir); err != nil {
+			return res, err
+		}
+		if err := w.writeSchemaDoc(ctx, mart, docs[mart], filepath.Join(schemaDir, mart+".md")); err != nil {
 			return res, err
 		}
 	}
@@ -124,10 +147,37 @@ func partitionHashes(ctx context.Context, conn *sql.Conn, mart string) (map[stri
 	return out, rows.Err()
 }
 
-// writePartition writes one month of the mart in temp.lake_mart beside its
-// final place and swaps it in.
-func writePartition(ctx context.Context, conn *sql.Conn, mart, month, final string) error {
-	tmp, err := os.MkdirTemp(filepath.Dir(final), ".month="+month+".")
+// The lake's own folders beside the marts: a name starting with "_" is
+// skipped by Hive, Spark and pyarrow, and no mart's glob reaches it.
+const (
+	lakeSchemaDir = "_schema" // <mart>.md: what each mart holds, its columns
+	lakeTmpDir    = "_tmp"    // partitions being written
+)
+
+// cleanMartDir removes from a mart's folder what older exports left there
+// and a glob would read as data: the SCHEMA.md each mart's folder held, and
+// the temporary partition (".month=…") of an export killed midway.
+func cleanMartDir(martDir string) error {
+	entries, err := os.ReadDir(martDir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		n := e.Name()
+		if n == "SCHEMA.md" || n == "SCHEMA.md.tmp" || strings.HasPrefix(n, ".month=") {
+			if err := os.RemoveAll(filepath.Join(martDir, n)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// writePartition writes one month of the mart in temp.lake_mart in the
+// lake's _tmp folder (outside the mart's, where a reader's glob would see
+// it) and swaps it in.
+func writePartition(ctx context.Context, conn *sql.Conn, mart, month, final, tmpDir string) error {
+	tmp, err := os.MkdirTemp(tmpDir, mart+".month="+month+".")
 	if err != nil {
 		return err
 	}
@@ -158,7 +208,7 @@ func (w *Warehouse) writeSchemaDoc(ctx context.Context, mart, doc, path string) 
 	}
 	defer rows.Close()
 	var b strings.Builder
-	fmt.Fprintf(&b, "# %s\n\n%s\n\nPartitioned by `month` (YYYY-MM, Hive style: `month=2024-03/data.parquet`). Read it with\n`SELECT * FROM read_parquet('%s/*/*.parquet', hive_partitioning = true)` in DuckDB, or\n`pandas.read_parquet('%s')`, Spark or Trino.\n\n| column | type |\n|---|---|\n", mart, doc, mart, mart)
+	fmt.Fprintf(&b, "# %s\n\n%s\n\nThe lake's folder `%s/`, partitioned by `month` (YYYY-MM, Hive style:\n`month=2024-03/data.parquet`); it holds nothing else. Read it with\n`SELECT * FROM read_parquet('%s/**', hive_partitioning = true)` in DuckDB, or\n`pandas.read_parquet('%s')`, Spark or Trino.\n\n| column | type |\n|---|---|\n", mart, doc, mart, mart, mart)
 	var cols []string
 	for rows.Next() {
 		var n, t string

@@ -155,7 +155,7 @@ func TestExportLake(t *testing.T) {
 	if got != want {
 		t.Fatalf("lake %s, warehouse %s", got, want)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "mart_trends", "SCHEMA.md")); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, "_schema", "mart_trends.md")); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -2,6 +2,7 @@ package warehouse
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -120,4 +121,63 @@ func foldVietnamese(s string) string {
 		b.WriteRune(r)
 	}
 	return stripMarks(b.String())
+}
+
+// WardReportCheck is one comparison made on a ward's own reported form
+// (the view ward_report_check): a column against the dossiers' count
+// ("counted"), a total against its own reported parts ("parts"), the
+// form's identity received = resolved + withdrawn + pending ("identity"),
+// or the warehouse holding no dossier of the ward ("no_dossiers").
+type WardReportCheck struct {
+	Ward               string
+	From, To           time.Time
+	LoadID             int64
+	Check              string
+	Column             string // a FormFigures name; "" for no_dossiers
+	Reported, Expected sql.NullInt64
+	Agrees             sql.NullBool // NULL: the form left a figure out
+}
+
+// Difference is reported - expected, when both are known.
+func (c WardReportCheck) Difference() (int64, bool) {
+	if !c.Reported.Valid || !c.Expected.Valid {
+		return 0, false
+	}
+	return c.Reported.Int64 - c.Expected.Int64, true
+}
+
+// WardReportChecks are the comparisons of every reported form, in ward,
+// period and form order, and how many forms there are and differ.
+type WardReportChecks struct {
+	Checks                []WardReportCheck
+	Forms, FormsDiffering int
+}
+
+// CheckWardReports compares every column of every ward's own form (the
+// last imported for a ward and period) with the dossiers and with itself.
+// Only the comparisons that fail are returned unless all is set.
+func (w *Warehouse) CheckWardReports(ctx context.Context, all bool) (WardReportChecks, error) {
+	var res WardReportChecks
+	if err := w.db.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE differs) FROM (
+		SELECT ward_code, period_start, period_end, bool_or(agrees = false) AS differs
+		FROM ward_report_check GROUP BY ALL)`).Scan(&res.Forms, &res.FormsDiffering); err != nil {
+		return res, fmt.Errorf("checking the reported forms: %w", err)
+	}
+	rows, err := w.db.QueryContext(ctx, `SELECT ward_code, period_start, period_end, load_id, check_kind,
+		coalesce(form_column, ''), reported, expected, agrees
+		FROM ward_report_check WHERE ? OR agrees = false
+		ORDER BY ward_code, period_start, period_end,
+		         CASE check_kind WHEN 'no_dossiers' THEN 0 WHEN 'parts' THEN 1 WHEN 'identity' THEN 2 ELSE 3 END, column_no`, all)
+	if err != nil {
+		return res, fmt.Errorf("checking the reported forms: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c WardReportCheck
+		if err := rows.Scan(&c.Ward, &c.From, &c.To, &c.LoadID, &c.Check, &c.Column, &c.Reported, &c.Expected, &c.Agrees); err != nil {
+			return res, err
+		}
+		res.Checks = append(res.Checks, c)
+	}
+	return res, rows.Err()
 }

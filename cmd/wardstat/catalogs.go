@@ -74,9 +74,12 @@ func newExportCommand(a *app) *cobra.Command {
 		Use:   "export [--out DIR]",
 		Short: "Run the data tests, then write the marts as a Parquet lake for dashboards",
 		Long: `Run the data tests; when they pass, write every mart into DIR as Parquet,
-one folder per mart partitioned by month (only the months whose rows
-changed are rewritten, each swapped in atomically), with a SCHEMA.md per
-mart. A failing data test stops the export and says which rows.`,
+one folder per mart partitioned by month (DIR/<mart>/month=YYYY-MM/data.parquet;
+only the months whose rows changed are rewritten, each swapped in
+atomically). A mart's folder holds nothing else, so it can be globbed:
+  SELECT * FROM read_parquet('DIR/mart_trends/**', hive_partitioning = true)
+Each mart's columns are described in DIR/_schema/<mart>.md. A failing
+data test stops the export and says which rows.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			w, err := a.open(cmd.Context(), false)

@@ -211,10 +211,13 @@ func TestWardReportsReconcile(t *testing.T) {
 	// H01.01 in March 2024 by hand: 13 received (5 + 2 + 5 + 1). The ward says 15, parts summing to 13.
 	os.WriteFile(rep, []byte("Mã đơn vị,Tổng số tiếp nhận,Kỳ trước chuyển qua,Trực tuyến,Trực tiếp,BCCI,Đã giải quyết,Rút hồ sơ,Đang giải quyết\nH01.01,15,5,2,5,1,6,2,5\n"), 0o644)
 	mustRun(t, "--db", db, "ward-reports", "import", "--from", "2024-03-01", "--to", "2024-03-31", rep)
-	out := mustRun(t, "--db", db, "ward-reports", "check", "--format", "csv")
-	want := "H01.01,2024-03-01,2024-03-31,15,13,true,true,13,2,0,0"
-	if !strings.Contains(out, want) {
-		t.Fatalf("check:\n%s\nwant a line %s", out, want)
+	out := mustRun(t, "--db", db, "--lang", "en", "ward-reports", "check", "--format", "csv")
+	want := "ward_code,period_start,period_end,check,form_column,reported,expected,difference,note\n" +
+		"H01.01,2024-03-01,2024-03-31,parts,received_total,15,13,2,\"Received 15 ≠ carried over + new online, direct, postal = 13 (+2)\"\n" +
+		"H01.01,2024-03-01,2024-03-31,identity,received_total,15,13,2,Received 15 ≠ resolved + withdrawn + pending = 13 (+2)\n" +
+		"H01.01,2024-03-01,2024-03-31,counted,received_total,15,13,2,\"Received: reported 15, the dossiers count 13 (+2)\"\n"
+	if out != want {
+		t.Fatalf("check:\n%s\nwant\n%s", out, want)
 	}
 }
 

@@ -46,22 +46,27 @@ Then: wardstat ward-reports check`,
 	imp.Flags().StringVar(&from, "from", "", "the period's first day, when the file has none")
 	imp.Flags().StringVar(&to, "to", "", "the period's last day, when the file has none")
 	var format string
+	var all bool
 	check := &cobra.Command{
-		Use:   "check",
-		Short: "List reported forms whose parts do not add up or differ from the dossiers",
-		Args:  cobra.NoArgs,
+		Use:   "check [--all] [--format table|csv|json]",
+		Short: "Compare every column of the wards' own forms with the dossiers and with themselves",
+		Long: `Compare every column of each ward's own form (the last imported for a
+ward and period) with the dossiers' count for the same ward and period
+(counted), each total with the sum of its own parts (parts: received =
+carried over + new online, direct, postal; resolved = early + on time +
+late; pending = in time + overdue) and received with resolved + withdrawn
++ pending (identity). One row per ward, period, check and column that
+differs, with reported, expected, difference and a note; a ward with no
+dossier in the warehouse is one row (no_dossiers). Forms that agree are
+listed only with --all, which shows every comparison. --format csv or
+json gives the same rows to programs.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			w, err := a.open(cmd.Context(), true)
-			if err != nil {
-				return err
-			}
-			defer w.Close()
-			return a.printQuery(cmd.Context(), w, `SELECT ward_code, period_start, period_end, reported_received_total,
-				reported_parts_sum, parts_do_not_add_up, identity_broken, counted_received_total, received_diff, resolved_diff, pending_diff
-				FROM ward_report_check ORDER BY ward_code, period_start`, format, "")
+			return a.checkWardReports(cmd.Context(), format, all)
 		},
 	}
 	check.Flags().StringVar(&format, "format", "table", "table, csv or json")
+	check.Flags().BoolVar(&all, "all", false, "list every comparison, the forms and columns that agree too")
 	cmd.AddCommand(imp, check)
 	return cmd
 }

@@ -9,12 +9,9 @@ SELECT d.ward_code, d.dossier_code, d.procedure_code, d.procedure_name, d.sector
        d.status, d.received_at::DATE AS received_day, d.due_at::DATE AS due_day, d.due_source,
        d.completed_at::DATE AS completed_day, d.withdrawn_at::DATE AS withdrawn_day,
        strftime(d.received_at, '%Y-%m') AS received_month, strftime(d.completed_at, '%Y-%m') AS completed_month,
-       d.apology_issued, d.paid_online, d.fee, d.digitised,
+       d.apology_issued, d.paid_online, d.fee, d.digitised, d.load_id,
        -- working days from the day of receipt to the day of completion
-       cc.cum - cr.cum AS working_days_taken,
-       -- days the clock stood still waiting for the applicant's supplement
-       CASE WHEN d.supplement_requested_at IS NOT NULL AND d.supplement_received_at >= d.supplement_requested_at
-            THEN date_diff('day', d.supplement_requested_at::DATE, d.supplement_received_at::DATE)::INTEGER ELSE 0 END AS supplement_days
+       cc.cum - cr.cum AS working_days_taken
 FROM dossiers d
 LEFT JOIN calendar_cum cr ON cr.day = d.received_at::DATE
 LEFT JOIN calendar_cum cc ON cc.day = d.completed_at::DATE
@@ -140,76 +137,261 @@ SELECT month, ward_code, ward_name, metric, value, round(low, 2)::DOUBLE AS usua
 FROM flags
 WHERE value < low OR value > high;
 
+-- load_flag_columns: which of the optional columns (paid online, digitised,
+-- apology letter, fee) each load's file had. A dossier's flag is
+-- known when the export its state came from had the column (or gave a
+-- value): a blank cell there is a no, as exports mark the yes cells ("x")
+-- and leave the others blank. Without the column the flag is unknown, and
+-- so is every figure made from it: NULL with a note, never 0.
+CREATE OR REPLACE VIEW load_flag_columns AS
+SELECT load_id,
+       coalesce(list_contains(fields, 'paid_online'), false) AS has_paid_online,
+       coalesce(list_contains(fields, 'digitised'), false) AS has_digitised,
+       coalesce(list_contains(fields, 'apology_issued'), false) AS has_apology,
+       coalesce(list_contains(fields, 'fee'), false) AS has_fee
+FROM (SELECT load_id, json_extract_string(header_map, '$.*') AS fields FROM loads);
+
+-- supplement_requests: every supplement request a dossier's history holds,
+-- one row per day requested, with the day the applicant answered (the
+-- latest seen). It reads dossier_versions, every state ever loaded: an
+-- export shows only a dossier's last request, and the 766 rule makes a
+-- dossier with more than one request late.
+CREATE OR REPLACE VIEW supplement_requests AS
+SELECT ward_code, dossier_code, supplement_requested_at::DATE AS requested_day,
+       max(supplement_received_at::DATE) FILTER (WHERE supplement_received_at >= supplement_requested_at) AS answered_day
+FROM dossier_versions
+WHERE supplement_requested_at IS NOT NULL
+GROUP BY ALL;
+
 -- mart_index766: the parts of the national service index (Decision
 -- 766/QĐ-TTg) computable from dossiers, with their points:
---   progress (20): (resolved on time + pending in time) / (resolved + pending),
---     supplement waiting days added to the due day of resolved dossiers;
+--   progress (20): (resolved by the due day + open and not yet overdue) /
+--     (resolved with a due day + open), where the due day moves by the
+--     working days the clock stood still waiting for the applicant's
+--     supplements (every request the history holds; an open request stops
+--     the clock until the month's end), and a dossier with more than one
+--     supplement request is late;
 --   online (12): online share of new dossiers, full points at 50%;
---   online payment (10): paid online / new dossiers of procedures with a fee;
+--   online payment (10): paid online / new dossiers with a fee;
 --   digitisation (22): digitised / new dossiers, full points at 80%.
+-- A part whose inputs the exports lack (no paid-online or digitised
+-- column, no dossier to judge) is NULL, says why in note_vi / note_en, and
+-- is left out of points and points_possible.
 CREATE OR REPLACE VIEW mart_index766 AS
-WITH resolved AS (
-    SELECT ward_code, completed_month AS month,
-           count(*) FILTER (WHERE due_day IS NOT NULL) AS judged,
-           count(*) FILTER (WHERE completed_day <= due_day + supplement_days) AS in_time
-    FROM dossier_facts WHERE completed_day IS NOT NULL GROUP BY ALL
+WITH wm AS MATERIALIZED (SELECT * FROM ward_month),
+cal AS MATERIALIZED (SELECT * FROM calendar_cum),
+-- the n-th working day, to move a due day by n working days
+working_days AS MATERIALIZED (SELECT cum, day FROM cal WHERE working),
+requests AS (
+    SELECT r.ward_code, r.dossier_code, r.requested_day, r.answered_day,
+           cq.cum AS requested_cum, ca.cum AS answered_cum
+    FROM supplement_requests r
+    LEFT JOIN cal cq ON cq.day = r.requested_day
+    LEFT JOIN cal ca ON ca.day = r.answered_day
+),
+-- resolved dossiers: their requests and the working days waited
+resolved_waits AS (
+    SELECT f.ward_code, strftime(f.completed_day, '%Y-%m') AS month, f.completed_day, f.due_day,
+           coalesce(s.requests, 0) AS requests, s.wait,
+           CASE WHEN s.wait > 0 THEN f.due_day END AS moved_due -- the due day, when the wait moves it
+    FROM dossier_days f
+    LEFT JOIN (SELECT ward_code, dossier_code, count(*) AS requests,
+                      sum(coalesce(answered_cum - requested_cum, 0)) AS wait
+               FROM requests GROUP BY ALL) s USING (ward_code, dossier_code)
+    WHERE f.completed_day IS NOT NULL
+),
+resolved AS (
+    SELECT r.ward_code, r.month,
+           count(*) FILTER (WHERE r.due_day IS NOT NULL OR r.requests > 1) AS judged,
+           count(*) FILTER (WHERE r.requests <= 1 AND r.completed_day <= coalesce(wd.day, r.due_day)) AS in_time
+    FROM resolved_waits r
+    LEFT JOIN cal cd ON cd.day = r.moved_due
+    LEFT JOIN working_days wd ON wd.cum = cd.cum + r.wait
+    GROUP BY ALL
+),
+-- open dossiers with a supplement request, at the end of each month they
+-- are open: the requests made by then and the working days waited by then
+pending_waits AS (
+    SELECT m.ward_code, m.month, m.month_end AS e, f.dossier_code, f.due_day,
+           count(*) FILTER (WHERE r.requested_day <= m.month_end) AS requests,
+           coalesce(sum(CASE WHEN r.answered_day <= m.month_end THEN r.answered_cum ELSE ce.cum END - r.requested_cum)
+                        FILTER (WHERE r.requested_day <= m.month_end), 0) AS wait
+    FROM dossier_days f
+    JOIN requests r USING (ward_code, dossier_code)
+    JOIN wm m ON m.ward_code = f.ward_code AND f.received_day <= m.month_end
+         AND coalesce(f.completed_day > m.month_end, true) AND coalesce(f.withdrawn_day > m.month_end, true)
+    LEFT JOIN cal ce ON ce.day = m.month_end
+    GROUP BY ALL
+),
+-- how the rule changes the form's open-in-time count (due day not before
+-- the month's end) for those dossiers
+pending_change AS (
+    SELECT p.ward_code, p.month,
+           sum((p.requests <= 1 AND NOT coalesce(coalesce(wd.day, p.due_day) < p.e, false))::INT)
+           - sum((NOT coalesce(p.due_day < p.e, false))::INT) AS in_time_change
+    FROM pending_waits p
+    LEFT JOIN cal cd ON cd.day = CASE WHEN p.wait > 0 THEN p.due_day END
+    LEFT JOIN working_days wd ON wd.cum = cd.cum + p.wait
+    GROUP BY ALL
 ),
 intake AS (
-    SELECT ward_code, received_month AS month, count(*) AS new_total,
-           count(*) FILTER (WHERE channel = 'online') AS online,
-           count(*) FILTER (WHERE fee > 0) AS with_fee,
-           count(*) FILTER (WHERE fee > 0 AND paid_online) AS paid_online,
-           count(*) FILTER (WHERE digitised IS NOT NULL) AS digitised_known,
-           count(*) FILTER (WHERE digitised) AS digitised
-    FROM dossier_facts GROUP BY ALL
+    SELECT f.ward_code, f.received_month AS month, count(*) AS new_total,
+           count(*) FILTER (WHERE f.channel = 'online') AS online,
+           count(*) FILTER (WHERE l.has_fee OR f.fee IS NOT NULL) AS fee_known,
+           count(*) FILTER (WHERE f.fee > 0) AS with_fee,
+           count(*) FILTER (WHERE f.fee > 0 AND (l.has_paid_online OR f.paid_online IS NOT NULL)) AS with_fee_payment_known,
+           count(*) FILTER (WHERE f.fee > 0 AND f.paid_online) AS paid_online,
+           count(*) FILTER (WHERE l.has_digitised OR f.digitised IS NOT NULL) AS digitised_known,
+           count(*) FILTER (WHERE f.digitised) AS digitised
+    FROM dossier_facts f
+    LEFT JOIN load_flag_columns l USING (load_id)
+    GROUP BY ALL
 ),
 parts AS (
     SELECT wm.month, wm.ward_code, wm.ward_name,
-           round(100.0 * (coalesce(r.in_time, 0) + wm.pending_in_time) / nullif(coalesce(r.judged, 0) + wm.pending_total, 0), 2) AS progress_rate,
+           round(100.0 * (coalesce(r.in_time, 0) + wm.pending_in_time + coalesce(pc.in_time_change, 0))
+                 / nullif(coalesce(r.judged, 0) + wm.pending_total, 0), 2) AS progress_rate,
            round(100.0 * i.online / nullif(i.new_total, 0), 2) AS online_share,
-           round(100.0 * i.paid_online / nullif(i.with_fee, 0), 2) AS online_payment_share,
-           round(100.0 * i.digitised / nullif(i.digitised_known, 0), 2) AS digitisation_share
-    FROM ward_month wm
+           round(100.0 * i.paid_online / nullif(i.with_fee_payment_known, 0), 2) AS online_payment_share,
+           round(100.0 * i.digitised / nullif(i.digitised_known, 0), 2) AS digitisation_share,
+           coalesce(i.new_total, 0) AS new_total, coalesce(i.fee_known, 0) AS fee_known, coalesce(i.with_fee, 0) AS with_fee
+    FROM wm
     LEFT JOIN resolved r USING (ward_code, month)
+    LEFT JOIN pending_change pc USING (ward_code, month)
     LEFT JOIN intake i USING (ward_code, month)
 )
-SELECT *,
+SELECT * EXCLUDE (new_total, fee_known, with_fee),
        round(20 * progress_rate / 100, 2)::DOUBLE AS progress_points,
        round(CASE WHEN online_share IS NOT NULL THEN least(12, 12 * online_share / 50) END, 2)::DOUBLE AS online_points,
        round(10 * online_payment_share / 100, 2)::DOUBLE AS online_payment_points,
        round(CASE WHEN digitisation_share IS NOT NULL THEN least(22, 22 * digitisation_share / 80) END, 2)::DOUBLE AS digitisation_points,
-       round(coalesce(20 * progress_rate / 100, 0)
-             + coalesce(CASE WHEN online_share IS NOT NULL THEN least(12, 12 * online_share / 50) END, 0)
-             + coalesce(10 * online_payment_share / 100, 0)
-             + coalesce(CASE WHEN digitisation_share IS NOT NULL THEN least(22, 22 * digitisation_share / 80) END, 0), 2)::DOUBLE AS points,
+       round(CASE WHEN coalesce(progress_rate, online_share, online_payment_share, digitisation_share) IS NOT NULL
+             THEN coalesce(20 * progress_rate / 100, 0)
+                + coalesce(CASE WHEN online_share IS NOT NULL THEN least(12, 12 * online_share / 50) END, 0)
+                + coalesce(10 * online_payment_share / 100, 0)
+                + coalesce(CASE WHEN digitisation_share IS NOT NULL THEN least(22, 22 * digitisation_share / 80) END, 0) END, 2)::DOUBLE AS points,
        (progress_rate IS NOT NULL)::INT * 20 + (online_share IS NOT NULL)::INT * 12
-       + (online_payment_share IS NOT NULL)::INT * 10 + (digitisation_share IS NOT NULL)::INT * 22 AS points_possible
+       + (online_payment_share IS NOT NULL)::INT * 10 + (digitisation_share IS NOT NULL)::INT * 22 AS points_possible,
+       nullif(concat_ws('; ',
+           CASE WHEN progress_rate IS NULL THEN 'tiến độ: không có hồ sơ nào để xét hạn' END,
+           CASE WHEN online_share IS NULL THEN 'trực tuyến: không có hồ sơ mới' END,
+           CASE WHEN online_payment_share IS NULL THEN CASE
+                WHEN new_total = 0 THEN 'thanh toán trực tuyến: không có hồ sơ mới'
+                WHEN fee_known = 0 THEN 'thanh toán trực tuyến: tệp xuất không có cột phí, lệ phí'
+                WHEN with_fee = 0 THEN 'thanh toán trực tuyến: không có hồ sơ mới nào có phí'
+                ELSE 'thanh toán trực tuyến: tệp xuất không có cột thanh toán trực tuyến' END END,
+           CASE WHEN digitisation_share IS NULL THEN CASE WHEN new_total = 0
+                THEN 'số hóa: không có hồ sơ mới'
+                ELSE 'số hóa: tệp xuất không có cột số hóa' END END), '') AS note_vi,
+       nullif(concat_ws('; ',
+           CASE WHEN progress_rate IS NULL THEN 'progress: no dossier to judge' END,
+           CASE WHEN online_share IS NULL THEN 'online: no new dossier' END,
+           CASE WHEN online_payment_share IS NULL THEN CASE
+                WHEN new_total = 0 THEN 'online payment: no new dossier'
+                WHEN fee_known = 0 THEN 'online payment: the export has no fee column'
+                WHEN with_fee = 0 THEN 'online payment: no new dossier with a fee'
+                ELSE 'online payment: the export has no paid-online column' END END,
+           CASE WHEN digitisation_share IS NULL THEN CASE WHEN new_total = 0
+                THEN 'digitisation: no new dossier'
+                ELSE 'digitisation: the export has no digitised column' END END), '') AS note_en
 FROM parts;
 
--- mart_apology: late dossiers with and without an apology letter.
+-- mart_apology: late dossiers with and without an apology letter. A late
+-- dossier whose export has no apology-letter column is unknown, and the
+-- coverage is over the known ones: NULL (with a note) when none is known.
 CREATE OR REPLACE VIEW mart_apology AS
-SELECT completed_month AS month, ward_code,
+SELECT month, ward_code,
        count(*) AS late,
-       count(*) FILTER (WHERE apology_issued) AS with_apology,
-       count(*) FILTER (WHERE NOT apology_issued) AS without_apology,
-       count(*) FILTER (WHERE apology_issued IS NULL) AS apology_unknown,
-       round(100.0 * count(*) FILTER (WHERE apology_issued) / count(*), 2)::DOUBLE AS coverage
-FROM dossier_facts
-WHERE completed_day > due_day
-GROUP BY ALL;
+       count(*) FILTER (WHERE known AND apology_issued) AS with_apology,
+       count(*) FILTER (WHERE known AND NOT coalesce(apology_issued, false)) AS without_apology,
+       count(*) FILTER (WHERE NOT known) AS apology_unknown,
+       round(100.0 * count(*) FILTER (WHERE known AND apology_issued) / nullif(count(*) FILTER (WHERE known), 0), 2)::DOUBLE AS coverage,
+       CASE WHEN count(*) FILTER (WHERE known) = 0 THEN 'tệp xuất không có cột thư xin lỗi' END AS note_vi,
+       CASE WHEN count(*) FILTER (WHERE known) = 0 THEN 'the export has no apology-letter column' END AS note_en
+FROM (
+    SELECT f.completed_month AS month, f.ward_code, f.apology_issued,
+           coalesce(l.has_apology, false) OR f.apology_issued IS NOT NULL AS known
+    FROM dossier_facts f
+    LEFT JOIN load_flag_columns l USING (load_id)
+    WHERE f.completed_day > f.due_day
+)
+GROUP BY month, ward_code;
 
--- ward_report_check: wards' own reported forms against the dossiers: the
--- parts that do not add up, and the differences from the dossier counts.
+-- ward_report_check: every column of each ward's own reported form (the
+-- last imported for a ward and period) compared, one row per ward, period,
+-- check and column (form_column, in the form's order: column_no):
+--   counted     the reported figure against the dossiers' count for the
+--               same ward and period (report_form);
+--   parts       a total against the sum of its own reported parts: received
+--               = carried over + new online + direct + postal; resolved =
+--               early + on time + late; pending = in time + overdue;
+--   identity    received against resolved + withdrawn + pending;
+--   no_dossiers the warehouse holds no dossier of the ward (one row).
+-- difference = reported - expected; agrees is NULL when the form left a
+-- figure out, so nothing could be compared.
 CREATE OR REPLACE VIEW ward_report_check AS
-SELECT r.ward_code, r.period_start, r.period_end, r.load_id,
-       r.received_total AS reported_received_total,
-       r.carried_over + r.new_online + r.new_direct + r.new_postal AS reported_parts_sum,
-       r.received_total IS DISTINCT FROM (r.carried_over + r.new_online + r.new_direct + r.new_postal) AS parts_do_not_add_up,
-       r.received_total IS DISTINCT FROM (r.resolved_total + r.withdrawn + r.pending_total) AS identity_broken,
-       f.received_total AS counted_received_total,
-       r.received_total - f.received_total AS received_diff,
-       r.resolved_total - f.resolved_total AS resolved_diff,
-       r.pending_total - f.pending_total AS pending_diff,
-       r.new_online - f.new_online AS online_diff
-FROM ward_reports r
-LEFT JOIN LATERAL (SELECT * FROM report_form(r.period_start, r.period_end) x WHERE x.ward_code = r.ward_code) f ON true;
+WITH forms AS (
+    SELECT * FROM ward_reports
+    QUALIFY load_id = max(load_id) OVER (PARTITION BY ward_code, period_start, period_end)
+),
+periods AS (SELECT DISTINCT period_start, period_end FROM forms),
+counted AS (
+    SELECT p.period_start, p.period_end, c.*
+    FROM periods p, LATERAL (SELECT * FROM report_form(p.period_start, p.period_end)) c
+),
+figures AS (
+    SELECT ['received_total', 'carried_over', 'new_online', 'new_direct', 'new_postal', 'resolved_total',
+            'resolved_early', 'resolved_on_time', 'resolved_late', 'withdrawn', 'pending_total',
+            'pending_in_time', 'pending_overdue'] AS names
+),
+form_figures AS (
+    SELECT ward_code, period_start, period_end, load_id, received_total, carried_over, new_online, new_direct,
+           new_postal, resolved_total, resolved_early, resolved_on_time, resolved_late, withdrawn, pending_total,
+           pending_in_time, pending_overdue
+    FROM forms
+),
+reported AS (
+    SELECT * FROM form_figures UNPIVOT INCLUDE NULLS (reported FOR form_column IN (
+        received_total, carried_over, new_online, new_direct, new_postal, resolved_total, resolved_early,
+        resolved_on_time, resolved_late, withdrawn, pending_total, pending_in_time, pending_overdue))
+),
+counted_figures AS (
+    SELECT ward_code, period_start, period_end, received_total, carried_over, new_online, new_direct, new_postal,
+           resolved_total, resolved_early, resolved_on_time, resolved_late, withdrawn, pending_total,
+           pending_in_time, pending_overdue
+    FROM counted
+),
+dossier_counts AS (
+    UNPIVOT counted_figures
+    ON received_total, carried_over, new_online, new_direct, new_postal, resolved_total, resolved_early,
+       resolved_on_time, resolved_late, withdrawn, pending_total, pending_in_time, pending_overdue
+    INTO NAME form_column VALUE counted
+),
+known_wards AS (SELECT DISTINCT ward_code FROM dossier_days),
+checks AS (
+    SELECT r.ward_code, r.period_start, r.period_end, r.load_id, 'counted' AS check_kind, r.form_column,
+           r.reported::BIGINT AS reported, coalesce(c.counted, 0)::BIGINT AS expected
+    FROM reported r
+    SEMI JOIN known_wards k ON k.ward_code = r.ward_code
+    LEFT JOIN dossier_counts c USING (ward_code, period_start, period_end, form_column)
+    UNION ALL
+    SELECT ward_code, period_start, period_end, load_id, 'parts', 'received_total',
+           received_total, carried_over + new_online + new_direct + new_postal FROM forms
+    UNION ALL
+    SELECT ward_code, period_start, period_end, load_id, 'parts', 'resolved_total',
+           resolved_total, resolved_early + resolved_on_time + resolved_late FROM forms
+    UNION ALL
+    SELECT ward_code, period_start, period_end, load_id, 'parts', 'pending_total',
+           pending_total, pending_in_time + pending_overdue FROM forms
+    UNION ALL
+    SELECT ward_code, period_start, period_end, load_id, 'identity', 'received_total',
+           received_total, resolved_total + withdrawn + pending_total FROM forms
+    UNION ALL
+    SELECT ward_code, period_start, period_end, load_id, 'no_dossiers', NULL, NULL, NULL
+    FROM forms ANTI JOIN known_wards USING (ward_code)
+)
+SELECT ward_code, period_start, period_end, load_id, check_kind, form_column,
+       list_position(figures.names, form_column) AS column_no,
+       reported, expected, reported - expected AS difference,
+       CASE WHEN check_kind = 'no_dossiers' THEN false ELSE reported = expected END AS agrees
+FROM checks, figures;
