@@ -76,6 +76,9 @@ type Warehouse struct {
 	ronly bool
 	// repaired is what opening removed of loads that never committed.
 	repaired *Repair
+	// stale is a read-only open of a file whose models (views, macros) an
+	// older wardstat made and that could not be brought up to date.
+	stale bool
 }
 
 // Open opens (creating when needed) the warehouse at path and brings its
@@ -176,7 +179,29 @@ func (w *Warehouse) readOnlyRepaired(ctx context.Context, path string, opt Optio
 		return nil, err
 	}
 	if len(ids) == 0 {
-		return w, nil
+		if opt.repaired || !w.modelsStale(ctx) {
+			return w, nil
+		}
+		// Written by an older wardstat: its views are that version's, and
+		// this build's commands would read columns they lack. One open for
+		// writing brings them up to date; when the file cannot be written
+		// (the daemon holds it, or the snapshot is not ours), the old views
+		// are read and the caller says so.
+		w.Close()
+		rw := opt
+		rw.ReadOnly = false
+		fixed, ferr := Open(ctx, path, rw)
+		if ferr == nil {
+			ferr = fixed.Close()
+		}
+		ro := opt
+		ro.repaired = true
+		again, err := Open(ctx, path, ro)
+		if err != nil {
+			return nil, err
+		}
+		again.stale = ferr != nil
+		return again, nil
 	}
 	w.Close()
 	rw := opt
@@ -197,6 +222,24 @@ func (w *Warehouse) readOnlyRepaired(ctx context.Context, path string, opt Optio
 	}
 	again.repaired = repaired
 	return again, nil
+}
+
+// Stale says the warehouse, opened read-only, still has the views of the
+// older wardstat that wrote it: it could not be opened for writing to
+// bring them up to date (another process holds it, or it is not ours).
+func (w *Warehouse) Stale() bool { return w.stale }
+
+// modelsStale says whether the file's schema or models are older than this
+// build's. A file without them (new, or not a warehouse) is not stale.
+func (w *Warehouse) modelsStale(ctx context.Context) bool {
+	var version int
+	var made string
+	err := w.db.QueryRowContext(ctx, `SELECT (SELECT coalesce(max(version), 0) FROM schema_version),
+		(SELECT coalesce(max(value), '') FROM meta WHERE name = 'models_sha256')`).Scan(&version, &made)
+	if err != nil {
+		return false
+	}
+	return version < SchemaVersion || made != modelsFingerprint()
 }
 
 // Repaired says what opening the warehouse removed of loads that never

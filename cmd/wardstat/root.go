@@ -151,6 +151,12 @@ func (a *app) open(ctx context.Context, readOnly bool) (*warehouse.Warehouse, er
 			"(removed load #%d, which never finished (stopped while committing): %s dropped, %s restored; the warehouse is as it was before that load)\n"),
 			r.LoadIDs[0], a.dossiers(r.Dossiers), a.dossiers(r.Restored))
 	}
+	if err == nil && w.Stale() {
+		fmt.Fprintf(a.stderr, a.t(
+			"(kho %s do một phiên bản wardstat cũ hơn ghi và không cập nhật được lúc này: các view là của phiên bản đó, vài lệnh có thể lỗi; mở kho để ghi một lần (wardstat ingest, run hoặc serve) để cập nhật)\n",
+			"(warehouse %s was written by an older wardstat and cannot be updated now: its views are that version's and some commands may fail; open it for writing once (wardstat ingest, run or serve) to update it)\n"),
+			a.dbPath)
+	}
 	if err == nil || !errors.Is(err, warehouse.ErrLocked) {
 		return w, err
 	}
