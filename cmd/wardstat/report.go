@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"os"
 	"strings"
 	"time"
@@ -112,6 +115,12 @@ func (a *app) runReport(ctx context.Context, f reportFlags) error {
 	if !contains(warehouse.Levels, f.by) {
 		return usageError{fmt.Errorf("--by %q: use one of %s", f.by, strings.Join(warehouse.Levels, ", "))}
 	}
+	if f.format == "xlsx" && f.out == "" {
+		if out, ok := a.stdout.(*os.File); ok && isTerminal(out) {
+			return usageError{errors.New(a.t("bảng tính xlsx là tệp nhị phân, không in ra màn hình được: hãy ghi nó vào một tệp với --out TỆP.xlsx",
+				"an xlsx workbook is binary and cannot be shown on a terminal: write it to a file with --out FILE.xlsx"))}
+		}
+	}
 	w, err := a.open(ctx, true)
 	if err != nil {
 		return err
@@ -121,7 +130,100 @@ func (a *app) runReport(ctx context.Context, f reportFlags) error {
 	if err != nil {
 		return err
 	}
+	if f.format == "xlsx" {
+		return a.writeFormXLSX(res, from, to, f.out)
+	}
 	return a.writeResult(res, f.format, f.out, a.formTitle(from, to))
+}
+
+// writeFormXLSX writes the form as the official Biểu 06 workbook (merged
+// two-row header, column numbers, totals), the same layout as the nightly
+// report's first sheet, to out or, when out is "", to standard output
+// (never a terminal: runReport refused that before).
+func (a *app) writeFormXLSX(res render.Result, from, to time.Time, out string) error {
+	var buf bytes.Buffer
+	if err := report.WriteFormXLSX(&buf, from, to, a.formRows(res), a.lang); err != nil {
+		return err
+	}
+	if out == "" {
+		_, err := io.Copy(a.stdout, &buf)
+		return err
+	}
+	if err := writeFileAtomic(out, buf.Bytes()); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stderr, a.t("đã ghi %s\n", "wrote %s\n"), out)
+	return nil
+}
+
+// formRows turns the report's rows (ward, district or province level) into
+// the form's lines, named by the unit they sum.
+func (a *app) formRows(res render.Result) []report.FormRow {
+	idx := map[string]int{}
+	for i, c := range res.Columns {
+		idx[c] = i
+	}
+	text := func(row []any, col string) string {
+		if j, ok := idx[col]; ok && row[j] != nil {
+			return render.Text(row[j])
+		}
+		return ""
+	}
+	num := func(row []any, col string) int64 {
+		j, ok := idx[col]
+		if !ok {
+			return 0
+		}
+		switch v := row[j].(type) {
+		case int64:
+			return v
+		case int32:
+			return int64(v)
+		case float64:
+			return int64(v)
+		case *big.Int:
+			return v.Int64()
+		}
+		return 0
+	}
+	var rows []report.FormRow
+	for _, row := range res.Rows {
+		r := report.FormRow{
+			Code: text(row, "ward_code"), District: text(row, "district"),
+			Received: num(row, "received_total"), Carried: num(row, "carried_over"),
+			NewOnline: num(row, "new_online"), NewDirect: num(row, "new_direct"), NewPostal: num(row, "new_postal"),
+			Resolved: num(row, "resolved_total"), Early: num(row, "resolved_early"), OnTime: num(row, "resolved_on_time"),
+			Late: num(row, "resolved_late"), Withdrawn: num(row, "withdrawn"),
+			Pending: num(row, "pending_total"), PendingInTime: num(row, "pending_in_time"), PendingOverdue: num(row, "pending_overdue"),
+		}
+		if j, ok := idx["on_time_rate"]; ok {
+			if v, ok := row[j].(float64); ok {
+				r.Rate = sql.NullFloat64{Float64: v, Valid: true}
+			}
+		}
+		switch {
+		case res.Columns[0] == "ward_code":
+			r.Name = text(row, "ward_name")
+			if r.Name == "" {
+				r.Name = r.Code
+			}
+		case res.Columns[0] == "district":
+			r.Name = text(row, "district")
+			if r.Name == "" {
+				r.Name = a.t("(không thuộc huyện nào)", "(no district)")
+			}
+			if p := text(row, "province"); p != "" {
+				r.Name += ", " + p
+			}
+		default:
+			r.Name = text(row, "province")
+			if r.Name == "" {
+				r.Name = a.t("(chưa rõ tỉnh)", "(province unknown)")
+			}
+		}
+		rows = append(rows, r)
+	}
+	return rows
 }
 
 var vietnam = time.FixedZone("ICT", 7*3600)

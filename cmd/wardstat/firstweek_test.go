@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/sys/unix"
+)
+
+// openPTY is a pseudo-terminal: what the command writes to slave, the
+// test reads from master.
+func openPTY(t *testing.T) (master, slave *os.File) {
+	t.Helper()
+	master, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	if err := unix.IoctlSetPointerInt(int(master.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	n, err := unix.IoctlGetInt(int(master.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	slave, err = os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	t.Cleanup(func() { slave.Close(); master.Close() })
+	return master, slave
+}
+
+// runOn runs the CLI in-process with its standard output on out.
+func runOn(out *os.File, args ...string) (stderr string, err error) {
+	var errb bytes.Buffer
+	cmd := newRootCommand(out, &errb)
+	cmd.SetArgs(args)
+	cmd.SetIn(strings.NewReader(""))
+	err = cmd.ExecuteContext(context.Background())
+	return errb.String(), err
+}
+
+// TestReportXLSXIsTheOfficialFormAndNeverOnATerminal (issue 16, trap 5):
+// `report --format xlsx` on a terminal without --out is refused in one
+// line naming --out and writes nothing to the terminal; with --out (or
+// into a pipe) the workbook is Biểu 06 as the nightly report lays it out:
+// the merged two-row header, its texts, the column numbers, a line per
+// unit and the totals, at ward and at district level.
+func TestReportXLSXIsTheOfficialFormAndNeverOnATerminal(t *testing.T) {
+	db, _ := handcountWarehouse(t)
+	master, slave := openPTY(t)
+	for _, lang := range []string{"vi", "en"} {
+		_, err := runOn(slave, "--db", db, "--lang", lang, "report", "--month", "2024-03", "--format", "xlsx")
+		if err == nil || !strings.Contains(err.Error(), "--out") || strings.Contains(err.Error(), "\n") || exitCode(err) != 2 {
+			t.Errorf("%s: xlsx on a terminal: %v", lang, err)
+		}
+	}
+	fd := int(master.Fd()) // Fd makes it blocking: once, before SetNonblock
+	if err := unix.SetNonblock(fd, true); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if n, err := unix.Read(fd, make([]byte, 4096)); n > 0 || !errors.Is(err, unix.EAGAIN) {
+		t.Errorf("the terminal received %d bytes (%v)", n, err)
+	}
+
+	dir := t.TempDir()
+	xl := filepath.Join(dir, "bieu06.xlsx")
+	_, stderr, err := run(t, "--db", db, "report", "--month", "2024-03", "--format", "xlsx", "--out", xl)
+	if err != nil || !strings.Contains(stderr, xl) {
+		t.Fatalf("report --out: %v\n%s", err, stderr)
+	}
+	f, err := excelize.OpenFile(xl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	merged, err := f.GetMergeCells("Biểu 06")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, m := range merged {
+		got[m.GetStartAxis()+":"+m.GetEndAxis()] = m.GetCellValue()
+	}
+	for span, text := range map[string]string{
+		"A5:A7": "STT", "B5:B7": "Đơn vị", "C5:G5": "Số hồ sơ nhận giải quyết", "C6:C7": "Tổng số",
+		"D6:D7": "Kỳ trước chuyển qua", "E6:G6": "Mới tiếp nhận", "H5:K5": "", "M5:O5": "", "P5:P7": "",
+	} {
+		v, ok := got[span]
+		if !ok || (text != "" && v != text) {
+			t.Errorf("merged %s: %q (%v), want %q; merged cells: %v", span, v, ok, text, got)
+		}
+	}
+	cell := func(ref string) string {
+		v, _ := f.GetCellValue("Biểu 06", ref)
+		return v
+	}
+	if cell("E7") != "Trực tuyến" || cell("A8") != "(1)" || cell("P8") != "(16)" {
+		t.Errorf("second header row or column numbers: %q %q %q", cell("E7"), cell("A8"), cell("P8"))
+	}
+	// The hand count of the CSV export alone (the JSON one is not loaded):
+	// the same figures as report --format csv.
+	csvOut := mustRun(t, "--db", db, "report", "--month", "2024-03", "--format", "csv")
+	if !strings.Contains(csvOut, "H01.01,Phường Một,Quận Một,Tỉnh Thử,"+cell("C9")+","+cell("D9")+",") {
+		t.Errorf("xlsx C9, D9 = %s, %s; csv:\n%s", cell("C9"), cell("D9"), csvOut)
+	}
+	if cell("B9") != "Phường Một" || cell("C9") != "9" || cell("D9") != "4" || cell("B10") != "Xã Hai" || cell("B11") != "Tổng cộng" {
+		t.Errorf("form lines: %q %q %q %q %q", cell("B9"), cell("C9"), cell("D9"), cell("B10"), cell("B11"))
+	}
+	if !strings.Contains(cell("A3"), "01/03/2024") || !strings.Contains(cell("A3"), "31/03/2024") {
+		t.Errorf("period: %q", cell("A3"))
+	}
+
+	// District level, English, into a pipe (not a terminal): the same layout.
+	out, _, err := run(t, "--db", db, "--lang", "en", "report", "--month", "2024-03", "--by", "district", "--format", "xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := excelize.OpenReader(strings.NewReader(out))
+	if err != nil {
+		t.Fatalf("stdout is not a workbook: %v", err)
+	}
+	defer g.Close()
+	merged, _ = g.GetMergeCells("Form 06")
+	if len(merged) < 15 {
+		t.Errorf("district form: %d merged cells", len(merged))
+	}
+	names := []string{}
+	for _, ref := range []string{"B9", "B10", "B11"} {
+		v, _ := g.GetCellValue("Form 06", ref)
+		names = append(names, v)
+	}
+	if !strings.HasPrefix(names[0], "Quận Một") || names[2] != "Total" {
+		t.Errorf("district lines: %q", names)
+	}
+}
