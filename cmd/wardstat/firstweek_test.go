@@ -144,3 +144,97 @@ func TestReportXLSXIsTheOfficialFormAndNeverOnATerminal(t *testing.T) {
 		t.Errorf("district lines: %q", names)
 	}
 }
+
+// TestWardFiltersFindTheirWardOrSaySo (issue 16, trap 3): a filter never
+// answers an empty form for a ward it did not find. A code in lower case
+// and a name (with or without diacritics, with or without "Phường") find
+// their ward; an unknown code is an error naming the closest known codes
+// and `wardstat units list`; a name two wards share is an error listing
+// both; ingest --ward resolves the same way and warns (loading anyway)
+// about a code neither in the registry nor shaped like one; a period
+// wholly after today is refused, one ending after today warned about.
+func TestWardFiltersFindTheirWardOrSaySo(t *testing.T) {
+	db, fx := handcountWarehouse(t)
+	dir := t.TempDir()
+	// A registry where another district also has a "Xã Hai".
+	reg, err := os.ReadFile(filepath.Join(fx, "units.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	regPath := filepath.Join(dir, "units.csv")
+	os.WriteFile(regPath, append(reg, []byte("H02.02,Xã Hai,Quận Hai,Tỉnh Thử,2020-01-01,\n")...), 0o644)
+	mustRun(t, "--db", db, "units", "import", regPath)
+
+	form := func(ward string) string {
+		t.Helper()
+		out, stderr, err := run(t, "--db", db, "report", "--month", "2024-03", "--format", "csv", "--ward", ward)
+		if err != nil {
+			t.Fatalf("--ward %q: %v\n%s", ward, err, stderr)
+		}
+		return out
+	}
+	for _, given := range []string{"H01.01", "h01.01", " H01.01 ", "Phường Một", "phuong mot", "PHƯỜNG MỘT", "Một"} {
+		out := form(given)
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		if len(lines) != 2 || !strings.HasPrefix(lines[1], "H01.01,Phường Một,") {
+			t.Errorf("--ward %q: want the form of H01.01, got:\n%s", given, out)
+		}
+	}
+	for _, tc := range []struct{ lang, ward string }{{"en", "H01.09"}, {"vi", "H01.09"}, {"en", "Phường Ba"}} {
+		out, _, err := run(t, "--db", db, "--lang", tc.lang, "report", "--month", "2024-03", "--ward", tc.ward)
+		if err == nil || exitCode(err) == 0 || out != "" {
+			t.Errorf("--ward %q: exit 0 or a form:\n%s", tc.ward, out)
+			continue
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, "H01.01") || !strings.Contains(msg, "wardstat units list") || strings.Contains(msg, "\n") {
+			t.Errorf("--ward %q (%s): the error must name the closest codes and the list command: %s", tc.ward, tc.lang, msg)
+		}
+	}
+	out, _, err := run(t, "--db", db, "--lang", "en", "report", "--month", "2024-03", "--ward", "xa hai")
+	if err == nil || out != "" || !strings.Contains(err.Error(), "H01.02") || !strings.Contains(err.Error(), "H02.02") || !strings.Contains(err.Error(), "several") {
+		t.Errorf("an ambiguous name must list its candidates: %v\n%s", err, out)
+	}
+	nightly := filepath.Join(dir, "nightly")
+	out, _, err = run(t, "--db", db, "report", "--nightly", "--month", "2024-03", "--ward", "h01.01", "--out", nightly)
+	if err != nil || !strings.Contains(out, "H01.01") {
+		t.Errorf("--nightly --ward h01.01: %v\n%s", err, out)
+	}
+	if _, _, err := run(t, "--db", db, "report", "--nightly", "--month", "2024-03", "--ward", "nowhere", "--out", nightly); err == nil {
+		t.Error("--nightly with an unknown ward must fail")
+	}
+
+	// ingest --ward: resolved like the filters; an odd code loads with a warning.
+	noUnit := func(name, code string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte("Số hồ sơ,Ngày tiếp nhận,Thủ tục\n"+code+",04/03/2024,Khai sinh\n"), 0o644)
+		return p
+	}
+	_, stderr, err := run(t, "--db", db, "--lang", "en", "ingest", "--ward", "phuong mot", noUnit("a.csv", "X-1"))
+	if err != nil || strings.Contains(stderr, "warning") {
+		t.Fatalf("ingest --ward by name: %v\n%s", err, stderr)
+	}
+	_, stderr, err = run(t, "--db", db, "--lang", "en", "ingest", "--ward", "H09.09", noUnit("b.csv", "X-2"))
+	if err != nil || strings.Contains(stderr, "warning") {
+		t.Fatalf("ingest --ward with a code-shaped new ward: %v\n%s", err, stderr)
+	}
+	_, stderr, err = run(t, "--db", db, "--lang", "en", "ingest", "--ward", "ward seven", noUnit("c.csv", "X-3"))
+	if err != nil || !strings.Contains(stderr, `warning: --ward "ward seven" is not in the unit registry and not shaped like a unit code`) {
+		t.Fatalf("ingest --ward with an odd code: %v\n%s", err, stderr)
+	}
+	out = mustRun(t, "--db", db, "sql", "--format", "csv", "SELECT dossier_code, ward_code FROM dossiers WHERE dossier_code LIKE 'X-%' ORDER BY 1")
+	if out != "dossier_code,ward_code\nX-1,H01.01\nX-2,H09.09\nX-3,ward seven\n" {
+		t.Errorf("stored wards:\n%s", out)
+	}
+
+	// Periods after today.
+	today := time.Now().In(vietnam)
+	_, _, err = run(t, "--db", db, "--lang", "en", "report", "--month", today.AddDate(1, 0, 0).Format("2006-01"))
+	if err == nil || !strings.Contains(err.Error(), "wholly after today") {
+		t.Errorf("a future month: %v", err)
+	}
+	_, stderr, err = run(t, "--db", db, "--lang", "en", "report", "--from", today.AddDate(0, 0, -3).Format(time.DateOnly), "--to", today.AddDate(0, 0, 3).Format(time.DateOnly))
+	if err != nil || !strings.Contains(stderr, "after today") || !strings.Contains(stderr, "--to "+today.Format(time.DateOnly)) {
+		t.Errorf("a period ending after today: %v\n%s", err, stderr)
+	}
+}

@@ -40,7 +40,15 @@ or stopped in the period; pending = received by the end and still open at
 it, overdue when its due day is before the end. received_total =
 resolved_total + withdrawn + pending_total.
 
-With no period, the last full calendar month.`,
+With no period, the last full calendar month. A period wholly after today
+is refused; one that ends after today is reported with a warning: its
+figures are as of today, and a dossier still open that is due between
+today and the period's end counts as overdue.
+
+--ward takes a unit's code, in any case (h01.01 is H01.01), or its name,
+with or without diacritics or "Phường"/"Xã" ("Phường Một", "phuong mot").
+A code or name no unit has is an error naming the closest known units; a
+name several units share, an error listing them (wardstat units list).`,
 		Example: `  wardstat report --nightly --month 2026-10 --out reports/
   wardstat report --month 2026-10
   wardstat report --from 2026-01-01 --to 2026-11-24 --by district
@@ -55,7 +63,7 @@ With no period, the last full calendar month.`,
 	fl.StringVar(&f.from, "from", "", "first day of the period, YYYY-MM-DD")
 	fl.StringVar(&f.to, "to", "", "last day of the period, YYYY-MM-DD (inclusive)")
 	fl.StringVar(&f.month, "month", "", "a calendar month, YYYY-MM (instead of --from/--to)")
-	fl.StringVar(&f.ward, "ward", "", "one ward only")
+	fl.StringVar(&f.ward, "ward", "", "one ward only: its code (any case) or its name")
 	fl.StringVar(&f.by, "by", "ward", "level: ward, district or province")
 	fl.StringVar(&f.format, "format", "table", "table, csv, json or xlsx")
 	fl.StringVarP(&f.out, "out", "o", "", "write to this file instead of standard output (with --nightly: a folder)")
@@ -102,11 +110,15 @@ func (f reportFlags) period(now time.Time) (time.Time, time.Time, error) {
 }
 
 func (a *app) runReport(ctx context.Context, f reportFlags) error {
-	from, to, err := f.period(time.Now().In(vietnam))
+	now := time.Now().In(vietnam)
+	from, to, err := f.period(now)
 	if err != nil {
 		return err
 	}
 	if f.nightly {
+		if err := a.checkPeriod(from, from.AddDate(0, 1, -1), now); err != nil {
+			return err
+		}
 		return a.runNightly(ctx, f, from)
 	}
 	if !contains(render.Formats, f.format) {
@@ -114,6 +126,9 @@ func (a *app) runReport(ctx context.Context, f reportFlags) error {
 	}
 	if !contains(warehouse.Levels, f.by) {
 		return usageError{fmt.Errorf("--by %q: use one of %s", f.by, strings.Join(warehouse.Levels, ", "))}
+	}
+	if err := a.checkPeriod(from, to, now); err != nil {
+		return err
 	}
 	if f.format == "xlsx" && f.out == "" {
 		if out, ok := a.stdout.(*os.File); ok && isTerminal(out) {
@@ -126,7 +141,11 @@ func (a *app) runReport(ctx context.Context, f reportFlags) error {
 		return err
 	}
 	defer w.Close()
-	res, err := formResult(ctx, w, warehouse.ReportOptions{From: from, To: to, Ward: f.ward, By: f.by})
+	ward, err := a.resolveWard(ctx, w, "--ward", f.ward)
+	if err != nil {
+		return err
+	}
+	res, err := formResult(ctx, w, warehouse.ReportOptions{From: from, To: to, Ward: ward, By: f.by})
 	if err != nil {
 		return err
 	}
@@ -347,7 +366,11 @@ func (a *app) runNightly(ctx context.Context, f reportFlags, month time.Time) er
 		return err
 	}
 	defer w.Close()
-	paths, err := report.Nightly(ctx, w.DB(), f.out, report.Options{Month: month, Ward: f.ward, Lang: a.lang, Now: time.Now().In(vietnam)})
+	ward, err := a.resolveWard(ctx, w, "--ward", f.ward)
+	if err != nil {
+		return err
+	}
+	paths, err := report.Nightly(ctx, w.DB(), f.out, report.Options{Month: month, Ward: ward, Lang: a.lang, Now: time.Now().In(vietnam)})
 	if err != nil {
 		return err
 	}
