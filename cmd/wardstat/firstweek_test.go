@@ -238,3 +238,75 @@ func TestWardFiltersFindTheirWardOrSaySo(t *testing.T) {
 		t.Errorf("a period ending after today: %v\n%s", err, stderr)
 	}
 }
+
+// runIn runs the CLI in-process with stdin as its standard input.
+func runIn(t *testing.T, stdin string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	cmd := newRootCommand(&out, &errb)
+	cmd.SetArgs(args)
+	cmd.SetIn(strings.NewReader(stdin))
+	err = cmd.ExecuteContext(context.Background())
+	return out.String(), errb.String(), err
+}
+
+// TestSQLShowsEveryStatementInOrder (issue 16, trap 4): `sql "SELECT 1;
+// SELECT 2"` printed only the second result. Every statement's result is
+// shown, in order, from the argument, standard input and the prompt; each
+// is checked by the sandbox before the first runs, so a refused one among
+// them runs none; a semicolon inside a string does not cut; CSV and JSON,
+// which hold one result, refuse several in one line.
+func TestSQLShowsEveryStatementInOrder(t *testing.T) {
+	db, _ := handcountWarehouse(t)
+	const two = "SELECT 'a;b' AS first_one; SELECT count(*) AS second_one FROM dossiers -- done"
+	for _, how := range []string{"argument", "stdin"} {
+		var out string
+		var err error
+		if how == "argument" {
+			out, _, err = run(t, "--db", db, "sql", two)
+		} else {
+			out, _, err = runIn(t, two, "--db", db, "sql")
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", how, err)
+		}
+		i, j := strings.Index(out, "first_one"), strings.Index(out, "second_one")
+		if i < 0 || j < i || !strings.Contains(out[i:j], "a;b") || !strings.Contains(out[j:], "14") {
+			t.Errorf("%s: both results, in order:\n%s", how, out)
+		}
+	}
+	outside := filepath.Join(t.TempDir(), "o.csv")
+	out, _, err := run(t, "--db", db, "--lang", "en", "sql", "SELECT 1 AS ran; COPY dossiers TO '"+outside+"'")
+	if err == nil || out != "" || !strings.Contains(err.Error(), "statement 2 of 2") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("a refused statement among several: nothing runs, one line naming it: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(outside); err == nil {
+		t.Error("COPY wrote a file")
+	}
+	for _, format := range []string{"csv", "json"} {
+		out, _, err := run(t, "--db", db, "--lang", "en", "sql", "--format", format, "SELECT 1; SELECT 2")
+		if err == nil || out != "" || !strings.Contains(err.Error(), "run them one at a time") {
+			t.Errorf("%s with two statements: %v\n%s", format, err, out)
+		}
+	}
+	out = mustRun(t, "--db", db, "sql", "--format", "csv", "SELECT 'x;y' AS s;")
+	if out != "s\nx;y\n" {
+		t.Errorf("one statement with a semicolon in a string: %q", out)
+	}
+
+	// The interactive prompt: a line of two statements shows both.
+	c := cli("--lang", "en", "--db", db, "sql", "--format", "csv")
+	c.Env = append(c.Env, "HOME="+t.TempDir())
+	term := startOnTerminal(t, c)
+	term.expect("Read-only warehouse", 10*time.Second)
+	term.send("SELECT 41 AS p; SELECT 42 AS q;\r")
+	term.expect("statements given, and --format csv writes one result", 10*time.Second)
+	c2 := cli("--lang", "en", "--db", db, "sql")
+	c2.Env = append(c2.Env, "HOME="+t.TempDir())
+	term2 := startOnTerminal(t, c2)
+	term2.expect("Read-only warehouse", 10*time.Second)
+	term2.send("SELECT 41 AS p; SELECT 42 AS q;\r")
+	term2.expect("41\n(1 rows)", 10*time.Second)
+	term2.expect("42\n(1 rows)", 10*time.Second)
+	term2.send("\\q\r")
+}
