@@ -204,7 +204,28 @@ func TestWardFiltersFindTheirWardOrSaySo(t *testing.T) {
 		t.Error("--nightly with an unknown ward must fail")
 	}
 
-	// ingest --ward: resolved like the filters; an odd code loads with a warning.
+	// Periods after today.
+	today := time.Now().In(vietnam)
+	_, _, err = run(t, "--db", db, "--lang", "en", "report", "--month", today.AddDate(1, 0, 0).Format("2006-01"))
+	if err == nil || !strings.Contains(err.Error(), "wholly after today") {
+		t.Errorf("a future month: %v", err)
+	}
+	_, stderr, err := run(t, "--db", db, "--lang", "en", "report", "--from", today.AddDate(0, 0, -3).Format(time.DateOnly), "--to", today.AddDate(0, 0, 3).Format(time.DateOnly))
+	if err != nil || !strings.Contains(stderr, "after today") || !strings.Contains(stderr, "--to "+today.Format(time.DateOnly)) {
+		t.Errorf("a period ending after today: %v\n%s", err, stderr)
+	}
+}
+
+// TestIngestWardIsResolvedOrWarnedAbout (issue 16, trap 3): ingest --ward
+// resolves a registry name (or a code in another case) to the registry's
+// code, keeps a new code shaped like one silently, and loads an odd code
+// with a warning saying it is neither known nor shaped like a unit code.
+func TestIngestWardIsResolvedOrWarnedAbout(t *testing.T) {
+	t.Setenv("WARDSTAT_PII_KEY", "sql")
+	dir := t.TempDir()
+	db := filepath.Join(dir, "w.duckdb")
+	fx, _ := filepath.Abs("../../testdata/report/handcount/")
+	mustRun(t, "--db", db, "units", "import", filepath.Join(fx, "units.csv"))
 	noUnit := func(name, code string) string {
 		p := filepath.Join(dir, name)
 		os.WriteFile(p, []byte("Số hồ sơ,Ngày tiếp nhận,Thủ tục\n"+code+",04/03/2024,Khai sinh\n"), 0o644)
@@ -222,20 +243,9 @@ func TestWardFiltersFindTheirWardOrSaySo(t *testing.T) {
 	if err != nil || !strings.Contains(stderr, `warning: --ward "ward seven" is not in the unit registry and not shaped like a unit code`) {
 		t.Fatalf("ingest --ward with an odd code: %v\n%s", err, stderr)
 	}
-	out = mustRun(t, "--db", db, "sql", "--format", "csv", "SELECT dossier_code, ward_code FROM dossiers WHERE dossier_code LIKE 'X-%' ORDER BY 1")
+	out := mustRun(t, "--db", db, "sql", "--format", "csv", "SELECT dossier_code, ward_code FROM dossiers WHERE dossier_code LIKE 'X-%' ORDER BY 1")
 	if out != "dossier_code,ward_code\nX-1,H01.01\nX-2,H09.09\nX-3,ward seven\n" {
 		t.Errorf("stored wards:\n%s", out)
-	}
-
-	// Periods after today.
-	today := time.Now().In(vietnam)
-	_, _, err = run(t, "--db", db, "--lang", "en", "report", "--month", today.AddDate(1, 0, 0).Format("2006-01"))
-	if err == nil || !strings.Contains(err.Error(), "wholly after today") {
-		t.Errorf("a future month: %v", err)
-	}
-	_, stderr, err = run(t, "--db", db, "--lang", "en", "report", "--from", today.AddDate(0, 0, -3).Format(time.DateOnly), "--to", today.AddDate(0, 0, 3).Format(time.DateOnly))
-	if err != nil || !strings.Contains(stderr, "after today") || !strings.Contains(stderr, "--to "+today.Format(time.DateOnly)) {
-		t.Errorf("a period ending after today: %v\n%s", err, stderr)
 	}
 }
 
