@@ -61,8 +61,9 @@ func (u UnitRef) String() string {
 }
 
 // unitCodeShape is a unit code as QCVN 102:2016 writes it
-// (000.31.09.H26) or as newer systems do (H56.14, G09.20).
-var unitCodeShape = regexp.MustCompile(`(?i)^(\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}|[A-Z]\d{2}(\.\d{1,3}){1,3})$`)
+// (000.31.09.H26) or as newer systems do (H56.14, G09.20), or a
+// province's or ministry's own (H26).
+var unitCodeShape = regexp.MustCompile(`(?i)^(\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}|[A-Z]\d{2}(\.\d{1,3}){0,3})$`)
 
 // LooksLikeUnitCode says whether s is shaped like a unit code.
 func LooksLikeUnitCode(s string) bool { return unitCodeShape.MatchString(strings.TrimSpace(s)) }
