@@ -65,7 +65,7 @@ name several units share, an error listing them (wardstat units list).`,
 	fl.StringVar(&f.month, "month", "", "a calendar month, YYYY-MM (instead of --from/--to)")
 	fl.StringVar(&f.ward, "ward", "", "one ward only: its code (any case) or its name")
 	fl.StringVar(&f.by, "by", "ward", "level: ward, district or province")
-	fl.StringVar(&f.format, "format", "table", "table, csv, json or xlsx")
+	fl.StringVar(&f.format, "format", "table", "table, csv, json or xlsx (the Biểu 06 workbook; with --out FILE on a terminal)")
 	fl.StringVarP(&f.out, "out", "o", "", "write to this file instead of standard output (with --nightly: a folder)")
 	fl.BoolVar(&f.nightly, "nightly", false, "write the month's full report (HTML with charts and the XLSX form) into --out")
 	return cmd

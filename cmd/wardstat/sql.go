@@ -69,9 +69,9 @@ Only statements that read (SELECT, FROM, WITH, VALUES, DESCRIBE, SHOW,
 SUMMARIZE): COPY, EXPORT, ATTACH, SET, PRAGMA, INSTALL, LOAD, CREATE, CALL
 and EXPLAIN are refused. Several statements (separated by ';') are each
 checked before the first runs, then shown one after the other in order;
-with --format csv or json, which hold one result, give one at a time. A statement stops
-after --timeout and when it needs more than --max-temp of temporary disk
-beside the warehouse. The warehouse is open only while a statement runs,
+with --format csv or json, which hold one result, give one at a time.
+A statement stops after --timeout and when it needs more than --max-temp
+of temporary disk beside the warehouse. The warehouse is open only while a statement runs,
 so a load can start while the prompt waits.
 
 Tables: dossiers, dossier_history, loads, rejects, units, statuses, job_runs.
