@@ -304,6 +304,14 @@ func TestSQLShowsEveryStatementInOrder(t *testing.T) {
 		t.Errorf("one statement with a semicolon in a string: %q", out)
 	}
 
+	// Issue 16, trap 9: one column, one format (40.00 beside 33.10; a
+	// TIMESTAMP column's midnight with its time).
+	out = mustRun(t, "--db", db, "sql", "SELECT 40.0::DOUBLE AS rate, received_at::DATE::TIMESTAMP AS at FROM dossiers WHERE dossier_code = 'H01.01-240220-0001' "+
+		"UNION ALL SELECT 33.1, received_at FROM dossiers WHERE dossier_code = 'H01.01-240220-0001' ORDER BY 1 DESC")
+	if !strings.Contains(out, "40.00  2024-02-20 00:00:00") || !strings.Contains(out, "33.10  2024-02-20 09:00:00") {
+		t.Errorf("one column in two formats:\n%s", out)
+	}
+
 	// The interactive prompt: a line of two statements shows both.
 	c := cli("--lang", "en", "--db", db, "sql", "--format", "csv")
 	c.Env = append(c.Env, "HOME="+t.TempDir())
