@@ -328,3 +328,35 @@ func TestSQLShowsEveryStatementInOrder(t *testing.T) {
 	term2.expect("42\n(1 rows)", 10*time.Second)
 	term2.send("\\q\r")
 }
+
+// TestNightlyYearToDateIsTheOfficialForm: the scheduler's year-to-date
+// workbook (bieu06-YYYY-den-DATE.xlsx) is the Biểu 06 layout too, not a
+// flat table (issue 16, trap 5).
+func TestNightlyYearToDateIsTheOfficialForm(t *testing.T) {
+	db, _ := handcountWarehouse(t)
+	dir := filepath.Dir(db)
+	os.MkdirAll(filepath.Join(dir, "drop"), 0o755)
+	cfg := filepath.Join(dir, "wardstat.yml")
+	os.WriteFile(cfg, []byte("warehouse: w.duckdb\nsources:\n  - name: drop\n    path: drop\n    schedule: \"0 2 * * *\"\njobs:\n  report: {schedule: \"0 3 * * *\"}\n"), 0o644)
+	mustRun(t, "--db", db, "run", "--config", cfg, "--job", "report")
+	books, _ := filepath.Glob(filepath.Join(dir, "reports", "bieu06-*-den-*.xlsx"))
+	if len(books) != 1 {
+		t.Fatalf("year-to-date workbooks: %v", books)
+	}
+	f, err := excelize.OpenFile(books[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	merged, _ := f.GetMergeCells("Biểu 06")
+	spans := map[string]bool{}
+	for _, m := range merged {
+		spans[m.GetStartAxis()+":"+m.GetEndAxis()] = true
+	}
+	if !spans["C5:G5"] || !spans["E6:G6"] || !spans["A5:A7"] {
+		t.Errorf("year-to-date workbook: merged cells %v", spans)
+	}
+	if v, _ := f.GetCellValue("Biểu 06", "B9"); v != "Phường Một" {
+		t.Errorf("B9 = %q", v)
+	}
+}
