@@ -29,7 +29,7 @@ func FromRowsBudget(rows *sql.Rows, b Budget) (res Result, kept Kept, err error)
 	if err != nil {
 		return Result{}, kept, err
 	}
-	res.Columns = sc.cols
+	res.Columns, res.Types = sc.cols, sc.types
 	var size int64
 	for rows.Next() {
 		if len(res.Rows) >= b.Rows || size >= b.Bytes {

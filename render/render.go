@@ -25,6 +25,9 @@ import (
 type Result struct {
 	Columns []string
 	Rows    [][]any
+	// Types are the columns' DuckDB types (DATE, TIMESTAMP, DOUBLE…) when
+	// the result comes from a query; nil when it was built by hand.
+	Types []string
 }
 
 // FromRows reads all of a query's rows.
@@ -42,7 +45,7 @@ func FromRowsLimit(rows *sql.Rows, max int) (res Result, more int64, err error) 
 	if err != nil {
 		return Result{}, 0, err
 	}
-	res.Columns = sc.cols
+	res.Columns, res.Types = sc.cols, sc.types
 	for rows.Next() {
 		if max >= 0 && len(res.Rows) >= max {
 			more++
@@ -61,6 +64,7 @@ func FromRowsLimit(rows *sql.Rows, max int) (res Result, more int64, err error) 
 type scanner struct {
 	rows  *sql.Rows
 	cols  []string
+	types []string
 	uuids []bool
 }
 
@@ -73,9 +77,10 @@ func newScanner(rows *sql.Rows) (*scanner, error) {
 	if err != nil {
 		return nil, err
 	}
-	sc := &scanner{rows: rows, cols: cols, uuids: make([]bool, len(cols))}
+	sc := &scanner{rows: rows, cols: cols, types: make([]string, len(cols)), uuids: make([]bool, len(cols))}
 	for i, t := range types {
-		sc.uuids[i] = t.DatabaseTypeName() == "UUID"
+		sc.types[i] = t.DatabaseTypeName()
+		sc.uuids[i] = sc.types[i] == "UUID"
 	}
 	return sc, nil
 }
@@ -120,11 +125,13 @@ func Stream(w io.Writer, rows *sql.Rows, format string) (n int64, err error) {
 		bw.WriteString("[")
 	}
 	rec := make([]string, len(sc.cols))
+	formats := columnFormats(Result{Columns: sc.cols, Types: sc.types})
 	for rows.Next() {
 		vals, err := sc.scan()
 		if err != nil {
 			return n, err
 		}
+		timesAsText(vals, formats)
 		if cw != nil {
 			for j, v := range vals {
 				rec[j] = csvText(v)
@@ -233,10 +240,11 @@ func Table(w io.Writer, r Result, lang string) error {
 		width[i] = utf8.RuneCountInString(headers[i])
 	}
 	cells := make([][]string, len(r.Rows))
+	formats := columnFormats(r)
 	for i, row := range r.Rows {
 		cells[i] = make([]string, len(row))
 		for j, v := range row {
-			cells[i][j] = Text(v)
+			cells[i][j] = formats[j].text(v)
 			if n := utf8.RuneCountInString(cells[i][j]); n > width[j] {
 				width[j] = n
 			}
@@ -286,9 +294,10 @@ func CSV(w io.Writer, r Result) error {
 		return err
 	}
 	rec := make([]string, len(r.Columns))
+	formats := columnFormats(r)
 	for _, row := range r.Rows {
 		for j, v := range row {
-			rec[j] = csvText(v)
+			rec[j] = csvText(formats[j].timeText(v))
 		}
 		if err := cw.Write(rec); err != nil {
 			return err
@@ -309,10 +318,12 @@ func csvText(v any) string {
 func JSON(w io.Writer, r Result) error {
 	var b strings.Builder
 	b.WriteString("[")
+	formats := columnFormats(r)
 	for i, row := range r.Rows {
 		if i > 0 {
 			b.WriteString(",")
 		}
+		row = timesAsText(append([]any(nil), row...), formats)
 		if err := jsonRow(&b, r.Columns, row); err != nil {
 			return err
 		}

@@ -30,7 +30,7 @@ func TestJSONKeepsColumnNamesAndOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `[
-  {"ward_code": "H01", "received_total": 13, "on_time_rate": 66.67, "month": "2024-03-01"},
+  {"ward_code": "H01", "received_total": 13, "on_time_rate": 66.67, "month": "2024-03-01 00:00:00"},
   {"ward_code": "H02", "received_total": 1, "on_time_rate": null, "month": "2024-03-01 08:30:00"}
 ]
 `
@@ -68,7 +68,7 @@ func TestCSV(t *testing.T) {
 	if err := CSV(&b, sample()); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(b.String(), "ward_code,received_total,on_time_rate,month\nH01,13,66.67,2024-03-01\nH02,1,,") {
+	if !strings.HasPrefix(b.String(), "ward_code,received_total,on_time_rate,month\nH01,13,66.67,2024-03-01 00:00:00\nH02,1,,") {
 		t.Fatalf("%q", b.String())
 	}
 }
@@ -234,5 +234,63 @@ func TestStreamMatchesAndHoldsOneRow(t *testing.T) {
 	t.Logf("the heap grew by %d MB", (int64(peak)-int64(base))>>20)
 	if grew := int64(peak) - int64(base); grew > 64<<20 {
 		t.Errorf("streaming 1M rows grew the heap by %d MB", grew>>20)
+	}
+}
+
+// TestOneColumnOneFormat: a column's values print alike (issue 16, trap 9):
+// a rate column of 40 and 33.1 prints 40.00 and 33.10, never 40 beside
+// 33.10; a TIMESTAMP column prints midnight with its time, never a date
+// beside a date and time; a DATE column prints dates; a DECIMAL its scale.
+func TestOneColumnOneFormat(t *testing.T) {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	query := `SELECT * FROM (VALUES
+		(40.0::DOUBLE, TIMESTAMP '2024-03-01 00:00:00', DATE '2024-03-01', 1.5::DECIMAL(5,2)),
+		(33.1::DOUBLE, TIMESTAMP '2024-03-02 08:30:00', DATE '2024-03-02', 2::DECIMAL(5,2))) t(rate, seen_at, day, fee)`
+	rows, err := db.Query(query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := FromRows(rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := Table(&b, res, ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"40.00", "33.10", "2024-03-01 00:00:00", "2024-03-02 08:30:00", "1.50", "2.00"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, b.String())
+		}
+	}
+	for _, line := range strings.Split(b.String(), "\n")[2:] {
+		if f := strings.Fields(line); len(f) > 3 && len(f[3]) != len("2024-03-01") {
+			t.Errorf("DATE column: %q", line)
+		}
+	}
+	for _, format := range []string{"csv", "json"} {
+		rows, err := db.Query(query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Reset()
+		if _, err := Stream(&b, rows, format); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), "2024-03-01 00:00:00") || strings.Contains(b.String(), "2024-03-01\"") && format == "csv" {
+			t.Errorf("%s: a TIMESTAMP at midnight prints without its time:\n%s", format, b.String())
+		}
+	}
+	// A result built by hand (no types): the values decide, for the whole column.
+	b.Reset()
+	if err := CSV(&b, sample()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "2024-03-01 00:00:00") {
+		t.Errorf("hand-built result, time column: %s", b.String())
 	}
 }

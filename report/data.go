@@ -140,6 +140,12 @@ func Gather(ctx context.Context, db *sql.DB, opt Options) (*Data, error) {
 	return d, nil
 }
 
+// Form reads the form's lines of a period, one per ward (ward "" for all),
+// as the nightly report's workbook shows them.
+func Form(ctx context.Context, db *sql.DB, from, to time.Time, ward string) ([]FormRow, error) {
+	return form(ctx, db, from, to, ward)
+}
+
 func form(ctx context.Context, db *sql.DB, from, to time.Time, ward string) ([]FormRow, error) {
 	rows, err := db.QueryContext(ctx, `SELECT ward_code, coalesce(ward_name, ward_code), coalesce(district, ''), received_total, carried_over,
 		new_online, new_direct, new_postal, resolved_total, resolved_early, resolved_on_time, resolved_late, withdrawn,

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -15,6 +16,25 @@ func WriteXLSX(w io.Writer, d *Data) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	l := labels(d.Opt.Lang)
+	head := formSheet(f, l, d.From, d.To, d.Form)
+	moreSheets(f, l, head, d)
+	return f.Write(w)
+}
+
+// WriteFormXLSX writes only the form, laid out like the official Biểu 06
+// (the first sheet of WriteXLSX), for any period and any rows: a ward's,
+// a district's or a province's lines.
+func WriteFormXLSX(w io.Writer, from, to time.Time, rows []FormRow, lang string) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	formSheet(f, labels(lang), from, to, rows)
+	return f.Write(w)
+}
+
+// formSheet lays the form out on the workbook's first sheet: the issuer and
+// the form's number, its title and period, the merged two-level header, the
+// column numbers, a line per row and the totals. It returns the header style.
+func formSheet(f *excelize.File, l map[string]string, from, to time.Time, rows []FormRow) int {
 	sheet := l["sheet_form"]
 	f.SetSheetName("Sheet1", sheet)
 	title, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 13}, Alignment: &excelize.Alignment{Horizontal: "center"}})
@@ -32,7 +52,7 @@ func WriteXLSX(w io.Writer, d *Data) error {
 	merge("A1", "E1", l["issuer"])
 	merge("M1", "P1", l["form_no"])
 	merge("A2", "P2", l["form_title"])
-	merge("A3", "P3", fmt.Sprintf(l["period"], d.From.Format("02/01/2006"), d.To.Format("02/01/2006")))
+	merge("A3", "P3", fmt.Sprintf(l["period"], from.Format("02/01/2006"), to.Format("02/01/2006")))
 	f.SetCellStyle(sheet, "A2", "P3", title)
 	merge("A5", "A7", l["no"])
 	merge("B5", "B7", l["unit"])
@@ -85,16 +105,20 @@ func WriteXLSX(w io.Writer, d *Data) error {
 		}
 		row++
 	}
-	for i, r := range d.Form {
+	for i, r := range rows {
 		put(i+1, r, num)
 	}
-	put("", Total(d.Form, l["grand_total"]), total)
+	put("", Total(rows, l["grand_total"]), total)
 	f.SetPanes(sheet, &excelize.Panes{Freeze: true, XSplit: 2, YSplit: 8, TopLeftCell: "C9", ActivePane: "bottomRight"})
 	// Printed as the form is: landscape, one page wide.
 	landscape, one, zero, fit := "landscape", 1, 0, true
 	f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit})
 	f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &one, FitToHeight: &zero})
+	return head
+}
 
+// moreSheets adds the nightly report's trend, index, anomalies and sources.
+func moreSheets(f *excelize.File, l map[string]string, head int, d *Data) {
 	// Trend sheet.
 	trend := l["sheet_trend"]
 	f.NewSheet(trend)
@@ -146,7 +170,6 @@ func WriteXLSX(w io.Writer, d *Data) error {
 		}
 		f.SetCellStyle(src, "A1", "E1", head)
 	}
-	return f.Write(w)
 }
 
 func nf(v sql.NullFloat64) any {

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"wardstat/ingest"
-	"wardstat/render"
 	"wardstat/report"
 	"wardstat/transform"
 	"wardstat/warehouse"
@@ -354,16 +353,14 @@ func (r *Runner) report(ctx context.Context) error {
 	if _, err := report.Nightly(ctx, r.wh.DB(), out, report.Options{Month: lastMonth, Lang: r.cfg.Lang, Sources: sources, Now: now}); err != nil {
 		return err
 	}
-	rows, err := r.wh.ReportForm(ctx, warehouse.ReportOptions{From: yearStart, To: today, By: "ward"})
-	if err != nil {
-		return err
-	}
-	res, err := render.FromRows(rows)
+	// The year to date, laid out as the official form (as the nightly
+	// workbook's first sheet), not as a flat table.
+	rows, err := report.Form(ctx, r.wh.DB(), yearStart, today, "")
 	if err != nil {
 		return err
 	}
 	if err := writeAtomic(filepath.Join(out, "bieu06-"+yearStart.Format("2006")+"-den-"+today.Format("2006-01-02")+".xlsx"), func(w io.Writer) error {
-		return render.XLSX(w, res, r.cfg.Lang, "Biểu 06")
+		return report.WriteFormXLSX(w, yearStart, today, rows, r.cfg.Lang)
 	}); err != nil {
 		return err
 	}

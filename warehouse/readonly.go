@@ -38,6 +38,9 @@ type StatementError struct {
 	Statements int
 	// Table is a table reference that names a file ("" when none).
 	Table string
+	// Unsplit is a text of several statements that could not be cut into
+	// them with certainty (see CheckReads).
+	Unsplit bool
 }
 
 func (e *StatementError) Error() string {

@@ -147,6 +147,9 @@ func (a *app) runIngest(ctx context.Context, f ingestFlags, args []string) error
 	if err != nil {
 		return err
 	}
+	if f.ward, err = a.loadWard(ctx, w, f.ward); err != nil {
+		return err
+	}
 	failed := 0
 	for _, p := range paths {
 		opt := ingest.FileOptions{Ward: f.ward, Source: f.source, Format: f.format, Sheet: f.sheet, Map: maps, Hasher: h}

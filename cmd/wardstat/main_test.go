@@ -107,7 +107,7 @@ func TestCLIEndToEnd(t *testing.T) {
 		t.Fatalf("district csv:\n%s", out)
 	}
 
-	// XLSX: a real workbook with labelled headers.
+	// XLSX: a real workbook, the form's layout (TestReportXLSXIsTheOfficialFormAndNeverOnATerminal).
 	xl := filepath.Join(dir, "form.xlsx")
 	mustRun(t, "--db", db, "report", "--month", "2024-03", "--format", "xlsx", "--out", xl)
 	f, err := excelize.OpenFile(xl)
@@ -116,7 +116,7 @@ func TestCLIEndToEnd(t *testing.T) {
 	}
 	header, _ := f.GetRows("Biểu 06")
 	f.Close()
-	if len(header) != 4 || header[0][4] != "Tổng tiếp nhận" || header[3][0] != "Tổng cộng" {
+	if len(header) != 11 || header[4][2] != "Số hồ sơ nhận giải quyết" || header[8][1] != "Phường Một" || header[10][1] != "Tổng cộng" {
 		t.Fatalf("xlsx rows: %q", header)
 	}
 

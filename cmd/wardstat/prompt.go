@@ -178,7 +178,9 @@ func (a *app) runPrompt(ctx context.Context, format string, lim sqlLimits) error
 		stCtx, cancel := context.WithCancel(base)
 		stmtCancel.Store(&cancel)
 		running.Store(true)
-		n, err := a.runStatement(stCtx, os.Stdout, q, format, lim)
+		err = a.runStatements(stCtx, os.Stdout, q, format, lim, func(n int) {
+			fmt.Fprintf(os.Stdout, a.t("(%d dòng)\n", "(%d rows)\n"), n)
+		})
 		running.Store(false)
 		stmtCancel.Store(nil)
 		cancel()
@@ -195,8 +197,6 @@ func (a *app) runPrompt(ctx context.Context, format string, lim sqlLimits) error
 		}
 		if err != nil {
 			fmt.Fprintf(os.Stdout, "%s\n", err)
-		} else {
-			fmt.Fprintf(os.Stdout, a.t("(%d dòng)\n", "(%d rows)\n"), n)
 		}
 		select {
 		case <-quit:

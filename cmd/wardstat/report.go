@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"os"
 	"strings"
 	"time"
@@ -37,7 +40,15 @@ or stopped in the period; pending = received by the end and still open at
 it, overdue when its due day is before the end. received_total =
 resolved_total + withdrawn + pending_total.
 
-With no period, the last full calendar month.`,
+With no period, the last full calendar month. A period wholly after today
+is refused; one that ends after today is reported with a warning: its
+figures are as of today, and a dossier still open that is due between
+today and the period's end counts as overdue.
+
+--ward takes a unit's code, in any case (h01.01 is H01.01), or its name,
+with or without diacritics or "Phường"/"Xã" ("Phường Một", "phuong mot").
+A code or name no unit has is an error naming the closest known units; a
+name several units share, an error listing them (wardstat units list).`,
 		Example: `  wardstat report --nightly --month 2026-10 --out reports/
   wardstat report --month 2026-10
   wardstat report --from 2026-01-01 --to 2026-11-24 --by district
@@ -52,9 +63,9 @@ With no period, the last full calendar month.`,
 	fl.StringVar(&f.from, "from", "", "first day of the period, YYYY-MM-DD")
 	fl.StringVar(&f.to, "to", "", "last day of the period, YYYY-MM-DD (inclusive)")
 	fl.StringVar(&f.month, "month", "", "a calendar month, YYYY-MM (instead of --from/--to)")
-	fl.StringVar(&f.ward, "ward", "", "one ward only")
+	fl.StringVar(&f.ward, "ward", "", "one ward only: its code (any case) or its name")
 	fl.StringVar(&f.by, "by", "ward", "level: ward, district or province")
-	fl.StringVar(&f.format, "format", "table", "table, csv, json or xlsx")
+	fl.StringVar(&f.format, "format", "table", "table, csv, json or xlsx (the Biểu 06 workbook; with --out FILE on a terminal)")
 	fl.StringVarP(&f.out, "out", "o", "", "write to this file instead of standard output (with --nightly: a folder)")
 	fl.BoolVar(&f.nightly, "nightly", false, "write the month's full report (HTML with charts and the XLSX form) into --out")
 	return cmd
@@ -99,11 +110,15 @@ func (f reportFlags) period(now time.Time) (time.Time, time.Time, error) {
 }
 
 func (a *app) runReport(ctx context.Context, f reportFlags) error {
-	from, to, err := f.period(time.Now().In(vietnam))
+	now := time.Now().In(vietnam)
+	from, to, err := f.period(now)
 	if err != nil {
 		return err
 	}
 	if f.nightly {
+		if err := a.checkPeriod(from, from.AddDate(0, 1, -1), now); err != nil {
+			return err
+		}
 		return a.runNightly(ctx, f, from)
 	}
 	if !contains(render.Formats, f.format) {
@@ -112,16 +127,122 @@ func (a *app) runReport(ctx context.Context, f reportFlags) error {
 	if !contains(warehouse.Levels, f.by) {
 		return usageError{fmt.Errorf("--by %q: use one of %s", f.by, strings.Join(warehouse.Levels, ", "))}
 	}
+	if err := a.checkPeriod(from, to, now); err != nil {
+		return err
+	}
+	if f.format == "xlsx" && f.out == "" {
+		if out, ok := a.stdout.(*os.File); ok && isTerminal(out) {
+			return usageError{errors.New(a.t("bảng tính xlsx là tệp nhị phân, không in ra màn hình được: hãy ghi nó vào một tệp với --out TỆP.xlsx",
+				"an xlsx workbook is binary and cannot be shown on a terminal: write it to a file with --out FILE.xlsx"))}
+		}
+	}
 	w, err := a.open(ctx, true)
 	if err != nil {
 		return err
 	}
 	defer w.Close()
-	res, err := formResult(ctx, w, warehouse.ReportOptions{From: from, To: to, Ward: f.ward, By: f.by})
+	ward, err := a.resolveWard(ctx, w, "--ward", f.ward)
 	if err != nil {
 		return err
 	}
+	res, err := formResult(ctx, w, warehouse.ReportOptions{From: from, To: to, Ward: ward, By: f.by})
+	if err != nil {
+		return err
+	}
+	if f.format == "xlsx" {
+		return a.writeFormXLSX(res, from, to, f.out)
+	}
 	return a.writeResult(res, f.format, f.out, a.formTitle(from, to))
+}
+
+// writeFormXLSX writes the form as the official Biểu 06 workbook (merged
+// two-row header, column numbers, totals), the same layout as the nightly
+// report's first sheet, to out or, when out is "", to standard output
+// (never a terminal: runReport refused that before).
+func (a *app) writeFormXLSX(res render.Result, from, to time.Time, out string) error {
+	var buf bytes.Buffer
+	if err := report.WriteFormXLSX(&buf, from, to, a.formRows(res), a.lang); err != nil {
+		return err
+	}
+	if out == "" {
+		_, err := io.Copy(a.stdout, &buf)
+		return err
+	}
+	if err := writeFileAtomic(out, buf.Bytes()); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stderr, a.t("đã ghi %s\n", "wrote %s\n"), out)
+	return nil
+}
+
+// formRows turns the report's rows (ward, district or province level) into
+// the form's lines, named by the unit they sum.
+func (a *app) formRows(res render.Result) []report.FormRow {
+	idx := map[string]int{}
+	for i, c := range res.Columns {
+		idx[c] = i
+	}
+	text := func(row []any, col string) string {
+		if j, ok := idx[col]; ok && row[j] != nil {
+			return render.Text(row[j])
+		}
+		return ""
+	}
+	num := func(row []any, col string) int64 {
+		j, ok := idx[col]
+		if !ok {
+			return 0
+		}
+		switch v := row[j].(type) {
+		case int64:
+			return v
+		case int32:
+			return int64(v)
+		case float64:
+			return int64(v)
+		case *big.Int:
+			return v.Int64()
+		}
+		return 0
+	}
+	var rows []report.FormRow
+	for _, row := range res.Rows {
+		r := report.FormRow{
+			Code: text(row, "ward_code"), District: text(row, "district"),
+			Received: num(row, "received_total"), Carried: num(row, "carried_over"),
+			NewOnline: num(row, "new_online"), NewDirect: num(row, "new_direct"), NewPostal: num(row, "new_postal"),
+			Resolved: num(row, "resolved_total"), Early: num(row, "resolved_early"), OnTime: num(row, "resolved_on_time"),
+			Late: num(row, "resolved_late"), Withdrawn: num(row, "withdrawn"),
+			Pending: num(row, "pending_total"), PendingInTime: num(row, "pending_in_time"), PendingOverdue: num(row, "pending_overdue"),
+		}
+		if j, ok := idx["on_time_rate"]; ok {
+			if v, ok := row[j].(float64); ok {
+				r.Rate = sql.NullFloat64{Float64: v, Valid: true}
+			}
+		}
+		switch {
+		case res.Columns[0] == "ward_code":
+			r.Name = text(row, "ward_name")
+			if r.Name == "" {
+				r.Name = r.Code
+			}
+		case res.Columns[0] == "district":
+			r.Name = text(row, "district")
+			if r.Name == "" {
+				r.Name = a.t("(không thuộc huyện nào)", "(no district)")
+			}
+			if p := text(row, "province"); p != "" {
+				r.Name += ", " + p
+			}
+		default:
+			r.Name = text(row, "province")
+			if r.Name == "" {
+				r.Name = a.t("(chưa rõ tỉnh)", "(province unknown)")
+			}
+		}
+		rows = append(rows, r)
+	}
+	return rows
 }
 
 var vietnam = time.FixedZone("ICT", 7*3600)
@@ -245,7 +366,11 @@ func (a *app) runNightly(ctx context.Context, f reportFlags, month time.Time) er
 		return err
 	}
 	defer w.Close()
-	paths, err := report.Nightly(ctx, w.DB(), f.out, report.Options{Month: month, Ward: f.ward, Lang: a.lang, Now: time.Now().In(vietnam)})
+	ward, err := a.resolveWard(ctx, w, "--ward", f.ward)
+	if err != nil {
+		return err
+	}
+	paths, err := report.Nightly(ctx, w.DB(), f.out, report.Options{Month: month, Ward: ward, Lang: a.lang, Now: time.Now().In(vietnam)})
 	if err != nil {
 		return err
 	}

@@ -65,11 +65,13 @@ Ctrl-C stops the running statement). That file keeps the last 1,000
 statements the prompt ran, readable by you only (mode 0600), refused ones
 left out; delete it to forget them.
 
-One statement at a time, and only one that reads (SELECT, FROM, WITH,
-VALUES, DESCRIBE, SHOW, SUMMARIZE): COPY, EXPORT, ATTACH, SET, PRAGMA,
-INSTALL, LOAD, CREATE, CALL and EXPLAIN are refused. A statement stops
-after --timeout and when it needs more than --max-temp of temporary disk
-beside the warehouse. The warehouse is open only while a statement runs,
+Only statements that read (SELECT, FROM, WITH, VALUES, DESCRIBE, SHOW,
+SUMMARIZE): COPY, EXPORT, ATTACH, SET, PRAGMA, INSTALL, LOAD, CREATE, CALL
+and EXPLAIN are refused. Several statements (separated by ';') are each
+checked before the first runs, then shown one after the other in order;
+with --format csv or json, which hold one result, give one at a time.
+A statement stops after --timeout and when it needs more than --max-temp
+of temporary disk beside the warehouse. The warehouse is open only while a statement runs,
 so a load can start while the prompt waits.
 
 Tables: dossiers, dossier_history, loads, rejects, units, statuses, job_runs.
@@ -168,8 +170,76 @@ func (a *app) errQueryTooLong(n int) error {
 }
 
 func (a *app) runSQL(ctx context.Context, query, format string, lim sqlLimits) error {
-	_, err := a.runStatement(ctx, a.stdout, query, format, lim)
-	return err
+	return a.runStatements(ctx, a.stdout, query, format, lim, nil)
+}
+
+// runStatements runs the text's statements in order, each through
+// runStatement (the sandbox checks every one), and calls after with each
+// one's row count. Several statements are all checked before the first
+// runs, so a refused one runs none; they are shown one after the other
+// as tables (CSV and JSON hold one result, so there they are refused).
+// A statement that fails stops the rest, and the error says which it was.
+func (a *app) runStatements(ctx context.Context, out io.Writer, query, format string, lim sqlLimits, after func(n int)) error {
+	if len(warehouse.SplitStatements(query)) <= 1 {
+		n, err := a.runStatement(ctx, out, query, format, lim)
+		if err == nil && after != nil {
+			after(n)
+		}
+		return err
+	}
+	stmts, err := a.checkStatements(ctx, query, lim)
+	if err != nil {
+		return err
+	}
+	if format != "table" {
+		return refusedError{fmt.Errorf(a.t("có %d câu lệnh, mà --format %s ghi một kết quả: hãy chạy từng câu một (hoặc xem tất cả với --format table)",
+			"%d statements given, and --format %s writes one result: run them one at a time (or see them all with --format table)"), len(stmts), format)}
+	}
+	for i, q := range stmts {
+		if i > 0 {
+			fmt.Fprintln(out)
+		}
+		n, err := a.runStatement(ctx, out, q, format, lim)
+		if err != nil {
+			return a.inStatement(i+1, len(stmts), err)
+		}
+		if after != nil {
+			after(n)
+		}
+	}
+	return nil
+}
+
+// checkStatements checks every statement of a text before any runs
+// (warehouse.CheckReads) and returns them in order.
+func (a *app) checkStatements(ctx context.Context, query string, lim sqlLimits) ([]string, error) {
+	stmtCtx, cancel := context.WithTimeout(ctx, lim.timeout)
+	defer cancel()
+	w, err := a.open(stmtCtx, true)
+	if err != nil {
+		return nil, err
+	}
+	defer w.Close()
+	stmts, err := w.CheckReads(stmtCtx, query)
+	if err == nil {
+		return stmts, nil
+	}
+	var piece *warehouse.PieceError
+	if errors.As(err, &piece) {
+		return nil, a.inStatement(piece.Index, piece.Of, a.statementError(ctx, stmtCtx, piece.Err, lim))
+	}
+	return nil, a.statementError(ctx, stmtCtx, err, lim)
+}
+
+// inStatement says which of several statements an error is about, keeping
+// its kind (a refusal stays out of the prompt's history).
+func (a *app) inStatement(i, of int, err error) error {
+	where := fmt.Sprintf(a.t("câu lệnh %d/%d", "statement %d of %d"), i, of)
+	var refused refusedError
+	if errors.As(err, &refused) {
+		return refusedError{fmt.Errorf("%s: %w", where, err)}
+	}
+	return fmt.Errorf("%s: %w", where, err)
 }
 
 // runStatement runs one analyst statement in the sandbox and writes its
@@ -323,6 +393,8 @@ func (a *app) statementError(ctx, stmtCtx context.Context, err error, lim sqlLim
 	case errors.As(err, &se) && se.Table != "":
 		return refusedError{fmt.Errorf(a.t("bảng %s là tên một tệp; wardstat sql chỉ đọc các bảng, view của kho và tên WITH của chính câu lệnh, không đọc tệp nào",
 			"the table %s names a file; wardstat sql reads only the warehouse's tables and views and the statement's own WITH names, no file"), quoteCut(se.Table))}
+	case errors.As(err, &se) && se.Unsplit:
+		return refusedError{fmt.Errorf(a.t("không tách chắc chắn được %d câu lệnh này; hãy chạy từng câu một", "the %d statements could not be told apart with certainty; run them one at a time"), se.Statements)}
 	case errors.As(err, &se) && se.Statements > 1:
 		return refusedError{fmt.Errorf(a.t("có %d câu lệnh; wardstat sql chạy mỗi lần một câu", "%d statements given; wardstat sql runs one at a time"), se.Statements)}
 	case errors.As(err, &se):

@@ -208,7 +208,7 @@ func TestSQLSandboxFromTheCommandLine(t *testing.T) {
 		{"en", "SELECT * FROM read_text('/etc/passwd')", "the function read_text() is not allowed"},
 		{"vi", "SELECT * FROM enable_logging(storage := 'file', storage_path := '" + outside + "')", "hàm enable_logging() không được dùng"},
 		{"en", "SELECT 1; COPY dossiers TO '" + filepath.Join(outside, "o.csv") + "'", "are refused"},
-		{"en", "SELECT 1; SELECT 2", "2 statements given; wardstat sql runs one at a time"},
+		{"en", "SELECT 1; SELECT 2; COPY dossiers TO '" + filepath.Join(outside, "o.csv") + "'", "statement 3 of 3: wardstat sql runs only statements that read"},
 	} {
 		_, _, err := run(t, "--db", db, "--lang", tc.lang, "sql", tc.query)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {

@@ -158,6 +158,15 @@ func (a *app) importWardReports(ctx context.Context, path, ward, from, to string
 		return err
 	}
 	defer w.Close()
+	if resolved, err := a.loadWard(ctx, w, ward); err != nil {
+		return err
+	} else if resolved != ward {
+		for i := range reports {
+			if reports[i].Ward == ward {
+				reports[i].Ward = resolved
+			}
+		}
+	}
 	abs, _ := filepath.Abs(path)
 	id, err := w.ImportWardReports(ctx, abs, hex.EncodeToString(sum[:]), reports)
 	if err != nil {
