@@ -29,7 +29,7 @@ import (
 )
 
 // SchemaVersion is the schema this build writes; older files are migrated on open.
-const SchemaVersion = 10
+const SchemaVersion = 13
 
 // Errors a caller may test for.
 var (
@@ -282,7 +282,7 @@ func (w *Warehouse) migrate(ctx context.Context) error {
 		w.log.Info("migrated warehouse", "version", v)
 	}
 	began := time.Now()
-	if err := w.seedCalendar(ctx); err != nil {
+	if err := w.syncCalendar(ctx); err != nil {
 		return fmt.Errorf("filling the calendar: %w", err)
 	}
 	w.log.Debug("calendar checked", "seconds", time.Since(began).Seconds())
