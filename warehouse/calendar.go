@@ -293,9 +293,46 @@ func (w *Warehouse) syncCalendar(ctx context.Context) error {
 	if tx == nil {
 		return nil
 	}
+	if err := recomputeCatalogueDue(ctx, tx); err != nil {
+		return err
+	}
 	err = tx.Commit()
 	tx = nil
 	return err
+}
+
+// recomputeCatalogueDue counts again, on the calendar as it now is, the
+// due dates the procedure catalogue gave stored dossiers (as a load does,
+// sql/load/10_due.sql: allowed days from the deemed receipt), and their
+// state hashes: a calendar changed after a load (a new build's
+// announcement, an import) would otherwise leave due dates of the old
+// calendar beside processing times of the new one. Only the current
+// states; history keeps what was.
+func recomputeCatalogueDue(ctx context.Context, tx *sql.Tx) error {
+	res, err := tx.ExecContext(ctx, `UPDATE dossiers AS d SET due_at = x.due
+		FROM (
+			SELECT d.rowid AS drow, c.day::TIMESTAMP AS due
+			FROM dossiers d
+			LEFT JOIN (SELECT procedure_code, min(working_days) AS n FROM procedures
+			           WHERE procedure_code IS NOT NULL GROUP BY 1) pc ON pc.procedure_code = d.procedure_code
+			LEFT JOIN (SELECT ws_key(procedure_name) AS name_key, min(working_days) AS n FROM procedures
+			           WHERE procedure_name IS NOT NULL GROUP BY 1) pn ON pc.procedure_code IS NULL AND pn.name_key = ws_key(d.procedure_name)
+			JOIN calendar_cum c0 ON c0.day = ws_clock_day(d.received_at)
+			JOIN calendar_cum c ON c.working AND c.cum = c0.start_cum + coalesce(pc.n, pn.n)
+			WHERE d.due_source = 'catalogue'
+		) x
+		WHERE d.rowid = x.drow AND d.due_at IS DISTINCT FROM x.due`)
+	if err != nil {
+		return fmt.Errorf("counting catalogue due dates on the new calendar: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE dossiers SET state_hash = hash(`+strings.Join(stateColumns, ", ")+`)
+		WHERE due_source = 'catalogue'`); err != nil {
+		return fmt.Errorf("counting catalogue due dates on the new calendar: %w", err)
+	}
+	return nil
 }
 
 // CalendarDay is one row of a calendar CSV: day,working,note.
@@ -375,6 +412,9 @@ func (w *Warehouse) ImportCalendar(ctx context.Context, r io.Reader) (int, []int
 		ys = append(ys, y)
 	}
 	slices.Sort(ys)
+	if err := recomputeCatalogueDue(ctx, tx); err != nil {
+		return 0, nil, err
+	}
 	return len(rows), ys, tx.Commit()
 }
 
@@ -392,6 +432,9 @@ func (w *Warehouse) ResetCalendarYear(ctx context.Context, year int) (string, er
 	defer tx.Rollback()
 	source, days := yearPlan(year)
 	if err := writeYear(ctx, tx, year, source, days); err != nil {
+		return "", err
+	}
+	if err := recomputeCatalogueDue(ctx, tx); err != nil {
 		return "", err
 	}
 	return source, tx.Commit()

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"wardstat/ingest"
 	"wardstat/warehouse"
 )
 
@@ -250,4 +251,45 @@ func TestAnOldCalendarIsMadeAgain(t *testing.T) {
 
 func asRowError(err error, target **warehouse.CalendarRowError) bool {
 	return errors.As(err, target)
+}
+
+// A due date the catalogue gave a stored dossier follows the calendar: an
+// import that changes the year counts it again (its state hash too), so a
+// dossier resolved by its due day still shows no more working days than
+// allowed; reset brings the announced due date back.
+func TestCatalogueDueDatesFollowTheCalendar(t *testing.T) {
+	ctx := context.Background()
+	w := mustOpen(t)
+	if _, err := w.ImportProcedures(ctx, strings.NewReader("procedure_code,procedure_name,sector,working_days\n2.000001,Cấp phép,Xây dựng,3\n")); err != nil {
+		t.Fatal(err)
+	}
+	// Friday 26/04/2024 + 3 working days as announced: Thu 2/5, Fri 3/5,
+	// Saturday 4/5 (made up for Monday 29/4). Completed on Friday 3/5.
+	mustIngest(t, w, writeFile(t, t.TempDir(), "due.csv", "Mã hồ sơ,Mã TTHC,Ngày tiếp nhận,Ngày có kết quả,Trạng thái\nH09-240426-0001,2.000001,26/04/2024 10:00,03/05/2024 09:00,Đã có kết quả\n"), ingest.FileOptions{})
+	check := func(wantDue string, wantTaken int) {
+		t.Helper()
+		if got := queryRow(t, w, `SELECT strftime(due_day, '%Y-%m-%d'), working_days_taken FROM dossier_facts`); got != fmt.Sprintf("%s|%d", wantDue, wantTaken) {
+			t.Errorf("due | taken: %s, want %s|%d", got, wantDue, wantTaken)
+		}
+		if n := queryInt(t, w.DB(), `SELECT count(*) FROM dossiers WHERE state_hash <> hash(`+stateList()+`)`); n != 0 {
+			t.Errorf("%d dossiers whose state hash is not their state's", n)
+		}
+	}
+	check("2024-05-04", 2)
+	// 2024 imported as the rule had it (29/04 off, no make-up Saturday):
+	// due Monday 6/5.
+	if _, _, err := w.ImportCalendar(ctx, strings.NewReader("day,working,note\n2024-04-29,0,x\n2024-04-30,0,x\n2024-05-01,0,x\n")); err != nil {
+		t.Fatal(err)
+	}
+	check("2024-05-06", 2)
+	// 2024 imported with 2/5 and 3/5 off too: due 8/5; completed 3/5, a day
+	// off, it took 0 working days.
+	if _, _, err := w.ImportCalendar(ctx, strings.NewReader("day,working,note\n2024-04-29,0,x\n2024-04-30,0,x\n2024-05-01,0,x\n2024-05-02,0,x\n2024-05-03,0,x\n")); err != nil {
+		t.Fatal(err)
+	}
+	check("2024-05-08", 0)
+	if _, err := w.ResetCalendarYear(ctx, 2024); err != nil {
+		t.Fatal(err)
+	}
+	check("2024-05-04", 2)
 }
