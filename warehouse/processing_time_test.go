@@ -31,9 +31,9 @@ H09.01-230925-0001,2.000001,Cấp phép,Xây dựng,25/09/2023 15:30,29/09/2023 
 	if got := queryRow(t, w, `SELECT resolved, median_working_days FROM mart_processing_time WHERE month = '2023-09'`); got != "1|3" {
 		t.Errorf("mart_processing_time: got %s, want 1|3", got)
 	}
-	got := queryRow(t, w, `SELECT level, coalesce(ward_code, '-'), coalesce(district, '-'), province, resolved, median_working_days, max_working_days
+	got := queryRow(t, w, `SELECT level, coalesce(ward_code, '-'), coalesce(ward_name, '-'), coalesce(district, '-'), province, resolved, median_working_days, max_working_days
 		FROM mart_processing_time_unit WHERE month = '2023-09' ORDER BY level DESC`)
-	want := "ward|H09.01|Quận Chín|Tỉnh Thử|1|3|3\nprovince|-|-|Tỉnh Thử|1|3|3\ndistrict|-|Quận Chín|Tỉnh Thử|1|3|3"
+	want := "ward|H09.01|Phường Chín|Quận Chín|Tỉnh Thử|1|3|3\nprovince|-|-|-|Tỉnh Thử|1|3|3\ndistrict|-|-|Quận Chín|Tỉnh Thử|1|3|3"
 	if got != want {
 		t.Errorf("mart_processing_time_unit: got\n%s\nwant\n%s", got, want)
 	}

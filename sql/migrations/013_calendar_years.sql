@@ -14,3 +14,12 @@ CREATE TABLE IF NOT EXISTS calendar_years (
     fingerprint VARCHAR NOT NULL,
     updated_at  TIMESTAMP NOT NULL
 );
+
+-- Every day with whether it is a working day, 2015-2035: each year as
+-- calendar_years says (the announced schedule, an imported year, or the
+-- rule's guess). Made by migration 003; this states what it now holds.
+CREATE TABLE IF NOT EXISTS calendar_days (
+    day     DATE PRIMARY KEY,
+    working BOOLEAN NOT NULL,
+    note    VARCHAR
+);

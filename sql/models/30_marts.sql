@@ -101,12 +101,12 @@ GROUP BY ALL;
 CREATE OR REPLACE VIEW mart_processing_time_unit AS
 SELECT f.completed_month AS month,
        CASE WHEN grouping(f.ward_code) = 0 THEN 'ward' WHEN grouping(wm.district) = 0 THEN 'district' ELSE 'province' END AS level,
-       f.ward_code, any_value(wm.ward_name) AS ward_name, wm.district, wm.province,
+       f.ward_code, CASE WHEN grouping(f.ward_code) = 0 THEN any_value(wm.ward_name) END AS ward_name, wm.district, wm.province,
        count(*) AS resolved,
        quantile_cont(f.working_days_taken, 0.5)::DOUBLE AS median_working_days,
        quantile_cont(f.working_days_taken, 0.9)::DOUBLE AS p90_working_days,
        round(avg(f.working_days_taken), 2)::DOUBLE AS mean_working_days,
-       max(f.working_days_taken) AS max_working_days,
+       max(f.working_days_taken)::BIGINT AS max_working_days,
        count(DISTINCT f.ward_code) AS wards
 FROM dossier_facts f
 LEFT JOIN ward_month wm ON wm.ward_code = f.ward_code AND wm.month = f.completed_month
