@@ -28,6 +28,14 @@ H09.01-230925-0001,2.000001,Cấp phép,Xây dựng,25/09/2023 15:30,29/09/2023 
 	if got := queryRow(t, w, `SELECT strftime(due_day, '%d/%m/%Y'), working_days_taken FROM dossier_facts`); got != "29/09/2023|3" {
 		t.Errorf("due day | working days taken: got %s, want 29/09/2023|3", got)
 	}
+	// Not completed, or received outside the calendar: unknown, never 0.
+	mustIngest(t, w, writeFile(t, dir, "open.csv", `Mã hồ sơ,Mã TTHC,Tên thủ tục,Lĩnh vực,Ngày tiếp nhận,Ngày có kết quả,Trạng thái
+H09.01-230926-0001,2.000001,Cấp phép,Xây dựng,26/09/2023 09:00,,Đang xử lý
+H09.01-100104-0001,2.000001,Cấp phép,Xây dựng,04/01/2010 09:00,08/09/2023 09:00,Đã có kết quả
+`), ingest.FileOptions{})
+	if got := queryRow(t, w, `SELECT count(*) FROM dossier_facts WHERE working_days_taken IS NOT NULL`); got != "1" {
+		t.Errorf("%s dossiers with a processing time, want 1 (the completed one received within the calendar)", got)
+	}
 	if got := queryRow(t, w, `SELECT resolved, median_working_days FROM mart_processing_time WHERE month = '2023-09'`); got != "1|3" {
 		t.Errorf("mart_processing_time: got %s, want 1|3", got)
 	}

@@ -80,6 +80,8 @@ working Saturday (working 1), e.g.
   day,working,note
   2027-02-04,0,Tết Nguyên đán
   2027-04-24,1,Làm bù cho ngày 30/04
+A swap that crosses a year's end (a Monday 31/12 off, made up on a
+Saturday in January) touches both years: give both years whole.
 "wardstat calendar show YEAR" prints a year in this form, to edit and
 import back; "wardstat calendar reset YEAR" undoes an import.`,
 		Args: cobra.ExactArgs(1),

@@ -11,7 +11,7 @@ SELECT d.ward_code, d.dossier_code, d.procedure_code, d.procedure_name, d.sector
        strftime(d.received_at, '%Y-%m') AS received_month, strftime(d.completed_at, '%Y-%m') AS completed_month,
        d.apology_issued, d.paid_online, d.fee, d.digitised,
        -- working days from the deemed receipt (ws_clock_day) to the day of completion
-       greatest(cc.cum - cr.start_cum, 0) AS working_days_taken,
+       CASE WHEN cc.cum < cr.start_cum THEN 0 ELSE cc.cum - cr.start_cum END AS working_days_taken,
        -- days the clock stood still waiting for the applicant's supplement
        CASE WHEN d.supplement_requested_at IS NOT NULL AND d.supplement_received_at >= d.supplement_requested_at
             THEN date_diff('day', d.supplement_requested_at::DATE, d.supplement_received_at::DATE)::INTEGER ELSE 0 END AS supplement_days
