@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -69,26 +70,28 @@ type calendarDay struct {
 //go:embed calendar_vn.csv
 var announcedCSV string
 
-// announcedDays are the built-in announcements by year.
+// announcedDays are the built-in announcements, by the year whose
+// announcement gives the day (2019's New Year break starts in 2018).
 var announcedDays = mustParseAnnounced(announcedCSV)
 
 func mustParseAnnounced(text string) map[int][]calendarDay {
 	r := csv.NewReader(strings.NewReader(text))
 	r.Comment = '#'
-	r.FieldsPerRecord = 4
+	r.FieldsPerRecord = 5
 	recs, err := r.ReadAll()
-	if err != nil || len(recs) == 0 || strings.Join(recs[0], ",") != "day,working,note,source" {
+	if err != nil || len(recs) == 0 || strings.Join(recs[0], ",") != "day,working,note,source,announcement" {
 		panic(fmt.Sprintf("calendar_vn.csv: %v", err))
 	}
 	out := map[int][]calendarDay{}
 	seen := map[time.Time]bool{}
 	for _, rec := range recs[1:] {
 		d, err := time.Parse(time.DateOnly, rec[0])
-		if err != nil || seen[d] || (rec[1] != "0" && rec[1] != "1") || rec[3] == "" {
+		year, yerr := strconv.Atoi(rec[4])
+		if err != nil || yerr != nil || seen[d] || (rec[1] != "0" && rec[1] != "1") || rec[3] == "" || d.Year() < year-1 || d.Year() > year {
 			panic(fmt.Sprintf("calendar_vn.csv: bad row %q", rec))
 		}
 		seen[d] = true
-		out[d.Year()] = append(out[d.Year()], calendarDay{Day: d, Working: rec[1] == "1", Note: rec[2], Source: rec[3]})
+		out[year] = append(out[year], calendarDay{Day: d, Working: rec[1] == "1", Note: rec[2], Source: rec[3]})
 	}
 	return out
 }
@@ -114,7 +117,7 @@ func isWeekend(d time.Time) bool { return d.Weekday() == time.Saturday || d.Week
 // and, from 2021, the adjacent day that joins a weekend (3 Sep when 2 Sep
 // is a Monday or Thursday, else 1 Sep); and for any other holiday that falls
 // on a weekend the next working day. It matches every announced year
-// 2020-2026 but for their swapped days (TestRuleGuessesTheAnnouncedYears).
+// 2019-2026 but for their swapped days (TestRuleGuessesTheAnnouncedYears).
 // The government's swaps (a Saturday worked for a bridge day) cannot be
 // guessed: they come with the announcement.
 func ruleHolidays(year int) map[time.Time]string {
@@ -184,15 +187,35 @@ const ruleSource = "Quy tắc của wardstat theo Bộ luật Lao động (ướ
 
 // yearPlan is what a year of the calendar holds when nothing was imported
 // for it: its announcement when built in, else the rule's guess.
+// A day another year's announcement gives it (a New Year break that
+// starts in December) stands over the rule's guess or its own.
 func yearPlan(year int) (source string, days []calendarDay) {
+	byDay := map[time.Time]calendarDay{}
+	source = CalendarRule
 	if a, ok := announcedDays[year]; ok {
-		return CalendarAnnounced, a
+		source = CalendarAnnounced
+		for _, d := range a {
+			if d.Day.Year() == year {
+				byDay[d.Day] = d
+			}
+		}
+	} else {
+		for d, note := range ruleHolidays(year) {
+			byDay[d] = calendarDay{Day: d, Note: note, Source: ruleSource}
+		}
 	}
-	for d, note := range ruleHolidays(year) {
-		days = append(days, calendarDay{Day: d, Note: note, Source: ruleSource})
+	for y, a := range announcedDays {
+		for _, d := range a {
+			if y != year && d.Day.Year() == year {
+				byDay[d.Day] = d
+			}
+		}
+	}
+	for _, d := range byDay {
+		days = append(days, d)
 	}
 	slices.SortFunc(days, func(a, b calendarDay) int { return a.Day.Compare(b.Day) })
-	return CalendarRule, days
+	return source, days
 }
 
 // daysFingerprint identifies the days a year was written with, so that a
