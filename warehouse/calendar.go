@@ -111,13 +111,13 @@ func isWeekend(d time.Time) bool { return d.Weekday() == time.Saturday || d.Week
 // ruleHolidays guesses a year's days off by the Labour Code (2019, Art.
 // 112; 2012, Art. 115 before 2021) and the government's usual practice:
 // 1 Jan; Tết's five days (the eve and four days), and for each of them that
-// falls on a weekend one weekday more, placed before the eve and after the
-// fourth day in turn (the government places the break so; Tết's weekend days
-// are not given back after the break); Hùng Kings; 30 Apr; 1 May; 2 Sep
+// falls on a weekend one weekday more, placed in turn the day before the
+// break (when that is a weekday) and after it (the government places the
+// break so; Tết's weekend days are not given back after the break); Hùng Kings; 30 Apr; 1 May; 2 Sep
 // and, from 2021, the adjacent day that joins a weekend (3 Sep when 2 Sep
 // is a Monday or Thursday, else 1 Sep); and for any other holiday that falls
 // on a weekend the next working day. It matches every announced year
-// 2019-2026 but for their swapped days (TestRuleGuessesTheAnnouncedYears).
+// 2015-2026 but for their swapped days (TestRuleGuessesTheAnnouncedYears).
 // The government's swaps (a Saturday worked for a bridge day) cannot be
 // guessed: they come with the announcement.
 func ruleHolidays(year int) map[time.Time]string {
@@ -132,21 +132,19 @@ func ruleHolidays(year int) map[time.Time]string {
 				extra++
 			}
 		}
-		before, after := t.AddDate(0, 0, -2), t.AddDate(0, 0, 4)
+		first, last := t.AddDate(0, 0, -1), t.AddDate(0, 0, 3)
 		for i := 0; i < extra; i++ {
-			if i%2 == 0 {
-				for isWeekend(before) {
-					before = before.AddDate(0, 0, -1)
-				}
+			if before := first.AddDate(0, 0, -1); i%2 == 0 && !isWeekend(before) {
 				h[before] = "Tết Nguyên đán"
-				before = before.AddDate(0, 0, -1)
-			} else {
-				for isWeekend(after) {
-					after = after.AddDate(0, 0, 1)
-				}
-				h[after] = "Tết Nguyên đán"
+				first = before
+				continue
+			}
+			after := last.AddDate(0, 0, 1)
+			for isWeekend(after) {
 				after = after.AddDate(0, 0, 1)
 			}
+			h[after] = "Tết Nguyên đán"
+			last = after
 		}
 	}
 	// The other holidays: a weekend one gives the next working day off.

@@ -24,6 +24,18 @@ type announcement struct {
 }
 
 var announcements = map[int]announcement{
+	// Labour Code 2012 (until 2020: 2/9 one day). New Year 1/1-4/1 (Friday
+	// 2/1 swapped for Saturday 27/12/2014, outside the calendar); Tết
+	// 15/02-23/02 with Saturday 14/02 worked for Monday 16/02; 28/4-3/5
+	// with Saturday 25/4 worked for Wednesday 29/4.
+	2015: {off: []string{"2015-01-01..2015-01-04", "2015-02-15..2015-02-23", "2015-04-28..2015-05-03", "2015-09-02"},
+		working: []string{"2015-02-14", "2015-04-25"}},
+	// Tết 06/02-14/02, no swap; Hùng Kings a Saturday (off 18/4); 30/4-1/5
+	// a weekend (off 2/5, 3/5); 2/9 a Friday.
+	2016: {off: []string{"2016-01-01", "2016-02-06..2016-02-14", "2016-04-16..2016-04-18", "2016-04-30..2016-05-03", "2016-09-02"}},
+	// 1/1 a Sunday (off 2/1); Tết 26/01-01/02; 30/4 a Sunday (off 2/5);
+	// 2/9 a Saturday (off 4/9).
+	2017: {off: []string{"2017-01-01..2017-01-02", "2017-01-26..2017-02-01", "2017-04-06", "2017-04-29..2017-05-02", "2017-09-02..2017-09-04"}},
 	// Labour Code 2012. New Year 29/12/2018-01/01/2019 with Saturday 05/01
 	// worked for Monday 31/12/2018; Tết 02/02-10/02; Hùng Kings a Sunday
 	// (off 15/4); 27/4-1/5 with Saturday 4/5 worked for Monday 29/4; 2/9.
@@ -99,12 +111,15 @@ func yearExceptions(t *testing.T, w *warehouse.Warehouse, year int) (weekdaysOff
 	return weekdaysOff, workingWeekends
 }
 
-// Every announced year 2019-2026 is exactly its announcement: the same
+// Every announced year (2015-2017, 2019-2026) is exactly its announcement: the same
 // weekdays off (no guess of the rule's left beside it, such as a Tết
 // weekend day given back after Tết) and the same make-up working days.
 func TestAnnouncedYearsAreTheAnnouncement(t *testing.T) {
 	w := mustOpen(t)
-	for year := 2019; year <= 2026; year++ {
+	for year := 2015; year <= 2026; year++ {
+		if year == 2018 {
+			continue // a guess: the sources disagree
+		}
 		t.Run(fmt.Sprint(year), func(t *testing.T) {
 			a := announcements[year]
 			var wantOff []string
@@ -208,7 +223,7 @@ func TestImportedYearReplacesTheYear(t *testing.T) {
 	if !slices.Equal(imported, []int{2024, 2027}) {
 		t.Errorf("imported years after reopening: %v", imported)
 	}
-	if want := []int{2015, 2016, 2017, 2018, 2028, 2029, 2030, 2031, 2032, 2033, 2034, 2035}; !slices.Equal(guesses, want) {
+	if want := []int{2018, 2028, 2029, 2030, 2031, 2032, 2033, 2034, 2035}; !slices.Equal(guesses, want) {
 		t.Errorf("guessed years: %v, want %v", guesses, want)
 	}
 	if src, err := w.ResetCalendarYear(ctx, 2024); err != nil || src != warehouse.CalendarAnnounced {

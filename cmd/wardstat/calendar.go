@@ -24,7 +24,8 @@ func newCalendarCommand(a *app) *cobra.Command {
 2015-2035. Each year is one of:
   announced  the government's announced schedule for public servants (Tết,
              Hùng Kings, 30/4-1/5, 2/9, New Year, their make-up working
-             Saturdays), built into wardstat with its source (2019-2026);
+             Saturdays), built into wardstat with its source (2015-2017,
+             2019-2026);
   imported   a year you imported, which replaced the announcement or rule;
   rule       the Labour Code's rules: a guess, until the year is announced.
 With no subcommand, lists the years and says which are guesses.`,
