@@ -2,97 +2,358 @@ package warehouse
 
 import (
 	"context"
+	"crypto/sha256"
+	"database/sql"
+	_ "embed"
+	"encoding/csv"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gocarina/gocsv"
 )
 
-// Lunar holidays by year (DOMAIN.md): the first day of Tết and the Hùng
-// Kings' day. Years not listed get the fixed-date holidays only.
+// Lunar holidays by year: the first day of Tết and the Hùng Kings' day
+// (10/3 lunar). 2015-2027 from DOMAIN.md; 2028-2035 computed with Hồ Ngọc
+// Đức's lunar calendar algorithm for UTC+7 (the Vietnamese calendar: Tết
+// 2030 is 2 February, a day before China's), which gives every date of
+// 2015-2027 above exactly. Years not listed get the fixed-date holidays only.
 var (
 	tetDays = map[int]string{
 		2015: "2015-02-19", 2016: "2016-02-08", 2017: "2017-01-28", 2018: "2018-02-16", 2019: "2019-02-05",
 		2020: "2020-01-25", 2021: "2021-02-12", 2022: "2022-02-01", 2023: "2023-01-22", 2024: "2024-02-10",
 		2025: "2025-01-29", 2026: "2026-02-17", 2027: "2027-02-06",
+		2028: "2028-01-26", 2029: "2029-02-13", 2030: "2030-02-02", 2031: "2031-01-23", 2032: "2032-02-11",
+		2033: "2033-01-31", 2034: "2034-02-19", 2035: "2035-02-08",
 	}
 	hungKingsDays = map[int]string{
 		2015: "2015-04-28", 2016: "2016-04-16", 2017: "2017-04-06", 2018: "2018-04-25", 2019: "2019-04-14",
 		2020: "2020-04-02", 2021: "2021-04-21", 2022: "2022-04-10", 2023: "2023-04-29", 2024: "2024-04-18",
 		2025: "2025-04-07", 2026: "2026-04-26", 2027: "2027-04-16",
+		2028: "2028-04-04", 2029: "2029-04-23", 2030: "2030-04-12", 2031: "2031-04-01", 2032: "2032-04-19",
+		2033: "2033-04-09", 2034: "2034-04-28", 2035: "2035-04-17",
 	}
 )
 
-// CalendarYears is the span wardstat fills by rule.
+// The calendar's span.
 const (
 	CalendarFirstYear = 2015
 	CalendarLastYear  = 2035
 )
 
-// ruleHolidays lists a year's public holidays by the Labour Code 2019,
-// Art. 112: 1 Jan; Tết (its eve and four days); Hùng Kings; 30 Apr; 1 May;
-// 2 Sep and 1 Sep; and a compensatory day after any holiday that falls on
-// a weekend. The government's yearly swaps (a Saturday worked for a bridge
-// day) come from `wardstat calendar import`.
+// Where a year of the calendar comes from (calendar_years.source).
+const (
+	// CalendarAnnounced: the government's announced schedule for public
+	// servants, built in (calendar_vn.csv).
+	CalendarAnnounced = "announced"
+	// CalendarImported: `wardstat calendar import`, which replaced the year.
+	CalendarImported = "imported"
+	// CalendarRule: the Labour Code's rules, a guess for a year without an
+	// announcement.
+	CalendarRule = "rule"
+)
+
+// calendarDay is a day that is not simply a working weekday or a weekend
+// day off: a holiday, a day of a break (its weekend days too, as the
+// announcement lists them), or a make-up working Saturday.
+type calendarDay struct {
+	Day     time.Time
+	Working bool
+	Note    string
+	Source  string
+}
+
+//go:embed calendar_vn.csv
+var announcedCSV string
+
+// announcedDays are the built-in announcements, by the year whose
+// announcement gives the day (2019's New Year break starts in 2018).
+var announcedDays = mustParseAnnounced(announcedCSV)
+
+func mustParseAnnounced(text string) map[int][]calendarDay {
+	r := csv.NewReader(strings.NewReader(text))
+	r.Comment = '#'
+	r.FieldsPerRecord = 5
+	recs, err := r.ReadAll()
+	if err != nil || len(recs) == 0 || strings.Join(recs[0], ",") != "day,working,note,source,announcement" {
+		panic(fmt.Sprintf("calendar_vn.csv: %v", err))
+	}
+	out := map[int][]calendarDay{}
+	seen := map[time.Time]bool{}
+	for _, rec := range recs[1:] {
+		d, err := time.Parse(time.DateOnly, rec[0])
+		year, yerr := strconv.Atoi(rec[4])
+		if err != nil || yerr != nil || seen[d] || (rec[1] != "0" && rec[1] != "1") || rec[3] == "" || d.Year() < year-1 || d.Year() > year {
+			panic(fmt.Sprintf("calendar_vn.csv: bad row %q", rec))
+		}
+		seen[d] = true
+		out[year] = append(out[year], calendarDay{Day: d, Working: rec[1] == "1", Note: rec[2], Source: rec[3]})
+	}
+	return out
+}
+
+// AnnouncedYears are the years whose announced schedule is built in.
+func AnnouncedYears() []int {
+	var ys []int
+	for y := range announcedDays {
+		ys = append(ys, y)
+	}
+	slices.Sort(ys)
+	return ys
+}
+
+func isWeekend(d time.Time) bool { return d.Weekday() == time.Saturday || d.Weekday() == time.Sunday }
+
+// ruleHolidays guesses a year's days off by the Labour Code (2019, Art.
+// 112; 2012, Art. 115 before 2021) and the government's usual practice:
+// 1 Jan; Tết's five days (the eve and four days), and for each of them that
+// falls on a weekend one weekday more, placed in turn the day before the
+// break (when that is a weekday) and after it (the government places the
+// break so; Tết's weekend days are not given back after the break); Hùng Kings; 30 Apr; 1 May; 2 Sep
+// and, from 2021, the adjacent day that joins a weekend (3 Sep when 2 Sep
+// is a Monday or Thursday, else 1 Sep); and for any other holiday that falls
+// on a weekend the next working day. It matches every announced year
+// 2015-2026 but for their swapped days (TestRuleGuessesTheAnnouncedYears).
+// The government's swaps (a Saturday worked for a bridge day) cannot be
+// guessed: they come with the announcement.
 func ruleHolidays(year int) map[time.Time]string {
 	h := map[time.Time]string{}
 	d := func(m time.Month, day int) time.Time { return time.Date(year, m, day, 0, 0, 0, 0, time.UTC) }
-	h[d(1, 1)] = "Tết Dương lịch"
 	if s, ok := tetDays[year]; ok {
 		t, _ := time.Parse(time.DateOnly, s)
+		extra := 0
 		for i := -1; i < 4; i++ {
 			h[t.AddDate(0, 0, i)] = "Tết Nguyên đán"
+			if isWeekend(t.AddDate(0, 0, i)) {
+				extra++
+			}
+		}
+		first, last := t.AddDate(0, 0, -1), t.AddDate(0, 0, 3)
+		for i := 0; i < extra; i++ {
+			if before := first.AddDate(0, 0, -1); i%2 == 0 && !isWeekend(before) {
+				h[before] = "Tết Nguyên đán"
+				first = before
+				continue
+			}
+			after := last.AddDate(0, 0, 1)
+			for isWeekend(after) {
+				after = after.AddDate(0, 0, 1)
+			}
+			h[after] = "Tết Nguyên đán"
+			last = after
 		}
 	}
+	// The other holidays: a weekend one gives the next working day off.
+	fixed := map[time.Time]string{d(1, 1): "Tết Dương lịch", d(4, 30): "Ngày Chiến thắng", d(5, 1): "Quốc tế Lao động", d(9, 2): "Quốc khánh"}
 	if s, ok := hungKingsDays[year]; ok {
 		t, _ := time.Parse(time.DateOnly, s)
-		h[t] = "Giỗ Tổ Hùng Vương"
+		fixed[t] = "Giỗ Tổ Hùng Vương"
 	}
-	h[d(4, 30)] = "Ngày Chiến thắng"
-	h[d(5, 1)] = "Quốc tế Lao động"
-	h[d(9, 1)] = "Quốc khánh"
-	h[d(9, 2)] = "Quốc khánh"
-	// Compensatory days: a holiday on a weekend moves to the next working day.
-	var moved []time.Time
-	for day := range h {
-		if wd := day.Weekday(); wd == time.Saturday || wd == time.Sunday {
-			moved = append(moved, day)
+	if year >= 2021 {
+		if wd := d(9, 2).Weekday(); wd == time.Monday || wd == time.Thursday {
+			fixed[d(9, 3)] = "Quốc khánh"
+		} else {
+			fixed[d(9, 1)] = "Quốc khánh"
 		}
+	}
+	var days []time.Time
+	for day, note := range fixed {
+		h[day] = note
+		days = append(days, day)
 	}
 	// In date order, so that each compensatory day has one cause.
-	slices.SortFunc(moved, func(a, b time.Time) int { return a.Compare(b) })
-	for _, day := range moved {
+	slices.SortFunc(days, func(a, b time.Time) int { return a.Compare(b) })
+	for _, day := range days {
+		if !isWeekend(day) {
+			continue
+		}
 		c := day.AddDate(0, 0, 1)
-		for c.Weekday() == time.Saturday || c.Weekday() == time.Sunday || h[c] != "" {
+		for isWeekend(c) || h[c] != "" {
 			c = c.AddDate(0, 0, 1)
 		}
-		h[c] = "Nghỉ bù " + h[day]
+		h[c] = "Nghỉ bù " + fixed[day]
 	}
 	return h
 }
 
-// seedCalendar fills calendar_days by rule when it is empty.
-func (w *Warehouse) seedCalendar(ctx context.Context) error {
-	var n int64
-	if err := w.db.QueryRowContext(ctx, `SELECT count(*) FROM calendar_days`).Scan(&n); err != nil || n > 0 {
-		return err
-	}
-	// Every day is made in SQL; only the holidays are listed.
-	var hols []string
-	for y := CalendarFirstYear; y <= CalendarLastYear; y++ {
-		for d, note := range ruleHolidays(y) {
-			hols = append(hols, fmt.Sprintf("(DATE '%s', %s)", d.Format(time.DateOnly), sqlString(note)))
+// ruleSource is the source column of a guessed year's days.
+const ruleSource = "Quy tắc của wardstat theo Bộ luật Lao động (ước đoán: năm chưa có lịch công bố)"
+
+// yearPlan is what a year of the calendar holds when nothing was imported
+// for it: its announcement when built in, else the rule's guess.
+// A day another year's announcement gives it (a New Year break that
+// starts in December) stands over the rule's guess or its own.
+func yearPlan(year int) (source string, days []calendarDay) {
+	byDay := map[time.Time]calendarDay{}
+	source = CalendarRule
+	if a, ok := announcedDays[year]; ok {
+		source = CalendarAnnounced
+		for _, d := range a {
+			if d.Day.Year() == year {
+				byDay[d.Day] = d
+			}
+		}
+	} else {
+		for d, note := range ruleHolidays(year) {
+			byDay[d] = calendarDay{Day: d, Note: note, Source: ruleSource}
 		}
 	}
-	_, err := w.db.ExecContext(ctx, fmt.Sprintf(`INSERT INTO calendar_days
-		SELECT d::DATE, isodow(d) < 6 AND h.note IS NULL, h.note
-		FROM generate_series(DATE '%d-01-01', DATE '%d-12-31', INTERVAL 1 DAY) t(d)
-		LEFT JOIN (VALUES %s) h(day, note) ON h.day = d::DATE
-		ORDER BY 1`, CalendarFirstYear, CalendarLastYear, strings.Join(hols, ", ")))
+	for y, a := range announcedDays {
+		for _, d := range a {
+			if y != year && d.Day.Year() == year {
+				byDay[d.Day] = d
+			}
+		}
+	}
+	for _, d := range byDay {
+		days = append(days, d)
+	}
+	slices.SortFunc(days, func(a, b calendarDay) int { return a.Day.Compare(b.Day) })
+	return source, days
+}
+
+// daysFingerprint identifies the days a year was written with, so that a
+// new build's corrected announcement or rule rewrites the year.
+func daysFingerprint(source string, days []calendarDay) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n", source)
+	for _, d := range days {
+		fmt.Fprintf(h, "%s|%t|%s|%s\n", d.Day.Format(time.DateOnly), d.Working, d.Note, d.Source)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// writeYear replaces a year of calendar_days: weekdays working, weekends
+// off, but for the days given; calendar_years says where it came from.
+func writeYear(ctx context.Context, tx *sql.Tx, year int, source string, days []calendarDay) error {
+	first, last := fmt.Sprintf("%d-01-01", year), fmt.Sprintf("%d-12-31", year)
+	if _, err := tx.ExecContext(ctx, `DELETE FROM calendar_days WHERE day BETWEEN ?::DATE AND ?::DATE`, first, last); err != nil {
+		return err
+	}
+	vals := []string{"(NULL::DATE, NULL::BOOLEAN, NULL::VARCHAR)"}
+	var detail []string
+	for _, d := range days {
+		vals = append(vals, fmt.Sprintf("(DATE '%s', %t, %s)", d.Day.Format(time.DateOnly), d.Working, sqlString(d.Note)))
+		if d.Source != "" && !slices.Contains(detail, d.Source) {
+			detail = append(detail, d.Source)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`INSERT INTO calendar_days
+		SELECT t.d::DATE, coalesce(x.working, isodow(t.d) < 6), nullif(x.note, '')
+		FROM generate_series(DATE '%s', DATE '%s', INTERVAL 1 DAY) t(d)
+		LEFT JOIN (VALUES %s) x(day, working, note) ON x.day = t.d::DATE
+		ORDER BY 1`, first, last, strings.Join(vals, ", "))); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO calendar_years VALUES (?, ?, ?, ?, current_localtimestamp())`,
+		year, source, nullIfEmpty(strings.Join(detail, " | ")), daysFingerprint(source, days))
 	return err
+}
+
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// syncCalendar makes every year of 2015-2035 hold what it should: an
+// imported year is kept; any other holds its built-in announcement, or the
+// rule's guess when there is none. A year is written again only when that
+// changed (a new build with a new announcement or a corrected rule; a
+// warehouse made before calendar_years, whose days the rule and its
+// imports mixed).
+func (w *Warehouse) syncCalendar(ctx context.Context) error {
+	type have struct{ source, fp string }
+	held := map[int]have{}
+	rows, err := w.db.QueryContext(ctx, `SELECT year, source, fingerprint FROM calendar_years`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var y int
+		var h have
+		if err := rows.Scan(&y, &h.source, &h.fp); err != nil {
+			rows.Close()
+			return err
+		}
+		held[y] = h
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	var tx *sql.Tx
+	defer func() {
+		if tx != nil {
+			tx.Rollback()
+		}
+	}()
+	for y := CalendarFirstYear; y <= CalendarLastYear; y++ {
+		if held[y].source == CalendarImported {
+			continue
+		}
+		source, days := yearPlan(y)
+		if held[y] == (have{source, daysFingerprint(source, days)}) {
+			continue
+		}
+		if tx == nil {
+			if tx, err = w.db.BeginTx(ctx, nil); err != nil {
+				return err
+			}
+		}
+		if err := writeYear(ctx, tx, y, source, days); err != nil {
+			return fmt.Errorf("the calendar of %d: %w", y, err)
+		}
+		w.log.Debug("calendar year written", "year", y, "source", source)
+	}
+	if tx == nil {
+		return nil
+	}
+	if err := recomputeCatalogueDue(ctx, tx); err != nil {
+		return err
+	}
+	err = tx.Commit()
+	tx = nil
+	return err
+}
+
+// recomputeCatalogueDue counts again, on the calendar as it now is, the
+// due dates the procedure catalogue gave stored dossiers (as a load does,
+// sql/load/10_due.sql: allowed days from the deemed receipt), and their
+// state hashes: a calendar changed after a load (a new build's
+// announcement, an import) would otherwise leave due dates of the old
+// calendar beside processing times of the new one. Only the current
+// states; history keeps what was.
+func recomputeCatalogueDue(ctx context.Context, tx *sql.Tx) error {
+	res, err := tx.ExecContext(ctx, `UPDATE dossiers AS d SET due_at = x.due
+		FROM (
+			SELECT d.rowid AS drow, c.day::TIMESTAMP AS due
+			FROM dossiers d
+			LEFT JOIN (SELECT procedure_code, min(working_days) AS n FROM procedures
+			           WHERE procedure_code IS NOT NULL GROUP BY 1) pc ON pc.procedure_code = d.procedure_code
+			LEFT JOIN (SELECT ws_key(procedure_name) AS name_key, min(working_days) AS n FROM procedures
+			           WHERE procedure_name IS NOT NULL GROUP BY 1) pn ON pc.procedure_code IS NULL AND pn.name_key = ws_key(d.procedure_name)
+			JOIN calendar_cum c0 ON c0.day = ws_clock_day(d.received_at)
+			JOIN calendar_cum c ON c.working AND c.cum = c0.start_cum + coalesce(pc.n, pn.n)
+			WHERE d.due_source = 'catalogue'
+		) x
+		WHERE d.rowid = x.drow AND d.due_at IS DISTINCT FROM x.due`)
+	if err != nil {
+		return fmt.Errorf("counting catalogue due dates on the new calendar: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE dossiers SET state_hash = hash(`+strings.Join(stateColumns, ", ")+`)
+		WHERE due_source = 'catalogue'`); err != nil {
+		return fmt.Errorf("counting catalogue due dates on the new calendar: %w", err)
+	}
+	return nil
 }
 
 // CalendarDay is one row of a calendar CSV: day,working,note.
@@ -102,35 +363,155 @@ type CalendarDay struct {
 	Note    string `csv:"note"`
 }
 
-// ImportCalendar overrides days of the calendar (the government's swaps,
-// extra holidays) from a CSV with the header day,working,note.
-func (w *Warehouse) ImportCalendar(ctx context.Context, r io.Reader) (int, error) {
-	var days []CalendarDay
-	if err := gocsv.Unmarshal(r, &days); err != nil {
-		return 0, fmt.Errorf("reading the calendar (expected the columns day,working,note): %w", err)
+// CalendarRowError is a calendar CSV row that cannot be read: Code is
+// "day" (not a yyyy-mm-dd date), "year" (outside 2015-2035), "working"
+// (not 1 or 0) or "twice" (a day given twice).
+type CalendarRowError struct {
+	Row   int // the file's line, the header being line 1
+	Code  string
+	Value string
+}
+
+func (e *CalendarRowError) Error() string {
+	switch e.Code {
+	case "day":
+		return fmt.Sprintf("calendar, row %d, column day: %q is not a yyyy-mm-dd date", e.Row, e.Value)
+	case "year":
+		return fmt.Sprintf("calendar, row %d, column day: %s is outside the calendar's years %d-%d", e.Row, e.Value, CalendarFirstYear, CalendarLastYear)
+	case "twice":
+		return fmt.Sprintf("calendar, row %d, column day: %s is given twice; give each day once", e.Row, e.Value)
 	}
-	tx, err := w.db.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, err
+	return fmt.Sprintf("calendar, row %d, column working: %q: write 1 (a working day) or 0 (a day off)", e.Row, e.Value)
+}
+
+// ImportCalendar replaces whole years of the calendar from a CSV with the
+// header day,working,note: each year the file has a day of is made again
+// from the file alone (weekdays working, weekends off, but for the days
+// the file gives: days off, breaks, make-up working Saturdays), replacing
+// that year's announcement or rule, not adding to it. It returns the rows
+// read and the years replaced.
+func (w *Warehouse) ImportCalendar(ctx context.Context, r io.Reader) (int, []int, error) {
+	var rows []CalendarDay
+	if err := gocsv.Unmarshal(r, &rows); err != nil {
+		return 0, nil, fmt.Errorf("reading the calendar (expected the columns day,working,note): %w", err)
 	}
-	defer tx.Rollback()
-	for i, d := range days {
-		if _, err := time.Parse(time.DateOnly, d.Day); err != nil {
-			return 0, fmt.Errorf("calendar, row %d, column day: %q is not a yyyy-mm-dd date", i+2, d.Day)
+	years := map[int][]calendarDay{}
+	seen := map[time.Time]bool{}
+	for i, row := range rows {
+		d, err := time.Parse(time.DateOnly, strings.TrimSpace(row.Day))
+		if err != nil {
+			return 0, nil, &CalendarRowError{Row: i + 2, Code: "day", Value: row.Day}
 		}
+		if d.Year() < CalendarFirstYear || d.Year() > CalendarLastYear {
+			return 0, nil, &CalendarRowError{Row: i + 2, Code: "year", Value: row.Day}
+		}
+		if seen[d] {
+			return 0, nil, &CalendarRowError{Row: i + 2, Code: "twice", Value: row.Day}
+		}
+		seen[d] = true
 		var working bool
-		switch strings.ToLower(strings.TrimSpace(d.Working)) {
+		switch strings.ToLower(strings.TrimSpace(row.Working)) {
 		case "1", "true", "yes", "có", "co", "x", "working", "làm việc":
 			working = true
 		case "0", "false", "no", "không", "khong", "", "holiday", "nghỉ":
 		default:
-			return 0, fmt.Errorf("calendar, row %d, column working: %q: write 1 (a working day) or 0 (a day off)", i+2, d.Working)
+			return 0, nil, &CalendarRowError{Row: i + 2, Code: "working", Value: row.Working}
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO calendar_days VALUES (?::DATE, ?, nullif(?, ''))`, d.Day, working, d.Note); err != nil {
-			return 0, err
-		}
+		years[d.Year()] = append(years[d.Year()], calendarDay{Day: d, Working: working, Note: strings.TrimSpace(row.Note)})
 	}
-	return len(days), tx.Commit()
+	tx, err := w.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer tx.Rollback()
+	var ys []int
+	for y, days := range years {
+		slices.SortFunc(days, func(a, b calendarDay) int { return a.Day.Compare(b.Day) })
+		if err := writeYear(ctx, tx, y, CalendarImported, days); err != nil {
+			return 0, nil, err
+		}
+		ys = append(ys, y)
+	}
+	slices.Sort(ys)
+	if err := recomputeCatalogueDue(ctx, tx); err != nil {
+		return 0, nil, err
+	}
+	return len(rows), ys, tx.Commit()
+}
+
+// ResetCalendarYear undoes an import: the year holds its built-in
+// announcement again, or the rule's guess. It returns where the year now
+// comes from.
+func (w *Warehouse) ResetCalendarYear(ctx context.Context, year int) (string, error) {
+	if year < CalendarFirstYear || year > CalendarLastYear {
+		return "", &CalendarRowError{Code: "year", Value: fmt.Sprint(year)}
+	}
+	tx, err := w.db.BeginTx(ctx, nil)
+	if err != nil {
+		return "", err
+	}
+	defer tx.Rollback()
+	source, days := yearPlan(year)
+	if err := writeYear(ctx, tx, year, source, days); err != nil {
+		return "", err
+	}
+	if err := recomputeCatalogueDue(ctx, tx); err != nil {
+		return "", err
+	}
+	return source, tx.Commit()
+}
+
+// CalendarYear says where a year of the calendar comes from.
+type CalendarYear struct {
+	Year            int
+	Source          string // CalendarAnnounced | CalendarImported | CalendarRule
+	Detail          string // the announcements cited, for an announced year
+	WeekdaysOff     int    // Monday-Friday days off
+	WorkingWeekends int    // make-up working Saturdays (or Sundays)
+	UpdatedAt       time.Time
+}
+
+// CalendarYears lists the calendar's years, oldest first.
+func (w *Warehouse) CalendarYears(ctx context.Context) ([]CalendarYear, error) {
+	rows, err := w.db.QueryContext(ctx, `SELECT y.year, y.source, coalesce(y.detail, ''), y.updated_at,
+			count(*) FILTER (WHERE NOT c.working AND isodow(c.day) < 6),
+			count(*) FILTER (WHERE c.working AND isodow(c.day) >= 6)
+		FROM calendar_years y LEFT JOIN calendar_days c ON year(c.day) = y.year
+		GROUP BY ALL ORDER BY y.year`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []CalendarYear
+	for rows.Next() {
+		var c CalendarYear
+		if err := rows.Scan(&c.Year, &c.Source, &c.Detail, &c.UpdatedAt, &c.WeekdaysOff, &c.WorkingWeekends); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// CalendarExceptions are a year's days as a calendar CSV would give them
+// (day,working,note): its days off on weekdays, its working weekend days
+// and its noted days — what `calendar import` takes back.
+func (w *Warehouse) CalendarExceptions(ctx context.Context, year int) ([]CalendarDay, error) {
+	rows, err := w.db.QueryContext(ctx, `SELECT strftime(day, '%Y-%m-%d'), working::INT::VARCHAR, coalesce(note, '')
+		FROM calendar_days WHERE year(day) = ? AND (working <> (isodow(day) < 6) OR note IS NOT NULL) ORDER BY day`, year)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []CalendarDay
+	for rows.Next() {
+		var d CalendarDay
+		if err := rows.Scan(&d.Day, &d.Working, &d.Note); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
 }
 
 // Procedure is one row of the procedure catalogue CSV.

@@ -18,7 +18,7 @@ import (
 // LakeMarts are the marts written to the Parquet lake, each partitioned by month.
 var LakeMarts = []string{
 	"mart_ward_month", "mart_unit_month", "mart_channel_mix", "mart_trends",
-	"mart_processing_time", "mart_anomalies", "mart_index766", "mart_apology",
+	"mart_processing_time", "mart_processing_time_unit", "mart_anomalies", "mart_index766", "mart_apology",
 }
 
 // LakeResult says what an export wrote.

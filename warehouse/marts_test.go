@@ -60,7 +60,7 @@ func TestMartsOnTheHandCount(t *testing.T) {
 		{"districts and province", `SELECT level, coalesce(district, '-'), received_total, resolved_total, on_time_rate FROM mart_unit_month WHERE month = '2024-03' ORDER BY level, district NULLS LAST`,
 			"district|Quận Một|13|6|66.67\ndistrict|-|1|0|NULL\nprovince|-|14|6|66.67"},
 		{"processing time in working days", `SELECT resolved, median_working_days, p90_working_days FROM mart_processing_time WHERE month = '2024-03'`,
-			"6|1.5|10"},
+			"6|1.5|9"},
 		{"apology coverage", `SELECT late, with_apology, apology_unknown FROM mart_apology WHERE month = '2024-03' AND ward_code = 'H01.01'`,
 			"2|0|2"},
 		{"index 766 progress", `SELECT progress_rate, progress_points, online_share, online_points FROM mart_index766 WHERE month = '2024-03' AND ward_code = 'H01.01'`,

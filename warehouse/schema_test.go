@@ -66,12 +66,13 @@ H09-240426-0004,2.000001,Cấp phép,26/04/2024 10:00
 H09-240426-0005,9.999,Không có trong danh mục,26/04/2024 10:00
 `)
 	mustIngest(t, w, p, ingest.FileOptions{})
-	// 2024: Hùng Kings 18/04 (Thu); 30/04 (Tue) and 01/05 (Wed) off; 27-28/04 weekend.
+	// 2024 as announced: 27/04-01/05 off (Monday 29/04 swapped for
+	// Saturday 04/05, a working day).
 	want := map[string]string{
 		"H09-240426-0001": "2024-04-26 catalogue", // Thu 25 + 1 working day = Fri 26
-		"H09-240426-0002": "2024-04-29 catalogue", // after 15:00: starts Fri 26, + 1 = Mon 29
-		"H09-240426-0003": "2024-04-29 catalogue", // Saturday, 0 days: the next working day
-		"H09-240426-0004": "2024-05-03 catalogue", // Fri 26 + 3: Mon 29, Thu 2, Fri 3
+		"H09-240426-0002": "2024-05-02 catalogue", // after 15:00: starts Fri 26, + 1 = Thu 2
+		"H09-240426-0003": "2024-05-02 catalogue", // Saturday, 0 days: the next working day
+		"H09-240426-0004": "2024-05-04 catalogue", // Fri 26 + 3: Thu 2, Fri 3, Sat 4 (make-up)
 		"H09-240426-0005": " ",                    // unknown: never guessed
 	}
 	rows, err := w.DB().Query(`SELECT dossier_code, coalesce(strftime(due_at, '%Y-%m-%d'), '') || ' ' || coalesce(due_source, '') FROM dossiers`)

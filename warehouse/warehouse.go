@@ -29,7 +29,7 @@ import (
 )
 
 // SchemaVersion is the schema this build writes; older files are migrated on open.
-const SchemaVersion = 11
+const SchemaVersion = 13
 
 // Errors a caller may test for.
 var (
@@ -325,10 +325,6 @@ func (w *Warehouse) migrate(ctx context.Context) error {
 		w.log.Info("migrated warehouse", "version", v)
 	}
 	began := time.Now()
-	if err := w.seedCalendar(ctx); err != nil {
-		return fmt.Errorf("filling the calendar: %w", err)
-	}
-	w.log.Debug("calendar checked", "seconds", time.Since(began).Seconds())
 	// The models (macros and views) are made again only when their SQL
 	// has changed since they were last made in this file: making them
 	// takes ~0.15 s, which every command that writes would pay.
@@ -338,7 +334,7 @@ func (w *Warehouse) migrate(ctx context.Context) error {
 	}
 	sum := modelsFingerprint()
 	if made == sum {
-		return nil
+		return w.checkCalendar(ctx)
 	}
 	// One transaction: a crash while making them leaves the old models
 	// and fingerprint, and the WAL takes one commit instead of hundreds.
@@ -360,6 +356,17 @@ func (w *Warehouse) migrate(ctx context.Context) error {
 		return fmt.Errorf("making the models: %w", err)
 	}
 	w.log.Debug("models made", "seconds", time.Since(began).Seconds())
+	return w.checkCalendar(ctx)
+}
+
+// checkCalendar makes the calendar's years what this build says they are,
+// after the models, which counting catalogue due dates again uses.
+func (w *Warehouse) checkCalendar(ctx context.Context) error {
+	began := time.Now()
+	if err := w.syncCalendar(ctx); err != nil {
+		return fmt.Errorf("filling the calendar: %w", err)
+	}
+	w.log.Debug("calendar checked", "seconds", time.Since(began).Seconds())
 	return nil
 }
 

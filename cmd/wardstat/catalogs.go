@@ -42,20 +42,6 @@ func importCommand(a *app, use, short, long string, load func(context.Context, *
 	return parent
 }
 
-func newCalendarCommand(a *app) *cobra.Command {
-	return importCommand(a, "calendar", "Add the government's yearly day swaps and extra holidays to the working-day calendar",
-		`The calendar holds 2015-2035 by the Labour Code's rules (weekends, 1 Jan,
-Tết, Hùng Kings, 30 Apr, 1 May, 1-2 Sep, compensatory days). Each year the
-government swaps days (a Saturday worked for a bridge day): import them
-from a CSV with the header day,working,note, e.g.
-  day,working,note
-  2025-04-26,1,Làm bù cho ngày 02/05
-  2025-05-02,0,Nghỉ bù`,
-		func(ctx context.Context, w *warehouse.Warehouse, r io.Reader) (int, error) {
-			return w.ImportCalendar(ctx, r)
-		})
-}
-
 func newProceduresCommand(a *app) *cobra.Command {
 	return importCommand(a, "procedures", "Replace the procedure catalogue (allowed working days per procedure)",
 		`The catalogue gives each procedure its allowed working days, so that a

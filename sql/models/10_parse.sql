@@ -6,9 +6,24 @@ SELECT * FROM dossier_history
 UNION ALL BY NAME
 SELECT * EXCLUDE (first_load_id) FROM dossiers;
 
--- calendar_cum: each day with the number of working days up to it.
+-- calendar_cum: each day with the number of working days up to it (cum),
+-- and start_cum, the cum of the first working day on or after it: a clock
+-- started on the day counts from there (a day off starts it on the next
+-- working day).
 CREATE OR REPLACE VIEW calendar_cum AS
-SELECT day, working, sum(working::INTEGER) OVER (ORDER BY day) AS cum FROM calendar_days;
+SELECT day, working, sum(working::INTEGER) OVER (ORDER BY day) AS cum,
+       sum(working::INTEGER) OVER (ORDER BY day) - working::INTEGER + 1 AS start_cum
+FROM calendar_days;
+
+-- ws_clock_day: the day a dossier's clock starts, from its receipt time:
+-- the day of receipt, or the next day when received at 15:00 or later.
+-- The clock starts on that day's start_cum (calendar_cum): the deemed
+-- receipt. The due date a catalogue gives (sql/load/10_due.sql: start_cum
+-- + allowed days) and the processing time (dossier_facts: cum of the day
+-- of completion - start_cum) both count from it, so a dossier resolved on
+-- or before its due day never shows more working days than allowed.
+CREATE OR REPLACE MACRO ws_clock_day(received_at) AS
+    CASE WHEN hour(received_at) >= 15 THEN received_at::DATE + 1 ELSE received_at::DATE END;
 
 -- Value parsers shared by every load: each takes the raw text of a cell as
 -- the ward's system wrote it and returns the typed value, or NULL when the
