@@ -81,6 +81,13 @@ func Serve(ctx context.Context, r *Runner, o DaemonOptions) error {
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w (set listen: in the configuration)", r.cfg.Listen, err)
 	}
+	// Say beside the warehouse that the daemon holds it, for another
+	// command refused it to tell (HeldByDaemon).
+	unmark, err := markDaemon(r.cfg.Warehouse, ln.Addr().String())
+	if err != nil {
+		r.log.Warn("cannot mark the warehouse as held by the daemon", "err", err)
+	}
+	defer unmark()
 	srv := &http.Server{Handler: r.handler(), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln) //nolint:errcheck // ends with Shutdown
 	if o.Ready != nil {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -42,8 +43,9 @@ const (
 )
 
 type ledger struct {
-	db  *sql.DB
-	loc *time.Location
+	db   *sql.DB
+	loc  *time.Location
+	gate *sync.RWMutex // the runner's writer gate: every write holds it shared (writer.go)
 }
 
 // wall reads a stored wall-clock time as a time in the schedules' zone.
@@ -58,6 +60,7 @@ func (l ledger) wall(t time.Time) time.Time {
 func local(t time.Time) string { return t.Format("2006-01-02 15:04:05.000000") }
 
 func (l ledger) start(ctx context.Context, job, source, trigger string, scheduledFor time.Time, now time.Time) (int64, error) {
+	defer l.writing()()
 	var id int64
 	if err := l.db.QueryRowContext(ctx, `SELECT nextval('run_id_seq')`).Scan(&id); err != nil {
 		return 0, fmt.Errorf("ledger: %w", err)
@@ -75,6 +78,7 @@ func (l ledger) start(ctx context.Context, job, source, trigger string, schedule
 }
 
 func (l ledger) finish(id int64, r Run, now time.Time) error {
+	defer l.writing()()
 	_, err := l.db.ExecContext(context.Background(), `UPDATE job_runs SET finished_at = ?::TIMESTAMP, status = ?, files = ?, rows_loaded = ?,
 		rows_rejected = ?, error = nullif(?, '') WHERE run_id = ?`, local(now), r.Status, r.Files, r.RowsLoaded, r.RowsRejected, r.Error, id)
 	if err != nil {
@@ -85,6 +89,7 @@ func (l ledger) finish(id int64, r Run, now time.Time) error {
 
 // markInterrupted closes the runs a killed process left open.
 func (l ledger) markInterrupted(ctx context.Context, now time.Time) (int64, error) {
+	defer l.writing()()
 	res, err := l.db.ExecContext(ctx, `UPDATE job_runs SET status = 'interrupted', finished_at = ?::TIMESTAMP,
 		error = ? WHERE status = 'running'`, local(now), InterruptedError)
 	if err != nil {
@@ -159,6 +164,7 @@ func (l ledger) state(ctx context.Context, source string) (*sourceState, error) 
 // saveState keeps a download's validators, once its load committed, with
 // the fingerprint of the configuration it was loaded under.
 func (l ledger) saveState(ctx context.Context, source string, f Fetched, fingerprint string, now time.Time) error {
+	defer l.writing()()
 	_, err := l.db.ExecContext(ctx, `INSERT OR REPLACE INTO source_state (source, etag, last_modified, checked_at, fingerprint)
 		VALUES (?, nullif(?, ''), nullif(?, ''), ?::TIMESTAMP, ?)`,
 		source, f.ETag, f.LastModified, local(now), fingerprint)
@@ -168,6 +174,7 @@ func (l ledger) saveState(ctx context.Context, source string, f Fetched, fingerp
 // voidState forgets a source's validators: its next pull downloads the
 // whole export.
 func (l ledger) voidState(ctx context.Context, source string) error {
+	defer l.writing()()
 	_, err := l.db.ExecContext(ctx, `DELETE FROM source_state WHERE source = ?`, source)
 	return err
 }

@@ -39,6 +39,9 @@ type Runner struct {
 	puller  *httpPuller
 	ledger  ledger
 	mu      sync.Mutex // one load, build or publish at a time
+	// writes is the warehouse's writer gate (writer.go): every write
+	// holds it shared, a CHECKPOINT (publish) holds it alone.
+	writes *sync.RWMutex
 	// Now is the clock (tests move it).
 	Now func() time.Time
 }
@@ -67,10 +70,12 @@ func NewRunner(cfg *Config, wh *warehouse.Warehouse, hasher *transform.Hasher, o
 	if base == 0 {
 		base = time.Second
 	}
+	writes := new(sync.RWMutex)
 	return &Runner{
 		cfg: cfg, wh: wh, hasher: hasher, log: log, metrics: o.Metrics,
 		puller: &httpPuller{client: client, backoffBase: base, workDir: cfg.WorkDir},
-		ledger: ledger{db: wh.DB(), loc: cfg.Location()},
+		ledger: ledger{db: wh.DB(), loc: cfg.Location(), gate: writes},
+		writes: writes,
 		Now:    time.Now,
 	}
 }
@@ -238,6 +243,7 @@ func unwrapFile(err error) error {
 func (r *Runner) loadFile(ctx context.Context, src *Source, path string) (ingest.FileResult, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	defer r.writing()()
 	return ingest.File(ctx, r.wh, path, ingest.FileOptions{
 		Ward: src.Ward, Source: src.Name, Format: src.Format, Sheet: src.Sheet, Map: src.Map, Hasher: r.hasher,
 	})
@@ -290,29 +296,24 @@ func (r *Runner) build(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := r.wh.ReplaceUnits(ctx, units); err != nil {
+		done := r.writing()
+		err = r.wh.ReplaceUnits(ctx, units)
+		done()
+		if err != nil {
 			return err
 		}
 	}
 	if _, err := r.wh.RunDataTests(ctx); err != nil {
 		return err
 	}
-	gid, err := r.cfg.PublishGID()
-	if err != nil {
-		return fmt.Errorf("publish_group %q: %w", r.cfg.PublishGroup, err)
-	}
-	return r.wh.Publish(ctx, r.cfg.Publish, gid)
+	return r.publish(ctx)
 }
 
 // Publish writes the analysts' snapshot now.
 func (r *Runner) Publish(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	gid, err := r.cfg.PublishGID()
-	if err != nil {
-		return fmt.Errorf("publish_group %q: %w", r.cfg.PublishGroup, err)
-	}
-	return r.wh.Publish(ctx, r.cfg.Publish, gid)
+	return r.publish(ctx)
 }
 
 func (r *Runner) export(ctx context.Context) error {

@@ -207,7 +207,7 @@ func (a *app) open(ctx context.Context, readOnly bool) (*warehouse.Warehouse, er
 		return nil, fmt.Errorf(a.t("kho %s đang được nạp bởi tiến trình khác%s: %w; hãy chạy lại khi nạp xong",
 			"warehouse %s is being loaded by another process%s: %w; run this again when the load has finished"), a.dbPath, holder, warehouse.ErrLocked)
 	}
-	return nil, err
+	return nil, a.heldByDaemon(err)
 }
 
 // hasher returns the applicant hasher for a warehouse: key from the

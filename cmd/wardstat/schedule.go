@@ -58,7 +58,7 @@ func (a *app) configRunner(ctx context.Context, path string, log *slog.Logger, m
 func (a *app) runner(ctx context.Context, cfg *schedules.Config, log *slog.Logger, m *schedules.Metrics) (*schedules.Runner, func(), error) {
 	w, err := warehouse.Open(ctx, cfg.Warehouse, warehouse.Options{Logger: log})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, a.heldByDaemon(err)
 	}
 	if cfg.PIIKeyEnv != "" && os.Getenv(transform.KeyEnv) == "" {
 		os.Setenv(transform.KeyEnv, os.Getenv(cfg.PIIKeyEnv))
