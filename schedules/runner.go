@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -200,6 +201,11 @@ func (r *Runner) pullAndLoad(ctx context.Context, src *Source, from, to time.Tim
 			return ctx.Err()
 		}
 		fr, err := r.loadFile(ctx, src, path)
+		if err == nil {
+			// A file whose every row was rejected loaded nothing: it goes
+			// to failed/ with its reason, as a file refused whole does.
+			err = nothingLoaded(src, fr)
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err() // stopped: leave the file where it is for the next run
@@ -223,6 +229,22 @@ func (r *Runner) pullAndLoad(ctx context.Context, src *Source, from, to time.Tim
 				r.log.Warn("moving a dropped file", "file", path, "err", err)
 			}
 		}
+	}
+	return nil
+}
+
+// nothingLoaded is the error of a file read with every row rejected (of
+// a workbook, any of its sheets), nil otherwise.
+func nothingLoaded(src *Source, fr ingest.FileResult) error {
+	for _, one := range append([]ingest.FileResult{fr}, fr.More...) {
+		if !ingest.NothingLoaded(one.Result) {
+			continue
+		}
+		hint := "see its rejects: SELECT * FROM rejects WHERE load_id = " + strconv.FormatInt(one.Result.LoadID, 10)
+		if src.Ward == "" && slices.ContainsFunc(one.Result.Rejects, func(r warehouse.Reject) bool { return r.Code == "no_ward" }) {
+			hint = "the file names no unit: set ward: in the source " + src.Name + " of the configuration, then drop the file again"
+		}
+		return fmt.Errorf("nothing loaded: all %d rows read were rejected; %s", one.Result.Read, hint)
 	}
 	return nil
 }

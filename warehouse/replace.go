@@ -39,27 +39,35 @@ func IdentityFile(identity string) string {
 // loaded with before. It returns the replaced loads and how many of their
 // dossiers left the warehouse.
 func replaceEarlierLoads(ctx context.Context, tx *sql.Tx, identity string, loadID int64) ([]int64, int64, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT load_id FROM loads
-		WHERE coalesce(status, 'loaded') = 'loaded' AND split_part(sha256, '?', 1) = ? ORDER BY load_id`, IdentityFile(identity))
+	// Every earlier load of the file, standing or replaced before: a
+	// dossier a replacing load found unchanged keeps the load_id of the
+	// load that wrote it.
+	rows, err := tx.QueryContext(ctx, `SELECT load_id, coalesce(status, 'loaded') = 'loaded' FROM loads
+		WHERE coalesce(status, 'loaded') IN ('loaded', 'replaced') AND split_part(sha256, '?', 1) = ? ORDER BY load_id`, IdentityFile(identity))
 	if err != nil {
 		return nil, 0, fmt.Errorf("looking up earlier loads of the file: %w", err)
 	}
-	var ids []int64
-	var list []string
+	var ids []int64 // the loads standing, which this one replaces
+	var all, standing []string
 	for rows.Next() {
 		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var stands bool
+		if err := rows.Scan(&id, &stands); err != nil {
 			rows.Close()
 			return nil, 0, fmt.Errorf("looking up earlier loads of the file: %w", err)
 		}
-		ids = append(ids, id)
-		list = append(list, strconv.FormatInt(id, 10))
+		all = append(all, strconv.FormatInt(id, 10))
+		if stands {
+			ids = append(ids, id)
+			standing = append(standing, strconv.FormatInt(id, 10))
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil || len(ids) == 0 {
 		return nil, 0, err
 	}
-	in := "(" + strings.Join(list, ", ") + ")"
+	in := "(" + strings.Join(all, ", ") + ")"
+	replaced := "(" + strings.Join(standing, ", ") + ")"
 	this := strconv.FormatInt(loadID, 10)
 	var withdrawn int64
 	steps := []struct {
@@ -92,14 +100,14 @@ func replaceEarlierLoads(ctx context.Context, tx *sql.Tx, identity string, loadI
 			       (SELECT min(x.load_id) FROM dossier_history x WHERE x.ward_code = h.ward_code AND x.dossier_code = h.dossier_code) AS first_load_id
 			FROM dossier_history h WHERE h.rowid IN (SELECT hrow FROM stage_put_back)`},
 		{nil, `DELETE FROM dossier_history WHERE rowid IN (SELECT hrow FROM stage_put_back)`},
-		{nil, `DELETE FROM rejects WHERE load_id IN ` + in},
-		{nil, `UPDATE loads SET status = 'replaced', reason = 'replaced by load ` + this + `' WHERE load_id IN ` + in},
+		{nil, `DELETE FROM rejects WHERE load_id IN ` + replaced},
+		{nil, `UPDATE loads SET status = 'replaced', reason = 'replaced by load ` + this + `' WHERE load_id IN ` + replaced},
 		{nil, `DROP TABLE IF EXISTS temp.stage_withdrawn; DROP TABLE IF EXISTS temp.stage_put_back`},
 	}
 	for _, s := range steps {
 		r, err := tx.ExecContext(ctx, s.stmt)
 		if err != nil {
-			return nil, 0, fmt.Errorf("replacing the earlier load %s of the file: %w", in, err)
+			return nil, 0, fmt.Errorf("replacing the earlier load %s of the file: %w", replaced, err)
 		}
 		if s.n != nil {
 			*s.n, _ = r.RowsAffected()

@@ -94,9 +94,15 @@ func TestLoadWithOtherOptionsReplacesTheEarlierOne(t *testing.T) {
 	if rb.New != 1 || rb.Changed != 1 {
 		t.Fatalf("B's export as A's: %+v", rb)
 	}
+	// Reloaded as is: its dossiers are unchanged, and keep the load_id of
+	// the load that wrote them.
+	rbr := mustIngest(t, w, b, ingest.FileOptions{Ward: "H26.01", Reload: true})
+	if rbr.Unchanged != 2 || !slices.Equal(rbr.Replaced, []int64{rb.LoadID}) || rbr.Withdrawn != 0 {
+		t.Fatalf("B's export as A's, reloaded: %+v", rbr)
+	}
 	// Loaded again with the right ward: it replaces that load.
 	rb2 := mustIngest(t, w, b, ingest.FileOptions{Ward: "H26.02"})
-	if rb2.AlreadyLoaded != nil || rb2.New != 2 || !slices.Equal(rb2.Replaced, []int64{rb.LoadID}) || rb2.Withdrawn != 2 {
+	if rb2.AlreadyLoaded != nil || rb2.New != 2 || !slices.Equal(rb2.Replaced, []int64{rbr.LoadID}) || rb2.Withdrawn != 2 {
 		t.Fatalf("B's export with its own ward must replace the wrong load: %+v", rb2)
 	}
 	want := []string{
