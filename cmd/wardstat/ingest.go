@@ -366,16 +366,22 @@ func nothingLoadedText(a *app, fr ingest.FileResult, opt ingest.FileOptions) str
 			" (no unit column, no unit prefix in the dossier codes); load it again with the file's unit code: %s"), strings.Join(cmd, " "))
 	}
 	why := ""
-	if top != "" && len(r.Rejects) > 0 {
-		for _, rj := range r.Rejects {
-			if code, _, _ := strings.Cut(rj.Code, ":"); code == top {
-				why = " (" + a.t("như dòng", "e.g. row") + " " + strconv.FormatInt(rj.Row, 10) + ": " + rejectText(a, rj) + ")"
-				break
-			}
-		}
+	if l, ok := rejectLabels[top]; ok {
+		why = " (" + a.t("phần lớn: ", "most: ") + a.t(l[0], l[1]) + ")"
 	}
 	return head + why + fmt.Sprintf(a.t("; sửa tệp hoặc chỉ cột bằng --map TRƯỜNG=CỘT rồi nạp lại (SELECT * FROM rejects WHERE load_id = %d)",
 		"; fix the file, or name its columns with --map FIELD=COLUMN, and load it again (SELECT * FROM rejects WHERE load_id = %d)"), r.LoadID)
+}
+
+// rejectLabels name the commonest reasons for rejecting a row, short.
+var rejectLabels = map[string][2]string{
+	"missing_code":        {"không có mã hồ sơ", "no dossier code"},
+	"missing_received":    {"không có ngày tiếp nhận", "no receipt date"},
+	"bad_date":            {"ngày không đọc được", "unreadable dates"},
+	"bad_channel":         {"hình thức nộp không rõ", "unknown channels"},
+	"closed_without_date": {"đã kết thúc mà không có ngày", "closed without a date"},
+	ingest.FaultTooLong:   {"dòng quá dài", "lines too long"},
+	ingest.FaultEncoding:  {"sai mã hoá", "not UTF-8"},
 }
 
 // shellQuote quotes a word for the shell when it needs it.
@@ -425,9 +431,14 @@ func printLoadOf(a *app, out io.Writer, fr ingest.FileResult, run *ingestRun) {
 			fr.Path, p.LoadID, p.LoadedAt.Format("2006-01-02 15:04"), p.Path, a.self())
 		return
 	}
-	fmt.Fprintf(out, a.t("%s [%s, lần nạp #%d]: đọc %d · nạp %d (mới %d, thay đổi %d) · không đổi %d · loại %d",
-		"%s [%s, load #%d]: read %d · loaded %d (new %d, changed %d) · unchanged %d · rejected %d"),
-		fr.Path, fr.Format, r.LoadID, r.Read, r.Loaded, r.New, r.Changed, r.Unchanged, r.Rejected)
+	fmt.Fprintf(out, a.t("%s [%s, lần nạp #%d]: đọc %d · nạp %d (mới %d, thay đổi %d) · loại %d",
+		"%s [%s, load #%d]: read %d · loaded %d (new %d, changed %d) · rejected %d"),
+		fr.Path, fr.Format, r.LoadID, r.Read, r.Loaded, r.New, r.Changed, r.Rejected)
+	// Rows of dossiers stored in the same state are unchanged; only rows
+	// the file holds twice are duplicates.
+	if r.Unchanged > 0 {
+		fmt.Fprintf(out, a.t(" · không đổi %d", " · unchanged %d"), r.Unchanged)
+	}
 	if r.Repeated > 0 {
 		fmt.Fprintf(out, a.t(" · trùng %d", " · duplicate %d"), r.Repeated)
 	}
