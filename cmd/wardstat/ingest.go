@@ -426,9 +426,9 @@ func printLoad(a *app, out io.Writer, fr ingest.FileResult) { printLoadOf(a, out
 func printLoadOf(a *app, out io.Writer, fr ingest.FileResult, run *ingestRun) {
 	r := fr.Result
 	if p := r.AlreadyLoaded; p != nil {
-		fmt.Fprintf(out, a.t("%s: đã nạp trước đây (lần nạp #%d, %s, %s); không có gì thay đổi; nạp lại: %s ingest --reload …\n",
-			"%s: already loaded (load #%d, %s, %s); nothing changed; to load it again: %s ingest --reload …\n"),
-			fr.Path, p.LoadID, p.LoadedAt.Format("2006-01-02 15:04"), p.Path, a.self())
+		fmt.Fprintf(out, a.t("%s: đã nạp trước đây (lần nạp #%d, %s, %s); không có gì thay đổi (--reload để nạp lại)\n",
+			"%s: already loaded (load #%d, %s, %s); nothing changed (--reload loads it again)\n"),
+			fr.Path, p.LoadID, p.LoadedAt.Format("2006-01-02 15:04"), p.Path)
 		return
 	}
 	fmt.Fprintf(out, a.t("%s [%s, lần nạp #%d]: đọc %d · nạp %d (mới %d, thay đổi %d) · loại %d",
