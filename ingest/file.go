@@ -117,7 +117,7 @@ func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResu
 	}()
 	identity = func() (string, error) {
 		<-summed
-		return opt.ofSheet(sum) + opt.identityOptions(), sumErr
+		return opt.identity(sum), sumErr
 	}
 	// Whatever becomes of the file, the hashing is done before File returns.
 	defer func() { <-summed }()
@@ -255,14 +255,23 @@ func (o FileOptions) ofSheet(s string) string {
 	return s
 }
 
-// identityOptions is the part of a load's identity that says how the
-// file was read, "" when by default: the options that change what a
-// load of the same bytes gives. --ward (rows naming no unit), --map
-// (which column is which field), --sheet (named; one of several found is
-// in ofSheet) and --format (a file read as another format). Not --source
-// (a label), the reader (wardstat's and DuckDB's agree) or the key (one
-// per warehouse). A load of the same file with other options is a new
-// load, which replaces the earlier one (warehouse.LoadRequest.SHA256).
+// identity is a load's identity (warehouse.LoadRequest.SHA256): the
+// file's sha256; "#sheet" when a sheet was read by name or as one of a
+// workbook's several (each sheet is a file of its own, which a load of
+// another sheet does not replace); then "?options", the options that
+// change what a load of the same bytes gives: --ward (rows naming no
+// unit), --map (which column is which field) and --format (a file read
+// as another format). Not --source (a label), the reader (wardstat's and
+// DuckDB's agree) or the key (one per warehouse). A load of the same
+// file with other options is a new load, which replaces the earlier one.
+func (o FileOptions) identity(sum string) string {
+	if o.Sheet != "" {
+		sum += "#" + o.Sheet
+	}
+	return sum + o.identityOptions()
+}
+
+// identityOptions is the "?options" part of identity, "" when none.
 func (o FileOptions) identityOptions() string {
 	v := url.Values{}
 	if w := strings.TrimSpace(o.Ward); w != "" {
@@ -270,9 +279,6 @@ func (o FileOptions) identityOptions() string {
 	}
 	if f := strings.ToLower(strings.TrimSpace(o.Format)); f != "" && f != "auto" {
 		v.Set("format", f)
-	}
-	if o.Sheet != "" && !o.oneOfSheets {
-		v.Set("sheet", o.Sheet)
 	}
 	fields := make([]string, 0, len(o.Map))
 	for f := range o.Map {

@@ -34,9 +34,9 @@ var errBeside = errors.New("the reading beside the typing failed")
 type LoadRequest struct {
 	Path string
 	// SHA256 gives the load's identity: the file's sha256, then
-	// "#sheet" for one of a workbook's several sheets, then "?options"
-	// (IdentityOptions) when options that change what the load gives
-	// were used. A load of the same identity made before is not made
+	// "#sheet" for a sheet read by name or as one of a workbook's
+	// several, then "?options" when options that change what the load
+	// gives were used (see ingest.FileOptions.identity). A load of the same identity made before is not made
 	// again. The load calls it beside its first steps, so that hashing a
 	// large file costs no time of its own; if the identity is known, the
 	// load stops and says so. An earlier load of the same file (the

@@ -139,3 +139,29 @@ func TestLoadWithOtherOptionsReplacesTheEarlierOne(t *testing.T) {
 		t.Fatalf("%d dossiers stored twice", n)
 	}
 }
+
+// A sheet named with --sheet is a file of its own: loading another sheet
+// of the same workbook loads it (it answered "already loaded") and
+// replaces nothing.
+func TestEachNamedSheetIsALoadOfItsOwn(t *testing.T) {
+	w := mustOpen(t)
+	const book = "../testdata/ingest/two-wards.xls"
+	one := mustIngest(t, w, book, ingest.FileOptions{Sheet: "Phường 1"})
+	two := mustIngest(t, w, book, ingest.FileOptions{Sheet: "Phường 2"})
+	if one.New != 3 || two.AlreadyLoaded != nil || two.New != 3 || len(two.Replaced) != 0 {
+		t.Fatalf("--sheet \"Phường 1\", then \"Phường 2\": %+v, then %+v", one, two)
+	}
+	// The whole workbook, every sheet of dossiers: each sheet was loaded.
+	res, err := ingest.File(context.Background(), w, book, ingest.FileOptions{Hasher: testHasher})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range append([]ingest.FileResult{res}, res.More...) {
+		if r.Result.AlreadyLoaded == nil {
+			t.Errorf("%s: a sheet loaded by name must be known when the workbook is loaded whole: %+v", r.Path, r.Result)
+		}
+	}
+	if n := queryInt(t, w.DB(), `SELECT count(*) FROM dossiers`); n != 6 {
+		t.Fatalf("%d dossiers, want 6", n)
+	}
+}

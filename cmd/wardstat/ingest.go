@@ -298,6 +298,7 @@ func (a *app) ingestOne(ctx context.Context, w *warehouse.Warehouse, path string
 	// A workbook with dossiers in several sheets made a load of each; a
 	// sheet that failed is in err, the others are said.
 	var nothing []ingest.FileResult
+	already := true
 	for _, r := range append([]ingest.FileResult{res}, res.More...) {
 		if r.Result.LoadID != 0 || r.Result.AlreadyLoaded != nil {
 			printLoadOf(a, a.stdout, r, run)
@@ -305,6 +306,7 @@ func (a *app) ingestOne(ctx context.Context, w *warehouse.Warehouse, path string
 		if ingest.NothingLoaded(r.Result) {
 			nothing = append(nothing, r)
 		}
+		already = already && r.Result.AlreadyLoaded != nil
 	}
 	for _, r := range nothing {
 		fmt.Fprintf(a.stderr, "%s: %s\n", r.Path, nothingLoadedText(a, r, opt))
@@ -315,7 +317,7 @@ func (a *app) ingestOne(ctx context.Context, w *warehouse.Warehouse, path string
 			run.failed++
 		case len(nothing) > 0:
 			run.nothing++
-		case res.Result.AlreadyLoaded != nil && len(res.More) == 0:
+		case already:
 			run.already++
 		default:
 			run.loaded++
