@@ -165,3 +165,25 @@ func TestEachNamedSheetIsALoadOfItsOwn(t *testing.T) {
 		t.Fatalf("%d dossiers, want 6", n)
 	}
 }
+
+// A wrong --map, then the right one: the dossiers stored under the wrong
+// column's codes leave the warehouse; each dossier is counted once.
+func TestLoadWithTheRightMapReplacesTheWrongOne(t *testing.T) {
+	w := mustOpen(t)
+	p := writeFile(t, t.TempDir(), "map.csv", `Số BN,Số cũ,Ngày tiếp nhận,Mã đơn vị
+BN-01,OLD-77,01/10/2026 08:00,H26.01
+BN-02,OLD-78,02/10/2026 08:00,H26.01
+BN-03,OLD-79,03/10/2026 08:00,H26.01
+`)
+	wrong := mustIngest(t, w, p, ingest.FileOptions{Map: map[string]string{"dossier_code": "Số cũ"}})
+	right := mustIngest(t, w, p, ingest.FileOptions{Map: map[string]string{"dossier_code": "Số BN"}})
+	if wrong.New != 3 || right.AlreadyLoaded != nil || right.New != 3 || right.Withdrawn != 3 || !slices.Equal(right.Replaced, []int64{wrong.LoadID}) {
+		t.Fatalf("the wrong --map, then the right one: %+v, then %+v", wrong, right)
+	}
+	if got := queryOne[string](t, w.DB(), `SELECT string_agg(dossier_code, ' ' ORDER BY dossier_code) FROM dossiers`); got != "BN-01 BN-02 BN-03" {
+		t.Fatalf("stored codes %q", got)
+	}
+	if got := formOf(t, w); len(got) != 1 || !strings.HasPrefix(got[0], "ward_code=H26.01 received_total=3 ") {
+		t.Fatalf("the form: %q", got)
+	}
+}
