@@ -41,10 +41,10 @@ diacritics), national-portal and English names. A row that cannot be
 trusted (no dossier code, an unreadable date, completion before receipt…)
 goes to the rejects table with its row number and reason; the other rows
 load. Loading the same file twice with the same options changes nothing;
-with other options (--ward, --map, --sheet, --format) it is loaded again
-and replaces its earlier load: no dossier is counted twice. --reload
-loads it again on purpose (after importing the unit registry or the
-procedure catalogue). A folder loads every file in it; a unit registry,
+with other options (--ward, --map, --format) it is loaded again and
+replaces its earlier load: no dossier is counted twice. Each sheet named
+with --sheet is a load of its own. --reload loads a file again on purpose
+(after importing the unit registry or the procedure catalogue). A folder loads every file in it; a unit registry,
 procedure catalogue or calendar in it is left out with a note (import it
 with its own command).
 
