@@ -144,7 +144,9 @@ func (r *Runner) pullWindow(ctx context.Context, src *Source, trigger string, sc
 			msgs[i] = f.Error()
 		}
 		res.Run.Status = StatusFailed
-		res.Run.Error = fmt.Sprintf("%d of %d files could not be loaded: %s", len(res.Failures), len(res.Failures)+len(res.Files), strings.Join(msgs, "; "))
+		// Run.Files counts the files tried: a file that loaded nothing, or
+		// a workbook with a sheet that failed, is in Files and Failures.
+		res.Run.Error = fmt.Sprintf("%d of %d files could not be loaded: %s", len(res.Failures), max(res.Run.Files, int64(len(res.Failures))), strings.Join(msgs, "; "))
 		runErr = errors.New(res.Run.Error)
 	case res.Run.RowsLoaded == 0 && res.Run.RowsRejected == 0:
 		res.Run.Status = StatusUnchanged
