@@ -5,10 +5,24 @@ PKGS     := ./...
 # DuckDB's C++ library is linked statically from the module cache; building it
 # the first time takes a minute or two on two cores.
 
-.PHONY: build run test bench lint fuzz killhunt clean
+.PHONY: build install run test bench lint fuzz killhunt clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/wardstat
+
+# Puts wardstat on the PATH: into $(PREFIX)/bin when PREFIX is set (make
+# install PREFIX=/usr/local), else where `go install` would ($GOBIN, else
+# the first $(go env GOPATH)/bin), and says when that folder is not on the PATH.
+PREFIX ?=
+install: build
+	@set -e; \
+	if [ -n "$(PREFIX)" ]; then dest="$(PREFIX)/bin"; \
+	else dest="$$($(GO) env GOBIN)"; [ -n "$$dest" ] || dest="$$($(GO) env GOPATH | cut -d: -f1)/bin"; fi; \
+	mkdir -p "$$dest"; \
+	install -m 0755 $(BIN) "$$dest/wardstat"; \
+	echo "installed $$dest/wardstat"; \
+	case ":$$PATH:" in *":$$dest:"*) ;; \
+	*) echo "$$dest is not on your PATH: add it with  export PATH=\"$$dest:\$$PATH\"  (or run $$dest/wardstat)";; esac
 
 run: build
 	./$(BIN) demo

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -43,6 +44,10 @@ type FileOptions struct {
 	// GoReader makes a UTF-8 CSV go through wardstat's own reader rather
 	// than DuckDB's (which is faster; see DESIGN.md).
 	GoReader bool
+	// Reload loads the file even when it was loaded before with the same
+	// options, replacing that load (ingest --reload): after the unit
+	// registry, the procedure catalogue or wardstat itself changed.
+	Reload bool
 	// oneOfSheets marks the load of one sheet of a workbook with several
 	// sheets of dossiers: the sheet is part of the load's identity.
 	oneOfSheets bool
@@ -112,7 +117,7 @@ func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResu
 	}()
 	identity = func() (string, error) {
 		<-summed
-		return opt.ofSheet(sum), sumErr
+		return opt.identity(sum), sumErr
 	}
 	// Whatever becomes of the file, the hashing is done before File returns.
 	defer func() { <-summed }()
@@ -158,7 +163,7 @@ func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResu
 	res.DuplicateColumns = src.duplicates
 	abs, _ := filepath.Abs(path)
 	readAbs, _ := filepath.Abs(readPath)
-	req := warehouse.LoadRequest{Path: opt.ofSheet(abs), SHA256: identity, Source: opt.Source, Format: string(format), Ward: opt.Ward, Phase: opt.Phase, Hasher: opt.Hasher}
+	req := warehouse.LoadRequest{Path: opt.ofSheet(abs), SHA256: identity, Reload: opt.Reload, Source: opt.Source, Format: string(format), Ward: opt.Ward, Phase: opt.Phase, Hasher: opt.Hasher}
 	if fast, refused := fastPath(ctx, l, src, readAbs, req, opt); fast != nil {
 		lr, mapping, err := fast()
 		if err == nil || !errors.Is(err, refused) {
@@ -248,6 +253,54 @@ func (o FileOptions) ofSheet(s string) string {
 		return s + "#" + o.Sheet
 	}
 	return s
+}
+
+// identity is a load's identity (warehouse.LoadRequest.SHA256): the
+// file's sha256; "#sheet" when a sheet was read by name or as one of a
+// workbook's several (each sheet is a file of its own, which a load of
+// another sheet does not replace); then "?options", the options that
+// change what a load of the same bytes gives: --ward (rows naming no
+// unit), --map (which column is which field) and --format (a file read
+// as another format). Not --source (a label), the reader (wardstat's and
+// DuckDB's agree) or the key (one per warehouse). A load of the same
+// file with other options is a new load, which replaces the earlier one.
+func (o FileOptions) identity(sum string) string {
+	if o.Sheet != "" {
+		sum += "#" + o.Sheet
+	}
+	return sum + o.identityOptions()
+}
+
+// identityOptions is the "?options" part of identity, "" when none.
+func (o FileOptions) identityOptions() string {
+	v := url.Values{}
+	if w := strings.TrimSpace(o.Ward); w != "" {
+		v.Set("ward", w)
+	}
+	if f := strings.ToLower(strings.TrimSpace(o.Format)); f != "" && f != "auto" {
+		v.Set("format", f)
+	}
+	fields := make([]string, 0, len(o.Map))
+	for f := range o.Map {
+		fields = append(fields, f)
+	}
+	sort.Strings(fields)
+	for _, f := range fields {
+		v.Add("map", f+"="+o.Map[f])
+	}
+	if len(v) == 0 {
+		return ""
+	}
+	return "?" + v.Encode()
+}
+
+// NothingLoaded says whether a load read rows and loaded none of them:
+// every row it read was rejected (a file without its unit and no --ward,
+// a column mapped wrong). Such a load is a failure to the caller, though
+// it is recorded with its rejects: a file whose rows were all there
+// already (unchanged) or that holds no dossier row is not one.
+func NothingLoaded(r warehouse.LoadResult) bool {
+	return r.AlreadyLoaded == nil && r.Read > 0 && r.Rejected == r.Read
 }
 
 // fileSheets loads each of a workbook's sheets of dossiers as its own load.

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -147,7 +148,9 @@ func (r *Runner) pullWindow(ctx context.Context, src *Source, trigger string, sc
 			msgs[i] = f.Error()
 		}
 		res.Run.Status = StatusFailed
-		res.Run.Error = fmt.Sprintf("%d of %d files could not be loaded: %s", len(res.Failures), len(res.Failures)+len(res.Files), strings.Join(msgs, "; "))
+		// Run.Files counts the files tried: a file that loaded nothing, or
+		// a workbook with a sheet that failed, is in Files and Failures.
+		res.Run.Error = fmt.Sprintf("%d of %d files could not be loaded: %s", len(res.Failures), max(res.Run.Files, int64(len(res.Failures))), strings.Join(msgs, "; "))
 		runErr = errors.New(res.Run.Error)
 	case res.Run.RowsLoaded == 0 && res.Run.RowsRejected == 0:
 		res.Run.Status = StatusUnchanged
@@ -202,6 +205,11 @@ func (r *Runner) pullAndLoad(ctx context.Context, src *Source, from, to time.Tim
 			return ctx.Err()
 		}
 		fr, err := r.loadFile(ctx, src, path)
+		if err == nil {
+			// A file whose every row was rejected loaded nothing: it goes
+			// to failed/ with its reason, as a file refused whole does.
+			err = nothingLoaded(src, fr)
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err() // stopped: leave the file where it is for the next run
@@ -228,6 +236,22 @@ func (r *Runner) pullAndLoad(ctx context.Context, src *Source, from, to time.Tim
 				r.log.Warn("moving a dropped file", "file", path, "err", err)
 			}
 		}
+	}
+	return nil
+}
+
+// nothingLoaded is the error of a file read with every row rejected (of
+// a workbook, any of its sheets), nil otherwise.
+func nothingLoaded(src *Source, fr ingest.FileResult) error {
+	for _, one := range append([]ingest.FileResult{fr}, fr.More...) {
+		if !ingest.NothingLoaded(one.Result) {
+			continue
+		}
+		hint := "see its rejects: SELECT * FROM rejects WHERE load_id = " + strconv.FormatInt(one.Result.LoadID, 10)
+		if src.Ward == "" && slices.ContainsFunc(one.Result.Rejects, func(r warehouse.Reject) bool { return r.Code == "no_ward" }) {
+			hint = "the file names no unit: set ward: in the source " + src.Name + " of the configuration, then drop the file again"
+		}
+		return fmt.Errorf("nothing loaded: all %d rows read were rejected; %s", one.Result.Read, hint)
 	}
 	return nil
 }

@@ -33,11 +33,18 @@ var errBeside = errors.New("the reading beside the typing failed")
 // LoadRequest describes one file to load.
 type LoadRequest struct {
 	Path string
-	// SHA256 gives the file's sha256, its identity: a file loaded before
-	// is not loaded again. The load calls it beside its first steps, so
-	// that hashing a large file costs no time of its own; if the file
-	// was loaded before, the load stops and says so.
+	// SHA256 gives the load's identity: the file's sha256, then
+	// "#sheet" for a sheet read by name or as one of a workbook's
+	// several, then "?options" when options that change what the load
+	// gives were used (see ingest.FileOptions.identity). A load of the same identity made before is not made
+	// again. The load calls it beside its first steps, so that hashing a
+	// large file costs no time of its own; if the identity is known, the
+	// load stops and says so. An earlier load of the same file (the
+	// identity before "?") with other options is replaced (Replaced).
 	SHA256 func() (string, error)
+	// Reload makes the load even when the same identity was loaded
+	// before, replacing that load (the user asked: ingest --reload).
+	Reload bool
 	Source string
 	Format string
 	// Ward is the --ward code: used for rows whose file names no unit.
@@ -79,7 +86,9 @@ type LoadResult struct {
 	New       int64
 	Changed   int64
 	Rejected  int64
-	Duplicate int64 // repeated in the file, or a state already stored
+	Duplicate int64 // repeated in the file, or a state already stored: Repeated + Unchanged
+	Repeated  int64 // rows of a dossier the file holds again (its last row counts)
+	Unchanged int64 // dossiers the warehouse already holds in the same state
 	Skipped   int64 // blank, title, subtotal and footer rows, and NotAccepted
 	// NotAccepted is the dossiers not accepted yet or refused at intake
 	// (status 1 or 3) without a receipt date: the form counts them nowhere.
@@ -87,8 +96,15 @@ type LoadResult struct {
 	Wards       []string
 	Rejects     []Reject  // the first few, for the terminal
 	Warnings    []Warning // values wardstat could not read but did not need to reject for
-	// AlreadyLoaded is set when the same bytes were loaded before: nothing changed.
+	// AlreadyLoaded is set when the same bytes were loaded before with the
+	// same options: nothing changed.
 	AlreadyLoaded *PriorLoad
+	// Replaced are the earlier loads of the same file (with other options,
+	// or any with Reload) that this load replaced: their dossiers this
+	// load does not hold again (Withdrawn) left the warehouse, and their
+	// rejects are this load's now.
+	Replaced  []int64
+	Withdrawn int64
 }
 
 // PriorLoad identifies an earlier load of the same file.
@@ -131,10 +147,15 @@ var stateColumns = func() []string {
 	return out
 }()
 
-// FindLoad returns an earlier load of a file with this sha256, if any.
+// FindLoad returns an earlier load of a file with this identity (sha256,
+// sheet, options: LoadRequest.SHA256), if any. A load that rejected every
+// row it read is none: it loaded nothing, and loading the file again (once
+// the cause is fixed, whatever the options) must not answer "already
+// loaded".
 func (w *Warehouse) FindLoad(ctx context.Context, sha string) (*PriorLoad, error) {
 	var p PriorLoad
-	err := w.db.QueryRowContext(ctx, `SELECT load_id, path, loaded_at FROM loads WHERE sha256 = ? AND coalesce(status, 'loaded') = 'loaded' ORDER BY load_id LIMIT 1`, sha).
+	err := w.db.QueryRowContext(ctx, `SELECT load_id, path, loaded_at FROM loads WHERE sha256 = ? AND coalesce(status, 'loaded') = 'loaded'
+		AND NOT (rows_read > 0 AND rows_rejected = rows_read) ORDER BY load_id LIMIT 1`, sha).
 		Scan(&p.LoadID, &p.Path, &p.LoadedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
@@ -184,7 +205,7 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 	defer func() { cancel(nil); <-idDone }()
 	go func() {
 		defer close(idDone)
-		if sum, idErr = req.SHA256(); idErr == nil {
+		if sum, idErr = req.SHA256(); idErr == nil && !req.Reload {
 			prior, idErr = w.FindLoad(ctx, sum)
 		}
 		if idErr != nil || prior != nil {
@@ -317,10 +338,19 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 	w.log.Debug("counted", "seconds", time.Since(began).Seconds())
 	res.New = res.Loaded - res.Changed
 	res.Duplicate = repeated + unchanged
+	res.Repeated, res.Unchanged = repeated, unchanged
 	res.Skipped += staged - res.Read
 	if res.Read != res.Loaded+res.Rejected+res.Duplicate {
 		return res, fmt.Errorf("rows do not add up (read %d, loaded %d, rejected %d, duplicate %d): nothing was loaded; this is a bug, please report it",
 			res.Read, res.Loaded, res.Rejected, res.Duplicate)
+	}
+	// A load that holds none of the file's rows (every row rejected: no
+	// --ward, a wrong --map) replaces nothing: the rows of an earlier load
+	// stay until a load that holds them replaces it.
+	if res.Loaded+res.Duplicate > 0 {
+		if res.Replaced, res.Withdrawn, err = replaceEarlierLoads(ctx, tx, sum, res.LoadID); err != nil {
+			return res, err
+		}
 	}
 	var wardWarnings []Warning
 	if res.Wards, wardWarnings, err = stagedWards(ctx, tx, mapping); err != nil {

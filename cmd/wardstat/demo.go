@@ -77,11 +77,13 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 		return err
 	}
 	fmt.Fprintf(a.stdout, a.t("Nạp %d tệp của %d đơn vị vào %s\n", "Loading %d files of %d wards into %s\n"), len(m.Files), len(units), a.dbPath)
+	run := &ingestRun{}
 	for _, file := range m.Files {
-		if err := a.ingestOne(ctx, w, file.Path, ingest.FileOptions{Ward: file.Ward, Source: file.Source, Hasher: h}); err != nil {
+		if err := a.ingestOne(ctx, w, file.Path, ingest.FileOptions{Ward: file.Ward, Source: file.Source, Hasher: h}, run); err != nil {
 			return err
 		}
 	}
+	a.printUnknownWards(a.stdout, run)
 	lastMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)
 	yearStart := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
 	todayDate := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
@@ -119,7 +121,7 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 	}
 	fmt.Fprintf(a.stdout, a.t("kho Parquet %s: %d phân vùng ghi mới, %d không đổi\n", "Parquet lake %s: %d partitions written, %d unchanged\n"),
 		f.out, lake.Written, lake.Unchanged)
-	fmt.Fprintf(a.stdout, a.t("\nTruy vấn tiếp: wardstat --db %s sql \"SELECT * FROM ward_month WHERE month = '%s'\"\n",
-		"\nQuery on: wardstat --db %s sql \"SELECT * FROM ward_month WHERE month = '%s'\"\n"), filepath.Clean(a.dbPath), lastMonth.Format("2006-01"))
+	fmt.Fprintf(a.stdout, a.t("\nTruy vấn tiếp: %s --db %s sql \"SELECT * FROM ward_month WHERE month = '%s'\"\n",
+		"\nQuery on: %s --db %s sql \"SELECT * FROM ward_month WHERE month = '%s'\"\n"), a.self(), shellQuote(filepath.Clean(a.dbPath)), lastMonth.Format("2006-01"))
 	return nil
 }

@@ -25,6 +25,7 @@ import (
 type ingestFlags struct {
 	ward, source, format, sheet string
 	maps                        []string
+	reload                      bool
 }
 
 func newIngestCommand(a *app) *cobra.Command {
@@ -39,14 +40,24 @@ names are matched against a vocabulary of Vietnamese (with or without
 diacritics), national-portal and English names. A row that cannot be
 trusted (no dossier code, an unreadable date, completion before receipt…)
 goes to the rejects table with its row number and reason; the other rows
-load. Loading the same file twice changes nothing. A folder loads every
-file in it.
+load. Loading the same file twice with the same options changes nothing;
+with other options (--ward, --map, --format) it is loaded again and
+replaces its earlier load: no dossier is counted twice. Each sheet named
+with --sheet is a load of its own. --reload loads a file again on purpose
+(after importing the unit registry or the procedure catalogue). A folder loads every file in it; a unit registry,
+procedure catalogue or calendar in it is left out with a note (import it
+with its own command).
 
 The ward of each row comes from a unit column in the file, else --ward,
 else the prefix of the dossier code (000.31.09.H26-221021-0012).
 
 Applicants' names, ID numbers, phones, e-mails and addresses are never
-stored: they are replaced by a keyed hash (applicant_key).`,
+stored: they are replaced by a keyed hash (applicant_key).
+
+Exit status: 0 every file loaded (or was loaded before); 1 a file could
+not be loaded (see its line); 2 a mistake in the command line; 3 a file
+was read but every row of it was rejected, so nothing of it loaded (its
+line says why and what to run).`,
 		Example: `  wardstat ingest --ward H26.01 exports/an-binh-2026-10.xlsx
   wardstat ingest --source igate exports/
   wardstat ingest --map received_at="Ngày nhận HS" --map dossier_code="Số BN" export.csv`,
@@ -65,6 +76,7 @@ stored: they are replaced by a keyed hash (applicant_key).`,
 	fl.StringVar(&f.source, "source", "", "a name for where the files came from (kept with each load)")
 	fl.StringVar(&f.format, "format", "auto", "auto, csv, xlsx, xls, json or html")
 	fl.StringVar(&f.sheet, "sheet", "", "the XLSX sheet to read (default: the one with the best header)")
+	fl.BoolVar(&f.reload, "reload", false, "load the files again even if loaded before with the same options, replacing that load")
 	fl.StringArrayVar(&f.maps, "map", nil, "FIELD=COLUMN: read FIELD from the file's COLUMN (repeatable); fields: "+strings.Join(transform.Fields(), ", "))
 	return cmd
 }
@@ -86,7 +98,9 @@ func parseMaps(maps []string) (map[string]string, error) {
 // says which) are left out; anything else that is not a regular file (a
 // named pipe, a link to a device) stays, for the load to refuse in one
 // line while the others load. A folder with nothing to load is in empty.
-func expandPaths(args []string, own func(string) bool) (paths, empty []string, err error) {
+// A reference table in a folder (the unit registry…) is in catalogues,
+// not in paths.
+func expandPaths(args []string, own func(string) bool) (paths, empty, catalogues []string, err error) {
 	for _, p := range args {
 		st, err := os.Stat(p)
 		if err != nil || !st.IsDir() {
@@ -98,14 +112,19 @@ func expandPaths(args []string, own func(string) bool) (paths, empty []string, e
 		}
 		entries, err := os.ReadDir(p)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		var files []string
 		for _, e := range entries {
 			if e.IsDir() || strings.HasPrefix(e.Name(), ".") || strings.HasPrefix(e.Name(), "~$") {
 				continue
 			}
-			if f := filepath.Join(p, e.Name()); !own(f) {
+			f := filepath.Join(p, e.Name())
+			switch {
+			case own(f):
+			case ingest.CatalogueFile(f) != nil:
+				catalogues = append(catalogues, f)
+			default:
 				files = append(files, f)
 			}
 		}
@@ -115,7 +134,7 @@ func expandPaths(args []string, own func(string) bool) (paths, empty []string, e
 		sort.Strings(files)
 		paths = append(paths, files...)
 	}
-	return paths, empty, nil
+	return paths, empty, catalogues, nil
 }
 
 // ownFiles says whether a path is one of the warehouse's own files: the
@@ -136,9 +155,12 @@ func (a *app) runIngest(ctx context.Context, f ingestFlags, args []string) error
 		return err
 	}
 	defer w.Close()
-	paths, empty, err := expandPaths(args, a.ownFiles())
+	paths, empty, catalogues, err := expandPaths(args, a.ownFiles())
 	if err != nil {
 		return err
+	}
+	for _, p := range catalogues {
+		fmt.Fprintf(a.stderr, "%s: %s\n", p, catalogueText(a, p, ingest.CatalogueFile(p), false))
 	}
 	for _, p := range empty {
 		fmt.Fprintf(a.stderr, "%s: %s\n", p, a.t("KHÔNG NẠP: thư mục không có tệp nào để nạp", "NOT LOADED: the folder holds no file to load"))
@@ -150,21 +172,22 @@ func (a *app) runIngest(ctx context.Context, f ingestFlags, args []string) error
 	if f.ward, err = a.loadWard(ctx, w, f.ward); err != nil {
 		return err
 	}
-	failed := 0
+	run := &ingestRun{}
 	for _, p := range paths {
-		opt := ingest.FileOptions{Ward: f.ward, Source: f.source, Format: f.format, Sheet: f.sheet, Map: maps, Hasher: h}
-		if err := a.ingestOne(ctx, w, p, opt); err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			failed++
+		if c := ingest.CatalogueFile(p); c != nil {
+			// Named on its own: not an export, and not loaded.
+			fmt.Fprintf(a.stderr, "%s: %s\n", p, catalogueText(a, p, c, true))
+			run.failed++
+			continue
+		}
+		opt := ingest.FileOptions{Ward: f.ward, Source: f.source, Format: f.format, Sheet: f.sheet, Map: maps, Hasher: h, Reload: f.reload}
+		if err := a.ingestOne(ctx, w, p, opt, run); err != nil && ctx.Err() != nil {
+			return ctx.Err()
 		}
 	}
-	if failed > 0 && failed == len(paths) {
-		return errors.New(a.t("không nạp được tệp nào (xem các dòng ở trên)", "nothing was loaded (see above)"))
-	}
-	if failed > 0 {
-		return fmt.Errorf(a.t("%d/%d tệp không nạp được (xem các dòng ở trên); các tệp khác đã nạp", "%d of %d files could not be loaded (see above); the others were"), failed, len(paths))
+	a.printUnknownWards(a.stdout, run)
+	if err := run.err(a); err != nil {
+		return err
 	}
 	if len(empty) > 0 {
 		return fmt.Errorf(a.t("không có tệp nào để nạp trong %s", "no file to load in %s"), strings.Join(empty, ", "))
@@ -172,8 +195,63 @@ func (a *app) runIngest(ctx context.Context, f ingestFlags, args []string) error
 	return nil
 }
 
-// ingestOne loads one file and prints what became of it.
-func (a *app) ingestOne(ctx context.Context, w *warehouse.Warehouse, path string, opt ingest.FileOptions) error {
+// ingestRun is what became of the files of one run: how many loaded, were
+// loaded before, failed, or were read with every row rejected; and the
+// wards missing from the unit registry, said once for the run.
+type ingestRun struct {
+	loaded, already, failed, nothing int
+	unknown                          []warehouse.Warning
+}
+
+// nothingLoadedError is a run in which some file was read and every row
+// of it rejected, and no file failed otherwise: exit status 3.
+type nothingLoadedError struct{ error }
+
+func (e nothingLoadedError) Unwrap() error { return e.error }
+
+// err is the run's end: nil when every file loaded (or was loaded
+// before); else one line that counts what loaded and what did not.
+func (r *ingestRun) err(a *app) error {
+	bad := r.failed + r.nothing
+	if bad == 0 {
+		return nil
+	}
+	total := bad + r.loaded + r.already
+	var msg string
+	switch {
+	case total == 1:
+		msg = a.t("tệp không nạp được (xem dòng ở trên)", "the file was not loaded (see above)")
+	case r.loaded+r.already == 0:
+		msg = fmt.Sprintf(a.t("không nạp được tệp nào trong %d tệp (xem các dòng ở trên)", "none of the %d files was loaded (see above)"), total)
+	default:
+		msg = fmt.Sprintf(a.t("%d/%d tệp không nạp được (xem các dòng ở trên); %d tệp đã nạp, %d tệp đã nạp từ trước",
+			"%d of %d files were not loaded (see above); %d loaded, %d were loaded before"), bad, total, r.loaded, r.already)
+	}
+	if r.failed == 0 {
+		return nothingLoadedError{errors.New(msg)}
+	}
+	return errors.New(msg)
+}
+
+// catalogueText says that a file is a reference table, not an export, and
+// how to import it.
+func catalogueText(a *app, path string, c *ingest.Catalogue, named bool) string {
+	what := map[string][2]string{
+		"units":      {"danh mục đơn vị", "the unit registry"},
+		"procedures": {"danh mục thủ tục", "the procedure catalogue"},
+		"calendar":   {"lịch ngày làm việc", "the working-day calendar"},
+	}[c.Kind]
+	head := a.t("bỏ qua", "left out")
+	if named {
+		head = a.t("KHÔNG NẠP", "NOT LOADED")
+	}
+	return fmt.Sprintf(a.t("%s: tệp này là %s, không phải tệp xuất hồ sơ; nhập bằng: %s %s %s",
+		"%s: this file is %s, not a dossier export; import it with: %s %s %s"), head, a.t(what[0], what[1]), a.self(), c.Command, path)
+}
+
+// ingestOne loads one file and prints what became of it; run (nil for
+// none) counts it and gathers its notes for the run's end.
+func (a *app) ingestOne(ctx context.Context, w *warehouse.Warehouse, path string, opt ingest.FileOptions, run *ingestRun) error {
 	name := filepath.Base(path)
 	bar := a.progress(name)
 	began := time.Now()
@@ -222,12 +300,103 @@ func (a *app) ingestOne(ctx context.Context, w *warehouse.Warehouse, path string
 	}
 	// A workbook with dossiers in several sheets made a load of each; a
 	// sheet that failed is in err, the others are said.
+	var nothing []ingest.FileResult
+	already := true
 	for _, r := range append([]ingest.FileResult{res}, res.More...) {
 		if r.Result.LoadID != 0 || r.Result.AlreadyLoaded != nil {
-			printLoad(a, a.stdout, r)
+			printLoadOf(a, a.stdout, r, run)
+		}
+		if ingest.NothingLoaded(r.Result) {
+			nothing = append(nothing, r)
+		}
+		already = already && r.Result.AlreadyLoaded != nil
+	}
+	for _, r := range nothing {
+		fmt.Fprintf(a.stderr, "%s: %s\n", r.Path, nothingLoadedText(a, r, opt))
+	}
+	if run != nil {
+		switch {
+		case err != nil:
+			run.failed++
+		case len(nothing) > 0:
+			run.nothing++
+		case already:
+			run.already++
+		default:
+			run.loaded++
 		}
 	}
+	if err == nil && len(nothing) > 0 {
+		err = nothingLoadedError{errors.New(nothingLoadedText(a, nothing[0], opt))}
+	}
 	return err
+}
+
+// nothingLoadedText is the line for a file read with every row rejected:
+// what (nothing loaded), why (the commonest reason), what to run.
+func nothingLoadedText(a *app, fr ingest.FileResult, opt ingest.FileOptions) string {
+	r := fr.Result
+	counts := map[string]int{}
+	top := ""
+	for _, rj := range r.Rejects {
+		code, _, _ := strings.Cut(rj.Code, ":")
+		if counts[code]++; top == "" || counts[code] > counts[top] {
+			top = code
+		}
+	}
+	head := fmt.Sprintf(a.t("KHÔNG NẠP ĐƯỢC GÌ: cả %d dòng đọc được đều bị loại", "NOTHING LOADED: all %d rows read were rejected"), r.Read)
+	if top == "no_ward" && opt.Ward == "" {
+		// The command to run: this one's options, with --ward.
+		cmd := []string{a.self()}
+		if db := a.dbPath; db != defaultDBPath() {
+			cmd = append(cmd, "--db", shellQuote(db))
+		}
+		cmd = append(cmd, "ingest", "--ward", a.t("MÃ_ĐƠN_VỊ", "UNIT_CODE"))
+		if f := strings.ToLower(opt.Format); f != "" && f != "auto" {
+			cmd = append(cmd, "--format", f)
+		}
+		if fr.Sheet != "" {
+			cmd = append(cmd, "--sheet", shellQuote(fr.Sheet))
+		}
+		fields := make([]string, 0, len(opt.Map))
+		for k := range opt.Map {
+			fields = append(fields, k)
+		}
+		sort.Strings(fields)
+		for _, k := range fields {
+			cmd = append(cmd, "--map", shellQuote(k+"="+opt.Map[k]))
+		}
+		cmd = append(cmd, shellQuote(strings.TrimSuffix(fr.Path, "#"+fr.Sheet)))
+		return head + fmt.Sprintf(a.t(" (tệp không có cột đơn vị, mã hồ sơ không có tiền tố đơn vị); hãy nạp lại với mã đơn vị của tệp: %s",
+			" (no unit column, no unit prefix in the dossier codes); load it again with the file's unit code: %s"), strings.Join(cmd, " "))
+	}
+	why := ""
+	if l, ok := rejectLabels[top]; ok {
+		why = " (" + a.t("phần lớn: ", "most: ") + a.t(l[0], l[1]) + ")"
+	}
+	return head + why + fmt.Sprintf(a.t("; sửa tệp hoặc chỉ cột bằng --map TRƯỜNG=CỘT rồi nạp lại (SELECT * FROM rejects WHERE load_id = %d)",
+		"; fix the file, or name its columns with --map FIELD=COLUMN, and load it again (SELECT * FROM rejects WHERE load_id = %d)"), r.LoadID)
+}
+
+// rejectLabels name the commonest reasons for rejecting a row, short.
+var rejectLabels = map[string][2]string{
+	"missing_code":        {"không có mã hồ sơ", "no dossier code"},
+	"missing_received":    {"không có ngày tiếp nhận", "no receipt date"},
+	"bad_date":            {"ngày không đọc được", "unreadable dates"},
+	"bad_channel":         {"hình thức nộp không rõ", "unknown channels"},
+	"closed_without_date": {"đã kết thúc mà không có ngày", "closed without a date"},
+	ingest.FaultTooLong:   {"dòng quá dài", "lines too long"},
+	ingest.FaultEncoding:  {"sai mã hoá", "not UTF-8"},
+}
+
+// shellQuote quotes a word for the shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '-' || r == '_' || r == '.' || r == '/' || r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z')
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func errorText(a *app, err error) string {
@@ -255,17 +424,29 @@ func (a *app) progress(name string) *progressbar.ProgressBar {
 	)
 }
 
-func printLoad(a *app, out io.Writer, fr ingest.FileResult) {
+func printLoad(a *app, out io.Writer, fr ingest.FileResult) { printLoadOf(a, out, fr, nil) }
+
+// printLoadOf prints what became of one load; with a run, the wards
+// missing from the registry are gathered for one note at the run's end.
+func printLoadOf(a *app, out io.Writer, fr ingest.FileResult, run *ingestRun) {
 	r := fr.Result
 	if p := r.AlreadyLoaded; p != nil {
-		fmt.Fprintf(out, a.t("%s: đã nạp trước đây (lần nạp #%d, %s, %s); không có gì thay đổi\n",
-			"%s: already loaded (load #%d, %s, %s); nothing changed\n"),
+		fmt.Fprintf(out, a.t("%s: đã nạp trước đây (lần nạp #%d, %s, %s); không có gì thay đổi (--reload để nạp lại)\n",
+			"%s: already loaded (load #%d, %s, %s); nothing changed (--reload loads it again)\n"),
 			fr.Path, p.LoadID, p.LoadedAt.Format("2006-01-02 15:04"), p.Path)
 		return
 	}
-	fmt.Fprintf(out, a.t("%s [%s, lần nạp #%d]: đọc %d · nạp %d (mới %d, thay đổi %d) · loại %d · trùng %d",
-		"%s [%s, load #%d]: read %d · loaded %d (new %d, changed %d) · rejected %d · duplicate %d"),
-		fr.Path, fr.Format, r.LoadID, r.Read, r.Loaded, r.New, r.Changed, r.Rejected, r.Duplicate)
+	fmt.Fprintf(out, a.t("%s [%s, lần nạp #%d]: đọc %d · nạp %d (mới %d, thay đổi %d) · loại %d",
+		"%s [%s, load #%d]: read %d · loaded %d (new %d, changed %d) · rejected %d"),
+		fr.Path, fr.Format, r.LoadID, r.Read, r.Loaded, r.New, r.Changed, r.Rejected)
+	// Rows of dossiers stored in the same state are unchanged; only rows
+	// the file holds twice are duplicates.
+	if r.Unchanged > 0 {
+		fmt.Fprintf(out, a.t(" · không đổi %d", " · unchanged %d"), r.Unchanged)
+	}
+	if r.Repeated > 0 {
+		fmt.Fprintf(out, a.t(" · trùng %d", " · duplicate %d"), r.Repeated)
+	}
 	if n := r.Skipped - r.NotAccepted - int64(fr.Blank); n > 0 {
 		fmt.Fprintf(out, a.t(" · bỏ qua %d dòng tiêu đề/tổng", " · skipped %d title/total rows"), n)
 	}
@@ -273,6 +454,20 @@ func printLoad(a *app, out io.Writer, fr ingest.FileResult) {
 		fmt.Fprintf(out, a.t(" · %d dòng trống", " · %d blank rows"), fr.Blank)
 	}
 	fmt.Fprintln(out)
+	if len(r.Replaced) > 0 {
+		ids := make([]string, len(r.Replaced))
+		for i, id := range r.Replaced {
+			ids[i] = "#" + strconv.FormatInt(id, 10)
+		}
+		gone := ""
+		if r.Withdrawn > 0 {
+			gone = fmt.Sprintf(a.t("; %s của lần đó không có trong lần này đã được bỏ khỏi kho", "; %s of that load that this one does not hold left the warehouse"), a.dossiers(r.Withdrawn))
+		}
+		fmt.Fprintf(out, "  %s: %s\n", a.t("lưu ý", "note"), fmt.Sprintf(a.t(
+			"tệp này đã nạp trước đây (lần nạp %s): lần nạp này thay cho lần đó%s; không hồ sơ nào bị tính hai lần",
+			"this file was loaded before (load %s): this load replaces it%s; no dossier is counted twice"),
+			strings.Join(ids, ", "), gone))
+	}
 	for i, rj := range r.Rejects {
 		if i == 5 {
 			fmt.Fprintf(out, a.t("  … và %d dòng bị loại khác: SELECT * FROM rejects WHERE load_id = %d\n",
@@ -296,20 +491,51 @@ func printLoad(a *app, out io.Writer, fr ingest.FileResult) {
 			"%s chưa được tiếp nhận hoặc bị từ chối tiếp nhận (trạng thái 1, 3), không có ngày tiếp nhận: không tính vào biểu, như quy định",
 			"%s not accepted yet or refused at intake (status 1, 3), without a receipt date: left out, as the form leaves them out"), a.dossiers(r.NotAccepted)))
 	}
-	// Many unknown wards (no registry imported yet) make one line, not one each.
+	// Many unknown wards (no registry imported yet) make one line, not one
+	// each; in a run of several files, one line for the run (printUnknownWards).
 	var unknown []warehouse.Warning
 	for _, wn := range r.Warnings {
 		if wn.Code == "unknown_ward" {
 			unknown = append(unknown, wn)
 		}
 	}
+	if run != nil {
+		run.unknown = append(run.unknown, unknown...)
+		unknown = nil
+	}
 	for _, wn := range r.Warnings {
-		if wn.Code == "unknown_ward" && len(unknown) > 3 {
+		if wn.Code == "unknown_ward" && (run != nil || len(unknown) > 3) {
 			continue
 		}
 		fmt.Fprintf(out, "  %s: %s\n", a.t("lưu ý", "note"), warningText(a, wn))
 	}
-	if len(unknown) > 3 {
+	printUnknown(a, out, "  ", 3, unknown)
+}
+
+// printUnknownWards says once, at a run's end, which wards of its loads
+// are missing from the unit registry.
+func (a *app) printUnknownWards(out io.Writer, run *ingestRun) {
+	byCode := map[string]int{}
+	var merged []warehouse.Warning
+	for _, wn := range run.unknown {
+		if i, ok := byCode[wn.Example]; ok {
+			merged[i].Count += wn.Count
+			continue
+		}
+		byCode[wn.Example] = len(merged)
+		merged = append(merged, wn)
+	}
+	if len(merged) == 1 {
+		fmt.Fprintf(out, "%s: %s\n", a.t("lưu ý", "note"), warningText(a, merged[0]))
+		return
+	}
+	printUnknown(a, out, "", 1, merged)
+}
+
+// printUnknown is one line for the wards missing from the unit registry,
+// when there are more than over (fewer are said one by one).
+func printUnknown(a *app, out io.Writer, indent string, over int, unknown []warehouse.Warning) {
+	if len(unknown) > over {
 		var n int64
 		codes := make([]string, 0, 3)
 		for i, wn := range unknown {
@@ -318,10 +544,14 @@ func printLoad(a *app, out io.Writer, fr ingest.FileResult) {
 				codes = append(codes, quoted(wn.Example))
 			}
 		}
-		fmt.Fprintf(out, "  %s: %s\n", a.t("lưu ý", "note"), fmt.Sprintf(a.t(
-			"%d đơn vị (%s) chưa có trong danh mục đơn vị, như %s…: vẫn được thống kê, nhưng chưa có tên, huyện, tỉnh (wardstat units import)",
-			"%d wards (%s) are not in the unit registry, such as %s…: their figures count, but they have no name, district or province (wardstat units import)"),
-			len(unknown), a.dossiers(n), strings.Join(codes, ", ")))
+		more := ""
+		if len(unknown) > 3 {
+			more = "…"
+		}
+		fmt.Fprintf(out, "%s%s: %s\n", indent, a.t("lưu ý", "note"), fmt.Sprintf(a.t(
+			"%d đơn vị (%s) chưa có trong danh mục đơn vị: %s%s; vẫn được thống kê, nhưng chưa có tên, huyện, tỉnh (%s units import)",
+			"%d wards (%s) are not in the unit registry: %s%s; their figures count, but they have no name, district or province (%s units import)"),
+			len(unknown), a.dossiers(n), strings.Join(codes, ", "), more, a.self()))
 	}
 }
 
@@ -437,8 +667,8 @@ func warningText(a *app, w warehouse.Warning) string {
 		return fmt.Sprintf(a.t("%d hồ sơ đã giải quyết không có ngày hẹn trả: được tính vào tổng đã giải quyết nhưng không vào trước/đúng/quá hạn",
 			"%d resolved dossiers have no due date: they count as resolved but in none of early / on time / late"), w.Count)
 	case "unknown_ward":
-		return fmt.Sprintf(a.t("đơn vị %s (%s) chưa có trong danh mục đơn vị: vẫn được thống kê, nhưng chưa có tên, huyện, tỉnh (wardstat units import)",
-			"ward %s (%s) is not in the unit registry: its figures count, but it has no name, district or province (wardstat units import)"), w.Example, a.dossiers(w.Count))
+		return fmt.Sprintf(a.t("đơn vị %s (%s) chưa có trong danh mục đơn vị: vẫn được thống kê, nhưng chưa có tên, huyện, tỉnh (%s units import)",
+			"ward %s (%s) is not in the unit registry: its figures count, but it has no name, district or province (%s units import)"), w.Example, a.dossiers(w.Count), a.self())
 	}
 	return fmt.Sprintf("%s %s %d %s", w.Code, w.Column, w.Count, w.Example)
 }

@@ -279,8 +279,12 @@ func TestMessagesQuoteCellsShort(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "long.csv")
 	os.WriteFile(path, []byte("Mã hồ sơ,Ngày tiếp nhận\nH08.01-240301-0001,01/03/2024"+strings.Repeat("x", 10_000)+"\n"), 0o644)
-	out := mustRun(t, "--db", filepath.Join(dir, "w.duckdb"), "--lang", "en", "ingest", path)
-	for _, line := range strings.Split(out, "\n") {
+	// Its one row rejected, the file loads nothing: exit 3.
+	out, errOut, err := run(t, "--db", filepath.Join(dir, "w.duckdb"), "--lang", "en", "ingest", path)
+	if err == nil || exitCode(err) != 3 {
+		t.Fatalf("want exit 3 (nothing loaded): %v\n%s", err, errOut)
+	}
+	for _, line := range strings.Split(out+errOut, "\n") {
 		if len([]rune(line)) > 300 {
 			t.Errorf("a line of %d characters:\n%.400s", len([]rune(line)), line)
 		}

@@ -42,6 +42,10 @@ func exitCode(err error) int {
 	if errors.As(err, &u) {
 		return 2
 	}
+	var nothing nothingLoadedError
+	if errors.As(err, &nothing) {
+		return 3
+	}
 	return 1
 }
 
