@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -50,8 +51,8 @@ func (a *app) runDescribe(ctx context.Context, name string, allColumns bool) err
 		}
 		found = true
 		fmt.Fprintf(a.stdout, "%s (%s)\n", d.Name, d.Kind)
-		if d.Text != "" {
-			fmt.Fprintf(a.stdout, "  %s\n", wrap(d.Text, 90, "  "))
+		if text := a.t(d.VI, d.Text); text != "" {
+			fmt.Fprintf(a.stdout, "  %s\n", wrap(text, 90, "  "))
 		}
 		if name == "" && !allColumns {
 			continue
@@ -79,7 +80,9 @@ func (a *app) runDescribe(ctx context.Context, name string, allColumns bool) err
 		fmt.Fprintln(a.stdout)
 	}
 	if !found {
-		return usageError{fmt.Errorf("%q is not a table, view or macro of the warehouse; `wardstat describe` lists them", name)}
+		// Not a command-line mistake (exit 2): a name the warehouse has not.
+		return fmt.Errorf(a.t("%q không phải bảng, view hay macro của kho; `wardstat describe` liệt kê chúng",
+			"%q is not a table, view or macro of the warehouse; `wardstat describe` lists them"), name)
 	}
 	return nil
 }
@@ -88,7 +91,7 @@ func wrap(s string, width int, indent string) string {
 	var lines []string
 	line := ""
 	for _, word := range strings.Fields(s) {
-		if len(line)+len(word)+1 > width && line != "" {
+		if utf8.RuneCountInString(line)+utf8.RuneCountInString(word)+1 > width && line != "" {
 			lines = append(lines, line)
 			line = word
 		} else if line == "" {
