@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"unicode/utf16"
+
+	"wardstat/internal/msg"
 )
 
 // checkCFB checks the container of an .xls workbook (Microsoft's compound
@@ -158,11 +160,13 @@ func checkCFB(path string) error {
 			return checkXLSCells(&sectorReader{f: f, ids: ids, size: size, left: streamSize})
 		}
 	}
-	return fmt.Errorf("the file holds no Excel 97-2003 workbook (a workbook with a password, or another Office document?): %w; remove the password, or save it as .xlsx", ErrUnsupported)
+	return msg.Errorf("tệp không chứa sổ Excel 97-2003 (sổ có mật khẩu, hoặc một tài liệu Office khác?): %w; hãy gỡ mật khẩu, hoặc lưu lại dạng .xlsx",
+		"the file holds no Excel 97-2003 workbook (a workbook with a password, or another Office document?): %w; remove the password, or save it as .xlsx", ErrUnsupported)
 }
 
 func errDamagedCFB(why string) error {
-	return fmt.Errorf("the .xls workbook is damaged (%s); open it in Excel or LibreOffice and save it as .xlsx, or export it again", why)
+	return msg.Errorf("sổ .xls bị hỏng (%s); hãy mở bằng Excel hoặc LibreOffice rồi lưu dạng .xlsx, hoặc xuất lại",
+		"the .xls workbook is damaged (%s); open it in Excel or LibreOffice and save it as .xlsx, or export it again", why)
 }
 
 // maxXLSCells bounds the cells of an .xls workbook: its decoder holds

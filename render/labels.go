@@ -11,6 +11,7 @@ var labels = map[string]map[string]string{
 		"resolved_late": "Quá hạn", "withdrawn": "Rút/dừng", "pending_total": "Đang giải quyết",
 		"pending_in_time": "Trong hạn", "pending_overdue": "Quá hạn (đang GQ)", "on_time_rate": "Tỷ lệ đúng hạn (%)",
 		"month": "Tháng", "level": "Cấp", "name": "Tên",
+		"code": "Mã", "valid_from": "Hiệu lực từ", "valid_to": "Hiệu lực đến",
 	},
 	"en": {
 		"ward_code": "Ward code", "ward_name": "Ward", "district": "District", "province": "Province",
@@ -20,6 +21,7 @@ var labels = map[string]map[string]string{
 		"resolved_late": "Late", "withdrawn": "Withdrawn", "pending_total": "Pending",
 		"pending_in_time": "In time", "pending_overdue": "Overdue", "on_time_rate": "On-time %",
 		"month": "Month", "level": "Level", "name": "Name",
+		"code": "Code", "valid_from": "Valid from", "valid_to": "Valid to",
 	},
 }
 

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"wardstat/internal/msg"
 )
 
 // Mapping says which source column feeds which field.
@@ -69,11 +71,11 @@ func Resolve(headers []string, overrides map[string]string) (Mapping, error) {
 	taken := map[int]bool{}
 	for field, header := range overrides {
 		if !knownField(field) {
-			return m, fmt.Errorf("--map %s=%q: %q is not a field; fields are %s", field, header, field, strings.Join(Fields(), ", "))
+			return m, msg.Errorf("--map %s=%q: %q không phải một trường; các trường là %s", "--map %s=%q: %q is not a field; fields are %s", field, header, field, strings.Join(Fields(), ", "))
 		}
 		i := indexOfHeader(headers, header)
 		if i < 0 {
-			return m, fmt.Errorf("--map %s=%q: the file has no column %q", field, header, header)
+			return m, msg.Errorf("--map %s=%q: tệp không có cột %q", "--map %s=%q: the file has no column %q", field, header, header)
 		}
 		m.Columns[field] = i
 		taken[i] = true

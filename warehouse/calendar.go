@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/gocarina/gocsv"
+
+	"wardstat/internal/msg"
 )
 
 // Lunar holidays by year (DOMAIN.md): the first day of Tết and the Hùng
@@ -107,7 +109,7 @@ type CalendarDay struct {
 func (w *Warehouse) ImportCalendar(ctx context.Context, r io.Reader) (int, error) {
 	var days []CalendarDay
 	if err := gocsv.Unmarshal(r, &days); err != nil {
-		return 0, fmt.Errorf("reading the calendar (expected the columns day,working,note): %w", err)
+		return 0, msg.Errorf("đọc lịch (cần các cột day,working,note): %w", "reading the calendar (expected the columns day,working,note): %w", err)
 	}
 	tx, err := w.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -116,7 +118,7 @@ func (w *Warehouse) ImportCalendar(ctx context.Context, r io.Reader) (int, error
 	defer tx.Rollback()
 	for i, d := range days {
 		if _, err := time.Parse(time.DateOnly, d.Day); err != nil {
-			return 0, fmt.Errorf("calendar, row %d, column day: %q is not a yyyy-mm-dd date", i+2, d.Day)
+			return 0, msg.Errorf("lịch, dòng %d, cột day: %q không phải ngày dạng yyyy-mm-dd", "calendar, row %d, column day: %q is not a yyyy-mm-dd date", i+2, d.Day)
 		}
 		var working bool
 		switch strings.ToLower(strings.TrimSpace(d.Working)) {
@@ -124,7 +126,7 @@ func (w *Warehouse) ImportCalendar(ctx context.Context, r io.Reader) (int, error
 			working = true
 		case "0", "false", "no", "không", "khong", "", "holiday", "nghỉ":
 		default:
-			return 0, fmt.Errorf("calendar, row %d, column working: %q: write 1 (a working day) or 0 (a day off)", i+2, d.Working)
+			return 0, msg.Errorf("lịch, dòng %d, cột working: %q: hãy ghi 1 (ngày làm việc) hoặc 0 (ngày nghỉ)", "calendar, row %d, column working: %q: write 1 (a working day) or 0 (a day off)", i+2, d.Working)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO calendar_days VALUES (?::DATE, ?, nullif(?, ''))`, d.Day, working, d.Note); err != nil {
 			return 0, err
@@ -146,7 +148,7 @@ type Procedure struct {
 func (w *Warehouse) ImportProcedures(ctx context.Context, r io.Reader) (int, error) {
 	var ps []Procedure
 	if err := gocsv.Unmarshal(r, &ps); err != nil {
-		return 0, fmt.Errorf("reading the procedure catalogue (expected the columns procedure_code,procedure_name,sector,working_days): %w", err)
+		return 0, msg.Errorf("đọc danh mục thủ tục (cần các cột procedure_code,procedure_name,sector,working_days): %w", "reading the procedure catalogue (expected the columns procedure_code,procedure_name,sector,working_days): %w", err)
 	}
 	tx, err := w.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -158,10 +160,10 @@ func (w *Warehouse) ImportProcedures(ctx context.Context, r io.Reader) (int, err
 	}
 	for i, p := range ps {
 		if strings.TrimSpace(p.Code) == "" && strings.TrimSpace(p.Name) == "" {
-			return 0, fmt.Errorf("procedure catalogue, row %d: give procedure_code or procedure_name", i+2)
+			return 0, msg.Errorf("danh mục thủ tục, dòng %d: cần procedure_code hoặc procedure_name", "procedure catalogue, row %d: give procedure_code or procedure_name", i+2)
 		}
 		if p.WorkingDays < 0 || p.WorkingDays > 365 {
-			return 0, fmt.Errorf("procedure catalogue, row %d, column working_days: %d is not a number of working days", i+2, p.WorkingDays)
+			return 0, msg.Errorf("danh mục thủ tục, dòng %d, cột working_days: %d không phải số ngày làm việc", "procedure catalogue, row %d, column working_days: %d is not a number of working days", i+2, p.WorkingDays)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO procedures VALUES (nullif(?, ''), nullif(?, ''), nullif(?, ''), ?)`,
 			strings.TrimSpace(p.Code), strings.TrimSpace(p.Name), strings.TrimSpace(p.Sector), p.WorkingDays); err != nil {
