@@ -53,7 +53,8 @@ func dir(name string) []File {
 }
 
 // Tests returns the data tests: each query returns the rows that break the
-// rule its file name says, with a column "problem" in words.
+// rule its file name says, with columns "problem" (in Vietnamese) and
+// "problem_en" in words.
 func Tests() []File { return dir("tests") }
 
 // Doc is the sentence-or-more that documents a table, view or macro: the
