@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 
 	"github.com/spf13/cobra"
@@ -104,7 +105,14 @@ func TestDefaultLanguageIsVietnamese(t *testing.T) {
 	forms := write("forms.csv", "ward_code,period_start,period_end,received_total,carried_over,new_online,new_direct,new_postal,resolved_total,resolved_early,resolved_on_time,resolved_late,withdrawn,pending_total,pending_in_time,pending_overdue\n"+
 		"H01.01,2024-03-01,2024-03-31,9,1,3,5,0,5,1,3,1,0,4,3,1\n")
 	days := write("days.csv", "day,working,note\n2024-03-09,1,Làm bù\n")
-	config := write("wardstat.yml", "warehouse: w.duckdb\nsources:\n  - name: drop\n    ward: H01.01\n    path: drop/\n    schedule: \"*/10 * * * *\"\n")
+	if err := os.MkdirAll(filepath.Join(dir, "drop"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dropped := write(filepath.Join("drop", "noheader.csv"), "a,b,c\n1,2,3\n")
+	if err := os.Chtimes(dropped, time.Now().Add(-time.Hour), time.Now().Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	config := write("wardstat.yml", "warehouse: w.duckdb\nsources:\n  - name: drop\n    ward: H01.01\n    path: drop/\n    settle: 1s\n    schedule: \"*/10 * * * *\"\n")
 
 	type step struct {
 		args    []string
@@ -132,6 +140,9 @@ func TestDefaultLanguageIsVietnamese(t *testing.T) {
 		{args: []string{"status", "--config", config}},
 		{args: []string{"status"}, failing: true},
 		{args: []string{"check", "--config", config}},
+		{args: []string{"run", "--config", config, "--source", "drop"}, failing: true},
+		{args: []string{"status", "--config", config}},
+		{args: []string{"sql", "SELECT job, status, error FROM job_runs"}},
 		{args: []string{"check", "--config", "../../testdata/config/bad-values.bad.yml"}, failing: true},
 		{args: []string{"check", "--config", "../../testdata/config/no-sources.bad.yml"}, failing: true},
 		{args: []string{"describe"}},
