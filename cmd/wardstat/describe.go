@@ -60,9 +60,9 @@ func (a *app) runDescribe(ctx context.Context, name string, allColumns bool) err
 		var q string
 		switch d.Kind {
 		case "macro":
-			q = fmt.Sprintf(`SELECT function_name || '(' || array_to_string(parameters, ', ') || ')' AS call FROM duckdb_functions() WHERE function_name = '%s' LIMIT 1`, d.Name)
+			q = fmt.Sprintf(`SELECT function_name || '(' || array_to_string(parameters, ', ') || ')' AS "%s" FROM duckdb_functions() WHERE function_name = '%s' LIMIT 1`, a.t("cách gọi", "call"), d.Name)
 		default:
-			q = fmt.Sprintf(`SELECT column_name AS "column", column_type AS "type" FROM (DESCRIBE %s)`, d.Name)
+			q = fmt.Sprintf(`SELECT column_name AS "%s", column_type AS "%s" FROM (DESCRIBE %s)`, a.t("cột", "column"), a.t("kiểu", "type"), d.Name)
 		}
 		rows, err := w.DB().QueryContext(ctx, q)
 		if err != nil {
