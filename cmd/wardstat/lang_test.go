@@ -118,6 +118,7 @@ func TestDefaultLanguageIsVietnamese(t *testing.T) {
 		args    []string
 		failing bool // the command must fail (exit non-zero)
 		either  bool // failing or not (another item decides)
+		code    int  // the exit code a failing command must have (0: not checked)
 	}
 	steps := []step{
 		{args: []string{"units", "import", fx + "units.csv"}},
@@ -128,10 +129,10 @@ func TestDefaultLanguageIsVietnamese(t *testing.T) {
 		{args: []string{"ingest", empty, junk, noHeader, filepath.Join(dir, "missing.csv")}, failing: true},
 		{args: []string{"ingest"}, failing: true},
 		{args: []string{"ingest", "--map", "nothing", bad}, failing: true},
-		{args: []string{"ingest", "--nosuch", bad}, failing: true},
+		{args: []string{"ingest", "--nosuch", bad}, failing: true, code: 2},
 		{args: []string{"report", "--month", "2024-03"}},
 		{args: []string{"report", "--from", "2024-03-01", "--to", "2024-03-31", "--by", "district"}},
-		{args: []string{"report", "--month", "2024-13"}, failing: true},
+		{args: []string{"report", "--month", "2024-13"}, failing: true, code: 2},
 		{args: []string{"report", "--from", "2024-03-01"}, failing: true},
 		{args: []string{"report", "--month", "2024-03", "--format", "pdf"}, failing: true},
 		{args: []string{"sql", "SELECT source_row, reason_code, reason FROM rejects ORDER BY source_row"}},
@@ -147,13 +148,13 @@ func TestDefaultLanguageIsVietnamese(t *testing.T) {
 		{args: []string{"check", "--config", "../../testdata/config/no-sources.bad.yml"}, failing: true},
 		{args: []string{"describe"}},
 		{args: []string{"describe", "rejects"}},
-		{args: []string{"describe", "nosuch"}, failing: true},
-		{args: []string{"describe", "a", "b"}, failing: true},
+		{args: []string{"describe", "nosuch"}, failing: true, code: 1}, // not a command-line mistake
+		{args: []string{"describe", "a", "b"}, failing: true, code: 2},
 		{args: []string{"units", "list"}},
 		{args: []string{"calendar", "import", days}},
 		{args: []string{"ward-reports", "import", forms}},
 		{args: []string{"ward-reports", "check"}},
-		{args: []string{"nosuch"}, failing: true},
+		{args: []string{"nosuch"}, failing: true, code: 2},
 		{args: []string{"--lang", "fr", "status"}, failing: true},
 	}
 	// Every command's help.
@@ -174,6 +175,9 @@ func TestDefaultLanguageIsVietnamese(t *testing.T) {
 		out, errOut, err := run(t, args...)
 		if (err != nil) != s.failing && !s.either {
 			t.Errorf("wardstat %s: error %v, want failing=%v\n%s", strings.Join(s.args, " "), err, s.failing, errOut)
+		}
+		if s.code != 0 && err != nil && exitCode(err) != s.code {
+			t.Errorf("wardstat %s: exit %d, want %d", strings.Join(s.args, " "), exitCode(err), s.code)
 		}
 		text := out + errOut
 		if err != nil {

@@ -194,7 +194,7 @@ func (a *app) runPrompt(ctx context.Context, format string, lim sqlLimits) error
 			return err
 		}
 		if err != nil {
-			fmt.Fprintf(os.Stdout, "%s\n", err)
+			fmt.Fprintf(os.Stdout, "%s\n", errorLine(err, a.lang))
 		} else {
 			fmt.Fprintf(os.Stdout, a.t("(%d dòng)\n", "(%d rows)\n"), n)
 		}
