@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"wardstat/internal/msg"
 )
 
@@ -32,6 +34,25 @@ func errorLine(err error, lang string) string {
 		s = osMessages(err, s)
 	}
 	return s
+}
+
+// langOf is the language the command line asked for: the parsed --lang,
+// or, when cobra stopped before parsing flags (an unknown command), the
+// --lang written in args, else the default.
+func langOf(root *cobra.Command, args []string) string {
+	f := root.Flag("lang")
+	if f.Changed {
+		return f.Value.String()
+	}
+	for i, a := range args {
+		if v, ok := strings.CutPrefix(a, "--lang="); ok {
+			return v
+		}
+		if a == "--lang" && i+1 < len(args) {
+			return args[i+1]
+		}
+	}
+	return f.Value.String()
 }
 
 // osMessages says the file system's common errors in Vietnamese: the

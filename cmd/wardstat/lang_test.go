@@ -207,3 +207,21 @@ func TestDefaultLanguageIsVietnamese(t *testing.T) {
 		t.Errorf("report --month 2024-13 in English: %v", err)
 	}
 }
+
+// TestLanguageOfAnUnknownCommand: cobra stops at an unknown command before
+// it parses --lang; the error is still said in the language asked for.
+func TestLanguageOfAnUnknownCommand(t *testing.T) {
+	t.Setenv("WARDSTAT_LANG", "")
+	for args, want := range map[string]string{
+		"--lang en nosuch": `unknown command "nosuch"`,
+		"nosuch --lang=en": `unknown command "nosuch"`,
+		"nosuch":           `không có lệnh "nosuch"`,
+	} {
+		root := newRootCommand(&strings.Builder{}, &strings.Builder{})
+		root.SetArgs(strings.Fields(args))
+		err := root.Execute()
+		if got := errorLine(err, langOf(root, strings.Fields(args))); !strings.Contains(got, want) || exitCode(err) != 2 {
+			t.Errorf("wardstat %s: %q (exit %d), want %q (exit 2)", args, got, exitCode(err), want)
+		}
+	}
+}

@@ -20,7 +20,7 @@ func main() {
 	err := root.ExecuteContext(ctx)
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "wardstat:", errorLine(err, root.Flag("lang").Value.String()))
+		fmt.Fprintln(os.Stderr, "wardstat:", errorLine(err, langOf(root, os.Args[1:])))
 		os.Exit(exitCode(err))
 	}
 }
