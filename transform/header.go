@@ -42,7 +42,10 @@ type MissingColumnError struct {
 	Found []string
 }
 
-func (e *MissingColumnError) Error() string {
+func (e *MissingColumnError) Error() string { return e.Text("en") }
+
+// Text is the error in lang ("en", else Vietnamese), for msg.Render.
+func (e *MissingColumnError) Text(lang string) string {
 	found := make([]string, 0, len(e.Found))
 	// Cells are quoted as they are only from a row that names two fields
 	// (a header row, as FindHeader takes one); from another (the first
@@ -54,6 +57,20 @@ func (e *MissingColumnError) Error() string {
 		if strings.TrimSpace(c) != "" {
 			found = append(found, fmt.Sprintf("%q", h.MaskHeaderCell(c, inHeader)))
 		}
+	}
+	if lang != "en" {
+		var vi []string // the first two Vietnamese names of the field
+		for _, a := range aliases[e.Field] {
+			if len(vi) < 2 && strings.IndexFunc(a, func(r rune) bool { return r > 127 }) >= 0 {
+				vi = append(vi, a)
+			}
+		}
+		if len(vi) == 0 {
+			vi = aliases[e.Field][:2]
+		}
+		return fmt.Sprintf("không có cột cho %s (%s); các cột tìm thấy là %s; "+
+			"hãy chỉ cột chứa nó bằng --map %s=\"<cột>\"",
+			e.Field, strings.Join(vi, " / "), strings.Join(found, ", "), e.Field)
 	}
 	return fmt.Sprintf("no column for %s (%s); the columns found are %s; "+
 		"name the one that holds it with --map %s=\"<column>\"",

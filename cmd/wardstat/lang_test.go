@@ -102,6 +102,8 @@ func TestDefaultLanguageIsVietnamese(t *testing.T) {
 	empty := write("empty.csv", "")
 	junk := write("junk.csv", "\x00\x01\x02binary\x00\xff\xfe")
 	noHeader := write("noheader.csv", "a,b,c\n1,2,3\n")
+	noCode := write("nocode.json", `{"data": {"items": [{"a": 1}]}}`)
+	xls := write("damaged.xls", "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1junk")
 	forms := write("forms.csv", "ward_code,period_start,period_end,received_total,carried_over,new_online,new_direct,new_postal,resolved_total,resolved_early,resolved_on_time,resolved_late,withdrawn,pending_total,pending_in_time,pending_overdue\n"+
 		"H01.01,2024-03-01,2024-03-31,9,1,3,5,0,5,1,3,1,0,4,3,1\n")
 	days := write("days.csv", "day,working,note\n2024-03-09,1,Làm bù\n")
@@ -126,7 +128,7 @@ func TestDefaultLanguageIsVietnamese(t *testing.T) {
 		{args: []string{"ingest", fx + "ward-export.csv"}},
 		{args: []string{"ingest", bad}},
 		{args: []string{"ingest", noWard}, either: true},
-		{args: []string{"ingest", empty, junk, noHeader, filepath.Join(dir, "missing.csv")}, failing: true},
+		{args: []string{"ingest", empty, junk, noHeader, noCode, xls, filepath.Join(dir, "missing.csv")}, failing: true},
 		{args: []string{"ingest"}, failing: true},
 		{args: []string{"ingest", "--map", "nothing", bad}, failing: true},
 		{args: []string{"ingest", "--nosuch", bad}, failing: true, code: 2},
