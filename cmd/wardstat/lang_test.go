@@ -26,6 +26,16 @@ var englishWords = map[string]bool{
 	"usage": true, "default": true, "there": true, "as": true, "at": true, "on": true,
 }
 
+// commandNames are wardstat's commands: a line "wardstat ingest …" is an
+// example command line.
+var commandNames = func() map[string]bool {
+	names := map[string]bool{"help": true, "completion": true}
+	for _, c := range newRootCommand(&strings.Builder{}, &strings.Builder{}).Commands() {
+		names[c.Name()] = true
+	}
+	return names
+}()
+
 // quotedText is what a line quotes: a file's cells, SQL, commands.
 var quotedText = regexp.MustCompile("\"[^\"]*\"|`[^`]*`|'[^']*'|“[^”]*”")
 
@@ -36,7 +46,10 @@ var quotedText = regexp.MustCompile("\"[^\"]*\"|`[^`]*`|'[^']*'|“[^”]*”")
 func englishSentence(line string) bool {
 	line = quotedText.ReplaceAllString(line, " ")
 	if i := strings.Index(line, "wardstat "); i >= 0 && strings.TrimSpace(line[:i]) == "" {
-		return false // an example command line
+		next, _, _ := strings.Cut(strings.TrimSpace(line[i+len("wardstat "):]), " ")
+		if strings.HasPrefix(next, "-") || commandNames[next] || next == "[lệnh]" || next == "[command]" {
+			return false // an example command line
+		}
 	}
 	seen := map[string]bool{}
 	for _, w := range strings.FieldsFunc(line, func(r rune) bool {
