@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"unicode/utf16"
+
+	"wardstat/internal/msg"
 )
 
 // checkCFB checks the container of an .xls workbook (Microsoft's compound
@@ -29,18 +31,18 @@ func checkCFB(path string) error {
 	}
 	var hdr [512]byte
 	if _, err := io.ReadFull(f, hdr[:]); err != nil {
-		return errDamagedCFB("it is shorter than its header")
+		return errDamagedCFB("tệp ngắn hơn phần đầu của nó", "it is shorter than its header")
 	}
 	le := binary.LittleEndian
 	shift := le.Uint16(hdr[0x1E:])
 	if shift != 9 && shift != 12 {
-		return errDamagedCFB(fmt.Sprintf("sector size 2^%d", shift))
+		return errDamagedCFB(fmt.Sprintf("cỡ sector 2^%d", shift), fmt.Sprintf("sector size 2^%d", shift))
 	}
 	size := int64(1) << shift
 	sectors := uint32(max(0, (st.Size()-size+size-1)/size)) // after the header's sector
 	read := func(id uint32) ([]byte, error) {
 		if id >= sectors {
-			return nil, errDamagedCFB(fmt.Sprintf("sector %d is past the end of the file", id))
+			return nil, errDamagedCFB(fmt.Sprintf("sector %d nằm ngoài cuối tệp", id), fmt.Sprintf("sector %d is past the end of the file", id))
 		}
 		b := make([]byte, size)
 		n, err := f.ReadAt(b, (int64(id)+1)*size)
@@ -54,7 +56,7 @@ func checkCFB(path string) error {
 	numFAT := le.Uint32(hdr[0x2C:])
 	numDIFAT := le.Uint32(hdr[0x48:])
 	if numFAT > sectors || numDIFAT > sectors {
-		return errDamagedCFB("more FAT sectors than the file holds")
+		return errDamagedCFB("nhiều sector FAT hơn số tệp chứa", "more FAT sectors than the file holds")
 	}
 	var fatSectors []uint32
 	for i := range min(numFAT, 109) {
@@ -87,7 +89,7 @@ func checkCFB(path string) error {
 		seen := map[uint32]bool{}
 		for id := start; id != endOfChain; id = fat[id] {
 			if id >= sectors || int(id) >= len(fat) || seen[id] {
-				return nil, errDamagedCFB(fmt.Sprintf("a sector chain runs out of the file or loops at sector %d", id))
+				return nil, errDamagedCFB(fmt.Sprintf("một chuỗi sector ra ngoài tệp hoặc lặp ở sector %d", id), fmt.Sprintf("a sector chain runs out of the file or loops at sector %d", id))
 			}
 			seen[id] = true
 			ids = append(ids, id)
@@ -119,7 +121,7 @@ func checkCFB(path string) error {
 			}
 			streamSize := int64(le.Uint32(entry[0x78:]))
 			if streamSize > st.Size() {
-				return errDamagedCFB(fmt.Sprintf("the workbook stream says it holds %d bytes, more than the file", streamSize))
+				return errDamagedCFB(fmt.Sprintf("luồng sổ tính ghi là có %d byte, nhiều hơn cả tệp", streamSize), fmt.Sprintf("the workbook stream says it holds %d bytes, more than the file", streamSize))
 			}
 			if streamSize < int64(le.Uint32(hdr[0x38:])) {
 				// A workbook of under 4 KB lives in the mini stream, in
@@ -127,7 +129,7 @@ func checkCFB(path string) error {
 				// decoder reads from consecutive sectors.
 				numMini, first := le.Uint32(hdr[0x40:]), le.Uint32(hdr[0x3C:])
 				if numMini > sectors {
-					return errDamagedCFB("more mini FAT sectors than the file holds")
+					return errDamagedCFB("nhiều sector mini FAT hơn số tệp chứa", "more mini FAT sectors than the file holds")
 				}
 				var mini []uint32
 				for k := range numMini {
@@ -142,7 +144,7 @@ func checkCFB(path string) error {
 				seen := map[uint32]bool{}
 				for id := le.Uint32(entry[0x74:]); id != endOfChain; id = mini[id] {
 					if int(id) >= len(mini) || seen[id] {
-						return errDamagedCFB(fmt.Sprintf("the mini stream's chain runs out or loops at %d", id))
+						return errDamagedCFB(fmt.Sprintf("chuỗi của luồng mini ra ngoài tệp hoặc lặp ở %d", id), fmt.Sprintf("the mini stream's chain runs out or loops at %d", id))
 					}
 					seen[id] = true
 				}
@@ -153,16 +155,20 @@ func checkCFB(path string) error {
 				return err
 			}
 			if int64(len(ids))*size < streamSize {
-				return errDamagedCFB("the workbook stream is cut short")
+				return errDamagedCFB("luồng sổ tính bị cắt cụt", "the workbook stream is cut short")
 			}
 			return checkXLSCells(&sectorReader{f: f, ids: ids, size: size, left: streamSize})
 		}
 	}
-	return fmt.Errorf("the file holds no Excel 97-2003 workbook (a workbook with a password, or another Office document?): %w; remove the password, or save it as .xlsx", ErrUnsupported)
+	return msg.Errorf("tệp không chứa sổ Excel 97-2003 (sổ có mật khẩu, hoặc một tài liệu Office khác?): %w; hãy gỡ mật khẩu, hoặc lưu lại dạng .xlsx",
+		"the file holds no Excel 97-2003 workbook (a workbook with a password, or another Office document?): %w; remove the password, or save it as .xlsx", ErrUnsupported)
 }
 
-func errDamagedCFB(why string) error {
-	return fmt.Errorf("the .xls workbook is damaged (%s); open it in Excel or LibreOffice and save it as .xlsx, or export it again", why)
+// errDamagedCFB says what is wrong in a damaged .xls, given in both
+// languages (already formatted: no % in them).
+func errDamagedCFB(vi, en string) error {
+	return msg.Errorf("sổ .xls bị hỏng (%v); hãy mở bằng Excel hoặc LibreOffice rồi lưu dạng .xlsx, hoặc xuất lại",
+		"the .xls workbook is damaged (%v); open it in Excel or LibreOffice and save it as .xlsx, or export it again", msg.Errorf(vi, en))
 }
 
 // maxXLSCells bounds the cells of an .xls workbook: its decoder holds

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"wardstat/internal/msg"
 	"wardstat/transform"
 	"wardstat/warehouse"
 )
@@ -315,7 +316,7 @@ func fileSheets(ctx context.Context, l Loader, path string, opt FileOptions, she
 			if ctx.Err() != nil {
 				return res, err
 			}
-			failed = append(failed, fmt.Errorf("sheet %q: %w", s, errors.Unwrap(err)))
+			failed = append(failed, msg.Errorf("trang %q: %w", "sheet %q: %w", s, errors.Unwrap(err)))
 			continue
 		}
 		all = append(all, res)
@@ -404,10 +405,9 @@ func newRowSource(r Reader, opt FileOptions) (*rowSource, error) {
 			read := ""
 			if cr, isCSV := r.(*csvReader); isCSV && cr.Encoding == Windows1258 {
 				// Its first bytes did not read as UTF-8: the header may be there, garbled.
-				read = " (read in the Windows-1258 encoding: its first bytes are not UTF-8)"
+				read = "1258"
 			}
-			return nil, fmt.Errorf("%w in the first %d rows%s: no row names a dossier code, a receipt date or other known columns (first row: %q); name the columns with --map, e.g. --map dossier_code=\"<column>\" --map received_at=\"<column>\"",
-				ErrNoHeader, transform.HeaderScanRows, read, quoteCells(opt.Hasher.MaskHeaderCells(firstNonBlank(top), false)))
+			return nil, noHeader(read != "", transform.HeaderScanRows, quoteCells(opt.Hasher.MaskHeaderCells(firstNonBlank(top), false)))
 		}
 	}
 	s.skipped = countNonBlank(top[:consumed-1])
@@ -886,4 +886,16 @@ func capCells(cells []string) bool {
 		}
 	}
 	return true
+}
+
+// noHeader is a file whose first rows name no known column; garbled says
+// it was read as Windows-1258 (its first bytes are not UTF-8).
+func noHeader(garbled bool, rows int, first []string) error {
+	vi, en := "", ""
+	if garbled {
+		vi, en = " (đọc theo mã Windows-1258: các byte đầu không phải UTF-8)", " (read in the Windows-1258 encoding: its first bytes are not UTF-8)"
+	}
+	return msg.Errorf("%w trong %d dòng đầu"+vi+": không dòng nào có mã hồ sơ, ngày tiếp nhận hay cột nào khác wardstat biết (dòng đầu: %q); hãy chỉ các cột bằng --map, ví dụ --map dossier_code=\"<cột>\" --map received_at=\"<cột>\"",
+		"%w in the first %d rows"+en+": no row names a dossier code, a receipt date or other known columns (first row: %q); name the columns with --map, e.g. --map dossier_code=\"<column>\" --map received_at=\"<column>\"",
+		ErrNoHeader, rows, first)
 }

@@ -2,12 +2,13 @@ package ingest
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"syscall"
 	"unicode/utf8"
+
+	"wardstat/internal/msg"
 )
 
 // More errors a caller may test for.
@@ -15,15 +16,15 @@ var (
 	// ErrNotAFile is a path that names a folder, a named pipe, a device or
 	// a socket (after following links): reading one could wait forever (a
 	// pipe with no writer) or never end (/dev/zero).
-	ErrNotAFile = errors.New("not a regular file")
+	ErrNotAFile = msg.Errorf("không phải tệp thông thường", "not a regular file")
 	// ErrTooLarge is a file, or a part of one, over one of wardstat's size
 	// limits, which keep a load's memory bounded whatever the input.
-	ErrTooLarge = errors.New("over a size limit")
+	ErrTooLarge = msg.Errorf("quá giới hạn kích thước", "over a size limit")
 	// ErrWarehouseFile is a DuckDB database (the warehouse itself, or a
 	// copy), not an export.
-	ErrWarehouseFile = errors.New("a DuckDB database, not an export")
+	ErrWarehouseFile = msg.Errorf("một cơ sở dữ liệu DuckDB, không phải tệp xuất", "a DuckDB database, not an export")
 	// ErrNoHeader is a file whose first rows name no column wardstat knows.
-	ErrNoHeader = errors.New("no header row")
+	ErrNoHeader = msg.Errorf("không có dòng tiêu đề", "no header row")
 )
 
 // Message is an error with its text in Vietnamese beside the English one
@@ -36,6 +37,14 @@ type Message struct {
 
 func (m *Message) Error() string { return m.EN }
 func (m *Message) Unwrap() error { return m.Err }
+
+// Text is the message in lang ("en", else Vietnamese), for msg.Render.
+func (m *Message) Text(lang string) string {
+	if lang == "en" {
+		return m.EN
+	}
+	return m.VI
+}
 
 // checkRegular refuses a path that is not a regular file once its links
 // are followed, before anything opens it: opening a named pipe waits for a

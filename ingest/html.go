@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"golang.org/x/net/html"
+
+	"wardstat/internal/msg"
 )
 
 // htmlReader reads the largest <table> of an HTML page: what many one-stop
@@ -41,7 +43,7 @@ func OpenHTML(path string) (Reader, error) {
 	text, _ := decodeText(bufio.NewReaderSize(f, 256*1024))
 	page, err := io.ReadAll(io.LimitReader(text, maxHTMLBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("reading the HTML: %w", err)
+		return nil, msg.Errorf("đọc HTML: %w", "reading the HTML: %w", err)
 	}
 	if int64(len(page)) > maxHTMLBytes || bytes.Count(page, []byte("<")) > maxHTMLTags {
 		return nil, tooLarge(
@@ -51,7 +53,7 @@ func OpenHTML(path string) (Reader, error) {
 	doc, err := html.Parse(bytes.NewReader(page))
 	page = nil
 	if err != nil {
-		return nil, fmt.Errorf("reading the HTML: %w", err)
+		return nil, msg.Errorf("đọc HTML: %w", "reading the HTML: %w", err)
 	}
 	var best [][]string
 	var walk func(n *html.Node)
@@ -67,7 +69,7 @@ func OpenHTML(path string) (Reader, error) {
 	}
 	walk(doc)
 	if len(best) == 0 {
-		return nil, fmt.Errorf("the HTML page holds no table: %w", ErrEmpty)
+		return nil, msg.Errorf("trang HTML không có bảng nào: %w", "the HTML page holds no table: %w", ErrEmpty)
 	}
 	return &htmlReader{rows: best}, nil
 }

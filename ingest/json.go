@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"wardstat/internal/msg"
 	"wardstat/transform"
 )
 
@@ -83,7 +84,7 @@ func OpenJSON(path string) (Reader, error) {
 	j.dropNullParents()
 	if len(j.keys) == 0 && j.done {
 		f.Close()
-		return nil, fmt.Errorf("no records: the JSON holds no array of objects: %w", ErrEmpty)
+		return nil, msg.Errorf("không có hồ sơ: tệp JSON không có mảng đối tượng nào: %w", "no records: the JSON holds no array of objects: %w", ErrEmpty)
 	}
 	return j, nil
 }
@@ -122,7 +123,7 @@ func (j *jsonReader) start(text *bufio.Reader) error {
 		if errors.Is(err, errValueTooLarge) {
 			return jsonTooLarge("giá trị đầu tiên", "the first value")
 		}
-		return fmt.Errorf("not valid JSON near offset %d: %w", j.dec.InputOffset(), err)
+		return msg.Errorf("JSON không hợp lệ gần byte %d: %v", "not valid JSON near offset %d: %w", j.dec.InputOffset(), err)
 	}
 	return j.classify(first)
 }
@@ -267,7 +268,7 @@ func (j *jsonReader) classify(first json.RawMessage) error {
 	if len(t) > 0 && t[0] == '"' || !transform.ShapedLike(transform.Fee, quoted) {
 		quoted = (*transform.Hasher)(nil).Mask(quoted)
 	}
-	return fmt.Errorf("the file holds %.40q, not an array or object of records", quoted)
+	return msg.Errorf("tệp chứa %.40q, không phải mảng hay đối tượng chứa hồ sơ", "the file holds %.40q, not an array or object of records", quoted)
 }
 
 func decodeObject(b []byte) (map[string]any, error) {
@@ -350,7 +351,8 @@ func (j *jsonReader) fill() error {
 			// The records array must close: a download cut short would
 			// otherwise lose its last records without a word.
 			if _, err := j.dec.Token(); err != nil {
-				return fmt.Errorf("the file ends after record %d, before its records array closes: was it cut short? Export or download it again", j.n+len(j.queue))
+				return msg.Errorf("tệp kết thúc sau hồ sơ thứ %d, trước khi mảng hồ sơ đóng: tệp bị cắt cụt? Hãy xuất hoặc tải lại",
+					"the file ends after record %d, before its records array closes: was it cut short? Export or download it again", j.n+len(j.queue))
 			}
 			j.done = true
 			return nil
@@ -367,9 +369,9 @@ func (j *jsonReader) fill() error {
 		}
 		var ute *json.UnmarshalTypeError
 		if errors.As(err, &ute) {
-			return fmt.Errorf("record %d: expected an object, found a %s", j.n+len(j.queue)+1, ute.Value)
+			return msg.Errorf("hồ sơ thứ %d: cần một đối tượng, gặp %s", "record %d: expected an object, found a %s", j.n+len(j.queue)+1, ute.Value)
 		}
-		return fmt.Errorf("record %d (offset %d): %w", j.n+len(j.queue)+1, j.dec.InputOffset(), err)
+		return msg.Errorf("hồ sơ thứ %d (byte %d): JSON không hợp lệ: %v", "record %d (offset %d): %w", j.n+len(j.queue)+1, j.dec.InputOffset(), err)
 	}
 	if rec != nil {
 		j.queue = append(j.queue, rec)

@@ -8,11 +8,12 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
+
+	"wardstat/internal/msg"
 )
 
 // Record is one row of a source file.
@@ -55,9 +56,9 @@ const (
 // Errors a caller may test for.
 var (
 	// ErrUnsupported is a file in a format wardstat does not read.
-	ErrUnsupported = errors.New("unsupported format")
+	ErrUnsupported = msg.Errorf("định dạng không đọc được", "unsupported format")
 	// ErrEmpty is a file with no rows at all.
-	ErrEmpty = errors.New("the file is empty")
+	ErrEmpty = msg.Errorf("tệp trống", "the file is empty")
 )
 
 // Options tune how a file is opened.
@@ -115,7 +116,7 @@ func Detect(path, forced string) (Format, error) {
 	case "xls":
 		return XLS, nil
 	default:
-		return "", fmt.Errorf("format %q: %w; use csv, xlsx, xls, json, html or auto", forced, ErrUnsupported)
+		return "", msg.Errorf("định dạng %q: %w; hãy dùng csv, xlsx, xls, json, html hoặc auto", "format %q: %w; use csv, xlsx, xls, json, html or auto", forced, ErrUnsupported)
 	}
 	f, err := openRegular(path)
 	if err != nil {
@@ -125,7 +126,7 @@ func Detect(path, forced string) (Format, error) {
 	head := make([]byte, 4096)
 	n, err := io.ReadFull(f, head)
 	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return "", fmt.Errorf("reading %s: %w", path, err)
+		return "", msg.Errorf("đọc %s: %w", "reading %s: %w", path, err)
 	}
 	head = head[:n]
 	if n == 0 {
@@ -174,7 +175,8 @@ func Detect(path, forced string) (Format, error) {
 		if strings.Contains(strings.ToLower(string(head)), "<table") || strings.Contains(strings.ToLower(text), "<html") || strings.HasPrefix(strings.ToLower(text), "<!doctype html") {
 			return HTML, nil
 		}
-		return "", fmt.Errorf("%s is XML, not a spreadsheet: %w; open it in Excel or LibreOffice and save it as .xlsx or .csv", filepath.Base(path), ErrUnsupported)
+		return "", msg.Errorf("%s là XML, không phải bảng tính: %w; hãy mở bằng Excel hoặc LibreOffice rồi lưu dạng .xlsx hoặc .csv",
+			"%s is XML, not a spreadsheet: %w; open it in Excel or LibreOffice and save it as .xlsx or .csv", filepath.Base(path), ErrUnsupported)
 	}
 	return CSV, nil
 }

@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"fmt"
 	"io"
 	"strings"
 	"unicode/utf8"
@@ -9,6 +8,7 @@ import (
 	"github.com/shakinm/xlsReader/xls"
 	"github.com/shakinm/xlsReader/xls/structure"
 
+	"wardstat/internal/msg"
 	"wardstat/transform"
 )
 
@@ -35,7 +35,8 @@ func OpenXLS(path, sheet string, score func([]string) int) (r Reader, err error)
 	// panic, which is this file's error, not the run's.
 	defer func() {
 		if p := recover(); p != nil {
-			r, err = nil, fmt.Errorf("the .xls workbook is damaged or not one Excel 97-2003 wrote (%v); open it in Excel or LibreOffice and save it as .xlsx", p)
+			r, err = nil, msg.Errorf("sổ .xls bị hỏng hoặc không do Excel 97-2003 ghi (%v); hãy mở bằng Excel hoặc LibreOffice rồi lưu dạng .xlsx",
+				"the .xls workbook is damaged or not one Excel 97-2003 wrote (%v); open it in Excel or LibreOffice and save it as .xlsx", p)
 		}
 	}()
 	if err := checkCFB(path); err != nil {
@@ -43,20 +44,21 @@ func OpenXLS(path, sheet string, score func([]string) int) (r Reader, err error)
 	}
 	wb, err := xls.OpenFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("opening the .xls workbook: %w; open it in Excel or LibreOffice and save it as .xlsx", err)
+		return nil, msg.Errorf("không mở được sổ .xls (%w); hãy mở bằng Excel hoặc LibreOffice rồi lưu dạng .xlsx", "opening the .xls workbook: %w; open it in Excel or LibreOffice and save it as .xlsx", err)
 	}
 	sheets := make([]*xls.Sheet, 0, wb.GetNumberSheets())
 	names := make([]string, 0, wb.GetNumberSheets())
 	for i := range wb.GetNumberSheets() {
 		s, err := wb.GetSheet(i)
 		if err != nil {
-			return nil, fmt.Errorf("reading the .xls workbook's sheet %d: %w", i+1, err)
+			return nil, msg.Errorf("đọc trang %d của sổ .xls: %w", "reading the .xls workbook's sheet %d: %w", i+1, err)
 		}
 		sheets = append(sheets, s)
 		names = append(names, xlsText(s.GetName()))
 	}
 	if len(sheets) == 0 {
-		return nil, fmt.Errorf("the file holds no Excel 97-2003 workbook (a workbook with a password, or another Office document?): %w; remove the password, or save it as .xlsx", ErrUnsupported)
+		return nil, msg.Errorf("tệp không chứa sổ Excel 97-2003 (sổ có mật khẩu, hoặc một tài liệu Office khác?): %w; hãy gỡ mật khẩu, hoặc lưu lại dạng .xlsx",
+			"the file holds no Excel 97-2003 workbook (a workbook with a password, or another Office document?): %w; remove the password, or save it as .xlsx", ErrUnsupported)
 	}
 	chosen := 0
 	switch {
@@ -68,7 +70,7 @@ func OpenXLS(path, sheet string, score func([]string) int) (r Reader, err error)
 			}
 		}
 		if chosen < 0 {
-			return nil, fmt.Errorf("no sheet %q; the sheets are %q", sheet, names)
+			return nil, msg.Errorf("không có trang %q; các trang là %q", "no sheet %q; the sheets are %q", sheet, names)
 		}
 	case score != nil && len(sheets) > 1:
 		best := -1

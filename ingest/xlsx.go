@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -11,6 +10,8 @@ import (
 	"syscall"
 
 	"github.com/xuri/excelize/v2"
+
+	"wardstat/internal/msg"
 )
 
 // xlsxReader streams one sheet of a workbook. Cells come as stored: a date
@@ -39,7 +40,7 @@ func OpenXLSX(path, sheet string, score func([]string) int) (Reader, error) {
 	}
 	tmp, err := xlsxTempDir()
 	if err != nil {
-		return nil, fmt.Errorf("making a temporary folder for the workbook: %w; check that $TMPDIR (%s) is writable", err, os.TempDir())
+		return nil, msg.Errorf("không tạo được thư mục tạm cho sổ tính: %w; hãy kiểm tra quyền ghi $TMPDIR (%s)", "making a temporary folder for the workbook: %w; check that $TMPDIR (%s) is writable", err, os.TempDir())
 	}
 	f, err := excelize.OpenFile(path, excelize.Options{RawCellValue: true, TmpDir: tmp, UnzipXMLSizeLimit: xlsxMemoryLimit})
 	if err != nil {
@@ -47,7 +48,7 @@ func OpenXLSX(path, sheet string, score func([]string) int) (Reader, error) {
 		if serr := scanned(); serr != nil {
 			return nil, serr
 		}
-		return nil, fmt.Errorf("opening workbook: %w", err)
+		return nil, msg.Errorf("không mở được sổ tính: %w", "opening workbook: %w", err)
 	}
 	fail := func(err error) (Reader, error) {
 		f.Close()
@@ -70,7 +71,7 @@ func OpenXLSX(path, sheet string, score func([]string) int) (Reader, error) {
 			}
 		}
 		if !found {
-			return fail(fmt.Errorf("no sheet %q; the sheets are %q", sheet, sheets))
+			return fail(msg.Errorf("không có trang %q; các trang là %q", "no sheet %q; the sheets are %q", sheet, sheets))
 		}
 	} else if score != nil && len(sheets) > 1 {
 		bestScore := -1
@@ -82,7 +83,7 @@ func OpenXLSX(path, sheet string, score func([]string) int) (Reader, error) {
 	}
 	rows, err := f.Rows(chosen)
 	if err != nil {
-		return fail(fmt.Errorf("reading sheet %q: %w", chosen, err))
+		return fail(msg.Errorf("đọc trang %q: %w", "reading sheet %q: %w", chosen, err))
 	}
 	x := &xlsxReader{f: f, rows: rows, tmp: tmp, Sheet: chosen}
 	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil && *props.Date1904 {
@@ -257,14 +258,14 @@ func topRows(f *excelize.File, sheet string, n int) ([][]string, error) {
 func (x *xlsxReader) Next() (Record, error) {
 	if !x.rows.Next() {
 		if err := x.rows.Error(); err != nil {
-			return Record{}, fmt.Errorf("sheet %q: %w", x.Sheet, err)
+			return Record{}, msg.Errorf("trang %q: %w", "sheet %q: %w", x.Sheet, err)
 		}
 		return Record{}, io.EOF
 	}
 	x.line++
 	cells, err := x.rows.Columns(excelize.Options{RawCellValue: true})
 	if err != nil {
-		return Record{}, fmt.Errorf("sheet %q, row %d: %w", x.Sheet, x.line, err)
+		return Record{}, msg.Errorf("trang %q, dòng %d: %w", "sheet %q, row %d: %w", x.Sheet, x.line, err)
 	}
 	if x.dates1904 != nil {
 		for i, c := range cells {

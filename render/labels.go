@@ -13,6 +13,7 @@ var labels = map[string]map[string]string{
 		"month": "Tháng", "level": "Cấp", "name": "Tên",
 		"period_start": "Từ ngày", "period_end": "Đến ngày", "check": "Kiểm tra", "form_column": "Cột",
 		"reported": "Biểu báo", "expected": "Đúng ra", "difference": "Chênh", "note": "Ghi chú",
+		"code": "Mã", "valid_from": "Hiệu lực từ", "valid_to": "Hiệu lực đến",
 	},
 	"en": {
 		"ward_code": "Ward code", "ward_name": "Ward", "district": "District", "province": "Province",
@@ -24,6 +25,7 @@ var labels = map[string]map[string]string{
 		"month": "Month", "level": "Level", "name": "Name",
 		"period_start": "From", "period_end": "To", "check": "Check", "form_column": "Column",
 		"reported": "Reported", "expected": "Expected", "difference": "Difference", "note": "Note",
+		"code": "Code", "valid_from": "Valid from", "valid_to": "Valid to",
 	},
 }
 

@@ -161,6 +161,25 @@ type Problem struct {
 	Column  int
 	Path    string // YAML path, e.g. $.sources[1].schedule
 	Message string
+	// VI is Message in Vietnamese ("" when there is none: the YAML
+	// parser's own messages stay English).
+	VI string
+}
+
+// Text is the problem in lang ("en", else Vietnamese).
+func (p Problem) Text(lang string) string {
+	if lang == "en" {
+		return p.String()
+	}
+	q := p
+	if p.VI != "" {
+		q.Message = p.VI
+	}
+	s := q.String()
+	if p.Line > 0 {
+		s = "dòng" + strings.TrimPrefix(s, "line")
+	}
+	return s
 }
 
 func (p Problem) String() string {
@@ -186,6 +205,15 @@ func (e *ConfigError) Error() string {
 	lines := make([]string, len(e.Problems))
 	for i, p := range e.Problems {
 		lines[i] = e.File + ": " + p.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Text is the error in lang ("en", else Vietnamese), for msg.Render.
+func (e *ConfigError) Text(lang string) string {
+	lines := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		lines[i] = e.File + ": " + p.Text(lang)
 	}
 	return strings.Join(lines, "\n")
 }
@@ -280,10 +308,10 @@ func decodeProblem(err error, data []byte) Problem {
 		var line, col int
 		fmt.Sscanf(m[1], "%d", &line)
 		fmt.Sscanf(m[2], "%d", &col)
-		return Problem{Line: line, Column: col, Path: "$", Message: m[3]}
+		return Problem{Line: line, Column: col, Path: "$", Message: m[3], VI: viDecode(m[3])}
 	}
 	// A value our own types refused carries no position: find its text.
-	p := Problem{Path: "$", Message: first}
+	p := Problem{Path: "$", Message: first, VI: viDecode(first)}
 	if m := quotedRE.FindStringSubmatch(first); m != nil {
 		for i, line := range strings.Split(string(data), "\n") {
 			if strings.Contains(line, m[1]) {
@@ -437,7 +465,11 @@ var sourceNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 func (c *Config) Validate() []Problem {
 	var ps []Problem
 	add := func(path, format string, args ...any) {
-		ps = append(ps, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
+		p := Problem{Path: path, Message: fmt.Sprintf(format, args...)}
+		if vi, ok := viProblems[format]; ok {
+			p.VI = fmt.Sprintf(vi, args...)
+		}
+		ps = append(ps, p)
 	}
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
 		add("$.timezone", "unknown time zone %q (use an IANA name such as Asia/Ho_Chi_Minh)", c.Timezone)
@@ -568,3 +600,43 @@ func (c *Config) Location() *time.Location {
 
 // ErrNoJob is a job name the configuration does not schedule.
 var ErrNoJob = errors.New("no such job")
+
+// viProblems are Validate's problems in Vietnamese, by their English format.
+var viProblems = map[string]string{
+	"unknown time zone %q (use an IANA name such as Asia/Ho_Chi_Minh)": "không có múi giờ %q (hãy dùng tên IANA như Asia/Ho_Chi_Minh)",
+	"%q: use vi or en":       "%q: hãy dùng vi hoặc en",
+	"no unit registry at %s": "không có danh mục đơn vị ở %s",
+	"%q is not a group of this machine (see /etc/group)":                  "%q không phải một nhóm của máy này (xem /etc/group)",
+	"the environment variable %s is not set":                              "chưa đặt biến môi trường %s",
+	"no sources: list at least one ward system to pull from":              "không có nguồn nào: hãy ghi ít nhất một hệ thống của xã, phường để kéo dữ liệu",
+	"a source needs a name":                                               "nguồn cần có tên (name)",
+	"%q: use letters, digits, '.', '_' and '-'":                           "%q: hãy dùng chữ cái, chữ số, '.', '_' và '-'",
+	"%q is used by an earlier source":                                     "%q đã được một nguồn trước dùng",
+	"give either url (an HTTP export) or path (a drop folder or file)":    "hãy ghi url (tệp xuất qua HTTP) hoặc path (thư mục thả tệp hoặc một tệp)",
+	"give either url or path, not both":                                   "hãy ghi url hoặc path, không ghi cả hai",
+	"%q: only http:// and https:// URLs are pulled":                       "%q: chỉ kéo được URL http:// và https://",
+	"a token only makes sense with url":                                   "mã truy cập (token) chỉ dùng với url",
+	"a source needs a schedule (a cron expression such as \"0 1 * * *\")": "nguồn cần lịch chạy (schedule, một biểu thức cron như \"0 1 * * *\")",
+	"%q is not a cron expression: %v":                                     "%q không phải biểu thức cron: %v",
+	"%q: use auto, csv, xlsx, xls, json or html":                          "%q: hãy dùng auto, csv, xlsx, xls, json hoặc html",
+	"%d: use 0 to 20":                                                     "%d: hãy dùng từ 0 đến 20",
+	"error (%s) must not be shorter than warn (%s)":                       "error (%s) không được ngắn hơn warn (%s)",
+	"pagination only makes sense with url":                                "pagination chỉ dùng với url",
+	"%q: use page or next":                                                "%q: hãy dùng page hoặc next",
+	"%q is not a field":                                                   "%q không phải một trường",
+	"a job needs a schedule":                                              "việc cần có lịch chạy (schedule)",
+}
+
+// viDecode says a decoding problem in Vietnamese where it is one of ours
+// or a common one of the YAML parser; "" otherwise (it stays English).
+func viDecode(m string) string {
+	for en, vi := range map[string]string{
+		"is not a duration (write 90s, 30m, 48h or 7d)": "không phải một khoảng thời gian (hãy ghi 90s, 30m, 48h hoặc 7d)",
+		"unknown field": "khóa lạ",
+	} {
+		if strings.Contains(m, en) {
+			return strings.Replace(m, en, vi, 1)
+		}
+	}
+	return ""
+}

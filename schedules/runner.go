@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"wardstat/ingest"
+	"wardstat/internal/msg"
 	"wardstat/report"
 	"wardstat/transform"
 	"wardstat/warehouse"
@@ -141,17 +142,18 @@ func (r *Runner) pullWindow(ctx context.Context, src *Source, trigger string, sc
 	res.Run.Status = StatusOK
 	switch {
 	case runErr != nil:
-		res.Run.Status, res.Run.Error = StatusFailed, runErr.Error()
+		res.Run.Status, res.Run.Error = StatusFailed, msg.Render(runErr, r.cfg.Lang)
 	case len(res.Failures) > 0:
 		msgs := make([]string, len(res.Failures))
 		for i, f := range res.Failures {
-			msgs[i] = f.Error()
+			msgs[i] = msg.Render(f, r.cfg.Lang)
 		}
 		res.Run.Status = StatusFailed
 		// Run.Files counts the files tried: a file that loaded nothing, or
 		// a workbook with a sheet that failed, is in Files and Failures.
-		res.Run.Error = fmt.Sprintf("%d of %d files could not be loaded: %s", len(res.Failures), max(res.Run.Files, int64(len(res.Failures))), strings.Join(msgs, "; "))
-		runErr = errors.New(res.Run.Error)
+		// Stored in the configuration's language (job_runs.error).
+		runErr = msg.Errorf("%d/%d tệp không nạp được: %s", "%d of %d files could not be loaded: %s", len(res.Failures), max(res.Run.Files, int64(len(res.Failures))), strings.Join(msgs, "; "))
+		res.Run.Error = msg.Render(runErr, r.cfg.Lang)
 	case res.Run.RowsLoaded == 0 && res.Run.RowsRejected == 0:
 		res.Run.Status = StatusUnchanged
 	}
@@ -214,7 +216,7 @@ func (r *Runner) pullAndLoad(ctx context.Context, src *Source, from, to time.Tim
 			if ctx.Err() != nil {
 				return ctx.Err() // stopped: leave the file where it is for the next run
 			}
-			res.Failures = append(res.Failures, fmt.Errorf("%s: %v", filepath.Base(path), unwrapFile(err)))
+			res.Failures = append(res.Failures, fmt.Errorf("%s: %w", filepath.Base(path), unwrapFile(err)))
 		}
 		if fetched != nil {
 			r.keepValidators(ctx, src, *fetched, fingerprint, err)
@@ -296,7 +298,7 @@ func (r *Runner) RunJob(ctx context.Context, job, trigger string, scheduledFor t
 	jobErr := do(ctx)
 	r.mu.Unlock()
 	if jobErr != nil {
-		run.Status, run.Error = StatusFailed, jobErr.Error()
+		run.Status, run.Error = StatusFailed, msg.Render(jobErr, r.cfg.Lang)
 	}
 	finished := r.now()
 	if err := r.ledger.finish(id, run, finished); err != nil {

@@ -53,7 +53,8 @@ func dir(name string) []File {
 }
 
 // Tests returns the data tests: each query returns the rows that break the
-// rule its file name says, with a column "problem" in words.
+// rule its file name says, with columns "problem" (in Vietnamese) and
+// "problem_en" in words.
 func Tests() []File { return dir("tests") }
 
 // Doc is the sentence-or-more that documents a table, view or macro: the
@@ -62,6 +63,9 @@ type Doc struct {
 	Name string
 	Kind string // table | view | macro
 	Text string
+	// VI is the text in Vietnamese: the comment's lines from one starting
+	// "vi:" on.
+	VI string
 }
 
 // Docs returns the documentation of every table, view and macro, in the
@@ -75,7 +79,7 @@ func Docs() []Doc {
 		// view replacing a renamed table) is the one that holds.
 		if i, ok := at[d.Name]; ok {
 			if d.Text == "" {
-				d.Text = out[i].Text
+				d.Text, d.VI = out[i].Text, out[i].VI
 			}
 			out[i] = d
 			return
@@ -92,7 +96,7 @@ func Docs() []Doc {
 				comment = append(comment, strings.TrimSpace(strings.TrimPrefix(t, "--")))
 			case strings.HasPrefix(strings.ToUpper(t), "CREATE"):
 				if d, ok := parseCreate(t); ok && !strings.HasPrefix(d.Name, "ws_") {
-					d.Text = docText(d.Name, comment)
+					d.Text, d.VI = docText(d.Name, comment)
 					put(d)
 				}
 				comment = nil
@@ -102,7 +106,8 @@ func Docs() []Doc {
 				if i, ok := at[m[1]]; ok {
 					delete(at, m[1])
 					at[m[2]] = i
-					out[i].Name, out[i].Text = m[2], docText(m[2], comment)
+					out[i].Name = m[2]
+					out[i].Text, out[i].VI = docText(m[2], comment)
 				}
 				comment = nil
 			default:
@@ -113,9 +118,20 @@ func Docs() []Doc {
 	return out
 }
 
-// docText is an object's sentence from the comment above it: without a
+// docText is an object's sentence from the comment above it, in English
+// and in Vietnamese (the lines from one starting "vi:" on): without a
 // "name(args): " lead or a migration's "Schema version N: " one.
-func docText(name string, comment []string) string {
+func docText(name string, comment []string) (en, vi string) {
+	for i, line := range comment {
+		if strings.HasPrefix(line, "vi:") {
+			comment[i] = strings.TrimSpace(strings.TrimPrefix(line, "vi:"))
+			return enText(name, comment[:i]), strings.Join(comment[i:], " ")
+		}
+	}
+	return enText(name, comment), ""
+}
+
+func enText(name string, comment []string) string {
 	text := strings.Join(comment, " ")
 	text = schemaLeadRE.ReplaceAllString(text, "")
 	if i := strings.Index(text, ": "); i > 0 && strings.HasPrefix(text, name) {

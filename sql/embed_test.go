@@ -25,3 +25,16 @@ func TestDocsFollowTheLastDefinition(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryDocHasVietnamese: describe speaks Vietnamese by default, so
+// every documented object needs its "vi:" text, and no changelog.
+func TestEveryDocHasVietnamese(t *testing.T) {
+	for _, d := range Docs() {
+		if d.Text != "" && d.VI == "" {
+			t.Errorf("%s: no Vietnamese (a \"-- vi:\" line in the comment above it)", d.Name)
+		}
+		if strings.Contains(d.Text, "Before,") || strings.Contains(d.Text, "(Before") {
+			t.Errorf("%s: a changelog sentence in its description: %s", d.Name, d.Text)
+		}
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"wardstat/internal/msg"
 )
 
 // Mapping says which source column feeds which field.
@@ -40,7 +42,10 @@ type MissingColumnError struct {
 	Found []string
 }
 
-func (e *MissingColumnError) Error() string {
+func (e *MissingColumnError) Error() string { return e.Text("en") }
+
+// Text is the error in lang ("en", else Vietnamese), for msg.Render.
+func (e *MissingColumnError) Text(lang string) string {
 	found := make([]string, 0, len(e.Found))
 	// Cells are quoted as they are only from a row that names two fields
 	// (a header row, as FindHeader takes one); from another (the first
@@ -52,6 +57,20 @@ func (e *MissingColumnError) Error() string {
 		if strings.TrimSpace(c) != "" {
 			found = append(found, fmt.Sprintf("%q", h.MaskHeaderCell(c, inHeader)))
 		}
+	}
+	if lang != "en" {
+		var vi []string // the first two Vietnamese names of the field
+		for _, a := range aliases[e.Field] {
+			if len(vi) < 2 && strings.IndexFunc(a, func(r rune) bool { return r > 127 }) >= 0 {
+				vi = append(vi, a)
+			}
+		}
+		if len(vi) == 0 {
+			vi = aliases[e.Field][:2]
+		}
+		return fmt.Sprintf("không có cột cho %s (%s); các cột tìm thấy là %s; "+
+			"hãy chỉ cột chứa nó bằng --map %s=\"<cột>\"",
+			e.Field, strings.Join(vi, " / "), strings.Join(found, ", "), e.Field)
 	}
 	return fmt.Sprintf("no column for %s (%s); the columns found are %s; "+
 		"name the one that holds it with --map %s=\"<column>\"",
@@ -69,11 +88,11 @@ func Resolve(headers []string, overrides map[string]string) (Mapping, error) {
 	taken := map[int]bool{}
 	for field, header := range overrides {
 		if !knownField(field) {
-			return m, fmt.Errorf("--map %s=%q: %q is not a field; fields are %s", field, header, field, strings.Join(Fields(), ", "))
+			return m, msg.Errorf("--map %s=%q: %q không phải một trường; các trường là %s", "--map %s=%q: %q is not a field; fields are %s", field, header, field, strings.Join(Fields(), ", "))
 		}
 		i := indexOfHeader(headers, header)
 		if i < 0 {
-			return m, fmt.Errorf("--map %s=%q: the file has no column %q", field, header, header)
+			return m, msg.Errorf("--map %s=%q: tệp không có cột %q", "--map %s=%q: the file has no column %q", field, header, header)
 		}
 		m.Columns[field] = i
 		taken[i] = true

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"wardstat/internal/msg"
 )
 
 // KeyEnv names the environment variable that holds the applicant-hash key.
@@ -46,7 +48,7 @@ func LoadKey(keyFile string) ([]byte, error) {
 	if b, err := os.ReadFile(keyFile); err == nil {
 		k := strings.TrimSpace(string(b))
 		if k == "" {
-			return nil, fmt.Errorf("applicant-hash key file %s is empty: delete it to make a new key, or set %s", keyFile, KeyEnv)
+			return nil, msg.Errorf("tệp khóa băm người nộp %s trống: hãy xoá để tạo khóa mới, hoặc đặt %s", "applicant-hash key file %s is empty: delete it to make a new key, or set %s", keyFile, KeyEnv)
 		}
 		return []byte(k), nil
 	} else if !os.IsNotExist(err) {

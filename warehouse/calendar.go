@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/gocarina/gocsv"
+
+	"wardstat/internal/msg"
 )
 
 // Lunar holidays by year: the first day of Tết and the Hùng Kings' day
@@ -372,7 +374,21 @@ type CalendarRowError struct {
 	Value string
 }
 
-func (e *CalendarRowError) Error() string {
+func (e *CalendarRowError) Error() string { return e.Text("en") }
+
+// Text says the error in lang (vi or en).
+func (e *CalendarRowError) Text(lang string) string {
+	if lang != "en" {
+		switch e.Code {
+		case "day":
+			return fmt.Sprintf("lịch, dòng %d, cột day: %q không phải ngày dạng yyyy-mm-dd", e.Row, e.Value)
+		case "year":
+			return fmt.Sprintf("lịch, dòng %d, cột day: %s nằm ngoài các năm của lịch %d-%d", e.Row, e.Value, CalendarFirstYear, CalendarLastYear)
+		case "twice":
+			return fmt.Sprintf("lịch, dòng %d, cột day: ngày %s có hai lần; hãy ghi mỗi ngày một lần", e.Row, e.Value)
+		}
+		return fmt.Sprintf("lịch, dòng %d, cột working: %q: hãy ghi 1 (ngày làm việc) hoặc 0 (ngày nghỉ)", e.Row, e.Value)
+	}
 	switch e.Code {
 	case "day":
 		return fmt.Sprintf("calendar, row %d, column day: %q is not a yyyy-mm-dd date", e.Row, e.Value)
@@ -393,7 +409,7 @@ func (e *CalendarRowError) Error() string {
 func (w *Warehouse) ImportCalendar(ctx context.Context, r io.Reader) (int, []int, error) {
 	var rows []CalendarDay
 	if err := gocsv.Unmarshal(r, &rows); err != nil {
-		return 0, nil, fmt.Errorf("reading the calendar (expected the columns day,working,note): %w", err)
+		return 0, nil, msg.Errorf("đọc lịch (cần các cột day,working,note): %w", "reading the calendar (expected the columns day,working,note): %w", err)
 	}
 	years := map[int][]calendarDay{}
 	seen := map[time.Time]bool{}
@@ -527,7 +543,7 @@ type Procedure struct {
 func (w *Warehouse) ImportProcedures(ctx context.Context, r io.Reader) (int, error) {
 	var ps []Procedure
 	if err := gocsv.Unmarshal(r, &ps); err != nil {
-		return 0, fmt.Errorf("reading the procedure catalogue (expected the columns procedure_code,procedure_name,sector,working_days): %w", err)
+		return 0, msg.Errorf("đọc danh mục thủ tục (cần các cột procedure_code,procedure_name,sector,working_days): %w", "reading the procedure catalogue (expected the columns procedure_code,procedure_name,sector,working_days): %w", err)
 	}
 	tx, err := w.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -539,10 +555,10 @@ func (w *Warehouse) ImportProcedures(ctx context.Context, r io.Reader) (int, err
 	}
 	for i, p := range ps {
 		if strings.TrimSpace(p.Code) == "" && strings.TrimSpace(p.Name) == "" {
-			return 0, fmt.Errorf("procedure catalogue, row %d: give procedure_code or procedure_name", i+2)
+			return 0, msg.Errorf("danh mục thủ tục, dòng %d: cần procedure_code hoặc procedure_name", "procedure catalogue, row %d: give procedure_code or procedure_name", i+2)
 		}
 		if p.WorkingDays < 0 || p.WorkingDays > 365 {
-			return 0, fmt.Errorf("procedure catalogue, row %d, column working_days: %d is not a number of working days", i+2, p.WorkingDays)
+			return 0, msg.Errorf("danh mục thủ tục, dòng %d, cột working_days: %d không phải số ngày làm việc", "procedure catalogue, row %d, column working_days: %d is not a number of working days", i+2, p.WorkingDays)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO procedures VALUES (nullif(?, ''), nullif(?, ''), nullif(?, ''), ?)`,
 			strings.TrimSpace(p.Code), strings.TrimSpace(p.Name), strings.TrimSpace(p.Sector), p.WorkingDays); err != nil {

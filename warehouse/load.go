@@ -120,7 +120,9 @@ type Reject struct {
 	Code   string // missing_code, bad_date:received_at, bad_channel, ...
 	Column string // the file's own header
 	Value  string
-	Reason string
+	Reason string // in Vietnamese (the view rejects)
+	// ReasonEN is the reason in English.
+	ReasonEN string
 }
 
 // Warning counts the cells of one column that could not be read and were
@@ -326,7 +328,7 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 	if err := tx.QueryRowContext(ctx, `
 		SELECT (SELECT count(*) FROM stage_typed),
 		       (SELECT count(*) FROM stage_checked),
-		       (SELECT count(*) FROM rejects WHERE load_id = ?),
+		       (SELECT count(*) FROM reject_rows WHERE load_id = ?),
 		       (SELECT coalesce(sum(n - 1), 0) FROM stage_repeats),
 		       (SELECT count(*) FROM stage_existing),
 		       (SELECT count(*) FILTER (new_hash = state_hash) FROM stage_found),
@@ -789,7 +791,7 @@ func stagedWards(ctx context.Context, q querier, m transform.Mapping) ([]string,
 }
 
 func firstRejects(ctx context.Context, q querier, loadID int64, n int) ([]Reject, error) {
-	rows, err := q.QueryContext(ctx, `SELECT source_row, reason_code, coalesce(column_name, ''), coalesce(value, ''), reason
+	rows, err := q.QueryContext(ctx, `SELECT source_row, reason_code, coalesce(column_name, ''), coalesce(value, ''), reason, reason_en
 		FROM rejects WHERE load_id = ? ORDER BY source_row LIMIT ?`, loadID, n)
 	if err != nil {
 		return nil, err
@@ -798,7 +800,7 @@ func firstRejects(ctx context.Context, q querier, loadID int64, n int) ([]Reject
 	var out []Reject
 	for rows.Next() {
 		var r Reject
-		if err := rows.Scan(&r.Row, &r.Code, &r.Column, &r.Value, &r.Reason); err != nil {
+		if err := rows.Scan(&r.Row, &r.Code, &r.Column, &r.Value, &r.Reason, &r.ReasonEN); err != nil {
 			return nil, err
 		}
 		out = append(out, r)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"wardstat/ingest"
+	msgpkg "wardstat/internal/msg"
 	"wardstat/warehouse"
 )
 
@@ -120,6 +121,13 @@ func TestDataTestsPassOnGoodDataAndSayWhichRowsOtherwise(t *testing.T) {
 	for _, want := range []string{"nothing was published", "unique_dossier_per_ward: 1 rows, e.g. dossier H01.01-240301-0001 of H01.01 is stored 2 times", "accepted_values: 1 rows, e.g. unexpected value: channel online, online level NULL, status 42"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error lacks %q:\n%s", want, msg)
+		}
+	}
+	// In Vietnamese, for the command line (the default language).
+	vi := msgpkg.Render(err, "vi")
+	for _, want := range []string{"không công bố gì", "unique_dossier_per_ward: 1 dòng, ví dụ hồ sơ H01.01-240301-0001 của H01.01 được lưu 2 lần", "accepted_values: 1 dòng, ví dụ giá trị lạ: hình thức nộp online"} {
+		if !strings.Contains(vi, want) {
+			t.Errorf("Vietnamese error lacks %q:\n%s", want, vi)
 		}
 	}
 }

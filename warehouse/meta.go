@@ -5,11 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"wardstat/internal/msg"
 )
 
 // ErrKeyMismatch is an applicant-hash key other than the one the
 // warehouse's loads used.
-var ErrKeyMismatch = errors.New("the applicant-hash key is not the one this warehouse was loaded with")
+var ErrKeyMismatch = msg.Errorf("khóa băm người nộp không phải khóa kho này đã dùng khi nạp", "the applicant-hash key is not the one this warehouse was loaded with")
 
 // CheckApplicantKey makes sure loads keep hashing applicants with one key.
 // The first call records the key's fingerprint; a later call with another
@@ -29,7 +31,7 @@ func (w *Warehouse) CheckApplicantKey(ctx context.Context, fingerprint string) e
 	case err != nil:
 		return fmt.Errorf("reading the applicant-hash key's fingerprint: %w", err)
 	case stored != fingerprint:
-		return fmt.Errorf("%w (fingerprint %s, this key's %s)", ErrKeyMismatch, stored, fingerprint)
+		return msg.Errorf("%w (dấu vân tay %s, của khóa này %s)", "%w (fingerprint %s, this key's %s)", ErrKeyMismatch, stored, fingerprint)
 	}
 	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,6 +16,8 @@ import (
 	"sync"
 
 	"github.com/duckdb/duckdb-go/v2"
+
+	"wardstat/internal/msg"
 )
 
 // DefaultMaxTempSize caps the temporary disk a read-only connection may
@@ -27,7 +28,7 @@ const DefaultMaxTempSize = "1GB"
 // query (COPY, EXPORT, ATTACH, SET, PRAGMA, INSTALL, LOAD, CREATE, CALL,
 // EXPLAIN …), more than one statement, or a function that changes the
 // session or reads files. See StatementError for which.
-var ErrNotARead = errors.New("only a query that reads may run here")
+var ErrNotARead = msg.Errorf("ở đây chỉ chạy được câu truy vấn chỉ đọc", "only a query that reads may run here")
 
 // StatementError says why the sandbox refused a statement.
 type StatementError struct {
@@ -56,6 +57,23 @@ func (e *StatementError) Error() string {
 }
 
 func (e *StatementError) Unwrap() error { return ErrNotARead }
+
+// Text is the refusal in lang ("en", else Vietnamese), for msg.Render.
+func (e *StatementError) Text(lang string) string {
+	if lang == "en" {
+		return e.Error()
+	}
+	head := ErrNotARead.(msg.Localised).Text(lang)
+	switch {
+	case e.Function != "":
+		return fmt.Sprintf("%s: không được dùng hàm %s() (nó thay đổi phiên làm việc hoặc đọc tệp)", head, e.Function)
+	case e.Table != "":
+		return fmt.Sprintf("%s: bảng %q là tên một tệp; chỉ đọc được các bảng, view của kho và các tên WITH của chính câu lệnh", head, e.Table)
+	case e.Statements > 1:
+		return fmt.Sprintf("%s: có %d câu lệnh, hãy chạy từng câu một", head, e.Statements)
+	}
+	return fmt.Sprintf("%s: SELECT, FROM, WITH, VALUES, DESCRIBE, SHOW hoặc SUMMARIZE; COPY, EXPORT, ATTACH, SET, PRAGMA, INSTALL, LOAD, CREATE, CALL và EXPLAIN ghi dữ liệu hoặc thay đổi phiên làm việc", head)
+}
 
 // refusedFunctions change the session (logging and profiling to a file,
 // the parser), run SQL that the check cannot see, take raw pointers, or
@@ -90,7 +108,8 @@ func openReadOnly(ctx context.Context, path string, opt Options) (*Warehouse, er
 	}
 	if _, err := os.Stat(path); err != nil {
 		if os.IsNotExist(err) {
-			return nil, fmt.Errorf("there is no warehouse at %s: %w; load exports first (wardstat ingest FILE, or wardstat demo), or point --db at one", path, ErrNoWarehouse)
+			return nil, msg.Errorf("không có kho dữ liệu ở %s: %w; hãy nạp tệp xuất trước (wardstat ingest TỆP, hoặc wardstat demo), hoặc chỉ --db tới một kho",
+				"there is no warehouse at %s: %w; load exports first (wardstat ingest FILE, or wardstat demo), or point --db at one", path, ErrNoWarehouse)
 		}
 		return nil, fmt.Errorf("opening warehouse %s: %w", path, err)
 	}
@@ -164,7 +183,7 @@ const MaxQueryBytes = 1 << 20
 // CheckRead is QueryRead's check, without running the statement.
 func (w *Warehouse) CheckRead(ctx context.Context, query string) error {
 	if len(query) > MaxQueryBytes {
-		return fmt.Errorf("the statement is %d bytes, more than %d", len(query), MaxQueryBytes)
+		return msg.Errorf("câu lệnh dài %d byte, quá %d", "the statement is %d bytes, more than %d", len(query), MaxQueryBytes)
 	}
 	var tree string
 	if err := w.db.QueryRowContext(ctx, `SELECT json_serialize_sql(?::VARCHAR)::VARCHAR`, query).Scan(&tree); err != nil {
@@ -189,7 +208,7 @@ func (w *Warehouse) CheckRead(ctx context.Context, query string) error {
 	}
 	if len(parsed.Statements) != 1 {
 		if len(parsed.Statements) == 0 {
-			return fmt.Errorf("the statement is empty")
+			return msg.Errorf("câu lệnh trống", "the statement is empty")
 		}
 		return &StatementError{Statements: len(parsed.Statements)}
 	}

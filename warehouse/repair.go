@@ -2,16 +2,17 @@ package warehouse
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"wardstat/internal/msg"
 )
 
 // ErrUnfinishedLoad is a warehouse holding rows of a load that never
 // committed, opened read-only so that they cannot be removed.
-var ErrUnfinishedLoad = errors.New("the warehouse holds part of a load that never finished")
+var ErrUnfinishedLoad = msg.Errorf("kho còn một phần của lần nạp chưa hoàn tất", "the warehouse holds part of a load that never finished")
 
 // Repair is what opening the warehouse removed of loads that never
 // committed (see DESIGN.md, "A load that never committed").
@@ -112,7 +113,7 @@ func (w *Warehouse) repairUnfinishedLoads(ctx context.Context) (*Repair, error) 
 			WHERE h.replaced_by IN ` + in + `
 			  AND NOT EXISTS (SELECT 1 FROM dossiers d WHERE d.ward_code = h.ward_code AND d.dossier_code = h.dossier_code)`},
 		{&r.History, `DELETE FROM dossier_history WHERE replaced_by IN ` + in},
-		{&r.Rejects, `DELETE FROM rejects WHERE load_id IN ` + in},
+		{&r.Rejects, `DELETE FROM reject_rows WHERE load_id IN ` + in},
 		{nil, `DELETE FROM ward_reports WHERE load_id IN ` + in},
 	}
 	for _, s := range steps {
@@ -142,7 +143,7 @@ func unfinishedIn(ctx context.Context, q querier, in string) (int64, error) {
 	var n int64
 	err := singleRow(ctx, q, `SELECT (SELECT count(*) FROM dossiers WHERE load_id IN `+in+`)
 		+ (SELECT count(*) FROM dossier_history WHERE replaced_by IN `+in+`)
-		+ (SELECT count(*) FROM rejects WHERE load_id IN `+in+`)
+		+ (SELECT count(*) FROM reject_rows WHERE load_id IN `+in+`)
 		+ (SELECT count(*) FROM ward_reports WHERE load_id IN `+in+`)`, &n)
 	return n, err
 }

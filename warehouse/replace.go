@@ -100,7 +100,7 @@ func replaceEarlierLoads(ctx context.Context, tx *sql.Tx, identity string, loadI
 			       (SELECT min(x.load_id) FROM dossier_history x WHERE x.ward_code = h.ward_code AND x.dossier_code = h.dossier_code) AS first_load_id
 			FROM dossier_history h WHERE h.rowid IN (SELECT hrow FROM stage_put_back)`},
 		{nil, `DELETE FROM dossier_history WHERE rowid IN (SELECT hrow FROM stage_put_back)`},
-		{nil, `DELETE FROM rejects WHERE load_id IN ` + replaced},
+		{nil, `DELETE FROM reject_rows WHERE load_id IN ` + replaced},
 		{nil, `UPDATE loads SET status = 'replaced', reason = 'replaced by load ` + this + `' WHERE load_id IN ` + replaced},
 		{nil, `DROP TABLE IF EXISTS temp.stage_withdrawn; DROP TABLE IF EXISTS temp.stage_put_back`},
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"wardstat/internal/msg"
 )
 
 // FormFigures are the report form's counted columns, in the form's order.
@@ -30,7 +32,7 @@ type ReportOptions struct {
 // summed and the rate recomputed.
 func (w *Warehouse) ReportForm(ctx context.Context, o ReportOptions) (*sql.Rows, error) {
 	if o.To.Before(o.From) {
-		return nil, fmt.Errorf("the period ends (%s) before it starts (%s)", o.To.Format(time.DateOnly), o.From.Format(time.DateOnly))
+		return nil, msg.Errorf("kỳ kết thúc (%s) trước khi bắt đầu (%s)", "the period ends (%s) before it starts (%s)", o.To.Format(time.DateOnly), o.From.Format(time.DateOnly))
 	}
 	q, args, err := reportQuery(o)
 	if err != nil {
@@ -65,5 +67,5 @@ func reportQuery(o ReportOptions) (string, []any, error) {
 			FROM report_form(?::DATE, ?::DATE)` + where + `
 			GROUP BY ` + keys + ` ORDER BY ` + keys + ` NULLS LAST`, args, nil
 	}
-	return "", nil, fmt.Errorf("--by %q: use one of %s", o.By, strings.Join(Levels, ", "))
+	return "", nil, msg.Errorf("--by %q: hãy dùng một trong %s", "--by %q: use one of %s", o.By, strings.Join(Levels, ", "))
 }

@@ -141,6 +141,10 @@ func asSchema6(t *testing.T, w *warehouse.Warehouse) {
 			`ALTER TABLE `+table+` ALTER applicant_key TYPE VARCHAR USING replace(applicant_key::VARCHAR, '-', '')`,
 			`UPDATE `+table+` SET state_hash = hash(`+stateList()+`)`)
 	}
+	// Before schema 12 the rejects were a table with their reason in text.
+	qs = append(qs, `DROP VIEW rejects`, `ALTER TABLE reject_rows RENAME TO rejects`,
+		`ALTER TABLE rejects ADD COLUMN reason VARCHAR DEFAULT ''`,
+		`DELETE FROM meta WHERE name = 'models_sha256'`)
 	qs = append(qs, `DELETE FROM schema_version WHERE version >= 7`)
 	for _, q := range qs {
 		if _, err := w.DB().Exec(q); err != nil {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/gocarina/gocsv"
+
+	"wardstat/internal/msg"
 )
 
 // Unit is one row of the unit registry: a ward over a span of time.
@@ -25,19 +27,19 @@ type Unit struct {
 func ReadUnits(r io.Reader) ([]Unit, error) {
 	var units []Unit
 	if err := gocsv.Unmarshal(r, &units); err != nil {
-		return nil, fmt.Errorf("reading the unit registry (expected the columns code,name,district,province,valid_from,valid_to): %w", err)
+		return nil, msg.Errorf("đọc danh mục đơn vị (cần các cột code,name,district,province,valid_from,valid_to): %w", "reading the unit registry (expected the columns code,name,district,province,valid_from,valid_to): %w", err)
 	}
 	for i, u := range units {
 		row := i + 2
 		if strings.TrimSpace(u.Code) == "" || strings.TrimSpace(u.Name) == "" {
-			return nil, fmt.Errorf("unit registry, row %d: code and name are required", row)
+			return nil, msg.Errorf("danh mục đơn vị, dòng %d: cần có code và name", "unit registry, row %d: code and name are required", row)
 		}
 		for _, d := range []struct{ col, v string }{{"valid_from", u.ValidFrom}, {"valid_to", u.ValidTo}} {
 			if d.v == "" {
 				continue
 			}
 			if _, err := time.Parse(time.DateOnly, d.v); err != nil {
-				return nil, fmt.Errorf("unit registry, row %d, column %s: %q is not a yyyy-mm-dd date", row, d.col, d.v)
+				return nil, msg.Errorf("danh mục đơn vị, dòng %d, cột %s: %q không phải ngày dạng yyyy-mm-dd", "unit registry, row %d, column %s: %q is not a yyyy-mm-dd date", row, d.col, d.v)
 			}
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"wardstat/internal/msg"
 )
 
 // WardReport is a form a ward reported itself.
@@ -60,7 +62,8 @@ func WardReportColumns(headers []string) (map[string]int, error) {
 		}
 	}
 	if _, ok := cols["received_total"]; !ok {
-		return nil, fmt.Errorf("no received_total column (Tổng số tiếp nhận); the columns found are %q; use the form's column names: %s",
+		return nil, msg.Errorf("không có cột received_total (Tổng số tiếp nhận); các cột tìm thấy là %q; hãy dùng tên cột của biểu: %s",
+			"no received_total column (Tổng số tiếp nhận); the columns found are %q; use the form's column names: %s",
 			headers, strings.Join(FormFigures, ", "))
 	}
 	return cols, nil
@@ -87,7 +90,7 @@ func (w *Warehouse) ImportWardReports(ctx context.Context, path, sha string, rep
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO ward_reports VALUES (?, ?, ?::DATE, ?::DATE, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...); err != nil {
-			return 0, fmt.Errorf("row %d: %w", r.SourceLine, err)
+			return 0, msg.Errorf("dòng %d: %w", "row %d: %w", r.SourceLine, err)
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO loads VALUES (?, ?, ?, NULL, 'ward-report', 'form', current_localtimestamp(), ?, 0, 0, 0, 0, 0, 0, NULL, NULL, 'loaded', NULL)`,
@@ -106,7 +109,7 @@ func ParseFigure(s string) (int64, bool, error) {
 	clean := strings.NewReplacer(".", "", ",", "", " ", "", "\u00a0", "").Replace(s)
 	v, err := strconv.ParseInt(clean, 10, 64)
 	if err != nil {
-		return 0, false, fmt.Errorf("%q is not a count", s)
+		return 0, false, msg.Errorf("%q không phải một số đếm", "%q is not a count", s)
 	}
 	return v, true, nil
 }

@@ -10,7 +10,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -25,6 +24,7 @@ import (
 
 	"github.com/duckdb/duckdb-go/v2"
 
+	"wardstat/internal/msg"
 	sqlmodels "wardstat/sql"
 )
 
@@ -34,11 +34,11 @@ const SchemaVersion = 13
 // Errors a caller may test for.
 var (
 	// ErrNewerSchema is a warehouse written by a newer wardstat.
-	ErrNewerSchema = errors.New("the warehouse was written by a newer wardstat")
+	ErrNewerSchema = msg.Errorf("kho do một phiên bản wardstat mới hơn ghi", "the warehouse was written by a newer wardstat")
 	// ErrNoWarehouse is a read-only open of a file that does not exist.
-	ErrNoWarehouse = errors.New("no warehouse")
+	ErrNoWarehouse = msg.Errorf("chưa có kho", "no warehouse")
 	// ErrLocked is a warehouse another process holds open for writing.
-	ErrLocked = errors.New("the warehouse is in use by another wardstat process")
+	ErrLocked = msg.Errorf("kho đang được một tiến trình wardstat khác dùng", "the warehouse is in use by another wardstat process")
 )
 
 // Options tune how the warehouse is opened.
@@ -160,7 +160,7 @@ func openError(path string, err error) error {
 		if m := lockHolder.FindStringSubmatch(err.Error()); m != nil {
 			holder = " (PID " + m[1] + ")"
 		}
-		return fmt.Errorf("opening %s: %w%s; wait for it to finish and run this again", path, ErrLocked, holder)
+		return msg.Errorf("mở %s: %w%s; hãy chờ tiến trình đó xong rồi chạy lại", "opening %s: %w%s; wait for it to finish and run this again", path, ErrLocked, holder)
 	}
 	return fmt.Errorf("opening warehouse %s: %w", path, err)
 }
@@ -297,7 +297,7 @@ func (w *Warehouse) migrate(ctx context.Context) error {
 		return fmt.Errorf("reading schema version: %w", err)
 	}
 	if current > SchemaVersion {
-		return fmt.Errorf("%s has schema %d, this build knows %d: %w; upgrade wardstat", w.path, current, SchemaVersion, ErrNewerSchema)
+		return msg.Errorf("%s có lược đồ %d, bản wardstat này chỉ biết tới %d: %w; hãy nâng cấp wardstat", "%s has schema %d, this build knows %d: %w; upgrade wardstat", w.path, current, SchemaVersion, ErrNewerSchema)
 	}
 	for _, m := range sqlmodels.Migrations() {
 		v, err := strconv.Atoi(strings.SplitN(m.Name, "_", 2)[0])

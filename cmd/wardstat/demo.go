@@ -11,6 +11,7 @@ import (
 
 	"wardstat/demo"
 	"wardstat/ingest"
+	"wardstat/internal/msg"
 	"wardstat/report"
 	"wardstat/warehouse"
 )
@@ -53,7 +54,7 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 	fmt.Fprintf(a.stdout, a.t("Tạo dữ liệu mẫu của huyện trong %s …\n", "Generating the demo district in %s …\n"), f.dir)
 	m, err := demo.Generate(f.dir, demo.Options{Now: today, Months: f.months, Scale: f.scale})
 	if err != nil {
-		return fmt.Errorf("generating the demo: %w", err)
+		return msg.Errorf("tạo dữ liệu mẫu: %w", "generating the demo: %w", err)
 	}
 	w, err := a.open(ctx, false)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -50,8 +51,8 @@ func (a *app) runDescribe(ctx context.Context, name string, allColumns bool) err
 		}
 		found = true
 		fmt.Fprintf(a.stdout, "%s (%s)\n", d.Name, d.Kind)
-		if d.Text != "" {
-			fmt.Fprintf(a.stdout, "  %s\n", wrap(d.Text, 90, "  "))
+		if text := a.t(d.VI, d.Text); text != "" {
+			fmt.Fprintf(a.stdout, "  %s\n", wrap(text, 90, "  "))
 		}
 		if name == "" && !allColumns {
 			continue
@@ -59,9 +60,9 @@ func (a *app) runDescribe(ctx context.Context, name string, allColumns bool) err
 		var q string
 		switch d.Kind {
 		case "macro":
-			q = fmt.Sprintf(`SELECT function_name || '(' || array_to_string(parameters, ', ') || ')' AS call FROM duckdb_functions() WHERE function_name = '%s' LIMIT 1`, d.Name)
+			q = fmt.Sprintf(`SELECT function_name || '(' || array_to_string(parameters, ', ') || ')' AS "%s" FROM duckdb_functions() WHERE function_name = '%s' LIMIT 1`, a.t("cách gọi", "call"), d.Name)
 		default:
-			q = fmt.Sprintf(`SELECT column_name AS "column", column_type AS "type" FROM (DESCRIBE %s)`, d.Name)
+			q = fmt.Sprintf(`SELECT column_name AS "%s", column_type AS "%s" FROM (DESCRIBE %s)`, a.t("cột", "column"), a.t("kiểu", "type"), d.Name)
 		}
 		rows, err := w.DB().QueryContext(ctx, q)
 		if err != nil {
@@ -79,7 +80,9 @@ func (a *app) runDescribe(ctx context.Context, name string, allColumns bool) err
 		fmt.Fprintln(a.stdout)
 	}
 	if !found {
-		return usageError{fmt.Errorf("%q is not a table, view or macro of the warehouse; `wardstat describe` lists them", name)}
+		// Not a command-line mistake (exit 2): a name the warehouse has not.
+		return fmt.Errorf(a.t("%q không phải bảng, view hay macro của kho; `wardstat describe` liệt kê chúng",
+			"%q is not a table, view or macro of the warehouse; `wardstat describe` lists them"), name)
 	}
 	return nil
 }
@@ -88,7 +91,7 @@ func wrap(s string, width int, indent string) string {
 	var lines []string
 	line := ""
 	for _, word := range strings.Fields(s) {
-		if len(line)+len(word)+1 > width && line != "" {
+		if utf8.RuneCountInString(line)+utf8.RuneCountInString(word)+1 > width && line != "" {
 			lines = append(lines, line)
 			line = word
 		} else if line == "" {

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/term"
 
 	"wardstat/ingest"
+	"wardstat/internal/msg"
 	"wardstat/transform"
 	"wardstat/warehouse"
 )
@@ -32,7 +33,7 @@ func newIngestCommand(a *app) *cobra.Command {
 	var f ingestFlags
 	cmd := &cobra.Command{
 		Use:   "ingest [flags] FILE|FOLDER...",
-		Short: "Load ward exports (xlsx, csv, json) into the warehouse",
+		Short: "Load ward exports (xlsx, xls, csv, json, html) into the warehouse",
 		Long: `Load ward exports into the warehouse, one transaction per file.
 
 The format, encoding, delimiter, sheet and header row are detected; column
@@ -44,7 +45,9 @@ load. Loading the same file twice with the same options changes nothing;
 with other options (--ward, --map, --format) it is loaded again and
 replaces its earlier load: no dossier is counted twice. Each sheet named
 with --sheet is a load of its own. --reload loads a file again on purpose
-(after importing the unit registry or the procedure catalogue). A folder loads every file in it; a unit registry,
+(after importing the unit registry or the procedure catalogue). A
+workbook with dossiers in several sheets loads every such sheet. A folder
+loads every file in it; a unit registry,
 procedure catalogue or calendar in it is left out with a note (import it
 with its own command).
 
@@ -63,7 +66,7 @@ line says why and what to run).`,
   wardstat ingest --map received_at="Ngày nhận HS" --map dossier_code="Số BN" export.csv`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return usageError{fmt.Errorf("name at least one file or folder to ingest")}
+				return usageError{errors.New(a.t("hãy ghi ít nhất một tệp hoặc thư mục cần nạp", "name at least one file or folder to ingest"))}
 			}
 			return nil
 		},
@@ -75,7 +78,7 @@ line says why and what to run).`,
 	fl.StringVar(&f.ward, "ward", "", "unit code of rows whose file names no unit")
 	fl.StringVar(&f.source, "source", "", "a name for where the files came from (kept with each load)")
 	fl.StringVar(&f.format, "format", "auto", "auto, csv, xlsx, xls, json or html")
-	fl.StringVar(&f.sheet, "sheet", "", "the XLSX sheet to read (default: the one with the best header)")
+	fl.StringVar(&f.sheet, "sheet", "", "load only this sheet of an XLSX/XLS workbook (default: every sheet with dossiers)")
 	fl.BoolVar(&f.reload, "reload", false, "load the files again even if loaded before with the same options, replacing that load")
 	fl.StringArrayVar(&f.maps, "map", nil, "FIELD=COLUMN: read FIELD from the file's COLUMN (repeatable); fields: "+strings.Join(transform.Fields(), ", "))
 	return cmd
@@ -86,7 +89,7 @@ func parseMaps(maps []string) (map[string]string, error) {
 	for _, m := range maps {
 		field, col, ok := strings.Cut(m, "=")
 		if !ok || strings.TrimSpace(field) == "" || strings.TrimSpace(col) == "" {
-			return nil, usageError{fmt.Errorf("--map %q: write it as FIELD=COLUMN, e.g. --map received_at=\"Ngày nhận\"", m)}
+			return nil, usageError{msg.Errorf("--map %q: hãy ghi dạng TRƯỜNG=CỘT, ví dụ --map received_at=\"Ngày nhận\"", "--map %q: write it as FIELD=COLUMN, e.g. --map received_at=\"Ngày nhận\"", m)}
 		}
 		out[strings.TrimSpace(field)] = strings.TrimSpace(col)
 	}
@@ -400,14 +403,10 @@ func shellQuote(s string) string {
 }
 
 func errorText(a *app, err error) string {
-	var m *ingest.Message
-	if errors.As(err, &m) {
-		return a.t(m.VI, m.EN)
-	}
 	if fe, ok := err.(*ingest.FileError); ok {
-		return fe.Err.Error()
+		err = fe.Err
 	}
-	return err.Error()
+	return errorLine(err, a.lang)
 }
 
 // progress returns a spinner with the load's step on a terminal, nil elsewhere.
@@ -609,12 +608,12 @@ func rejectText(a *app, r warehouse.Reject) string {
 			"the row holds bytes that are not UTF-8, the file's encoding: it was not read; fix those characters or save the file again as UTF-8")
 	case "completed_before_received", "withdrawn_before_received", "due_before_received":
 		if a.lang == "en" {
-			return r.Reason + col
+			return r.ReasonEN + col
 		}
 		what := map[string]string{"completed_before_received": "ngày có kết quả", "withdrawn_before_received": "ngày rút/dừng", "due_before_received": "ngày hẹn trả"}[code]
 		return fmt.Sprintf("%s %s%s trước ngày tiếp nhận", what, r.Value, col)
 	}
-	return r.Reason + col
+	return a.t(r.Reason, r.ReasonEN) + col
 }
 
 // The years a date may have (ws_ts_in_range in sql/models/10_parse.sql

@@ -16,10 +16,11 @@ func main() {
 	gotune.Apply()
 	sqlDataLimit = sandboxDataLimit // the sql command's hard memory cap (sql.go)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := newRootCommand(os.Stdout, os.Stderr).ExecuteContext(ctx)
+	root := newRootCommand(os.Stdout, os.Stderr)
+	err := root.ExecuteContext(ctx)
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "wardstat:", err)
+		fmt.Fprintln(os.Stderr, "wardstat:", errorLine(err, langOf(root, os.Args[1:])))
 		os.Exit(exitCode(err))
 	}
 }

@@ -196,7 +196,7 @@ func (a *app) runPrompt(ctx context.Context, format string, lim sqlLimits) error
 			return err
 		}
 		if err != nil {
-			fmt.Fprintf(os.Stdout, "%s\n", err)
+			fmt.Fprintf(os.Stdout, "%s\n", errorLine(err, a.lang))
 		}
 		select {
 		case <-quit:

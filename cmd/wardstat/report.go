@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"wardstat/internal/msg"
 	"wardstat/render"
 	"wardstat/report"
 	"wardstat/warehouse"
@@ -76,24 +77,24 @@ func (f reportFlags) period(now time.Time) (time.Time, time.Time, error) {
 	parse := func(flag, v string) (time.Time, error) {
 		t, err := time.Parse(time.DateOnly, v)
 		if err != nil {
-			return t, usageError{fmt.Errorf("--%s %q: write the date as YYYY-MM-DD", flag, v)}
+			return t, usageError{msg.Errorf("--%s %q: hãy ghi ngày dạng YYYY-MM-DD", "--%s %q: write the date as YYYY-MM-DD", flag, v)}
 		}
 		return t, nil
 	}
 	switch {
 	case f.month != "" && (f.from != "" || f.to != ""):
-		return time.Time{}, time.Time{}, usageError{fmt.Errorf("give either --month or --from/--to, not both")}
+		return time.Time{}, time.Time{}, usageError{msg.Errorf("hãy ghi --month hoặc --from/--to, không ghi cả hai", "give either --month or --from/--to, not both")}
 	case f.month != "":
 		m, err := time.Parse("2006-01", f.month)
 		if err != nil {
-			return m, m, usageError{fmt.Errorf("--month %q: write the month as YYYY-MM", f.month)}
+			return m, m, usageError{msg.Errorf("--month %q: hãy ghi tháng dạng YYYY-MM", "--month %q: write the month as YYYY-MM", f.month)}
 		}
 		return m, m.AddDate(0, 1, -1), nil
 	case f.from == "" && f.to == "":
 		first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)
 		return first, first.AddDate(0, 1, -1), nil
 	case f.from == "" || f.to == "":
-		return time.Time{}, time.Time{}, usageError{fmt.Errorf("give both --from and --to (or --month)")}
+		return time.Time{}, time.Time{}, usageError{msg.Errorf("hãy ghi cả --from và --to (hoặc --month)", "give both --from and --to (or --month)")}
 	}
 	from, err := parse("from", f.from)
 	if err != nil {
@@ -104,7 +105,7 @@ func (f reportFlags) period(now time.Time) (time.Time, time.Time, error) {
 		return from, to, err
 	}
 	if to.Before(from) {
-		return from, to, usageError{fmt.Errorf("--to %s is before --from %s", f.to, f.from)}
+		return from, to, usageError{msg.Errorf("--to %s trước --from %s", "--to %s is before --from %s", f.to, f.from)}
 	}
 	return from, to, nil
 }
@@ -122,10 +123,10 @@ func (a *app) runReport(ctx context.Context, f reportFlags) error {
 		return a.runNightly(ctx, f, from)
 	}
 	if !contains(render.Formats, f.format) {
-		return usageError{fmt.Errorf("--format %q: use one of %s", f.format, strings.Join(render.Formats, ", "))}
+		return usageError{msg.Errorf("--format %q: hãy dùng một trong %s", "--format %q: use one of %s", f.format, strings.Join(render.Formats, ", "))}
 	}
 	if !contains(warehouse.Levels, f.by) {
-		return usageError{fmt.Errorf("--by %q: use one of %s", f.by, strings.Join(warehouse.Levels, ", "))}
+		return usageError{msg.Errorf("--by %q: hãy dùng một trong %s", "--by %q: use one of %s", f.by, strings.Join(warehouse.Levels, ", "))}
 	}
 	if err := a.checkPeriod(from, to, now); err != nil {
 		return err
@@ -284,7 +285,7 @@ func (a *app) writeResult(res render.Result, format, out, title string) error {
 	if out == "" {
 		if format == "xlsx" {
 			if f, ok := a.stdout.(*os.File); ok && isTerminal(f) {
-				return usageError{fmt.Errorf("an xlsx workbook is binary: write it to a file with --out FILE.xlsx")}
+				return usageError{msg.Errorf("sổ xlsx là tệp nhị phân: hãy ghi ra tệp bằng --out TỆP.xlsx", "an xlsx workbook is binary: write it to a file with --out FILE.xlsx")}
 			}
 		}
 		_, err = io.Copy(a.stdout, &buf)
@@ -356,10 +357,10 @@ func writeFileAtomic(path string, data []byte) error {
 
 func (a *app) runNightly(ctx context.Context, f reportFlags, month time.Time) error {
 	if f.out == "" {
-		return usageError{fmt.Errorf("--nightly writes files: name the folder with --out DIR")}
+		return usageError{msg.Errorf("--nightly ghi ra các tệp: hãy chỉ thư mục bằng --out THƯ_MỤC", "--nightly writes files: name the folder with --out DIR")}
 	}
 	if f.from != "" || f.to != "" {
-		return usageError{fmt.Errorf("--nightly reports a month: give --month YYYY-MM (or nothing, for the last full month)")}
+		return usageError{msg.Errorf("--nightly báo cáo một tháng: hãy ghi --month YYYY-MM (hoặc không ghi gì, để lấy tháng đủ gần nhất)", "--nightly reports a month: give --month YYYY-MM (or nothing, for the last full month)")}
 	}
 	w, err := a.open(ctx, true)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"wardstat/ingest"
+	"wardstat/internal/msg"
 	"wardstat/transform"
 	"wardstat/warehouse"
 )
@@ -39,7 +40,7 @@ func (e usageError) Unwrap() error { return e.error }
 
 func exitCode(err error) int {
 	var u usageError
-	if errors.As(err, &u) {
+	if errors.As(err, &u) || isCobraMistake(err) {
 		return 2
 	}
 	var nothing nothingLoadedError
@@ -69,7 +70,7 @@ Start with:
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			a.langSet = cmd.Flags().Changed("lang")
 			if a.lang != "vi" && a.lang != "en" {
-				return usageError{fmt.Errorf("--lang %q: use vi or en", a.lang)}
+				return usageError{msg.Errorf("--lang %q: hãy dùng vi hoặc en", "--lang %q: use vi or en", a.lang)}
 			}
 			level := slog.LevelWarn
 			if a.verbose {
@@ -115,6 +116,7 @@ Start with:
 		newProceduresCommand(a),
 		newExportCommand(a),
 	)
+	a.localiseHelp(root)
 	return root
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"wardstat/internal/msg"
 	"wardstat/render"
 	"wardstat/schedules"
 	"wardstat/transform"
@@ -32,7 +32,7 @@ func (a *app) loadConfigOffline(path string) (*schedules.Config, error) {
 
 func (a *app) readConfig(path string, load func(string) (*schedules.Config, error)) (*schedules.Config, error) {
 	if path == "" {
-		return nil, usageError{errors.New("name the configuration with --config FILE (see wardstat check --help)")}
+		return nil, usageError{msg.Errorf("hãy chỉ tệp cấu hình bằng --config TỆP (xem wardstat check --help)", "name the configuration with --config FILE (see wardstat check --help)")}
 	}
 	cfg, err := load(path)
 	if err != nil {
@@ -186,7 +186,7 @@ the exit code is 1 when anything failed. Every run is recorded in job_runs.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if job != "" && source != "" {
-				return usageError{errors.New("give --job or --source, not both")}
+				return usageError{msg.Errorf("hãy ghi --job hoặc --source, không ghi cả hai", "give --job or --source, not both")}
 			}
 			r, closeFn, err := a.configRunner(cmd.Context(), config, a.log, nil)
 			if err != nil {
@@ -250,11 +250,11 @@ func newBackfillCommand(a *app) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f, err := time.Parse(time.DateOnly, from)
 			if err != nil {
-				return usageError{fmt.Errorf("--from %q: write the date as YYYY-MM-DD", from)}
+				return usageError{msg.Errorf("--from %q: hãy ghi ngày dạng YYYY-MM-DD", "--from %q: write the date as YYYY-MM-DD", from)}
 			}
 			t, err := time.Parse(time.DateOnly, to)
 			if err != nil || t.Before(f) {
-				return usageError{fmt.Errorf("--to %q: write the date as YYYY-MM-DD, not before --from", to)}
+				return usageError{msg.Errorf("--to %q: hãy ghi ngày dạng YYYY-MM-DD, không trước --from", "--to %q: write the date as YYYY-MM-DD, not before --from", to)}
 			}
 			r, closeFn, err := a.configRunner(cmd.Context(), config, a.log, nil)
 			if err != nil {

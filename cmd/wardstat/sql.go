@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"wardstat/internal/msg"
 	"wardstat/render"
 	"wardstat/warehouse"
 )
@@ -85,10 +86,10 @@ form_counts(start, end), unit_at(start, end).`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "table" && format != "csv" && format != "json" {
-				return usageError{fmt.Errorf("--format %q: use table, csv or json", format)}
+				return usageError{msg.Errorf("--format %q: hãy dùng table, csv hoặc json", "--format %q: use table, csv or json", format)}
 			}
 			if lim.timeout <= 0 {
-				return usageError{fmt.Errorf("--timeout %s: give a positive duration, e.g. 10m", lim.timeout)}
+				return usageError{msg.Errorf("--timeout %s: hãy ghi một khoảng thời gian dương, ví dụ 10m", "--timeout %s: give a positive duration, e.g. 10m", lim.timeout)}
 			}
 			a.maxTemp = lim.maxTemp
 			a.sandbox = true
@@ -125,7 +126,7 @@ form_counts(start, end), unit_at(start, end).`,
 func (a *app) readQuery(stdin io.Reader, args []string, file string) (string, error) {
 	switch {
 	case len(args) == 1 && file != "":
-		return "", usageError{fmt.Errorf("give the query as an argument or with --file, not both")}
+		return "", usageError{msg.Errorf("hãy ghi câu truy vấn làm đối số hoặc bằng --file, không ghi cả hai", "give the query as an argument or with --file, not both")}
 	case len(args) == 1:
 		if len(args[0]) > maxQueryBytes {
 			return "", a.errQueryTooLong(len(args[0]))
@@ -147,7 +148,7 @@ func (a *app) readQuery(stdin io.Reader, args []string, file string) (string, er
 		return string(b), err
 	}
 	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		return "", usageError{fmt.Errorf("give a query, e.g. wardstat sql \"SELECT * FROM report_form('2026-10-01', '2026-10-31')\"")}
+		return "", usageError{msg.Errorf("hãy ghi một câu truy vấn, ví dụ wardstat sql \"SELECT * FROM report_form('2026-10-01', '2026-10-31')\"", "give a query, e.g. wardstat sql \"SELECT * FROM report_form('2026-10-01', '2026-10-31')\"")}
 	}
 	b, err := io.ReadAll(io.LimitReader(stdin, maxQueryBytes+1))
 	if err != nil {
@@ -157,7 +158,7 @@ func (a *app) readQuery(stdin io.Reader, args []string, file string) (string, er
 		return "", a.errQueryTooLong(len(b))
 	}
 	if strings.TrimSpace(string(b)) == "" {
-		return "", usageError{fmt.Errorf("the query is empty")}
+		return "", usageError{msg.Errorf("câu truy vấn trống", "the query is empty")}
 	}
 	return string(b), nil
 }
@@ -414,18 +415,18 @@ func (a *app) statementError(ctx, stmtCtx context.Context, err error, lim sqlLim
 	case errors.Is(err, warehouse.ErrLocked), errors.Is(err, warehouse.ErrNoWarehouse):
 		return err
 	}
-	return fmt.Errorf("query: %w", err)
+	return fmt.Errorf(a.t("câu lệnh không chạy được (thông báo của DuckDB): %w", "query: %w"), err)
 }
 
 // printQuery runs a query and writes its result in a format and language.
 func (a *app) printQuery(ctx context.Context, w *warehouse.Warehouse, query, format, lang string) error {
 	rows, err := w.DB().QueryContext(ctx, query)
 	if err != nil {
-		return fmt.Errorf("query: %w", err)
+		return fmt.Errorf(a.t("câu lệnh không chạy được (thông báo của DuckDB): %w", "query: %w"), err)
 	}
 	res, err := render.FromRows(rows)
 	if err != nil {
-		return fmt.Errorf("query: %w", err)
+		return fmt.Errorf(a.t("câu lệnh không chạy được (thông báo của DuckDB): %w", "query: %w"), err)
 	}
 	return render.Write(a.stdout, res, format, lang)
 }

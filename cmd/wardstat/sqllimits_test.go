@@ -297,7 +297,7 @@ func TestPromptHistoryIsPrivateAndKeepsNoRefusal(t *testing.T) {
 	if !strings.Contains(string(b), "SELECT 5 AS v;") || strings.Contains(string(b), "COPY") || strings.Contains(string(b), db) {
 		t.Errorf("history holds %q: want the statement that ran, no refused one", b)
 	}
-	help := mustRun(t, "sql", "--help")
+	help := mustRun(t, "--lang", "en", "sql", "--help")
 	if !strings.Contains(help, "~/.wardstat_history") || !strings.Contains(help, "0600") || !strings.Contains(help, "refused ones") {
 		t.Errorf("sql --help does not describe the history file:\n%s", help)
 	}

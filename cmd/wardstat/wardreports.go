@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"wardstat/ingest"
+	"wardstat/internal/msg"
 	"wardstat/warehouse"
 )
 
@@ -76,12 +77,12 @@ func (a *app) importWardReports(ctx context.Context, path, ward, from, to string
 	var err error
 	if from != "" {
 		if fromT, err = time.Parse(time.DateOnly, from); err != nil {
-			return usageError{fmt.Errorf("--from %q: write the date as YYYY-MM-DD", from)}
+			return usageError{msg.Errorf("--from %q: hãy ghi ngày dạng YYYY-MM-DD", "--from %q: write the date as YYYY-MM-DD", from)}
 		}
 	}
 	if to != "" {
 		if toT, err = time.Parse(time.DateOnly, to); err != nil {
-			return usageError{fmt.Errorf("--to %q: write the date as YYYY-MM-DD", to)}
+			return usageError{msg.Errorf("--to %q: hãy ghi ngày dạng YYYY-MM-DD", "--to %q: write the date as YYYY-MM-DD", to)}
 		}
 	}
 	r, _, err := ingest.Open(path, ingest.Options{})
@@ -124,7 +125,7 @@ func (a *app) importWardReports(ctx context.Context, path, ward, from, to string
 			if v := cell(p.field); v != "" {
 				t, err := parseDay(v)
 				if err != nil {
-					return fmt.Errorf("%s, row %d, column %s: %q: write the date as dd/mm/yyyy or yyyy-mm-dd", path, rec.Line, p.field, v)
+					return msg.Errorf("%s, dòng %d, cột %s: %q: hãy ghi ngày dạng dd/mm/yyyy hoặc yyyy-mm-dd", "%s, row %d, column %s: %q: write the date as dd/mm/yyyy or yyyy-mm-dd", path, rec.Line, p.field, v)
 				}
 				*p.t = t
 			}
@@ -133,7 +134,7 @@ func (a *app) importWardReports(ctx context.Context, path, ward, from, to string
 		for _, f := range warehouse.FormFigures {
 			v, ok, err := warehouse.ParseFigure(cell(f))
 			if err != nil {
-				return fmt.Errorf("%s, row %d, column %s: %v", path, rec.Line, f, err)
+				return msg.Errorf("%s, dòng %d, cột %s: %w", "%s, row %d, column %s: %v", path, rec.Line, f, err)
 			}
 			if ok {
 				rep.Figures[f] = v
@@ -144,12 +145,12 @@ func (a *app) importWardReports(ctx context.Context, path, ward, from, to string
 			continue
 		}
 		if rep.Ward == "" || rep.From.IsZero() || rep.To.IsZero() {
-			return fmt.Errorf("%s, row %d: the ward or the period is unknown; add ward_code, period_start and period_end columns, or give --ward, --from and --to", path, rec.Line)
+			return msg.Errorf("%s, dòng %d: không rõ xã, phường hoặc kỳ; hãy thêm các cột ward_code, period_start và period_end, hoặc ghi --ward, --from và --to", "%s, row %d: the ward or the period is unknown; add ward_code, period_start and period_end columns, or give --ward, --from and --to", path, rec.Line)
 		}
 		reports = append(reports, rep)
 	}
 	if len(reports) == 0 {
-		return fmt.Errorf("%s: no reported form found (a header naming received_total or \"Tổng số tiếp nhận\", and rows of figures)", path)
+		return msg.Errorf("%s: không tìm thấy biểu tự báo cáo (một dòng tiêu đề có received_total hoặc \"Tổng số tiếp nhận\", và các dòng số liệu)", "%s: no reported form found (a header naming received_total or \"Tổng số tiếp nhận\", and rows of figures)", path)
 	}
 	b, _ := os.ReadFile(path)
 	sum := sha256.Sum256(b)
@@ -183,5 +184,5 @@ func parseDay(s string) (time.Time, error) {
 			return t, nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("not a date")
+	return time.Time{}, errors.New("not a date")
 }

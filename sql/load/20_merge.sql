@@ -72,7 +72,7 @@ LEFT JOIN stage_found f ON f.rid = s.rid
 WHERE s.reject_code IS NULL AND (r.last_rid IS NULL OR s.rid = r.last_rid)
   AND (f.rid IS NULL OR f.new_hash <> f.state_hash);
 
-INSERT INTO rejects
+INSERT INTO reject_rows
 SELECT {{.LoadID}}, source_row, reject_code,
     CASE split_part(reject_code, ':', 1)
         WHEN 'missing_code' THEN {{.Header "dossier_code"}}
@@ -118,21 +118,6 @@ SELECT {{.LoadID}}, source_row, reject_code,
         -- "<cells>/<columns>": counts, never a cell.
         WHEN 'extra_cells' THEN split_part(row_fault, ':', 2) || '/' || split_part(row_fault, ':', 3)
     END AS value,
-    CASE split_part(reject_code, ':', 1)
-        WHEN 'missing_code' THEN 'no dossier code: the row cannot be told apart from others'
-        WHEN 'missing_received' THEN 'no receipt date: the row cannot be placed in any period'
-        WHEN 'bad_date' THEN 'unreadable date; write it as dd/mm/yyyy [HH:MM] or yyyy-mm-dd'
-        WHEN 'bad_channel' THEN 'unknown channel; expected online / direct / postal (trực tuyến / trực tiếp / bưu chính) or 2 / 1 / 3'
-        WHEN 'no_ward' THEN 'cannot tell the ward: the file has no unit column and the dossier code has no unit prefix; ingest it with --ward CODE'
-        WHEN 'closed_without_date' THEN 'the status says the dossier is closed (' || coalesce(status_text, '') || ') but the row has no completion, return or withdrawal date, so no period can count it; export that date, or name its column with --map completed_at=... / --map withdrawn_at=...'
-        WHEN 'completed_before_received' THEN 'completed on ' || strftime(completed_at, '%d/%m/%Y') || ', before it was received on ' || strftime(received_at, '%d/%m/%Y')
-        WHEN 'withdrawn_before_received' THEN 'withdrawn on ' || strftime(withdrawn_at, '%d/%m/%Y') || ', before it was received on ' || strftime(received_at, '%d/%m/%Y')
-        WHEN 'due_before_received' THEN 'due on ' || strftime(due_at, '%d/%m/%Y') || ', before it was received on ' || strftime(received_at, '%d/%m/%Y')
-        WHEN 'unclosed_quote' THEN 'unclosed quote: a cell opens a quote on this line that does not close within a few lines (or holds a stray quote); this line was not read, the lines after it were; fix its quotes'
-        WHEN 'too_long' THEN 'the line is over the size limit: it was not read, the lines after it were'
-        WHEN 'extra_cells' THEN 'the row has ' || split_part(row_fault, ':', 2) || ' cells, more than the ' || split_part(row_fault, ':', 3) || ' columns of the header: a cell probably holds the delimiter unquoted (a name or an address with a comma); this line was not read, the lines after it were; quote that cell'
-        WHEN 'bad_encoding' THEN 'the row holds bytes that are not UTF-8, the file''s encoding: it was not read; fix those characters or save the file again as UTF-8'
-    END AS reason,
     {{.RawRow}} AS raw_row
 FROM (
     SELECT *, ws_mask('status', status_raw) AS status_text, {{.RawCells}} AS raw_cells

@@ -5,6 +5,7 @@
 CREATE SEQUENCE IF NOT EXISTS load_id_seq START 1;
 
 -- One row per file loaded (or attempted and refused whole).
+-- vi: Mỗi tệp đã nạp (hoặc đã thử nạp mà bị từ chối cả tệp) một dòng.
 CREATE TABLE IF NOT EXISTS loads (
     load_id        BIGINT PRIMARY KEY,
     path           VARCHAR NOT NULL,
@@ -25,6 +26,7 @@ CREATE TABLE IF NOT EXISTS loads (
 );
 
 -- The current state of every dossier.
+-- vi: Trạng thái hiện tại của mọi hồ sơ.
 CREATE TABLE IF NOT EXISTS dossiers (
     ward_code               VARCHAR NOT NULL,
     dossier_code            VARCHAR NOT NULL,
@@ -93,6 +95,8 @@ CREATE TABLE IF NOT EXISTS rejects (
 );
 
 -- The unit registry: wards with their district and province over time.
+-- vi: Danh mục đơn vị: xã, phường cùng huyện và tỉnh của chúng theo thời
+-- gian.
 CREATE TABLE IF NOT EXISTS units (
     code       VARCHAR NOT NULL,
     name       VARCHAR NOT NULL,
@@ -103,6 +107,7 @@ CREATE TABLE IF NOT EXISTS units (
 );
 
 -- The national status catalogue.
+-- vi: Danh mục trạng thái hồ sơ quốc gia.
 CREATE TABLE IF NOT EXISTS statuses (
     status   SMALLINT PRIMARY KEY,
     label_vi VARCHAR NOT NULL,

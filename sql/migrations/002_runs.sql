@@ -3,6 +3,8 @@
 CREATE SEQUENCE IF NOT EXISTS run_id_seq START 1;
 
 -- One row per run of a job (pull of a source, build, export, report).
+-- vi: Mỗi lần chạy một việc (kéo một nguồn, build, export, report) một
+-- dòng.
 CREATE TABLE IF NOT EXISTS job_runs (
     run_id        BIGINT PRIMARY KEY,
     job           VARCHAR NOT NULL,   -- pull | build | export | report
@@ -19,6 +21,8 @@ CREATE TABLE IF NOT EXISTS job_runs (
 );
 
 -- What the last pull of each HTTP source saw, to skip an unchanged export.
+-- vi: Những gì lần kéo gần nhất của mỗi nguồn HTTP đã thấy, để bỏ qua tệp
+-- xuất không đổi.
 CREATE TABLE IF NOT EXISTS source_state (
     source        VARCHAR PRIMARY KEY,
     etag          VARCHAR,

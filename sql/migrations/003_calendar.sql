@@ -4,6 +4,9 @@
 -- Every day with whether it is a working day (filled by wardstat for
 -- 2015-2035 from the Labour Code's rules; `wardstat calendar import`
 -- adds the government's yearly swaps).
+-- vi: Mọi ngày, có phải ngày làm việc hay không (wardstat điền các năm
+-- 2015-2035 theo Bộ luật Lao động; `wardstat calendar import` thêm các ngày
+-- hoán đổi hằng năm của Chính phủ).
 CREATE TABLE IF NOT EXISTS calendar_days (
     day     DATE PRIMARY KEY,
     working BOOLEAN NOT NULL,
@@ -12,6 +15,8 @@ CREATE TABLE IF NOT EXISTS calendar_days (
 
 -- The procedure catalogue: allowed working days, to compute a due date an
 -- export lacks.
+-- vi: Danh mục thủ tục: số ngày làm việc được phép, để tính ngày hẹn trả
+-- khi tệp xuất thiếu.
 CREATE TABLE IF NOT EXISTS procedures (
     procedure_code VARCHAR,
     procedure_name VARCHAR,
@@ -24,6 +29,7 @@ ALTER TABLE dossiers ADD COLUMN IF NOT EXISTS due_source VARCHAR;
 ALTER TABLE dossier_versions ADD COLUMN IF NOT EXISTS due_source VARCHAR;
 
 -- The form as a ward reported it itself, to reconcile with the dossiers.
+-- vi: Biểu do xã, phường tự báo cáo, để đối chiếu với hồ sơ.
 CREATE TABLE IF NOT EXISTS ward_reports (
     load_id          BIGINT NOT NULL,
     ward_code        VARCHAR NOT NULL,

@@ -1,6 +1,9 @@
 -- dossier_versions: every distinct state ever seen of every dossier, with
 -- the load it came from: the states it has left behind (dossier_history)
 -- and its current one (dossiers).
+-- vi: mọi trạng thái khác nhau từng thấy của mọi hồ sơ, kèm lần nạp mang nó
+-- tới: các trạng thái đã qua (dossier_history) và trạng thái hiện tại
+-- (dossiers).
 CREATE OR REPLACE VIEW dossier_versions AS
 SELECT * FROM dossier_history
 UNION ALL BY NAME
@@ -10,6 +13,8 @@ SELECT * EXCLUDE (first_load_id) FROM dossiers;
 -- and start_cum, the cum of the first working day on or after it: a clock
 -- started on the day counts from there (a day off starts it on the next
 -- working day).
+-- vi: mỗi ngày kèm số ngày làm việc tính đến ngày đó (cum) và start_cum, cum
+-- của ngày làm việc đầu tiên từ ngày đó trở đi (nơi bắt đầu tính hạn).
 CREATE OR REPLACE VIEW calendar_cum AS
 SELECT day, working, sum(working::INTEGER) OVER (ORDER BY day) AS cum,
        sum(working::INTEGER) OVER (ORDER BY day) - working::INTEGER + 1 AS start_cum
@@ -342,6 +347,8 @@ CREATE OR REPLACE MACRO ws_unit_key(s) AS
 
 -- unit_names: registry names to codes, for files that name their wards
 -- instead of coding them; a name two units share is left out.
+-- vi: tên trong danh mục ứng với mã, cho các tệp ghi tên đơn vị thay vì mã;
+-- tên mà hai đơn vị cùng có thì bị bỏ ra.
 CREATE OR REPLACE VIEW unit_names AS
 SELECT ws_unit_key(name) AS name_key, min(code) AS code
 FROM units

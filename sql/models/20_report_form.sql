@@ -5,6 +5,8 @@
 -- (status 1) and refused at intake (status 3) count nowhere.
 
 -- dossier_days: each counted dossier with the local days the rules use.
+-- vi: mỗi hồ sơ được tính, kèm các ngày theo giờ địa phương mà quy tắc
+-- dùng.
 CREATE OR REPLACE VIEW dossier_days AS
 SELECT d.ward_code, d.dossier_code, d.channel,
        d.received_at::DATE  AS received_day,
@@ -16,6 +18,8 @@ WHERE d.status IS NULL OR d.status NOT IN (1, 3);
 
 -- form_counts(start, end): the form's counted columns per ward for the
 -- inclusive local-date period [start, end].
+-- vi: các cột đếm của biểu theo từng xã, phường cho kỳ [start, end] theo
+-- ngày địa phương, tính cả hai đầu.
 CREATE OR REPLACE MACRO form_counts(period_start, period_end) AS TABLE
 SELECT
     ward_code,
@@ -43,6 +47,7 @@ WHERE received_day <= period_end::DATE                  -- received by the end
 GROUP BY ward_code;
 
 -- unit_at(start, end): each unit's registry row valid in the period (the latest).
+-- vi: dòng danh mục của mỗi đơn vị có hiệu lực trong kỳ (dòng mới nhất).
 CREATE OR REPLACE MACRO unit_at(period_start, period_end) AS TABLE
 SELECT code, arg_max(name, coalesce(valid_from, DATE '1900-01-01')) AS name,
        arg_max(district, coalesce(valid_from, DATE '1900-01-01')) AS district,
@@ -53,6 +58,7 @@ WHERE coalesce(valid_from, DATE '1900-01-01') <= period_end::DATE
 GROUP BY code;
 
 -- report_form(start, end): one row per ward, the official form.
+-- vi: mỗi xã, phường một dòng: biểu chính thức.
 CREATE OR REPLACE MACRO report_form(start_date, end_date) AS TABLE
 SELECT
     f.ward_code,
@@ -77,6 +83,13 @@ ORDER BY f.ward_code;
 -- completion or withdrawal, and of the day it became overdue while open;
 -- pending figures are running sums of those events, and carried over is
 -- the previous month's pending.
+-- vi: biểu theo từng xã, phường và từng tháng, từ tháng đầu tiên có hồ sơ
+-- của xã, phường đến tháng cuối cùng có ngày nào đó. Cho đúng
+-- report_form(ngày đầu, ngày cuối) của mỗi tháng (có kiểm tra), nhưng tính
+-- một lượt: mỗi hồ sơ góp sự kiện vào tháng tiếp nhận, tháng có kết quả
+-- hoặc rút, và tháng nó trở thành quá hạn khi còn mở; số đang giải quyết là
+-- tổng dồn các sự kiện đó, và kỳ trước chuyển qua là số đang giải quyết của
+-- tháng trước.
 CREATE OR REPLACE VIEW ward_month AS
 WITH d AS (
     SELECT ward_code, channel, received_day, due_day, completed_day, withdrawn_day,

@@ -4,6 +4,7 @@
 -- export writes them as Parquet partitioned by month.
 
 -- dossier_facts: every counted dossier with the measures the marts use.
+-- vi: mọi hồ sơ được tính, kèm các đại lượng mà các mart dùng.
 CREATE OR REPLACE VIEW dossier_facts AS
 SELECT d.ward_code, d.dossier_code, d.procedure_code, d.procedure_name, d.sector, d.channel, d.online_level,
        d.status, d.received_at::DATE AS received_day, d.due_at::DATE AS due_day, d.due_source,
@@ -20,6 +21,9 @@ WHERE d.status IS NULL OR d.status NOT IN (1, 3);
 -- mart_ward_month: the form per ward and month (ward_month) with the unit's
 -- names, plus the dossiers resolved in the month whose due date is unknown
 -- (counted in resolved_total but in none of early / on time / late).
+-- vi: biểu theo xã, phường và tháng (ward_month) kèm tên đơn vị, cộng số hồ
+-- sơ giải quyết trong tháng không rõ ngày hẹn (tính vào resolved_total
+-- nhưng không vào trước hạn / đúng hạn / quá hạn).
 CREATE OR REPLACE VIEW mart_ward_month AS
 SELECT wm.*, coalesce(u.resolved_unknown_due, 0) AS resolved_unknown_due
 FROM ward_month wm
@@ -30,6 +34,9 @@ LEFT JOIN (SELECT ward_code, completed_month AS month, count(*) AS resolved_unkn
 -- mart_unit_month: the form rolled up by level: 'district' (wards whose
 -- district was abolished in 2025 roll up under their province only, with
 -- district NULL) and 'province'. The rate is recomputed from the sums.
+-- vi: biểu cộng theo cấp: 'district' (xã, phường có huyện bị bỏ năm 2025
+-- được cộng thẳng vào tỉnh, district là NULL) và 'province'. Tỷ lệ được
+-- tính lại từ các tổng.
 CREATE OR REPLACE VIEW mart_unit_month AS
 SELECT month, level, district, province,
        sum(received_total)::BIGINT AS received_total, sum(carried_over)::BIGINT AS carried_over,
@@ -49,6 +56,7 @@ FROM (
 GROUP BY month, level, district, province;
 
 -- mart_channel_mix: how new dossiers came in, by ward and month.
+-- vi: hồ sơ mới đến qua kênh nào, theo xã, phường và tháng.
 CREATE OR REPLACE VIEW mart_channel_mix AS
 SELECT month, ward_code, ward_name, new_online, new_direct, new_postal,
        new_online + new_direct + new_postal AS new_total,
@@ -59,6 +67,8 @@ FROM ward_month;
 
 -- mart_trends: month over month and year over year, and rolling 3-month
 -- on-time rate and online share (from the 3 months' sums).
+-- vi: so với tháng trước và cùng kỳ năm trước, và tỷ lệ đúng hạn, tỷ lệ nộp
+-- trực tuyến trượt 3 tháng (từ tổng của 3 tháng).
 CREATE OR REPLACE VIEW mart_trends AS
 WITH base AS (
     SELECT month, month_start, ward_code, ward_name, new_online + new_direct + new_postal AS new_total, new_online,
@@ -78,6 +88,8 @@ WINDOW w AS (PARTITION BY ward_code ORDER BY month_start),
 
 -- mart_processing_time: working days from receipt to result, by month of
 -- completion, sector and procedure.
+-- vi: số ngày làm việc từ tiếp nhận đến có kết quả, theo tháng có kết quả,
+-- lĩnh vực và thủ tục.
 CREATE OR REPLACE VIEW mart_processing_time AS
 SELECT completed_month AS month, coalesce(sector, '(không rõ)') AS sector,
        coalesce(procedure_name, procedure_code, '(không rõ)') AS procedure_name,
@@ -115,6 +127,10 @@ GROUP BY GROUPING SETS ((f.completed_month, f.ward_code, wm.district, wm.provinc
 -- mart_anomalies: ward-months whose on-time rate, online share or volume
 -- leave the ward's own range over the six months before (mean ± 2 standard
 -- deviations, at least 3 months of history), with the reason in words.
+-- vi: các tháng của xã, phường có tỷ lệ đúng hạn, tỷ lệ nộp trực tuyến hoặc
+-- số hồ sơ ra ngoài khoảng thường thấy của chính nó trong sáu tháng trước
+-- (trung bình ± 2 độ lệch chuẩn, ít nhất 3 tháng dữ liệu), kèm lý do bằng
+-- lời.
 CREATE OR REPLACE VIEW mart_anomalies AS
 WITH m AS (
     SELECT month, month_start, ward_code, ward_name, on_time_rate,
@@ -200,6 +216,16 @@ GROUP BY ALL;
 -- A part whose inputs the exports lack (no paid-online or digitised
 -- column, no dossier to judge) is NULL, says why in note_vi / note_en, and
 -- is left out of points and points_possible.
+-- vi: các phần của Bộ chỉ số phục vụ người dân, doanh nghiệp (Quyết định
+-- 766/QĐ-TTg) tính được từ hồ sơ, kèm điểm: tiến độ (20): (giải quyết đúng
+-- hạn + đang giải quyết chưa quá hạn) / (đã giải quyết có ngày hẹn + đang
+-- giải quyết), ngày hẹn lùi thêm số ngày làm việc chờ bổ sung (mọi lần yêu
+-- cầu bổ sung trong lịch sử; hồ sơ bị yêu cầu bổ sung quá một lần là trễ
+-- hạn); trực tuyến (12): tỷ lệ hồ sơ mới nộp trực tuyến, đủ điểm ở 50%;
+-- thanh toán trực tuyến (10): đã thanh toán trực tuyến / hồ sơ mới có phí;
+-- số hoá (22): đã số hoá / hồ sơ mới, đủ điểm ở 80%. Phần nào tệp xuất
+-- không có dữ liệu đầu vào thì để trống (NULL), ghi lý do ở note_vi và không
+-- tính vào points_possible.
 CREATE OR REPLACE VIEW mart_index766 AS
 WITH wm AS MATERIALIZED (SELECT * FROM ward_month),
 cal AS MATERIALIZED (SELECT * FROM calendar_cum),
@@ -322,6 +348,16 @@ FROM parts;
 -- mart_apology: late dossiers with and without an apology letter. A late
 -- dossier whose export has no apology-letter column is unknown, and the
 -- coverage is over the known ones: NULL (with a note) when none is known.
+-- vi: các phần của Bộ chỉ số phục vụ người dân, doanh nghiệp (Quyết định
+-- 766/QĐ-TTg) tính được từ hồ sơ, kèm điểm: tiến độ (20): (giải quyết đúng
+-- hạn + đang giải quyết chưa quá hạn) / (đã giải quyết có ngày hẹn + đang
+-- giải quyết), ngày hẹn lùi thêm số ngày làm việc chờ bổ sung (mọi lần yêu
+-- cầu bổ sung trong lịch sử; hồ sơ bị yêu cầu bổ sung quá một lần là trễ
+-- hạn); trực tuyến (12): tỷ lệ hồ sơ mới nộp trực tuyến, đủ điểm ở 50%;
+-- thanh toán trực tuyến (10): đã thanh toán trực tuyến / hồ sơ mới có phí;
+-- số hoá (22): đã số hoá / hồ sơ mới, đủ điểm ở 80%. Phần nào tệp xuất
+-- không có dữ liệu đầu vào thì để trống (NULL), ghi lý do ở note_vi và không
+-- tính vào points_possible.
 CREATE OR REPLACE VIEW mart_apology AS
 SELECT month, ward_code,
        count(*) AS late,
@@ -352,6 +388,16 @@ GROUP BY month, ward_code;
 --   no_dossiers the warehouse holds no dossier of the ward (one row).
 -- difference = reported - expected; agrees is NULL when the form left a
 -- figure out, so nothing could be compared.
+-- vi: các phần của Bộ chỉ số phục vụ người dân, doanh nghiệp (Quyết định
+-- 766/QĐ-TTg) tính được từ hồ sơ, kèm điểm: tiến độ (20): (giải quyết đúng
+-- hạn + đang giải quyết chưa quá hạn) / (đã giải quyết có ngày hẹn + đang
+-- giải quyết), ngày hẹn lùi thêm số ngày làm việc chờ bổ sung (mọi lần yêu
+-- cầu bổ sung trong lịch sử; hồ sơ bị yêu cầu bổ sung quá một lần là trễ
+-- hạn); trực tuyến (12): tỷ lệ hồ sơ mới nộp trực tuyến, đủ điểm ở 50%;
+-- thanh toán trực tuyến (10): đã thanh toán trực tuyến / hồ sơ mới có phí;
+-- số hoá (22): đã số hoá / hồ sơ mới, đủ điểm ở 80%. Phần nào tệp xuất
+-- không có dữ liệu đầu vào thì để trống (NULL), ghi lý do ở note_vi và không
+-- tính vào points_possible.
 CREATE OR REPLACE VIEW ward_report_check AS
 WITH forms AS (
     SELECT * FROM ward_reports
