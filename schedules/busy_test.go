@@ -130,6 +130,9 @@ func TestBuildsNeverFailBesidePulls(t *testing.T) {
 			loaded++
 		case job == JobPull:
 			pulls++
+			if status != "unchanged" {
+				t.Logf("pull %s: %s", status, msg)
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {

@@ -28,7 +28,7 @@ type Repair struct {
 var loadColumns = []struct{ table, column string }{
 	{"dossiers", "load_id"},
 	{"dossier_history", "replaced_by"},
-	{"rejects", "load_id"},
+	{"reject_rows", "load_id"},
 	{"ward_reports", "load_id"},
 }
 

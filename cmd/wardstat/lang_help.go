@@ -48,17 +48,34 @@ Bắt đầu với:
 			"step-days": "số ngày mỗi yêu cầu", "to": "ngày cuối",
 		},
 	},
-	"calendar": {short: "Thêm các ngày hoán đổi hằng năm của Chính phủ và ngày nghỉ thêm vào lịch ngày làm việc"},
-	"calendar import": {
-		short: "Thêm các ngày hoán đổi hằng năm của Chính phủ và ngày nghỉ thêm vào lịch ngày làm việc",
-		long: `Lịch có sẵn các năm 2015-2035 theo Bộ luật Lao động (cuối tuần, 1/1, Tết,
-Giỗ Tổ Hùng Vương, 30/4, 1/5, 1-2/9, ngày nghỉ bù). Hằng năm Chính phủ hoán
-đổi ngày (làm bù thứ Bảy để nghỉ ngày kẹp): nạp các ngày đó từ tệp CSV có dòng
-tiêu đề day,working,note, ví dụ
-  day,working,note
-  2025-04-26,1,Làm bù cho ngày 02/05
-  2025-05-02,0,Nghỉ bù`,
+	"calendar": {
+		short: "Lịch ngày làm việc: năm nào theo thông báo của Chính phủ, năm nào chỉ là ước đoán",
+		long: `Lịch ngày làm việc dùng để tính ngày hẹn trả và thời gian giải quyết. Lịch có
+các năm 2015-2035. Mỗi năm là một trong ba loại:
+  announced  lịch nghỉ Chính phủ thông báo cho cán bộ, công chức (Tết, Giỗ Tổ
+             Hùng Vương, 30/4-1/5, 2/9, Tết Dương lịch, các thứ Bảy làm bù),
+             có sẵn trong wardstat kèm căn cứ (2015-2017, 2019-2026);
+  imported   năm bạn đã nhập, thay cho thông báo hay quy tắc;
+  rule       theo quy tắc của Bộ luật Lao động: chỉ là ước đoán, đến khi năm
+             đó có thông báo.
+Không có lệnh con thì liệt kê các năm và cho biết năm nào là ước đoán.`,
 	},
+	"calendar import": {
+		short: "Thay nguyên năm của lịch bằng một tệp CSV (day,working,note)",
+		long: `Thay mọi năm có ngày trong tệp CSV: năm đó được lập chỉ từ tệp (thứ Hai-thứ
+Sáu làm việc, thứ Bảy-Chủ nhật nghỉ, trừ các ngày tệp ghi), thay cho thông báo
+hay quy tắc của năm đó, không cộng thêm vào. Hãy ghi mọi ngày nghỉ (cả đợt
+nghỉ, như thông báo) và mọi thứ Bảy làm bù (working 1), ví dụ
+  day,working,note
+  2027-02-04,0,Tết Nguyên đán
+  2027-04-24,1,Làm bù cho ngày 30/04
+Một lần hoán đổi vắt qua cuối năm (nghỉ thứ Hai 31/12, làm bù một thứ Bảy tháng
+Giêng) chạm cả hai năm: hãy ghi đủ cả hai năm.
+"wardstat calendar show NĂM" in một năm theo dạng này để sửa rồi nhập lại;
+"wardstat calendar reset NĂM" huỷ một lần nhập.`,
+	},
+	"calendar show":  {short: "In các ngày nghỉ và ngày cuối tuần làm bù của một năm dưới dạng CSV của lịch"},
+	"calendar reset": {short: "Huỷ một lần nhập: năm đó trở lại theo thông báo, hoặc theo ước đoán của quy tắc"},
 	"check": {
 		short: "Kiểm tra một tệp cấu hình, không cần mạng",
 		long: `Kiểm tra một tệp cấu hình mà không dùng mạng hay kho dữ liệu, và in mọi lỗi
@@ -136,9 +153,14 @@ tra dữ liệu không đạt sẽ dừng việc xuất và cho biết những d
 tên cột được so với bộ từ vựng tiếng Việt (có hoặc không dấu), tên của Cổng
 quốc gia và tên tiếng Anh. Dòng không tin được (không có mã hồ sơ, ngày không
 đọc được, có kết quả trước khi tiếp nhận…) được đưa vào bảng rejects kèm số
-dòng và lý do; các dòng khác vẫn được nạp. Nạp cùng một tệp hai lần không thay
-đổi gì. Một thư mục thì nạp mọi tệp trong đó. Sổ tính có hồ sơ ở nhiều trang
-thì mọi trang có hồ sơ đều được nạp.
+dòng và lý do; các dòng khác vẫn được nạp. Nạp cùng một tệp hai lần với cùng
+tuỳ chọn không thay đổi gì; với tuỳ chọn khác (--ward, --map, --format) tệp
+được nạp lại và thay lần nạp trước: không hồ sơ nào bị đếm hai lần. Mỗi trang
+tính ghi bằng --sheet là một lần nạp riêng. --reload nạp lại tệp theo ý muốn
+(sau khi nhập danh mục đơn vị hay danh mục thủ tục). Sổ tính có hồ sơ ở nhiều
+trang thì mọi trang có hồ sơ đều được nạp. Một thư mục thì nạp mọi tệp trong
+đó; danh mục đơn vị, danh mục thủ tục hay lịch nằm trong đó được bỏ qua kèm
+một ghi chú (hãy nhập bằng lệnh riêng của nó).
 
 Đơn vị của mỗi dòng lấy từ cột đơn vị trong tệp, nếu không thì từ --ward, nếu
 không nữa thì từ tiền tố của mã hồ sơ (000.31.09.H26-221021-0012).
@@ -149,6 +171,7 @@ bao giờ được lưu: chúng được thay bằng một mã băm có khóa (a
 			"format": "auto, csv, xlsx, xls, json hoặc html",
 			"map":    "TRƯỜNG=CỘT: đọc TRƯỜNG từ CỘT của tệp (lặp lại được); các trường: ",
 			"sheet":  "chỉ nạp trang tính này của sổ XLSX/XLS (mặc định: mọi trang có hồ sơ)",
+			"reload": "nạp lại tệp dù đã nạp trước đây với cùng tuỳ chọn, thay lần nạp đó",
 			"source": "tên nơi gửi tệp (lưu kèm mỗi lần nạp)",
 			"ward":   "mã đơn vị cho các dòng mà tệp không ghi đơn vị",
 		},
@@ -174,16 +197,23 @@ hạn / quá hạn so với ngày hẹn; rút = rút hoặc dừng trong kỳ; �
 tiếp nhận đến cuối kỳ và còn mở vào cuối kỳ, quá hạn khi ngày hẹn trước cuối
 kỳ. received_total = resolved_total + withdrawn + pending_total.
 
-Không ghi kỳ thì lấy tháng đủ gần nhất.`,
+Không ghi kỳ thì lấy tháng đủ gần nhất. Kỳ nằm hẳn sau hôm nay bị từ chối; kỳ
+kết thúc sau hôm nay vẫn được lập kèm cảnh báo: số liệu tính đến hôm nay, và hồ
+sơ còn mở có ngày hẹn giữa hôm nay và cuối kỳ bị tính là quá hạn.
+
+--ward nhận mã đơn vị, viết hoa hay thường đều được (h01.01 là H01.01), hoặc
+tên, có hay không dấu, có hay không "Phường"/"Xã" ("Phường Một", "phuong mot").
+Mã hay tên không đơn vị nào có là lỗi, kèm các đơn vị gần giống nhất; tên mà
+nhiều đơn vị cùng có là lỗi liệt kê các đơn vị đó (wardstat units list).`,
 		flags: map[string]string{
 			"by":      "cấp: ward, district hoặc province",
-			"format":  "table, csv, json hoặc xlsx",
+			"format":  "table, csv, json hoặc xlsx (sổ tính Biểu 06; trên màn hình cần --out TỆP)",
 			"from":    "ngày đầu kỳ, YYYY-MM-DD",
 			"month":   "một tháng, YYYY-MM (thay cho --from/--to)",
 			"nightly": "ghi báo cáo đầy đủ của tháng (HTML có biểu đồ và biểu XLSX) vào --out",
 			"out":     "ghi vào tệp này thay vì ra màn hình (với --nightly: một thư mục)",
 			"to":      "ngày cuối kỳ, YYYY-MM-DD (tính cả ngày này)",
-			"ward":    "chỉ một xã, phường",
+			"ward":    "chỉ một xã, phường: mã (hoa hay thường) hoặc tên",
 		},
 	},
 	"run": {
@@ -216,9 +246,11 @@ lệnh kết thúc bằng ';', phím mũi tên gọi lại ~/.wardstat_history, 
 câu lệnh đang chạy). Tệp đó giữ 1.000 câu lệnh cuối cùng dấu nhắc đã chạy, chỉ
 bạn đọc được (quyền 0600), không giữ các câu bị từ chối; xoá tệp để quên chúng.
 
-Mỗi lần một câu lệnh, và chỉ câu lệnh đọc (SELECT, FROM, WITH, VALUES, DESCRIBE,
-SHOW, SUMMARIZE): COPY, EXPORT, ATTACH, SET, PRAGMA, INSTALL, LOAD, CREATE, CALL
-và EXPLAIN bị từ chối. Câu lệnh dừng sau --timeout và khi cần quá --max-temp đĩa
+Chỉ câu lệnh đọc (SELECT, FROM, WITH, VALUES, DESCRIBE, SHOW, SUMMARIZE): COPY,
+EXPORT, ATTACH, SET, PRAGMA, INSTALL, LOAD, CREATE, CALL và EXPLAIN bị từ chối.
+Nhiều câu lệnh (ngăn bằng ';') đều được kiểm tra trước khi câu đầu chạy, rồi
+kết quả hiện lần lượt theo thứ tự; với --format csv hoặc json (mỗi định dạng
+giữ một kết quả) hãy chạy từng câu một. Câu lệnh dừng sau --timeout và khi cần quá --max-temp đĩa
 tạm cạnh kho. Kho chỉ mở khi câu lệnh chạy, nên một lần nạp có thể bắt đầu khi
 dấu nhắc đang chờ.
 
@@ -235,7 +267,25 @@ form_counts(start, end), unit_at(start, end).`,
 	},
 	"status": {
 		short: "Cho biết lần chạy gần nhất và độ mới của mỗi nguồn, và các lần chạy mới nhất",
-		flags: map[string]string{"config": "tệp cấu hình"},
+		long: `Cho biết độ mới và lần chạy gần nhất của mỗi nguồn, rồi các lần chạy mới nhất
+trong sổ chạy (job_runs), mới nhất trước: việc, nguồn, cách kích hoạt, lúc bắt
+đầu, thời gian, trạng thái, số tệp, số dòng đã nạp và bị loại, lỗi.
+
+Trạng thái và lỗi gần nhất của một nguồn là của lần chạy gần nhất (lỗi để trống
+khi lần đó thành công hoặc không có gì mới); một lần lỗi cũ hơn hiện ở
+last_failure, kèm thời điểm. Mức của nguồn theo tuổi của dữ liệu mới nhất: ok,
+warn khi quá freshness.warn, error khi quá freshness.error hoặc khi chưa lần kéo
+nào mang về dữ liệu.
+
+status chỉ đọc: không bao giờ giữ kho để ghi, không cần token của nguồn nào, và
+khi tiến trình nền (hay một lần chạy) đang giữ kho thì đọc bản công bố ở đường
+dẫn publish: của cấu hình và nói rõ điều đó: các lần chạy sau bản công bố không
+có trong đó. Một lần chạy sổ còn ghi running trong khi không tiến trình nào giữ
+kho là đã bị dừng, và hiện là interrupted.
+
+Không có --config thì đọc --db, liệt kê các nguồn sổ chạy đã kéo, xét độ mới
+theo ngưỡng mặc định (warn 2 ngày, error 7 ngày).`,
+		flags: map[string]string{"config": "tệp cấu hình", "runs": "số lần chạy mới nhất cần liệt kê (0: không liệt kê)"},
 	},
 	"units": {short: "Quản lý danh mục đơn vị (xã, phường, huyện, tỉnh theo thời gian)"},
 	"units import": {
@@ -249,8 +299,18 @@ sắp xếp năm 2025 xã, phường không còn huyện: để trống cột di
 	"units list":   {short: "Liệt kê danh mục đơn vị"},
 	"ward-reports": {short: "Nạp các biểu do xã, phường tự báo cáo, và đối chiếu với hồ sơ"},
 	"ward-reports check": {
-		short: "Liệt kê các biểu tự báo cáo có phần không khớp nhau hoặc khác với hồ sơ",
-		flags: map[string]string{"format": "table, csv hoặc json"},
+		short: "So mọi cột của biểu xã, phường tự báo cáo với hồ sơ và với chính nó",
+		long: `So mọi cột của biểu mỗi xã, phường tự báo cáo (biểu nhập sau cùng của một đơn
+vị và một kỳ) với số đếm từ hồ sơ của cùng đơn vị và kỳ (counted), mỗi số tổng
+với tổng các phần của nó (parts: tiếp nhận = kỳ trước chuyển qua + mới trực
+tuyến, trực tiếp, bưu chính; đã giải quyết = trước hạn + đúng hạn + quá hạn;
+đang giải quyết = trong hạn + quá hạn) và tiếp nhận với đã giải quyết + rút/dừng
++ đang giải quyết (identity). Mỗi đơn vị, kỳ, phép so và cột lệch là một dòng,
+kèm số báo cáo, số đúng ra, chênh lệch và ghi chú; đơn vị không có hồ sơ nào
+trong kho là một dòng (no_dossiers). Biểu khớp chỉ được liệt kê với --all, khi
+đó mọi phép so đều hiện. --format csv hoặc json cho các dòng đó cho chương trình
+khác đọc.`,
+		flags: map[string]string{"format": "table, csv hoặc json", "all": "liệt kê mọi phép so, cả các biểu và cột khớp"},
 	},
 	"ward-reports import": {
 		short: "Nạp biểu do một xã, phường tự lập (CSV hoặc XLSX có các cột của biểu)",

@@ -107,6 +107,10 @@ GROUP BY ALL;
 -- under it, never averaged from the wards'); names and districts as the
 -- registry has them in that month (ward_month), so wards whose district was
 -- abolished in 2025 form a district row with district NULL.
+-- vi: số ngày làm việc từ ngày được coi là tiếp nhận đến khi có kết quả, theo
+-- tháng có kết quả và theo đơn vị: cấp 'ward' (có ward_code), 'district' và
+-- 'province' (phân vị tính trên hồ sơ của mọi xã, phường thuộc cấp đó, không
+-- lấy trung bình của các xã); tên và huyện theo danh mục của tháng đó.
 CREATE OR REPLACE VIEW mart_processing_time_unit AS
 SELECT f.completed_month AS month,
        CASE WHEN grouping(f.ward_code) = 0 THEN 'ward' WHEN grouping(wm.district) = 0 THEN 'district' ELSE 'province' END AS level,
@@ -182,6 +186,10 @@ WHERE value < low OR value > high;
 -- value): a blank cell there is a no, as exports mark the yes cells ("x")
 -- and leave the others blank. Without the column the flag is unknown, and
 -- so is every figure made from it: NULL with a note, never 0.
+-- vi: mỗi lần nạp, tệp có các cột tuỳ chọn nào (thanh toán trực tuyến, số hoá,
+-- thư xin lỗi, phí). Cờ của hồ sơ chỉ biết được khi tệp có cột đó (ô trống là
+-- "không"); tệp không có cột thì cờ không rõ, và mọi số liệu tính từ nó để trống
+-- (NULL) kèm ghi chú, không bao giờ là 0.
 CREATE OR REPLACE VIEW load_flag_columns AS
 SELECT load_id,
        coalesce(list_contains(fields, 'paid_online'), false) AS has_paid_online,
@@ -195,6 +203,10 @@ FROM (SELECT load_id, json_extract_string(header_map, '$.*') AS fields FROM load
 -- latest seen). It reads dossier_versions, every state ever loaded: an
 -- export shows only a dossier's last request, and the 766 rule makes a
 -- dossier with more than one request late.
+-- vi: mọi lần yêu cầu bổ sung mà lịch sử của hồ sơ có, mỗi ngày yêu cầu một
+-- dòng, kèm ngày người nộp bổ sung (muộn nhất đã thấy). Đọc dossier_versions,
+-- mọi trạng thái từng nạp: tệp xuất chỉ ghi lần yêu cầu cuối, còn quy tắc 766
+-- coi hồ sơ bị yêu cầu bổ sung quá một lần là trễ hạn.
 CREATE OR REPLACE VIEW supplement_requests AS
 SELECT ward_code, dossier_code, supplement_requested_at::DATE AS requested_day,
        max(supplement_received_at::DATE) FILTER (WHERE supplement_received_at >= supplement_requested_at) AS answered_day
