@@ -44,7 +44,7 @@ sources:
 
 	r := NewRunner(cfg, w, transform.NewHasher([]byte("t")), RunnerOptions{Metrics: NewMetrics(), BackoffBase: 5 * time.Millisecond})
 	res, _ := r.Pull(ctx, "drop", "test", time.Now())
-	if len(res.Failures) != 1 || res.Run.Status != StatusFailed || !strings.HasPrefix(res.Run.Error, "1 of 1 files could not be loaded: thang10.csv: nothing loaded") {
+	if len(res.Failures) != 1 || res.Run.Status != StatusFailed || !strings.HasPrefix(res.Run.Error, "1/1 tệp không nạp được: thang10.csv: không nạp được gì") {
 		t.Fatalf("a file whose every row was rejected must fail the pull: %+v", res)
 	}
 	reason, err := os.ReadFile(filepath.Join(drop, FailedDir, "thang10.csv.reason"))

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -249,11 +248,17 @@ func nothingLoaded(src *Source, fr ingest.FileResult) error {
 		if !ingest.NothingLoaded(one.Result) {
 			continue
 		}
-		hint := "see its rejects: SELECT * FROM rejects WHERE load_id = " + strconv.FormatInt(one.Result.LoadID, 10)
 		if src.Ward == "" && slices.ContainsFunc(one.Result.Rejects, func(r warehouse.Reject) bool { return r.Code == "no_ward" }) {
-			hint = "the file names no unit: set ward: in the source " + src.Name + " of the configuration, then drop the file again"
+			again := msg.Errorf("thả tệp vào lại", "drop the file again")
+			if src.URL != "" {
+				again = msg.Errorf("lần kéo sau sẽ nạp lại", "the next pull loads it again")
+			}
+			return msg.Errorf("không nạp được gì: cả %d dòng đọc được đều bị loại; tệp không ghi đơn vị: hãy đặt ward: cho nguồn %s trong cấu hình, rồi %w",
+				"nothing loaded: all %d rows read were rejected; the file names no unit: set ward: in the source %s of the configuration, then %w",
+				one.Result.Read, src.Name, again)
 		}
-		return fmt.Errorf("nothing loaded: all %d rows read were rejected; %s", one.Result.Read, hint)
+		return msg.Errorf("không nạp được gì: cả %d dòng đọc được đều bị loại; xem các dòng bị loại: SELECT * FROM rejects WHERE load_id = %d",
+			"nothing loaded: all %d rows read were rejected; see its rejects: SELECT * FROM rejects WHERE load_id = %d", one.Result.Read, one.Result.LoadID)
 	}
 	return nil
 }
