@@ -69,9 +69,7 @@ const (
 )
 
 func TestGoldenDemo(t *testing.T) {
-	if testing.Short() {
-		t.Skip("slow: the demo district's sixteen loads (go test -run TestGolden ./cmd/wardstat)")
-	}
+	skipIfShort(t, "the demo district's sixteen loads (go test -run TestGolden ./cmd/wardstat)")
 	t.Setenv(transform.KeyEnv, "golden")
 	root := goldenRoot(t)
 	dir := t.TempDir()
