@@ -5,7 +5,7 @@ PKGS     := ./...
 # DuckDB's C++ library is linked statically from the module cache; building it
 # the first time takes a minute or two on two cores.
 
-.PHONY: build install run test bench lint fuzz killhunt clean
+.PHONY: build install run test test-short golden bench lint fuzz killhunt clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/wardstat
@@ -30,6 +30,18 @@ run: build
 test:
 	@scripts/ensure-chromium
 	$(GO) test -count=1 -timeout 20m $(PKGS)
+
+# The suite without its slow scenarios (kill hunts, daemons, memory and
+# spill, stress, the demo's golden figures), each skipped under -short:
+# under a minute, for the edit-test loop. CI runs `make test`.
+test-short:
+	$(GO) test -short -count=1 -timeout 10m $(PKGS)
+
+# Rewrite the golden figures (cmd/wardstat/testdata/golden: report JSON,
+# tables, workbooks, nightly report text, marts) from what the code writes
+# now, after an intended change; review the diff before committing it.
+golden:
+	$(GO) test -count=1 -run '^TestGolden' ./cmd/wardstat -update
 
 # Full-size comparison with the floors (several minutes, inputs kept in $TMPDIR/wardbench),
 # after the Go benchmarks on small inputs.

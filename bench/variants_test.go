@@ -18,6 +18,7 @@ import (
 // and status, more columns, CRLF line endings) load into the same report
 // form, with the same applicants.
 func TestVariantsGiveTheSameForm(t *testing.T) {
+	skipIfShort(t, "benchmark inputs in every variant")
 	ctx := context.Background()
 	dir := t.TempDir()
 	plain := filepath.Join(dir, "plain.csv")
@@ -80,6 +81,7 @@ func TestVariantsGiveTheSameForm(t *testing.T) {
 // The next night's full export, in which a few dossiers changed, changes
 // those and nothing else, and keeps their old states.
 func TestReexportChangesOnlyWhatChanged(t *testing.T) {
+	skipIfShort(t, "a benchmark-sized re-export")
 	ctx := context.Background()
 	dir := t.TempDir()
 	first, next := filepath.Join(dir, "first.csv"), filepath.Join(dir, "next.csv")

@@ -214,6 +214,7 @@ func writeMergedHeaderXLSX(t *testing.T, dir string) string {
 // dossiers, their applicant keys, the counts and the rejects with their
 // rows must be the same.
 func TestDuckDBReaderAgreesWithOurs(t *testing.T) {
+	skipIfShort(t, "every fixture through both readers (TestReadersAgreeOnEveryFormat stays)")
 	files := []string{"../testdata/ingest/semicolon-bom.csv", "../testdata/ingest/pipe-portal-codes.csv",
 		"../testdata/ingest/title-rows.csv", "../testdata/ingest/us-locale-excel.csv", "../testdata/ingest/header-line-breaks.csv",
 		"../testdata/report/handcount/ward-export.csv", "../testdata/ingest/portal-sync.ndjson", "../testdata/ingest/portal-array.json",

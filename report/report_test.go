@@ -100,6 +100,7 @@ func TestNightlyReport(t *testing.T) {
 // TestHTMLRendersInChromium opens the report in a real headless Chromium:
 // the charts must be in the rendered page, and a screenshot must be drawn.
 func TestHTMLRendersInChromium(t *testing.T) {
+	skipIfShort(t, "a headless Chromium renders the report")
 	bin := ""
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
 		if p, err := exec.LookPath(name); err == nil {

@@ -55,6 +55,7 @@ func exportJSON(day int) string {
 // land, a failing one is retried, recorded and flagged, the jobs build and
 // publish, and an analyst queries the published snapshot throughout.
 func TestDaemonRunsTheNightUnattended(t *testing.T) {
+	skipIfShort(t, "a daemon night against a loopback server")
 	dir := t.TempDir()
 	var brokenCalls atomic.Int32
 	mux := http.NewServeMux()

@@ -40,6 +40,7 @@ func (l *lockedBuffer) lines() []string {
 // tick makes the next ticks skip, and the daemon's log at Info says so,
 // naming the job and the source; cron's own chatter stays below Info.
 func TestSkippedTickIsLoggedAtInfo(t *testing.T) {
+	skipIfShort(t, "a daemon ticking through a ten-second pull")
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select { // a ward system that answers slowly

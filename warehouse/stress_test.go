@@ -26,6 +26,7 @@ import (
 // again (stopped by its identity). A crash kills the test binary.
 // Short: 2 nights; WARDSTAT_STRESS=N runs N.
 func TestLoadsBackToBackUnderCPUPressure(t *testing.T) {
+	skipIfShort(t, "stress: loads under CPU and GC pressure")
 	loads := 2
 	if n, err := strconv.Atoi(os.Getenv("WARDSTAT_STRESS")); err == nil && n > 0 {
 		loads = n

@@ -18,6 +18,7 @@ import (
 
 type demoFlags struct {
 	dir, out, reports string
+	today             string // "" is today; a fixed day makes the demo reproducible
 	months            int
 	scale             float64
 }
@@ -43,6 +44,7 @@ is recognised as already loaded.`,
 	cmd.Flags().StringVar(&f.dir, "dir", "demo-exports", "where to write the generated exports")
 	cmd.Flags().StringVar(&f.out, "out", "parquet", "where to write the Parquet marts")
 	cmd.Flags().StringVar(&f.reports, "reports", "reports", "where to write the nightly report (HTML and XLSX)")
+	cmd.Flags().StringVar(&f.today, "today", "", "generate as if today were this day, YYYY-MM-DD (a reproducible demo; default: today)")
 	cmd.Flags().IntVar(&f.months, "months", 24, "months of history")
 	cmd.Flags().Float64Var(&f.scale, "scale", 1, "volume multiplier (1: about 90,000 dossiers)")
 	return cmd
@@ -50,6 +52,13 @@ is recognised as already loaded.`,
 
 func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 	now := time.Now().In(vietnam)
+	if f.today != "" {
+		d, err := time.Parse(time.DateOnly, f.today)
+		if err != nil {
+			return usageError{fmt.Errorf("--today %q: write the day as YYYY-MM-DD", f.today)}
+		}
+		now = time.Date(d.Year(), d.Month(), d.Day(), 17, 0, 0, 0, vietnam) // after closing, as a nightly run
+	}
 	today := time.Date(now.Year(), now.Month(), now.Day(), 17, 0, 0, 0, time.UTC) // the day's exports, pulled after closing
 	fmt.Fprintf(a.stdout, a.t("Tạo dữ liệu mẫu của huyện trong %s …\n", "Generating the demo district in %s …\n"), f.dir)
 	m, err := demo.Generate(f.dir, demo.Options{Now: today, Months: f.months, Scale: f.scale})

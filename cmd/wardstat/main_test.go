@@ -150,6 +150,7 @@ func TestCLIEndToEnd(t *testing.T) {
 }
 
 func TestDemoHoldsTheFormIdentity(t *testing.T) {
+	skipIfShort(t, "the demo district, loaded twice")
 	dir := t.TempDir()
 	db := filepath.Join(dir, "demo.duckdb")
 	out := mustRun(t, "--db", db, "--lang", "en", "demo", "--dir", filepath.Join(dir, "exports"), "--out", filepath.Join(dir, "parquet"), "--reports", filepath.Join(dir, "reports"), "--months", "5", "--scale", "0.25")

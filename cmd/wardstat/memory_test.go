@@ -22,6 +22,7 @@ import (
 // error. Now each such row is rejected on its own line (too_long), the
 // short rows between them load, and the peak RSS stays under 1 GiB.
 func TestIngestOfHugeCellsStaysUnderOneGiB(t *testing.T) {
+	skipIfShort(t, "memory: the RSS of a load of huge cells")
 	if runtime.GOOS != "linux" {
 		t.Skip("reads the child's peak RSS from Linux's rusage")
 	}

@@ -106,6 +106,7 @@ func piiJSON() string {
 // and everything it printed, for each planted string. The clerk's own
 // value ("31/02/2025") must still be in rejects.
 func TestNoPersonalDataAtRest(t *testing.T) {
+	skipIfShort(t, "every format, a daemon night and the reports searched for personal data")
 	t.Setenv("WARDSTAT_PII_KEY", "pii-test")
 	dir := t.TempDir()
 	inputs := filepath.Join(dir, "inputs")

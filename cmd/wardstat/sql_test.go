@@ -285,6 +285,7 @@ func waitForLock(t *testing.T, db string, writer bool) int {
 // the warehouse for reading; a load started meanwhile waits for it and
 // succeeds, where it failed "in use" at once.
 func TestLoadWaitsForAReader(t *testing.T) {
+	skipIfShort(t, "waits on the warehouse lock")
 	db, fx := handcountWarehouse(t)
 	reader := cli("--db", db, "--lang", "en", "sql", "--timeout", "2s", strings.TrimSuffix(runaway, ";\r"))
 	var readerOut bytes.Buffer
@@ -316,6 +317,7 @@ func TestLoadWaitsForAReader(t *testing.T) {
 // snapshot is published, a reader waits for it (bounded) and then reads;
 // past its wait it says in one line that a load is running and to retry.
 func TestReaderWaitsForALoad(t *testing.T) {
+	skipIfShort(t, "waits on the warehouse lock")
 	db, _ := handcountWarehouse(t)
 	big := filepath.Join(t.TempDir(), "big.csv")
 	writeBigCSV(t, big, 60_000)

@@ -61,6 +61,7 @@ func assertReleased(t *testing.T, db, fx string) {
 // minutes, deaf to SIGTERM and SIGINT. The three run side by side (read-only
 // opens share the warehouse).
 func TestUninterruptibleStatementEndsTheCommand(t *testing.T) {
+	skipIfShort(t, "waits out a statement that ignores its cancel")
 	db, fx := handcountWarehouse(t)
 	type run struct {
 		name   string
@@ -116,6 +117,7 @@ func TestUninterruptibleStatementEndsTheCommand(t *testing.T) {
 // cannot interrupt does not leave the prompt stuck: after the grace it
 // says so and the prompt ends, releasing the warehouse.
 func TestPromptEndsOnAnUninterruptibleStatement(t *testing.T) {
+	skipIfShort(t, "waits out a statement that ignores its cancel")
 	db, fx := handcountWarehouse(t)
 	c := cli("--lang", "en", "--db", db, "sql", "--format", "csv")
 	c.Env = append(c.Env, "HOME="+t.TempDir())
@@ -145,6 +147,7 @@ func TestPromptEndsOnAnUninterruptibleStatement(t *testing.T) {
 // not count such values); a result cut short without an error fails too.
 // Normal statements still run under the limit.
 func TestSQLMemoryStaysUnderOneGiB(t *testing.T) {
+	skipIfShort(t, "memory: the RSS of large queries")
 	if runtime.GOOS != "linux" {
 		t.Skip("the data memory limit is Linux's RLIMIT_DATA")
 	}

@@ -95,6 +95,7 @@ func rowWhere(out, column, value string) map[string]string {
 // while the daemon holds the warehouse, the snapshot the configuration
 // publishes at its own publish: path.
 func TestStatusTellsTheTruth(t *testing.T) {
+	skipIfShort(t, "a daemon night against a loopback server")
 	t.Setenv("WARDSTAT_PII_KEY", "status")
 	t.Setenv("WARDSTAT_TEST_ANBINH_TOKEN", "sekret")
 	var down atomic.Bool
