@@ -19,7 +19,7 @@ func WriteHTML(w io.Writer, d *Data) error {
 		"L": l, "D": d, "Total": total,
 		"YTD":      Total(d.YearToDate, l["grand_total"]),
 		"Subtitle": fmt.Sprintf(l["subtitle"], d.From.Format("01/2006"), d.Opt.Now.Format("02/01/2006 15:04")),
-		"Period":   fmt.Sprintf(l["period"], d.From.Format("02/01/2006"), d.To.Format("02/01/2006")),
+		"Period":   period(l, d),
 		"OnlinePct": func() string {
 			if online == 0 {
 				return "–"
@@ -289,3 +289,13 @@ footer { color: var(--muted); font-size: .8rem; margin: 2rem 0 1rem; }
 <footer>{{.L.footer}}</footer>
 </main></body></html>
 `))
+
+// period is the report's period, with the as-of note when the month is
+// not over.
+func period(l map[string]string, d *Data) string {
+	p := fmt.Sprintf(l["period"], d.From.Format("02/01/2006"), d.To.Format("02/01/2006"))
+	if d.Partial {
+		p += " · " + fmt.Sprintf(l["as_of"], d.To.Format("02/01/2006"))
+	}
+	return p
+}

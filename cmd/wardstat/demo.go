@@ -49,6 +49,9 @@ is recognised as already loaded.`,
 }
 
 func (a *app) runDemo(ctx context.Context, f demoFlags) error {
+	if err := a.outDir(f.out); err != nil {
+		return err
+	}
 	now := time.Now().In(vietnam)
 	today := time.Date(now.Year(), now.Month(), now.Day(), 17, 0, 0, 0, time.UTC) // the day's exports, pulled after closing
 	fmt.Fprintf(a.stdout, a.t("Tạo dữ liệu mẫu của huyện trong %s …\n", "Generating the demo district in %s …\n"), f.dir)
