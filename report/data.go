@@ -107,6 +107,9 @@ func Gather(ctx context.Context, db *sql.DB, opt Options) (*Data, error) {
 			rows.Close()
 			return nil, err
 		}
+		if d.Partial && p.Month == month {
+			p = asOfPoint(month, d.Form) // ward_month judges the whole month
+		}
 		d.Trend = append(d.Trend, p)
 	}
 	rows.Close()
@@ -204,4 +207,13 @@ func Total(rows []FormRow, name string) FormRow {
 		t.Rate = sql.NullFloat64{Float64: float64(int64(float64(t.Early+t.OnTime)*10000/float64(t.Resolved)+0.5)) / 100, Valid: true}
 	}
 	return t
+}
+
+// asOfPoint is a month not over as the trend shows it: the form's figures
+// as of its last day reported (ward_month counts a dossier due later in
+// the month as overdue in it).
+func asOfPoint(month string, form []FormRow) MonthPoint {
+	t := Total(form, "")
+	return MonthPoint{Month: month, Rate: t.Rate, Online: t.NewOnline, Direct: t.NewDirect, Postal: t.NewPostal,
+		Resolved: t.Resolved, Pending: t.Pending, Overdue: t.PendingOverdue, Received: t.Received}
 }

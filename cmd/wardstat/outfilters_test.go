@@ -219,6 +219,15 @@ func TestPeriodEndingAfterTodayIsReportedAsOfToday(t *testing.T) {
 		t.Fatalf("nightly files: %v %v", books, pages)
 	}
 	check(books[0], "Form 06")
+	f, err := excelize.OpenFile(books[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	trend, _ := f.GetRows("Trend")
+	if last := trend[len(trend)-1]; len(last) < 9 || last[0] != today.Format("2006-01") || last[8] != "1" {
+		t.Errorf("the trend's current month counts overdue as of today: %q", last)
+	}
 	if page, _ := os.ReadFile(pages[0]); !strings.Contains(string(page), "as of "+today.Format("02/01/2006")) {
 		t.Errorf("the page does not say it is as of today")
 	}
