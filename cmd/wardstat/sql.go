@@ -113,10 +113,6 @@ form_counts(start, end), unit_at(start, end).`,
 			if err != nil {
 				return err
 			}
-			if len(warehouse.SplitStatements(query)) == 0 {
-				return usageError{msg.Errorf("câu truy vấn trống (chỉ có dấu chấm phẩy, khoảng trắng hay chú thích): hãy ghi một câu lệnh, ví dụ wardstat sql \"SELECT count(*) FROM dossiers\"",
-					"the query is empty (only semicolons, blanks or comments): give a statement, e.g. wardstat sql \"SELECT count(*) FROM dossiers\"")}
-			}
 			return a.runSQL(cmd.Context(), query, format, lim)
 		},
 	}
@@ -192,6 +188,12 @@ func (a *app) runSQL(ctx context.Context, query, format string, lim sqlLimits) e
 // interrupted (*abandonedError: the process must end).
 func (a *app) runStatements(ctx context.Context, out io.Writer, query, format string, lim sqlLimits, after func(n int)) error {
 	pieces := warehouse.SplitStatements(query)
+	if len(pieces) == 0 {
+		// Only semicolons, blanks or comments: refused (kept out of the
+		// prompt's history), a command-line mistake.
+		return usageError{refusedError{errors.New(a.t("câu truy vấn trống (chỉ có dấu chấm phẩy, khoảng trắng hay chú thích): hãy ghi một câu lệnh, ví dụ wardstat sql \"SELECT count(*) FROM dossiers\"",
+			"the query is empty (only semicolons, blanks or comments): give a statement, e.g. wardstat sql \"SELECT count(*) FROM dossiers\""))}}
+	}
 	if len(pieces) <= 1 {
 		n, err := a.runStatement(ctx, out, query, format, lim)
 		if err == nil && after != nil {
