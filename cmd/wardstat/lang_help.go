@@ -255,8 +255,8 @@ EXPORT, ATTACH, SET, PRAGMA, INSTALL, LOAD, CREATE, CALL và EXPLAIN bị từ c
 Nhiều câu lệnh (ngăn bằng ';') đều được kiểm tra trước khi câu đầu chạy, rồi
 kết quả hiện lần lượt theo thứ tự; với --format csv hoặc json (mỗi định dạng
 giữ một kết quả) hãy chạy từng câu một. Câu lệnh dừng sau --timeout và khi cần quá --max-temp đĩa
-tạm cạnh kho. Kho chỉ mở khi câu lệnh chạy, nên một lần nạp có thể bắt đầu khi
-dấu nhắc đang chờ.
+tạm cạnh kho. Kho chỉ mở khi câu lệnh chạy (các câu lệnh ghi cùng một lần dùng
+chung một lần mở), nên một lần nạp có thể bắt đầu khi dấu nhắc đang chờ.
 
 Bảng: dossiers, dossier_history, loads, rejects, units, statuses, job_runs.
 View: dossier_versions, ward_month, mart_* (wardstat describe liệt kê tất cả).

@@ -72,8 +72,9 @@ and EXPLAIN are refused. Several statements (separated by ';') are each
 checked before the first runs, then shown one after the other in order;
 with --format csv or json, which hold one result, give one at a time.
 A statement stops after --timeout and when it needs more than --max-temp
-of temporary disk beside the warehouse. The warehouse is open only while a statement runs,
-so a load can start while the prompt waits.
+of temporary disk beside the warehouse. The warehouse is open only while statements run
+(those given at once share one opening), so a load can start while the
+prompt waits.
 
 Tables: dossiers, dossier_history, loads, rejects, units, statuses, job_runs.
 Views: dossier_versions, ward_month, mart_* (wardstat describe lists them all).
