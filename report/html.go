@@ -265,7 +265,7 @@ footer { color: var(--muted); font-size: .8rem; margin: 2rem 0 1rem; }
 <h2>{{.L.chart_channel}}</h2><div class="card">{{.ChannelChart}}</div>
 <h2>{{.RankTitle}}</h2><div class="card">{{.RankChart}}</div>
 <h2>{{.L.anomalies}}</h2>
-<div class="card">{{if .D.Anomalies}}<ul class="alerts">{{range .D.Anomalies}}<li><b>{{.Name}}</b>: {{.Reason}}</li>{{end}}</ul>{{else}}<p>{{.L.no_anomalies}}</p>{{end}}</div>
+<div class="card">{{if .D.Partial}}<p>{{.L.anomalies_partial}}</p>{{else if .D.Anomalies}}<ul class="alerts">{{range .D.Anomalies}}<li><b>{{.Name}}</b>: {{.Reason}}</li>{{end}}</ul>{{else}}<p>{{.L.no_anomalies}}</p>{{end}}</div>
 {{if .Stale}}<h2>{{.L.sources}}</h2><div class="card"><ul class="alerts">{{range .Stale}}<li class="warn"><b>{{.Source}}</b> ({{.Level}}): {{$.L.stale}}{{if .LastNewData}} {{.LastNewData.Format "02/01/2006"}}{{end}}{{if .LastError}} · {{.LastError}}{{end}}</li>{{end}}</ul></div>{{end}}
 <h2>{{.L.form_heading}}</h2>
 <div class="table"><table>

@@ -181,6 +181,9 @@ func moreSheets(f *excelize.File, l map[string]string, head int, d *Data) {
 		ref, _ := excelize.CoordinatesToCellName(1, i+2)
 		f.SetSheetRow(an, ref, &[]any{a.Ward, a.Name, a.Reason})
 	}
+	if d.Partial {
+		f.SetCellValue(an, "C2", l["anomalies_partial"])
+	}
 	f.SetCellStyle(an, "A1", "C1", head)
 	f.SetColWidth(an, "C", "C", 90)
 	if len(d.Opt.Sources) > 0 {

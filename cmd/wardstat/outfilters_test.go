@@ -224,6 +224,9 @@ func TestPeriodEndingAfterTodayIsReportedAsOfToday(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
+	if note, _ := f.GetCellValue("Anomalies", "C2"); !strings.Contains(note, "has not ended") {
+		t.Errorf("the anomalies sheet of a month not over: %q", note)
+	}
 	trend, _ := f.GetRows("Trend")
 	if last := trend[len(trend)-1]; len(last) < 9 || last[0] != today.Format("2006-01") || last[8] != "1" {
 		t.Errorf("the trend's current month counts overdue as of today: %q", last)
