@@ -16,8 +16,13 @@ import (
 // beside a date and time).
 type columnFormat struct {
 	// decimals of a float column in a table: 2 when any of its values has
-	// a fraction, else 0.
+	// a fraction, else 0; more when a value is below 0.01, so that the
+	// smallest non-zero value keeps two significant digits (0.004 is
+	// 0.0040, not 0.00), up to maxDecimals.
 	decimals int
+	// scientific is a float column whose smallest non-zero value needs
+	// more than maxDecimals: every value prints as 1.00e-20.
+	scientific bool
 	// layout of the column's time values.
 	layout string
 }
@@ -46,15 +51,18 @@ func columnFormats(r Result) []columnFormat {
 		case strings.HasPrefix(typ, "TIMESTAMP"):
 			out[j].layout = timestampLayout
 		}
+		smallest := math.Inf(1) // the smallest non-zero magnitude of a float value
 		for _, row := range r.Rows {
 			switch x := row[j].(type) {
 			case float64:
 				if frac(x) {
 					out[j].decimals = 2
+					smallest = min(smallest, math.Abs(x))
 				}
 			case float32:
 				if frac(float64(x)) {
 					out[j].decimals = 2
+					smallest = min(smallest, math.Abs(float64(x)))
 				}
 			case time.Time:
 				if typ == "" && (x.Hour() != 0 || x.Minute() != 0 || x.Second() != 0 || x.Nanosecond() != 0) {
@@ -65,8 +73,28 @@ func columnFormats(r Result) []columnFormat {
 		if out[j].layout == "" {
 			out[j].layout = dateLayout
 		}
+		out[j].decimals, out[j].scientific = floatDecimals(out[j].decimals, smallest)
 	}
 	return out
+}
+
+// maxDecimals is the most decimals a float column prints with before it
+// turns scientific.
+const maxDecimals = 12
+
+// floatDecimals widens a float column's decimals so that its smallest
+// non-zero magnitude (below 1) keeps two significant digits: 0.004 needs
+// 4 decimals (0.0040), 1e-9 needs 11; past maxDecimals the column is
+// scientific.
+func floatDecimals(decimals int, smallest float64) (int, bool) {
+	if decimals == 0 || smallest >= 1 || smallest == 0 || math.IsInf(smallest, 0) {
+		return decimals, false
+	}
+	need := int(math.Floor(-math.Log10(smallest))) + 2
+	if need > maxDecimals {
+		return decimals, true
+	}
+	return max(decimals, need), false
 }
 
 func frac(x float64) bool {
@@ -79,6 +107,9 @@ func (c columnFormat) text(v any) string {
 	case float64:
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return Text(x)
+		}
+		if c.scientific {
+			return strconv.FormatFloat(x, 'e', 2, 64)
 		}
 		return strconv.FormatFloat(x, 'f', c.decimals, 64)
 	case float32:

@@ -14,6 +14,11 @@ import (
 type Options struct {
 	// Month is the reported month (its first day); the year to date ends with it.
 	Month time.Time
+	// Through, when set and before the month's last day, is the last day
+	// reported (today, the month not being over): the form and the year to
+	// date end with it, the title says so, and the month's anomalies
+	// (judged against whole months) are left out.
+	Through time.Time
 	// Ward limits the report to one ward ("" for the whole district).
 	Ward string
 	// Lang is vi or en.
@@ -68,11 +73,16 @@ type Data struct {
 	Trend      []MonthPoint
 	Anomalies  []Anomaly
 	Index      []IndexRow
+	// Partial is true when the month is not over: To is today.
+	Partial bool
 }
 
 // Gather reads the report's figures from the warehouse.
 func Gather(ctx context.Context, db *sql.DB, opt Options) (*Data, error) {
 	d := &Data{Opt: opt, From: opt.Month, To: opt.Month.AddDate(0, 1, -1), YearFrom: time.Date(opt.Month.Year(), 1, 1, 0, 0, 0, 0, time.UTC)}
+	if !opt.Through.IsZero() && opt.Through.Before(d.To) {
+		d.To, d.Partial = opt.Through, true
+	}
 	var err error
 	if d.Form, err = form(ctx, db, d.From, d.To, opt.Ward); err != nil {
 		return nil, err
@@ -97,6 +107,9 @@ func Gather(ctx context.Context, db *sql.DB, opt Options) (*Data, error) {
 			rows.Close()
 			return nil, err
 		}
+		if d.Partial && p.Month == month {
+			p = asOfPoint(month, d.Form) // ward_month judges the whole month
+		}
 		d.Trend = append(d.Trend, p)
 	}
 	rows.Close()
@@ -104,8 +117,12 @@ func Gather(ctx context.Context, db *sql.DB, opt Options) (*Data, error) {
 	if opt.Lang == "en" {
 		reason = "reason_en"
 	}
+	partialMonth := ""
+	if d.Partial {
+		partialMonth = month // a month not over is no anomaly
+	}
 	rows, err = db.QueryContext(ctx, `SELECT ward_code, coalesce(ward_name, ward_code), metric, `+reason+`
-		FROM mart_anomalies WHERE month = ? AND (? = '' OR ward_code = ?) ORDER BY ward_code, metric`, month, opt.Ward, opt.Ward)
+		FROM mart_anomalies WHERE month = ? AND month <> ? AND (? = '' OR ward_code = ?) ORDER BY ward_code, metric`, month, partialMonth, opt.Ward, opt.Ward)
 	if err != nil {
 		return nil, fmt.Errorf("anomalies: %w", err)
 	}
@@ -190,4 +207,13 @@ func Total(rows []FormRow, name string) FormRow {
 		t.Rate = sql.NullFloat64{Float64: float64(int64(float64(t.Early+t.OnTime)*10000/float64(t.Resolved)+0.5)) / 100, Valid: true}
 	}
 	return t
+}
+
+// asOfPoint is a month not over as the trend shows it: the form's figures
+// as of its last day reported (ward_month counts a dossier due later in
+// the month as overdue in it).
+func asOfPoint(month string, form []FormRow) MonthPoint {
+	t := Total(form, "")
+	return MonthPoint{Month: month, Rate: t.Rate, Online: t.NewOnline, Direct: t.NewDirect, Postal: t.NewPostal,
+		Resolved: t.Resolved, Pending: t.Pending, Overdue: t.PendingOverdue, Received: t.Received}
 }

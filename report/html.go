@@ -19,7 +19,7 @@ func WriteHTML(w io.Writer, d *Data) error {
 		"L": l, "D": d, "Total": total,
 		"YTD":      Total(d.YearToDate, l["grand_total"]),
 		"Subtitle": fmt.Sprintf(l["subtitle"], d.From.Format("01/2006"), d.Opt.Now.Format("02/01/2006 15:04")),
-		"Period":   fmt.Sprintf(l["period"], d.From.Format("02/01/2006"), d.To.Format("02/01/2006")),
+		"Period":   period(l, d),
 		"OnlinePct": func() string {
 			if online == 0 {
 				return "–"
@@ -265,7 +265,7 @@ footer { color: var(--muted); font-size: .8rem; margin: 2rem 0 1rem; }
 <h2>{{.L.chart_channel}}</h2><div class="card">{{.ChannelChart}}</div>
 <h2>{{.RankTitle}}</h2><div class="card">{{.RankChart}}</div>
 <h2>{{.L.anomalies}}</h2>
-<div class="card">{{if .D.Anomalies}}<ul class="alerts">{{range .D.Anomalies}}<li><b>{{.Name}}</b>: {{.Reason}}</li>{{end}}</ul>{{else}}<p>{{.L.no_anomalies}}</p>{{end}}</div>
+<div class="card">{{if .D.Partial}}<p>{{.L.anomalies_partial}}</p>{{else if .D.Anomalies}}<ul class="alerts">{{range .D.Anomalies}}<li><b>{{.Name}}</b>: {{.Reason}}</li>{{end}}</ul>{{else}}<p>{{.L.no_anomalies}}</p>{{end}}</div>
 {{if .Stale}}<h2>{{.L.sources}}</h2><div class="card"><ul class="alerts">{{range .Stale}}<li class="warn"><b>{{.Source}}</b> ({{.Level}}): {{$.L.stale}}{{if .LastNewData}} {{.LastNewData.Format "02/01/2006"}}{{end}}{{if .LastError}} · {{.LastError}}{{end}}</li>{{end}}</ul></div>{{end}}
 <h2>{{.L.form_heading}}</h2>
 <div class="table"><table>
@@ -289,3 +289,13 @@ footer { color: var(--muted); font-size: .8rem; margin: 2rem 0 1rem; }
 <footer>{{.L.footer}}</footer>
 </main></body></html>
 `))
+
+// period is the report's period, with the as-of note when the month is
+// not over.
+func period(l map[string]string, d *Data) string {
+	p := fmt.Sprintf(l["period"], d.From.Format("02/01/2006"), d.To.Format("02/01/2006"))
+	if d.Partial {
+		p += " · " + fmt.Sprintf(l["as_of"], d.To.Format("02/01/2006"))
+	}
+	return p
+}

@@ -16,7 +16,11 @@ func WriteXLSX(w io.Writer, d *Data) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	l := labels(d.Opt.Lang)
-	head := formSheet(f, l, d.From, d.To, d.Form)
+	asOf := time.Time{}
+	if d.Partial {
+		asOf = d.To
+	}
+	head := formSheetAsOf(f, l, d.From, d.To, asOf, d.Form)
 	moreSheets(f, l, head, d)
 	return f.Write(w)
 }
@@ -29,6 +33,29 @@ func WriteFormXLSX(w io.Writer, from, to time.Time, rows []FormRow, lang string)
 	defer f.Close()
 	formSheet(f, labels(lang), from, to, rows)
 	return f.Write(w)
+}
+
+// WriteFormXLSXAsOf is WriteFormXLSX for a period not over: when asOf is
+// set, the title says the figures are as of that day.
+func WriteFormXLSXAsOf(w io.Writer, from, to, asOf time.Time, rows []FormRow, lang string) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	formSheetAsOf(f, labels(lang), from, to, asOf, rows)
+	return f.Write(w)
+}
+
+// formSheetAsOf is formSheet with, when asOf is set, a line under the
+// period saying the period has not ended and its figures are as of asOf.
+func formSheetAsOf(f *excelize.File, l map[string]string, from, to, asOf time.Time, rows []FormRow) int {
+	head := formSheet(f, l, from, to, rows)
+	if !asOf.IsZero() {
+		sheet := l["sheet_form"]
+		f.MergeCell(sheet, "A4", "P4")
+		f.SetCellValue(sheet, "A4", fmt.Sprintf(l["as_of"], asOf.Format("02/01/2006")))
+		italic, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Italic: true}, Alignment: &excelize.Alignment{Horizontal: "center"}})
+		f.SetCellStyle(sheet, "A4", "P4", italic)
+	}
+	return head
 }
 
 // formSheet lays the form out on the workbook's first sheet: the issuer and
@@ -105,7 +132,7 @@ func formSheet(f *excelize.File, l map[string]string, from, to time.Time, rows [
 		}
 		row++
 	}
-	for i, r := range rows {
+	for i, r := range distinctNames(rows) {
 		put(i+1, r, num)
 	}
 	put("", Total(rows, l["grand_total"]), total)
@@ -154,6 +181,9 @@ func moreSheets(f *excelize.File, l map[string]string, head int, d *Data) {
 		ref, _ := excelize.CoordinatesToCellName(1, i+2)
 		f.SetSheetRow(an, ref, &[]any{a.Ward, a.Name, a.Reason})
 	}
+	if d.Partial {
+		f.SetCellValue(an, "C2", l["anomalies_partial"])
+	}
 	f.SetCellStyle(an, "A1", "C1", head)
 	f.SetColWidth(an, "C", "C", 90)
 	if len(d.Opt.Sources) > 0 {
@@ -185,4 +215,34 @@ func borders() []excelize.Border {
 		b = append(b, excelize.Border{Type: side, Color: "999999", Style: 1})
 	}
 	return b
+}
+
+// distinctNames gives every line a name no other line has, as the form
+// names a unit by its name only: two wards named alike ("Phường 1" of
+// two districts) get their district, "Phường 1 (Quận 3)", or when that
+// does not tell them apart, their unit code, "Phường 1 (H01.03)".
+func distinctNames(rows []FormRow) []FormRow {
+	count := map[string]int{}
+	for _, r := range rows {
+		count[r.Name]++
+	}
+	withDistrict := map[string]int{}
+	for _, r := range rows {
+		if count[r.Name] > 1 && r.District != "" {
+			withDistrict[r.Name+"\x00"+r.District]++
+		}
+	}
+	out := make([]FormRow, len(rows))
+	for i, r := range rows {
+		if count[r.Name] > 1 {
+			switch {
+			case r.District != "" && withDistrict[r.Name+"\x00"+r.District] == 1:
+				r.Name += " (" + r.District + ")"
+			case r.Code != "" && r.Code != r.Name:
+				r.Name += " (" + r.Code + ")"
+			}
+		}
+		out[i] = r
+	}
+	return out
 }

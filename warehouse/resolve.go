@@ -2,10 +2,13 @@ package warehouse
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 )
 
 // UnitRef is a unit the warehouse knows: from the registry (with its
@@ -112,6 +115,7 @@ func (w *Warehouse) ResolveUnit(ctx context.Context, given string) (UnitResoluti
 	if err := w.db.QueryRowContext(ctx, `SELECT coalesce(ws_unit_key(?), '')`, given).Scan(&key); err != nil {
 		return UnitResolution{}, fmt.Errorf("folding %q: %w", given, err)
 	}
+	key = unpadNumbers(key)
 	var named []UnitRef
 	if key != "" {
 		for _, u := range units {
@@ -141,8 +145,8 @@ type knownUnit struct {
 func (w *Warehouse) knownUnits(ctx context.Context) ([]knownUnit, error) {
 	rows, err := w.db.QueryContext(ctx, `
 		SELECT code,
-		       arg_max(name, coalesce(valid_from, DATE '1900-01-01')),
-		       coalesce(arg_max(district, coalesce(valid_from, DATE '1900-01-01')), ''),
+		       arg_max({'name': name, 'district': district}, coalesce(valid_from, DATE '1900-01-01')).name,
+		       coalesce(arg_max({'name': name, 'district': district}, coalesce(valid_from, DATE '1900-01-01')).district, ''),
 		       list(DISTINCT ws_unit_key(name))
 		FROM units GROUP BY code
 		UNION ALL
@@ -163,7 +167,7 @@ func (w *Warehouse) knownUnits(ctx context.Context) ([]knownUnit, error) {
 		}
 		for _, k := range keys {
 			if s, ok := k.(string); ok && s != "" {
-				u.keys = append(u.keys, s)
+				u.keys = append(u.keys, unpadNumbers(s))
 			}
 		}
 		out = append(out, u)
@@ -224,4 +228,33 @@ func levenshtein(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(rb)]
+}
+
+// leadingZeros are the zeros a number in a name may be padded with
+// ("Phường 01" is "Phường 1").
+var leadingZeros = regexp.MustCompile(`\b0+(\d)`)
+
+// unpadNumbers drops the zeros numbers in a folded name are padded with.
+func unpadNumbers(key string) string { return leadingZeros.ReplaceAllString(key, "$1") }
+
+// UnitIn is a unit as the registry had it in a period [from, to]: the
+// name and district of its latest registry row valid in the period (both
+// from the same row, so a renamed unit is never shown under its new name
+// beside the district it left). ok is false when no registry row is valid
+// in the period.
+func (w *Warehouse) UnitIn(ctx context.Context, code string, from, to time.Time) (UnitRef, bool, error) {
+	u := UnitRef{Code: code}
+	err := w.db.QueryRowContext(ctx, `
+		SELECT coalesce(name, ''), coalesce(district, '') FROM units
+		WHERE code = ? AND coalesce(valid_from, DATE '1900-01-01') <= ?::DATE
+		  AND coalesce(valid_to, DATE '9999-12-31') >= ?::DATE
+		ORDER BY coalesce(valid_from, DATE '1900-01-01') DESC LIMIT 1`,
+		code, to.Format(time.DateOnly), from.Format(time.DateOnly)).Scan(&u.Name, &u.District)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, false, nil
+	}
+	if err != nil {
+		return u, false, fmt.Errorf("reading unit %s: %w", code, err)
+	}
+	return u, true, nil
 }

@@ -68,6 +68,9 @@ Each mart's columns are described in DIR/_schema/<mart>.md. A failing
 data test stops the export and says which rows.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := a.outDir(out); err != nil {
+				return err
+			}
 			w, err := a.open(cmd.Context(), false)
 			if err != nil {
 				return err

@@ -51,6 +51,9 @@ is recognised as already loaded.`,
 }
 
 func (a *app) runDemo(ctx context.Context, f demoFlags) error {
+	if err := a.outDir(f.out); err != nil {
+		return err
+	}
 	now := time.Now().In(vietnam)
 	if f.today != "" {
 		d, err := time.Parse(time.DateOnly, f.today)

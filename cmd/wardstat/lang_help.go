@@ -198,13 +198,17 @@ tiếp nhận đến cuối kỳ và còn mở vào cuối kỳ, quá hạn khi 
 kỳ. received_total = resolved_total + withdrawn + pending_total.
 
 Không ghi kỳ thì lấy tháng đủ gần nhất. Kỳ nằm hẳn sau hôm nay bị từ chối; kỳ
-kết thúc sau hôm nay vẫn được lập kèm cảnh báo: số liệu tính đến hôm nay, và hồ
-sơ còn mở có ngày hẹn giữa hôm nay và cuối kỳ bị tính là quá hạn.
+kết thúc sau hôm nay được lập đến hôm nay: ngày cuối kỳ là hôm nay (tiêu đề ghi
+đúng ngày, kèm một lưu ý), nên số liệu là số mà xã, phường đếm tay hôm nay.
 
 --ward nhận mã đơn vị, viết hoa hay thường đều được (h01.01 là H01.01), hoặc
 tên, có hay không dấu, có hay không "Phường"/"Xã" ("Phường Một", "phuong mot").
 Mã hay tên không đơn vị nào có là lỗi, kèm các đơn vị gần giống nhất; tên mà
-nhiều đơn vị cùng có là lỗi liệt kê các đơn vị đó (wardstat units list).`,
+nhiều đơn vị cùng có là lỗi liệt kê các đơn vị đó (wardstat units list).
+--ward không đi cùng --by district hay province.
+
+--out không ghi đè lên thứ không phải tệp thường (màn hình, /dev/stdout, đường
+ống, thư mục): lệnh từ chối; với liên kết, tệp mà nó trỏ tới được ghi.`,
 		flags: map[string]string{
 			"by":      "cấp: ward, district hoặc province",
 			"format":  "table, csv, json hoặc xlsx (sổ tính Biểu 06; trên màn hình cần --out TỆP)",
@@ -251,8 +255,8 @@ EXPORT, ATTACH, SET, PRAGMA, INSTALL, LOAD, CREATE, CALL và EXPLAIN bị từ c
 Nhiều câu lệnh (ngăn bằng ';') đều được kiểm tra trước khi câu đầu chạy, rồi
 kết quả hiện lần lượt theo thứ tự; với --format csv hoặc json (mỗi định dạng
 giữ một kết quả) hãy chạy từng câu một. Câu lệnh dừng sau --timeout và khi cần quá --max-temp đĩa
-tạm cạnh kho. Kho chỉ mở khi câu lệnh chạy, nên một lần nạp có thể bắt đầu khi
-dấu nhắc đang chờ.
+tạm cạnh kho. Kho chỉ mở khi câu lệnh chạy (các câu lệnh ghi cùng một lần dùng
+chung một lần mở), nên một lần nạp có thể bắt đầu khi dấu nhắc đang chờ.
 
 Bảng: dossiers, dossier_history, loads, rejects, units, statuses, job_runs.
 View: dossier_versions, ward_month, mart_* (wardstat describe liệt kê tất cả).

@@ -23,6 +23,8 @@ import (
 type reportFlags struct {
 	from, to, month, ward, by, format, out string
 	nightly                                bool
+	// wardSet is true when --ward was on the command line (even empty).
+	wardSet bool
 }
 
 func newReportCommand(a *app) *cobra.Command {
@@ -42,14 +44,18 @@ it, overdue when its due day is before the end. received_total =
 resolved_total + withdrawn + pending_total.
 
 With no period, the last full calendar month. A period wholly after today
-is refused; one that ends after today is reported with a warning: its
-figures are as of today, and a dossier still open that is due between
-today and the period's end counts as overdue.
+is refused; one that ends after today is reported as of today: its end
+becomes today (the title says the real dates, with a note), so the
+figures are what a ward would count by hand today.
 
 --ward takes a unit's code, in any case (h01.01 is H01.01), or its name,
 with or without diacritics or "Phường"/"Xã" ("Phường Một", "phuong mot").
 A code or name no unit has is an error naming the closest known units; a
-name several units share, an error listing them (wardstat units list).`,
+name several units share, an error listing them (wardstat units list).
+--ward does not go with --by district or province.
+
+--out never replaces what is not a regular file (a terminal, /dev/stdout,
+a FIFO, a folder): it is refused; through a link, its target is written.`,
 		Example: `  wardstat report --nightly --month 2026-10 --out reports/
   wardstat report --month 2026-10
   wardstat report --from 2026-01-01 --to 2026-11-24 --by district
@@ -57,6 +63,7 @@ name several units share, an error listing them (wardstat units list).`,
   wardstat report --month 2026-10 --format xlsx --out bieu06-2026-10.xlsx`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			f.wardSet = cmd.Flags().Changed("ward")
 			return a.runReport(cmd.Context(), f)
 		},
 	}
@@ -72,6 +79,16 @@ name several units share, an error listing them (wardstat units list).`,
 	return cmd
 }
 
+// monthEnd is the last day of a YYYY-MM month, as YYYY-MM-DD ("YYYY-MM-DD"
+// when the month is not written as one).
+func monthEnd(month string) string {
+	m, err := time.Parse("2006-01", month)
+	if err != nil {
+		return "YYYY-MM-DD"
+	}
+	return m.AddDate(0, 1, -1).Format(time.DateOnly)
+}
+
 // period turns the flags into an inclusive date range.
 func (f reportFlags) period(now time.Time) (time.Time, time.Time, error) {
 	parse := func(flag, v string) (time.Time, error) {
@@ -83,7 +100,7 @@ func (f reportFlags) period(now time.Time) (time.Time, time.Time, error) {
 	}
 	switch {
 	case f.month != "" && (f.from != "" || f.to != ""):
-		return time.Time{}, time.Time{}, usageError{msg.Errorf("hãy ghi --month hoặc --from/--to, không ghi cả hai", "give either --month or --from/--to, not both")}
+		return time.Time{}, time.Time{}, usageError{msg.Errorf("hãy ghi --month hoặc --from/--to, không ghi cả hai (--month %s là --from %s --to %s)", "give either --month or --from/--to, not both (--month %s is --from %s --to %s)", f.month, f.month+"-01", monthEnd(f.month))}
 	case f.month != "":
 		m, err := time.Parse("2006-01", f.month)
 		if err != nil {
@@ -116,11 +133,18 @@ func (a *app) runReport(ctx context.Context, f reportFlags) error {
 	if err != nil {
 		return err
 	}
+	if err := a.checkWardGiven("--ward", f.wardSet, f.ward); err != nil {
+		return err
+	}
 	if f.nightly {
-		if err := a.checkPeriod(from, from.AddDate(0, 1, -1), now); err != nil {
+		through, partial, err := a.periodAsOfToday(from, from.AddDate(0, 1, -1), now)
+		if err != nil {
 			return err
 		}
-		return a.runNightly(ctx, f, from)
+		if !partial {
+			through = time.Time{}
+		}
+		return a.runNightly(ctx, f, from, through)
 	}
 	if !contains(render.Formats, f.format) {
 		return usageError{msg.Errorf("--format %q: hãy dùng một trong %s", "--format %q: use one of %s", f.format, strings.Join(render.Formats, ", "))}
@@ -128,8 +152,18 @@ func (a *app) runReport(ctx context.Context, f reportFlags) error {
 	if !contains(warehouse.Levels, f.by) {
 		return usageError{msg.Errorf("--by %q: hãy dùng một trong %s", "--by %q: use one of %s", f.by, strings.Join(warehouse.Levels, ", "))}
 	}
-	if err := a.checkPeriod(from, to, now); err != nil {
+	if strings.TrimSpace(f.ward) != "" && f.by != "ward" {
+		return usageError{fmt.Errorf(a.t("--ward %s với --by %s sẽ ghi số liệu của một xã, phường thành tổng của cả %s: hãy bỏ --by (báo cáo của xã, phường) hoặc bỏ --ward (báo cáo theo %s)",
+			"--ward %s with --by %s would label one ward's figures as its whole %s's: leave out --by (the ward's form) or --ward (the form by %s)"), f.ward, f.by, a.levelName(f.by), a.levelName(f.by))}
+	}
+	to, partial, err := a.periodAsOfToday(from, to, now)
+	if err != nil {
 		return err
+	}
+	if f.out != "" {
+		if f.out, err = a.outFile(f.out); err != nil {
+			return err
+		}
 	}
 	if f.format == "xlsx" && f.out == "" {
 		if out, ok := a.stdout.(*os.File); ok && isTerminal(out) {
@@ -142,7 +176,7 @@ func (a *app) runReport(ctx context.Context, f reportFlags) error {
 		return err
 	}
 	defer w.Close()
-	ward, err := a.resolveWard(ctx, w, "--ward", f.ward)
+	ward, err := a.resolveWardIn(ctx, w, "--ward", f.ward, from, to)
 	if err != nil {
 		return err
 	}
@@ -151,7 +185,7 @@ func (a *app) runReport(ctx context.Context, f reportFlags) error {
 		return err
 	}
 	if f.format == "xlsx" {
-		return a.writeFormXLSX(res, from, to, f.out)
+		return a.writeFormXLSX(res, from, to, partial, f.out)
 	}
 	return a.writeResult(res, f.format, f.out, a.formTitle(from, to))
 }
@@ -160,9 +194,13 @@ func (a *app) runReport(ctx context.Context, f reportFlags) error {
 // two-row header, column numbers, totals), the same layout as the nightly
 // report's first sheet, to out or, when out is "", to standard output
 // (never a terminal: runReport refused that before).
-func (a *app) writeFormXLSX(res render.Result, from, to time.Time, out string) error {
+func (a *app) writeFormXLSX(res render.Result, from, to time.Time, partial bool, out string) error {
 	var buf bytes.Buffer
-	if err := report.WriteFormXLSX(&buf, from, to, a.formRows(res), a.lang); err != nil {
+	asOf := time.Time{}
+	if partial {
+		asOf = to
+	}
+	if err := report.WriteFormXLSXAsOf(&buf, from, to, asOf, a.formRows(res), a.lang); err != nil {
 		return err
 	}
 	if out == "" {
@@ -338,6 +376,17 @@ func withTotals(res render.Result, label string) render.Result {
 	return res
 }
 
+// levelName is a --by level in the reader's language.
+func (a *app) levelName(by string) string {
+	switch by {
+	case "district":
+		return a.t("huyện", "district")
+	case "province":
+		return a.t("tỉnh", "province")
+	}
+	return a.t("xã, phường", "ward")
+}
+
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
@@ -355,23 +404,32 @@ func writeFileAtomic(path string, data []byte) error {
 	return os.Rename(tmp, path)
 }
 
-func (a *app) runNightly(ctx context.Context, f reportFlags, month time.Time) error {
+// runNightly writes the month's report into f.out; through is today when
+// the month has not ended (the report is as of today), else zero.
+func (a *app) runNightly(ctx context.Context, f reportFlags, month, through time.Time) error {
 	if f.out == "" {
 		return usageError{msg.Errorf("--nightly ghi ra các tệp: hãy chỉ thư mục bằng --out THƯ_MỤC", "--nightly writes files: name the folder with --out DIR")}
 	}
 	if f.from != "" || f.to != "" {
 		return usageError{msg.Errorf("--nightly báo cáo một tháng: hãy ghi --month YYYY-MM (hoặc không ghi gì, để lấy tháng đủ gần nhất)", "--nightly reports a month: give --month YYYY-MM (or nothing, for the last full month)")}
 	}
+	if err := a.outDir(f.out); err != nil {
+		return err
+	}
 	w, err := a.open(ctx, true)
 	if err != nil {
 		return err
 	}
 	defer w.Close()
-	ward, err := a.resolveWard(ctx, w, "--ward", f.ward)
+	end := through
+	if end.IsZero() {
+		end = month.AddDate(0, 1, -1)
+	}
+	ward, err := a.resolveWardIn(ctx, w, "--ward", f.ward, month, end)
 	if err != nil {
 		return err
 	}
-	paths, err := report.Nightly(ctx, w.DB(), f.out, report.Options{Month: month, Ward: ward, Lang: a.lang, Now: time.Now().In(vietnam)})
+	paths, err := report.Nightly(ctx, w.DB(), f.out, report.Options{Month: month, Through: through, Ward: ward, Lang: a.lang, Now: time.Now().In(vietnam)})
 	if err != nil {
 		return err
 	}

@@ -72,8 +72,9 @@ and EXPLAIN are refused. Several statements (separated by ';') are each
 checked before the first runs, then shown one after the other in order;
 with --format csv or json, which hold one result, give one at a time.
 A statement stops after --timeout and when it needs more than --max-temp
-of temporary disk beside the warehouse. The warehouse is open only while a statement runs,
-so a load can start while the prompt waits.
+of temporary disk beside the warehouse. The warehouse is open only while statements run
+(those given at once share one opening), so a load can start while the
+prompt waits.
 
 Tables: dossiers, dossier_history, loads, rejects, units, statuses, job_runs.
 Views: dossier_versions, ward_month, mart_* (wardstat describe lists them all).
@@ -180,28 +181,53 @@ func (a *app) runSQL(ctx context.Context, query, format string, lim sqlLimits) e
 // runs, so a refused one runs none; they are shown one after the other
 // as tables (CSV and JSON hold one result, so there they are refused).
 // A statement that fails stops the rest, and the error says which it was.
+//
+// The statements of one text share one opening of the warehouse (each
+// opening costs about 100 ms): it is opened before the check and closed
+// after the last, each statement keeping its own timeout and the
+// sandbox's checks. It is left open only when a statement could not be
+// interrupted (*abandonedError: the process must end).
 func (a *app) runStatements(ctx context.Context, out io.Writer, query, format string, lim sqlLimits, after func(n int)) error {
-	if len(warehouse.SplitStatements(query)) <= 1 {
+	pieces := warehouse.SplitStatements(query)
+	if len(pieces) == 0 {
+		// Only semicolons, blanks or comments: refused (kept out of the
+		// prompt's history), a command-line mistake.
+		return usageError{refusedError{errors.New(a.t("câu truy vấn trống (chỉ có dấu chấm phẩy, khoảng trắng hay chú thích): hãy ghi một câu lệnh, ví dụ wardstat sql \"SELECT count(*) FROM dossiers\"",
+			"the query is empty (only semicolons, blanks or comments): give a statement, e.g. wardstat sql \"SELECT count(*) FROM dossiers\""))}}
+	}
+	if len(pieces) <= 1 {
 		n, err := a.runStatement(ctx, out, query, format, lim)
 		if err == nil && after != nil {
 			after(n)
 		}
 		return err
 	}
-	stmts, err := a.checkStatements(ctx, query, lim)
+	if format != "table" {
+		return usageError{refusedError{fmt.Errorf(a.t("có %d câu lệnh, mà --format %s ghi một kết quả: hãy chạy từng câu một (hoặc xem tất cả với --format table)",
+			"%d statements given, and --format %s writes one result: run them one at a time (or see them all with --format table)"), len(pieces), format)}}
+	}
+	w, err := a.openForStatements(ctx, lim)
 	if err != nil {
 		return err
 	}
-	if format != "table" {
-		return refusedError{fmt.Errorf(a.t("có %d câu lệnh, mà --format %s ghi một kết quả: hãy chạy từng câu một (hoặc xem tất cả với --format table)",
-			"%d statements given, and --format %s writes one result: run them one at a time (or see them all with --format table)"), len(stmts), format)}
+	abandoned := false
+	defer func() {
+		if !abandoned {
+			w.Close()
+		}
+	}()
+	stmts, err := a.checkStatements(ctx, w, query, lim)
+	if err != nil {
+		return err
 	}
 	for i, q := range stmts {
 		if i > 0 {
 			fmt.Fprintln(out)
 		}
-		n, err := a.runStatement(ctx, out, q, format, lim)
+		n, err := a.runStatementOn(ctx, w, out, q, format, lim)
 		if err != nil {
+			var gaveUp *abandonedError
+			abandoned = errors.As(err, &gaveUp)
 			return a.inStatement(i+1, len(stmts), err)
 		}
 		if after != nil {
@@ -211,16 +237,23 @@ func (a *app) runStatements(ctx context.Context, out io.Writer, query, format st
 	return nil
 }
 
+// openForStatements opens the warehouse read-only for a text's
+// statements, within one statement's timeout.
+func (a *app) openForStatements(ctx context.Context, lim sqlLimits) (*warehouse.Warehouse, error) {
+	openCtx, cancel := context.WithTimeout(ctx, lim.timeout)
+	defer cancel()
+	w, err := a.open(openCtx, true)
+	if err != nil {
+		return nil, a.statementError(ctx, openCtx, err, lim)
+	}
+	return w, nil
+}
+
 // checkStatements checks every statement of a text before any runs
 // (warehouse.CheckReads) and returns them in order.
-func (a *app) checkStatements(ctx context.Context, query string, lim sqlLimits) ([]string, error) {
+func (a *app) checkStatements(ctx context.Context, w *warehouse.Warehouse, query string, lim sqlLimits) ([]string, error) {
 	stmtCtx, cancel := context.WithTimeout(ctx, lim.timeout)
 	defer cancel()
-	w, err := a.open(stmtCtx, true)
-	if err != nil {
-		return nil, err
-	}
-	defer w.Close()
 	stmts, err := w.CheckReads(stmtCtx, query)
 	if err == nil {
 		return stmts, nil
@@ -260,6 +293,12 @@ func (a *app) inStatement(i, of int, err error) error {
 // releases DuckDB's lock; a read-only open leaves nothing to repair. main
 // does so for every error, and the prompt ends on this one.
 func (a *app) runStatement(ctx context.Context, out io.Writer, query, format string, lim sqlLimits) (int, error) {
+	return a.runStatementOn(ctx, nil, out, query, format, lim)
+}
+
+// runStatementOn is runStatement on a warehouse already open (nil: open
+// it for this statement and close it after).
+func (a *app) runStatementOn(ctx context.Context, w *warehouse.Warehouse, out io.Writer, query, format string, lim sqlLimits) (int, error) {
 	stmtCtx, cancel := context.WithTimeout(ctx, lim.timeout)
 	defer cancel()
 	type result struct {
@@ -268,7 +307,7 @@ func (a *app) runStatement(ctx context.Context, out io.Writer, query, format str
 	}
 	done := make(chan result, 1)
 	go func() {
-		n, err := a.execStatement(stmtCtx, out, query, format)
+		n, err := a.execStatement(stmtCtx, w, out, query, format)
 		if err != nil {
 			err = a.statementError(ctx, stmtCtx, err, lim)
 		}
@@ -317,12 +356,15 @@ type abandonedError struct{ error }
 func (e *abandonedError) Unwrap() error { return e.error }
 
 // execStatement is runStatement's work, run in a goroutine it can give up.
-func (a *app) execStatement(ctx context.Context, out io.Writer, query, format string) (int, error) {
-	w, err := a.open(ctx, true)
-	if err != nil {
-		return 0, err
+func (a *app) execStatement(ctx context.Context, w *warehouse.Warehouse, out io.Writer, query, format string) (int, error) {
+	if w == nil {
+		opened, err := a.open(ctx, true)
+		if err != nil {
+			return 0, err
+		}
+		defer opened.Close()
+		w = opened
 	}
-	defer w.Close()
 	release := func() {}
 	if sqlDataLimit > 0 {
 		release = holdFetchReserve()
