@@ -110,8 +110,8 @@ jobs:
 	out, errOut, err := run(t, "--lang", "en", "--db", db, "sql", "SELECT count(*) AS n FROM dossiers")
 	if err != nil {
 		t.Errorf("sql beside the daemon: %v\n%s", err, errOut)
-	} else if !strings.Contains(errOut, "snapshot") || !strings.Contains(out, "2") {
-		t.Errorf("sql must read the published snapshot and say so; stdout %q, stderr %q", out, errOut)
+	} else if !strings.Contains(errOut, "snapshot") || !strings.Contains(errOut, "held by the wardstat daemon") || !strings.Contains(out, "2") {
+		t.Errorf("sql must read the published snapshot and say the daemon holds the warehouse (not that a load runs); stdout %q, stderr %q", out, errOut)
 	}
 
 	// (a) A read-write open is refused at once.

@@ -24,6 +24,7 @@ type app struct {
 	stdout, stderr io.Writer
 	dbPath         string
 	publish        string // the snapshot a configuration publishes; "" is publishedPath(dbPath)
+	quietSnapshot  bool   // the command says itself that it reads the snapshot (status)
 	lang           string
 	verbose        bool
 	keyFile        string
@@ -172,8 +173,9 @@ func (a *app) open(ctx context.Context, readOnly bool) (*warehouse.Warehouse, er
 			snap = a.publish
 		}
 		if st, serr := os.Stat(snap); serr == nil {
-			fmt.Fprintf(a.stderr, a.t("(kho đang được nạp; đọc bản công bố lúc %s: %s)\n", "(the warehouse is being loaded; reading the snapshot published at %s: %s)\n"),
-				st.ModTime().In(vietnam).Format("2006-01-02 15:04"), snap)
+			if !a.quietSnapshot {
+				fmt.Fprintln(a.stderr, a.snapshotNote(st.ModTime(), snap))
+			}
 			return warehouse.Open(ctx, snap, opt)
 		}
 	}

@@ -58,6 +58,7 @@ pulled, judged by the default freshness (warn 2d, error 7d).`,
 					return err
 				}
 			}
+			a.quietSnapshot = true // its first line says it reads the snapshot
 			w, err := a.open(ctx, true)
 			if err != nil && cfg != nil && errors.Is(err, warehouse.ErrNoWarehouse) {
 				return fmt.Errorf(a.t("chưa có kho %s: chưa lần chạy nào của %s; hãy chạy wardstat run --config %[2]s hoặc wardstat serve --config %[2]s",
