@@ -129,6 +129,7 @@ nhận ra là đã nạp.`,
 			"dir": "nơi ghi các tệp xuất được tạo", "months": "số tháng dữ liệu",
 			"out": "nơi ghi các mart Parquet", "reports": "nơi ghi báo cáo hằng đêm (HTML và XLSX)",
 			"scale": "hệ số khối lượng (1: khoảng 90.000 hồ sơ)",
+			"today": "tạo như thể hôm nay là ngày này, YYYY-MM-DD (để huyện mẫu luôn như nhau; mặc định: hôm nay)",
 		},
 	},
 	"describe": {
