@@ -188,7 +188,7 @@ the exit code is 1 when anything failed. Every run is recorded in job_runs.`,
 			if job != "" && source != "" {
 				return usageError{msg.Errorf("hãy ghi --job hoặc --source, không ghi cả hai", "give --job or --source, not both")}
 			}
-			r, closeFn, err := a.configRunner(cmd.Context(), config, a.log, nil)
+			r, closeFn, err := a.configRunnerPulling(cmd.Context(), config, source == "" && job == "", []string{source}, a.log, nil)
 			if err != nil {
 				return err
 			}
@@ -256,7 +256,7 @@ func newBackfillCommand(a *app) *cobra.Command {
 			if err != nil || t.Before(f) {
 				return usageError{msg.Errorf("--to %q: hãy ghi ngày dạng YYYY-MM-DD, không trước --from", "--to %q: write the date as YYYY-MM-DD, not before --from", to)}
 			}
-			r, closeFn, err := a.configRunner(cmd.Context(), config, a.log, nil)
+			r, closeFn, err := a.configRunnerPulling(cmd.Context(), config, false, []string{source}, a.log, nil)
 			if err != nil {
 				return err
 			}
