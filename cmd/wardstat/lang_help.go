@@ -79,7 +79,10 @@ Giêng) chạm cả hai năm: hãy ghi đủ cả hai năm.
 	"check": {
 		short: "Kiểm tra một tệp cấu hình, không cần mạng",
 		long: `Kiểm tra một tệp cấu hình mà không dùng mạng hay kho dữ liệu, và in mọi lỗi
-kèm số dòng.
+kèm số dòng. Các biến bí mật (token_env, pii_key_env) không cần đặt ở nơi chạy
+check hay status: check ghi chú những biến chưa đặt; serve và run không chạy khi
+thiếu chúng (run --source và backfill chỉ cần token của nguồn đó, run --job
+không cần token nào).
 
 Một cấu hình (YAML; khóa lạ là lỗi; đường dẫn tính từ thư mục của tệp):
 
@@ -98,7 +101,7 @@ Một cấu hình (YAML; khóa lạ là lỗi; đường dẫn tính từ thư m
       window_days: 90                 # {from} = hôm nay - 90 ngày, {to} = hôm nay
       pagination: {type: page, param: page}   # hoặc {type: next, next_field: links.next}
       timeout: 60s
-      retries: 3
+      retries: 3                      # số lần thử lại khi yêu cầu lỗi; 0: không thử lại
       max_bytes: 1073741824
       schedule: "0 1 * * *"           # cron; cho phép "CRON_TZ=… " hoặc trường giây
       freshness: {warn: 2d, error: 7d}
