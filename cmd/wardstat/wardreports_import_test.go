@@ -69,6 +69,12 @@ func TestWardReportsImportWhatClerksWrite(t *testing.T) {
 	if got := mustRun(t, "--db", db, "sql", "SELECT string_agg(DISTINCT ward_code, ' ' ORDER BY ward_code) AS w FROM ward_reports"); !strings.Contains(got, "H01.01 H01.02 H77.07") {
 		t.Errorf("stored codes are not the registry's:\n%s", got)
 	}
+	if got := mustRun(t, "--db", db, "--format", "csv", "sql", "SELECT count(*) AS n FROM ward_reports WHERE ward_code = 'H01.02'"); got != "n\n2\n" {
+		t.Errorf("the forms of h01.02 and of \"Xa Hai\" are not both H01.02's: %q", got)
+	}
+	if !strings.Contains(errOut, `"Xa Hai" is unit H01.02`) {
+		t.Errorf("a name resolved without saying so:\n%s", errOut)
+	}
 
 	var rows []map[string]any
 	out = mustRun(t, "--db", db, "ward-reports", "check", "--format", "json")
