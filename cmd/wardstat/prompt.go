@@ -13,8 +13,6 @@ import (
 	"syscall"
 
 	"golang.org/x/term"
-
-	"wardstat/warehouse"
 )
 
 // fileHistory is the prompt's history, kept in a file between sessions.
@@ -172,9 +170,6 @@ func (a *app) runPrompt(ctx context.Context, format string, lim sqlLimits) error
 		t.SetPrompt("wardstat> ")
 		q := stmt.String()
 		stmt.Reset()
-		if len(warehouse.SplitStatements(q)) == 0 { // only comments
-			continue
-		}
 
 		// The statement runs with the terminal in its normal mode.
 		term.Restore(fd, state)

@@ -19,7 +19,14 @@ const statementEnd = "\x00"
 // last piece; that piece holds nothing else but comments only when
 // everything before it was ended (inside an open string or a statement
 // without its ';', the piece holds code).
+//
+// A text of comments only waits for its statement (a '-- note' line typed
+// before it); one with a ';' (only semicolons and comments) is complete,
+// and the sql command refuses it.
 func statementComplete(text string) bool {
+	if len(warehouse.SplitStatements(text)) == 0 {
+		return strings.Contains(text, ";")
+	}
 	pieces := warehouse.SplitStatements(text + "\n" + statementEnd)
 	if len(pieces) == 0 {
 		return false

@@ -30,6 +30,7 @@ func TestPromptStatementsEndWhereTheSplitterSays(t *testing.T) {
 	term.send("SELECT length('x;\r")
 	term.send("y') AS n;\r")
 	term.expect("n\n4\n(1 rows)", 10*time.Second) // x, ;, the line's end, y
+	term.send("-- a note before a statement\r")   // waits for its statement
 	term.send("SELECT 7 AS c; -- done\r")
 	term.expect("c\n7\n(1 rows)", 10*time.Second)
 	term.send("\\q\r")
