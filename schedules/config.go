@@ -248,6 +248,7 @@ func loadConfig(path string, needSecrets bool) (*Config, error) {
 	}
 	c.dir = filepath.Dir(abs)
 	c.applyDefaults()
+	keepZeroRetries(data, c)
 	problems := c.Validate()
 	secrets, secretVars := c.secretProblems()
 	if needSecrets {
@@ -263,6 +264,24 @@ func loadConfig(path string, needSecrets bool) (*Config, error) {
 		c.missingSecrets = append(c.missingSecrets, MissingSecret{Variable: secretVars[i], Line: p.Line, Path: p.Path})
 	}
 	return c, nil
+}
+
+// keepZeroRetries undoes the default for a source whose file says
+// retries: 0 (no retry), which decodes like a source that says nothing.
+func keepZeroRetries(data []byte, c *Config) {
+	var given struct {
+		Sources []struct {
+			Retries *int `yaml:"retries"`
+		} `yaml:"sources"`
+	}
+	if yaml.Unmarshal(data, &given) != nil {
+		return
+	}
+	for i, s := range given.Sources {
+		if i < len(c.Sources) && s.Retries != nil && *s.Retries == 0 {
+			c.Sources[i].Retries = 0
+		}
+	}
 }
 
 // MissingSecret is a variable named by token_env or pii_key_env that is

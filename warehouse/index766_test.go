@@ -112,3 +112,41 @@ func TestIndex766UnknownPartsAreNull(t *testing.T) {
 		})
 	}
 }
+
+// A late dossier whose export has an apology-letter column ("Thư xin
+// lỗi") but leaves its cell blank is stored NULL in dossiers, which the
+// marts count as "no" (DESIGN.md: a blank in a column the export has is a
+// no). dossier_flags gives every dossier's flags by that rule, and
+// mart_apology's counts are its counts: false is without_apology, NULL
+// (no such column) is apology_unknown; the same for paid online and
+// digitised against mart_index766.
+func TestDossierFlagsAgreeWithTheMarts(t *testing.T) {
+	w := mustOpen(t)
+	dir := t.TempDir()
+	mustIngest(t, w, writeFile(t, dir, "x05.csv", "Mã hồ sơ,Hình thức nộp,Ngày tiếp nhận,Ngày hẹn trả,Ngày có kết quả,Lệ phí\n"+
+		"X05-240801-0001,Trực tuyến,01/08/2024,06/08/2024,05/08/2024,50.000\n"+
+		"X05-240801-0003,Trực tiếp,01/08/2024,06/08/2024,09/08/2024,50.000\n"), ingest.FileOptions{})
+	mustIngest(t, w, writeFile(t, dir, "x06.csv", "Mã hồ sơ,Hình thức nộp,Ngày tiếp nhận,Ngày hẹn trả,Ngày có kết quả,Lệ phí,Thanh toán trực tuyến,Số hóa,Thư xin lỗi\n"+
+		"X06-240801-0001,Trực tuyến,01/08/2024,06/08/2024,05/08/2024,50.000,x,x,\n"+
+		"X06-240801-0002,Trực tiếp,01/08/2024,06/08/2024,05/08/2024,50.000,,,\n"+
+		"X06-240801-0003,Trực tiếp,01/08/2024,06/08/2024,09/08/2024,50.000,,x,x\n"+
+		"X06-240801-0004,Trực tiếp,01/08/2024,06/08/2024,09/08/2024,50.000,,,\n"), ingest.FileOptions{})
+	got := queryRow(t, w, `SELECT dossier_code, coalesce(apology_issued::VARCHAR, 'NULL'), coalesce(paid_online::VARCHAR, 'NULL'), coalesce(digitised::VARCHAR, 'NULL')
+		FROM dossier_flags ORDER BY dossier_code`)
+	want := "X05-240801-0001|NULL|NULL|NULL\nX05-240801-0003|NULL|NULL|NULL\n" +
+		"X06-240801-0001|false|true|true\nX06-240801-0002|false|false|false\nX06-240801-0003|true|false|true\nX06-240801-0004|false|false|false"
+	if got != want {
+		t.Errorf("dossier_flags:\n%s\nwant\n%s", got, want)
+	}
+	// The mart's counts are the flags' counts, ward by ward.
+	got = queryRow(t, w, `SELECT m.ward_code, m.with_apology = f.yes AND m.without_apology = f.no AND m.apology_unknown = f.unknown, m.without_apology
+		FROM mart_apology m JOIN (
+			SELECT g.ward_code, count(*) FILTER (WHERE g.apology_issued) AS yes, count(*) FILTER (WHERE NOT g.apology_issued) AS no,
+			       count(*) FILTER (WHERE g.apology_issued IS NULL) AS unknown
+			FROM dossier_flags g JOIN dossier_facts d USING (ward_code, dossier_code)
+			WHERE d.completed_day > d.due_day GROUP BY ALL) f USING (ward_code)
+		WHERE m.month = '2024-08' ORDER BY 1`)
+	if got != "X05|true|0\nX06|true|1" {
+		t.Errorf("mart_apology against dossier_flags (ward, agrees, without_apology):\n%s", got)
+	}
+}

@@ -100,6 +100,9 @@ func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, err
 			final := filepath.Join(martDir, "month="+month)
 			if old[mart][month] == h {
 				if _, err := os.Stat(filepath.Join(final, "data.parquet")); err == nil {
+					if err := shareLikeParent(final); err != nil { // an older export's 0700 folder
+						return res, err
+					}
 					res.Unchanged++
 					continue
 				}
@@ -187,6 +190,12 @@ func writePartition(ctx context.Context, conn *sql.Conn, mart, month, final, tmp
 	if _, err := conn.ExecContext(ctx, q); err != nil {
 		return fmt.Errorf("writing %s %s: %w", mart, month, err)
 	}
+	// MkdirTemp made tmp private (0700): the partition gets the mart
+	// folder's mode before it is swapped in, so whoever can read the lake
+	// (a dashboard running as another user) can read the partition.
+	if err := shareLikeParent(tmp, filepath.Dir(final)); err != nil {
+		return err
+	}
 	if _, err := os.Stat(final); err != nil {
 		return os.Rename(tmp, final)
 	}
@@ -197,6 +206,44 @@ func writePartition(ctx context.Context, conn *sql.Conn, mart, month, final, tmp
 		}
 		// No atomic exchange on this file system: replace the file instead.
 		return os.Rename(filepath.Join(tmp, "data.parquet"), filepath.Join(final, "data.parquet"))
+	}
+	return nil
+}
+
+// shareLikeParent gives a partition folder the mode of the mart folder
+// holding it (made 0755 under the umask, as any output folder), and its
+// files that mode without execute bits (0644), when they differ. The
+// folder's parent is filepath.Dir(dir) unless given.
+func shareLikeParent(dir string, parent ...string) error {
+	p := filepath.Dir(dir)
+	if len(parent) > 0 {
+		p = parent[0]
+	}
+	st, err := os.Stat(p)
+	if err != nil {
+		return err
+	}
+	dirMode := st.Mode().Perm()
+	fileMode := dirMode &^ 0o111
+	if cur, err := os.Stat(dir); err != nil {
+		return err
+	} else if cur.Mode().Perm() != dirMode {
+		if err := os.Chmod(dir, dirMode); err != nil {
+			return err
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil || !info.Mode().IsRegular() || info.Mode().Perm() == fileMode {
+			continue
+		}
+		if err := os.Chmod(filepath.Join(dir, e.Name()), fileMode); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -69,8 +69,13 @@ func WardReportColumns(headers []string) (map[string]int, error) {
 	return cols, nil
 }
 
-// ImportWardReports stores wards' own forms (one transaction) under a new load.
+// ImportWardReports stores wards' own forms (one transaction) under a new
+// load. A file that gives one ward's form for one period twice is refused,
+// naming both rows (duplicateWardReport).
 func (w *Warehouse) ImportWardReports(ctx context.Context, path, sha string, reports []WardReport) (int64, error) {
+	if err := duplicateWardReport(path, reports); err != nil {
+		return 0, err
+	}
 	tx, err := w.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
@@ -100,6 +105,29 @@ func (w *Warehouse) ImportWardReports(ctx context.Context, path, sha string, rep
 	return loadID, tx.Commit()
 }
 
+// duplicateWardReport refuses two rows of one file for the same ward and
+// period: which of the two the ward meant is a guess (a copied row, a
+// corrected figure left beside the old one), and keeping either silently
+// would compare a form no one checked. A later file replaces an earlier
+// one on purpose; within one file the clerk must choose.
+func duplicateWardReport(path string, reports []WardReport) error {
+	type key struct {
+		ward     string
+		from, to time.Time
+	}
+	seen := map[key]int{}
+	for _, r := range reports {
+		k := key{r.Ward, r.From, r.To}
+		if first, ok := seen[k]; ok {
+			return msg.Errorf("%s: dòng %d và dòng %d cùng là biểu của %s kỳ %s–%s; hãy giữ một dòng rồi nạp lại",
+				"%s: rows %d and %d are both the form of %s for %s–%s; keep one of them and import again",
+				path, first, r.SourceLine, r.Ward, r.From.Format("02/01/2006"), r.To.Format("02/01/2006"))
+		}
+		seen[k] = r.SourceLine
+	}
+	return nil
+}
+
 // ParseFigure reads a reported count ("1.234", "1,234", "1234").
 func ParseFigure(s string) (int64, bool, error) {
 	s = strings.TrimSpace(s)
@@ -110,6 +138,10 @@ func ParseFigure(s string) (int64, bool, error) {
 	v, err := strconv.ParseInt(clean, 10, 64)
 	if err != nil {
 		return 0, false, msg.Errorf("%q không phải một số đếm", "%q is not a count", s)
+	}
+	if v < 0 {
+		return 0, false, msg.Errorf("%q là số âm; số hồ sơ không thể âm, hãy sửa ô này (để trống nếu không báo)",
+			"%q is negative; a count of dossiers cannot be, correct the cell (leave it blank if not reported)", s)
 	}
 	return v, true, nil
 }
@@ -130,7 +162,8 @@ func foldVietnamese(s string) string {
 // (the view ward_report_check): a column against the dossiers' count
 // ("counted"), a total against its own reported parts ("parts"), the
 // form's identity received = resolved + withdrawn + pending ("identity"),
-// or the warehouse holding no dossier of the ward ("no_dossiers").
+// a column the form left blank ("missing"), or the warehouse holding no
+// dossier of the ward ("no_dossiers").
 type WardReportCheck struct {
 	Ward               string
 	From, To           time.Time
@@ -150,25 +183,31 @@ func (c WardReportCheck) Difference() (int64, bool) {
 }
 
 // WardReportChecks are the comparisons of every reported form, in ward,
-// period and form order, and how many forms there are and differ.
+// period and form order, and how many forms there are, differ (a figure
+// or a total that does not match, or no dossier of the ward), leave a
+// figure out (FormsIncomplete), and agree in every column (FormsAgreeing:
+// neither differing nor incomplete).
 type WardReportChecks struct {
-	Checks                []WardReportCheck
-	Forms, FormsDiffering int
+	Checks                                                []WardReportCheck
+	Forms, FormsDiffering, FormsIncomplete, FormsAgreeing int
 }
 
 // CheckWardReports compares every column of every ward's own form (the
 // last imported for a ward and period) with the dossiers and with itself.
-// Only the comparisons that fail are returned unless all is set.
+// Only the comparisons that fail and the figures the form left out
+// (missing) are returned unless all is set.
 func (w *Warehouse) CheckWardReports(ctx context.Context, all bool) (WardReportChecks, error) {
 	var res WardReportChecks
-	if err := w.db.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE differs) FROM (
-		SELECT ward_code, period_start, period_end, bool_or(agrees = false) AS differs
-		FROM ward_report_check GROUP BY ALL)`).Scan(&res.Forms, &res.FormsDiffering); err != nil {
+	if err := w.db.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE differs),
+		count(*) FILTER (WHERE incomplete), count(*) FILTER (WHERE NOT differs AND NOT incomplete) FROM (
+		SELECT ward_code, period_start, period_end, coalesce(bool_or(agrees = false), false) AS differs,
+		       bool_or(check_kind = 'missing') AS incomplete
+		FROM ward_report_check GROUP BY ALL)`).Scan(&res.Forms, &res.FormsDiffering, &res.FormsIncomplete, &res.FormsAgreeing); err != nil {
 		return res, fmt.Errorf("checking the reported forms: %w", err)
 	}
 	rows, err := w.db.QueryContext(ctx, `SELECT ward_code, period_start, period_end, load_id, check_kind,
 		coalesce(form_column, ''), reported, expected, agrees
-		FROM ward_report_check WHERE ? OR agrees = false
+		FROM ward_report_check WHERE ? OR agrees = false OR check_kind = 'missing'
 		ORDER BY ward_code, period_start, period_end,
 		         CASE check_kind WHEN 'no_dossiers' THEN 0 WHEN 'parts' THEN 1 WHEN 'identity' THEN 2 ELSE 3 END, column_no`, all)
 	if err != nil {

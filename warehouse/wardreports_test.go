@@ -87,12 +87,21 @@ func TestWardReportCheckComparesEveryColumn(t *testing.T) {
 		"H01.01 2024-03 counted new_direct 0 5 -5",
 		"H09.09 2024-03 no_dossiers  - - -",
 		"H09.09 2024-03 parts received_total 741 665 +76",
+		// The figures the form left out, each listed, apart from the differences.
+		"H09.09 2024-03 missing resolved_total - - -",
+		"H09.09 2024-03 missing resolved_early - - -",
+		"H09.09 2024-03 missing resolved_on_time - - -",
+		"H09.09 2024-03 missing resolved_late - - -",
+		"H09.09 2024-03 missing withdrawn - - -",
+		"H09.09 2024-03 missing pending_total - - -",
+		"H09.09 2024-03 missing pending_in_time - - -",
+		"H09.09 2024-03 missing pending_overdue - - -",
 	}, "\n")
 	if got := checkLines(res.Checks); got != want {
 		t.Errorf("differences:\n%s\nwant\n%s", got, want)
 	}
-	if res.Forms != 4 || res.FormsDiffering != 3 {
-		t.Errorf("forms %d, differing %d; want 4 and 3", res.Forms, res.FormsDiffering)
+	if res.Forms != 4 || res.FormsDiffering != 3 || res.FormsIncomplete != 1 || res.FormsAgreeing != 1 {
+		t.Errorf("forms %d, differing %d, incomplete %d, agreeing %d; want 4, 3, 1 and 1", res.Forms, res.FormsDiffering, res.FormsIncomplete, res.FormsAgreeing)
 	}
 
 	// With all: every column of every form, the agreeing form too.

@@ -79,7 +79,10 @@ Giêng) chạm cả hai năm: hãy ghi đủ cả hai năm.
 	"check": {
 		short: "Kiểm tra một tệp cấu hình, không cần mạng",
 		long: `Kiểm tra một tệp cấu hình mà không dùng mạng hay kho dữ liệu, và in mọi lỗi
-kèm số dòng.
+kèm số dòng. Các biến bí mật (token_env, pii_key_env) không cần đặt ở nơi chạy
+check hay status: check ghi chú những biến chưa đặt; serve và run không chạy khi
+thiếu chúng (run --source và backfill chỉ cần token của nguồn đó, run --job
+không cần token nào).
 
 Một cấu hình (YAML; khóa lạ là lỗi; đường dẫn tính từ thư mục của tệp):
 
@@ -98,7 +101,7 @@ Một cấu hình (YAML; khóa lạ là lỗi; đường dẫn tính từ thư m
       window_days: 90                 # {from} = hôm nay - 90 ngày, {to} = hôm nay
       pagination: {type: page, param: page}   # hoặc {type: next, next_field: links.next}
       timeout: 60s
-      retries: 3
+      retries: 3                      # số lần thử lại khi yêu cầu lỗi; 0: không thử lại
       max_bytes: 1073741824
       schedule: "0 1 * * *"           # cron; cho phép "CRON_TZ=… " hoặc trường giây
       freshness: {warn: 2d, error: 7d}
@@ -312,8 +315,9 @@ tuyến, trực tiếp, bưu chính; đã giải quyết = trước hạn + đú
 đang giải quyết = trong hạn + quá hạn) và tiếp nhận với đã giải quyết + rút/dừng
 + đang giải quyết (identity). Mỗi đơn vị, kỳ, phép so và cột lệch là một dòng,
 kèm số báo cáo, số đúng ra, chênh lệch và ghi chú; đơn vị không có hồ sơ nào
-trong kho là một dòng (no_dossiers). Biểu khớp chỉ được liệt kê với --all, khi
-đó mọi phép so đều hiện. --format csv hoặc json cho các dòng đó cho chương trình
+trong kho là một dòng (no_dossiers); mỗi ô biểu để trống là một dòng (missing),
+khác với chênh lệch. Biểu khớp chỉ được liệt kê với --all, khi đó mọi phép so
+đều hiện. --format csv hoặc json cho các dòng đó cho chương trình
 khác đọc.`,
 		flags: map[string]string{"format": "table, csv hoặc json", "all": "liệt kê mọi phép so, cả các biểu và cột khớp"},
 	},
@@ -327,7 +331,9 @@ tiếng Việt ("Tổng số tiếp nhận", "Kỳ trước chuyển qua", "Tr�
 tiếp", "BCCI", "Đã giải quyết", "Trước hạn", "Đúng hạn", "Quá hạn đã giải
 quyết", "Rút hồ sơ", "Đang giải quyết", "Trong hạn", "Quá hạn đang giải
 quyết"), mỗi dòng một xã, phường và một kỳ, có các cột ward_code, period_start
-và period_end, hoặc --ward, --from và --to.
+và period_end, hoặc --ward, --from và --to. ward_code là mã đơn vị (hoa hay
+thường đều được) hoặc tên xã, phường; mã kho không biết được cảnh báo. Tệp có
+hai dòng cùng đơn vị và kỳ, hay có số âm, bị từ chối.
 
 Sau đó: wardstat ward-reports check`,
 		flags: map[string]string{

@@ -217,6 +217,11 @@ func TestWardReportsReconcile(t *testing.T) {
 		"H01.01,2024-03-01,2024-03-31,parts,received_total,15,13,2,\"Received 15 ≠ carried over + new online, direct, postal = 13 (+2)\"\n" +
 		"H01.01,2024-03-01,2024-03-31,identity,received_total,15,13,2,Received 15 ≠ resolved + withdrawn + pending = 13 (+2)\n" +
 		"H01.01,2024-03-01,2024-03-31,counted,received_total,15,13,2,\"Received: reported 15, the dossiers count 13 (+2)\"\n"
+	// The columns the form does not have are figures it left out: each is
+	// listed (missing), with the dossiers' count.
+	for _, m := range []string{"resolved_early,,2,,Early", "resolved_on_time,,2,,On time", "resolved_late,,2,,Late", "pending_in_time,,2,,In time", "pending_overdue,,3,,Overdue"} {
+		want += "H01.01,2024-03-01,2024-03-31,missing," + m + ": not given on the form (the dossiers count " + strings.Split(m, ",")[2] + "); fill it in and import the form again\n"
+	}
 	if out != want {
 		t.Fatalf("check:\n%s\nwant\n%s", out, want)
 	}

@@ -29,11 +29,7 @@ func loadHistory(path string) *fileHistory {
 		_ = os.Chmod(path, 0o600)
 	}
 	if b, err := os.ReadFile(path); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if strings.TrimSpace(line) != "" {
-				h.entries = append(h.entries, line)
-			}
-		}
+		h.entries = historyEntries(string(b))
 	}
 	return h
 }
@@ -42,9 +38,10 @@ func loadHistory(path string) *fileHistory {
 // whole statements instead (record), so that an arrow recalls a statement.
 func (h *fileHistory) Add(string) {}
 
-// record keeps a finished statement, on one line.
+// record keeps a finished statement with its lines, so that recalling it
+// runs the same statement (historyLines).
 func (h *fileHistory) record(entry string) {
-	entry = strings.Join(strings.Fields(entry), " ")
+	entry = strings.TrimSpace(entry)
 	if entry == "" || (len(h.entries) > 0 && h.entries[len(h.entries)-1] == entry) {
 		return
 	}
@@ -53,7 +50,11 @@ func (h *fileHistory) record(entry string) {
 		h.entries = h.entries[len(h.entries)-1000:]
 	}
 	if h.path != "" {
-		_ = os.WriteFile(h.path, []byte(strings.Join(h.entries, "\n")+"\n"), 0o600)
+		lines := make([]string, len(h.entries))
+		for i, e := range h.entries {
+			lines[i] = historyLines(e)
+		}
+		_ = os.WriteFile(h.path, []byte(strings.Join(lines, "\n")+"\n"), 0o600)
 		_ = os.Chmod(h.path, 0o600) // WriteFile sets the mode only on creation
 	}
 }
@@ -162,7 +163,7 @@ func (a *app) runPrompt(ctx context.Context, format string, lim sqlLimits) error
 			t.SetPrompt("wardstat> ")
 			continue
 		}
-		if !strings.HasSuffix(trimmed, ";") {
+		if !statementComplete(stmt.String()) {
 			t.SetPrompt("      -> ")
 			continue
 		}

@@ -88,8 +88,8 @@ func newCheckCommand(a *app) *cobra.Command {
 		Long: `Validate a configuration file without touching the network or the
 warehouse, and print every problem with its line. The secrets' variables
 (token_env, pii_key_env) need not be set where check or status run: check
-notes those that are not; serve, run and backfill refuse to start without
-them.
+notes those that are not; serve and run refuse to start without them (run
+--source and backfill need only that source's token, run --job no token).
 
 A configuration (YAML; unknown keys are errors; paths are relative to the file):
 
@@ -108,7 +108,7 @@ A configuration (YAML; unknown keys are errors; paths are relative to the file):
       window_days: 90                 # {from} = today - 90 days, {to} = today
       pagination: {type: page, param: page}   # or {type: next, next_field: links.next}
       timeout: 60s
-      retries: 3
+      retries: 3                      # after a failed request; 0: none
       max_bytes: 1073741824
       schedule: "0 1 * * *"           # cron; "CRON_TZ=… " or a seconds field allowed
       freshness: {warn: 2d, error: 7d}
@@ -188,7 +188,7 @@ the exit code is 1 when anything failed. Every run is recorded in job_runs.`,
 			if job != "" && source != "" {
 				return usageError{msg.Errorf("hãy ghi --job hoặc --source, không ghi cả hai", "give --job or --source, not both")}
 			}
-			r, closeFn, err := a.configRunner(cmd.Context(), config, a.log, nil)
+			r, closeFn, err := a.configRunnerPulling(cmd.Context(), config, source == "" && job == "", []string{source}, a.log, nil)
 			if err != nil {
 				return err
 			}
@@ -256,7 +256,7 @@ func newBackfillCommand(a *app) *cobra.Command {
 			if err != nil || t.Before(f) {
 				return usageError{msg.Errorf("--to %q: hãy ghi ngày dạng YYYY-MM-DD, không trước --from", "--to %q: write the date as YYYY-MM-DD, not before --from", to)}
 			}
-			r, closeFn, err := a.configRunner(cmd.Context(), config, a.log, nil)
+			r, closeFn, err := a.configRunnerPulling(cmd.Context(), config, false, []string{source}, a.log, nil)
 			if err != nil {
 				return err
 			}

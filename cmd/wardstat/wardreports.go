@@ -35,7 +35,10 @@ pending_overdue) or Vietnamese ("Tổng số tiếp nhận", "Kỳ trước chuy
 "Trực tuyến", "Trực tiếp", "BCCI", "Đã giải quyết", "Trước hạn", "Đúng hạn",
 "Quá hạn đã giải quyết", "Rút hồ sơ", "Đang giải quyết", "Trong hạn",
 "Quá hạn đang giải quyết"), one row per ward and period, with ward_code,
-period_start and period_end columns or --ward, --from and --to.
+period_start and period_end columns or --ward, --from and --to. ward_code
+is a unit's code (in any case) or its name; a code the warehouse does not
+know is warned about. A file with two rows for one ward and period, or a
+negative count, is refused.
 
 Then: wardstat ward-reports check`,
 		Args: cobra.ExactArgs(1),
@@ -58,8 +61,9 @@ carried over + new online, direct, postal; resolved = early + on time +
 late; pending = in time + overdue) and received with resolved + withdrawn
 + pending (identity). One row per ward, period, check and column that
 differs, with reported, expected, difference and a note; a ward with no
-dossier in the warehouse is one row (no_dossiers). Forms that agree are
-listed only with --all, which shows every comparison. --format csv or
+dossier in the warehouse is one row (no_dossiers); each figure the form
+left blank is one row (missing), apart from the differences. Forms that
+agree are listed only with --all, which shows every comparison. --format csv or
 json gives the same rows to programs.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -159,14 +163,8 @@ func (a *app) importWardReports(ctx context.Context, path, ward, from, to string
 		return err
 	}
 	defer w.Close()
-	if resolved, err := a.loadWard(ctx, w, ward); err != nil {
+	if err := a.resolveReportWards(ctx, w, path, ward, reports); err != nil {
 		return err
-	} else if resolved != ward {
-		for i := range reports {
-			if reports[i].Ward == ward {
-				reports[i].Ward = resolved
-			}
-		}
 	}
 	abs, _ := filepath.Abs(path)
 	id, err := w.ImportWardReports(ctx, abs, hex.EncodeToString(sum[:]), reports)

@@ -34,7 +34,7 @@ func (a *app) checkWardReports(ctx context.Context, format string, all bool) err
 			"No reported forms yet; load them with: wardstat ward-reports import FILE\n"))
 		return nil
 	}
-	if table && len(res.Checks) == 0 {
+	if table && len(res.Checks) == 0 && res.FormsAgreeing == res.Forms {
 		fmt.Fprintf(a.stdout, a.t("Cả %d biểu khớp với hồ sơ ở mọi cột; xem từng cột: wardstat ward-reports check --all\n",
 			"All %d forms agree with the dossiers in every column; see each column: wardstat ward-reports check --all\n"), res.Forms)
 		return nil
@@ -59,8 +59,12 @@ func (a *app) checkWardReports(ctx context.Context, format string, all bool) err
 		return err
 	}
 	if table {
-		fmt.Fprintf(a.stdout, a.t("%d biểu: %d khớp, %d có chênh lệch\n", "%d forms: %d agree, %d differ\n"),
-			res.Forms, res.Forms-res.FormsDiffering, res.FormsDiffering)
+		fmt.Fprintf(a.stdout, a.t("%d biểu: %d khớp, %d có chênh lệch", "%d forms: %d agree, %d differ"),
+			res.Forms, res.FormsAgreeing, res.FormsDiffering)
+		if res.FormsIncomplete > 0 {
+			fmt.Fprintf(a.stdout, a.t(", %d thiếu số liệu", ", %d leave figures out"), res.FormsIncomplete)
+		}
+		fmt.Fprintln(a.stdout)
 	}
 	return nil
 }
@@ -90,6 +94,8 @@ func (a *app) wardReportCheckLabel(check string) string {
 		return a.t("cân đối", "identity")
 	case "no_dossiers":
 		return a.t("không có hồ sơ", "no dossiers")
+	case "missing":
+		return a.t("thiếu số liệu", "missing")
 	}
 	return check
 }
@@ -103,6 +109,12 @@ func (a *app) wardReportNote(c warehouse.WardReportCheck) string {
 	case "no_dossiers":
 		return a.t("kho chưa có hồ sơ nào của đơn vị này; nạp tệp xuất của đơn vị rồi đối chiếu lại",
 			"the warehouse holds no dossier of this ward; load its export, then check again")
+	case "missing":
+		if c.Expected.Valid {
+			return fmt.Sprintf(a.t("%s: biểu không ghi số này (hồ sơ đếm được %d); hãy điền số rồi nạp lại biểu",
+				"%s: not given on the form (the dossiers count %d); fill it in and import the form again"), label, exp)
+		}
+		return fmt.Sprintf(a.t("%s: biểu không ghi số này; hãy điền số rồi nạp lại biểu", "%s: not given on the form; fill it in and import the form again"), label)
 	case "counted":
 		switch {
 		case !c.Reported.Valid:

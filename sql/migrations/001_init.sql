@@ -25,8 +25,14 @@ CREATE TABLE IF NOT EXISTS loads (
     warnings       JSON
 );
 
--- The current state of every dossier.
--- vi: Trạng thái hiện tại của mọi hồ sơ.
+-- The current state of every dossier. apology_issued, paid_online and
+-- digitised are NULL both for a blank cell and for a column the export did
+-- not have; a blank in a column the export had means no, as the marts count
+-- it: read those flags from dossier_flags (yes, no, or NULL for unknown).
+-- vi: Trạng thái hiện tại của mọi hồ sơ. apology_issued, paid_online và
+-- digitised là NULL cả khi ô trống lẫn khi tệp không có cột đó; ô trống trong
+-- cột tệp có nghĩa là "không", như các mart đếm: hãy đọc các cờ này ở
+-- dossier_flags (có, không, hoặc NULL là không rõ).
 CREATE TABLE IF NOT EXISTS dossiers (
     ward_code               VARCHAR NOT NULL,
     dossier_code            VARCHAR NOT NULL,

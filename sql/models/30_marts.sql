@@ -397,6 +397,8 @@ GROUP BY month, ward_code;
 --               = carried over + new online + direct + postal; resolved =
 --               early + on time + late; pending = in time + overdue;
 --   identity    received against resolved + withdrawn + pending;
+--   missing     the form left the column blank (expected: the dossiers'
+--               count, when the warehouse holds the ward);
 --   no_dossiers the warehouse holds no dossier of the ward (one row).
 -- difference = reported - expected; agrees is NULL when the form left a
 -- figure out, so nothing could be compared.
@@ -455,6 +457,16 @@ checks AS (
     FROM reported r
     SEMI JOIN known_wards k ON k.ward_code = r.ward_code
     LEFT JOIN dossier_counts c USING (ward_code, period_start, period_end, form_column)
+    WHERE r.reported IS NOT NULL
+    UNION ALL
+    -- A figure the form left blank is its own finding (missing), not a
+    -- difference and not an agreement: expected is the dossiers' count
+    -- when the warehouse holds the ward.
+    SELECT r.ward_code, r.period_start, r.period_end, r.load_id, 'missing', r.form_column, NULL,
+           CASE WHEN r.ward_code IN (SELECT ward_code FROM known_wards) THEN coalesce(c.counted, 0) END::BIGINT
+    FROM reported r
+    LEFT JOIN dossier_counts c USING (ward_code, period_start, period_end, form_column)
+    WHERE r.reported IS NULL
     UNION ALL
     SELECT ward_code, period_start, period_end, load_id, 'parts', 'received_total',
            received_total, carried_over + new_online + new_direct + new_postal FROM forms
