@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"wardstat/ingest"
+	"wardstat/internal/atomicfile"
 	"wardstat/internal/msg"
 	"wardstat/report"
 	"wardstat/transform"
@@ -391,12 +392,14 @@ func (r *Runner) report(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(filepath.Join(out, "bieu06-"+yearStart.Format("2006")+"-den-"+today.Format("2006-01-02")+".xlsx"), func(w io.Writer) error {
+	// 0600, the mode these two files have always had (report.Nightly's
+	// files beside them are 0644).
+	if err := atomicfile.WriteWith(filepath.Join(out, "bieu06-"+yearStart.Format("2006")+"-den-"+today.Format("2006-01-02")+".xlsx"), 0o600, func(w *os.File) error {
 		return report.WriteFormXLSX(w, yearStart, today, rows, r.cfg.Lang)
 	}); err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(out, "nguon-du-lieu.csv"), func(w io.Writer) error {
+	return atomicfile.WriteWith(filepath.Join(out, "nguon-du-lieu.csv"), 0o600, func(w *os.File) error {
 		fmt.Fprintln(w, "source,level,last_run,last_status,last_new_data,last_error")
 		for _, h := range health {
 			fmt.Fprintf(w, "%s,%s,%s,%s,%s,%q\n", h.Source, h.Level, fmtTime(h.LastRun), h.LastStatus, fmtTime(h.LastNewData), h.LastError)
@@ -410,22 +413,6 @@ func fmtTime(t *time.Time) string {
 		return ""
 	}
 	return t.Format("2006-01-02 15:04")
-}
-
-func writeAtomic(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // ClearWork removes the downloads a stopped process left in the work

@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"wardstat/internal/atomicfile"
 	"wardstat/internal/msg"
 	"wardstat/render"
 	"wardstat/report"
@@ -169,7 +170,7 @@ func (a *app) writeFormXLSX(res render.Result, from, to time.Time, out string) e
 		_, err := io.Copy(a.stdout, &buf)
 		return err
 	}
-	if err := writeFileAtomic(out, buf.Bytes()); err != nil {
+	if err := atomicfile.Write(out, buf.Bytes(), 0o644); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stderr, a.t("đã ghi %s\n", "wrote %s\n"), out)
@@ -291,7 +292,7 @@ func (a *app) writeResult(res render.Result, format, out, title string) error {
 		_, err = io.Copy(a.stdout, &buf)
 		return err
 	}
-	if err := writeFileAtomic(out, buf.Bytes()); err != nil {
+	if err := atomicfile.Write(out, buf.Bytes(), 0o644); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stderr, a.t("đã ghi %s\n", "wrote %s\n"), out)
@@ -345,14 +346,6 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 func (a *app) runNightly(ctx context.Context, f reportFlags, month time.Time) error {
