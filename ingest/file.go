@@ -32,7 +32,7 @@ type Loader interface {
 type FileOptions struct {
 	Ward   string            // --ward: the unit of rows that name none
 	Source string            // a name for where the file came from
-	Format string            // "", "auto", "csv", "xlsx", "json"
+	Format string            // "", "auto" or one of Formats
 	Sheet  string            // an XLSX sheet
 	Map    map[string]string // field -> the file's header, over the vocabulary
 	Hasher *transform.Hasher

@@ -12,6 +12,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,6 +21,8 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/parser"
 	"github.com/robfig/cron/v3"
+
+	"wardstat/ingest"
 )
 
 // Config is the whole configuration file.
@@ -520,10 +523,8 @@ func (c *Config) Validate() []Problem {
 		} else if _, err := CronParser.Parse(stripTZ(s.Schedule)); err != nil {
 			add(at+".schedule", "%q is not a cron expression: %v", s.Schedule, err)
 		}
-		switch strings.ToLower(s.Format) {
-		case "auto", "csv", "xlsx", "xls", "json", "html":
-		default:
-			add(at+".format", "%q: use auto, csv, xlsx, xls, json or html", s.Format)
+		if f := strings.ToLower(s.Format); f != "auto" && !slices.Contains(ingest.Formats, ingest.Format(f)) {
+			add(at+".format", "%q: use "+ingest.FormatChoices("or"), s.Format)
 		}
 		if s.Retries < 0 || s.Retries > 20 {
 			add(at+".retries", "%d: use 0 to 20", s.Retries)
@@ -618,7 +619,7 @@ var viProblems = map[string]string{
 	"a token only makes sense with url":                                   "mã truy cập (token) chỉ dùng với url",
 	"a source needs a schedule (a cron expression such as \"0 1 * * *\")": "nguồn cần lịch chạy (schedule, một biểu thức cron như \"0 1 * * *\")",
 	"%q is not a cron expression: %v":                                     "%q không phải biểu thức cron: %v",
-	"%q: use auto, csv, xlsx, xls, json or html":                          "%q: hãy dùng auto, csv, xlsx, xls, json hoặc html",
+	"%q: use " + ingest.FormatChoices("or"):                               "%q: hãy dùng " + ingest.FormatChoices("hoặc"),
 	"%d: use 0 to 20":                                                     "%d: hãy dùng từ 0 đến 20",
 	"error (%s) must not be shorter than warn (%s)":                       "error (%s) không được ngắn hơn warn (%s)",
 	"pagination only makes sense with url":                                "pagination chỉ dùng với url",

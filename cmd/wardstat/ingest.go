@@ -33,7 +33,7 @@ func newIngestCommand(a *app) *cobra.Command {
 	var f ingestFlags
 	cmd := &cobra.Command{
 		Use:   "ingest [flags] FILE|FOLDER...",
-		Short: "Load ward exports (xlsx, xls, csv, json, html) into the warehouse",
+		Short: "Load ward exports (" + ingest.FormatList() + ") into the warehouse",
 		Long: `Load ward exports into the warehouse, one transaction per file.
 
 The format, encoding, delimiter, sheet and header row are detected; column
@@ -77,7 +77,7 @@ line says why and what to run).`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.ward, "ward", "", "unit code of rows whose file names no unit")
 	fl.StringVar(&f.source, "source", "", "a name for where the files came from (kept with each load)")
-	fl.StringVar(&f.format, "format", "auto", "auto, csv, xlsx, xls, json or html")
+	fl.StringVar(&f.format, "format", "auto", ingest.FormatChoices("or"))
 	fl.StringVar(&f.sheet, "sheet", "", "load only this sheet of an XLSX/XLS workbook (default: every sheet with dossiers)")
 	fl.BoolVar(&f.reload, "reload", false, "load the files again even if loaded before with the same options, replacing that load")
 	fl.StringArrayVar(&f.maps, "map", nil, "FIELD=COLUMN: read FIELD from the file's COLUMN (repeatable); fields: "+strings.Join(transform.Fields(), ", "))
