@@ -24,26 +24,23 @@ var fastFormats = []string{
 	"%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y",
 	"%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d",
 	"%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%d-%m-%Y", "%Y%m%d%H%M%S",
-	// Dots, and the time first, as some exports write dates (left to the
-	// full parser, 1 M rows took 52 s and 35 s instead of 5 s).
+	// Dots, and the time first, as some exports write dates (the full
+	// parser reads them many times slower).
 	"%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%H:%M %d/%m/%Y", "%H:%M:%S %d/%m/%Y",
 	// A 12-hour clock, day first, as a Vietnamese locale writes it: "08:30
-	// SA" / "02:15 CH" (sáng, chiều). Left to the full parser, a column of
-	// them took 1 M rows 44 s instead of 5 s. (AM and PM are read month
-	// first, below: a spreadsheet in a US locale.)
+	// SA" / "02:15 CH" (sáng, chiều), many times slower in the full parser.
+	// (AM and PM are read month first, below: a spreadsheet in a US locale.)
 	styleSACHMinutes, styleSACHSeconds,
 	// A spreadsheet saved in a US locale: month first. Listed last, so a
 	// column whose days are all 12 or less reads day first, the Vietnamese way.
 	"%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y",
 	// Not strptime formats: Excel serial day numbers (date cells of a
 	// workbook), ISO 8601 with an offset or Z (APIs in UTC), and Unix
-	// milliseconds or seconds (APIs that send dates as numbers; read the
-	// slow way, 1 M records took 27 s more).
+	// milliseconds or seconds (APIs that send dates as numbers).
 	styleExcelSerial, styleISOOffset, styleUnixMillis, styleUnixSeconds,
 	// Two-digit years ("15/03/24"), which the full parser reads as 20yy
-	// (strptime's %y would read 69–99 as 19yy): 1 M rows, 30 s. And .NET's
-	// JSON dates, "/Date(1710462600000)/", as older portals send them
-	// (1 M records, 38 s).
+	// (strptime's %y would read 69–99 as 19yy). And .NET's JSON dates,
+	// "/Date(1710462600000)/", as older portals send them.
 	styleTwoDigitYear, styleDotNetDate,
 }
 
@@ -108,8 +105,7 @@ func strptimeSQL(v, format string) string {
 // evidence of the sample, which is returned with them.
 //
 // A column may hold two or three styles (an export joining an old system's
-// rows to a new one's: half of 1 M receipt dates in ISO took 25 s in the
-// full parser, 5 s read by two fast formats). Each further format is the
+// rows to a new one's), each read by a fast format. Each further format is the
 // one that reads the most cells the formats before it did not, if that is
 // a twentieth of the sample or more, and only in the column's order of
 // day and month: "03/04/2024" must not read both ways.

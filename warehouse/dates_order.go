@@ -7,7 +7,7 @@ import (
 
 // dateSampleCells is how many non-empty cells of a date column decide its
 // style: each is tried in every format, most of which fail, and a failed
-// parse is the slow part (2,000 cells made this 0.1 s of every load).
+// parse is the slow part, paid by every load.
 const dateSampleCells = 500
 
 // The order of day and month in a date column, decided once per column
@@ -33,7 +33,7 @@ func (e dateEvidence) add(o dateEvidence) dateEvidence {
 // v) of each date column: the first two numbers of a date written with
 // day and month (after a time, or not), as the full parser's branches for
 // them take them. (The full parser itself, run both ways on the sample,
-// made sampling ten times slower: 0.7 s a load, most of it planning.)
+// would make sampling many times slower, most of it in planning.)
 func sampleEvidence(ctx context.Context, q querier, cells string) (map[string]dateEvidence, error) {
 	rows, err := q.QueryContext(ctx, `SELECT field,
 		count(*) FILTER (a > 12 AND b BETWEEN 1 AND 12), count(*) FILTER (b > 12 AND a BETWEEN 1 AND 12),

@@ -153,7 +153,7 @@ func (w *Warehouse) typeStageFrom(ctx context.Context, conn *sql.Conn, src strin
 	}
 	// A file whose first rows did not show its categories or dates (sorted
 	// by channel or status) leaves every later row's to the fix-up, which
-	// reads them row by row: 1 M such rows took 45 s. When many rows kept
+	// reads them row by row, far slower. When many rows kept
 	// their text, those rows are sampled, and all typed again, once.
 	ts := &typedStage{cols: cols, orders: orders}
 	again, err := resample(ctx, conn, ts, st.mapping, styles, evidence, cats)
