@@ -86,8 +86,8 @@ func regularMode(m fs.FileMode) error {
 		vi, en = "socket", "socket"
 	}
 	return &Message{
-		VI:  fmt.Sprintf("không phải tệp thường mà là %s: wardstat chỉ đọc tệp; hãy đặt ở đây tệp xuất (xlsx, csv, json)", vi),
-		EN:  fmt.Sprintf("not a regular file but a %s: wardstat reads only files; put the export file itself here (xlsx, csv, json)", en),
+		VI:  fmt.Sprintf("không phải tệp thường mà là %s: wardstat chỉ đọc tệp; hãy đặt ở đây tệp xuất (%s)", vi, FormatList()),
+		EN:  fmt.Sprintf("not a regular file but a %s: wardstat reads only files; put the export file itself here (%s)", en, FormatList()),
 		Err: ErrNotAFile,
 	}
 }

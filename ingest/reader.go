@@ -53,6 +53,29 @@ const (
 	XLS Format = "xls"
 )
 
+// Formats is every format wardstat reads, in the order messages and help
+// name them: the names --format and a source's format: take, besides
+// "auto". Detect also takes a few aliases (tsv, txt, excel, ndjson, jsonl,
+// htm); a source's configuration does not.
+var Formats = []Format{CSV, XLSX, XLS, JSON, HTML}
+
+// FormatList is Formats for a message: "csv, xlsx, xls, json, html".
+func FormatList() string {
+	names := make([]string, len(Formats))
+	for i, f := range Formats {
+		names[i] = string(f)
+	}
+	return strings.Join(names, ", ")
+}
+
+// FormatChoices is what a format option takes, for its help or error:
+// "auto, csv, xlsx, xls, json or html", or ("or") in the reader's language.
+func FormatChoices(or string) string {
+	list := "auto, " + FormatList()
+	i := strings.LastIndex(list, ", ")
+	return list[:i] + " " + or + " " + list[i+2:]
+}
+
 // Errors a caller may test for.
 var (
 	// ErrUnsupported is a file in a format wardstat does not read.
@@ -63,7 +86,7 @@ var (
 
 // Options tune how a file is opened.
 type Options struct {
-	// Format forces a format ("csv", "xlsx", "xls", "json", "html"); "" or "auto" detects it.
+	// Format forces one of Formats; "" or "auto" detects it.
 	Format string
 	// Sheet picks a workbook's sheet by name; "" takes the first sheet whose top
 	// rows score best under HeaderScore.
@@ -116,7 +139,7 @@ func Detect(path, forced string) (Format, error) {
 	case "xls":
 		return XLS, nil
 	default:
-		return "", msg.Errorf("định dạng %q: %w; hãy dùng csv, xlsx, xls, json, html hoặc auto", "format %q: %w; use csv, xlsx, xls, json, html or auto", forced, ErrUnsupported)
+		return "", msg.Errorf("định dạng %q: %w; hãy dùng "+FormatList()+" hoặc auto", "format %q: %w; use "+FormatList()+" or auto", forced, ErrUnsupported)
 	}
 	f, err := openRegular(path)
 	if err != nil {

@@ -12,9 +12,9 @@ import (
 // column's texts from a sample, and a row the sample did not foresee is
 // read again afterwards. The file's first rows alone are a poor sample of
 // an export in date order, the commonest kind: its old dossiers are all
-// resolved, and the pending ones, with statuses of their own, come last (1 M
-// rows took 8.7 s instead of 5 s, typed twice). So the sample also takes a
-// few lines from spread places of a large file.
+// resolved, and the pending ones, with statuses of their own, come last
+// (the file would be typed twice). So the sample also takes a few lines
+// from spread places of a large file.
 const (
 	spreadPlaces = 16
 	spreadLines  = 64 // at each place

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"wardstat/internal/atomicfile"
 )
 
 // Nightly writes the month's report into dir as bao-cao-YYYY-MM.html and
@@ -34,11 +36,7 @@ func Nightly(ctx context.Context, db *sql.DB, dir string, opt Options) ([]string
 	var out []string
 	for name, b := range map[string][]byte{"bao-cao-" + suffix + ".html": html.Bytes(), "bieu06-" + suffix + ".xlsx": xlsx.Bytes()} {
 		p := filepath.Join(dir, name)
-		tmp := p + ".tmp"
-		if err := os.WriteFile(tmp, b, 0o644); err != nil {
-			return out, err
-		}
-		if err := os.Rename(tmp, p); err != nil {
+		if err := atomicfile.Write(p, b, 0o644); err != nil {
 			return out, err
 		}
 		out = append(out, p)

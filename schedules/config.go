@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/goccy/go-yaml"
-	"github.com/goccy/go-yaml/parser"
 	"github.com/robfig/cron/v3"
 )
 
@@ -155,69 +154,6 @@ const (
 	DefaultError      = 7 * 24 * time.Hour
 )
 
-// Problem is one thing wrong in a configuration, with where it is.
-type Problem struct {
-	Line    int
-	Column  int
-	Path    string // YAML path, e.g. $.sources[1].schedule
-	Message string
-	// VI is Message in Vietnamese ("" when there is none: the YAML
-	// parser's own messages stay English).
-	VI string
-}
-
-// Text is the problem in lang ("en", else Vietnamese).
-func (p Problem) Text(lang string) string {
-	if lang == "en" {
-		return p.String()
-	}
-	q := p
-	if p.VI != "" {
-		q.Message = p.VI
-	}
-	s := q.String()
-	if p.Line > 0 {
-		s = "dòng" + strings.TrimPrefix(s, "line")
-	}
-	return s
-}
-
-func (p Problem) String() string {
-	if p.Path == "$" || p.Path == "" {
-		if p.Line > 0 {
-			return fmt.Sprintf("line %d: %s", p.Line, p.Message)
-		}
-		return p.Message
-	}
-	if p.Line > 0 {
-		return fmt.Sprintf("line %d: %s: %s", p.Line, strings.TrimPrefix(p.Path, "$."), p.Message)
-	}
-	return fmt.Sprintf("%s: %s", strings.TrimPrefix(p.Path, "$."), p.Message)
-}
-
-// ConfigError lists every problem of a configuration file.
-type ConfigError struct {
-	File     string
-	Problems []Problem
-}
-
-func (e *ConfigError) Error() string {
-	lines := make([]string, len(e.Problems))
-	for i, p := range e.Problems {
-		lines[i] = e.File + ": " + p.String()
-	}
-	return strings.Join(lines, "\n")
-}
-
-// Text is the error in lang ("en", else Vietnamese), for msg.Render.
-func (e *ConfigError) Text(lang string) string {
-	lines := make([]string, len(e.Problems))
-	for i, p := range e.Problems {
-		lines[i] = e.File + ": " + p.Text(lang)
-	}
-	return strings.Join(lines, "\n")
-}
-
 // CronParser reads standard five-field cron expressions, with an optional
 // leading seconds field, and descriptors such as @daily.
 var CronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
@@ -314,63 +250,6 @@ func (c *Config) secretProblems() ([]Problem, []string) {
 		}
 	}
 	return ps, vars
-}
-
-var positionRE = regexp.MustCompile(`^\[(\d+):(\d+)\]\s*(.*)`)
-
-var quotedRE = regexp.MustCompile(`"([^"]+)"`)
-
-func decodeProblem(err error, data []byte) Problem {
-	msg := yaml.FormatError(err, false, false)
-	first := strings.SplitN(msg, "\n", 2)[0]
-	if m := positionRE.FindStringSubmatch(first); m != nil {
-		var line, col int
-		fmt.Sscanf(m[1], "%d", &line)
-		fmt.Sscanf(m[2], "%d", &col)
-		return Problem{Line: line, Column: col, Path: "$", Message: m[3], VI: viDecode(m[3])}
-	}
-	// A value our own types refused carries no position: find its text.
-	p := Problem{Path: "$", Message: first, VI: viDecode(first)}
-	if m := quotedRE.FindStringSubmatch(first); m != nil {
-		for i, line := range strings.Split(string(data), "\n") {
-			if strings.Contains(line, m[1]) {
-				p.Line = i + 1
-				break
-			}
-		}
-	}
-	return p
-}
-
-// locate fills in each problem's line from its YAML path.
-func locate(data []byte, problems []Problem) {
-	file, err := parser.ParseBytes(data, 0)
-	if err != nil {
-		return
-	}
-	for i := range problems {
-		for path := problems[i].Path; path != "" && path != "$"; path = parentPath(path) {
-			p, err := yaml.PathString(path)
-			if err != nil {
-				break
-			}
-			node, err := p.FilterFile(file)
-			if err != nil || node == nil {
-				continue
-			}
-			if tk := node.GetToken(); tk != nil && tk.Position != nil {
-				problems[i].Line, problems[i].Column = tk.Position.Line, tk.Position.Column
-				break
-			}
-		}
-	}
-}
-
-func parentPath(p string) string {
-	if i := strings.LastIndexAny(p, ".["); i > 0 {
-		return p[:i]
-	}
-	return ""
 }
 
 func (c *Config) resolve(p string) string {
@@ -476,126 +355,6 @@ func (c *Config) PublishGID() (int, error) {
 	return strconv.Atoi(g.Gid)
 }
 
-var sourceNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
-
-// Validate checks everything that can be checked offline and returns every
-// problem found (nil when none). Whether the secrets' variables are set is
-// not its business: LoadConfig checks them for the commands that pull.
-func (c *Config) Validate() []Problem {
-	var ps []Problem
-	add := func(path, format string, args ...any) {
-		p := Problem{Path: path, Message: fmt.Sprintf(format, args...)}
-		if vi, ok := viProblems[format]; ok {
-			p.VI = fmt.Sprintf(vi, args...)
-		}
-		ps = append(ps, p)
-	}
-	if _, err := time.LoadLocation(c.Timezone); err != nil {
-		add("$.timezone", "unknown time zone %q (use an IANA name such as Asia/Ho_Chi_Minh)", c.Timezone)
-	}
-	if c.Lang != "vi" && c.Lang != "en" {
-		add("$.lang", "%q: use vi or en", c.Lang)
-	}
-	if c.Units != "" {
-		if _, err := os.Stat(c.Units); err != nil {
-			add("$.units", "no unit registry at %s", c.Units)
-		}
-	}
-	if c.PublishGroup != "" {
-		if _, err := c.PublishGID(); err != nil {
-			add("$.publish_group", "%q is not a group of this machine (see /etc/group)", c.PublishGroup)
-		}
-	}
-	if len(c.Sources) == 0 {
-		add("$.sources", "no sources: list at least one ward system to pull from")
-	}
-	seen := map[string]bool{}
-	for i, s := range c.Sources {
-		at := fmt.Sprintf("$.sources[%d]", i)
-		switch {
-		case s.Name == "":
-			add(at, "a source needs a name")
-		case !sourceNameRE.MatchString(s.Name):
-			add(at+".name", "%q: use letters, digits, '.', '_' and '-'", s.Name)
-		case seen[s.Name]:
-			add(at+".name", "%q is used by an earlier source", s.Name)
-		}
-		seen[s.Name] = true
-		switch {
-		case s.URL == "" && s.Path == "":
-			add(at, "give either url (an HTTP export) or path (a drop folder or file)")
-		case s.URL != "" && s.Path != "":
-			add(at+".path", "give either url or path, not both")
-		case s.URL != "":
-			if !strings.HasPrefix(s.URL, "http://") && !strings.HasPrefix(s.URL, "https://") {
-				add(at+".url", "%q: only http:// and https:// URLs are pulled", s.URL)
-			}
-		}
-		if s.TokenEnv != "" && s.URL == "" {
-			add(at+".token_env", "a token only makes sense with url")
-		}
-		if s.Schedule == "" {
-			add(at, "a source needs a schedule (a cron expression such as \"0 1 * * *\")")
-		} else if _, err := CronParser.Parse(stripTZ(s.Schedule)); err != nil {
-			add(at+".schedule", "%q is not a cron expression: %v", s.Schedule, err)
-		}
-		switch strings.ToLower(s.Format) {
-		case "auto", "csv", "xlsx", "xls", "json", "html":
-		default:
-			add(at+".format", "%q: use auto, csv, xlsx, xls, json or html", s.Format)
-		}
-		if s.Retries < 0 || s.Retries > 20 {
-			add(at+".retries", "%d: use 0 to 20", s.Retries)
-		}
-		if s.Freshness.Error.Std() < s.Freshness.Warn.Std() {
-			add(at+".freshness", "error (%s) must not be shorter than warn (%s)", s.Freshness.Error.Std(), s.Freshness.Warn.Std())
-		}
-		if p := s.Pagination; p != nil {
-			if s.URL == "" {
-				add(at+".pagination", "pagination only makes sense with url")
-			}
-			if p.Type != "page" && p.Type != "next" {
-				add(at+".pagination.type", "%q: use page or next", p.Type)
-			}
-		}
-		for field := range s.Map {
-			if !knownField(field) {
-				add(at+".map", "%q is not a field", field)
-			}
-		}
-	}
-	jobs := map[string]*Job{"build": c.Jobs.Build, "export": c.Jobs.Export, "report": c.Jobs.Report}
-	names := make([]string, 0, len(jobs))
-	for n := range jobs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		j := jobs[n]
-		if j == nil {
-			continue
-		}
-		if j.Schedule == "" {
-			add("$.jobs."+n, "a job needs a schedule")
-		} else if _, err := CronParser.Parse(stripTZ(j.Schedule)); err != nil {
-			add("$.jobs."+n+".schedule", "%q is not a cron expression: %v", j.Schedule, err)
-		}
-	}
-	return ps
-}
-
-// stripTZ removes a CRON_TZ= or TZ= prefix, which robfig/cron reads itself.
-func stripTZ(spec string) string {
-	if strings.HasPrefix(spec, "CRON_TZ=") || strings.HasPrefix(spec, "TZ=") {
-		if i := strings.IndexByte(spec, ' '); i > 0 {
-			if _, err := time.LoadLocation(spec[strings.IndexByte(spec, '=')+1 : i]); err == nil {
-				return strings.TrimSpace(spec[i:])
-			}
-		}
-	}
-	return spec
-}
-
 // Source returns a source by name.
 func (c *Config) Source(name string) (*Source, error) {
 	var names []string
@@ -619,43 +378,3 @@ func (c *Config) Location() *time.Location {
 
 // ErrNoJob is a job name the configuration does not schedule.
 var ErrNoJob = errors.New("no such job")
-
-// viProblems are Validate's problems in Vietnamese, by their English format.
-var viProblems = map[string]string{
-	"unknown time zone %q (use an IANA name such as Asia/Ho_Chi_Minh)": "không có múi giờ %q (hãy dùng tên IANA như Asia/Ho_Chi_Minh)",
-	"%q: use vi or en":       "%q: hãy dùng vi hoặc en",
-	"no unit registry at %s": "không có danh mục đơn vị ở %s",
-	"%q is not a group of this machine (see /etc/group)":                  "%q không phải một nhóm của máy này (xem /etc/group)",
-	"the environment variable %s is not set":                              "chưa đặt biến môi trường %s",
-	"no sources: list at least one ward system to pull from":              "không có nguồn nào: hãy ghi ít nhất một hệ thống của xã, phường để kéo dữ liệu",
-	"a source needs a name":                                               "nguồn cần có tên (name)",
-	"%q: use letters, digits, '.', '_' and '-'":                           "%q: hãy dùng chữ cái, chữ số, '.', '_' và '-'",
-	"%q is used by an earlier source":                                     "%q đã được một nguồn trước dùng",
-	"give either url (an HTTP export) or path (a drop folder or file)":    "hãy ghi url (tệp xuất qua HTTP) hoặc path (thư mục thả tệp hoặc một tệp)",
-	"give either url or path, not both":                                   "hãy ghi url hoặc path, không ghi cả hai",
-	"%q: only http:// and https:// URLs are pulled":                       "%q: chỉ kéo được URL http:// và https://",
-	"a token only makes sense with url":                                   "mã truy cập (token) chỉ dùng với url",
-	"a source needs a schedule (a cron expression such as \"0 1 * * *\")": "nguồn cần lịch chạy (schedule, một biểu thức cron như \"0 1 * * *\")",
-	"%q is not a cron expression: %v":                                     "%q không phải biểu thức cron: %v",
-	"%q: use auto, csv, xlsx, xls, json or html":                          "%q: hãy dùng auto, csv, xlsx, xls, json hoặc html",
-	"%d: use 0 to 20":                                                     "%d: hãy dùng từ 0 đến 20",
-	"error (%s) must not be shorter than warn (%s)":                       "error (%s) không được ngắn hơn warn (%s)",
-	"pagination only makes sense with url":                                "pagination chỉ dùng với url",
-	"%q: use page or next":                                                "%q: hãy dùng page hoặc next",
-	"%q is not a field":                                                   "%q không phải một trường",
-	"a job needs a schedule":                                              "việc cần có lịch chạy (schedule)",
-}
-
-// viDecode says a decoding problem in Vietnamese where it is one of ours
-// or a common one of the YAML parser; "" otherwise (it stays English).
-func viDecode(m string) string {
-	for en, vi := range map[string]string{
-		"is not a duration (write 90s, 30m, 48h or 7d)": "không phải một khoảng thời gian (hãy ghi 90s, 30m, 48h hoặc 7d)",
-		"unknown field": "khóa lạ",
-	} {
-		if strings.Contains(m, en) {
-			return strings.Replace(m, en, vi, 1)
-		}
-	}
-	return ""
-}

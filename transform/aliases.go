@@ -177,22 +177,14 @@ type fieldRank struct {
 	rank  int
 }
 
-// HeaderKey folds a header for matching: lower case, no diacritics
-// (đ becomes d), letters and digits only. "Ngày Tiếp Nhận", "ngay_tiep_nhan"
-// and "NgayTiepNhan" all become "ngaytiepnhan".
+// HeaderKey folds a header for matching (Fold), keeping letters and digits
+// only. "Ngày Tiếp Nhận", "ngay_tiep_nhan" and "NgayTiepNhan" all become
+// "ngaytiepnhan".
 func HeaderKey(s string) string {
 	var b strings.Builder
 	for _, r := range norm.NFD.String(s) {
-		switch {
-		case r == 'đ' || r == 'Đ':
-			b.WriteByte('d')
-		case unicode.Is(unicode.Mn, r):
-		case r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r)):
-			b.WriteRune(unicode.ToLower(r))
-		case r >= 128 && unicode.IsLetter(r):
-			b.WriteRune(unicode.ToLower(r))
-		case r >= 128 && unicode.IsDigit(r):
-			b.WriteRune(r)
+		if f, ok := foldRune(r); ok && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			b.WriteRune(f)
 		}
 	}
 	return b.String()

@@ -331,8 +331,8 @@ func labelShaped(s string) bool {
 	return true
 }
 
-// labelTokens splits a label into words folded to ASCII (no diacritics,
-// lower case, đ as d), at anything that is not a letter or digit.
+// labelTokens splits a label into folded words (Fold), at anything that is
+// not a letter or digit.
 func labelTokens(s string) []string {
 	var out []string
 	var b strings.Builder
@@ -343,12 +343,11 @@ func labelTokens(s string) []string {
 		}
 	}
 	for _, r := range norm.NFD.String(s) {
+		f, ok := foldRune(r)
 		switch {
-		case r == 'đ' || r == 'Đ':
-			b.WriteByte('d')
-		case unicode.Is(unicode.Mn, r):
+		case !ok: // a combining mark: part of the word
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			b.WriteRune(unicode.ToLower(r))
+			b.WriteRune(f)
 		default:
 			flush()
 		}

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"wardstat/internal/atomicfile"
 	sqlmodels "wardstat/sql"
 )
 
@@ -129,7 +130,7 @@ func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, err
 		}
 	}
 	b, _ := json.MarshalIndent(next, "", "  ")
-	return res, writeAtomicFile(manifestPath, b)
+	return res, atomicfile.Write(manifestPath, b, 0o644)
 }
 
 // partitionHashes fingerprints each month of the mart in temp.lake_mart.
@@ -263,13 +264,5 @@ func (w *Warehouse) writeSchemaDoc(ctx context.Context, mart, doc, path string) 
 		cols = append(cols, fmt.Sprintf("| %s | %s |", n, t))
 	}
 	b.WriteString(strings.Join(cols, "\n") + "\n")
-	return writeAtomicFile(path, []byte(b.String()))
-}
-
-func writeAtomicFile(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return atomicfile.Write(path, []byte(b.String()), 0o644)
 }

@@ -58,8 +58,8 @@ var ErrJSONReader = fmt.Errorf("DuckDB's JSON reader refused the file")
 // jsonSource is DuckDB's JSON reader giving the staged fields as text.
 // A flat key is read as a text column; a nested one ("a.b.c") from its
 // top-level key read as a STRUCT of the mapped fields only, which DuckDB
-// fills as it parses (a JSON column, parsed again per field, took twice as
-// long). A record whose key holds a value where an object is expected
+// fills as it parses (a JSON column would be parsed again per field). A
+// record whose key holds a value where an object is expected
 // makes DuckDB refuse the file, which then goes to our reader.
 func jsonSource(plan JSONPlan, hashApplicants bool) string {
 	m := plan.Mapping

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"wardstat/internal/atomicfile"
 )
 
 // checkpointWait bounds how long a publish retries a CHECKPOINT that
@@ -36,31 +38,21 @@ func (w *Warehouse) Publish(ctx context.Context, dest string, gid int) error {
 	if err := os.MkdirAll(filepath.Dir(dest), 0o750); err != nil {
 		return fmt.Errorf("publishing: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(dest), "."+filepath.Base(dest)+".*")
-	if err != nil {
-		return fmt.Errorf("publishing: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := copyLive(ctx, w.path, tmp); err != nil {
-		tmp.Close()
-		return fmt.Errorf("publishing: copying: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("publishing: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("publishing: %w", err)
-	}
-	if gid >= 0 {
-		if err := os.Chown(tmp.Name(), -1, gid); err != nil {
-			return fmt.Errorf("publishing: giving the snapshot to group %d: %w", gid, err)
+	err := atomicfile.WriteWith(dest, 0o600, func(tmp *os.File) error {
+		if err := copyLive(ctx, w.path, tmp); err != nil {
+			return fmt.Errorf("copying: %w", err)
 		}
-	}
-	if err := os.Chmod(tmp.Name(), 0o640); err != nil {
-		return fmt.Errorf("publishing: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), dest); err != nil {
+		if err := tmp.Sync(); err != nil {
+			return err
+		}
+		if gid >= 0 {
+			if err := tmp.Chown(-1, gid); err != nil {
+				return fmt.Errorf("giving the snapshot to group %d: %w", gid, err)
+			}
+		}
+		return tmp.Chmod(0o640) // whatever the umask
+	})
+	if err != nil {
 		return fmt.Errorf("publishing: %w", err)
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"wardstat/internal/msg"
+	"wardstat/transform"
 )
 
 // WardReport is a form a ward reported itself.
@@ -39,8 +40,11 @@ var wardReportAliases = map[string][]string{
 	"pending_overdue":  {"pending_overdue", "qua han dang giai quyet", "dang giai quyet qua han", "qua han chua giai quyet"},
 }
 
+// wardReportKey folds a form's header (transform.Fold) into words of a-z
+// and 0-9; any other rune, a letter folding leaves outside ASCII among
+// them, separates words (transform.HeaderKey would keep such a letter).
 func wardReportKey(s string) string {
-	return strings.Join(strings.FieldsFunc(strings.ToLower(foldVietnamese(s)), func(r rune) bool {
+	return strings.Join(strings.FieldsFunc(transform.Fold(s), func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
 	}), " ")
 }
@@ -144,18 +148,6 @@ func ParseFigure(s string) (int64, bool, error) {
 			"%q is negative; a count of dossiers cannot be, correct the cell (leave it blank if not reported)", s)
 	}
 	return v, true, nil
-}
-
-func foldVietnamese(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r == 'đ' || r == 'Đ' {
-			b.WriteRune('d')
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return stripMarks(b.String())
 }
 
 // WardReportCheck is one comparison made on a ward's own reported form

@@ -5,21 +5,17 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"time"
 
 	_ "github.com/duckdb/duckdb-go/v2"
-	"github.com/xuri/excelize/v2"
 
 	"wardstat/bench"
 	"wardstat/ingest"
@@ -370,167 +366,4 @@ func runCase(name, dir string, sz sizes) (result, error) {
 		return best, nil
 	}
 	return result{}, fmt.Errorf("unknown case %q", name)
-}
-
-// flatForm is the form written by hand over a flat table of the same rows:
-// what an analyst would write without wardstat's macros.
-const flatForm = `
-SELECT ward_code,
-  count(*) FILTER (WHERE r < DATE '2024-01-01') AS carried_over,
-  count(*) FILTER (WHERE r >= DATE '2024-01-01' AND channel = 'online') AS new_online,
-  count(*) FILTER (WHERE r >= DATE '2024-01-01' AND channel = 'direct') AS new_direct,
-  count(*) FILTER (WHERE r >= DATE '2024-01-01' AND channel = 'postal') AS new_postal,
-  count(*) FILTER (WHERE c <= DATE '2024-12-31') AS resolved,
-  count(*) FILTER (WHERE c <= DATE '2024-12-31' AND c < d) AS early,
-  count(*) FILTER (WHERE c <= DATE '2024-12-31' AND c = d) AS on_time,
-  count(*) FILTER (WHERE c <= DATE '2024-12-31' AND c > d) AS late,
-  count(*) FILTER (WHERE wd <= DATE '2024-12-31') AS withdrawn,
-  count(*) FILTER (WHERE coalesce(c > DATE '2024-12-31', true) AND coalesce(wd > DATE '2024-12-31', true)) AS pending,
-  count(*) FILTER (WHERE coalesce(c > DATE '2024-12-31', true) AND coalesce(wd > DATE '2024-12-31', true) AND d < DATE '2024-12-31') AS overdue
-FROM (SELECT ward_code, channel, received_at::DATE AS r, due_at::DATE AS d, completed_at::DATE AS c, withdrawn_at::DATE AS wd FROM flat)
-WHERE r <= DATE '2024-12-31' AND coalesce(c >= DATE '2024-01-01', true) AND coalesce(wd >= DATE '2024-01-01', true)
-GROUP BY ward_code`
-
-func makeBase(ctx context.Context, path string, n int) error {
-	tmp := path + ".building"
-	os.Remove(tmp)
-	w, err := warehouse.Open(ctx, tmp, warehouse.Options{})
-	if err != nil {
-		return err
-	}
-	q := fmt.Sprintf(`
-	INSERT INTO dossiers BY NAME
-	SELECT %[1]s AS ward_code, %[2]s AS dossier_code, NULL AS procedure_code, 'Chứng thực bản sao từ bản chính' AS procedure_name,
-	  'Chứng thực' AS sector, ['direct', 'direct', 'online', 'online', 'postal'][1 + i %% 5] AS channel, 'none' AS online_level,
-	  CASE WHEN i %% 7 = 0 THEN 4 ELSE 10 END AS status, NULL AS submitted_at,
-	  TIMESTAMP '2021-01-01 07:30:00' + to_seconds((i %% 5000000) * 37 + i %% 3600) AS received_at,
-	  TIMESTAMP '2021-01-01 07:30:00' + to_seconds((i %% 5000000) * 37) + to_days(1 + i %% 10) AS due_at,
-	  CASE WHEN i %% 7 <> 0 THEN TIMESTAMP '2021-01-01 07:30:00' + to_seconds((i %% 5000000) * 37 + i %% 3600) + to_hours(i %% 240) END AS completed_at,
-	  NULL AS returned_at, NULL AS withdrawn_at, NULL AS supplement_requested_at, NULL AS supplement_received_at,
-	  NULL AS apology_issued, NULL AS paid_online, 2000 AS fee, NULL AS digitised, md5(i::VARCHAR) AS applicant_key,
-	  0 AS load_id, i AS source_row, hash(i) AS state_hash, 0 AS first_load_id
-	FROM range(%[3]d) t(i)`, bench.SQLWard, bench.SQLCode, n)
-	if _, err := w.DB().ExecContext(ctx, q); err != nil {
-		w.Close()
-		return fmt.Errorf("building the base: %w", err)
-	}
-	if _, err := w.DB().ExecContext(ctx, `CREATE TABLE flat AS SELECT ward_code, channel, received_at, due_at, completed_at, withdrawn_at FROM dossiers; CHECKPOINT`); err != nil {
-		w.Close()
-		return err
-	}
-	w.Close()
-	return os.Rename(tmp, path)
-}
-
-func duckCount(db, create string) (int64, error) {
-	os.Remove(db)
-	conn, err := sql.Open("duckdb", db)
-	if err != nil {
-		return 0, err
-	}
-	defer conn.Close()
-	if _, err := conn.Exec(create); err != nil {
-		return 0, err
-	}
-	var n int64
-	err = conn.QueryRow(`SELECT count(*) FROM t`).Scan(&n)
-	return n, err
-}
-
-// isFloor reports whether a child case is a floor other than wardstat
-// itself (DuckDB's readers, excelize).
-func isFloor(name string) bool {
-	return strings.HasSuffix(name, "-floor") || strings.HasPrefix(name, "variant-floor:")
-}
-
-func excelizeRows(path string) (int64, error) {
-	f, err := excelize.OpenFile(path, excelize.Options{RawCellValue: true})
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	rows, err := f.Rows(f.GetSheetList()[0])
-	if err != nil {
-		return 0, err
-	}
-	defer rows.Close()
-	var n int64
-	for rows.Next() {
-		if _, err := rows.Columns(excelize.Options{RawCellValue: true}); err != nil {
-			return n, err
-		}
-		n++
-	}
-	return n - 3, rows.Error()
-}
-
-// reexportEvery is how far apart the re-export's candidate changes are.
-const reexportEvery = 2000
-
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	// On disk before the clock starts: a warehouse that already holds 10 M
-	// dossiers is not 650 MB of dirty pages that DuckDB's first fsync
-	// would have to flush (~0.6 s here).
-	if err := out.Sync(); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
-}
-
-// notesMarker starts the part of BENCHMARKS.md written by hand, which a new
-// run keeps.
-const notesMarker = "<!-- notes: written by hand, kept by wardbench -->"
-
-func writeMarkdown(path, table string, scale float64) error {
-	cpu := "unknown CPU"
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if strings.HasPrefix(line, "model name") {
-				cpu = strings.TrimSpace(strings.SplitN(line, ":", 2)[1])
-				break
-			}
-		}
-	}
-	mem := ""
-	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
-		mem = strings.Fields(strings.SplitN(string(b), "\n", 2)[0])[1] + " kB"
-	}
-	body := fmt.Sprintf(`# Benchmarks
-
-Measured by `+"`make bench`"+` (`+"`go run ./cmd/wardbench -out BENCHMARKS.md`"+`), which generates its inputs
-deterministically, runs every case in its own process (for its peak RSS) and
-compares each with its floor **in the same run**.
-
-Machine: %s, %d cores, %s memory, %s/%s, Go %s. Scale %.2g (1 = the issue's sizes).
-Date: %s.
-
-%s
-Floors: DuckDB's `+"`read_csv`"+` into a typed table with the same columns, excelize's
-streaming row iterator reading every row, DuckDB's `+"`read_json`"+`, the same night's
-file loaded into an empty warehouse, and the form written by hand over a flat
-table of the same 10 M rows. The wardstat cases are end to end: format and
-header detection, normalisation, personal-data hashing, rejects, history,
-lineage, one transaction.
-`, cpu, runtime.NumCPU(), mem, runtime.GOOS, runtime.GOARCH, runtime.Version(), scale, time.Now().Format("2006-01-02"), table)
-	// What people wrote under the marker stays.
-	if old, err := os.ReadFile(path); err == nil {
-		if i := strings.Index(string(old), notesMarker); i >= 0 {
-			body += "\n" + string(old[i:])
-		}
-	}
-	return os.WriteFile(path, []byte(body), 0o644)
 }

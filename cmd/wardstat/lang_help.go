@@ -5,6 +5,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"wardstat/ingest"
 )
 
 // viHelp is every command's help in Vietnamese, by command path (without
@@ -150,7 +152,7 @@ tra dữ liệu không đạt sẽ dừng việc xuất và cho biết những d
 		flags: map[string]string{"out": "thư mục của hồ dữ liệu"},
 	},
 	"ingest": {
-		short: "Nạp tệp xuất của xã, phường (xlsx, xls, csv, json, html) vào kho",
+		short: "Nạp tệp xuất của xã, phường (" + ingest.FormatList() + ") vào kho",
 		long: `Nạp tệp xuất của xã, phường vào kho, mỗi tệp một giao dịch.
 
 Định dạng, bảng mã, dấu phân cách, trang tính và dòng tiêu đề được tự nhận ra;
@@ -172,7 +174,7 @@ không nữa thì từ tiền tố của mã hồ sơ (000.31.09.H26-221021-0012
 Họ tên, số giấy tờ, số điện thoại, thư điện tử và địa chỉ của người nộp không
 bao giờ được lưu: chúng được thay bằng một mã băm có khóa (applicant_key).`,
 		flags: map[string]string{
-			"format": "auto, csv, xlsx, xls, json hoặc html",
+			"format": ingest.FormatChoices("hoặc"),
 			"map":    "TRƯỜNG=CỘT: đọc TRƯỜNG từ CỘT của tệp (lặp lại được); các trường: ",
 			"sheet":  "chỉ nạp trang tính này của sổ XLSX/XLS (mặc định: mọi trang có hồ sơ)",
 			"reload": "nạp lại tệp dù đã nạp trước đây với cùng tuỳ chọn, thay lần nạp đó",

@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"wardstat/internal/atomicfile"
 	"wardstat/internal/msg"
 	"wardstat/render"
 	"wardstat/report"
@@ -207,7 +208,7 @@ func (a *app) writeFormXLSX(res render.Result, from, to time.Time, partial bool,
 		_, err := io.Copy(a.stdout, &buf)
 		return err
 	}
-	if err := writeFileAtomic(out, buf.Bytes()); err != nil {
+	if err := atomicfile.Write(out, buf.Bytes(), 0o644); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stderr, a.t("đã ghi %s\n", "wrote %s\n"), out)
@@ -329,7 +330,7 @@ func (a *app) writeResult(res render.Result, format, out, title string) error {
 		_, err = io.Copy(a.stdout, &buf)
 		return err
 	}
-	if err := writeFileAtomic(out, buf.Bytes()); err != nil {
+	if err := atomicfile.Write(out, buf.Bytes(), 0o644); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stderr, a.t("đã ghi %s\n", "wrote %s\n"), out)
@@ -394,14 +395,6 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 // runNightly writes the month's report into f.out; through is today when

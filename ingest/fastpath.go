@@ -1,0 +1,224 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"wardstat/transform"
+	"wardstat/warehouse"
+)
+
+// fastPath returns the load by DuckDB's own reader when the file allows it
+// (a UTF-8 CSV, or flat JSON records), and the error that says DuckDB
+// refused the file; nil when our reader must read it.
+func fastPath(ctx context.Context, l Loader, src *rowSource, abs string, req warehouse.LoadRequest, opt FileOptions) (func() (warehouse.LoadResult, transform.Mapping, error), error) {
+	if opt.GoReader {
+		return nil, nil
+	}
+	if plan, done, ok := src.jsonPlan(abs); ok {
+		return func() (warehouse.LoadResult, transform.Mapping, error) {
+			defer done()
+			lr, err := l.LoadJSON(ctx, req, plan, opt.Hasher)
+			return lr, plan.Mapping, err
+		}, warehouse.ErrJSONReader
+	}
+	if plan, done, ok := src.csvPlan(abs); ok {
+		return func() (warehouse.LoadResult, transform.Mapping, error) {
+			defer done()
+			lr, err := l.LoadCSV(ctx, req, plan, opt.Hasher)
+			return lr, plan.Mapping, err
+		}, warehouse.ErrCSVReader
+	}
+	return nil, nil
+}
+
+// csvPlan says how DuckDB's own reader can read the rest of a CSV whose
+// header this source has found (UTF-8 or UTF-16 as it is; Windows-1258 and
+// UTF-16BE from a UTF-8 copy, which done removes once the load has read
+// it); ok is false for other files.
+func (s *rowSource) csvPlan(abs string) (plan warehouse.CSVPlan, done func(), ok bool) {
+	cr, isCSV := s.r.(*csvReader)
+	if !isCSV || len(s.pending) == 0 {
+		return warehouse.CSVPlan{}, nil, false
+	}
+	for _, p := range s.pending {
+		if p.Fault != "" {
+			// A row our reader rejects on its line, where DuckDB's would
+			// read on (an unclosed quote) or refuse the file (a byte not
+			// UTF-8), already in the first rows: ours reads the file.
+			return warehouse.CSVPlan{}, nil, false
+		}
+	}
+	// DuckDB reads UTF-8 and UTF-16 (little-endian) itself; other
+	// encodings need its encodings extension, not available offline: they
+	// are copied to UTF-8 first (toUTF8), which done removes.
+	path, encoding, done := abs, "", func() {}
+	switch cr.Encoding {
+	case UTF8, UTF8BOM:
+	case UTF16LE:
+		encoding = "utf-16"
+	case Windows1258, UTF16BE:
+		copied, remove, err := toUTF8(abs, cr.Encoding, "")
+		if err != nil {
+			return warehouse.CSVPlan{}, nil, false // our reader reads it
+		}
+		path, done = copied, remove
+	default:
+		return warehouse.CSVPlan{}, nil, false
+	}
+	width := s.width()
+	skip := s.pending[0].Line - 1
+	skipRecords, err := recordsBefore(path, skip, byte(cr.Delimiter))
+	if err != nil {
+		done()
+		return warehouse.CSVPlan{}, nil, false // our reader reads it
+	}
+	sequential := encoding == "" && strayQuoteNear(path, skip, byte(cr.Delimiter))
+	// Lines from across a large file join the typing pass's sample.
+	var sample string
+	if encoding == "" {
+		if name, removeSample, ok := spreadSample(path, skip, cr.Delimiter, width); ok {
+			sample, done = name, func(removeCopy func()) func() {
+				return func() { removeSample(); removeCopy() }
+			}(done)
+		}
+	}
+	// Rows are numbered by their place in DuckDB's reading; where that
+	// parts from the line numbers, say where (the load looks, reading the
+	// whole file, beside its typing). A file with very many such places
+	// (cells full of line breaks), with a CR alone, or with a line our
+	// reader rejects (a quote that does not close, a line over the limit)
+	// is read by ours.
+	fixes := func() ([]warehouse.RowFix, error) {
+		fixes, refusal, err := csvRowFixes(path, skip, maxRowFixes, byte(cr.Delimiter), width, s.cells)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", warehouse.ErrCSVReader, err)
+		}
+		if refusal != "" {
+			return nil, fmt.Errorf("%w: %s", warehouse.ErrCSVReader, refusal)
+		}
+		return fixes, nil
+	}
+	return warehouse.CSVPlan{
+		Path: path, Encoding: encoding, Delimiter: cr.Delimiter, SkipLines: skip, SkipRecords: skipRecords, Columns: width,
+		Mapping: s.mapper.Mapping(), TitleRows: s.skipped, RowFixes: fixes, Sample: sample, Sequential: sequential,
+	}, done, true
+}
+
+// jsonPlan says how DuckDB's JSON reader can read a file of records (a
+// top-level array, or NDJSON), flat or nested. Records streamed out of a
+// large wrapper object are copied to an NDJSON file first (unwrapJSON),
+// which done removes once the load has read it. ok is false for a small
+// wrapper, read whole, for a wrapper in UTF-16 or a legacy encoding, for
+// records with a null among them (DuckDB's reader counts it as a row, and
+// numbers the records after it one more; a null past the first records
+// makes the key check refuse the file), for keys the flattened names
+// cannot tell from nesting, and for a key mapped both as a value and as an
+// object: our reader handles those.
+func (s *rowSource) jsonPlan(abs string) (plan warehouse.JSONPlan, done func(), ok bool) {
+	j, isJSON := s.r.(*jsonReader)
+	if !isJSON || !(j.inArr || j.stream) || j.oddKeys || (j.nulls && !j.wrapped) || (j.wrapped && (j.done || (j.enc != UTF8 && j.enc != UTF8BOM))) {
+		return warehouse.JSONPlan{}, nil, false
+	}
+	m := s.mapper.Mapping()
+	flat, parents := map[string]bool{}, map[string]bool{}
+	for _, c := range m.Columns {
+		if top, _, nested := strings.Cut(m.Headers[c], "."); nested {
+			parents[top] = true
+		} else {
+			flat[top] = true
+		}
+	}
+	for top := range parents {
+		if flat[top] {
+			return warehouse.JSONPlan{}, nil, false
+		}
+	}
+	plan = warehouse.JSONPlan{Path: abs, NewlineDelimited: j.stream, Mapping: m}
+	done = func() {}
+	if j.wrapped {
+		records, unwrapped, err := unwrapJSON(abs, "")
+		if err != nil {
+			return warehouse.JSONPlan{}, nil, false // our reader reads them, and says what is wrong
+		}
+		plan.Path, plan.NewlineDelimited, done = records, true, unwrapped
+	}
+	// Records from across a large file join the typing pass's sample.
+	if j.wrapped || j.enc == UTF8 || j.enc == UTF8BOM {
+		if name, removeSample, ok := spreadJSONSample(plan.Path); ok {
+			plan.Sample, done = name, func(removeCopy func()) func() {
+				return func() { removeSample(); removeCopy() }
+			}(done)
+		}
+	}
+	if j.done {
+		return plan, done, true // the first records were all of them
+	}
+	// The headers are the keys of the first records; the load reads the
+	// whole file for the others beside its typing pass.
+	known := map[string]bool{}
+	for _, h := range m.Headers {
+		known[h] = true
+	}
+	plan.Check = func() error {
+		keys, err := jsonKeys(plan.Path)
+		if err != nil {
+			return fmt.Errorf("%w: %v", warehouse.ErrJSONReader, err)
+		}
+		later := laterKeys(keys, known)
+		if len(later) == 0 {
+			return nil
+		}
+		grown, err := transform.Resolve(append(slices.Clip(m.Headers), later...), s.opt.Map)
+		if err != nil || !sameFields(m, grown) {
+			return fmt.Errorf("%w: keys first seen past the first %d records (%s) change how the columns map", warehouse.ErrJSONReader, jsonHeaderProbe, strings.Join(later, ", "))
+		}
+		return nil // keys no field reads
+	}
+	return plan, done, true
+}
+
+// laterKeys are the keys of a file (as jsonKeys gives them) its first
+// records did not show, sorted; a key null wherever it is not an object is
+// none (see jsonReader.dropNullParents).
+func laterKeys(keys, known map[string]bool) []string {
+	var later []string
+	for k, valued := range keys {
+		if known[k] {
+			continue
+		}
+		if !valued {
+			parent := false
+			for other := range keys {
+				if fieldOf(other, k) {
+					parent = true
+					break
+				}
+			}
+			if parent {
+				continue
+			}
+		}
+		later = append(later, k)
+	}
+	sort.Strings(later)
+	return later
+}
+
+// sameFields reports whether two mappings read every field from the same
+// header.
+func sameFields(a, b transform.Mapping) bool {
+	if len(a.Columns) != len(b.Columns) {
+		return false
+	}
+	for f, i := range a.Columns {
+		j, ok := b.Columns[f]
+		if !ok || a.Headers[i] != b.Headers[j] {
+			return false
+		}
+	}
+	return true
+}
