@@ -62,8 +62,7 @@ func reportQuery(o ReportOptions) (string, []any, error) {
 			sums[i] = fmt.Sprintf("sum(%s)::BIGINT AS %s", f, f)
 		}
 		return `SELECT ` + keys + `, ` + strings.Join(sums, ", ") + `,
-			CASE WHEN sum(resolved_total) > 0
-			     THEN round(100.0 * sum(resolved_early + resolved_on_time) / sum(resolved_total), 2)::DOUBLE END AS on_time_rate
+			on_time_rate(sum(resolved_early + resolved_on_time), sum(resolved_total)) AS on_time_rate
 			FROM report_form(?::DATE, ?::DATE)` + where + `
 			GROUP BY ` + keys + ` ORDER BY ` + keys + ` NULLS LAST`, args, nil
 	}

@@ -46,6 +46,16 @@ WHERE received_day <= period_end::DATE                  -- received by the end
   AND coalesce(withdrawn_day >= period_start::DATE, true)
 GROUP BY ward_code;
 
+-- on_time_rate(in_time, resolved): the form's on-time rate, in percent to
+-- two decimals: dossiers resolved early or on time over those resolved;
+-- NULL when none was resolved. Every on-time rate is this one (the form,
+-- the marts and the report's roll-ups pass their counts or sums).
+-- vi: tỷ lệ đúng hạn của biểu, tính theo phần trăm, làm tròn hai chữ số
+-- thập phân: số hồ sơ giải quyết trước hạn hoặc đúng hạn trên số đã giải
+-- quyết; để trống (NULL) khi không có hồ sơ nào được giải quyết.
+CREATE OR REPLACE MACRO on_time_rate(in_time, resolved) AS
+    CASE WHEN resolved > 0 THEN round(100.0 * in_time / resolved, 2)::DOUBLE END;
+
 -- unit_at(start, end): each unit's registry row valid in the period (the latest).
 -- vi: dòng danh mục của mỗi đơn vị có hiệu lực trong kỳ (dòng mới nhất).
 CREATE OR REPLACE MACRO unit_at(period_start, period_end) AS TABLE
@@ -70,8 +80,7 @@ SELECT
     f.resolved_total, f.resolved_early, f.resolved_on_time, f.resolved_late,
     f.withdrawn,
     f.pending_total, f.pending_in_time, f.pending_overdue,
-    CASE WHEN f.resolved_total > 0
-         THEN round(100.0 * (f.resolved_early + f.resolved_on_time) / f.resolved_total, 2)::DOUBLE END AS on_time_rate
+    on_time_rate(f.resolved_early + f.resolved_on_time, f.resolved_total) AS on_time_rate
 FROM form_counts(start_date, end_date) f
 LEFT JOIN unit_at(start_date, end_date) u ON u.code = f.ward_code
 ORDER BY f.ward_code;
@@ -158,8 +167,7 @@ SELECT
     f.resolved_late::BIGINT AS resolved_late, f.withdrawn::BIGINT AS withdrawn,
     f.pending_total::BIGINT AS pending_total, (f.pending_total - f.pending_overdue)::BIGINT AS pending_in_time,
     f.pending_overdue::BIGINT AS pending_overdue,
-    CASE WHEN f.resolved_total > 0
-         THEN round(100.0 * (f.resolved_early + f.resolved_on_time) / f.resolved_total, 2)::DOUBLE END AS on_time_rate
+    on_time_rate(f.resolved_early + f.resolved_on_time, f.resolved_total) AS on_time_rate
 FROM form f
 LEFT JOIN (
     SELECT code, month, arg_max(name, coalesce(valid_from, DATE '1900-01-01')) AS name,

@@ -45,8 +45,7 @@ SELECT month, level, district, province,
        sum(resolved_on_time)::BIGINT AS resolved_on_time, sum(resolved_late)::BIGINT AS resolved_late,
        sum(withdrawn)::BIGINT AS withdrawn, sum(pending_total)::BIGINT AS pending_total,
        sum(pending_in_time)::BIGINT AS pending_in_time, sum(pending_overdue)::BIGINT AS pending_overdue,
-       CASE WHEN sum(resolved_total) > 0
-            THEN round(100.0 * sum(resolved_early + resolved_on_time) / sum(resolved_total), 2)::DOUBLE END AS on_time_rate,
+       on_time_rate(sum(resolved_early + resolved_on_time), sum(resolved_total)) AS on_time_rate,
        count(DISTINCT ward_code) AS wards
 FROM (
     SELECT 'district' AS level, month, district, province, * EXCLUDE (month, district, province) FROM ward_month
@@ -80,7 +79,7 @@ SELECT month, ward_code, ward_name, new_total, on_time_rate,
        round(100.0 * (new_total - lag(new_total) OVER w) / nullif(lag(new_total) OVER w, 0), 2)::DOUBLE AS new_mom_pct,
        round(100.0 * (new_total - lag(new_total, 12) OVER w) / nullif(lag(new_total, 12) OVER w, 0), 2)::DOUBLE AS new_yoy_pct,
        round(on_time_rate - lag(on_time_rate) OVER w, 2)::DOUBLE AS on_time_rate_mom_points,
-       round(100.0 * sum(resolved_in_time) OVER w3 / nullif(sum(resolved_total) OVER w3, 0), 2)::DOUBLE AS on_time_rate_3m,
+       on_time_rate(sum(resolved_in_time) OVER w3, sum(resolved_total) OVER w3) AS on_time_rate_3m,
        round(100.0 * sum(new_online) OVER w3 / nullif(sum(new_total) OVER w3, 0), 2)::DOUBLE AS online_share_3m
 FROM base
 WINDOW w AS (PARTITION BY ward_code ORDER BY month_start),
