@@ -16,7 +16,7 @@ SELECT d.ward_code, d.dossier_code, d.procedure_code, d.procedure_name, d.sector
 FROM dossiers d
 LEFT JOIN calendar_cum cr ON cr.day = ws_clock_day(d.received_at)
 LEFT JOIN calendar_cum cc ON cc.day = d.completed_at::DATE
-WHERE d.status IS NULL OR d.status NOT IN (1, 3);
+WHERE counted_status(d.status);
 
 -- mart_ward_month: the form per ward and month (ward_month) with the unit's
 -- names, plus the dossiers resolved in the month whose due date is unknown
