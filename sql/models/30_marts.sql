@@ -31,14 +31,20 @@ LEFT JOIN (SELECT ward_code, completed_month AS month, count(*) AS resolved_unkn
            FROM dossier_facts WHERE completed_day IS NOT NULL AND due_day IS NULL GROUP BY ALL) u
        USING (ward_code, month);
 
--- mart_unit_month: the form rolled up by level: 'district' (wards whose
--- district was abolished in 2025 roll up under their province only, with
--- district NULL) and 'province'. The rate is recomputed from the sums.
--- vi: biểu cộng theo cấp: 'district' (xã, phường có huyện bị bỏ năm 2025
--- được cộng thẳng vào tỉnh, district là NULL) và 'province'. Tỷ lệ được
--- tính lại từ các tổng.
-CREATE OR REPLACE VIEW mart_unit_month AS
-SELECT month, level, district, province,
+-- unit_rollup(forms): the form's rows of the relation named forms (a CTE,
+-- table or view with a period, ward_code, district, province and the
+-- form's figures) rolled up by level: 'district' (wards whose district was
+-- abolished in 2025 roll up under their province only, with district NULL)
+-- and 'province', per period; the rate recomputed from the sums, and the
+-- wards counted. mart_unit_month and the report's district and province
+-- levels (warehouse/report.go) both roll up through it.
+-- vi: các dòng biểu của quan hệ có tên forms (CTE, bảng hoặc view có
+-- period, ward_code, district, province và các số liệu của biểu) cộng theo
+-- cấp: 'district' (xã, phường có huyện bị bỏ năm 2025 được cộng thẳng vào
+-- tỉnh, district là NULL) và 'province', theo từng kỳ; tỷ lệ được tính lại
+-- từ các tổng, kèm số xã, phường.
+CREATE OR REPLACE MACRO unit_rollup(forms) AS TABLE
+SELECT period, level, district, province,
        sum(received_total)::BIGINT AS received_total, sum(carried_over)::BIGINT AS carried_over,
        sum(new_online)::BIGINT AS new_online, sum(new_direct)::BIGINT AS new_direct, sum(new_postal)::BIGINT AS new_postal,
        sum(resolved_total)::BIGINT AS resolved_total, sum(resolved_early)::BIGINT AS resolved_early,
@@ -48,11 +54,22 @@ SELECT month, level, district, province,
        on_time_rate(sum(resolved_early + resolved_on_time), sum(resolved_total)) AS on_time_rate,
        count(DISTINCT ward_code) AS wards
 FROM (
-    SELECT 'district' AS level, month, district, province, * EXCLUDE (month, district, province) FROM ward_month
+    SELECT 'district' AS level, period, district, province, * EXCLUDE (period, district, province) FROM query_table(forms)
     UNION ALL BY NAME
-    SELECT 'province' AS level, month, NULL AS district, province, * EXCLUDE (month, district, province) FROM ward_month
+    SELECT 'province' AS level, period, NULL AS district, province, * EXCLUDE (period, district, province) FROM query_table(forms)
 )
-GROUP BY month, level, district, province;
+GROUP BY period, level, district, province;
+
+-- mart_unit_month: the form rolled up by level (unit_rollup of ward_month):
+-- 'district' (wards whose district was abolished in 2025 roll up under
+-- their province only, with district NULL) and 'province'. The rate is
+-- recomputed from the sums.
+-- vi: biểu cộng theo cấp: 'district' (xã, phường có huyện bị bỏ năm 2025
+-- được cộng thẳng vào tỉnh, district là NULL) và 'province'. Tỷ lệ được
+-- tính lại từ các tổng.
+CREATE OR REPLACE VIEW mart_unit_month AS
+WITH forms AS (SELECT month AS period, * EXCLUDE (month) FROM ward_month)
+SELECT period AS month, * EXCLUDE (period) FROM unit_rollup('forms');
 
 -- mart_channel_mix: how new dossiers came in, by ward and month.
 -- vi: hồ sơ mới đến qua kênh nào, theo xã, phường và tháng.
