@@ -93,7 +93,7 @@ func Gather(ctx context.Context, db *sql.DB, opt Options) (*Data, error) {
 	month := d.From.Format("2006-01")
 	first := d.From.AddDate(0, -12, 0).Format("2006-01")
 	rows, err := db.QueryContext(ctx, `
-		SELECT month, CASE WHEN sum(resolved_total) > 0 THEN round(100.0 * sum(resolved_early + resolved_on_time) / sum(resolved_total), 2)::DOUBLE END,
+		SELECT month, on_time_rate(sum(resolved_early + resolved_on_time), sum(resolved_total)),
 		       sum(new_online)::BIGINT, sum(new_direct)::BIGINT, sum(new_postal)::BIGINT, sum(resolved_total)::BIGINT,
 		       sum(pending_total)::BIGINT, sum(pending_overdue)::BIGINT, sum(received_total)::BIGINT
 		FROM ward_month WHERE month BETWEEN ? AND ? AND (? = '' OR ward_code = ?)

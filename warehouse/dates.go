@@ -59,15 +59,15 @@ const (
 func styleExpr(style, v string) string {
 	switch style {
 	case styleExcelSerial:
-		return fmt.Sprintf(`CASE WHEN regexp_full_match(%[1]s, '\d{5}(\.\d+)?') THEN TIMESTAMP '1899-12-30' + to_microseconds(round(%[1]s::DOUBLE * 86400000)::BIGINT * 1000) END`, v)
+		return "ws_ts_excel(" + v + ")" // sql/models/10_parse.sql, as ws_ts_any reads them
 	case styleISOOffset:
 		return fmt.Sprintf(`CASE WHEN ws_offset_ok(%[1]s) THEN (try_cast(%[1]s AS TIMESTAMPTZ) AT TIME ZONE 'UTC') + INTERVAL 7 HOUR END`, v)
-	case styleUnixMillis: // as ws_ts_any reads \d{13}
-		return fmt.Sprintf(`CASE WHEN regexp_full_match(%[1]s, '\d{13}') THEN try(make_timestamp(%[1]s::BIGINT * 1000)) + INTERVAL 7 HOUR END`, v)
-	case styleUnixSeconds: // as ws_ts_any reads 1\d{9}
-		return fmt.Sprintf(`CASE WHEN regexp_full_match(%[1]s, '1\d{9}') THEN try(make_timestamp(%[1]s::BIGINT * 1000000)) + INTERVAL 7 HOUR END`, v)
-	case styleDotNetDate: // as ws_ts_any reads /Date(ms)/ (its offset aside)
-		return fmt.Sprintf(`CASE WHEN regexp_full_match(%[1]s, '/Date\((-?\d+)([+-]\d{4})?\)/') THEN try(make_timestamp(regexp_extract(%[1]s, '(-?\d+)', 1)::BIGINT * 1000)) + INTERVAL 7 HOUR END`, v)
+	case styleUnixMillis:
+		return "ws_ts_unix_ms(" + v + ")"
+	case styleUnixSeconds:
+		return "ws_ts_unix_s(" + v + ")"
+	case styleDotNetDate:
+		return "ws_ts_dotnet(" + v + ")"
 	case styleTwoDigitYear: // as ws_ts_from reads a two-digit year: 2000 + yy
 		return fmt.Sprintf(`CASE WHEN regexp_full_match(%[1]s, '\d{1,2}/\d{1,2}/\d{2}') THEN %[2]s END`, v, strptimeSQL(fmt.Sprintf(`regexp_replace(%s, '/(\d{2})$', '/20\1')`, v), "%d/%m/%Y"))
 	case styleSACHMinutes, styleSACHSeconds: // SA (sáng) is AM, CH (chiều) PM, as ws_ts_from reads them

@@ -322,7 +322,7 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 		       (SELECT count(*) FROM stage_existing),
 		       (SELECT count(*) FILTER (new_hash = state_hash) FROM stage_found),
 		       (SELECT count(*) FROM dossiers WHERE load_id = ?),
-		       (SELECT count(*) FROM stage_all WHERE non_data AND status IN (1, 3) AND received_at IS NULL)`, res.LoadID, res.LoadID).
+		       (SELECT count(*) FROM stage_all WHERE non_data AND status IN (SELECT status FROM statuses WHERE NOT counted) AND received_at IS NULL)`, res.LoadID, res.LoadID).
 		Scan(&staged, &res.Read, &res.Rejected, &repeated, &res.Changed, &unchanged, &res.Loaded, &res.NotAccepted); err != nil {
 		return res, fmt.Errorf("counting the load: %w", err)
 	}

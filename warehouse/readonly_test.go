@@ -124,6 +124,8 @@ func TestSandboxRefusesEveryWrite(t *testing.T) {
 		`SELECT * FROM read_parquet('` + dir + `/beside.csv')`,
 		`SELECT * FROM read_text('` + dir + `/beside.csv')`,
 		`SELECT * FROM '` + dir + `/beside.csv'`,
+		`SELECT * FROM unit_rollup('` + dir + `/beside.csv')`,
+		`WITH f AS (SELECT * FROM '` + dir + `/beside.csv') SELECT * FROM unit_rollup('f')`,
 		`SELECT * FROM read_text('` + db + `.wal')`,
 		`SELECT * FROM '` + db + `.tmp/planted.csv'`,
 		`SELECT * FROM "` + db + `.tmp/planted.csv"`,

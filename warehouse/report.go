@@ -3,7 +3,6 @@ package warehouse
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"strings"
 	"time"
 
@@ -53,19 +52,16 @@ func reportQuery(o ReportOptions) (string, []any, error) {
 	case "", "ward":
 		return `SELECT * FROM report_form(?::DATE, ?::DATE)` + where + ` ORDER BY ward_code`, args, nil
 	case "district", "province":
+		// The roll-up is unit_rollup's (sql/models/30_marts.sql), as for
+		// mart_unit_month.
 		keys := "district, province"
 		if o.By == "province" {
 			keys = "province"
 		}
-		sums := make([]string, len(FormFigures))
-		for i, f := range FormFigures {
-			sums[i] = fmt.Sprintf("sum(%s)::BIGINT AS %s", f, f)
-		}
-		return `SELECT ` + keys + `, ` + strings.Join(sums, ", ") + `,
-			CASE WHEN sum(resolved_total) > 0
-			     THEN round(100.0 * sum(resolved_early + resolved_on_time) / sum(resolved_total), 2)::DOUBLE END AS on_time_rate
-			FROM report_form(?::DATE, ?::DATE)` + where + `
-			GROUP BY ` + keys + ` ORDER BY ` + keys + ` NULLS LAST`, args, nil
+		return `WITH forms AS (SELECT NULL AS period, * FROM report_form(?::DATE, ?::DATE)` + where + `)
+			SELECT ` + keys + `, ` + strings.Join(FormFigures, ", ") + `, on_time_rate
+			FROM unit_rollup('forms') WHERE level = ` + sqlString(o.By) + `
+			ORDER BY ` + keys + ` NULLS LAST`, args, nil
 	}
 	return "", nil, msg.Errorf("--by %q: hãy dùng một trong %s", "--by %q: use one of %s", o.By, strings.Join(Levels, ", "))
 }

@@ -41,6 +41,9 @@ type staged struct {
 	// Vietnamese): the text fields are then composed (NFC) as they are
 	// typed.
 	decomposed bool
+	// uncounted is the SQL list of the statuses the figures leave out
+	// (uncountedStatuses), read by the typing pass.
+	uncounted string
 }
 
 // sampleRows is how many rows of a file decide its date styles and the
@@ -136,6 +139,9 @@ func (w *Warehouse) typeStageFrom(ctx context.Context, conn *sql.Conn, src strin
 	}
 	w.log.Debug("sampled categories", "seconds", time.Since(began).Seconds(), "fee_texts", feeTexts)
 	if st.decomposed, err = decomposedText(ctx, conn, st.mapping); err != nil {
+		return nil, err
+	}
+	if st.uncounted, err = uncountedStatuses(ctx, conn); err != nil {
 		return nil, err
 	}
 	q, cols := typedStageQuery(src, st, styles, cats, wardFlag)

@@ -160,10 +160,11 @@ func typedStageQuery(src string, st staged, styles map[string][]string, cats map
 		notDossier = fmt.Sprintf(" OR coalesce(lower(trim(%s)) = %s, false)", text(transform.DossierCode), sqlString(strings.ToLower(h)))
 	}
 	// A dossier not accepted yet (1) or refused at intake (3) has no
-	// receipt date as a rule: the form counts it nowhere, so it is left
-	// out (LoadResult.NotAccepted), not rejected as an error to fix.
-	if mapped(transform.Status) {
-		notDossier += fmt.Sprintf(" OR coalesce(status IN (1, 3) AND received_at IS NULL AND ws_date_text(%s) IS NULL, false)", text(transform.ReceivedAt))
+	// receipt date as a rule: the form counts it nowhere (statuses.counted),
+	// so it is left out (LoadResult.NotAccepted), not rejected as an error
+	// to fix.
+	if mapped(transform.Status) && st.uncounted != "" {
+		notDossier += fmt.Sprintf(" OR coalesce(status IN (%s) AND received_at IS NULL AND ws_date_text(%s) IS NULL, false)", st.uncounted, text(transform.ReceivedAt))
 	}
 	add("non_data", "BOOLEAN", "", fmt.Sprintf(`CASE WHEN (dossier_code IS NOT NULL AND received_at IS NOT NULL) OR row_fault IS NOT NULL THEN false
 		ELSE ws_non_data(%s, %s, %s)%s END`, text(transform.DossierCode), text(transform.ReceivedAt), text(transform.FirstCell), notDossier), false)

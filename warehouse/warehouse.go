@@ -344,7 +344,7 @@ func (w *Warehouse) migrate(ctx context.Context) error {
 	}
 	defer tx.Rollback()
 	for _, m := range sqlmodels.Models() {
-		if _, err := tx.ExecContext(ctx, m.Text); err != nil {
+		if _, err := tx.ExecContext(ctx, modelText(m.Text)); err != nil {
 			return fmt.Errorf("model %s: %w", m.Name, err)
 		}
 		w.log.Debug("model made", "name", m.Name, "seconds", time.Since(began).Seconds())
@@ -376,7 +376,8 @@ func modelsFingerprint() string {
 	h := sha256.New()
 	fmt.Fprintf(h, "schema %d\n", SchemaVersion)
 	for _, m := range sqlmodels.Models() {
-		fmt.Fprintf(h, "%s\n%d\n%s\n", m.Name, len(m.Text), m.Text)
+		text := modelText(m.Text)
+		fmt.Fprintf(h, "%s\n%d\n%s\n", m.Name, len(text), text)
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

@@ -71,22 +71,11 @@ func nothingLoadedText(a *app, fr ingest.FileResult, opt ingest.FileOptions) str
 			" (no unit column, no unit prefix in the dossier codes); load it again with the file's unit code: %s"), strings.Join(cmd, " "))
 	}
 	why := ""
-	if l, ok := rejectLabels[top]; ok {
+	if l, ok := warehouse.RejectLabel(top); ok {
 		why = " (" + a.t("phần lớn: ", "most: ") + a.t(l[0], l[1]) + ")"
 	}
 	return head + why + fmt.Sprintf(a.t("; sửa tệp hoặc chỉ cột bằng --map TRƯỜNG=CỘT rồi nạp lại (SELECT * FROM rejects WHERE load_id = %d)",
 		"; fix the file, or name its columns with --map FIELD=COLUMN, and load it again (SELECT * FROM rejects WHERE load_id = %d)"), r.LoadID)
-}
-
-// rejectLabels name the commonest reasons for rejecting a row, short.
-var rejectLabels = map[string][2]string{
-	"missing_code":        {"không có mã hồ sơ", "no dossier code"},
-	"missing_received":    {"không có ngày tiếp nhận", "no receipt date"},
-	"bad_date":            {"ngày không đọc được", "unreadable dates"},
-	"bad_channel":         {"hình thức nộp không rõ", "unknown channels"},
-	"closed_without_date": {"đã kết thúc mà không có ngày", "closed without a date"},
-	ingest.FaultTooLong:   {"dòng quá dài", "lines too long"},
-	ingest.FaultEncoding:  {"sai mã hoá", "not UTF-8"},
 }
 
 // shellQuote quotes a word for the shell when it needs it.
@@ -251,66 +240,34 @@ func printUnknown(a *app, out io.Writer, indent string, over int, unknown []ware
 	}
 }
 
-var fieldLabels = map[string][2]string{
-	"received_at": {"ngày tiếp nhận", "receipt date"}, "due_at": {"ngày hẹn trả", "due date"},
-	"completed_at": {"ngày có kết quả", "completion date"}, "withdrawn_at": {"ngày rút/dừng", "withdrawal date"},
-	"returned_at": {"ngày trả kết quả", "return date"}, "submitted_at": {"ngày nộp", "submission date"},
-	"supplement_requested_at": {"ngày yêu cầu bổ sung", "supplement request date"},
-	"supplement_received_at":  {"ngày nhận bổ sung", "supplement date"},
-}
-
+// rejectText is a reject's line, in the words of its rule
+// (warehouse.RejectRules) with the file's value and column in it.
 func rejectText(a *app, r warehouse.Reject) string {
 	col := ""
 	if r.Column != "" {
 		col = fmt.Sprintf(a.t(" (cột %q)", " (column %q)"), quoted(r.Column))
 	}
-	code, field, _ := strings.Cut(r.Code, ":")
+	lang := 0
+	if a.lang == "en" {
+		lang = 1
+	}
+	rule, ok := warehouse.RejectRuleOf(r.Code)
+	if !ok {
+		return a.t(r.Reason, r.ReasonEN) + col
+	}
 	r.Value = quoted(r.Value)
-	switch code {
-	case "missing_code":
-		return a.t("không có mã hồ sơ", "no dossier code") + col
-	case "missing_received":
-		return a.t("không có ngày tiếp nhận", "no receipt date") + col
-	case "bad_date":
-		l := fieldLabels[field]
+	if strings.HasPrefix(r.Code, "bad_date:") {
 		if y, out := yearOutOfRange(r.Value); out {
+			l := rule.FieldName
 			return fmt.Sprintf(a.t("năm %d của %s %q%s nằm ngoài các năm wardstat đọc (%d–%d); hãy kiểm tra năm",
 				"the year %d of the %s %q%s is outside the years wardstat reads (%d–%d); check the year"), y, a.t(l[0], l[1]), r.Value, col, firstYear, lastYear)
 		}
-		return fmt.Sprintf(a.t("không đọc được %s %q%s; hãy ghi dạng dd/mm/yyyy [HH:MM] hoặc yyyy-mm-dd",
-			"unreadable %s %q%s; write it as dd/mm/yyyy [HH:MM] or yyyy-mm-dd"), a.t(l[0], l[1]), r.Value, col)
-	case "bad_channel":
-		return fmt.Sprintf(a.t("không rõ hình thức nộp %q%s; cần trực tuyến / trực tiếp / bưu chính hoặc 2 / 1 / 3",
-			"unknown channel %q%s; expected online / direct / postal or 2 / 1 / 3"), r.Value, col)
-	case "no_ward":
-		return a.t("không biết hồ sơ thuộc đơn vị nào (tệp không có cột đơn vị, mã hồ sơ không có tiền tố đơn vị); nạp lại với --ward MÃ",
-			"cannot tell the ward (no unit column, no unit prefix in the dossier code); ingest with --ward CODE")
-	case "closed_without_date":
-		return fmt.Sprintf(a.t("trạng thái %q%s cho biết hồ sơ đã kết thúc nhưng dòng không có ngày có kết quả / ngày trả / ngày rút, nên không kỳ nào tính được; hãy xuất kèm ngày đó, hoặc chỉ cột bằng --map completed_at=… / --map withdrawn_at=…",
-			"the status %q%s says the dossier is closed but the row has no completion, return or withdrawal date, so no period can count it; export that date, or name its column with --map completed_at=… / --map withdrawn_at=…"), r.Value, col)
-	case ingest.FaultUnclosedQuote:
-		return a.t("ngoặc kép không đóng: một ô mở dấu \" ở dòng này mà không đóng trong vài dòng (hoặc có dấu \" lạc trong ô); dòng này không được đọc, các dòng sau vẫn được đọc; hãy sửa dấu ngoặc kép",
-			"unclosed quote: a cell opens a quote (\") on this line that does not close within a few lines (or holds a stray quote); this line was not read, the lines after it were; fix its quotes")
-	case ingest.FaultTooLong:
-		return fmt.Sprintf(a.t("dòng (hoặc một ô của dòng) dài quá %d KiB: không được đọc, các dòng sau vẫn được đọc",
-			"the line (or one of its cells) is over %d KiB: it was not read, the lines after it were"), ingest.MaxRecordBytes>>10)
-	case ingest.FaultExtraCells:
-		// Value is "<cells>/<columns>".
-		var cells, columns int
-		fmt.Sscanf(r.Value, "%d/%d", &cells, &columns)
-		return fmt.Sprintf(a.t("dòng có %d ô, nhiều hơn %d cột của dòng tiêu đề: có lẽ một ô chứa dấu phân cách mà không đặt trong ngoặc kép (họ tên, địa chỉ có dấu phẩy); dòng này không được đọc, các dòng sau vẫn được đọc; hãy đặt ô đó trong ngoặc kép",
-			"the row has %d cells, more than the %d columns of the header: a cell probably holds the delimiter unquoted (a name or an address with a comma); this line was not read, the lines after it were; quote that cell"), cells, columns)
-	case ingest.FaultEncoding:
-		return a.t("dòng có byte không đúng mã hoá UTF-8 của tệp: không được đọc; hãy sửa các ký tự đó hoặc lưu lại tệp dạng UTF-8",
-			"the row holds bytes that are not UTF-8, the file's encoding: it was not read; fix those characters or save the file again as UTF-8")
-	case "completed_before_received", "withdrawn_before_received", "due_before_received":
-		if a.lang == "en" {
-			return r.ReasonEN + col
-		}
-		what := map[string]string{"completed_before_received": "ngày có kết quả", "withdrawn_before_received": "ngày rút/dừng", "due_before_received": "ngày hẹn trả"}[code]
-		return fmt.Sprintf("%s %s%s trước ngày tiếp nhận", what, r.Value, col)
 	}
-	return a.t(r.Reason, r.ReasonEN) + col
+	cells, columns, _ := strings.Cut(r.Value, "/") // extra_cells: "<cells>/<columns>"
+	return rule.Text(lang, map[string]string{
+		"value": fmt.Sprintf("%q", r.Value), "date": r.Value, "column": col,
+		"cells": cells, "columns": columns, "kib": strconv.Itoa(ingest.MaxRecordBytes >> 10),
+	})
 }
 
 // The years a date may have (ws_ts_in_range in sql/models/10_parse.sql

@@ -39,23 +39,7 @@ SELECT * EXCLUDE (ward_code) RENAME (ward AS ward_code),
         -- A row its reader could not read as written (unclosed_quote,
         -- too_long, bad_encoding, extra_cells:<cells>:<columns>): its
         -- cells are not what the file meant.
-        WHEN row_fault IS NOT NULL THEN split_part(row_fault, ':', 1)
-        WHEN dossier_code IS NULL THEN 'missing_code'
-        WHEN received_at IS NULL AND received_at_raw IS NULL THEN 'missing_received'
-        WHEN received_at IS NULL THEN 'bad_date:received_at'
-        WHEN due_at IS NULL AND due_at_raw IS NOT NULL THEN 'bad_date:due_at'
-        WHEN completed_in IS NULL AND completed_at_raw IS NOT NULL THEN 'bad_date:completed_at'
-        WHEN withdrawn_in IS NULL AND withdrawn_at_raw IS NOT NULL THEN 'bad_date:withdrawn_at'
-        WHEN returned_at IS NULL AND returned_at_raw IS NOT NULL THEN 'bad_date:returned_at'
-        WHEN submitted_at IS NULL AND submitted_at_raw IS NOT NULL THEN 'bad_date:submitted_at'
-        WHEN supplement_requested_at IS NULL AND supplement_requested_at_raw IS NOT NULL THEN 'bad_date:supplement_requested_at'
-        WHEN supplement_received_at IS NULL AND supplement_received_at_raw IS NOT NULL THEN 'bad_date:supplement_received_at'
-        WHEN channel IS NULL THEN 'bad_channel'
-        WHEN ward IS NULL THEN 'no_ward'
-        WHEN status IN (7, 8) AND withdrawn_at IS NULL THEN 'closed_without_date'
-        WHEN status IN (9, 10) AND completed_at IS NULL THEN 'closed_without_date'
-        WHEN completed_at::DATE < received_at::DATE THEN 'completed_before_received'
-        WHEN withdrawn_at::DATE < received_at::DATE THEN 'withdrawn_before_received'
-        WHEN due_at::DATE < received_at::DATE THEN 'due_before_received'
+        -- Then each rule's test, in order (warehouse/rejectrules.go).
+        {{.RejectCode}}
     END AS reject_code
 FROM ruled;

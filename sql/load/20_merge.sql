@@ -74,50 +74,12 @@ WHERE s.reject_code IS NULL AND (r.last_rid IS NULL OR s.rid = r.last_rid)
 
 INSERT INTO reject_rows
 SELECT {{.LoadID}}, source_row, reject_code,
-    CASE split_part(reject_code, ':', 1)
-        WHEN 'missing_code' THEN {{.Header "dossier_code"}}
-        WHEN 'missing_received' THEN {{.Header "received_at"}}
-        WHEN 'bad_date' THEN CASE split_part(reject_code, ':', 2)
-            WHEN 'received_at' THEN {{.Header "received_at"}}
-            WHEN 'due_at' THEN {{.Header "due_at"}}
-            WHEN 'completed_at' THEN {{.Header "completed_at"}}
-            WHEN 'withdrawn_at' THEN {{.Header "withdrawn_at"}}
-            WHEN 'returned_at' THEN {{.Header "returned_at"}}
-            WHEN 'submitted_at' THEN {{.Header "submitted_at"}}
-            WHEN 'supplement_requested_at' THEN {{.Header "supplement_requested_at"}}
-            WHEN 'supplement_received_at' THEN {{.Header "supplement_received_at"}}
-        END
-        WHEN 'bad_channel' THEN {{.Header "channel"}}
-        WHEN 'no_ward' THEN {{.Header "dossier_code"}}
-        WHEN 'closed_without_date' THEN {{.Header "status"}}
-        WHEN 'completed_before_received' THEN {{.Header "completed_at"}}
-        WHEN 'withdrawn_before_received' THEN {{.Header "withdrawn_at"}}
-        WHEN 'due_before_received' THEN {{.Header "due_at"}}
-    END AS column_name,
+    {{.RejectColumn}} AS column_name,
     -- A cell is kept as written only when shaped like its field, else
     -- masked (ws_mask): a name slid into a date column, an ID number in the
     -- status column, an e-mail anywhere is never written in clear, while
     -- the clerk still reads "31/02/2025" or "Fax".
-    CASE split_part(reject_code, ':', 1)
-        WHEN 'bad_date' THEN CASE split_part(reject_code, ':', 2)
-            WHEN 'received_at' THEN ws_mask('received_at', received_at_raw)
-            WHEN 'due_at' THEN ws_mask('due_at', due_at_raw)
-            WHEN 'completed_at' THEN ws_mask('completed_at', completed_at_raw)
-            WHEN 'withdrawn_at' THEN ws_mask('withdrawn_at', withdrawn_at_raw)
-            WHEN 'returned_at' THEN ws_mask('returned_at', returned_at_raw)
-            WHEN 'submitted_at' THEN ws_mask('submitted_at', submitted_at_raw)
-            WHEN 'supplement_requested_at' THEN ws_mask('supplement_requested_at', supplement_requested_at_raw)
-            WHEN 'supplement_received_at' THEN ws_mask('supplement_received_at', supplement_received_at_raw)
-        END
-        WHEN 'bad_channel' THEN ws_mask('channel', channel_raw)
-        WHEN 'no_ward' THEN ws_mask('dossier_code', dossier_code)
-        WHEN 'closed_without_date' THEN status_text
-        WHEN 'completed_before_received' THEN strftime(completed_at, '%d/%m/%Y')
-        WHEN 'withdrawn_before_received' THEN strftime(withdrawn_at, '%d/%m/%Y')
-        WHEN 'due_before_received' THEN strftime(due_at, '%d/%m/%Y')
-        -- "<cells>/<columns>": counts, never a cell.
-        WHEN 'extra_cells' THEN split_part(row_fault, ':', 2) || '/' || split_part(row_fault, ':', 3)
-    END AS value,
+    {{.RejectValue}} AS value,
     {{.RawRow}} AS raw_row
 FROM (
     SELECT *, ws_mask('status', status_raw) AS status_text, {{.RawCells}} AS raw_cells

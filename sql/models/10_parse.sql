@@ -85,6 +85,25 @@ CREATE OR REPLACE MACRO ws_offset_ok(t) AS
 CREATE OR REPLACE MACRO ws_strptime_text(t) AS rtrim(t, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13));
 CREATE OR REPLACE MACRO ws_strptime(t, f) AS try_strptime(ws_strptime_text(t) || chr(31), f || chr(31));
 
+-- The date styles a load may read a whole column in (warehouse/dates.go,
+-- fastFormats) that are not strptime formats, one macro each: the value,
+-- or NULL when the text is not in that style. The load's sampled styles
+-- (styleExpr) and ws_ts_any read them through these.
+-- ws_ts_unix_ms / ws_ts_unix_s: Unix milliseconds or seconds (APIs).
+CREATE OR REPLACE MACRO ws_ts_unix_ms(t) AS
+    CASE WHEN regexp_full_match(t, '\d{13}') THEN try(make_timestamp(t::BIGINT * 1000)) + INTERVAL 7 HOUR END;
+CREATE OR REPLACE MACRO ws_ts_unix_s(t) AS
+    CASE WHEN regexp_full_match(t, '1\d{9}') THEN try(make_timestamp(t::BIGINT * 1000000)) + INTERVAL 7 HOUR END;
+-- ws_ts_dotnet: .NET's JSON date "/Date(1710462600000)/" (its offset aside).
+CREATE OR REPLACE MACRO ws_ts_dotnet(t) AS
+    CASE WHEN regexp_full_match(t, '/Date\((-?\d+)([+-]\d{4})?\)/')
+         THEN try(make_timestamp(regexp_extract(t, '(-?\d+)', 1)::BIGINT * 1000)) + INTERVAL 7 HOUR END;
+-- ws_ts_excel: a spreadsheet's serial day number (five digits: every
+-- day from 1990 to 2100, the years read, ws_ts_in_range).
+CREATE OR REPLACE MACRO ws_ts_excel(t) AS
+    CASE WHEN regexp_full_match(t, '\d{5}(\.\d+)?')
+         THEN TIMESTAMP '1899-12-30' + to_microseconds(round(t::DOUBLE * 86400000)::BIGINT * 1000) END;
+
 -- ws_ts_any: every date style seen in ward exports, to Vietnam local time.
 --   dd/mm/yyyy [HH:MM[:SS]] [SA|CH|AM|PM]  (also - and . separators, 2-digit years)
 --   HH:MM[:SS] dd/mm/yyyy                   (time first, as some one-stop systems print)
@@ -109,18 +128,16 @@ CREATE OR REPLACE MACRO ws_ts_any(t, o) AS CASE
     WHEN regexp_full_match(t, '\d{14}') THEN ws_strptime(t, '%Y%m%d%H%M%S')
     WHEN regexp_full_match(t, '\d{12}') THEN ws_strptime(t, '%Y%m%d%H%M')
     WHEN regexp_full_match(t, '(19|20)\d{6}') THEN ws_strptime(t, '%Y%m%d')
-    WHEN regexp_full_match(t, '\d{13}') THEN try(make_timestamp(t::BIGINT * 1000)) + INTERVAL 7 HOUR
-    WHEN regexp_full_match(t, '1\d{9}') THEN try(make_timestamp(t::BIGINT * 1000000)) + INTERVAL 7 HOUR
-    WHEN regexp_full_match(t, '/Date\((-?\d+)([+-]\d{4})?\)/')
-        THEN try(make_timestamp(regexp_extract(t, '(-?\d+)', 1)::BIGINT * 1000)) + INTERVAL 7 HOUR
-    WHEN regexp_full_match(t, '\d{4,5}(?:\.\d+)?') AND t::DOUBLE BETWEEN 20000 AND 80000
-        THEN TIMESTAMP '1899-12-30' + to_microseconds(round(t::DOUBLE * 86400000)::BIGINT * 1000)
-    WHEN regexp_full_match(ws_key(t), '(?:ngay )?(\d{1,2}) thang (\d{1,2}) nam (\d{4})')
-        THEN ws_ts_struct(regexp_extract(ws_key(t), '^(?:ngay )?(\d{1,2}) thang (\d{1,2}) nam (\d{4})()()()()$',
-                                         ['d', 'mo', 'y', 'h', 'mi', 'sec', 'ap']), 'd')
-    ELSE try_strptime(ws_strptime_text(t) || chr(31), ['%d-%b-%Y' || chr(31), '%d-%b-%y' || chr(31), '%d %b %Y' || chr(31), '%b %d, %Y' || chr(31),
-                          '%d-%b-%Y %H:%M' || chr(31), '%d-%b-%Y %H:%M:%S' || chr(31), '%d %B %Y' || chr(31), '%B %d, %Y' || chr(31),
-                          '%a, %d %b %Y %H:%M:%S GMT' || chr(31)])
+    -- The styles of their own (above), then the rest. A text in one of
+    -- their shapes that does not read (an overflow) reads in no later
+    -- one either: NULL, as when each was a branch here.
+    ELSE coalesce(ws_ts_unix_ms(t), ws_ts_unix_s(t), ws_ts_dotnet(t), ws_ts_excel(t),
+        CASE WHEN regexp_full_match(ws_key(t), '(?:ngay )?(\d{1,2}) thang (\d{1,2}) nam (\d{4})')
+            THEN ws_ts_struct(regexp_extract(ws_key(t), '^(?:ngay )?(\d{1,2}) thang (\d{1,2}) nam (\d{4})()()()()$',
+                                             ['d', 'mo', 'y', 'h', 'mi', 'sec', 'ap']), 'd')
+            ELSE try_strptime(ws_strptime_text(t) || chr(31), ['%d-%b-%Y' || chr(31), '%d-%b-%y' || chr(31), '%d %b %Y' || chr(31), '%b %d, %Y' || chr(31),
+                              '%d-%b-%Y %H:%M' || chr(31), '%d-%b-%Y %H:%M:%S' || chr(31), '%d %B %Y' || chr(31), '%B %d, %Y' || chr(31),
+                              '%a, %d %b %Y %H:%M:%S GMT' || chr(31)]) END)
 END;
 
 -- ws_excel_error: a spreadsheet's error value ("#DIV/0!", "#N/A"), as a

@@ -4,6 +4,16 @@
 -- the export was pulled. Dossiers submitted online but never accepted
 -- (status 1) and refused at intake (status 3) count nowhere.
 
+-- counted_status(status): whether a dossier of this status counts in the
+-- figures, as the status catalogue says (statuses.counted: submitted online
+-- but never accepted, 1, and refused at intake, 3, count nowhere); a
+-- dossier with no status counts.
+-- vi: hồ sơ có trạng thái này có được tính vào số liệu không, theo danh mục
+-- trạng thái (statuses.counted: nộp trực tuyến nhưng chưa tiếp nhận, 1, và
+-- từ chối tiếp nhận, 3, không được tính); hồ sơ không có trạng thái được tính.
+CREATE OR REPLACE MACRO counted_status(s) AS
+    s IS NULL OR s NOT IN (SELECT status FROM statuses WHERE NOT counted);
+
 -- dossier_days: each counted dossier with the local days the rules use.
 -- vi: mỗi hồ sơ được tính, kèm các ngày theo giờ địa phương mà quy tắc
 -- dùng.
@@ -14,7 +24,7 @@ SELECT d.ward_code, d.dossier_code, d.channel,
        d.completed_at::DATE AS completed_day,
        d.withdrawn_at::DATE AS withdrawn_day
 FROM dossiers d
-WHERE d.status IS NULL OR d.status NOT IN (1, 3);
+WHERE counted_status(d.status);
 
 -- form_counts(start, end): the form's counted columns per ward for the
 -- inclusive local-date period [start, end].
@@ -46,6 +56,16 @@ WHERE received_day <= period_end::DATE                  -- received by the end
   AND coalesce(withdrawn_day >= period_start::DATE, true)
 GROUP BY ward_code;
 
+-- on_time_rate(in_time, resolved): the form's on-time rate, in percent to
+-- two decimals: dossiers resolved early or on time over those resolved;
+-- NULL when none was resolved. Every on-time rate is this one (the form,
+-- the marts and the report's roll-ups pass their counts or sums).
+-- vi: tỷ lệ đúng hạn của biểu, tính theo phần trăm, làm tròn hai chữ số
+-- thập phân: số hồ sơ giải quyết trước hạn hoặc đúng hạn trên số đã giải
+-- quyết; để trống (NULL) khi không có hồ sơ nào được giải quyết.
+CREATE OR REPLACE MACRO on_time_rate(in_time, resolved) AS
+    CASE WHEN resolved > 0 THEN round(100.0 * in_time / resolved, 2)::DOUBLE END;
+
 -- unit_at(start, end): each unit's registry row valid in the period (the latest).
 -- vi: dòng danh mục của mỗi đơn vị có hiệu lực trong kỳ (dòng mới nhất).
 CREATE OR REPLACE MACRO unit_at(period_start, period_end) AS TABLE
@@ -70,8 +90,7 @@ SELECT
     f.resolved_total, f.resolved_early, f.resolved_on_time, f.resolved_late,
     f.withdrawn,
     f.pending_total, f.pending_in_time, f.pending_overdue,
-    CASE WHEN f.resolved_total > 0
-         THEN round(100.0 * (f.resolved_early + f.resolved_on_time) / f.resolved_total, 2)::DOUBLE END AS on_time_rate
+    on_time_rate(f.resolved_early + f.resolved_on_time, f.resolved_total) AS on_time_rate
 FROM form_counts(start_date, end_date) f
 LEFT JOIN unit_at(start_date, end_date) u ON u.code = f.ward_code
 ORDER BY f.ward_code;
@@ -158,16 +177,11 @@ SELECT
     f.resolved_late::BIGINT AS resolved_late, f.withdrawn::BIGINT AS withdrawn,
     f.pending_total::BIGINT AS pending_total, (f.pending_total - f.pending_overdue)::BIGINT AS pending_in_time,
     f.pending_overdue::BIGINT AS pending_overdue,
-    CASE WHEN f.resolved_total > 0
-         THEN round(100.0 * (f.resolved_early + f.resolved_on_time) / f.resolved_total, 2)::DOUBLE END AS on_time_rate
+    on_time_rate(f.resolved_early + f.resolved_on_time, f.resolved_total) AS on_time_rate
 FROM form f
 LEFT JOIN (
-    SELECT code, month, arg_max(name, coalesce(valid_from, DATE '1900-01-01')) AS name,
-           arg_max(district, coalesce(valid_from, DATE '1900-01-01')) AS district,
-           arg_max(province, coalesce(valid_from, DATE '1900-01-01')) AS province
-    FROM units, (SELECT DISTINCT month FROM grid)
-    WHERE coalesce(valid_from, DATE '1900-01-01') <= (month + INTERVAL 1 MONTH - INTERVAL 1 DAY)
-      AND coalesce(valid_to, DATE '9999-12-31') >= month
-    GROUP BY ALL
+    SELECT m.month, u.*
+    FROM (SELECT DISTINCT month FROM grid) m,
+         LATERAL unit_at(m.month, (m.month + INTERVAL 1 MONTH - INTERVAL 1 DAY)::DATE) u
 ) u ON u.code = f.ward_code AND u.month = f.month
 ORDER BY month, ward_code;

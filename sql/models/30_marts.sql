@@ -16,7 +16,7 @@ SELECT d.ward_code, d.dossier_code, d.procedure_code, d.procedure_name, d.sector
 FROM dossiers d
 LEFT JOIN calendar_cum cr ON cr.day = ws_clock_day(d.received_at)
 LEFT JOIN calendar_cum cc ON cc.day = d.completed_at::DATE
-WHERE d.status IS NULL OR d.status NOT IN (1, 3);
+WHERE counted_status(d.status);
 
 -- mart_ward_month: the form per ward and month (ward_month) with the unit's
 -- names, plus the dossiers resolved in the month whose due date is unknown
@@ -31,29 +31,45 @@ LEFT JOIN (SELECT ward_code, completed_month AS month, count(*) AS resolved_unkn
            FROM dossier_facts WHERE completed_day IS NOT NULL AND due_day IS NULL GROUP BY ALL) u
        USING (ward_code, month);
 
--- mart_unit_month: the form rolled up by level: 'district' (wards whose
--- district was abolished in 2025 roll up under their province only, with
--- district NULL) and 'province'. The rate is recomputed from the sums.
--- vi: biểu cộng theo cấp: 'district' (xã, phường có huyện bị bỏ năm 2025
--- được cộng thẳng vào tỉnh, district là NULL) và 'province'. Tỷ lệ được
--- tính lại từ các tổng.
-CREATE OR REPLACE VIEW mart_unit_month AS
-SELECT month, level, district, province,
+-- unit_rollup(forms): the form's rows of the relation named forms (a CTE,
+-- table or view with a period, ward_code, district, province and the
+-- form's figures) rolled up by level: 'district' (wards whose district was
+-- abolished in 2025 roll up under their province only, with district NULL)
+-- and 'province', per period; the rate recomputed from the sums, and the
+-- wards counted. mart_unit_month and the report's district and province
+-- levels (warehouse/report.go) both roll up through it.
+-- vi: các dòng biểu của quan hệ có tên forms (CTE, bảng hoặc view có
+-- period, ward_code, district, province và các số liệu của biểu) cộng theo
+-- cấp: 'district' (xã, phường có huyện bị bỏ năm 2025 được cộng thẳng vào
+-- tỉnh, district là NULL) và 'province', theo từng kỳ; tỷ lệ được tính lại
+-- từ các tổng, kèm số xã, phường.
+CREATE OR REPLACE MACRO unit_rollup(forms) AS TABLE
+SELECT period, level, district, province,
        sum(received_total)::BIGINT AS received_total, sum(carried_over)::BIGINT AS carried_over,
        sum(new_online)::BIGINT AS new_online, sum(new_direct)::BIGINT AS new_direct, sum(new_postal)::BIGINT AS new_postal,
        sum(resolved_total)::BIGINT AS resolved_total, sum(resolved_early)::BIGINT AS resolved_early,
        sum(resolved_on_time)::BIGINT AS resolved_on_time, sum(resolved_late)::BIGINT AS resolved_late,
        sum(withdrawn)::BIGINT AS withdrawn, sum(pending_total)::BIGINT AS pending_total,
        sum(pending_in_time)::BIGINT AS pending_in_time, sum(pending_overdue)::BIGINT AS pending_overdue,
-       CASE WHEN sum(resolved_total) > 0
-            THEN round(100.0 * sum(resolved_early + resolved_on_time) / sum(resolved_total), 2)::DOUBLE END AS on_time_rate,
+       on_time_rate(sum(resolved_early + resolved_on_time), sum(resolved_total)) AS on_time_rate,
        count(DISTINCT ward_code) AS wards
 FROM (
-    SELECT 'district' AS level, month, district, province, * EXCLUDE (month, district, province) FROM ward_month
+    SELECT 'district' AS level, period, district, province, * EXCLUDE (period, district, province) FROM query_table(forms)
     UNION ALL BY NAME
-    SELECT 'province' AS level, month, NULL AS district, province, * EXCLUDE (month, district, province) FROM ward_month
+    SELECT 'province' AS level, period, NULL AS district, province, * EXCLUDE (period, district, province) FROM query_table(forms)
 )
-GROUP BY month, level, district, province;
+GROUP BY period, level, district, province;
+
+-- mart_unit_month: the form rolled up by level (unit_rollup of ward_month):
+-- 'district' (wards whose district was abolished in 2025 roll up under
+-- their province only, with district NULL) and 'province'. The rate is
+-- recomputed from the sums.
+-- vi: biểu cộng theo cấp: 'district' (xã, phường có huyện bị bỏ năm 2025
+-- được cộng thẳng vào tỉnh, district là NULL) và 'province'. Tỷ lệ được
+-- tính lại từ các tổng.
+CREATE OR REPLACE VIEW mart_unit_month AS
+WITH forms AS (SELECT month AS period, * EXCLUDE (month) FROM ward_month)
+SELECT period AS month, * EXCLUDE (period) FROM unit_rollup('forms');
 
 -- mart_channel_mix: how new dossiers came in, by ward and month.
 -- vi: hồ sơ mới đến qua kênh nào, theo xã, phường và tháng.
@@ -80,7 +96,7 @@ SELECT month, ward_code, ward_name, new_total, on_time_rate,
        round(100.0 * (new_total - lag(new_total) OVER w) / nullif(lag(new_total) OVER w, 0), 2)::DOUBLE AS new_mom_pct,
        round(100.0 * (new_total - lag(new_total, 12) OVER w) / nullif(lag(new_total, 12) OVER w, 0), 2)::DOUBLE AS new_yoy_pct,
        round(on_time_rate - lag(on_time_rate) OVER w, 2)::DOUBLE AS on_time_rate_mom_points,
-       round(100.0 * sum(resolved_in_time) OVER w3 / nullif(sum(resolved_total) OVER w3, 0), 2)::DOUBLE AS on_time_rate_3m,
+       on_time_rate(sum(resolved_in_time) OVER w3, sum(resolved_total) OVER w3) AS on_time_rate_3m,
        round(100.0 * sum(new_online) OVER w3 / nullif(sum(new_total) OVER w3, 0), 2)::DOUBLE AS online_share_3m
 FROM base
 WINDOW w AS (PARTITION BY ward_code ORDER BY month_start),
