@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"wardstat/internal/msg"
 	"wardstat/warehouse"
 )
 
@@ -111,26 +111,9 @@ import back; "wardstat calendar reset YEAR" undoes an import.`,
 		Short: "Print a year's days off and working weekend days as a calendar CSV",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			year, err := calendarYearArg(a, args[0])
-			if err != nil {
-				return err
-			}
-			w, err := a.open(cmd.Context(), false)
-			if err != nil {
-				return err
-			}
-			defer w.Close()
-			days, err := w.CalendarExceptions(cmd.Context(), year)
-			if err != nil {
-				return err
-			}
-			out := csv.NewWriter(a.stdout)
-			out.Write([]string{"day", "working", "note"})
-			for _, d := range days {
-				out.Write([]string{d.Day, d.Working, d.Note})
-			}
-			out.Flush()
-			return out.Error()
+			return a.withCalendarYear(cmd, args[0], func(w *warehouse.Warehouse, year int) error {
+				return a.showCalendarYear(cmd, w, year)
+			})
 		},
 	})
 	cmd.AddCommand(&cobra.Command{
@@ -138,28 +121,55 @@ import back; "wardstat calendar reset YEAR" undoes an import.`,
 		Short: "Undo an import: the year holds its announcement again, or the rule's guess",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			year, err := calendarYearArg(a, args[0])
-			if err != nil {
-				return err
-			}
-			w, err := a.open(cmd.Context(), false)
-			if err != nil {
-				return err
-			}
-			defer w.Close()
-			source, err := w.ResetCalendarYear(cmd.Context(), year)
-			if err != nil {
-				return err
-			}
-			if source == warehouse.CalendarAnnounced {
-				fmt.Fprintf(a.stdout, a.t("năm %d: lịch Chính phủ công bố\n", "%d: the announced schedule\n"), year)
-			} else {
-				fmt.Fprintf(a.stdout, a.t("năm %d: ước đoán theo quy tắc (chưa có lịch công bố)\n", "%d: the rule's guess (not announced)\n"), year)
-			}
-			return nil
+			return a.withCalendarYear(cmd, args[0], func(w *warehouse.Warehouse, year int) error {
+				return a.resetCalendarYear(cmd, w, year)
+			})
 		},
 	})
 	return cmd
+}
+
+// withCalendarYear reads a YEAR argument, opens the warehouse and runs do.
+func (a *app) withCalendarYear(cmd *cobra.Command, arg string, do func(*warehouse.Warehouse, int) error) error {
+	year, err := calendarYearArg(a, arg)
+	if err != nil {
+		return err
+	}
+	w, err := a.open(cmd.Context(), false)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	return do(w, year)
+}
+
+// showCalendarYear prints a year's exceptions as an importable calendar CSV.
+func (a *app) showCalendarYear(cmd *cobra.Command, w *warehouse.Warehouse, year int) error {
+	days, err := w.CalendarExceptions(cmd.Context(), year)
+	if err != nil {
+		return err
+	}
+	out := csv.NewWriter(a.stdout)
+	out.Write([]string{"day", "working", "note"})
+	for _, d := range days {
+		out.Write([]string{d.Day, d.Working, d.Note})
+	}
+	out.Flush()
+	return out.Error()
+}
+
+// resetCalendarYear undoes an import of a year and says where it comes from now.
+func (a *app) resetCalendarYear(cmd *cobra.Command, w *warehouse.Warehouse, year int) error {
+	source, err := w.ResetCalendarYear(cmd.Context(), year)
+	if err != nil {
+		return err
+	}
+	if source == warehouse.CalendarAnnounced {
+		fmt.Fprintf(a.stdout, a.t("năm %d: lịch Chính phủ công bố\n", "%d: the announced schedule\n"), year)
+	} else {
+		fmt.Fprintf(a.stdout, a.t("năm %d: ước đoán theo quy tắc (chưa có lịch công bố)\n", "%d: the rule's guess (not announced)\n"), year)
+	}
+	return nil
 }
 
 func calendarYearArg(a *app, s string) (int, error) {
@@ -171,22 +181,8 @@ func calendarYearArg(a *app, s string) (int, error) {
 	return y, nil
 }
 
-// calendarError renders a calendar CSV's row error in the app's language.
-func (a *app) calendarError(err error) string {
-	var e *warehouse.CalendarRowError
-	if !errors.As(err, &e) || a.lang == "en" {
-		return err.Error()
-	}
-	switch e.Code {
-	case "day":
-		return fmt.Sprintf("dòng %d, cột day: %q không phải ngày dạng yyyy-mm-dd", e.Row, e.Value)
-	case "year":
-		return fmt.Sprintf("dòng %d, cột day: %s nằm ngoài các năm của lịch (%d-%d)", e.Row, e.Value, warehouse.CalendarFirstYear, warehouse.CalendarLastYear)
-	case "twice":
-		return fmt.Sprintf("dòng %d, cột day: ngày %s có hai lần; mỗi ngày ghi một lần", e.Row, e.Value)
-	}
-	return fmt.Sprintf("dòng %d, cột working: %q: ghi 1 (ngày làm việc) hoặc 0 (ngày nghỉ)", e.Row, e.Value)
-}
+// calendarError renders a calendar CSV's error in the app's language.
+func (a *app) calendarError(err error) string { return msg.Render(err, a.lang) }
 
 // firstSource is the first announcement a year cites (not the Labour
 // Code's own holidays), shortened.
