@@ -376,16 +376,9 @@ FROM parts;
 -- mart_apology: late dossiers with and without an apology letter. A late
 -- dossier whose export has no apology-letter column is unknown, and the
 -- coverage is over the known ones: NULL (with a note) when none is known.
--- vi: các phần của Bộ chỉ số phục vụ người dân, doanh nghiệp (Quyết định
--- 766/QĐ-TTg) tính được từ hồ sơ, kèm điểm: tiến độ (20): (giải quyết đúng
--- hạn + đang giải quyết chưa quá hạn) / (đã giải quyết có ngày hẹn + đang
--- giải quyết), ngày hẹn lùi thêm số ngày làm việc chờ bổ sung (mọi lần yêu
--- cầu bổ sung trong lịch sử; hồ sơ bị yêu cầu bổ sung quá một lần là trễ
--- hạn); trực tuyến (12): tỷ lệ hồ sơ mới nộp trực tuyến, đủ điểm ở 50%;
--- thanh toán trực tuyến (10): đã thanh toán trực tuyến / hồ sơ mới có phí;
--- số hoá (22): đã số hoá / hồ sơ mới, đủ điểm ở 80%. Phần nào tệp xuất
--- không có dữ liệu đầu vào thì để trống (NULL), ghi lý do ở note_vi và không
--- tính vào points_possible.
+-- vi: hồ sơ trễ hạn có và không có thư xin lỗi. Hồ sơ trễ hạn mà tệp xuất
+-- không có cột thư xin lỗi là chưa rõ (apology_unknown), và tỷ lệ (coverage)
+-- chỉ tính trên các hồ sơ đã rõ: để trống (kèm ghi chú) khi không hồ sơ nào rõ.
 CREATE OR REPLACE VIEW mart_apology AS
 SELECT month, ward_code,
        count(*) AS late,
@@ -418,16 +411,13 @@ GROUP BY month, ward_code;
 --   no_dossiers the warehouse holds no dossier of the ward (one row).
 -- difference = reported - expected; agrees is NULL when the form left a
 -- figure out, so nothing could be compared.
--- vi: các phần của Bộ chỉ số phục vụ người dân, doanh nghiệp (Quyết định
--- 766/QĐ-TTg) tính được từ hồ sơ, kèm điểm: tiến độ (20): (giải quyết đúng
--- hạn + đang giải quyết chưa quá hạn) / (đã giải quyết có ngày hẹn + đang
--- giải quyết), ngày hẹn lùi thêm số ngày làm việc chờ bổ sung (mọi lần yêu
--- cầu bổ sung trong lịch sử; hồ sơ bị yêu cầu bổ sung quá một lần là trễ
--- hạn); trực tuyến (12): tỷ lệ hồ sơ mới nộp trực tuyến, đủ điểm ở 50%;
--- thanh toán trực tuyến (10): đã thanh toán trực tuyến / hồ sơ mới có phí;
--- số hoá (22): đã số hoá / hồ sơ mới, đủ điểm ở 80%. Phần nào tệp xuất
--- không có dữ liệu đầu vào thì để trống (NULL), ghi lý do ở note_vi và không
--- tính vào points_possible.
+-- vi: mọi cột của biểu mỗi xã, phường tự báo cáo (biểu nhập sau cùng của một
+-- đơn vị và một kỳ) được so, mỗi đơn vị, kỳ, phép so và cột một dòng: counted
+-- (số báo cáo so với số đếm từ hồ sơ), parts (số tổng so với tổng các phần
+-- của nó), identity (tiếp nhận so với đã giải quyết + rút/dừng + đang giải
+-- quyết), missing (biểu bỏ trống cột đó), no_dossiers (kho không có hồ sơ nào
+-- của đơn vị). difference = số báo cáo - số đúng ra; agrees để trống khi biểu
+-- bỏ trống số đó.
 CREATE OR REPLACE VIEW ward_report_check AS
 WITH forms AS (
     SELECT * FROM ward_reports
