@@ -69,13 +69,18 @@ CREATE OR REPLACE MACRO on_time_rate(in_time, resolved) AS
 -- unit_at(start, end): each unit's registry row valid in the period (the latest).
 -- vi: dòng danh mục của mỗi đơn vị có hiệu lực trong kỳ (dòng mới nhất).
 CREATE OR REPLACE MACRO unit_at(period_start, period_end) AS TABLE
-SELECT code, arg_max(name, coalesce(valid_from, DATE '1900-01-01')) AS name,
-       arg_max(district, coalesce(valid_from, DATE '1900-01-01')) AS district,
-       arg_max(province, coalesce(valid_from, DATE '1900-01-01')) AS province
-FROM units
-WHERE coalesce(valid_from, DATE '1900-01-01') <= period_end::DATE
-  AND coalesce(valid_to, DATE '9999-12-31') >= period_start::DATE
-GROUP BY code;
+SELECT code, u.latest.name AS name, u.latest.district AS district, u.latest.province AS province
+FROM (
+    -- the whole latest row: arg_max of each column alone would skip a NULL
+    -- district (a ward whose district was abolished) and pair the new name
+    -- with the old district
+    SELECT code, arg_max({'name': name, 'district': district, 'province': province},
+                         coalesce(valid_from, DATE '1900-01-01')) AS latest
+    FROM units
+    WHERE coalesce(valid_from, DATE '1900-01-01') <= period_end::DATE
+      AND coalesce(valid_to, DATE '9999-12-31') >= period_start::DATE
+    GROUP BY code
+) u;
 
 -- report_form(start, end): one row per ward, the official form.
 -- vi: mỗi xã, phường một dòng: biểu chính thức.
