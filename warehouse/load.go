@@ -77,8 +77,12 @@ type LoadResult struct {
 	Rejected  int64
 	Duplicate int64 // repeated in the file, or a state already stored: Repeated + Unchanged
 	Repeated  int64 // rows of a dossier the file holds again (its last row counts)
-	Unchanged int64 // dossiers the warehouse already holds in the same state
-	Skipped   int64 // blank, title, subtotal and footer rows, and NotAccepted
+	Unchanged int64 // dossiers the warehouse already holds in the same state, or a later one (Older)
+	// Older is the dossiers whose state here would reopen a dossier the
+	// warehouse holds closed (completed or withdrawn): an older export's
+	// state, which does not replace the stored one (counted in Unchanged).
+	Older   int64
+	Skipped int64 // blank, title, subtotal and footer rows, and NotAccepted
 	// NotAccepted is the dossiers not accepted yet or refused at intake
 	// (status 1 or 3) without a receipt date: the form counts them nowhere.
 	NotAccepted int64
@@ -313,7 +317,7 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 	if err := w.runModel(ctx, tx, "load/20_merge.sql", data); err != nil {
 		return res, err
 	}
-	var staged, repeated, unchanged int64
+	var staged, repeated, unchanged, older int64
 	if err := tx.QueryRowContext(ctx, `
 		SELECT (SELECT count(*) FROM stage_typed),
 		       (SELECT count(*) FROM stage_checked),
@@ -321,15 +325,20 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 		       (SELECT coalesce(sum(n - 1), 0) FROM stage_repeats),
 		       (SELECT count(*) FROM stage_existing),
 		       (SELECT count(*) FILTER (new_hash = state_hash) FROM stage_found),
+		       (SELECT count(*) FILTER (older AND new_hash <> state_hash) FROM stage_found),
 		       (SELECT count(*) FROM dossiers WHERE load_id = ?),
 		       (SELECT count(*) FROM stage_all WHERE non_data AND status IN (SELECT status FROM statuses WHERE NOT counted) AND received_at IS NULL)`, res.LoadID, res.LoadID).
-		Scan(&staged, &res.Read, &res.Rejected, &repeated, &res.Changed, &unchanged, &res.Loaded, &res.NotAccepted); err != nil {
+		Scan(&staged, &res.Read, &res.Rejected, &repeated, &res.Changed, &unchanged, &older, &res.Loaded, &res.NotAccepted); err != nil {
 		return res, fmt.Errorf("counting the load: %w", err)
 	}
 	w.log.Debug("counted", "seconds", time.Since(began).Seconds())
 	res.New = res.Loaded - res.Changed
+	// A state that would reopen a closed dossier (an older export's) keeps
+	// the stored one: it changes nothing, and a warning says how many.
+	unchanged += older
 	res.Duplicate = repeated + unchanged
 	res.Repeated, res.Unchanged = repeated, unchanged
+	res.Older = older
 	res.Skipped += staged - res.Read
 	if res.Read != res.Loaded+res.Rejected+res.Duplicate {
 		return res, fmt.Errorf("rows do not add up (read %d, loaded %d, rejected %d, duplicate %d): nothing was loaded; this is a bug, please report it",
@@ -351,6 +360,9 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 		return res, err
 	}
 	res.Warnings = append(res.Warnings, wardWarnings...)
+	if older > 0 {
+		res.Warnings = append(res.Warnings, Warning{Code: "older_state", Count: older})
+	}
 	w.log.Debug("warned", "seconds", time.Since(began).Seconds())
 	if res.Rejects, err = firstRejects(ctx, tx, res.LoadID, 20); err != nil {
 		return res, err

@@ -249,9 +249,12 @@ func TestMigration7CompactsTypesAndKeepsStates(t *testing.T) {
 	if r.Changed != 0 || r.New != 0 || r.Duplicate != r.Read {
 		t.Fatalf("after migrating, an unchanged export must change nothing: %+v", r)
 	}
+	// The older export differs from every stored state it would change
+	// back (the hashes recomputed by the migration compare): a state it
+	// would reopen keeps the closed one (Older), any other changes back.
 	r = mustIngest(t, w, writeFile(t, dir, "v1-again.csv", exportV1+"\n"), ingest.FileOptions{})
-	if r.Changed == 0 || queryInt(t, w.DB(), `SELECT count(*) FROM dossier_history`) <= history {
-		t.Fatalf("after migrating, the older export must change dossiers back: %+v", r)
+	if r.Changed+r.Older == 0 || r.Changed > 0 && queryInt(t, w.DB(), `SELECT count(*) FROM dossier_history`) <= history {
+		t.Fatalf("after migrating, the older export must be told from the stored states: %+v", r)
 	}
 }
 

@@ -316,6 +316,9 @@ func warningText(a *app, w warehouse.Warning) string {
 		}
 		return fmt.Sprintf(a.t("%d ô của cột %q không đọc được (ví dụ %q; dòng %s), được để trống",
 			"%d cells of column %q could not be read (e.g. %q; rows %s) and were left empty"), w.Count, w.Column, w.Example, strings.Join(rows, ", "))
+	case "older_state":
+		return fmt.Sprintf(a.t("%s trong tệp còn mở nhưng kho đã có kết quả hoặc đã rút: tệp này cũ hơn lần nạp trước, nên trạng thái đã kết thúc được giữ nguyên",
+			"%s are open in this file but already completed or withdrawn in the warehouse: this file is older than an earlier load, so the closed state is kept"), a.dossiers(w.Count))
 	case "no_due_date":
 		return fmt.Sprintf(a.t("%d hồ sơ đã giải quyết không có ngày hẹn trả: được tính vào tổng đã giải quyết nhưng không vào trước/đúng/quá hạn",
 			"%d resolved dossiers have no due date: they count as resolved but in none of early / on time / late"), w.Count)
