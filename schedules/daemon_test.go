@@ -174,7 +174,7 @@ jobs:
 		t.Errorf("the loaded file moves to done/: %v", err)
 	}
 	reason, err := os.ReadFile(filepath.Join(drop, FailedDir, "bad.csv.reason"))
-	if err != nil || !strings.Contains(string(reason), "no column for dossier_code") {
+	if err != nil || !strings.Contains(string(reason), "không có cột cho dossier_code") {
 		t.Errorf("the refused file moves to failed/ with its reason: %q %v", reason, err)
 	}
 	for _, f := range []string{"parquet/ward_month.parquet", "parquet/_schema/mart_ward_month.md", "reports/nguon-du-lieu.csv"} {

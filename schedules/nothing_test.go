@@ -48,7 +48,7 @@ sources:
 		t.Fatalf("a file whose every row was rejected must fail the pull: %+v", res)
 	}
 	reason, err := os.ReadFile(filepath.Join(drop, FailedDir, "thang10.csv.reason"))
-	if err != nil || !strings.Contains(string(reason), "nothing loaded: all 2 rows read were rejected") || !strings.Contains(string(reason), "set ward:") {
+	if err != nil || !strings.Contains(string(reason), "không nạp được gì: cả 2 dòng đọc được đều bị loại") || !strings.Contains(string(reason), "hãy đặt ward:") {
 		t.Fatalf("failed/thang10.csv.reason = %q (%v)", reason, err)
 	}
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"wardstat/ingest"
+	"wardstat/internal/msg"
 )
 
 // Subfolders of a drop folder that files move to after loading.
@@ -108,7 +109,7 @@ func isPartial(name string) bool {
 // settleFile moves a loaded drop-folder file to done/, or a refused one to
 // failed/ with a .reason file beside it. A source that names one file
 // (not a folder) leaves it in place.
-func settleFile(src *Source, path string, loadErr error) error {
+func settleFile(src *Source, path string, loadErr error, lang string) error {
 	st, err := os.Stat(src.Path)
 	if err != nil || !st.IsDir() {
 		return nil
@@ -130,7 +131,7 @@ func settleFile(src *Source, path string, loadErr error) error {
 		return err
 	}
 	if loadErr != nil {
-		return os.WriteFile(dest+".reason", []byte(loadErr.Error()+"\n"), 0o644)
+		return os.WriteFile(dest+".reason", []byte(msg.Render(loadErr, lang)+"\n"), 0o644)
 	}
 	return nil
 }

@@ -67,7 +67,7 @@ sources:
 			t.Errorf("%s not moved to failed/: %v", name, err)
 		}
 		reason, err := os.ReadFile(filepath.Join(drop, FailedDir, name+".reason"))
-		if err != nil || !strings.Contains(string(reason), "not a regular file") {
+		if err != nil || !strings.Contains(string(reason), "không phải tệp thường") {
 			t.Errorf("%s.reason = %q, %v", name, reason, err)
 		}
 	}

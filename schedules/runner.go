@@ -2,7 +2,6 @@ package schedules
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -10,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"wardstat/internal/msg"
 	"wardstat/transform"
 	"wardstat/warehouse"
 )
@@ -119,7 +119,7 @@ func (r *Runner) RunAll(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			failed = append(failed, s.Name+": "+err.Error())
+			failed = append(failed, s.Name+": "+msg.Render(err, r.cfg.Lang))
 		}
 	}
 	for _, j := range r.configuredJobs() {
@@ -127,11 +127,11 @@ func (r *Runner) RunAll(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			failed = append(failed, j+": "+err.Error())
+			failed = append(failed, j+": "+msg.Render(err, r.cfg.Lang))
 		}
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("%d of the night's runs failed (the others completed):\n  %s", len(failed), strings.Join(failed, "\n  "))
+		return msg.Errorf("%d lần chạy của đêm bị lỗi (các lần khác đã xong):\n  %s", "%d of the night's runs failed (the others completed):\n  %s", len(failed), strings.Join(failed, "\n  "))
 	}
 	return nil
 }

@@ -42,7 +42,7 @@ func (r *Runner) Backfill(ctx context.Context, name string, from, to time.Time, 
 		return nil, err
 	}
 	if src.URL == "" || !strings.Contains(src.URL, "{from}") {
-		return nil, fmt.Errorf("source %s cannot be backfilled: its url has no {from} placeholder", name)
+		return nil, msg.Errorf("không kéo lại được nguồn %s theo khoảng ngày: url của nó không có chỗ {from}", "source %s cannot be backfilled: its url has no {from} placeholder", name)
 	}
 	if stepDays <= 0 {
 		stepDays = 31
@@ -166,7 +166,7 @@ func (r *Runner) pullAndLoad(ctx context.Context, src *Source, from, to time.Tim
 		}
 		res.Run.Files++
 		if src.Path != "" {
-			if err := settleFile(src, path, unwrapFile(err)); err != nil {
+			if err := settleFile(src, path, unwrapFile(err), r.cfg.Lang); err != nil {
 				r.log.Warn("moving a dropped file", "file", path, "err", err)
 			}
 		}

@@ -95,6 +95,11 @@ func (a *app) loadWard(ctx context.Context, w *warehouse.Warehouse, given string
 	if given == "" {
 		return "", nil
 	}
+	if given == "MÃ_ĐƠN_VỊ" || given == "UNIT_CODE" || given == "MÃ" || given == "CODE" {
+		// The placeholder of a hint, pasted as it was printed.
+		return "", usageError{fmt.Errorf(a.t("--ward %s là chỗ để điền: hãy thay bằng mã đơn vị của tệp (xem: %s units list)",
+			"--ward %s is a placeholder: put the file's unit code in its place (see: %s units list)"), given, a.self())}
+	}
 	res, err := w.ResolveUnit(ctx, given)
 	var unknown *warehouse.UnknownUnitError
 	switch {

@@ -62,7 +62,7 @@ func (a *app) printPull(res schedules.PullResult) {
 		printLoad(a, a.stdout, f)
 	}
 	fmt.Fprintf(a.stdout, a.t("%s: %s · %d tệp · nạp %d · loại %d\n", "%s: %s · %d files · loaded %d · rejected %d\n"),
-		res.Run.Source, res.Run.Status, res.Run.Files, res.Run.RowsLoaded, res.Run.RowsRejected)
+		res.Run.Source, a.runStatus(res.Run.Status, false), res.Run.Files, res.Run.RowsLoaded, res.Run.RowsRejected)
 }
 
 func (a *app) printRuns(ctx context.Context, r *schedules.Runner) {
