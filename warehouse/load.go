@@ -363,6 +363,19 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 	if older > 0 {
 		res.Warnings = append(res.Warnings, Warning{Code: "older_state", Count: older})
 	}
+	// A dossier code is the country's: the same code stored under another
+	// ward is one dossier counted twice (a file loaded again with another
+	// --ward after it was saved again, so not the same bytes).
+	var elsewhere int64
+	var otherWard sql.NullString
+	if err := tx.QueryRowContext(ctx, `SELECT count(DISTINCT s.dossier_code), any_value(d.ward_code)
+		FROM stage_checked s JOIN dossiers d ON d.dossier_code = s.dossier_code AND d.ward_code <> s.ward_code
+		WHERE s.reject_code IS NULL`).Scan(&elsewhere, &otherWard); err != nil {
+		return res, fmt.Errorf("checking the load's codes against other wards: %w", err)
+	}
+	if elsewhere > 0 {
+		res.Warnings = append(res.Warnings, Warning{Code: "code_in_other_ward", Count: elsewhere, Example: otherWard.String})
+	}
 	w.log.Debug("warned", "seconds", time.Since(began).Seconds())
 	if res.Rejects, err = firstRejects(ctx, tx, res.LoadID, 20); err != nil {
 		return res, err

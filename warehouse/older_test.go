@@ -55,3 +55,29 @@ func TestOlderExportNeverReopensAClosedDossier(t *testing.T) {
 		t.Errorf("November resolved %d after the later export, want 1", n)
 	}
 }
+
+// A file saved again (other bytes) and loaded with another --ward stores
+// its dossiers twice; the load says so. The same bytes with another
+// --ward replace the earlier load, and nothing is said.
+func TestCodesStoredUnderAnotherWardAreSaid(t *testing.T) {
+	w := mustOpen(t)
+	dir := t.TempDir()
+	body := "Mã hồ sơ,Ngày tiếp nhận\nHS-1,01/10/2026 08:00\nHS-2,02/10/2026 08:00\n"
+	first := writeFile(t, dir, "a.csv", body)
+	mustIngest(t, w, first, ingest.FileOptions{Ward: "H01.01"})
+	r := mustIngest(t, w, first, ingest.FileOptions{Ward: "H01.02"})
+	for _, wn := range r.Warnings {
+		if wn.Code == "code_in_other_ward" {
+			t.Errorf("the same bytes with another --ward replace the earlier load, yet: %+v", wn)
+		}
+	}
+	resaved := writeFile(t, dir, "a-resaved.csv", body+"\n")
+	r = mustIngest(t, w, resaved, ingest.FileOptions{Ward: "H01.03"})
+	found := false
+	for _, wn := range r.Warnings {
+		found = found || wn.Code == "code_in_other_ward" && wn.Count == 2 && wn.Example == "H01.02"
+	}
+	if !found {
+		t.Errorf("a re-saved file under a third ward: no code_in_other_ward warning naming H01.02: %+v", r.Warnings)
+	}
+}

@@ -316,6 +316,9 @@ func warningText(a *app, w warehouse.Warning) string {
 		}
 		return fmt.Sprintf(a.t("%d ô của cột %q không đọc được (ví dụ %q; dòng %s), được để trống",
 			"%d cells of column %q could not be read (e.g. %q; rows %s) and were left empty"), w.Count, w.Column, w.Example, strings.Join(rows, ", "))
+	case "code_in_other_ward":
+		return fmt.Sprintf(a.t("%s của tệp đã có trong kho dưới đơn vị khác (như %s): mã hồ sơ là duy nhất, nên cùng một hồ sơ đang bị đếm hai lần; nếu tệp từng được nạp với --ward sai, hãy xem SELECT ward_code, count(*) FROM dossiers GROUP BY ALL",
+			"%s of this file are already stored under another ward (such as %s): a dossier code is unique, so the same dossier now counts twice; if the file was once loaded with a wrong --ward, see SELECT ward_code, count(*) FROM dossiers GROUP BY ALL"), a.dossiers(w.Count), w.Example)
 	case "older_state":
 		return fmt.Sprintf(a.t("%s trong tệp còn mở nhưng kho đã có kết quả hoặc đã rút: tệp này cũ hơn lần nạp trước, nên trạng thái đã kết thúc được giữ nguyên",
 			"%s are open in this file but already completed or withdrawn in the warehouse: this file is older than an earlier load, so the closed state is kept"), a.dossiers(w.Count))
