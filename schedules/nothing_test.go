@@ -64,4 +64,7 @@ sources:
 	if _, err := os.Stat(filepath.Join(drop, DoneDir, "thang10.csv")); err != nil {
 		t.Fatalf("not moved to done/: %v", err)
 	}
+	if _, err := os.Stat(filepath.Join(drop, FailedDir, "thang10.csv.reason")); err == nil {
+		t.Errorf("failed/thang10.csv.reason stays after the file was fixed and loaded")
+	}
 }

@@ -2,7 +2,9 @@ package schedules
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -132,6 +134,12 @@ func settleFile(src *Source, path string, loadErr error, lang string) error {
 	}
 	if loadErr != nil {
 		return os.WriteFile(dest+".reason", []byte(msg.Render(loadErr, lang)+"\n"), 0o644)
+	}
+	// Loaded: a reason an earlier try of the same file left in failed/ (the
+	// file fixed and dropped again) no longer holds.
+	stale := filepath.Join(src.Path, FailedDir, filepath.Base(path)+".reason")
+	if _, err := os.Stat(strings.TrimSuffix(stale, ".reason")); errors.Is(err, fs.ErrNotExist) {
+		os.Remove(stale)
 	}
 	return nil
 }

@@ -103,6 +103,19 @@ import back; "wardstat calendar reset YEAR" undoes an import.`,
 			}
 			fmt.Fprintf(a.stdout, a.t("đã nạp %d dòng từ %s: các năm %s được thay bằng lịch trong tệp\n",
 				"loaded %d rows from %s: years %s replaced by the file's calendar\n"), n, args[0], yearRanges(years))
+			// A year is replaced whole: a file holding a few days only
+			// (one extra day off) leaves the year without Tết or 2/9.
+			for _, y := range years {
+				var off int
+				if err := w.DB().QueryRowContext(cmd.Context(), `SELECT count(*) FROM calendar_days
+					WHERE year(day) = ? AND NOT working AND isodow(day) <= 5`, y).Scan(&off); err != nil {
+					return err
+				}
+				if off < 8 {
+					fmt.Fprintf(a.stderr, a.t("cảnh báo: năm %d giờ chỉ có %d ngày nghỉ trong tuần: tệp nhập thay cả năm, nên phải ghi mọi ngày nghỉ (Tết, Giỗ Tổ, 30/4-1/5, 2/9, Tết Dương lịch); hoàn tác: %s calendar reset %d\n",
+						"warning: year %d now has only %d weekdays off: an import replaces the whole year, so it must list every day off (Tết, Hùng Kings, 30/4-1/5, 2/9, New Year); to undo: %s calendar reset %d\n"), y, off, a.self(), y)
+				}
+			}
 			return nil
 		},
 	})

@@ -43,3 +43,18 @@ func TestCalendarCommandSaysWhichYearsAreGuesses(t *testing.T) {
 		t.Errorf("a bad row: %v", err)
 	}
 }
+
+// An import replaces whole years: a file of one extra day off leaves its
+// year without Tết, and the command warns, naming the undo.
+func TestCalendarImportOfAFewDaysWarns(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "w.duckdb")
+	f := filepath.Join(dir, "one.csv")
+	if err := os.WriteFile(f, []byte("day,working,note\n2024-02-15,0,nghỉ thêm\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, err := run(t, "--db", db, "calendar", "import", f)
+	if err != nil || !strings.Contains(errOut, "cảnh báo: năm 2024") || !strings.Contains(errOut, "calendar reset 2024") {
+		t.Errorf("a one-day import: %v, stderr %q; want a warning that 2024 lost its holidays, with the undo", err, errOut)
+	}
+}
