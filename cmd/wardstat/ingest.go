@@ -272,7 +272,11 @@ func (a *app) ingestOne(ctx context.Context, w *warehouse.Warehouse, path string
 			took.Seconds(), mb/took.Seconds(), float64(res.Result.Read)/took.Seconds())
 	}
 	if err != nil {
-		fmt.Fprintf(a.stderr, "%s: %s\n", path, a.t("KHÔNG NẠP", "NOT LOADED")+": "+errorText(a, err))
+		text := errorText(a, err)
+		// The line starts with the file's name: an error that starts with
+		// it too (the file system's own) is not said twice.
+		text = strings.TrimPrefix(text, path+": ")
+		fmt.Fprintf(a.stderr, "%s: %s\n", path, a.t("KHÔNG NẠP", "NOT LOADED")+": "+text)
 	} else {
 		reader := "wardstat's"
 		if res.DuckDBRead {
