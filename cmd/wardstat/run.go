@@ -46,8 +46,13 @@ the exit code is 1 when anything failed. Every run is recorded in job_runs.`,
 				fmt.Fprintf(a.stdout, a.t("%s: xong\n", "%s: done\n"), job)
 				return nil
 			}
+			// The runs this night makes: those after the ledger's newest now.
+			var since int64
+			if before, lerr := r.Runs(cmd.Context(), 1); lerr == nil && len(before) > 0 {
+				since = before[0].ID
+			}
 			err = r.RunAll(cmd.Context())
-			a.printRuns(cmd.Context(), r)
+			a.printRuns(cmd.Context(), r, since)
 			return err
 		},
 	}
@@ -65,18 +70,20 @@ func (a *app) printPull(res schedules.PullResult) {
 		res.Run.Source, a.runStatus(res.Run.Status, false), res.Run.Files, res.Run.RowsLoaded, res.Run.RowsRejected)
 }
 
-func (a *app) printRuns(ctx context.Context, r *schedules.Runner) {
-	runs, err := r.Runs(ctx, 50)
+// printRuns prints the runs after the run numbered since: the ones this
+// command made, not the ledger's older ones.
+func (a *app) printRuns(ctx context.Context, r *schedules.Runner, since int64) {
+	runs, err := r.Runs(ctx, 1000)
 	if err != nil {
 		return
 	}
 	res := render.Result{Columns: []string{"run_id", "job", "source", "status", "files", "rows_loaded", "rows_rejected", "error"}}
 	for i := len(runs) - 1; i >= 0; i-- {
 		x := runs[i]
-		if x.Trigger != schedules.TriggerManual || time.Since(x.StartedAt) > 24*time.Hour+time.Hour*8 {
+		if x.ID <= since || x.Trigger != schedules.TriggerManual {
 			continue
 		}
-		res.Rows = append(res.Rows, []any{x.ID, x.Job, x.Source, x.Status, x.Files, x.RowsLoaded, x.RowsRejected, x.Error})
+		res.Rows = append(res.Rows, []any{x.ID, x.Job, x.Source, a.runStatus(x.Status, false), x.Files, x.RowsLoaded, x.RowsRejected, x.Error})
 	}
 	render.Table(a.stdout, res, "")
 }
