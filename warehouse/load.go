@@ -365,12 +365,14 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 	}
 	// A dossier code is the country's: the same code stored under another
 	// ward is one dossier counted twice (a file loaded again with another
-	// --ward after it was saved again, so not the same bytes).
+	// --ward after it was saved again, so not the same bytes). Only the
+	// dossiers this load added can be new twins: a nightly re-export, whose
+	// dossiers are mostly stored already, checks its few new ones.
 	var elsewhere int64
 	var otherWard sql.NullString
 	if err := tx.QueryRowContext(ctx, `SELECT count(DISTINCT s.dossier_code), any_value(d.ward_code)
-		FROM stage_checked s JOIN dossiers d ON d.dossier_code = s.dossier_code AND d.ward_code <> s.ward_code
-		WHERE s.reject_code IS NULL`).Scan(&elsewhere, &otherWard); err != nil {
+		FROM dossiers s JOIN dossiers d ON d.dossier_code = s.dossier_code AND d.ward_code <> s.ward_code
+		WHERE s.load_id = ? AND s.first_load_id = ?`, res.LoadID, res.LoadID).Scan(&elsewhere, &otherWard); err != nil {
 		return res, fmt.Errorf("checking the load's codes against other wards: %w", err)
 	}
 	if elsewhere > 0 {
