@@ -2,6 +2,7 @@ package warehouse
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -131,6 +132,13 @@ func (w *Warehouse) repairUnfinishedLoads(ctx context.Context) (*Repair, error) 
 	if left, err := unfinishedIn(ctx, tx, in); err != nil || left > 0 {
 		return nil, fmt.Errorf("removing the unfinished load %s: %d rows left (%v)", in, left, err)
 	}
+	// The sequence too: DuckDB's WAL replay kept the number the unfinished
+	// load drew, so without this the next load would be numbered as if it
+	// had committed. Rewound only when no committed load holds a higher
+	// number, so a number is never given twice.
+	if err := rewindLoadIDs(ctx, tx, ids[0]); err != nil {
+		return nil, fmt.Errorf("removing the unfinished load %s: %w", in, err)
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("removing the unfinished load %s: %w", in, err)
 	}
@@ -146,4 +154,18 @@ func unfinishedIn(ctx context.Context, q querier, in string) (int64, error) {
 		+ (SELECT count(*) FROM reject_rows WHERE load_id IN `+in+`)
 		+ (SELECT count(*) FROM ward_reports WHERE load_id IN `+in+`)`, &n)
 	return n, err
+}
+
+// rewindLoadIDs makes first the next load number when every committed
+// load has a lower one.
+func rewindLoadIDs(ctx context.Context, tx *sql.Tx, first int64) error {
+	var highest int64
+	if err := singleRow(ctx, tx, `SELECT coalesce(max(load_id), 0) FROM loads`, &highest); err != nil {
+		return err
+	}
+	if highest >= first {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE SEQUENCE load_id_seq START %d`, first))
+	return err
 }

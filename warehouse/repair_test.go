@@ -264,6 +264,11 @@ func TestRepairPutsBackAStateWhoseReplacementNeverCommitted(t *testing.T) {
 			if again.AlreadyLoaded != nil || again.Changed != 1 || again.New != 1 || again.Rejected != 1 {
 				t.Fatalf("loading the file again: %+v", again)
 			}
+			// It takes the number the unfinished load drew, as it would
+			// have had the unfinished load never begun.
+			if again.LoadID != r2.LoadID {
+				t.Fatalf("the next load is number %d, want %d (the unfinished load's number given back)", again.LoadID, r2.LoadID)
+			}
 		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -31,6 +32,7 @@ func limitDataMemory(n uint64) error {
 	if lim.Cur != unix.RLIM_INFINITY && lim.Cur <= n {
 		return nil
 	}
+	warmThreads(runtime.GOMAXPROCS(0) + spareThreads)
 	reserve := make([]byte, goHeapReserve)
 	runtime.KeepAlive(reserve)
 	runtime.GC()
@@ -62,4 +64,35 @@ func holdFetchReserve() (release func()) {
 		return func() {}
 	}
 	return func() { unix.Munmap(b) }
+}
+
+// spareThreads is how many threads beyond GOMAXPROCS warmThreads starts:
+// one per goroutine that may sit in a cgo call or a system call at once
+// (the statement, its watchdog, the terminal, signals), with room to spare.
+const spareThreads = 8
+
+// warmThreads makes the Go runtime start n threads now and keep them idle.
+// A thread's stack is a private writable mapping, counted by RLIMIT_DATA:
+// a thread the runtime starts later, when DuckDB has filled the limit (the
+// collector starting its workers while rows are copied out), fails to
+// start, and Go aborts the process with "pthread_create failed" and a
+// stack dump instead of the statement failing with one line. Go never
+// ends an idle thread, so these are the threads it takes later.
+func warmThreads(n int) {
+	var ready, done sync.WaitGroup
+	release := make(chan struct{})
+	ready.Add(n)
+	done.Add(n)
+	for range n {
+		go func() {
+			defer done.Done()
+			runtime.LockOSThread() // each one holds a thread of its own
+			ready.Done()
+			<-release
+			runtime.UnlockOSThread()
+		}()
+	}
+	ready.Wait()
+	close(release)
+	done.Wait()
 }
