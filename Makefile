@@ -2,6 +2,11 @@
 GO       ?= go
 BIN      := bin/wardstat
 PKGS     := ./...
+# duckdb_arrow: duckdb-go's Arrow interface (query results as Arrow record
+# batches), which the Flight SQL endpoint and `sql --format arrow` stream.
+# Every go command below builds with it; a plain `go build` without it
+# gives a wardstat whose Arrow commands say how to build them in.
+export GOFLAGS := $(GOFLAGS) -tags=duckdb_arrow
 # DuckDB's C++ library is linked statically from the module cache; building it
 # the first time takes a minute or two on two cores.
 
