@@ -57,11 +57,33 @@ func makeBase(ctx context.Context, path string, n int) error {
 		w.Close()
 		return fmt.Errorf("building the base: %w", err)
 	}
+	// The base's rows name load 0, which must be in loads: opening a
+	// warehouse removes every row of a load missing from it (a load that
+	// never committed), and did remove the whole base before this row.
+	if _, err := w.DB().ExecContext(ctx, `INSERT INTO loads BY NAME SELECT 0 AS load_id, 'wardbench base' AS path, '' AS sha256, 'csv' AS format,
+		current_localtimestamp() AS loaded_at, ? AS rows_read, ? AS rows_loaded, ? AS rows_new, 0 AS rows_changed, 0 AS rows_rejected,
+		0 AS rows_duplicate, 0 AS rows_skipped`, n, n, n); err != nil {
+		w.Close()
+		return fmt.Errorf("recording the base's load: %w", err)
+	}
 	if _, err := w.DB().ExecContext(ctx, `CREATE TABLE flat AS SELECT ward_code, channel, received_at, due_at, completed_at, withdrawn_at FROM dossiers; CHECKPOINT`); err != nil {
 		w.Close()
 		return err
 	}
 	w.Close()
+	// Opened again, as every case opens it: the base must still be whole.
+	if w, err = warehouse.Open(ctx, tmp, warehouse.Options{}); err != nil {
+		return err
+	}
+	var got int64
+	err = w.DB().QueryRowContext(ctx, `SELECT count(*) FROM dossiers`).Scan(&got)
+	w.Close()
+	if err != nil {
+		return err
+	}
+	if got != int64(n) {
+		return fmt.Errorf("the base holds %d dossiers after opening it again, want %d", got, n)
+	}
 	return os.Rename(tmp, path)
 }
 

@@ -361,7 +361,9 @@ func runCase(name, dir string, sz sizes) (result, error) {
 			}
 		}
 		var n int64
-		w.DB().QueryRow(`SELECT count(*) FROM dossiers`).Scan(&n)
+		if err := w.DB().QueryRow(`SELECT count(*) FROM dossiers`).Scan(&n); err != nil || n == 0 {
+			return best, fmt.Errorf("the base warehouse holds no dossiers (%v): the figure would time nothing", err)
+		}
 		best.Rows = n
 		return best, nil
 	}
