@@ -13,7 +13,7 @@ import (
 // inside a wrapper object ({"status": …, "data": [{…}, …]}, as ward APIs
 // answer) to a new NDJSON file, one record a line, which DuckDB's reader
 // reads in parallel: a wrapper is one value to DuckDB, and our reader
-// decodes ~40 k records a second. The records are the ones our reader
+// is slower (BENCHMARKS.md). The records are the ones our reader
 // finds (seekRecords): the first array, at any depth, whose first element
 // is an object; nulls in it are skipped.
 //
