@@ -233,6 +233,9 @@ func (r *Repo) CheckBenchmarks() ([]Problem, error) {
 				probs = append(probs, Problem{doc, i + 1, why})
 			}
 		}
+		if why := r.rowNames(line); why != "" {
+			probs = append(probs, Problem{doc, i + 1, why})
+		}
 	}
 	if !found {
 		probs = append(probs, Problem{doc, 1, "has no section " + DecisionsHeading})
@@ -298,4 +301,30 @@ func (r *Repo) CheckSectionRefs() ([]Problem, error) {
 		}
 	}
 	return probs, nil
+}
+
+// decisionRowRE is a decisions row's first cell: `file` (`name`, `name`).
+var decisionRowRE = regexp.MustCompile("^\\| `([^`]+)` \\(([^|]*)\\)")
+
+// rowNames checks that the names a decisions row gives in brackets after
+// its file (functions, constants, tables) are in that file.
+func (r *Repo) rowNames(line string) string {
+	m := decisionRowRE.FindStringSubmatch(line)
+	if m == nil || !r.files[m[1]] {
+		return "" // no names, or a missing file (said already)
+	}
+	b, err := os.ReadFile(filepath.Join(r.Root, filepath.FromSlash(m[1])))
+	if err != nil {
+		return err.Error()
+	}
+	words := map[string]bool{}
+	for _, w := range wordRE.FindAll(b, -1) {
+		words[string(w)] = true
+	}
+	for _, n := range spanRE.FindAllStringSubmatch(m[2], -1) {
+		if identRE.MatchString(n[1]) && !words[n[1]] {
+			return fmt.Sprintf("names %s in %s, which does not have it", n[1], m[1])
+		}
+	}
+	return ""
 }

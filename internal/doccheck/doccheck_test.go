@@ -125,8 +125,10 @@ func TestCheckDocFindsWhatIsWrong(t *testing.T) {
 	}
 
 	write("BENCHMARKS.md", "# B\n\n## Where\n\n`store/gone.go`\n\n"+DecisionsHeading+": measurements\n\n| `store/load.go` (`Nope`) | `sql/gone.sql` |\n")
-	if probs, _ := repo.CheckBenchmarks(); len(probs) != 1 || probs[0].String() != "BENCHMARKS.md:9: cites sql/gone.sql, which is not in the repository" {
-		t.Errorf("BENCHMARKS.md: %v, want the one missing file of its decisions", probs)
+	if probs, _ := repo.CheckBenchmarks(); len(probs) != 2 ||
+		probs[0].String() != "BENCHMARKS.md:9: cites sql/gone.sql, which is not in the repository" ||
+		probs[1].String() != "BENCHMARKS.md:9: names Nope in store/load.go, which does not have it" {
+		t.Errorf("BENCHMARKS.md: %v, want the missing file and the missing name of its decisions", probs)
 	}
 
 	write("store/publish.go", "package store\n\n// See DESIGN.md, \"Publishing keeps the\n// lock\"; and DESIGN.md, \"One writer\".\n")
