@@ -51,7 +51,7 @@ const rowFixBlock = 4 << 20
 // time. Most blocks of most files hold no line with an odd number of
 // quotes, no blank line and no CR but those of CRLF endings: such a block
 // only moves both counts on, and is passed over at the speed of counting
-// its LFs (481 MB: 0.24 → 0.18 s, most of it reading the file). The
+// its LFs (measured: BENCHMARKS.md, "Why the code is as it is"). The
 // others are read line by line.
 func rowFixesOf(r io.Reader, skip, max, block int, delim byte, width, cells int) (fixes []warehouse.RowFix, refusal string, err error) {
 	sc := newRowFixScanner(skip, max, delim, width, cells)
@@ -435,7 +435,7 @@ func bareCR(line []byte) bool {
 // that is not part of a quoted cell: inside an unquoted cell, as an
 // export written for Excel puts its codes (="000123"), or after a quoted
 // cell closed. Both readers take it as text, but DuckDB's parallel reader
-// then refuses the whole file, once it has read it (1 M rows: 6 s lost).
+// then refuses the whole file, once it has read it (BENCHMARKS.md).
 func strayQuote(text []byte, delim byte) bool {
 	in := false
 	for at := 0; ; {

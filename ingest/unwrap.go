@@ -13,7 +13,7 @@ import (
 // inside a wrapper object ({"status": …, "data": [{…}, …]}, as ward APIs
 // answer) to a new NDJSON file, one record a line, which DuckDB's reader
 // reads in parallel: a wrapper is one value to DuckDB, and our reader
-// decodes ~40 k records a second. The records are the ones our reader
+// is slower (BENCHMARKS.md). The records are the ones our reader
 // finds (seekRecords): the first array, at any depth, whose first element
 // is an object; nulls in it are skipped.
 //
@@ -121,8 +121,8 @@ func unwrapRecords(r *bufio.Reader, w *bufio.Writer) (int, error) {
 }
 
 // jsonScan reads JSON text through a buffer, keeping its offset: records
-// are copied a run of plain bytes at a time (a byte at a time, the copy
-// took 4.7 s for 400 MB).
+// are copied a run of plain bytes at a time, not a byte at a time
+// (measured: BENCHMARKS.md, "Why the code is as it is").
 type jsonScan struct {
 	r   *bufio.Reader
 	buf []byte // read, from pos on not yet scanned
@@ -219,7 +219,7 @@ func (s *jsonScan) seek() error {
 // was just read to w (nil: skips it), on one line: a line break between
 // tokens becomes a space. A raw control character in a string is an
 // error, as it is to encoding/json. One loop over the buffer, writing
-// runs of bytes: stopping at every quote and brace took 2 s for 400 MB.
+// runs of bytes, not stopping at every quote and brace (BENCHMARKS.md).
 func (s *jsonScan) copyRest(w *bufio.Writer) error {
 	depth, inString, escaped := 1, false, false
 	write := func(b []byte) error {

@@ -16,7 +16,7 @@ import (
 // stage appends the rows, as text, to a temp table on the load's connection.
 // Temp tables live in memory (spilling to DuckDB's temp folder), never in
 // the warehouse file. Only the fields the file has are columns: each cell
-// appended is a call into DuckDB (~175 ns), and most files map fewer than
+// appended is a call into DuckDB (BENCHMARKS.md), and most files map fewer than
 // half the staged fields. A field that only a later header maps (JSON
 // records whose keys grow) becomes a column when its first value comes.
 // It returns the SQL giving every staged field, NULL where not staged.

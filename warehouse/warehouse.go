@@ -327,7 +327,7 @@ func (w *Warehouse) migrate(ctx context.Context) error {
 	began := time.Now()
 	// The models (macros and views) are made again only when their SQL
 	// has changed since they were last made in this file: making them
-	// takes ~0.15 s, which every command that writes would pay.
+	// costs every command that writes (BENCHMARKS.md).
 	var made string
 	if err := w.db.QueryRowContext(ctx, `SELECT coalesce(max(value), '') FROM meta WHERE name = 'models_sha256'`).Scan(&made); err != nil {
 		return fmt.Errorf("reading the models' fingerprint: %w", err)

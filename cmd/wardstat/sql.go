@@ -183,7 +183,7 @@ func (a *app) runSQL(ctx context.Context, query, format string, lim sqlLimits) e
 // A statement that fails stops the rest, and the error says which it was.
 //
 // The statements of one text share one opening of the warehouse (each
-// opening costs about 100 ms): it is opened before the check and closed
+// opening costs: BENCHMARKS.md): it is opened before the check and closed
 // after the last, each statement keeping its own timeout and the
 // sandbox's checks. It is left open only when a statement could not be
 // interrupted (*abandonedError: the process must end).

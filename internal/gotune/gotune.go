@@ -14,9 +14,9 @@ const MemoryLimit = 256 << 20
 // GCPercent is how much the heap may grow between collections. wardstat's
 // readers stream: little of the heap lives long, and most of what the
 // XLSX and JSON readers allocate is garbage by the next row. Collecting at
-// 5x the live heap instead of 2x cut a 200,000-row XLSX load from 20.6–23 s
-// to 18.9–19.8 s, with the same peak RSS (BENCHMARKS.md); MemoryLimit
-// still bounds the heap.
+// 5x the live heap rather than 2x loads a workbook faster with the same
+// peak RSS (measured: BENCHMARKS.md, "Why the code is as it is");
+// MemoryLimit still bounds the heap.
 const GCPercent = 400
 
 // Apply sets both, unless the environment sets them (GOMEMLIMIT, GOGC).

@@ -25,8 +25,8 @@ HAVING count(*) > 1;
 -- warehouse, its state hashes and first loads are read here: reading every
 -- column of every stored row made this step grow with history.
 -- The codes are matched first, carrying nothing but row numbers (a join
--- that carried every staged column took 2.8 s for a 2 M-row re-export);
--- the states of the matched rows are hashed after, joined by row number.
+-- carrying every staged column is slower: BENCHMARKS.md); the states of
+-- the matched rows are hashed after, joined by row number.
 --
 -- A state that would reopen a dossier the stored state closed (completed
 -- or withdrawn there, neither here) is an older export's: loaded after a
@@ -51,8 +51,7 @@ WHERE r.last_rid IS NULL OR s.rid = r.last_rid;
 
 -- The stored states this file changes, fetched whole by row id: the only
 -- whole rows of the warehouse a load reads. A nightly re-export of every
--- dossier changes few: the unchanged ones are never fetched (2 M stored,
--- 183 changed: 1.2 s before this step read only the changed ones).
+-- dossier changes few: the unchanged ones are never fetched.
 CREATE OR REPLACE TEMP TABLE stage_existing AS
 SELECT d.*, f.drow, f.new_hash
 FROM dossiers d
@@ -72,8 +71,8 @@ DELETE FROM dossiers
 WHERE rowid IN (SELECT drow FROM stage_existing);
 
 -- New dossiers and the new states of changed ones. Stored dossiers are
--- told apart by the file's row number, not by their texts: joining two
--- million codes again cost 2 s in a re-export.
+-- told apart by the file's row number, not by their texts: joining the
+-- codes again costs a re-export (BENCHMARKS.md).
 INSERT INTO dossiers ({{.Columns}}, load_id, source_row, state_hash, first_load_id)
 SELECT {{.ColumnsOf "s"}}, {{.LoadID}}, s.source_row, hash({{.ColumnsOf "s"}}), coalesce(f.first_load_id, {{.LoadID}})
 FROM stage_checked s

@@ -162,7 +162,7 @@ CREATE OR REPLACE MACRO ws_no_date(s) AS NOT ws_excel_error(s) AND (
 -- ws_date_text: a date cell's text, NULL when it is empty or says there is
 -- no date. The test runs only on a cell with text: an empty cell is NULL,
 -- and NULL AND x evaluates x (tested on every empty completion date, it
--- slowed the typing pass by ~1 s).
+-- slows the typing pass: BENCHMARKS.md).
 CREATE OR REPLACE MACRO ws_date_text(s) AS
     CASE WHEN coalesce(s <> '', false) AND NOT ws_no_date(s) THEN s END;
 
@@ -178,9 +178,8 @@ CREATE OR REPLACE MACRO ws_ts_in_range(v) AS
 
 -- ws_ts_o: any date style of a ward export, as Vietnam local time, or
 -- NULL; day and month in the order o of its column (see ws_ts_from). As a
--- coalesce, the fast formats run once per text: a CASE that tested them and
--- then read them again made 1 M texts the fast formats miss take 11.5 s
--- instead of 7.3 s. ws_ts: the same without a column to judge by.
+-- coalesce, the fast formats run once per text, not tested by a CASE and
+-- read again (BENCHMARKS.md). ws_ts: the same without a column to judge by.
 CREATE OR REPLACE MACRO ws_ts_o(s, o) AS
     coalesce(CASE WHEN coalesce(o, 'd') = 'd' THEN ws_ts_in_range(ws_ts_fast(trim(s))) END, ws_ts_in_range(ws_ts_any(trim(s), o)));
 CREATE OR REPLACE MACRO ws_ts(s) AS ws_ts_o(s, NULL);
@@ -277,13 +276,11 @@ END;
 -- Vietnamese exports write them, "50,000", "1.234,567"), and decimals
 -- ("51.000,00" from a spreadsheet in a Vietnamese locale, "51,000.00",
 -- "12,5"), also followed by a currency ("50.000 đ", "50.000 VNĐ"); NULL for
--- the rest ("miễn phí"…), which ws_fee reads afterwards. Left to it, a file
--- writing every fee as "50.000" took 5x as long, "51.000,00" or
--- "6.000 đ" 6-7x. Only a fee in range (ws_fee_in_range) is read: whole
--- numbers of at most 15 digits (a cast alone reads "-5000", "0x10" as 16
--- and "1_000" as 1000; the test costs ~12 ns a cell), in at most five
--- groups; decimals tested (in their branches only: a macro repeats its
--- argument, and the test around the whole cost 0.15 s per 2 M cells).
+-- the rest ("miễn phí"…), which ws_fee reads afterwards, many times
+-- slower (BENCHMARKS.md). Only a fee in range (ws_fee_in_range) is read:
+-- whole numbers of at most 15 digits (a cast alone reads "-5000", "0x10"
+-- as 16 and "1_000" as 1000), in at most five groups; decimals tested (in
+-- their branches only: a macro repeats its argument).
 CREATE OR REPLACE MACRO ws_fee_digits(s) AS CASE
     WHEN NOT contains(s, '.') AND NOT contains(s, ',') THEN CASE WHEN regexp_full_match(s, '\d{1,15}') THEN TRY_CAST(s AS BIGINT)::DOUBLE END
     WHEN regexp_full_match(s, '\d{1,3}(?:[.,]\d{3}){1,4}') THEN replace(replace(s, '.', ''), ',', '')::DOUBLE
