@@ -92,17 +92,7 @@ type loadTemplate struct {
 }
 
 // Vocabulary is the ENUM type a state column of that name is stored as.
-func (loadTemplate) Vocabulary(column string) string {
-	switch column {
-	case "channel":
-		return channelType
-	case "online_level":
-		return onlineLevelType
-	case "due_source":
-		return dueSourceType
-	}
-	panic("no vocabulary column " + column)
-}
+func (loadTemplate) Vocabulary(column string) string { return vocabularyOf(column) }
 
 // RowOf is the SQL for a stage_typed row's number in its file.
 func (t loadTemplate) RowOf(alias string) string {
