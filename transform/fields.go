@@ -79,9 +79,9 @@ var (
 	boolType = arrow.FixedWidthTypes.Boolean
 )
 
-// dateField is the row of a date field: typed as itself (col "") or, for a
+// DateField is the row of a date field: typed as itself (col "") or, for a
 // date the status rules settle, as col until they have.
-func dateField(name, col string, nullable bool, order int, vi, en string) Field {
+func DateField(name, col string, nullable bool, order int, vi, en string) Field {
 	return Field{Name: name, Kind: KindDate, Staged: true, Stored: true, Type: localTime, Nullable: nullable,
 		Typed: []Typed{{Name: cmp.Or(col, name), Parse: "ws_ts_o(%s, %s)", Type: "TIMESTAMP"}}, RejectOrder: order, Label: [2]string{vi, en}}
 }
@@ -108,16 +108,16 @@ var FieldTable = []Field{
 		Typed: []Typed{{"online_level_in", "ws_online_level(%s)", OnlineLevelEnum}}, Lenient: true, Label: [2]string{"mức độ trực tuyến", "online level"}},
 	{Name: Status, Kind: KindCategory, Staged: true, Stored: true, Type: arrow.PrimitiveTypes.Int16, Nullable: true,
 		Typed: []Typed{{"status", "ws_status(%s)", "SMALLINT"}}, Lenient: true, Label: [2]string{"trạng thái", "status"}},
-	dateField(SubmittedAt, "", true, 6, "ngày nộp", "submission date"),
-	dateField(ReceivedAt, "", false, 1, "ngày tiếp nhận", "receipt date"),
-	dateField(DueAt, "", true, 2, "ngày hẹn trả", "due date"),
+	DateField(SubmittedAt, "", true, 6, "ngày nộp", "submission date"),
+	DateField(ReceivedAt, "", false, 1, "ngày tiếp nhận", "receipt date"),
+	DateField(DueAt, "", true, 2, "ngày hẹn trả", "due date"),
 	{Name: DueSource, Kind: KindDerived, Stored: true, Type: vocabulary, Nullable: true, // export | catalogue
 		Typed: []Typed{{"due_source_in", "", DueSourceEnum}}, Label: [2]string{"nguồn ngày hẹn trả", "due date source"}},
-	dateField(CompletedAt, "completed_in", true, 3, "ngày có kết quả", "completion date"),
-	dateField(ReturnedAt, "", true, 5, "ngày trả kết quả", "return date"),
-	dateField(WithdrawnAt, "withdrawn_in", true, 4, "ngày rút/dừng", "withdrawal date"),
-	dateField(SupplementRequestedAt, "", true, 7, "ngày yêu cầu bổ sung", "supplement request date"),
-	dateField(SupplementReceivedAt, "", true, 8, "ngày nhận bổ sung", "supplement date"),
+	DateField(CompletedAt, "completed_in", true, 3, "ngày có kết quả", "completion date"),
+	DateField(ReturnedAt, "", true, 5, "ngày trả kết quả", "return date"),
+	DateField(WithdrawnAt, "withdrawn_in", true, 4, "ngày rút/dừng", "withdrawal date"),
+	DateField(SupplementRequestedAt, "", true, 7, "ngày yêu cầu bổ sung", "supplement request date"),
+	DateField(SupplementReceivedAt, "", true, 8, "ngày nhận bổ sung", "supplement date"),
 	flagField(ApologyIssued, "thư xin lỗi", "apology issued"),
 	flagField(PaidOnline, "thanh toán trực tuyến", "paid online"),
 	{Name: Fee, Kind: KindFee, Staged: true, Stored: true, Type: arrow.PrimitiveTypes.Float64, Nullable: true,
@@ -150,9 +150,9 @@ func FieldsOf(fields []Field, kinds ...Kind) []string {
 // DateFields are the staged fields that hold timestamps, in table order.
 func DateFields(fields []Field) []string { return FieldsOf(fields, KindDate) }
 
-// stagedFields is StagedFields of a field table: its staged fields, then
+// StagedFieldsOf is StagedFields of a field table: its staged fields, then
 // FirstCell and RowFault.
-func stagedFields(fields []Field) []string {
+func StagedFieldsOf(fields []Field) []string {
 	var out []string
 	for _, f := range fields {
 		if f.Staged {

@@ -61,8 +61,8 @@ func TestFieldTableMakesTheHandLists(t *testing.T) {
 // A date field added to the table is staged, and stored as a nullable
 // timestamp before LoadID, with nothing else to write.
 func TestFieldTableNewDateIsStagedAndStored(t *testing.T) {
-	table := append(slices.Clip(FieldTable), dateField("reviewed_at", "", true, 0, "ngày thẩm định", "review date"))
-	if got := stagedFields(table); !slices.Contains(got, "reviewed_at") || got[len(got)-3] != "reviewed_at" {
+	table := append(slices.Clip(FieldTable), DateField("reviewed_at", "", true, 0, "ngày thẩm định", "review date"))
+	if got := StagedFieldsOf(table); !slices.Contains(got, "reviewed_at") || got[len(got)-3] != "reviewed_at" {
 		t.Errorf("staged fields %v: reviewed_at is not staged before first_cell", got)
 	}
 	s := dossierSchema(table)

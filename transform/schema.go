@@ -78,7 +78,7 @@ const RowFault = "row_fault"
 // every canonical field a file can carry (applicant fields are staged only
 // as ApplicantKey, already hashed), WardName, FirstCell and RowFault. Made
 // from FieldTable (its staged fields, in its order).
-var StagedFields = stagedFields(FieldTable)
+var StagedFields = StagedFieldsOf(FieldTable)
 
 // Staged positions of the fields the Mapper fills itself.
 var (
