@@ -11,8 +11,11 @@ import (
 type Kind uint8
 
 const (
-	// KindText is free text, kept cleaned (ws_c_pre): codes, names.
-	KindText Kind = iota + 1
+	// KindCode is a code (dossier, procedure, unit): one word, kept
+	// cleaned (ws_c_pre).
+	KindCode Kind = iota + 1
+	// KindText is free text (a procedure's name, a sector), kept cleaned.
+	KindText
 	// KindName is a unit's name, resolved to its code through the registry.
 	KindName
 	// KindCategory is one of a few texts, read by a parser macro into
@@ -95,10 +98,10 @@ func flagField(name, vi, en string) Field {
 // the dossiers table (DossierSchema: the state hash hashes its columns
 // in this order, so a stored field is added at the end).
 var FieldTable = []Field{
-	{Name: WardCode, Kind: KindText, Staged: true, Stored: true, Type: textType, Label: [2]string{"mã đơn vị", "unit code"}},
+	{Name: WardCode, Kind: KindCode, Staged: true, Stored: true, Type: textType, Label: [2]string{"mã đơn vị", "unit code"}},
 	{Name: WardName, Kind: KindName, Staged: true, Label: [2]string{"tên đơn vị", "unit name"}},
-	{Name: DossierCode, Kind: KindText, Staged: true, Stored: true, Type: textType, Label: [2]string{"mã hồ sơ", "dossier code"}},
-	{Name: ProcedureCode, Kind: KindText, Staged: true, Stored: true, Type: textType, Nullable: true, Label: [2]string{"mã thủ tục", "procedure code"}},
+	{Name: DossierCode, Kind: KindCode, Staged: true, Stored: true, Type: textType, Label: [2]string{"mã hồ sơ", "dossier code"}},
+	{Name: ProcedureCode, Kind: KindCode, Staged: true, Stored: true, Type: textType, Nullable: true, Label: [2]string{"mã thủ tục", "procedure code"}},
 	{Name: ProcedureName, Kind: KindText, Staged: true, Stored: true, Type: textType, Nullable: true, Label: [2]string{"tên thủ tục", "procedure name"}},
 	{Name: Sector, Kind: KindText, Staged: true, Stored: true, Type: textType, Nullable: true, Label: [2]string{"lĩnh vực", "sector"}},
 	{Name: Channel, Kind: KindCategory, Staged: true, Stored: true, Type: vocabulary, // online | direct | postal
@@ -134,6 +137,16 @@ func FieldOf(name string) (Field, bool) {
 		return Field{}, false
 	}
 	return FieldTable[i], true
+}
+
+// KindOf is the kind of a canonical field (0 for none).
+func KindOf(name string) Kind {
+	for _, f := range FieldTable {
+		if f.Name == name {
+			return f.Kind
+		}
+	}
+	return 0
 }
 
 // FieldsOf are the names of the fields of the given kinds, in table order.

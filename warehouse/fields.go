@@ -14,8 +14,9 @@ import (
 var (
 	// dateFields are the staged fields that hold timestamps.
 	dateFields = transform.DateFields(transform.FieldTable)
-	// textFields are the staged fields kept as cleaned text.
-	textFields = transform.FieldsOf(transform.FieldTable, transform.KindText)
+	// textFields are the staged fields kept as cleaned text: codes and
+	// free text.
+	textFields = transform.FieldsOf(transform.FieldTable, transform.KindCode, transform.KindText)
 	// categories are the fields of few distinct texts, each read by its
 	// parser macro into its typed columns.
 	categories = categoriesOf(transform.FieldTable)

@@ -179,8 +179,8 @@ func (t loadTemplate) RawRow() string {
 	for i, f := range t.rawFields {
 		cell := fmt.Sprintf("raw_cells[%d]", i+1)
 		masked := fmt.Sprintf("ws_mask(%s, %s)", sqlString(f), cell)
-		switch f {
-		case transform.ProcedureName, transform.Sector, transform.WardName:
+		switch transform.KindOf(f) {
+		case transform.KindText, transform.KindName:
 			// Free text has no shape a name lacks: a procedure's name or a
 			// sector is kept only when a row of the file that kept no text
 			// (a dossier it loads) has it too, among its first seenRows (a
