@@ -11,7 +11,10 @@ import (
 // loadSQL is the text of every statement a load builds from the field
 // table, for a file that maps every field, and for one that maps only a
 // code and a receipt date: what TestLoadSQLUnchanged compares with
-// testdata/load_sql.txt, written before the field table.
+// testdata/load_sql.txt. (Made from the field table, it differs from the
+// hand lists' only in order: ward_code first among the text columns, the
+// "may be rejected" tests in RejectRules' order; and in the reasons that
+// the command line worded otherwise.)
 func loadSQL(t *testing.T) string {
 	t.Helper()
 	var b strings.Builder
@@ -55,8 +58,9 @@ func loadSQL(t *testing.T) string {
 	return b.String()
 }
 
-// The load's SQL is what it was before the field table drove it
-// (testdata/load_sql.txt; WARDSTAT_UPDATE_LOAD_SQL=1 rewrites it).
+// The load's SQL stays what it is unless a change means it to
+// (testdata/load_sql.txt: review the diff, then WARDSTAT_UPDATE_LOAD_SQL=1
+// rewrites it).
 func TestLoadSQLUnchanged(t *testing.T) {
 	got := loadSQL(t)
 	if os.Getenv("WARDSTAT_UPDATE_LOAD_SQL") != "" {
