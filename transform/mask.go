@@ -125,17 +125,16 @@ func ShapedLike(field, text string) bool {
 	if strings.ContainsRune(text, '@') || hasControl(text) {
 		return false
 	}
-	switch field {
-	case SubmittedAt, ReceivedAt, DueAt, CompletedAt, ReturnedAt, WithdrawnAt,
-		SupplementRequestedAt, SupplementReceivedAt:
+	switch KindOf(field) { // FieldTable
+	case KindDate:
 		return dateShaped(text)
-	case DossierCode, ProcedureCode, WardCode:
+	case KindCode:
 		return codeShaped(text)
-	case Channel, OnlineLevel, Status, ApologyIssued, PaidOnline, Digitised:
+	case KindCategory, KindFlag:
 		return labelShaped(text)
-	case Fee:
+	case KindFee:
 		return feeShaped(text) || labelShaped(text)
-	case ProcedureName, Sector, WardName:
+	case KindText, KindName:
 		return textShaped(text)
 	}
 	return false

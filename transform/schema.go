@@ -60,33 +60,9 @@ var (
 
 // DossierSchema is the canonical dossier, defined once: every reader's rows
 // end up in this shape, and the warehouse's dossiers table has exactly these
-// columns (checked by a test). Timestamps are Vietnam local time.
-var DossierSchema = arrow.NewSchema([]arrow.Field{
-	{Name: WardCode, Type: arrow.BinaryTypes.String},
-	{Name: DossierCode, Type: arrow.BinaryTypes.String},
-	{Name: ProcedureCode, Type: arrow.BinaryTypes.String, Nullable: true},
-	{Name: ProcedureName, Type: arrow.BinaryTypes.String, Nullable: true},
-	{Name: Sector, Type: arrow.BinaryTypes.String, Nullable: true},
-	{Name: Channel, Type: vocabulary},                     // online | direct | postal
-	{Name: OnlineLevel, Type: vocabulary, Nullable: true}, // full | partial | none
-	{Name: Status, Type: arrow.PrimitiveTypes.Int16, Nullable: true},
-	{Name: SubmittedAt, Type: localTime, Nullable: true},
-	{Name: ReceivedAt, Type: localTime},
-	{Name: DueAt, Type: localTime, Nullable: true},
-	{Name: DueSource, Type: vocabulary, Nullable: true}, // export | catalogue
-	{Name: CompletedAt, Type: localTime, Nullable: true},
-	{Name: ReturnedAt, Type: localTime, Nullable: true},
-	{Name: WithdrawnAt, Type: localTime, Nullable: true},
-	{Name: SupplementRequestedAt, Type: localTime, Nullable: true},
-	{Name: SupplementReceivedAt, Type: localTime, Nullable: true},
-	{Name: ApologyIssued, Type: arrow.FixedWidthTypes.Boolean, Nullable: true},
-	{Name: PaidOnline, Type: arrow.FixedWidthTypes.Boolean, Nullable: true},
-	{Name: Fee, Type: arrow.PrimitiveTypes.Float64, Nullable: true},
-	{Name: Digitised, Type: arrow.FixedWidthTypes.Boolean, Nullable: true},
-	{Name: ApplicantKey, Type: key128, Nullable: true},
-	{Name: LoadID, Type: arrow.PrimitiveTypes.Int64},
-	{Name: SourceRow, Type: arrow.PrimitiveTypes.Int64},
-}, nil)
+// columns (checked by a test). Timestamps are Vietnam local time. Made from
+// FieldTable: its stored fields, then LoadID and SourceRow.
+var DossierSchema = dossierSchema(FieldTable)
 
 // FirstCell is a staged pseudo-field: the row's first non-empty cell,
 // which tells a total or footer line ("Tổng số: 1.234 hồ sơ") from a dossier.
@@ -100,14 +76,9 @@ const RowFault = "row_fault"
 
 // StagedFields are the fields a load stages as raw text, in this order:
 // every canonical field a file can carry (applicant fields are staged only
-// as ApplicantKey, already hashed), WardName, FirstCell and RowFault.
-var StagedFields = []string{
-	WardCode, WardName, DossierCode, ProcedureCode, ProcedureName, Sector,
-	Channel, OnlineLevel, Status,
-	SubmittedAt, ReceivedAt, DueAt, CompletedAt, ReturnedAt, WithdrawnAt,
-	SupplementRequestedAt, SupplementReceivedAt,
-	ApologyIssued, PaidOnline, Fee, Digitised, ApplicantKey, FirstCell, RowFault,
-}
+// as ApplicantKey, already hashed), WardName, FirstCell and RowFault. Made
+// from FieldTable (its staged fields, in its order).
+var StagedFields = StagedFieldsOf(FieldTable)
 
 // Staged positions of the fields the Mapper fills itself.
 var (

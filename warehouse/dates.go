@@ -5,15 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-
-	"wardstat/transform"
 )
-
-// dateFields are the staged fields that hold timestamps.
-var dateFields = []string{
-	transform.SubmittedAt, transform.ReceivedAt, transform.DueAt, transform.CompletedAt,
-	transform.ReturnedAt, transform.WithdrawnAt, transform.SupplementRequestedAt, transform.SupplementReceivedAt,
-}
 
 // fastFormats are the strptime styles worth a fast path. A file writes a
 // column in one style almost always, so the load samples each column and

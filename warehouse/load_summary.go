@@ -80,11 +80,7 @@ func firstRejects(ctx context.Context, q querier, loadID int64, n int) ([]Reject
 // warnings finds lenient columns with unreadable cells: only rows that
 // kept their text can have one.
 func warnings(ctx context.Context, q querier, m transform.Mapping) ([]Warning, error) {
-	checks := []struct{ field, parsed string }{
-		{transform.Status, "status"}, {transform.OnlineLevel, "online_level_in"},
-		{transform.ApologyIssued, "apology_issued"}, {transform.PaidOnline, "paid_online"},
-		{transform.Fee, "fee"}, {transform.Digitised, "digitised"},
-	}
+	checks := lenientChecks
 	var aggs []string
 	for _, c := range checks {
 		aggs = append(aggs, fmt.Sprintf("count(*) FILTER (%[1]s_raw IS NOT NULL AND %[2]s IS NULL), any_value(ws_mask('%[1]s', %[1]s_raw)) FILTER (%[1]s_raw IS NOT NULL AND %[2]s IS NULL)", c.field, c.parsed))

@@ -92,17 +92,7 @@ type loadTemplate struct {
 }
 
 // Vocabulary is the ENUM type a state column of that name is stored as.
-func (loadTemplate) Vocabulary(column string) string {
-	switch column {
-	case "channel":
-		return channelType
-	case "online_level":
-		return onlineLevelType
-	case "due_source":
-		return dueSourceType
-	}
-	panic("no vocabulary column " + column)
-}
+func (loadTemplate) Vocabulary(column string) string { return vocabularyOf(column) }
 
 // RowOf is the SQL for a stage_typed row's number in its file.
 func (t loadTemplate) RowOf(alias string) string {
@@ -189,8 +179,8 @@ func (t loadTemplate) RawRow() string {
 	for i, f := range t.rawFields {
 		cell := fmt.Sprintf("raw_cells[%d]", i+1)
 		masked := fmt.Sprintf("ws_mask(%s, %s)", sqlString(f), cell)
-		switch f {
-		case transform.ProcedureName, transform.Sector, transform.WardName:
+		switch transform.KindOf(f) {
+		case transform.KindText, transform.KindName:
 			// Free text has no shape a name lacks: a procedure's name or a
 			// sector is kept only when a row of the file that kept no text
 			// (a dossier it loads) has it too, among its first seenRows (a

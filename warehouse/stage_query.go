@@ -181,26 +181,13 @@ func typedStageQuery(src string, st staged, styles map[string][]string, cats map
 		}
 		pairs = append(pairs, sqlString(f), cell)
 	}
-	present := map[string]bool{}
+	present := typedColumns{}
 	for _, c := range cols {
 		present[c.name] = !c.absent
 	}
-	suspect := append([]string{"dossier_code IS NULL", "received_at IS NULL", "channel IS NULL", "row_fault IS NOT NULL"}, unread...)
-	if present[transform.WardCode] {
-		suspect = append(suspect, "coalesce(ward_code, ward_fallback) IS NULL")
-	} else {
-		suspect = append(suspect, "ward_fallback IS NULL")
-	}
-	if present["status"] {
-		suspect = append(suspect,
-			fmt.Sprintf("(status IN (7, 8) AND coalesce(%s) IS NULL)", presentOf(present, "withdrawn_in", "completed_in", "returned_at")),
-			fmt.Sprintf("(status IN (9, 10) AND coalesce(%s) IS NULL)", presentOf(present, "completed_in", "returned_at")))
-	}
-	for _, d := range []string{"completed_in", "returned_at", "withdrawn_in", "due_at"} {
-		if present[d] {
-			suspect = append(suspect, d+"::DATE < received_at::DATE")
-		}
-	}
+	// A row keeps its text when a reject rule may reject it (its Suspect
+	// tests, warehouse/rejectrules.go) or a cell is left to read.
+	suspect := append(suspectTests(present), unread...)
 	rawRow := "json_object()"
 	if len(pairs) > 0 {
 		rawRow = "json_object(" + strings.Join(pairs, ", ") + ")"
@@ -217,9 +204,6 @@ SELECT %s
 FROM (SELECT %s
       FROM %s s)`, strings.Join(outer, ",\n       "), strings.Join(inner, ",\n            "), textFieldsTrimmed(src)), cols
 }
-
-// textFields are the staged fields kept as cleaned text.
-var textFields = []string{transform.DossierCode, transform.ProcedureCode, transform.ProcedureName, transform.Sector, transform.WardCode}
 
 // textFieldsTrimmed wraps a source with, for each text field f, whether its
 // cell needs no cleaning (f__ok) and, where it does, the cell with spaces
@@ -282,11 +266,6 @@ func keptTexts(raw string, fields []string) string {
 	return fmt.Sprintf("json_extract_string(%s, [%s])", raw, strings.Join(paths, ", "))
 }
 
-// readLater are the fields whose cells the typing pass may leave to the
-// full parsers.
-var readLater = append([]string{transform.Channel, transform.OnlineLevel, transform.Status,
-	transform.ApologyIssued, transform.PaidOnline, transform.Digitised, transform.Fee}, dateFields...)
-
 // rawFields are the mapped fields whose text a row may keep: every staged
 // one but personal data.
 func rawFields(m transform.Mapping) []string {
@@ -297,17 +276,4 @@ func rawFields(m transform.Mapping) []string {
 		}
 	}
 	return out
-}
-
-// dateColumn names a date field's column in stage_typed: a completion or
-// withdrawal date as the file gives it is "_in" until the status rules
-// have had their say.
-func dateColumn(f string) string {
-	switch f {
-	case transform.CompletedAt:
-		return "completed_in"
-	case transform.WithdrawnAt:
-		return "withdrawn_in"
-	}
-	return f
 }

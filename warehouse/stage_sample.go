@@ -186,33 +186,6 @@ type category struct {
 	outs []struct{ name, parse, typ string }
 }
 
-func cat(field string, outs ...string) category {
-	c := category{field: field}
-	for i := 0; i < len(outs); i += 3 {
-		c.outs = append(c.outs, struct{ name, parse, typ string }{outs[i], outs[i+1], outs[i+2]})
-	}
-	return c
-}
-
-// The closed vocabularies, stored as ENUMs since schema 7 (a one-byte code
-// is far cheaper to write than a text). They are spelled out rather than
-// named: DuckDB 1.5 cannot replay an ALTER to a named type from its WAL.
-// sql/migrations/007 spells them the same.
-const (
-	channelType     = "ENUM('online', 'direct', 'postal')"
-	onlineLevelType = "ENUM('full', 'partial', 'none')"
-	dueSourceType   = "ENUM('export', 'catalogue')"
-)
-
-var categories = []category{
-	cat(transform.Channel, "channel", "ws_channel(%s)", channelType, "channel_level", "ws_online_level(%s)", onlineLevelType),
-	cat(transform.OnlineLevel, "online_level_in", "ws_online_level(%s)", onlineLevelType),
-	cat(transform.Status, "status", "ws_status(%s)", "SMALLINT"),
-	cat(transform.ApologyIssued, "apology_issued", "ws_bool(%s)", "BOOLEAN"),
-	cat(transform.PaidOnline, "paid_online", "ws_bool(%s)", "BOOLEAN"),
-	cat(transform.Digitised, "digitised", "ws_bool(%s)", "BOOLEAN"),
-}
-
 // categoryCodes are the codes of the national catalogue a category column
 // may hold, read whether or not the sample shows them: their parsers read
 // them the same in every file, and an export in date order shows only

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"wardstat/ingest"
@@ -78,5 +81,34 @@ func TestRejectLinesKeepTheirWords(t *testing.T) {
 	}
 	if len(got) != len(want) {
 		t.Errorf("%d lines, want %d", len(got), len(want))
+	}
+}
+
+// A reject's line on the command line says what the view rejects says of
+// it (reject_reasons, with the value in it), word for word, for every rule
+// in both languages: the two read one text (warehouse.RejectRules).
+func TestRejectLinesSayTheViewsReasons(t *testing.T) {
+	w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"), warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	values := map[string]string{"bad_channel": "Fax", "closed_without_date": "Đã trả", "extra_cells": "11/8", "no_ward": "HS-1",
+		"completed_before_received": "01/02/2024", "withdrawn_before_received": "01/02/2024", "due_before_received": "01/02/2024"}
+	for _, r := range warehouse.RejectRules {
+		v := values[r.Code]
+		if strings.HasPrefix(r.Code, "bad_date:") {
+			v = "31/02/2024"
+		}
+		var vi, en string
+		if err := w.DB().QueryRow(`SELECT ws_reject_reason(reason_vi, ?), ws_reject_reason(reason_en, ?) FROM reject_reasons WHERE reason_code = ?`,
+			v, v, r.Code).Scan(&vi, &en); err != nil {
+			t.Fatalf("%s: %v", r.Code, err)
+		}
+		for lang, want := range map[string]string{"vi": vi, "en": en} {
+			if got := rejectText(&app{lang: lang}, warehouse.Reject{Code: r.Code, Value: v}); got != want {
+				t.Errorf("%s %s:\n line %q\n view %q", lang, r.Code, got, want)
+			}
+		}
 	}
 }
