@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"wardstat/bench"
-	"wardstat/ingest"
+	"wardstat/pipeline"
 	"wardstat/transform"
 	"wardstat/warehouse"
 )
@@ -28,7 +28,7 @@ func benchIngest(b *testing.B, write func(string, int, uint64) (int64, error), n
 		if err != nil {
 			b.Fatal(err)
 		}
-		res, err := ingest.File(context.Background(), w, path, ingest.FileOptions{Hasher: transform.NewHasher([]byte("b"))})
+		res, err := pipeline.File(context.Background(), w, path, pipeline.FileOptions{Hasher: transform.NewHasher([]byte("b"))})
 		w.Close()
 		if err != nil || res.Result.Loaded != int64(n) {
 			b.Fatalf("%v %+v", err, res.Result)

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"wardstat/bench"
-	"wardstat/ingest"
+	"wardstat/pipeline"
 	"wardstat/transform"
 	"wardstat/warehouse"
 )
@@ -47,7 +47,7 @@ func TestVariantsGiveTheSameForm(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer w.Close()
-		res, err := ingest.File(ctx, w, path, ingest.FileOptions{Hasher: transform.NewHasher([]byte("k"))})
+		res, err := pipeline.File(ctx, w, path, pipeline.FileOptions{Hasher: transform.NewHasher([]byte("k"))})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -98,11 +98,11 @@ func TestReexportChangesOnlyWhatChanged(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	opt := ingest.FileOptions{Hasher: transform.NewHasher([]byte("k"))}
-	if _, err := ingest.File(ctx, w, first, opt); err != nil {
+	opt := pipeline.FileOptions{Hasher: transform.NewHasher([]byte("k"))}
+	if _, err := pipeline.File(ctx, w, first, opt); err != nil {
 		t.Fatal(err)
 	}
-	res, err := ingest.File(ctx, w, next, opt)
+	res, err := pipeline.File(ctx, w, next, opt)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,7 @@ var catalogues = []struct {
 // export with no dossier column. nil when it is not one, or unreadable
 // (the load then says why).
 func CatalogueFile(path string) *Catalogue {
-	f, err := openRegular(path)
+	f, err := OpenRegular(path)
 	if err != nil {
 		return nil
 	}

@@ -9,7 +9,7 @@ import (
 )
 
 // csvReader reads delimited text: the delimiter is sniffed among , ; tab
-// and |, the encoding detected (see decodeText), quoted fields may hold
+// and |, the encoding detected (see DecodeText), quoted fields may hold
 // delimiters and newlines.
 type csvReader struct {
 	f         *os.File
@@ -26,7 +26,7 @@ func OpenCSV(path string) (Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	text, enc := decodeText(bufio.NewReaderSize(f, 256*1024))
+	text, enc := DecodeText(bufio.NewReaderSize(f, 256*1024))
 	sample := make([]byte, 64*1024)
 	n, err := io.ReadFull(text, sample)
 	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
@@ -80,13 +80,30 @@ func SniffDelimiter(sample []byte) rune {
 
 func (c *csvReader) Next() (Record, error) { return c.r.next() }
 
-// setWidth tells the reader how many cells a record has (the header's):
+// SetWidth tells the reader how many cells a record has (the header's):
 // a quoted cell over several lines that makes more was never one; and
 // how many a record on one line may have, empty ones at its end not
 // counted: one with more holds the delimiter unquoted (FaultExtraCells).
-func (c *csvReader) setWidth(n, cells int) { c.r.width, c.r.cells = n, cells }
+func (c *csvReader) SetWidth(n, cells int) { c.r.width, c.r.cells = n, cells }
 
-func (c *csvReader) Close() error { return c.f.Close() }
+// Dialect is the text's encoding and delimiter, as the reader found them.
+func (c *csvReader) Dialect() (Encoding, rune) { return c.Encoding, c.Delimiter }
+
+// NewDelimitedReader reads UTF-8 delimited text with a known delimiter,
+// as OpenCSV's reader does once it has found it; cells is SetWidth's
+// second (0: any).
+func NewDelimitedReader(text io.Reader, delim byte, cells int) Reader {
+	r := newRecordReader(text, delim, true)
+	r.cells = cells
+	return &csvReader{f: nil, r: r, Delimiter: rune(delim), Encoding: UTF8}
+}
+
+func (c *csvReader) Close() error {
+	if c.f == nil {
+		return nil
+	}
+	return c.f.Close()
+}
 
 // crAsLF reads a text whose lines end with a CR alone as if they ended
 // with a line feed.

@@ -12,7 +12,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// Encoding names what decodeText found.
+// Encoding names what DecodeText found.
 type Encoding string
 
 // Encodings wardstat reads.
@@ -24,13 +24,13 @@ const (
 	Windows1258 Encoding = "windows-1258"
 )
 
-// decodeText wraps r so that it yields UTF-8 without a BOM. It recognises
+// DecodeText wraps r so that it yields UTF-8 without a BOM. It recognises
 // UTF-8 with or without a BOM, UTF-16 with a BOM (or without one, from its
 // zero bytes), and falls back to Windows-1258, the Vietnamese Windows code
 // page, when the start of the file reads as it (utf8Evidence): a UTF-8
 // file with a stray byte that is not UTF-8 stays UTF-8, and the reader
 // rejects the row that holds it (FaultEncoding).
-func decodeText(r *bufio.Reader) (io.Reader, Encoding) {
+func DecodeText(r *bufio.Reader) (io.Reader, Encoding) {
 	head, _ := r.Peek(64 * 1024)
 	switch {
 	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):

@@ -46,10 +46,10 @@ func (m *Message) Text(lang string) string {
 	return m.VI
 }
 
-// checkRegular refuses a path that is not a regular file once its links
+// CheckRegular refuses a path that is not a regular file once its links
 // are followed, before anything opens it: opening a named pipe waits for a
 // writer, a device never ends.
-func checkRegular(path string) error {
+func CheckRegular(path string) error {
 	st, err := os.Stat(path)
 	if err != nil {
 		return err
@@ -59,8 +59,8 @@ func checkRegular(path string) error {
 	}
 	if st.Size() > maxFileBytes {
 		return tooLarge(
-			fmt.Sprintf("tệp lớn %s, quá giới hạn %s của wardstat cho một tệp xuất; hãy xuất theo từng kỳ hoặc từng đơn vị", bytesText(uint64(st.Size())), bytesText(uint64(maxFileBytes))),
-			fmt.Sprintf("the file is %s, past wardstat's limit of %s for one export; export it a period or a ward at a time", bytesText(uint64(st.Size())), bytesText(uint64(maxFileBytes))))
+			fmt.Sprintf("tệp lớn %s, quá giới hạn %s của wardstat cho một tệp xuất; hãy xuất theo từng kỳ hoặc từng đơn vị", BytesText(uint64(st.Size())), BytesText(uint64(maxFileBytes))),
+			fmt.Sprintf("the file is %s, past wardstat's limit of %s for one export; export it a period or a ward at a time", BytesText(uint64(st.Size())), BytesText(uint64(maxFileBytes))))
 	}
 	return nil
 }
@@ -92,10 +92,10 @@ func regularMode(m fs.FileMode) error {
 	}
 }
 
-// openRegular opens a file for reading without waiting (a named pipe put
+// OpenRegular opens a file for reading without waiting (a named pipe put
 // in its place since it was checked opens at once, and is refused), and
 // refuses anything but a regular file.
-func openRegular(path string) (*os.File, error) {
+func OpenRegular(path string) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
@@ -122,9 +122,13 @@ func isDuckDB(head []byte) bool {
 // maxQuoted is how many characters of a file's cell a message quotes.
 const maxQuoted = 80
 
-// quoteCells shortens the cells a message quotes: each to maxQuoted
+// Shorten cuts a text a message quotes (a header) to maxQuoted
+// characters, a control character as U+FFFD.
+func Shorten(s string) string { return shorten(s, maxQuoted) }
+
+// QuoteCells shortens the cells a message quotes: each to maxQuoted
 // characters, a control character (a NUL of a binary file) as U+FFFD.
-func quoteCells(cells []string) []string {
+func QuoteCells(cells []string) []string {
 	out := make([]string, len(cells))
 	for i, c := range cells {
 		out[i] = shorten(c, maxQuoted)

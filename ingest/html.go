@@ -40,15 +40,15 @@ func OpenHTML(path string) (Reader, error) {
 		return nil, err
 	}
 	defer f.Close()
-	text, _ := decodeText(bufio.NewReaderSize(f, 256*1024))
+	text, _ := DecodeText(bufio.NewReaderSize(f, 256*1024))
 	page, err := io.ReadAll(io.LimitReader(text, maxHTMLBytes+1))
 	if err != nil {
 		return nil, msg.Errorf("đọc HTML: %w", "reading the HTML: %w", err)
 	}
 	if int64(len(page)) > maxHTMLBytes || bytes.Count(page, []byte("<")) > maxHTMLTags {
 		return nil, tooLarge(
-			fmt.Sprintf("trang HTML lớn hơn %s hoặc hơn %d thẻ, quá giới hạn của wardstat; hãy mở bằng Excel và lưu thành .xlsx hoặc .csv", bytesText(uint64(maxHTMLBytes)), maxHTMLTags),
-			fmt.Sprintf("the HTML page is over %s or %d tags, past wardstat's limit; open it in Excel and save it as .xlsx or .csv", bytesText(uint64(maxHTMLBytes)), maxHTMLTags))
+			fmt.Sprintf("trang HTML lớn hơn %s hoặc hơn %d thẻ, quá giới hạn của wardstat; hãy mở bằng Excel và lưu thành .xlsx hoặc .csv", BytesText(uint64(maxHTMLBytes)), maxHTMLTags),
+			fmt.Sprintf("the HTML page is over %s or %d tags, past wardstat's limit; open it in Excel and save it as .xlsx or .csv", BytesText(uint64(maxHTMLBytes)), maxHTMLTags))
 	}
 	doc, err := html.Parse(bytes.NewReader(page))
 	page = nil

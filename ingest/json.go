@@ -46,8 +46,8 @@ type jsonReader struct {
 
 var _ Reader = (*jsonReader)(nil)
 
-// jsonHeaderProbe is how many records are read ahead to learn the keys.
-const jsonHeaderProbe = 1000
+// JSONHeaderProbe is how many records are read ahead to learn the keys.
+const JSONHeaderProbe = 1000
 
 // jsonProbeBytes bounds the read-ahead by size: 1,000 records of 500 KB
 // held 500 MB. Keys first seen past the probe grow the header as they
@@ -60,7 +60,7 @@ func OpenJSON(path string) (Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	text, enc := decodeText(bufio.NewReaderSize(f, 256*1024))
+	text, enc := DecodeText(bufio.NewReaderSize(f, 256*1024))
 	j := &jsonReader{f: f, enc: enc, keyIdx: map[string]int{}, valued: map[string]bool{}}
 	if st, err := f.Stat(); err == nil {
 		j.size = st.Size()
@@ -69,7 +69,7 @@ func OpenJSON(path string) (Reader, error) {
 		f.Close()
 		return nil, err
 	}
-	for len(j.queue) < jsonHeaderProbe && !j.done && j.dec.InputOffset() < jsonProbeBytes {
+	for len(j.queue) < JSONHeaderProbe && !j.done && j.dec.InputOffset() < jsonProbeBytes {
 		if err := j.fill(); err != nil {
 			f.Close()
 			return nil, err
@@ -150,6 +150,10 @@ func looksNDJSON(text *bufio.Reader) bool {
 // so a 2 GiB string would take several times that. Tests lower it.
 var maxJSONValue int64 = 64 << 20
 
+// MaxJSONValue is the most bytes one value of a JSON file may take:
+// maxJSONValue, which tests lower.
+func MaxJSONValue() int64 { return maxJSONValue }
+
 // errValueTooLarge is a JSON value over maxJSONValue.
 var errValueTooLarge = errors.New("a JSON value over the size limit")
 
@@ -171,7 +175,7 @@ func (g *valueGuard) Read(p []byte) (int, error) {
 }
 
 func jsonTooLarge(vi, en string) error {
-	limit := bytesText(uint64(maxJSONValue))
+	limit := BytesText(uint64(maxJSONValue))
 	return tooLarge(
 		fmt.Sprintf("%s của tệp JSON dài hơn %s, quá giới hạn của wardstat; hãy xuất lại tệp, hoặc bỏ trường quá dài (tệp đính kèm, ảnh…)", vi, limit),
 		fmt.Sprintf("%s of the JSON file is longer than %s, past wardstat's limit; export it again, or leave out the oversized field (an attachment, an image…)", en, limit))
@@ -347,3 +351,37 @@ func (j *jsonReader) Next() (Record, error) {
 }
 
 func (j *jsonReader) Close() error { return j.f.Close() }
+
+// JSONLayout is how a JSON file holds its records, for DuckDB's reader to
+// read them in place of ours (the JSON reader's DuckDBLayout).
+type JSONLayout struct {
+	// NewlineDelimited: one record after another (NDJSON); else one
+	// top-level array.
+	NewlineDelimited bool
+	// Wrapped: the records are an array inside a wrapper object, too
+	// large to be read whole: they must be copied out a record a line
+	// (NDJSON) first, since DuckDB reads a wrapper as one value.
+	Wrapped bool
+	// Complete: the records read to learn the keys were all of them: no
+	// key can appear later.
+	Complete bool
+	// UTF8: the text is UTF-8 (with or without a BOM), which DuckDB reads
+	// as it is.
+	UTF8 bool
+}
+
+// DuckDBLayout says whether DuckDB's JSON reader can read this file's
+// records as ours reads them, and how they are laid out. It cannot read: a
+// wrapper small enough to be read whole (ours picks its records by their
+// key, data or items first), nor one in UTF-16 or a legacy encoding; a
+// file with a null among its records outside a wrapper (no record to us,
+// but a row to DuckDB, which numbers the records after it one more); nor
+// keys holding a dot, a quote or a backslash, which the flattened names
+// cannot tell from nesting. Asked once the header is read.
+func (j *jsonReader) DuckDBLayout() (JSONLayout, bool) {
+	utf8 := j.enc == UTF8 || j.enc == UTF8BOM
+	if !(j.inArr || j.stream) || j.oddKeys || (j.nulls && !j.wrapped) || (j.wrapped && (j.done || !utf8)) {
+		return JSONLayout{}, false
+	}
+	return JSONLayout{NewlineDelimited: j.stream, Wrapped: j.wrapped, Complete: j.done, UTF8: utf8}, true
+}

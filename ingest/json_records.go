@@ -188,3 +188,31 @@ func jsonText(v any) string {
 		return string(b)
 	}
 }
+
+// LaterKeys are the keys of a file of records (each with whether it ever
+// held a value other than null) that its first records did not show
+// (known), sorted; a key null wherever it is not an object is none (see
+// jsonReader.dropNullParents).
+func LaterKeys(keys, known map[string]bool) []string {
+	var later []string
+	for k, valued := range keys {
+		if known[k] {
+			continue
+		}
+		if !valued {
+			parent := false
+			for other := range keys {
+				if fieldOf(other, k) {
+					parent = true
+					break
+				}
+			}
+			if parent {
+				continue
+			}
+		}
+		later = append(later, k)
+	}
+	sort.Strings(later)
+	return later
+}

@@ -97,7 +97,7 @@ type Options struct {
 
 // Open opens a file for reading with the reader its content calls for.
 func Open(path string, opt Options) (Reader, Format, error) {
-	if err := checkRegular(path); err != nil {
+	if err := CheckRegular(path); err != nil {
 		return nil, "", err
 	}
 	format, err := Detect(path, opt.Format)
@@ -141,7 +141,7 @@ func Detect(path, forced string) (Format, error) {
 	default:
 		return "", msg.Errorf("định dạng %q: %w; hãy dùng "+FormatList()+" hoặc auto", "format %q: %w; use "+FormatList()+" or auto", forced, ErrUnsupported)
 	}
-	f, err := openRegular(path)
+	f, err := OpenRegular(path)
 	if err != nil {
 		return "", err
 	}
@@ -229,7 +229,7 @@ func isJSONName(path string) bool {
 
 // firstText decodes the start of a file enough to see its first characters.
 func firstText(head []byte) string {
-	r, _ := decodeText(bufio.NewReader(bytes.NewReader(head)))
+	r, _ := DecodeText(bufio.NewReader(bytes.NewReader(head)))
 	b, _ := io.ReadAll(io.LimitReader(r, 256))
 	return strings.TrimLeft(string(b), " \t\r\n\ufeff")
 }

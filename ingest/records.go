@@ -13,13 +13,13 @@ import (
 // line or record over the size limit, is not read whole: its first line is
 // rejected with the fault, and reading goes on at the next line. Both
 // readers keep to them: ours here, DuckDB's through the line scan
-// (rowFixScanner), which sends a file DuckDB would read otherwise to ours.
+// (pipeline/lines.go), which sends a file DuckDB would read otherwise to ours.
 var (
 	// maxRecordBytes bounds a line, and a record over several lines.
 	maxRecordBytes = MaxRecordBytes
 	// maxRecordLines bounds how many lines one record may take.
 	maxRecordLines = 16
-	// maxCellBytes bounds one cell of any reader's row (rowSource).
+	// maxCellBytes bounds one cell of any reader's row (CapCells).
 	maxCellBytes = MaxCellBytes
 )
 

@@ -9,7 +9,6 @@ import (
 	"github.com/shakinm/xlsReader/xls/structure"
 
 	"wardstat/internal/msg"
-	"wardstat/transform"
 )
 
 // xlsReader reads one sheet of an old binary workbook (.xls, Excel 97-2003,
@@ -21,9 +20,8 @@ type xlsReader struct {
 	rows  [][]string
 	next  int
 	Sheet string
-	// dossierSheets are the workbook's sheets that hold dossiers
-	// (holdsDossiers).
-	dossierSheets []string
+	// tops are every sheet's top rows (SheetTops).
+	tops []SheetTop
 }
 
 var _ Reader = (*xlsReader)(nil)
@@ -84,13 +82,11 @@ func OpenXLS(path, sheet string, score func([]string) int) (r Reader, err error)
 			}
 		}
 	}
-	var dossiers []string
+	tops := make([]SheetTop, len(sheets))
 	for i, s := range sheets {
-		if holdsDossiers(xlsRows(s, transform.HeaderScanRows+1)) {
-			dossiers = append(dossiers, names[i])
-		}
+		tops[i] = SheetTop{Name: names[i], Rows: xlsRows(s, sheetTopRows)}
 	}
-	return &xlsReader{rows: xlsRows(sheets[chosen], -1), Sheet: names[chosen], dossierSheets: dossiers}, nil
+	return &xlsReader{rows: xlsRows(sheets[chosen], -1), Sheet: names[chosen], tops: tops}, nil
 }
 
 // xlsRows is a sheet's first n rows as text (all of them when n < 0), up to

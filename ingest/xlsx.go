@@ -20,6 +20,7 @@ type xlsxReader struct {
 	f     *excelize.File
 	rows  *excelize.Rows
 	tmp   string // the workbook's temporary folder (xlsxTempDir)
+	path  string
 	line  int
 	Sheet string
 	// dates1904 is set for a workbook that counts days from 1904.
@@ -85,7 +86,7 @@ func OpenXLSX(path, sheet string, score func([]string) int) (Reader, error) {
 	if err != nil {
 		return fail(msg.Errorf("đọc trang %q: %w", "reading sheet %q: %w", chosen, err))
 	}
-	x := &xlsxReader{f: f, rows: rows, tmp: tmp, Sheet: chosen}
+	x := &xlsxReader{f: f, rows: rows, tmp: tmp, path: path, Sheet: chosen}
 	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil && *props.Date1904 {
 		if err := check1904(path); err != nil {
 			rows.Close()

@@ -118,20 +118,20 @@ func checkSizes(files []*zip.File, lim workbookLimits) error {
 		total += size
 		if total > uint64(lim.Total) {
 			return tooLarge(
-				fmt.Sprintf("sổ tính giải nén ra hơn %s, quá giới hạn %s của wardstat", bytesText(total), bytesText(uint64(lim.Total))),
-				fmt.Sprintf("the workbook unpacks to over %s, past wardstat's limit of %s", bytesText(total), bytesText(uint64(lim.Total))))
+				fmt.Sprintf("sổ tính giải nén ra hơn %s, quá giới hạn %s của wardstat", BytesText(total), BytesText(uint64(lim.Total))),
+				fmt.Sprintf("the workbook unpacks to over %s, past wardstat's limit of %s", BytesText(total), BytesText(uint64(lim.Total))))
 		}
 		if streamed, _ := partKind(f.Name); !streamed && size > uint64(lim.InMemory) {
 			return tooLarge(
-				fmt.Sprintf("phần %s của sổ tính giải nén ra %s, quá giới hạn %s", f.Name, bytesText(size), bytesText(uint64(lim.InMemory))),
-				fmt.Sprintf("the workbook's part %s unpacks to %s, past the limit of %s", f.Name, bytesText(size), bytesText(uint64(lim.InMemory))))
+				fmt.Sprintf("phần %s của sổ tính giải nén ra %s, quá giới hạn %s", f.Name, BytesText(size), BytesText(uint64(lim.InMemory))),
+				fmt.Sprintf("the workbook's part %s unpacks to %s, past the limit of %s", f.Name, BytesText(size), BytesText(uint64(lim.InMemory))))
 		}
 		if size > uint64(lim.RatioFrom) && size > uint64(lim.Ratio)*max(packed, 1) {
 			return tooLarge(
 				fmt.Sprintf("phần %s của sổ tính nén %s thành %s (hơn %d:1, như một \"bom zip\"); wardstat từ chối phần lớn hơn %s nén quá %d:1; hãy mở tệp bằng Excel và lưu lại",
-					f.Name, bytesText(size), bytesText(packed), lim.Ratio, bytesText(uint64(lim.RatioFrom)), lim.Ratio),
+					f.Name, BytesText(size), BytesText(packed), lim.Ratio, BytesText(uint64(lim.RatioFrom)), lim.Ratio),
 				fmt.Sprintf("the workbook's part %s packs %s into %s (over %d:1, as a zip bomb does); wardstat refuses parts over %s packed more than %d:1; open the file in Excel and save it again",
-					f.Name, bytesText(size), bytesText(packed), lim.Ratio, bytesText(uint64(lim.RatioFrom)), lim.Ratio))
+					f.Name, BytesText(size), BytesText(packed), lim.Ratio, BytesText(uint64(lim.RatioFrom)), lim.Ratio))
 		}
 	}
 	return nil
@@ -209,20 +209,20 @@ func scanPart(f *zip.File, rows, sharedStrings bool, lim workbookLimits) error {
 func rowTooLong(part string, sharedStrings bool, limit int64) error {
 	if sharedStrings {
 		return tooLarge(
-			fmt.Sprintf("một chuỗi trong %s dài hơn %s, quá giới hạn của wardstat (Excel giữ tối đa 32.767 ký tự một ô)", part, bytesText(uint64(limit))),
-			fmt.Sprintf("a string in %s is longer than %s, past wardstat's limit (Excel keeps at most 32,767 characters a cell)", part, bytesText(uint64(limit))))
+			fmt.Sprintf("một chuỗi trong %s dài hơn %s, quá giới hạn của wardstat (Excel giữ tối đa 32.767 ký tự một ô)", part, BytesText(uint64(limit))),
+			fmt.Sprintf("a string in %s is longer than %s, past wardstat's limit (Excel keeps at most 32,767 characters a cell)", part, BytesText(uint64(limit))))
 	}
 	return tooLarge(
-		fmt.Sprintf("một dòng của %s dài hơn %s, quá giới hạn của wardstat (Excel giữ tối đa 32.767 ký tự một ô)", part, bytesText(uint64(limit))),
-		fmt.Sprintf("a row of %s is longer than %s, past wardstat's limit (Excel keeps at most 32,767 characters a cell)", part, bytesText(uint64(limit))))
+		fmt.Sprintf("một dòng của %s dài hơn %s, quá giới hạn của wardstat (Excel giữ tối đa 32.767 ký tự một ô)", part, BytesText(uint64(limit))),
+		fmt.Sprintf("a row of %s is longer than %s, past wardstat's limit (Excel keeps at most 32,767 characters a cell)", part, BytesText(uint64(limit))))
 }
 
 func tooLarge(vi, en string) error {
 	return &Message{VI: vi, EN: en, Err: ErrTooLarge}
 }
 
-// bytesText is a size for a person: "2.0 GiB", "16 MiB", "2.1 KiB".
-func bytesText(n uint64) string {
+// BytesText is a size for a person: "2.0 GiB", "16 MiB", "2.1 KiB".
+func BytesText(n uint64) string {
 	switch {
 	case n >= 1<<30:
 		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
@@ -252,9 +252,9 @@ func check1904(path string) error {
 		if streamed, sharedStrings := partKind(f.Name); streamed && !sharedStrings && f.UncompressedSize64 > uint64(max1904Sheet) {
 			return tooLarge(
 				fmt.Sprintf("sổ tính tính ngày từ năm 1904 (Excel cho Mac) có trang %s giải nén ra %s, quá giới hạn %s cho loại sổ này; hãy mở bằng Excel và lưu thành .csv, hoặc bỏ tùy chọn \"1904 date system\"",
-					f.Name, bytesText(f.UncompressedSize64), bytesText(uint64(max1904Sheet))),
+					f.Name, BytesText(f.UncompressedSize64), BytesText(uint64(max1904Sheet))),
 				fmt.Sprintf("the workbook counts days from 1904 (Excel for Mac) and its sheet %s unpacks to %s, past the limit of %s for such workbooks; open it in Excel and save it as .csv, or untick \"1904 date system\"",
-					f.Name, bytesText(f.UncompressedSize64), bytesText(uint64(max1904Sheet))))
+					f.Name, BytesText(f.UncompressedSize64), BytesText(uint64(max1904Sheet))))
 		}
 	}
 	return nil

@@ -12,7 +12,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"wardstat/ingest"
+	"wardstat/pipeline"
 	"wardstat/report"
 	"wardstat/transform"
 	"wardstat/warehouse"
@@ -31,7 +31,7 @@ func fixture(t *testing.T) *warehouse.Warehouse {
 	f.Close()
 	w.ReplaceUnits(context.Background(), units)
 	for _, p := range []string{dir + "ward-export.csv", dir + "api-export.json"} {
-		if _, err := ingest.File(context.Background(), w, p, ingest.FileOptions{Hasher: transform.NewHasher([]byte("k"))}); err != nil {
+		if _, err := pipeline.File(context.Background(), w, p, pipeline.FileOptions{Hasher: transform.NewHasher([]byte("k"))}); err != nil {
 			t.Fatal(err)
 		}
 	}

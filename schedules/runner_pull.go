@@ -11,14 +11,14 @@ import (
 	"strings"
 	"time"
 
-	"wardstat/ingest"
 	"wardstat/internal/msg"
+	"wardstat/pipeline"
 	"wardstat/warehouse"
 )
 
 // PullResult is what one pull did.
 type PullResult struct {
-	Files    []ingest.FileResult
+	Files    []pipeline.FileResult
 	Failures []error
 	Run      Run
 }
@@ -155,7 +155,7 @@ func (r *Runner) pullAndLoad(ctx context.Context, src *Source, from, to time.Tim
 		}
 		// A workbook's sheets of dossiers are loads of their own: those
 		// that loaded count, even when another failed.
-		for _, one := range append([]ingest.FileResult{fr}, fr.More...) {
+		for _, one := range append([]pipeline.FileResult{fr}, fr.More...) {
 			if one.Result.LoadID == 0 && one.Result.AlreadyLoaded == nil {
 				continue
 			}
@@ -176,9 +176,9 @@ func (r *Runner) pullAndLoad(ctx context.Context, src *Source, from, to time.Tim
 
 // nothingLoaded is the error of a file read with every row rejected (of
 // a workbook, any of its sheets), nil otherwise.
-func nothingLoaded(src *Source, fr ingest.FileResult) error {
-	for _, one := range append([]ingest.FileResult{fr}, fr.More...) {
-		if !ingest.NothingLoaded(one.Result) {
+func nothingLoaded(src *Source, fr pipeline.FileResult) error {
+	for _, one := range append([]pipeline.FileResult{fr}, fr.More...) {
+		if !pipeline.NothingLoaded(one.Result) {
 			continue
 		}
 		if src.Ward == "" && slices.ContainsFunc(one.Result.Rejects, func(r warehouse.Reject) bool { return r.Code == "no_ward" }) {
@@ -197,18 +197,18 @@ func nothingLoaded(src *Source, fr ingest.FileResult) error {
 }
 
 func unwrapFile(err error) error {
-	var fe *ingest.FileError
+	var fe *pipeline.FileError
 	if errors.As(err, &fe) {
 		return fe.Err
 	}
 	return err
 }
 
-func (r *Runner) loadFile(ctx context.Context, src *Source, path string) (ingest.FileResult, error) {
+func (r *Runner) loadFile(ctx context.Context, src *Source, path string) (pipeline.FileResult, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	defer r.writing()()
-	return ingest.File(ctx, r.wh, path, ingest.FileOptions{
+	return pipeline.File(ctx, r.wh, path, pipeline.FileOptions{
 		Ward: src.Ward, Source: src.Name, Format: src.Format, Sheet: src.Sheet, Map: src.Map, Hasher: r.hasher,
 	})
 }

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"wardstat/ingest"
+	"wardstat/pipeline"
 	"wardstat/warehouse"
 )
 
@@ -289,7 +289,7 @@ func TestCatalogueDueDatesFollowTheCalendar(t *testing.T) {
 	}
 	// Friday 26/04/2024 + 3 working days as announced: Thu 2/5, Fri 3/5,
 	// Saturday 4/5 (made up for Monday 29/4). Completed on Friday 3/5.
-	mustIngest(t, w, writeFile(t, t.TempDir(), "due.csv", "Mã hồ sơ,Mã TTHC,Ngày tiếp nhận,Ngày có kết quả,Trạng thái\nH09-240426-0001,2.000001,26/04/2024 10:00,03/05/2024 09:00,Đã có kết quả\n"), ingest.FileOptions{})
+	mustIngest(t, w, writeFile(t, t.TempDir(), "due.csv", "Mã hồ sơ,Mã TTHC,Ngày tiếp nhận,Ngày có kết quả,Trạng thái\nH09-240426-0001,2.000001,26/04/2024 10:00,03/05/2024 09:00,Đã có kết quả\n"), pipeline.FileOptions{})
 	check := func(wantDue string, wantTaken int) {
 		t.Helper()
 		if got := queryRow(t, w, `SELECT strftime(due_day, '%Y-%m-%d'), working_days_taken FROM dossier_facts`); got != fmt.Sprintf("%s|%d", wantDue, wantTaken) {

@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"wardstat/ingest"
+	"wardstat/pipeline"
 	"wardstat/transform"
 	"wardstat/warehouse"
 )
@@ -42,12 +42,12 @@ func mustOpenLogged(t testing.TB) (*warehouse.Warehouse, *bytes.Buffer) {
 var testHasher = transform.NewHasher([]byte("test-key"))
 
 // mustIngest loads a file and fails the test on a file-level error.
-func mustIngest(t testing.TB, w *warehouse.Warehouse, path string, opt ingest.FileOptions) warehouse.LoadResult {
+func mustIngest(t testing.TB, w *warehouse.Warehouse, path string, opt pipeline.FileOptions) warehouse.LoadResult {
 	t.Helper()
 	if opt.Hasher == nil {
 		opt.Hasher = testHasher
 	}
-	res, err := ingest.File(context.Background(), w, path, opt)
+	res, err := pipeline.File(context.Background(), w, path, opt)
 	if err != nil {
 		t.Fatalf("ingest %s: %v", path, err)
 	}

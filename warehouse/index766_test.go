@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"wardstat/ingest"
+	"wardstat/pipeline"
 )
 
 // The 766 progress rule: more than one supplement request makes a dossier
@@ -33,8 +33,8 @@ func TestIndex766CountsEverySupplementRequest(t *testing.T) {
 		}
 		fmt.Fprintf(&first, "X01-240502-%04d,02/05/2024,20/05/2024,%s,%s,%s\n", i, done, req, ans)
 	}
-	mustIngest(t, w, writeFile(t, dir, "x01-a.csv", first.String()), ingest.FileOptions{})
-	mustIngest(t, w, writeFile(t, dir, "x01-b.csv", second.String()), ingest.FileOptions{})
+	mustIngest(t, w, writeFile(t, dir, "x01-a.csv", first.String()), pipeline.FileOptions{})
+	mustIngest(t, w, writeFile(t, dir, "x01-b.csv", second.String()), pipeline.FileOptions{})
 	if got := queryRow(t, w, `SELECT progress_rate, progress_points FROM mart_index766 WHERE ward_code = 'X01' AND month = '2024-05'`); got != "77.05|15.41" {
 		t.Errorf("progress: got %s, want 77.05|15.41 (47 of 61: two dossiers had two supplement requests)", got)
 	}
@@ -59,9 +59,9 @@ func TestIndex766SupplementWaitInWorkingDays(t *testing.T) {
 		"X02-240603-0001,03/06/2024,12/06/2024,14/06/2024,07/06/2024,10/06/2024\n"+
 		"X03-240701-0001,01/07/2024,15/08/2024,,03/07/2024,05/07/2024\n"+
 		"X03-240701-0002,01/07/2024,15/08/2024,,,\n"+
-		"X04-240701-0001,01/07/2024,10/07/2024,,05/07/2024,\n"), ingest.FileOptions{})
+		"X04-240701-0001,01/07/2024,10/07/2024,,05/07/2024,\n"), pipeline.FileOptions{})
 	mustIngest(t, w, writeFile(t, dir, "b.csv", head+
-		"X03-240701-0001,01/07/2024,15/08/2024,,10/07/2024,12/07/2024\n"), ingest.FileOptions{})
+		"X03-240701-0001,01/07/2024,15/08/2024,,10/07/2024,12/07/2024\n"), pipeline.FileOptions{})
 	got := queryRow(t, w, `SELECT ward_code, month, progress_rate FROM mart_index766
 		WHERE (ward_code, month) IN (('X02', '2024-06'), ('X03', '2024-07'), ('X04', '2024-07')) ORDER BY ward_code`)
 	want := "X02|2024-06|0\nX03|2024-07|50\nX04|2024-07|100"
@@ -84,14 +84,14 @@ func TestIndex766UnknownPartsAreNull(t *testing.T) {
 		"X05-240801-0001,Trực tuyến,01/08/2024,06/08/2024,05/08/2024,50.000\n"+
 		"X05-240801-0002,Trực tiếp,01/08/2024,06/08/2024,05/08/2024,50.000\n"+
 		"X05-240801-0003,Trực tiếp,01/08/2024,06/08/2024,09/08/2024,50.000\n"+
-		"X05-240801-0004,Trực tiếp,01/08/2024,06/08/2024,09/08/2024,50.000\n"), ingest.FileOptions{})
+		"X05-240801-0004,Trực tiếp,01/08/2024,06/08/2024,09/08/2024,50.000\n"), pipeline.FileOptions{})
 	mustIngest(t, w, writeFile(t, dir, "x06.csv", "Mã hồ sơ,Hình thức nộp,Ngày tiếp nhận,Ngày hẹn trả,Ngày có kết quả,Lệ phí,Thanh toán trực tuyến,Số hóa,Thư xin lỗi\n"+
 		"X06-240801-0001,Trực tuyến,01/08/2024,06/08/2024,05/08/2024,50.000,x,x,\n"+
 		"X06-240801-0002,Trực tiếp,01/08/2024,06/08/2024,05/08/2024,50.000,,,\n"+
 		"X06-240801-0003,Trực tiếp,01/08/2024,06/08/2024,09/08/2024,50.000,,x,\n"+
-		"X06-240801-0004,Trực tiếp,01/08/2024,06/08/2024,09/08/2024,50.000,,,\n"), ingest.FileOptions{})
+		"X06-240801-0004,Trực tiếp,01/08/2024,06/08/2024,09/08/2024,50.000,,,\n"), pipeline.FileOptions{})
 	mustIngest(t, w, writeFile(t, dir, "x07.csv", "Mã hồ sơ,Ngày tiếp nhận,Ngày hẹn trả,Ngày có kết quả\n"+
-		"X07-240801-0001,01/08/2024,06/08/2024,05/08/2024\n"), ingest.FileOptions{})
+		"X07-240801-0001,01/08/2024,06/08/2024,05/08/2024\n"), pipeline.FileOptions{})
 	cases := []struct{ name, query, want string }{
 		{"index parts", `SELECT ward_code, progress_rate, online_share, coalesce(online_payment_share::VARCHAR, 'NULL'), coalesce(online_payment_points::VARCHAR, 'NULL'),
 			coalesce(digitisation_share::VARCHAR, 'NULL'), points, points_possible
@@ -125,12 +125,12 @@ func TestDossierFlagsAgreeWithTheMarts(t *testing.T) {
 	dir := t.TempDir()
 	mustIngest(t, w, writeFile(t, dir, "x05.csv", "Mã hồ sơ,Hình thức nộp,Ngày tiếp nhận,Ngày hẹn trả,Ngày có kết quả,Lệ phí\n"+
 		"X05-240801-0001,Trực tuyến,01/08/2024,06/08/2024,05/08/2024,50.000\n"+
-		"X05-240801-0003,Trực tiếp,01/08/2024,06/08/2024,09/08/2024,50.000\n"), ingest.FileOptions{})
+		"X05-240801-0003,Trực tiếp,01/08/2024,06/08/2024,09/08/2024,50.000\n"), pipeline.FileOptions{})
 	mustIngest(t, w, writeFile(t, dir, "x06.csv", "Mã hồ sơ,Hình thức nộp,Ngày tiếp nhận,Ngày hẹn trả,Ngày có kết quả,Lệ phí,Thanh toán trực tuyến,Số hóa,Thư xin lỗi\n"+
 		"X06-240801-0001,Trực tuyến,01/08/2024,06/08/2024,05/08/2024,50.000,x,x,\n"+
 		"X06-240801-0002,Trực tiếp,01/08/2024,06/08/2024,05/08/2024,50.000,,,\n"+
 		"X06-240801-0003,Trực tiếp,01/08/2024,06/08/2024,09/08/2024,50.000,,x,x\n"+
-		"X06-240801-0004,Trực tiếp,01/08/2024,06/08/2024,09/08/2024,50.000,,,\n"), ingest.FileOptions{})
+		"X06-240801-0004,Trực tiếp,01/08/2024,06/08/2024,09/08/2024,50.000,,,\n"), pipeline.FileOptions{})
 	got := queryRow(t, w, `SELECT dossier_code, coalesce(apology_issued::VARCHAR, 'NULL'), coalesce(paid_online::VARCHAR, 'NULL'), coalesce(digitised::VARCHAR, 'NULL')
 		FROM dossier_flags ORDER BY dossier_code`)
 	want := "X05-240801-0001|NULL|NULL|NULL\nX05-240801-0003|NULL|NULL|NULL\n" +

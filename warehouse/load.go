@@ -25,7 +25,7 @@ type LoadRequest struct {
 	// SHA256 gives the load's identity: the file's sha256, then
 	// "#sheet" for a sheet read by name or as one of a workbook's
 	// several, then "?options" when options that change what the load
-	// gives were used (see ingest.FileOptions.identity). A load of the same identity made before is not made
+	// gives were used (see pipeline.FileOptions.identity). A load of the same identity made before is not made
 	// again. The load calls it beside its first steps, so that hashing a
 	// large file costs no time of its own; if the identity is known, the
 	// load stops and says so. An earlier load of the same file (the
@@ -98,6 +98,14 @@ type LoadResult struct {
 	// rejects are this load's now.
 	Replaced  []int64
 	Withdrawn int64
+	// TypedTwice: the typing pass read the rows again, because
+	// categories or date styles past its sample of the first rows left
+	// many cells untyped.
+	TypedTwice bool
+	// RowFixes is how many places a CSV read by DuckDB's reader has its
+	// record numbers part from its line numbers (blank lines, cells over
+	// several lines): the load moves its row numbers there.
+	RowFixes int
 }
 
 // PriorLoad identifies an earlier load of the same file.
@@ -161,10 +169,36 @@ func (w *Warehouse) FindLoad(ctx context.Context, sha string) (*PriorLoad, error
 	return &p, nil
 }
 
-// Load stages a file's rows and loads them in one transaction: after a
-// crash or kill the warehouse holds either all of this file or none of it.
-// Loading the same bytes twice is a no-op that says so.
-func (w *Warehouse) Load(ctx context.Context, req LoadRequest, src RowSource) (LoadResult, error) {
+// Source is what a load reads a file from: a CSVPlan or a JSONPlan, which
+// DuckDB's own reader reads, or Rows, the rows our reader read.
+type Source interface{ source() }
+
+// Rows is a source of the rows our reader read, appended to a temp table.
+type Rows struct{ RowSource }
+
+func (Rows) source()     {}
+func (CSVPlan) source()  {}
+func (JSONPlan) source() {}
+
+// Load stages a file's rows from src and loads them in one transaction:
+// after a crash or kill the warehouse holds either all of this file or
+// none of it. Loading the same bytes twice is a no-op that says so. A file
+// DuckDB's reader refuses (a plan) returns an error wrapping ErrCSVReader
+// or ErrJSONReader: the caller reads it with ours instead.
+func (w *Warehouse) Load(ctx context.Context, req LoadRequest, src Source) (LoadResult, error) {
+	switch s := src.(type) {
+	case CSVPlan:
+		return w.loadCSV(ctx, req, s, req.Hasher)
+	case JSONPlan:
+		return w.loadJSON(ctx, req, s, req.Hasher)
+	case Rows:
+		return w.loadRows(ctx, req, s.RowSource)
+	}
+	return LoadResult{}, fmt.Errorf("no load from a %T", src)
+}
+
+// loadRows loads the rows our reader read, through the Appender.
+func (w *Warehouse) loadRows(ctx context.Context, req LoadRequest, src RowSource) (LoadResult, error) {
 	return w.load(ctx, req, func(ctx context.Context, conn *sql.Conn) (staged, error) {
 		source, err := stage(ctx, conn, src)
 		if err != nil {
@@ -275,6 +309,7 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 		return identified(besideErr)
 	}
 	data.rowFixes = fixes
+	res.TypedTwice, res.RowFixes = typed.again, len(fixes)
 	if err := rowFixLists(ctx, conn, fixes); err != nil {
 		return identified(err)
 	}

@@ -56,13 +56,13 @@ type RowFix struct {
 	Record, Delta int64
 }
 
-// LoadCSV loads a delimited UTF-8 file with DuckDB's parallel CSV reader
+// loadCSV loads a delimited UTF-8 file with DuckDB's parallel CSV reader
 // doing the reading, and the rest as Load does it. Row numbers are the
 // file's line numbers (RowFixes account for blank lines and cells that span
 // lines).
 // A file DuckDB's reader refuses returns the error: the caller reads it the
 // slow way instead.
-func (w *Warehouse) LoadCSV(ctx context.Context, req LoadRequest, plan CSVPlan, h *transform.Hasher) (LoadResult, error) {
+func (w *Warehouse) loadCSV(ctx context.Context, req LoadRequest, plan CSVPlan, h *transform.Hasher) (LoadResult, error) {
 	return w.load(ctx, req, func(ctx context.Context, conn *sql.Conn) (staged, error) {
 		hash, err := prepareHashing(conn, plan.Mapping, h)
 		if err != nil {

@@ -30,10 +30,10 @@ type JSONPlan struct {
 	Sample string
 }
 
-// LoadJSON loads a JSON file with DuckDB's reader doing the reading; every
+// loadJSON loads a JSON file with DuckDB's reader doing the reading; every
 // mapped key is read as text, as the Go reader would hand it over. A file
 // DuckDB refuses returns ErrJSONReader: the caller reads it the slow way.
-func (w *Warehouse) LoadJSON(ctx context.Context, req LoadRequest, plan JSONPlan, h *transform.Hasher) (LoadResult, error) {
+func (w *Warehouse) loadJSON(ctx context.Context, req LoadRequest, plan JSONPlan, h *transform.Hasher) (LoadResult, error) {
 	return w.load(ctx, req, func(ctx context.Context, conn *sql.Conn) (staged, error) {
 		hash, err := prepareHashing(conn, plan.Mapping, h)
 		if err != nil {

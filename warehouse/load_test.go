@@ -14,7 +14,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
-	"wardstat/ingest"
+	"wardstat/pipeline"
 	"wardstat/warehouse"
 )
 
@@ -36,12 +36,12 @@ func TestLoadIsIdempotentIncrementalAndKeepsHistory(t *testing.T) {
 	w := mustOpen(t)
 	dir := t.TempDir()
 	v1 := writeFile(t, dir, "v1.csv", exportV1)
-	r1 := mustIngest(t, w, v1, ingest.FileOptions{})
+	r1 := mustIngest(t, w, v1, pipeline.FileOptions{})
 	if r1.Read != 3 || r1.New != 3 {
 		t.Fatalf("first load: %+v", r1)
 	}
 
-	again := mustIngest(t, w, v1, ingest.FileOptions{})
+	again := mustIngest(t, w, v1, pipeline.FileOptions{})
 	if again.AlreadyLoaded == nil || again.AlreadyLoaded.LoadID != r1.LoadID {
 		t.Fatalf("re-ingesting the same file must be a no-op naming the earlier load: %+v", again)
 	}
@@ -50,7 +50,7 @@ func TestLoadIsIdempotentIncrementalAndKeepsHistory(t *testing.T) {
 	}
 
 	v2 := writeFile(t, dir, "v2.csv", exportV2)
-	r2 := mustIngest(t, w, v2, ingest.FileOptions{})
+	r2 := mustIngest(t, w, v2, pipeline.FileOptions{})
 	if r2.Read != 3 || r2.New != 1 || r2.Changed != 1 || r2.Duplicate != 1 {
 		t.Fatalf("second load: %+v", r2)
 	}
@@ -81,14 +81,14 @@ func TestLoadIsIdempotentIncrementalAndKeepsHistory(t *testing.T) {
 func TestRepeatedRowsOfStoredDossiers(t *testing.T) {
 	w := mustOpen(t)
 	dir := t.TempDir()
-	r1 := mustIngest(t, w, writeFile(t, dir, "v1.csv", exportV1), ingest.FileOptions{})
+	r1 := mustIngest(t, w, writeFile(t, dir, "v1.csv", exportV1), pipeline.FileOptions{})
 	header, rows, _ := strings.Cut(exportV2, "\n")
 	lines := strings.Split(strings.TrimSpace(rows), "\n")
 	v1Rows := strings.Split(strings.TrimSpace(strings.SplitN(exportV1, "\n", 2)[1]), "\n")
 	// 0001: its stored state first, then its finished state (changed);
 	// 0002: unchanged, twice.
 	v3 := header + "\n" + v1Rows[0] + "\n" + lines[0] + "\n" + lines[1] + "\n" + lines[1] + "\n"
-	r3 := mustIngest(t, w, writeFile(t, dir, "v3.csv", v3), ingest.FileOptions{})
+	r3 := mustIngest(t, w, writeFile(t, dir, "v3.csv", v3), pipeline.FileOptions{})
 	if r3.Read != 4 || r3.Changed != 1 || r3.New != 0 || r3.Loaded != 1 || r3.Duplicate != 3 {
 		t.Fatalf("%+v", r3)
 	}
@@ -120,7 +120,7 @@ H09.01-240301-0006;Trực tiếp;01/03/2024;05/03/2024;hôm qua;Vũ Thị Gấm;
 H09.01-240301-0001;Trực tiếp;01/03/2024;05/03/2024;;Nguyễn Văn An;037099000111
 Tổng cộng: 7 hồ sơ;;;;;;
 `)
-	r := mustIngest(t, w, p, ingest.FileOptions{})
+	r := mustIngest(t, w, p, pipeline.FileOptions{})
 	if r.Read != 7 || r.Loaded != 1 || r.Rejected != 5 || r.Duplicate != 1 || r.Skipped != 1 {
 		t.Fatalf("got %+v", r)
 	}
@@ -177,7 +177,7 @@ H09.01-240301-0003,01/03/2024 22:00,,,Không được tiếp nhận,Ứng dụng
 H09.01-240301-0004,01/03/2024 23:00,,,3,Trực tuyến
 H09.01-240301-0005,01/03/2024 23:30,,,Đang xử lý,Trực tuyến
 `)
-	r := mustIngest(t, w, p, ingest.FileOptions{})
+	r := mustIngest(t, w, p, pipeline.FileOptions{})
 	if r.Read != 2 || r.Loaded != 1 || r.Rejected != 1 || r.NotAccepted != 3 || r.Skipped != 3 {
 		t.Fatalf("got %+v", r)
 	}
@@ -199,7 +199,7 @@ H05.01-240305-0002,Trực tuyến,05/03/2024 09:00,08/03/2024,Đang xử lý
 Page 2 of 2,,,,
 H05.01-240305-0003,Trực tuyến,hôm qua,08/03/2024,Đang xử lý
 `)
-	r := mustIngest(t, w, p, ingest.FileOptions{})
+	r := mustIngest(t, w, p, pipeline.FileOptions{})
 	if r.Read != 3 || r.Loaded != 2 || r.Rejected != 1 || r.Skipped != 4 {
 		t.Fatalf("got %+v", r)
 	}
@@ -225,7 +225,7 @@ func TestDecomposedTextIsStoredComposed(t *testing.T) {
 	composed := writeFile(t, dir, "nfc.csv", fmt.Sprintf(body, "H05.01"))
 	decomposed := writeFile(t, dir, "nfd.csv", norm.NFD.String(fmt.Sprintf(body, "H05.02")))
 	for _, p := range []string{composed, decomposed} {
-		if r := mustIngest(t, w, p, ingest.FileOptions{}); r.Loaded != 2 {
+		if r := mustIngest(t, w, p, pipeline.FileOptions{}); r.Loaded != 2 {
 			t.Fatalf("%s: %+v", p, r)
 		}
 	}
@@ -251,7 +251,7 @@ H05.01-240305-0004,Trực tuyến,05/03/2024 11:00,08/03/2024,07/03/2024 16:00,-
 H05.01-240305-0005,Trực tuyến,05/03/2024 12:00,08/03/2024,-,-,Đã trả kết quả
 H05.01-240305-0006,Trực tuyến,05/03/2024 13:00,08/03/2024,hôm qua,-,Đang xử lý
 `)
-	r := mustIngest(t, w, p, ingest.FileOptions{})
+	r := mustIngest(t, w, p, pipeline.FileOptions{})
 	if r.Loaded != 4 || r.Rejected != 2 {
 		t.Fatalf("got %+v", r)
 	}
@@ -274,7 +274,7 @@ H05.01-240305-0006,Trực tuyến,05/03/2024 13:00,08/03/2024,hôm qua,-,Đang x
 func TestMissingRequiredColumnFailsWithOneActionableLine(t *testing.T) {
 	w := mustOpen(t)
 	p := writeFile(t, t.TempDir(), "nocode.csv", "Thủ tục,Ngày tiếp nhận,Trạng thái\nKhai sinh,01/03/2024,Đang xử lý\n")
-	_, err := ingest.File(context.Background(), w, p, ingest.FileOptions{Hasher: testHasher})
+	_, err := pipeline.File(context.Background(), w, p, pipeline.FileOptions{Hasher: testHasher})
 	if err == nil {
 		t.Fatal("want an error")
 	}
@@ -299,7 +299,7 @@ func TestMissingRequiredColumnFailsWithOneActionableLine(t *testing.T) {
 func TestExplicitMapAndWardFlag(t *testing.T) {
 	w := mustOpen(t)
 	p := writeFile(t, t.TempDir(), "odd.csv", "Số BN|Nhận lúc|Hạn\n0001|2024-03-01 08:00|2024-03-05\n0002|2024-03-02|2024-03-06\n")
-	r := mustIngest(t, w, p, ingest.FileOptions{Ward: "X01", Map: map[string]string{"dossier_code": "Số BN", "received_at": "Nhận lúc", "due_at": "Hạn"}})
+	r := mustIngest(t, w, p, pipeline.FileOptions{Ward: "X01", Map: map[string]string{"dossier_code": "Số BN", "received_at": "Nhận lúc", "due_at": "Hạn"}})
 	if r.Loaded != 2 {
 		t.Fatalf("%+v", r)
 	}
@@ -328,7 +328,7 @@ func TestTextsBeyondTheSampleReadTheSame(t *testing.T) {
 	row("Fax", "Đang xử lý", "04/01/2024 08:00:00", "", "", "")                                       // unknown channel: rejected
 	row("Trực tiếp", "không rõ", "32/01/2024", "", "", "abc")                                         // bad receipt date: rejected
 	p := writeFile(t, t.TempDir(), "late.csv", b.String())
-	r := mustIngest(t, w, p, ingest.FileOptions{})
+	r := mustIngest(t, w, p, pipeline.FileOptions{})
 	if r.Read != 5004 || r.Loaded != 5002 || r.Rejected != 2 {
 		t.Fatalf("got %+v", r)
 	}
@@ -402,7 +402,7 @@ func TestFeesReadAtOnceAsByTheFullParser(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := mustOpen(t)
-	mustIngest(t, w, p, ingest.FileOptions{})
+	mustIngest(t, w, p, pipeline.FileOptions{})
 	rows, err := w.DB().Query(`SELECT DISTINCT CAST(split_part(dossier_code, '-', 3) AS INTEGER) % ? AS k, fee FROM dossiers ORDER BY k`, len(fees))
 	if err != nil {
 		t.Fatal(err)
@@ -462,7 +462,7 @@ func TestRowsPastTheSampleAreTypedAgain(t *testing.T) {
 			t.Fatal(err)
 		}
 		w, log := mustOpenLogged(t)
-		if r := mustIngest(t, w, p, ingest.FileOptions{}); r.Loaded != 9000 {
+		if r := mustIngest(t, w, p, pipeline.FileOptions{}); r.Loaded != 9000 {
 			t.Fatalf("%+v", r)
 		}
 		var s string
@@ -506,7 +506,7 @@ func TestMixedDateStylesReadAtOnce(t *testing.T) {
 	}
 	p := writeFile(t, t.TempDir(), "mixed.csv", b.String())
 	w, log := mustOpenLogged(t)
-	if r := mustIngest(t, w, p, ingest.FileOptions{}); r.Loaded != 6000 {
+	if r := mustIngest(t, w, p, pipeline.FileOptions{}); r.Loaded != 6000 {
 		t.Fatalf("%+v", r)
 	}
 	checkReceived(t, w, want)
@@ -535,7 +535,7 @@ func TestDateStyleChangingLateIsTypedAgain(t *testing.T) {
 	}
 	p := writeFile(t, t.TempDir(), "late-style.csv", b.String())
 	w, log := mustOpenLogged(t)
-	if r := mustIngest(t, w, p, ingest.FileOptions{}); r.Loaded != 9000 {
+	if r := mustIngest(t, w, p, pipeline.FileOptions{}); r.Loaded != 9000 {
 		t.Fatalf("%+v", r)
 	}
 	checkReceived(t, w, want)
@@ -558,7 +558,7 @@ func TestFreeFeesReadAtOnce(t *testing.T) {
 	}
 	p := writeFile(t, t.TempDir(), "free.csv", b.String())
 	w, log := mustOpenLogged(t)
-	if r := mustIngest(t, w, p, ingest.FileOptions{}); r.Loaded != 6000 || len(r.Warnings) > 1 {
+	if r := mustIngest(t, w, p, pipeline.FileOptions{}); r.Loaded != 6000 || len(r.Warnings) > 1 {
 		t.Fatalf("%+v", r)
 	}
 	if n := queryInt(t, w.DB(), `SELECT count(*) FROM dossiers WHERE fee = 0`); n != 3000 {

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"wardstat/ingest"
 	msgpkg "wardstat/internal/msg"
+	"wardstat/pipeline"
 	"wardstat/warehouse"
 )
 
@@ -17,8 +17,8 @@ func handcount(t *testing.T) *warehouse.Warehouse {
 	w := mustOpen(t)
 	dir := "../testdata/report/handcount/"
 	mustUnits(t, w, dir+"units.csv")
-	mustIngest(t, w, dir+"ward-export.csv", ingest.FileOptions{})
-	mustIngest(t, w, dir+"api-export.json", ingest.FileOptions{})
+	mustIngest(t, w, dir+"ward-export.csv", pipeline.FileOptions{})
+	mustIngest(t, w, dir+"api-export.json", pipeline.FileOptions{})
 	return w
 }
 
@@ -94,7 +94,7 @@ func TestAnomalies(t *testing.T) {
 			fmt.Fprintf(&b, "A01-2401%02d-%02d%02d,%02d/%02d/2024,15/%02d/2024,%s\n", i, m, i, 1+i, m, m, done)
 		}
 	}
-	mustIngest(t, w, writeFile(t, t.TempDir(), "a.csv", b.String()), ingest.FileOptions{})
+	mustIngest(t, w, writeFile(t, t.TempDir(), "a.csv", b.String()), pipeline.FileOptions{})
 	got := queryRow(t, w, `SELECT month, metric, direction, reason_en FROM mart_anomalies`)
 	want := "2024-08|on_time_rate|below|On-time rate 40.0% is below the ward's usual range of the 6 months before (99.0–101.0)"
 	if got != want {
@@ -150,7 +150,7 @@ func TestExportLake(t *testing.T) {
 	}
 	// A new dossier in April 2024 changes April onwards only.
 	p := writeFile(t, t.TempDir(), "april.csv", "Mã hồ sơ,Ngày tiếp nhận,Ngày hẹn trả\nH01.01-240415-0009,15/04/2024,20/04/2024\n")
-	mustIngest(t, w, p, ingest.FileOptions{})
+	mustIngest(t, w, p, pipeline.FileOptions{})
 	r3, err := w.ExportLake(t.Context(), dir)
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,7 @@ package warehouse_test
 import (
 	"testing"
 
-	"wardstat/ingest"
+	"wardstat/pipeline"
 )
 
 // An older export loaded after a newer one (a clerk's last month's file
@@ -22,7 +22,7 @@ func TestOlderExportNeverReopensAClosedDossier(t *testing.T) {
 		"HS-1,20/10/2026 08:00,30/10/2026 17:00,\n"+
 		"HS-2,21/10/2026 08:00,10/11/2026 17:00,05/11/2026 10:00\n"+
 		"HS-3,03/11/2026 08:00,20/11/2026 17:00,\n")
-	opt := ingest.FileOptions{Ward: "H01.01"}
+	opt := pipeline.FileOptions{Ward: "H01.01"}
 
 	mustIngest(t, w, november, opt)
 	r := mustIngest(t, w, october, opt)
@@ -64,15 +64,15 @@ func TestCodesStoredUnderAnotherWardAreSaid(t *testing.T) {
 	dir := t.TempDir()
 	body := "Mã hồ sơ,Ngày tiếp nhận\nHS-1,01/10/2026 08:00\nHS-2,02/10/2026 08:00\n"
 	first := writeFile(t, dir, "a.csv", body)
-	mustIngest(t, w, first, ingest.FileOptions{Ward: "H01.01"})
-	r := mustIngest(t, w, first, ingest.FileOptions{Ward: "H01.02"})
+	mustIngest(t, w, first, pipeline.FileOptions{Ward: "H01.01"})
+	r := mustIngest(t, w, first, pipeline.FileOptions{Ward: "H01.02"})
 	for _, wn := range r.Warnings {
 		if wn.Code == "code_in_other_ward" {
 			t.Errorf("the same bytes with another --ward replace the earlier load, yet: %+v", wn)
 		}
 	}
 	resaved := writeFile(t, dir, "a-resaved.csv", body+"\n")
-	r = mustIngest(t, w, resaved, ingest.FileOptions{Ward: "H01.03"})
+	r = mustIngest(t, w, resaved, pipeline.FileOptions{Ward: "H01.03"})
 	found := false
 	for _, wn := range r.Warnings {
 		found = found || wn.Code == "code_in_other_ward" && wn.Count == 2 && wn.Example == "H01.02"

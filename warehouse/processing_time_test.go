@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"wardstat/ingest"
+	"wardstat/pipeline"
 )
 
 // The issue's example: received Monday 25/09/2023 at 15:30 for a 3-day
@@ -24,7 +24,7 @@ func TestProcessingTimeCountsFromTheDeemedReceipt(t *testing.T) {
 	}
 	mustIngest(t, w, writeFile(t, dir, "late-afternoon.csv", `Mã hồ sơ,Mã TTHC,Tên thủ tục,Lĩnh vực,Ngày tiếp nhận,Ngày có kết quả,Trạng thái
 H09.01-230925-0001,2.000001,Cấp phép,Xây dựng,25/09/2023 15:30,29/09/2023 10:00,Đã có kết quả
-`), ingest.FileOptions{})
+`), pipeline.FileOptions{})
 	if got := queryRow(t, w, `SELECT strftime(due_day, '%d/%m/%Y'), working_days_taken FROM dossier_facts`); got != "29/09/2023|3" {
 		t.Errorf("due day | working days taken: got %s, want 29/09/2023|3", got)
 	}
@@ -32,7 +32,7 @@ H09.01-230925-0001,2.000001,Cấp phép,Xây dựng,25/09/2023 15:30,29/09/2023 
 	mustIngest(t, w, writeFile(t, dir, "open.csv", `Mã hồ sơ,Mã TTHC,Tên thủ tục,Lĩnh vực,Ngày tiếp nhận,Ngày có kết quả,Trạng thái
 H09.01-230926-0001,2.000001,Cấp phép,Xây dựng,26/09/2023 09:00,,Đang xử lý
 H09.01-100104-0001,2.000001,Cấp phép,Xây dựng,04/01/2010 09:00,08/09/2023 09:00,Đã có kết quả
-`), ingest.FileOptions{})
+`), pipeline.FileOptions{})
 	if got := queryRow(t, w, `SELECT count(*) FROM dossier_facts WHERE working_days_taken IS NOT NULL`); got != "1" {
 		t.Errorf("%s dossiers with a processing time, want 1 (the completed one received within the calendar)", got)
 	}
@@ -90,7 +90,7 @@ func TestResolvedByTheDueDayNeverShowsMoreDaysThanAllowed(t *testing.T) {
 		fmt.Fprintf(&csv, "H09-%s-%04d,P.%02d,%s %02d:%02d,%s 17:30,Đã có kết quả\n",
 			day.Format("060102"), i%10000, n, day.Format("02/01/2006"), hour, minute, done.Format("02/01/2006"))
 	}
-	mustIngest(t, w, writeFile(t, dir, "generated.csv", csv.String()), ingest.FileOptions{})
+	mustIngest(t, w, writeFile(t, dir, "generated.csv", csv.String()), pipeline.FileOptions{})
 	facts := `FROM dossier_facts f JOIN procedures p ON p.procedure_code = f.procedure_code
 		JOIN dossiers d ON d.dossier_code = f.dossier_code`
 	if n := queryInt(t, w.DB(), `SELECT count(*) `+facts+` WHERE f.due_source = 'catalogue' AND f.completed_day <= f.due_day`); n < count/3 {

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"wardstat/ingest"
+	"wardstat/pipeline"
 	"wardstat/warehouse"
 )
 
@@ -31,7 +31,7 @@ func sandboxFixture(t *testing.T) (db, outside string) {
 	}
 	fx := "../testdata/report/handcount/"
 	mustUnits(t, w, fx+"units.csv")
-	mustIngest(t, w, fx+"ward-export.csv", ingest.FileOptions{})
+	mustIngest(t, w, fx+"ward-export.csv", pipeline.FileOptions{})
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"wardstat/ingest"
+	"wardstat/pipeline"
 	"wardstat/warehouse"
 )
 
@@ -113,7 +113,7 @@ func TestHelperLoadAndDie(t *testing.T) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(3)
 	}
-	if _, err := ingest.File(context.Background(), w, file, ingest.FileOptions{Hasher: testHasher, Ward: "K01"}); err != nil {
+	if _, err := pipeline.File(context.Background(), w, file, pipeline.FileOptions{Hasher: testHasher, Ward: "K01"}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(3)
 	}
@@ -141,7 +141,7 @@ func TestOpenRemovesALoadWhoseCommitWasCutShort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustIngest(t, w, night1, ingest.FileOptions{Ward: "K01"})
+	mustIngest(t, w, night1, pipeline.FileOptions{Ward: "K01"})
 	before := warehouseState(t, w.DB())
 	w.Close()
 
@@ -229,9 +229,9 @@ func TestRepairPutsBackAStateWhoseReplacementNeverCommitted(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			mustIngest(t, w, writeFile(t, dir, "v1.csv", exportV1), ingest.FileOptions{})
+			mustIngest(t, w, writeFile(t, dir, "v1.csv", exportV1), pipeline.FileOptions{})
 			before := warehouseState(t, w.DB())
-			r2 := mustIngest(t, w, writeFile(t, dir, "v2.csv", exportV2+"H09.01-240304-0001,Trực tiếp,hôm qua,,,Đang xử lý,Lê Thị Dung,0912000444\n"), ingest.FileOptions{})
+			r2 := mustIngest(t, w, writeFile(t, dir, "v2.csv", exportV2+"H09.01-240304-0001,Trực tiếp,hôm qua,,,Đang xử lý,Lê Thị Dung,0912000444\n"), pipeline.FileOptions{})
 			if r2.Changed != 1 || r2.New != 1 || r2.Rejected != 1 {
 				t.Fatalf("second load: %+v", r2)
 			}
@@ -260,7 +260,7 @@ func TestRepairPutsBackAStateWhoseReplacementNeverCommitted(t *testing.T) {
 				t.Fatalf("repair: %+v", rep)
 			}
 			// The next load of the same file loads it whole.
-			again := mustIngest(t, w, filepath.Join(dir, "v2.csv"), ingest.FileOptions{})
+			again := mustIngest(t, w, filepath.Join(dir, "v2.csv"), pipeline.FileOptions{})
 			if again.AlreadyLoaded != nil || again.Changed != 1 || again.New != 1 || again.Rejected != 1 {
 				t.Fatalf("loading the file again: %+v", again)
 			}
@@ -283,8 +283,8 @@ func TestReadOnlyOpenRefusesWhatItCannotRepair(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustIngest(t, w, writeFile(t, dir, "v1.csv", exportV1), ingest.FileOptions{})
-	r2 := mustIngest(t, w, writeFile(t, dir, "v2.csv", exportV2), ingest.FileOptions{})
+	mustIngest(t, w, writeFile(t, dir, "v1.csv", exportV1), pipeline.FileOptions{})
+	r2 := mustIngest(t, w, writeFile(t, dir, "v2.csv", exportV2), pipeline.FileOptions{})
 	if _, err := w.DB().Exec(`DELETE FROM loads WHERE load_id = ?`, r2.LoadID); err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"wardstat/ingest"
+	"wardstat/pipeline"
 	"wardstat/warehouse"
 )
 
@@ -71,12 +71,12 @@ func TestLoadWithOtherOptionsReplacesTheEarlierOne(t *testing.T) {
 	b := writeFile(t, dir, "thang10-b.csv", octoberWardB)
 
 	// Without --ward: every row rejected, nothing loaded.
-	r := mustIngest(t, w, a, ingest.FileOptions{})
-	if !ingest.NothingLoaded(r) || r.Rejected != 3 {
+	r := mustIngest(t, w, a, pipeline.FileOptions{})
+	if !pipeline.NothingLoaded(r) || r.Rejected != 3 {
 		t.Fatalf("a file without its unit, no --ward: %+v", r)
 	}
 	// The advised command loads it.
-	r = mustIngest(t, w, a, ingest.FileOptions{Ward: "H26.01"})
+	r = mustIngest(t, w, a, pipeline.FileOptions{Ward: "H26.01"})
 	if r.AlreadyLoaded != nil || r.New != 3 {
 		t.Fatalf("again with --ward must load the file: %+v", r)
 	}
@@ -84,24 +84,24 @@ func TestLoadWithOtherOptionsReplacesTheEarlierOne(t *testing.T) {
 		t.Fatalf("the rejects of the load that loaded nothing must go once the file loads: %d left", n)
 	}
 	// The same options again: a no-op.
-	if r := mustIngest(t, w, a, ingest.FileOptions{Ward: "H26.01"}); r.AlreadyLoaded == nil {
+	if r := mustIngest(t, w, a, pipeline.FileOptions{Ward: "H26.01"}); r.AlreadyLoaded == nil {
 		t.Fatalf("the same file with the same options must be a no-op: %+v", r)
 	}
 
 	// Ward B's export loaded by mistake as ward A's: its HS-0001 overwrites
 	// A's, HS-0009 joins A.
-	rb := mustIngest(t, w, b, ingest.FileOptions{Ward: "H26.01"})
+	rb := mustIngest(t, w, b, pipeline.FileOptions{Ward: "H26.01"})
 	if rb.New != 1 || rb.Changed != 1 {
 		t.Fatalf("B's export as A's: %+v", rb)
 	}
 	// Reloaded as is: its dossiers are unchanged, and keep the load_id of
 	// the load that wrote them.
-	rbr := mustIngest(t, w, b, ingest.FileOptions{Ward: "H26.01", Reload: true})
+	rbr := mustIngest(t, w, b, pipeline.FileOptions{Ward: "H26.01", Reload: true})
 	if rbr.Unchanged != 2 || !slices.Equal(rbr.Replaced, []int64{rb.LoadID}) || rbr.Withdrawn != 0 {
 		t.Fatalf("B's export as A's, reloaded: %+v", rbr)
 	}
 	// Loaded again with the right ward: it replaces that load.
-	rb2 := mustIngest(t, w, b, ingest.FileOptions{Ward: "H26.02"})
+	rb2 := mustIngest(t, w, b, pipeline.FileOptions{Ward: "H26.02"})
 	if rb2.AlreadyLoaded != nil || rb2.New != 2 || !slices.Equal(rb2.Replaced, []int64{rbr.LoadID}) || rb2.Withdrawn != 2 {
 		t.Fatalf("B's export with its own ward must replace the wrong load: %+v", rb2)
 	}
@@ -121,7 +121,7 @@ func TestLoadWithOtherOptionsReplacesTheEarlierOne(t *testing.T) {
 
 	// --reload re-reads a file on purpose: nothing changes, nothing is
 	// counted twice.
-	rr := mustIngest(t, w, b, ingest.FileOptions{Ward: "H26.02", Reload: true})
+	rr := mustIngest(t, w, b, pipeline.FileOptions{Ward: "H26.02", Reload: true})
 	if rr.AlreadyLoaded != nil || rr.Unchanged != 2 || rr.Loaded != 0 || !slices.Equal(rr.Replaced, []int64{rb2.LoadID}) || rr.Withdrawn != 0 {
 		t.Fatalf("--reload: %+v", rr)
 	}
@@ -129,7 +129,7 @@ func TestLoadWithOtherOptionsReplacesTheEarlierOne(t *testing.T) {
 		t.Fatalf("the form after --reload:\n got %s\nwant %s", strings.Join(got, "\n    "), strings.Join(want, "\n    "))
 	}
 	// A load of the file that rejects every row replaces nothing.
-	if r := mustIngest(t, w, b, ingest.FileOptions{}); !ingest.NothingLoaded(r) || len(r.Replaced) != 0 {
+	if r := mustIngest(t, w, b, pipeline.FileOptions{}); !pipeline.NothingLoaded(r) || len(r.Replaced) != 0 {
 		t.Fatalf("a load of B without --ward: %+v", r)
 	}
 	if got := formOf(t, w); !slices.Equal(got, want) {
@@ -146,17 +146,17 @@ func TestLoadWithOtherOptionsReplacesTheEarlierOne(t *testing.T) {
 func TestEachNamedSheetIsALoadOfItsOwn(t *testing.T) {
 	w := mustOpen(t)
 	const book = "../testdata/ingest/two-wards.xls"
-	one := mustIngest(t, w, book, ingest.FileOptions{Sheet: "Phường 1"})
-	two := mustIngest(t, w, book, ingest.FileOptions{Sheet: "Phường 2"})
+	one := mustIngest(t, w, book, pipeline.FileOptions{Sheet: "Phường 1"})
+	two := mustIngest(t, w, book, pipeline.FileOptions{Sheet: "Phường 2"})
 	if one.New != 3 || two.AlreadyLoaded != nil || two.New != 3 || len(two.Replaced) != 0 {
 		t.Fatalf("--sheet \"Phường 1\", then \"Phường 2\": %+v, then %+v", one, two)
 	}
 	// The whole workbook, every sheet of dossiers: each sheet was loaded.
-	res, err := ingest.File(context.Background(), w, book, ingest.FileOptions{Hasher: testHasher})
+	res, err := pipeline.File(context.Background(), w, book, pipeline.FileOptions{Hasher: testHasher})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range append([]ingest.FileResult{res}, res.More...) {
+	for _, r := range append([]pipeline.FileResult{res}, res.More...) {
 		if r.Result.AlreadyLoaded == nil {
 			t.Errorf("%s: a sheet loaded by name must be known when the workbook is loaded whole: %+v", r.Path, r.Result)
 		}
@@ -175,8 +175,8 @@ BN-01,OLD-77,01/10/2026 08:00,H26.01
 BN-02,OLD-78,02/10/2026 08:00,H26.01
 BN-03,OLD-79,03/10/2026 08:00,H26.01
 `)
-	wrong := mustIngest(t, w, p, ingest.FileOptions{Map: map[string]string{"dossier_code": "Số cũ"}})
-	right := mustIngest(t, w, p, ingest.FileOptions{Map: map[string]string{"dossier_code": "Số BN"}})
+	wrong := mustIngest(t, w, p, pipeline.FileOptions{Map: map[string]string{"dossier_code": "Số cũ"}})
+	right := mustIngest(t, w, p, pipeline.FileOptions{Map: map[string]string{"dossier_code": "Số BN"}})
 	if wrong.New != 3 || right.AlreadyLoaded != nil || right.New != 3 || right.Withdrawn != 3 || !slices.Equal(right.Replaced, []int64{wrong.LoadID}) {
 		t.Fatalf("the wrong --map, then the right one: %+v, then %+v", wrong, right)
 	}

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"wardstat/ingest"
+	"wardstat/pipeline"
 	"wardstat/warehouse"
 )
 
@@ -26,11 +26,11 @@ func TestReportFormHandCount(t *testing.T) {
 	w := mustOpen(t)
 	dir := "../testdata/report/handcount/"
 	mustUnits(t, w, dir+"units.csv")
-	csvRes := mustIngest(t, w, dir+"ward-export.csv", ingest.FileOptions{})
+	csvRes := mustIngest(t, w, dir+"ward-export.csv", pipeline.FileOptions{})
 	if csvRes.Rejected != 0 || csvRes.Loaded != 14 {
 		t.Fatalf("csv: loaded %d rejected %d %+v, want 14 loaded", csvRes.Loaded, csvRes.Rejected, csvRes.Rejects)
 	}
-	jsonRes := mustIngest(t, w, dir+"api-export.json", ingest.FileOptions{})
+	jsonRes := mustIngest(t, w, dir+"api-export.json", pipeline.FileOptions{})
 	if jsonRes.Rejected != 0 || jsonRes.Loaded != 5 {
 		t.Fatalf("json: loaded %d rejected %d %+v", jsonRes.Loaded, jsonRes.Rejected, jsonRes.Rejects)
 	}
@@ -114,8 +114,8 @@ func TestReportFormRollup(t *testing.T) {
 	w := mustOpen(t)
 	dir := "../testdata/report/handcount/"
 	mustUnits(t, w, dir+"units.csv")
-	mustIngest(t, w, dir+"ward-export.csv", ingest.FileOptions{})
-	mustIngest(t, w, dir+"api-export.json", ingest.FileOptions{})
+	mustIngest(t, w, dir+"ward-export.csv", pipeline.FileOptions{})
+	mustIngest(t, w, dir+"api-export.json", pipeline.FileOptions{})
 	from, _ := time.Parse(time.DateOnly, "2024-03-01")
 	to, _ := time.Parse(time.DateOnly, "2024-03-31")
 	rows, err := w.ReportForm(context.Background(), warehouse.ReportOptions{From: from, To: to, By: "province"})
@@ -157,8 +157,8 @@ func TestWardMonthEqualsTheFormOfEachMonth(t *testing.T) {
 	w := mustOpen(t)
 	dir := "../testdata/report/handcount/"
 	mustUnits(t, w, dir+"units.csv")
-	mustIngest(t, w, dir+"ward-export.csv", ingest.FileOptions{})
-	mustIngest(t, w, dir+"api-export.json", ingest.FileOptions{})
+	mustIngest(t, w, dir+"ward-export.csv", pipeline.FileOptions{})
+	mustIngest(t, w, dir+"api-export.json", pipeline.FileOptions{})
 	assertWardMonthMatchesForm(t, w)
 }
 

@@ -9,7 +9,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
-	"wardstat/ingest"
+	"wardstat/pipeline"
 	sqlmodels "wardstat/sql"
 	"wardstat/transform"
 	"wardstat/warehouse"
@@ -65,7 +65,7 @@ H09-240426-0003,,Chứng thực bản sao,27/04/2024 08:00
 H09-240426-0004,2.000001,Cấp phép,26/04/2024 10:00
 H09-240426-0005,9.999,Không có trong danh mục,26/04/2024 10:00
 `)
-	mustIngest(t, w, p, ingest.FileOptions{})
+	mustIngest(t, w, p, pipeline.FileOptions{})
 	// 2024 as announced: 27/04-01/05 off (Monday 29/04 swapped for
 	// Saturday 04/05, a working day).
 	want := map[string]string{
@@ -115,8 +115,8 @@ func TestStateHashIsTheHashOfTheStoredState(t *testing.T) {
 	}
 	w := mustOpen(t)
 	dir := t.TempDir()
-	mustIngest(t, w, writeFile(t, dir, "v1.csv", exportV1), ingest.FileOptions{})
-	mustIngest(t, w, writeFile(t, dir, "v2.csv", exportV2), ingest.FileOptions{})
+	mustIngest(t, w, writeFile(t, dir, "v1.csv", exportV1), pipeline.FileOptions{})
+	mustIngest(t, w, writeFile(t, dir, "v2.csv", exportV2), pipeline.FileOptions{})
 	for _, table := range []string{"dossiers", "dossier_history"} {
 		if n := queryInt(t, w.DB(), `SELECT count(*) FROM `+table+` WHERE state_hash <> hash(`+stateList()+`)`); n != 0 {
 			t.Errorf("%s: %d rows whose state hash is not the hash of their state", table, n)
@@ -194,7 +194,7 @@ func TestMigration5ShortensKeysAndKeepsStatesUnchanged(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	mustIngest(t, w, writeFile(t, dir, "v1.csv", exportV1), ingest.FileOptions{})
+	mustIngest(t, w, writeFile(t, dir, "v1.csv", exportV1), pipeline.FileOptions{})
 	want := applicantKeys(t, w)
 	// As schema 4 stored it: a 64-digit key, hashed into the state.
 	asSchema6(t, w)
@@ -212,7 +212,7 @@ func TestMigration5ShortensKeysAndKeepsStatesUnchanged(t *testing.T) {
 		t.Fatalf("keys after migrating: %v, want %v", got, want)
 	}
 	// The same rows again (with a blank line, so other bytes): unchanged.
-	r := mustIngest(t, w, writeFile(t, dir, "v1-again.csv", exportV1+"\n"), ingest.FileOptions{})
+	r := mustIngest(t, w, writeFile(t, dir, "v1-again.csv", exportV1+"\n"), pipeline.FileOptions{})
 	if r.Changed != 0 || r.New != 0 || r.Duplicate != r.Read {
 		t.Fatalf("after migrating, an unchanged export must change nothing: %+v", r)
 	}
@@ -228,8 +228,8 @@ func TestMigration7CompactsTypesAndKeepsStates(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	mustIngest(t, w, writeFile(t, dir, "v1.csv", exportV1), ingest.FileOptions{})
-	mustIngest(t, w, writeFile(t, dir, "v2.csv", exportV2), ingest.FileOptions{})
+	mustIngest(t, w, writeFile(t, dir, "v1.csv", exportV1), pipeline.FileOptions{})
+	mustIngest(t, w, writeFile(t, dir, "v2.csv", exportV2), pipeline.FileOptions{})
 	want := applicantKeys(t, w)
 	history := queryInt(t, w.DB(), `SELECT count(*) FROM dossier_history`)
 	asSchema6(t, w)
@@ -245,14 +245,14 @@ func TestMigration7CompactsTypesAndKeepsStates(t *testing.T) {
 	if ty := queryOne[string](t, w.DB(), `SELECT typeof(channel) || ' ' || typeof(applicant_key) FROM dossiers LIMIT 1`); ty != "ENUM('online', 'direct', 'postal') UUID" {
 		t.Errorf("types after migrating: %s", ty)
 	}
-	r := mustIngest(t, w, writeFile(t, dir, "v2-again.csv", exportV2+"\n"), ingest.FileOptions{})
+	r := mustIngest(t, w, writeFile(t, dir, "v2-again.csv", exportV2+"\n"), pipeline.FileOptions{})
 	if r.Changed != 0 || r.New != 0 || r.Duplicate != r.Read {
 		t.Fatalf("after migrating, an unchanged export must change nothing: %+v", r)
 	}
 	// The older export differs from every stored state it would change
 	// back (the hashes recomputed by the migration compare): a state it
 	// would reopen keeps the closed one (Older), any other changes back.
-	r = mustIngest(t, w, writeFile(t, dir, "v1-again.csv", exportV1+"\n"), ingest.FileOptions{})
+	r = mustIngest(t, w, writeFile(t, dir, "v1-again.csv", exportV1+"\n"), pipeline.FileOptions{})
 	if r.Changed+r.Older == 0 || r.Changed > 0 && queryInt(t, w.DB(), `SELECT count(*) FROM dossier_history`) <= history {
 		t.Fatalf("after migrating, the older export must be told from the stored states: %+v", r)
 	}

@@ -3,7 +3,7 @@ package warehouse_test
 import (
 	"testing"
 
-	"wardstat/ingest"
+	"wardstat/pipeline"
 )
 
 // Which statuses count is the status catalogue's to say (statuses.counted),
@@ -33,7 +33,7 @@ H09.01-240301-0004,01/03/2024 23:00,,,1,Trực tuyến
 					t.Fatal(err)
 				}
 			}
-			r := mustIngest(t, w, writeFile(t, t.TempDir(), "dvc.csv", csv), ingest.FileOptions{})
+			r := mustIngest(t, w, writeFile(t, t.TempDir(), "dvc.csv", csv), pipeline.FileOptions{})
 			if r.NotAccepted != tc.notAccepted || r.Rejected != tc.rejected {
 				t.Errorf("left out %d, rejected %d; want %d, %d", r.NotAccepted, r.Rejected, tc.notAccepted, tc.rejected)
 			}

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"wardstat/ingest"
+	"wardstat/pipeline"
 	"wardstat/warehouse"
 )
 
@@ -101,20 +101,20 @@ func TestLoadsBackToBackUnderCPUPressure(t *testing.T) {
 		// A load cancelled at some moment (as by Ctrl-C or a timeout):
 		// DuckDB is interrupted wherever it is.
 		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(i%7)*150*time.Millisecond)
-		if res, err := ingest.File(ctx, w, p, ingest.FileOptions{Ward: "K01", Hasher: testHasher}); err == nil && res.Result.Loaded != rows {
+		if res, err := pipeline.File(ctx, w, p, pipeline.FileOptions{Ward: "K01", Hasher: testHasher}); err == nil && res.Result.Loaded != rows {
 			t.Fatalf("load %d, cancelled but not stopped: %+v", i, res.Result)
 		}
 		cancel()
 		if n := queryInt(t, w.DB(), `SELECT count(*) FROM dossiers WHERE dossier_code LIKE ?`, fmt.Sprintf("K01-%d-%%", i)); n != 0 && n != rows {
 			t.Fatalf("load %d cancelled: %d dossiers", i, n)
 		}
-		res := mustIngest(t, w, p, ingest.FileOptions{Ward: "K01"})
+		res := mustIngest(t, w, p, pipeline.FileOptions{Ward: "K01"})
 		if res.AlreadyLoaded == nil && (res.Loaded != rows || res.Rejected != 0) {
 			t.Fatalf("load %d: %+v", i, res)
 		}
 		// The same file again: its identity, found beside the typing,
 		// stops the typing pass wherever it is.
-		if again := mustIngest(t, w, p, ingest.FileOptions{Ward: "K01"}); again.AlreadyLoaded == nil {
+		if again := mustIngest(t, w, p, pipeline.FileOptions{Ward: "K01"}); again.AlreadyLoaded == nil {
 			t.Fatalf("load %d again: %+v", i, again)
 		}
 		os.Remove(p)

@@ -16,7 +16,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"wardstat/ingest"
+	"wardstat/pipeline"
 	"wardstat/warehouse"
 )
 
@@ -159,7 +159,7 @@ func TestFeeAttacksAreNotedNotChanged(t *testing.T) {
 		t.Run(format, func(t *testing.T) {
 			p, attackRow := feeFile(t, format)
 			w := mustOpen(t)
-			r := mustIngest(t, w, p, ingest.FileOptions{})
+			r := mustIngest(t, w, p, pipeline.FileOptions{})
 			if r.Loaded != 200 || r.Rejected != 0 {
 				t.Fatalf("a fee is not a reason to reject: %+v", r)
 			}
@@ -264,7 +264,7 @@ func TestExcelErrorsInDatesAndCodesAreRejected(t *testing.T) {
 				p = writeXLSX(t, filepath.Join(dir, "errors.xlsx"), header, rows)
 			}
 			w := mustOpen(t)
-			r := mustIngest(t, w, p, ingest.FileOptions{})
+			r := mustIngest(t, w, p, pipeline.FileOptions{})
 			if r.Loaded != 54 || r.Rejected != 6 {
 				t.Fatalf("%+v", r)
 			}
@@ -321,7 +321,7 @@ func TestOffsetsBeyondFourteenHoursAreUnreadable(t *testing.T) {
 		fmt.Fprintf(&b, "%s,H01,Trực tiếp,%s\n", code, text)
 	}
 	w := mustOpen(t)
-	r := mustIngest(t, w, writeFile(t, t.TempDir(), "offsets.csv", b.String()), ingest.FileOptions{})
+	r := mustIngest(t, w, writeFile(t, t.TempDir(), "offsets.csv", b.String()), pipeline.FileOptions{})
 	if r.Rejected != int64(len(bad)) {
 		t.Fatalf("%+v", r)
 	}
@@ -408,7 +408,7 @@ func TestDateOrderIsTheColumnsEvidence(t *testing.T) {
 				}
 			}
 			w := mustOpen(t)
-			r := mustIngest(t, w, writeFile(t, t.TempDir(), "dates.csv", b.String()), ingest.FileOptions{})
+			r := mustIngest(t, w, writeFile(t, t.TempDir(), "dates.csv", b.String()), pipeline.FileOptions{})
 			if r.Loaded != int64(len(want)) || r.Rejected != int64(len(rejected)) {
 				t.Fatalf("loaded %d rejected %d, want %d and %d", r.Loaded, r.Rejected, len(want), len(rejected))
 			}
@@ -470,7 +470,7 @@ func TestDateOrderPastTheSample(t *testing.T) {
 				want[code] = time.Date(2024, time.Month(m), d, 8, i%60, 0, 0, time.UTC)
 			}
 			w, log := mustOpenLogged(t)
-			r := mustIngest(t, w, writeFile(t, t.TempDir(), "dates.csv", b.String()), ingest.FileOptions{})
+			r := mustIngest(t, w, writeFile(t, t.TempDir(), "dates.csv", b.String()), pipeline.FileOptions{})
 			if r.Loaded != int64(len(want)) || r.Rejected != rejected {
 				t.Fatalf("loaded %d rejected %d, want %d and %d", r.Loaded, r.Rejected, len(want), rejected)
 			}
@@ -493,7 +493,7 @@ H01-240301-00003,H01,02/03/2024,-5000
 H01-240301-00004,H01,05/13/2024,(1.000)
 `)
 	w := mustOpen(t)
-	r := mustIngest(t, w, p, ingest.FileOptions{})
+	r := mustIngest(t, w, p, pipeline.FileOptions{})
 	if r.Loaded != 3 || r.Rejected != 1 || len(r.Rejects) != 1 || r.Rejects[0].Row != 5 || r.Rejects[0].Code != "bad_date:received_at" {
 		t.Fatalf("%+v", r)
 	}

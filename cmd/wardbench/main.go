@@ -18,8 +18,8 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2"
 
 	"wardstat/bench"
-	"wardstat/ingest"
 	"wardstat/internal/gotune"
+	"wardstat/pipeline"
 	"wardstat/transform"
 	"wardstat/warehouse"
 )
@@ -245,7 +245,7 @@ func runCase(name, dir string, sz sizes) (result, error) {
 			return 0, err
 		}
 		defer w.Close()
-		res, err := ingest.File(ctx, w, path, ingest.FileOptions{Hasher: transform.NewHasher([]byte("bench"))})
+		res, err := pipeline.File(ctx, w, path, pipeline.FileOptions{Hasher: transform.NewHasher([]byte("bench"))})
 		return res.Result.Read, err
 	}
 	// load times wardstat loading path into a new warehouse, or into a

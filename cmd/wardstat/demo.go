@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"wardstat/demo"
-	"wardstat/ingest"
 	"wardstat/internal/msg"
+	"wardstat/pipeline"
 	"wardstat/report"
 	"wardstat/warehouse"
 )
@@ -92,7 +92,7 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 	fmt.Fprintf(a.stdout, a.t("Nạp %d tệp của %d đơn vị vào %s\n", "Loading %d files of %d wards into %s\n"), len(m.Files), len(units), a.dbPath)
 	run := &ingestRun{}
 	for _, file := range m.Files {
-		if err := a.ingestOne(ctx, w, file.Path, ingest.FileOptions{Ward: file.Ward, Source: file.Source, Hasher: h}, run); err != nil {
+		if err := a.ingestOne(ctx, w, file.Path, pipeline.FileOptions{Ward: file.Ward, Source: file.Source, Hasher: h}, run); err != nil {
 			return err
 		}
 	}

@@ -14,6 +14,7 @@ import (
 
 	"wardstat/ingest"
 	"wardstat/internal/msg"
+	"wardstat/pipeline"
 	"wardstat/transform"
 	"wardstat/warehouse"
 )
@@ -178,7 +179,7 @@ func (a *app) runIngest(ctx context.Context, f ingestFlags, args []string) error
 			run.failed++
 			continue
 		}
-		opt := ingest.FileOptions{Ward: f.ward, Source: f.source, Format: f.format, Sheet: f.sheet, Map: maps, Hasher: h, Reload: f.reload}
+		opt := pipeline.FileOptions{Ward: f.ward, Source: f.source, Format: f.format, Sheet: f.sheet, Map: maps, Hasher: h, Reload: f.reload}
 		if err := a.ingestOne(ctx, w, p, opt, run); err != nil && ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -233,7 +234,7 @@ func (r *ingestRun) err(a *app) error {
 
 // ingestOne loads one file and prints what became of it; run (nil for
 // none) counts it and gathers its notes for the run's end.
-func (a *app) ingestOne(ctx context.Context, w *warehouse.Warehouse, path string, opt ingest.FileOptions, run *ingestRun) error {
+func (a *app) ingestOne(ctx context.Context, w *warehouse.Warehouse, path string, opt pipeline.FileOptions, run *ingestRun) error {
 	name := filepath.Base(path)
 	bar := a.progress(name)
 	began := time.Now()
@@ -257,7 +258,7 @@ func (a *app) ingestOne(ctx context.Context, w *warehouse.Warehouse, path string
 		opt.Progress = func(n int) { rows = n; describe() }
 		opt.Phase = func(p string) { phase = p; describe() }
 	}
-	res, err := ingest.File(ctx, w, path, opt)
+	res, err := pipeline.File(ctx, w, path, opt)
 	if bar != nil {
 		_ = bar.Finish()
 		_ = bar.Clear()
@@ -286,13 +287,13 @@ func (a *app) ingestOne(ctx context.Context, w *warehouse.Warehouse, path string
 	}
 	// A workbook with dossiers in several sheets made a load of each; a
 	// sheet that failed is in err, the others are said.
-	var nothing []ingest.FileResult
+	var nothing []pipeline.FileResult
 	already := true
-	for _, r := range append([]ingest.FileResult{res}, res.More...) {
+	for _, r := range append([]pipeline.FileResult{res}, res.More...) {
 		if r.Result.LoadID != 0 || r.Result.AlreadyLoaded != nil {
 			printLoadOf(a, a.stdout, r, run)
 		}
-		if ingest.NothingLoaded(r.Result) {
+		if pipeline.NothingLoaded(r.Result) {
 			nothing = append(nothing, r)
 		}
 		already = already && r.Result.AlreadyLoaded != nil

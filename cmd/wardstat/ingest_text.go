@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"wardstat/ingest"
+	"wardstat/pipeline"
 	"wardstat/warehouse"
 )
 
@@ -34,7 +35,7 @@ func catalogueText(a *app, path string, c *ingest.Catalogue, named bool) string 
 
 // nothingLoadedText is the line for a file read with every row rejected:
 // what (nothing loaded), why (the commonest reason), what to run.
-func nothingLoadedText(a *app, fr ingest.FileResult, opt ingest.FileOptions) string {
+func nothingLoadedText(a *app, fr pipeline.FileResult, opt pipeline.FileOptions) string {
 	r := fr.Result
 	counts := map[string]int{}
 	top := ""
@@ -89,7 +90,7 @@ func shellQuote(s string) string {
 }
 
 func errorText(a *app, err error) string {
-	if fe, ok := err.(*ingest.FileError); ok {
+	if fe, ok := err.(*pipeline.FileError); ok {
 		err = fe.Err
 	}
 	return errorLine(err, a.lang)
@@ -109,11 +110,11 @@ func (a *app) progress(name string) *progressbar.ProgressBar {
 	)
 }
 
-func printLoad(a *app, out io.Writer, fr ingest.FileResult) { printLoadOf(a, out, fr, nil) }
+func printLoad(a *app, out io.Writer, fr pipeline.FileResult) { printLoadOf(a, out, fr, nil) }
 
 // printLoadOf prints what became of one load; with a run, the wards
 // missing from the registry are gathered for one note at the run's end.
-func printLoadOf(a *app, out io.Writer, fr ingest.FileResult, run *ingestRun) {
+func printLoadOf(a *app, out io.Writer, fr pipeline.FileResult, run *ingestRun) {
 	r := fr.Result
 	if p := r.AlreadyLoaded; p != nil {
 		fmt.Fprintf(out, a.t("%s: đã nạp trước đây (lần nạp #%d, %s, %s); không có gì thay đổi (--reload để nạp lại)\n",

@@ -18,7 +18,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"wardstat/ingest"
+	"wardstat/pipeline"
 	"wardstat/transform"
 	"wardstat/warehouse"
 )
@@ -165,7 +165,7 @@ func TestNoPersonalDataAtRest(t *testing.T) {
 		t.Fatal(err)
 	}
 	walCSV := write(filepath.Join(inputs, "wal.csv"), strings.ReplaceAll(csvBody, "H26.01", "H30.01"))
-	if _, err := ingest.File(context.Background(), w, walCSV, ingest.FileOptions{Ward: "000.31.09.H30", Hasher: transform.NewHasher([]byte("pii-test"))}); err != nil {
+	if _, err := pipeline.File(context.Background(), w, walCSV, pipeline.FileOptions{Ward: "000.31.09.H30", Hasher: transform.NewHasher([]byte("pii-test"))}); err != nil {
 		t.Fatal(err)
 	}
 	wal, err := os.ReadFile(db + ".wal")

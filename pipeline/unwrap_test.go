@@ -1,9 +1,8 @@
-package ingest
+package pipeline
 
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"wardstat/ingest"
 )
 
 func unwrapString(in string) (string, error) {
@@ -50,27 +51,6 @@ func TestUnwrapRecords(t *testing.T) {
 	}
 }
 
-// wrappedRecords are the records our reader streams out of a UTF-8
-// wrapper (the only ones unwrapped), or ok false where it does not.
-func wrappedRecords(data []byte) (recs []map[string]any, ok bool) {
-	j := &jsonReader{keyIdx: map[string]int{}, valued: map[string]bool{}}
-	text, enc := decodeText(bufio.NewReader(bytes.NewReader(data)))
-	if enc != UTF8 && enc != UTF8BOM {
-		return nil, false
-	}
-	j.dec = json.NewDecoder(text)
-	j.dec.UseNumber()
-	if err := j.seekRecords(); err != nil || !j.wrapped {
-		return nil, false
-	}
-	for !j.done {
-		if err := j.fill(); err != nil {
-			return nil, false
-		}
-	}
-	return j.queue, true
-}
-
 // FuzzUnwrapJSON: whenever our reader streams records out of a wrapper,
 // unwrapRecords gives the same records, one valid JSON object a line.
 func FuzzUnwrapJSON(f *testing.F) {
@@ -83,7 +63,7 @@ func FuzzUnwrapJSON(f *testing.F) {
 		if !bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("{")) {
 			return // the reader walks a wrapper only from its first byte
 		}
-		want, ok := wrappedRecords(data)
+		want, ok := ingest.StreamedRecords(data)
 		got, err := unwrapString(string(data))
 		if !ok {
 			return // our reader refuses it, and will say why
@@ -99,7 +79,7 @@ func FuzzUnwrapJSON(f *testing.F) {
 			t.Fatalf("%d lines, want %d records:\n%s", len(lines), len(want), got)
 		}
 		for i, l := range lines {
-			rec, err := decodeObject([]byte(l))
+			rec, err := ingest.DecodeRecord([]byte(l))
 			if err != nil || !reflect.DeepEqual(rec, want[i]) {
 				t.Fatalf("line %d: %q (%v), want %v", i+1, l, err, want[i])
 			}

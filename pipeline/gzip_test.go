@@ -1,4 +1,4 @@
-package ingest
+package pipeline
 
 import (
 	"bufio"
@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"wardstat/ingest"
 )
 
 func gzipped(t testing.TB, data []byte) []byte {
@@ -39,10 +41,10 @@ func TestGzipBombIsRefused(t *testing.T) {
 		written = cw.n
 		return err
 	})
-	if !errors.Is(err, ErrTooLarge) || written > 200*st.Size()+1 {
+	if !errors.Is(err, ingest.ErrTooLarge) || written > 200*st.Size()+1 {
 		t.Fatalf("a 40 MiB bomb packed into %d bytes: err %v after %d bytes, want refused at 200 times its size", st.Size(), err, written)
 	}
-	if _, _, err := gunzipCopy(bomb, st.Size()); !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "unpacks past wardstat's limit (8.0 MiB, or 200 times its packed size past 1.0 MiB)") {
+	if _, _, err := gunzipCopy(bomb, st.Size()); !errors.Is(err, ingest.ErrTooLarge) || !strings.Contains(err.Error(), "unpacks past wardstat's limit (8.0 MiB, or 200 times its packed size past 1.0 MiB)") {
 		t.Errorf("err = %v, want the limits named", err)
 	}
 	cut := filepath.Join(dir, "cut.csv.gz")

@@ -1,4 +1,4 @@
-package ingest
+package pipeline
 
 import (
 	"bufio"
@@ -10,20 +10,22 @@ import (
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
+
+	"wardstat/ingest"
 )
 
 // toUTF8 copies a text file in an encoding DuckDB cannot read offline
 // (Windows-1258, as Excel on a Vietnamese Windows saves "CSV", or UTF-16
 // big-endian) to a new UTF-8 file with the same lines, which DuckDB's
 // reader then reads in parallel, faster than ours. The text is
-// the one our reader sees (decodeText). Like unwrapJSON's copy, it holds
+// the one our reader sees (ingest.DecodeText). Like unwrapJSON's copy, it holds
 // the file's applicants in clear and cannot outlive the load (tempCopy).
-func toUTF8(path string, enc Encoding, dir string) (copied string, done func(), err error) {
+func toUTF8(path string, enc ingest.Encoding, dir string) (copied string, done func(), err error) {
 	return tempCopy(path, dir, "wardstat-text-*.csv", func(r *bufio.Reader, w *bufio.Writer) error {
 		switch enc {
-		case Windows1258:
+		case ingest.Windows1258:
 			return windows1258ToUTF8(r, w)
-		case UTF16BE:
+		case ingest.UTF16BE:
 			_, err := io.Copy(w, transform.NewReader(r, unicode.UTF16(unicode.BigEndian, unicode.UseBOM).NewDecoder()))
 			return err
 		}
@@ -48,7 +50,7 @@ func init() {
 
 // windows1258ToUTF8 copies Windows-1258 text to w as UTF-8 in NFC, as
 // charmap.Windows1258's decoder followed by norm.NFC does (our reader's
-// decodeText; fuzzed against it), without the normaliser's cost on every
+// ingest.DecodeText; fuzzed against it), without the normaliser's cost on every
 // byte. Only a letter followed by tone marks changes: that cluster is
 // composed, each distinct one once.
 func windows1258ToUTF8(r io.Reader, w io.Writer) error {

@@ -1,4 +1,4 @@
-package ingest
+package pipeline
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"wardstat/ingest"
 )
 
 // referenceKeys is jsonKeys done the slow way: every record decoded and
@@ -41,7 +43,7 @@ func referenceKeys(data []byte) (map[string]bool, bool) {
 		if rec == nil {
 			return nil, false
 		}
-		for k, v := range flatten(rec) {
+		for k, v := range ingest.FlattenRecord(rec) {
 			keys[k] = keys[k] || v != nil
 		}
 	}

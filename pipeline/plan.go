@@ -1,38 +1,32 @@
-package ingest
+package pipeline
 
 import (
-	"context"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
+	"wardstat/ingest"
 	"wardstat/transform"
 	"wardstat/warehouse"
 )
 
-// fastPath returns the load by DuckDB's own reader when the file allows it
-// (a UTF-8 CSV, or flat JSON records), and the error that says DuckDB
-// refused the file; nil when our reader must read it.
-func fastPath(ctx context.Context, l Loader, src *rowSource, abs string, req warehouse.LoadRequest, opt FileOptions) (func() (warehouse.LoadResult, transform.Mapping, error), error) {
+// duckDBPlan says how DuckDB's own reader can read the file whose header
+// src has found (a UTF-8 or UTF-16 CSV, or JSON records): a CSVPlan or a
+// JSONPlan, done to call once the load has read it (it removes the copies
+// and samples the plan reads), and the error a load returns when DuckDB
+// refuses the file, which our reader then reads. plan is nil when ours
+// must read it.
+func duckDBPlan(src *rowSource, abs string, opt FileOptions) (plan warehouse.Source, done func(), refused error) {
 	if opt.GoReader {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if plan, done, ok := src.jsonPlan(abs); ok {
-		return func() (warehouse.LoadResult, transform.Mapping, error) {
-			defer done()
-			lr, err := l.LoadJSON(ctx, req, plan, opt.Hasher)
-			return lr, plan.Mapping, err
-		}, warehouse.ErrJSONReader
+		return plan, done, warehouse.ErrJSONReader
 	}
 	if plan, done, ok := src.csvPlan(abs); ok {
-		return func() (warehouse.LoadResult, transform.Mapping, error) {
-			defer done()
-			lr, err := l.LoadCSV(ctx, req, plan, opt.Hasher)
-			return lr, plan.Mapping, err
-		}, warehouse.ErrCSVReader
+		return plan, done, warehouse.ErrCSVReader
 	}
-	return nil, nil
+	return nil, nil, nil
 }
 
 // csvPlan says how DuckDB's own reader can read the rest of a CSV whose
@@ -40,7 +34,7 @@ func fastPath(ctx context.Context, l Loader, src *rowSource, abs string, req war
 // UTF-16BE from a UTF-8 copy, which done removes once the load has read
 // it); ok is false for other files.
 func (s *rowSource) csvPlan(abs string) (plan warehouse.CSVPlan, done func(), ok bool) {
-	cr, isCSV := s.r.(*csvReader)
+	cr, isCSV := s.r.(delimited)
 	if !isCSV || len(s.pending) == 0 {
 		return warehouse.CSVPlan{}, nil, false
 	}
@@ -55,13 +49,14 @@ func (s *rowSource) csvPlan(abs string) (plan warehouse.CSVPlan, done func(), ok
 	// DuckDB reads UTF-8 and UTF-16 (little-endian) itself; other
 	// encodings need its encodings extension, not available offline: they
 	// are copied to UTF-8 first (toUTF8), which done removes.
+	enc, delim := cr.Dialect()
 	path, encoding, done := abs, "", func() {}
-	switch cr.Encoding {
-	case UTF8, UTF8BOM:
-	case UTF16LE:
+	switch enc {
+	case ingest.UTF8, ingest.UTF8BOM:
+	case ingest.UTF16LE:
 		encoding = "utf-16"
-	case Windows1258, UTF16BE:
-		copied, remove, err := toUTF8(abs, cr.Encoding, "")
+	case ingest.Windows1258, ingest.UTF16BE:
+		copied, remove, err := toUTF8(abs, enc, "")
 		if err != nil {
 			return warehouse.CSVPlan{}, nil, false // our reader reads it
 		}
@@ -71,16 +66,16 @@ func (s *rowSource) csvPlan(abs string) (plan warehouse.CSVPlan, done func(), ok
 	}
 	width := s.width()
 	skip := s.pending[0].Line - 1
-	skipRecords, err := recordsBefore(path, skip, byte(cr.Delimiter))
+	skipRecords, err := recordsBefore(path, skip, byte(delim))
 	if err != nil {
 		done()
 		return warehouse.CSVPlan{}, nil, false // our reader reads it
 	}
-	sequential := encoding == "" && strayQuoteNear(path, skip, byte(cr.Delimiter))
+	sequential := encoding == "" && strayQuoteNear(path, skip, byte(delim))
 	// Lines from across a large file join the typing pass's sample.
 	var sample string
 	if encoding == "" {
-		if name, removeSample, ok := spreadSample(path, skip, cr.Delimiter, width); ok {
+		if name, removeSample, ok := spreadSample(path, skip, delim, width); ok {
 			sample, done = name, func(removeCopy func()) func() {
 				return func() { removeSample(); removeCopy() }
 			}(done)
@@ -93,7 +88,7 @@ func (s *rowSource) csvPlan(abs string) (plan warehouse.CSVPlan, done func(), ok
 	// reader rejects (a quote that does not close, a line over the limit)
 	// is read by ours.
 	fixes := func() ([]warehouse.RowFix, error) {
-		fixes, refusal, err := csvRowFixes(path, skip, maxRowFixes, byte(cr.Delimiter), width, s.cells)
+		fixes, refusal, err := csvRowFixes(path, skip, maxRowFixes, byte(delim), width, s.cells)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", warehouse.ErrCSVReader, err)
 		}
@@ -103,24 +98,24 @@ func (s *rowSource) csvPlan(abs string) (plan warehouse.CSVPlan, done func(), ok
 		return fixes, nil
 	}
 	return warehouse.CSVPlan{
-		Path: path, Encoding: encoding, Delimiter: cr.Delimiter, SkipLines: skip, SkipRecords: skipRecords, Columns: width,
+		Path: path, Encoding: encoding, Delimiter: delim, SkipLines: skip, SkipRecords: skipRecords, Columns: width,
 		Mapping: s.mapper.Mapping(), TitleRows: s.skipped, RowFixes: fixes, Sample: sample, Sequential: sequential,
 	}, done, true
 }
 
 // jsonPlan says how DuckDB's JSON reader can read a file of records (a
-// top-level array, or NDJSON), flat or nested. Records streamed out of a
-// large wrapper object are copied to an NDJSON file first (unwrapJSON),
-// which done removes once the load has read it. ok is false for a small
-// wrapper, read whole, for a wrapper in UTF-16 or a legacy encoding, for
-// records with a null among them (DuckDB's reader counts it as a row, and
-// numbers the records after it one more; a null past the first records
-// makes the key check refuse the file), for keys the flattened names
-// cannot tell from nesting, and for a key mapped both as a value and as an
-// object: our reader handles those.
+// top-level array, or NDJSON), flat or nested, when our reader says it
+// can (DuckDBLayout). Records streamed out of a large wrapper object are
+// copied to an NDJSON file first (unwrapJSON), which done removes once the
+// load has read it. ok is false for a key mapped both as a value and as an
+// object, and for a wrapper that cannot be copied: our reader reads those.
 func (s *rowSource) jsonPlan(abs string) (plan warehouse.JSONPlan, done func(), ok bool) {
-	j, isJSON := s.r.(*jsonReader)
-	if !isJSON || !(j.inArr || j.stream) || j.oddKeys || (j.nulls && !j.wrapped) || (j.wrapped && (j.done || (j.enc != UTF8 && j.enc != UTF8BOM))) {
+	j, isJSON := s.r.(jsonRecords)
+	if !isJSON {
+		return warehouse.JSONPlan{}, nil, false
+	}
+	layout, ok := j.DuckDBLayout()
+	if !ok {
 		return warehouse.JSONPlan{}, nil, false
 	}
 	m := s.mapper.Mapping()
@@ -137,9 +132,9 @@ func (s *rowSource) jsonPlan(abs string) (plan warehouse.JSONPlan, done func(), 
 			return warehouse.JSONPlan{}, nil, false
 		}
 	}
-	plan = warehouse.JSONPlan{Path: abs, NewlineDelimited: j.stream, Mapping: m}
+	plan = warehouse.JSONPlan{Path: abs, NewlineDelimited: layout.NewlineDelimited, Mapping: m}
 	done = func() {}
-	if j.wrapped {
+	if layout.Wrapped {
 		records, unwrapped, err := unwrapJSON(abs, "")
 		if err != nil {
 			return warehouse.JSONPlan{}, nil, false // our reader reads them, and says what is wrong
@@ -147,14 +142,14 @@ func (s *rowSource) jsonPlan(abs string) (plan warehouse.JSONPlan, done func(), 
 		plan.Path, plan.NewlineDelimited, done = records, true, unwrapped
 	}
 	// Records from across a large file join the typing pass's sample.
-	if j.wrapped || j.enc == UTF8 || j.enc == UTF8BOM {
+	if layout.Wrapped || layout.UTF8 {
 		if name, removeSample, ok := spreadJSONSample(plan.Path); ok {
 			plan.Sample, done = name, func(removeCopy func()) func() {
 				return func() { removeSample(); removeCopy() }
 			}(done)
 		}
 	}
-	if j.done {
+	if layout.Complete {
 		return plan, done, true // the first records were all of them
 	}
 	// The headers are the keys of the first records; the load reads the
@@ -168,44 +163,24 @@ func (s *rowSource) jsonPlan(abs string) (plan warehouse.JSONPlan, done func(), 
 		if err != nil {
 			return fmt.Errorf("%w: %v", warehouse.ErrJSONReader, err)
 		}
-		later := laterKeys(keys, known)
+		later := ingest.LaterKeys(keys, known)
 		if len(later) == 0 {
 			return nil
 		}
 		grown, err := transform.Resolve(append(slices.Clip(m.Headers), later...), s.opt.Map)
 		if err != nil || !sameFields(m, grown) {
-			return fmt.Errorf("%w: keys first seen past the first %d records (%s) change how the columns map", warehouse.ErrJSONReader, jsonHeaderProbe, strings.Join(later, ", "))
+			return fmt.Errorf("%w: keys first seen past the first %d records (%s) change how the columns map", warehouse.ErrJSONReader, ingest.JSONHeaderProbe, strings.Join(later, ", "))
 		}
 		return nil // keys no field reads
 	}
 	return plan, done, true
 }
 
-// laterKeys are the keys of a file (as jsonKeys gives them) its first
-// records did not show, sorted; a key null wherever it is not an object is
-// none (see jsonReader.dropNullParents).
-func laterKeys(keys, known map[string]bool) []string {
-	var later []string
-	for k, valued := range keys {
-		if known[k] {
-			continue
-		}
-		if !valued {
-			parent := false
-			for other := range keys {
-				if fieldOf(other, k) {
-					parent = true
-					break
-				}
-			}
-			if parent {
-				continue
-			}
-		}
-		later = append(later, k)
-	}
-	sort.Strings(later)
-	return later
+// jsonRecords is our JSON reader, which says whether DuckDB's can read
+// its file instead.
+type jsonRecords interface {
+	ingest.Reader
+	DuckDBLayout() (ingest.JSONLayout, bool)
 }
 
 // sameFields reports whether two mappings read every field from the same

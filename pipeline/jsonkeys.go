@@ -1,4 +1,4 @@
-package ingest
+package pipeline
 
 import (
 	"bufio"
@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"wardstat/ingest"
 )
 
 // jsonKeys reads a whole file of JSON records (an array of objects, or
@@ -27,7 +29,7 @@ func jsonKeys(path string) (map[string]bool, error) {
 		return nil, err
 	}
 	defer f.Close()
-	text, _ := decodeText(bufio.NewReaderSize(f, 1<<20))
+	text, _ := ingest.DecodeText(bufio.NewReaderSize(f, 1<<20))
 	k := &keyScanner{r: bufio.NewReaderSize(text, 1<<20), keys: map[string]bool{}}
 	if err := k.records(); err != nil {
 		return nil, err
@@ -47,6 +49,9 @@ type keyScanner struct {
 }
 
 var errNotRecords = errors.New("not a file of JSON records")
+
+// errKeyTooLarge is a key over ingest.MaxJSONValue.
+var errKeyTooLarge = errors.New("a JSON key over the size limit")
 
 // errLongValue is a string over maxCellBytes as written (escapes count):
 // DuckDB's reader would stage it with 2,047 others on each thread, so our
@@ -185,8 +190,8 @@ func (k *keyScanner) key() ([]byte, error) {
 	k.buf = append(k.buf[:0], '"')
 	k.buf = append(k.buf, chunk...)
 	for err == bufio.ErrBufferFull || (err == nil && oddBackslashes(k.buf[:len(k.buf)-1])) {
-		if int64(len(k.buf)) > maxJSONValue {
-			return nil, errValueTooLarge // a key no record has: our reader says so
+		if int64(len(k.buf)) > ingest.MaxJSONValue() {
+			return nil, errKeyTooLarge // a key no record has: our reader says so
 		}
 		chunk, err = k.r.ReadSlice('"')
 		k.buf = append(k.buf, chunk...)
@@ -217,7 +222,7 @@ func (k *keyScanner) skipString() error {
 	size := 0 // the string's bytes as written
 	for {
 		chunk, err := k.r.ReadSlice('"')
-		if size += len(chunk); size > maxCellBytes+1 {
+		if size += len(chunk); size > ingest.MaxCellBytes+1 {
 			return errLongValue
 		}
 		if err != nil && err != bufio.ErrBufferFull {

@@ -1,11 +1,4 @@
-package ingest
-
-// SetStreamWrapperBytes lets tests stream small wrappers.
-func SetStreamWrapperBytes(n int64) func() {
-	old := streamWrapperBytes
-	streamWrapperBytes = n
-	return func() { streamWrapperBytes = old }
-}
+package pipeline
 
 // SetMaxRowFixes lets tests reach the row-fix limit with small files.
 func SetMaxRowFixes(n int) func() {

@@ -1,4 +1,4 @@
-package ingest_test
+package pipeline_test
 
 import (
 	"bytes"
@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"wardstat/ingest"
+	"wardstat/pipeline"
 	"wardstat/transform"
 	"wardstat/warehouse"
 )
@@ -57,7 +57,7 @@ func loadedBothWays(t *testing.T, path string, at, n, rows, shift int) string {
 	var got [2]string
 	for i, goReader := range []bool{false, true} {
 		w := openWarehouse(t)
-		res, err := ingest.File(context.Background(), w, path, ingest.FileOptions{Hasher: transform.NewHasher([]byte("k")), GoReader: goReader})
+		res, err := pipeline.File(context.Background(), w, path, pipeline.FileOptions{Hasher: transform.NewHasher([]byte("k")), GoReader: goReader})
 		if err != nil {
 			t.Fatalf("our reader %v: %v", goReader, err)
 		}
@@ -185,7 +185,7 @@ func TestStrayByteKeepsUTF8(t *testing.T) {
 				t.Errorf("rejects %q, want %q", got, want)
 			}
 			w := openWarehouse(t)
-			if _, err := ingest.File(context.Background(), w, p, ingest.FileOptions{}); err != nil {
+			if _, err := pipeline.File(context.Background(), w, p, pipeline.FileOptions{}); err != nil {
 				t.Fatal(err)
 			}
 			var sectors string
@@ -255,7 +255,7 @@ func TestSlidCellsRejectTheirLineOnly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := ingest.File(context.Background(), w, p, ingest.FileOptions{Hasher: transform.NewHasher([]byte("k")), GoReader: goReader})
+		res, err := pipeline.File(context.Background(), w, p, pipeline.FileOptions{Hasher: transform.NewHasher([]byte("k")), GoReader: goReader})
 		if err != nil {
 			t.Fatalf("our reader %v: %v", goReader, err)
 		}

@@ -1,4 +1,4 @@
-package ingest
+package pipeline
 
 import (
 	"bufio"
@@ -162,23 +162,4 @@ func skipLines(r *bufio.Reader, n int) int64 {
 		}
 	}
 	return skipped
-}
-
-// strayQuoteNear reports whether the first lines of a CSV's records (its
-// first 1 MiB past skip lines) hold a stray quote (strayQuote).
-func strayQuoteNear(path string, skip int, delim byte) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	r := bufio.NewReader(f)
-	skipLines(r, skip)
-	buf := make([]byte, 1<<20)
-	n, _ := io.ReadFull(r, buf)
-	text := buf[:n]
-	if end := bytes.LastIndexByte(text, '\n'); end >= 0 && n == len(buf) {
-		text = text[:end+1]
-	}
-	return strayQuote(text, delim)
 }

@@ -1,4 +1,4 @@
-package ingest
+package pipeline
 
 import (
 	"bufio"
@@ -6,6 +6,8 @@ import (
 	"compress/gzip"
 	"fmt"
 	"io"
+
+	"wardstat/ingest"
 )
 
 // gzipMagic begins a gzip file (an export saved as .csv.gz, .json.gz).
@@ -18,12 +20,12 @@ var (
 	maxGunzipped   int64 = 4 << 30
 	gzipRatio      int64 = 200
 	gzipRatioFrom  int64 = 64 << 20
-	errGzipTooMuch       = fmt.Errorf("unpacks past the limit: %w", ErrTooLarge)
+	errGzipTooMuch       = fmt.Errorf("unpacks past the limit: %w", ingest.ErrTooLarge)
 )
 
 // isGzip says whether a file's first bytes are gzip's.
 func isGzip(path string) (bool, error) {
-	f, err := openRegular(path)
+	f, err := ingest.OpenRegular(path)
 	if err != nil {
 		return false, err
 	}
@@ -68,13 +70,13 @@ func gunzip(r io.Reader, w io.Writer, packed int64) error {
 
 func gzipError(err error, packed int64) error {
 	if err == errGzipTooMuch {
-		return tooLarge(
-			fmt.Sprintf("tệp nén gzip giải nén ra quá giới hạn của wardstat (%s, hoặc %d lần cỡ tệp nén khi quá %s); hãy giải nén và kiểm tra tệp", bytesText(uint64(maxGunzipped)), gzipRatio, bytesText(uint64(gzipRatioFrom))),
-			fmt.Sprintf("the gzip-compressed file unpacks past wardstat's limit (%s, or %d times its packed size past %s); unpack it and check it", bytesText(uint64(maxGunzipped)), gzipRatio, bytesText(uint64(gzipRatioFrom))))
+		return &ingest.Message{Err: ingest.ErrTooLarge,
+			VI: fmt.Sprintf("tệp nén gzip giải nén ra quá giới hạn của wardstat (%s, hoặc %d lần cỡ tệp nén khi quá %s); hãy giải nén và kiểm tra tệp", ingest.BytesText(uint64(maxGunzipped)), gzipRatio, ingest.BytesText(uint64(gzipRatioFrom))),
+			EN: fmt.Sprintf("the gzip-compressed file unpacks past wardstat's limit (%s, or %d times its packed size past %s); unpack it and check it", ingest.BytesText(uint64(maxGunzipped)), gzipRatio, ingest.BytesText(uint64(gzipRatioFrom)))}
 	}
-	return &Message{
+	return &ingest.Message{
 		VI:  fmt.Sprintf("tệp nén gzip không giải nén được (%v): tệp bị cắt hoặc hỏng; hãy tải hoặc xuất lại", err),
 		EN:  fmt.Sprintf("the gzip-compressed file cannot be unpacked (%v): it is cut short or broken; download or export it again", err),
-		Err: ErrUnsupported,
+		Err: ingest.ErrUnsupported,
 	}
 }

@@ -1,4 +1,4 @@
-package ingest
+package pipeline
 
 import (
 	"bufio"
@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 
+	"wardstat/ingest"
 	"wardstat/warehouse"
 )
 
@@ -40,7 +41,7 @@ func csvRowFixes(path string, skip, max int, delim byte, width, cells int) (fixe
 	}
 	defer f.Close()
 	// Lines are counted in the text, whatever its encoding (UTF-16 too).
-	text, _ := decodeText(bufio.NewReaderSize(f, 64*1024))
+	text, _ := ingest.DecodeText(bufio.NewReaderSize(f, 64*1024))
 	return rowFixesOf(text, skip, max, rowFixBlock, delim, width, cells)
 }
 
@@ -109,8 +110,8 @@ type rowFixScanner struct {
 	delim        byte
 	width        int   // the file's columns (0: not known)
 	cells        int   // the most cells a line may have, empty ones at its end not counted (0: any)
-	maxBytes     int   // maxRecordBytes
-	maxLines     int   // maxRecordLines
+	maxBytes     int   // ingest.RecordLimits
+	maxLines     int   // ingest.RecordLimits
 	line, record int64 // physical lines read, records started after skip
 	delta        int64
 	inQuote      bool // at the start of the next line
@@ -124,7 +125,8 @@ type rowFixScanner struct {
 }
 
 func newRowFixScanner(skip, max int, delim byte, width, cells int) *rowFixScanner {
-	return &rowFixScanner{skip: int64(skip), max: max, delim: delim, width: width, cells: cells, maxBytes: maxRecordBytes, maxLines: maxRecordLines}
+	maxLines, maxBytes := ingest.RecordLimits()
+	return &rowFixScanner{skip: int64(skip), max: max, delim: delim, width: width, cells: cells, maxBytes: maxBytes, maxLines: maxLines}
 }
 
 // skimmed moves the counts over whole lines that cannot part them (no
@@ -384,83 +386,4 @@ func (sc *rowFixScanner) end() bool {
 		return false
 	}
 	return true
-}
-
-// recordsBefore counts the records DuckDB's reader sees in a CSV's first lines
-// (whole lines of its text): a line each, blank ones too, but a quoted
-// cell that spans lines makes one record of them.
-func recordsBefore(path string, lines int, delim byte) (int, error) {
-	if lines == 0 {
-		return 0, nil
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	text, _ := decodeText(bufio.NewReaderSize(f, 64*1024))
-	r := bufio.NewReaderSize(text, 64*1024)
-	records, in := 0, false
-	for range lines {
-		line, err := r.ReadSlice('\n')
-		if err == bufio.ErrBufferFull {
-			// A line longer than the buffer: its quotes are read in parts.
-			for err == bufio.ErrBufferFull {
-				in = endsInQuote(line, delim, in)
-				line, err = r.ReadSlice('\n')
-			}
-		}
-		if err != nil && err != io.EOF {
-			return 0, err
-		}
-		if in = endsInQuote(line, delim, in); !in {
-			records++
-		}
-		if err == io.EOF {
-			break
-		}
-	}
-	return records, nil
-}
-
-// bareCR reports whether a line (a chunk ending at its LF, or the file's
-// last) holds a CR that is not the CR of its CRLF. (ReadSlice stops at the
-// first LF, so a CR followed by LF is the chunk's end.)
-func bareCR(line []byte) bool {
-	i := bytes.IndexByte(line, '\r')
-	return i >= 0 && !(i+2 == len(line) && line[i+1] == '\n')
-}
-
-// strayQuote reports whether text (whole lines of a CSV) holds a quote
-// that is not part of a quoted cell: inside an unquoted cell, as an
-// export written for Excel puts its codes (="000123"), or after a quoted
-// cell closed. Both readers take it as text, but DuckDB's parallel reader
-// then refuses the whole file, once it has read it (BENCHMARKS.md).
-func strayQuote(text []byte, delim byte) bool {
-	in := false
-	for at := 0; ; {
-		i := bytes.IndexByte(text[at:], '"')
-		if i < 0 {
-			return false
-		}
-		i += at
-		switch {
-		case in && i+1 < len(text) && text[i+1] == '"':
-			at = i + 2
-			continue
-		case in:
-			in = false
-			if j := i + 1; j < len(text) && text[j] != delim && text[j] != '\n' && text[j] != '\r' {
-				return true // text after a closing quote
-			}
-		case cellStart(text, i, delim):
-			if bytes.HasPrefix(text[i:], []byte(`"=""`)) {
-				return true // ="0123" quoted as RFC 4180 says: refused too
-			}
-			in = true
-		default:
-			return true
-		}
-		at = i + 1
-	}
 }

@@ -1,30 +1,36 @@
-package ingest
+package pipeline
 
 import (
 	"fmt"
 	"io"
-	"slices"
 	"sort"
-	"strings"
-	"unicode/utf8"
 
+	"wardstat/ingest"
 	"wardstat/internal/msg"
 	"wardstat/transform"
 )
 
+// delimited is our CSV reader: its encoding and delimiter, and the width
+// it is told once the header is found.
+type delimited interface {
+	ingest.Reader
+	Dialect() (ingest.Encoding, rune)
+	SetWidth(columns, cells int)
+}
+
 // rowSource finds the header, then maps each data row.
 type rowSource struct {
-	r       Reader
+	r       ingest.Reader
 	opt     FileOptions
 	mapper  *transform.Mapper
-	pending []Record // rows read while looking for the header
+	pending []ingest.Record // rows read while looking for the header
 	skipped int
 	rows    int
 	values  []string
 	// read-ahead (see next)
 	batches chan recordBatch
 	stop    chan struct{}
-	current []Record
+	current []ingest.Record
 	lastErr error
 	// blank: of skipped, the rows of empty cells; duplicates: the fields
 	// several columns name (duplicateColumns).
@@ -34,7 +40,7 @@ type rowSource struct {
 	cells int
 }
 
-func newRowSource(r Reader, opt FileOptions) (*rowSource, error) {
+func newRowSource(r ingest.Reader, opt FileOptions) (*rowSource, error) {
 	s := &rowSource{r: r, opt: opt}
 	var top [][]string
 	for len(s.pending) < transform.HeaderScanRows {
@@ -55,7 +61,7 @@ func newRowSource(r Reader, opt FileOptions) (*rowSource, error) {
 		top = append(top, rec.Cells)
 	}
 	if len(s.pending) == 0 {
-		return nil, ErrEmpty
+		return nil, ingest.ErrEmpty
 	}
 	headers, consumed, ok := transform.FindHeader(top)
 	if !ok {
@@ -70,11 +76,13 @@ func newRowSource(r Reader, opt FileOptions) (*rowSource, error) {
 		}
 		if !ok {
 			read := ""
-			if cr, isCSV := r.(*csvReader); isCSV && cr.Encoding == Windows1258 {
-				// Its first bytes did not read as UTF-8: the header may be there, garbled.
-				read = "1258"
+			if cr, isCSV := r.(delimited); isCSV {
+				if enc, _ := cr.Dialect(); enc == ingest.Windows1258 {
+					// Its first bytes did not read as UTF-8: the header may be there, garbled.
+					read = "1258"
+				}
 			}
-			return nil, noHeader(read != "", transform.HeaderScanRows, quoteCells(opt.Hasher.MaskHeaderCells(firstNonBlank(top), false)))
+			return nil, noHeader(read != "", transform.HeaderScanRows, ingest.QuoteCells(opt.Hasher.MaskHeaderCells(firstNonBlank(top), false)))
 		}
 	}
 	s.skipped = countNonBlank(top[:consumed-1])
@@ -82,9 +90,9 @@ func newRowSource(r Reader, opt FileOptions) (*rowSource, error) {
 	if err := s.setHeader(headers); err != nil {
 		return nil, err
 	}
-	if cr, ok := r.(*csvReader); ok {
+	if cr, ok := r.(delimited); ok {
 		s.cells = s.cellWidth()
-		cr.setWidth(s.width(), s.cells)
+		cr.SetWidth(s.width(), s.cells)
 	}
 	return s, nil
 }
@@ -104,7 +112,7 @@ func (s *rowSource) width() int {
 // header that leaves its last columns unnamed). A row of more holds the
 // delimiter in a cell unquoted, and its cells slid: one among the first
 // rows, which were read before the width was known, is marked here
-// (FaultExtraCells), or a name slid into the sector column was stored.
+// (ingest.FaultExtraCells), or a name slid into the sector column was stored.
 func (s *rowSource) cellWidth() int {
 	width := len(s.mapper.Mapping().Headers)
 	wider, rows, widest := 0, 0, width
@@ -113,7 +121,7 @@ func (s *rowSource) cellWidth() int {
 			continue
 		}
 		rows++
-		if n := CellsBeforeEmpty(p.Cells); n > width {
+		if n := ingest.CellsBeforeEmpty(p.Cells); n > width {
 			wider++
 			widest = max(widest, n)
 		}
@@ -122,8 +130,8 @@ func (s *rowSource) cellWidth() int {
 		return widest
 	}
 	for i, p := range s.pending {
-		if p.Fault == "" && !p.Header && CellsBeforeEmpty(p.Cells) > width {
-			s.pending[i].Fault = FaultExtraCells
+		if p.Fault == "" && !p.Header && ingest.CellsBeforeEmpty(p.Cells) > width {
+			s.pending[i].Fault = ingest.FaultExtraCells
 		}
 	}
 	return width
@@ -141,7 +149,7 @@ func (s *rowSource) setHeader(headers []string) error {
 
 // DuplicateColumn is a header that several columns carry.
 type DuplicateColumn struct {
-	Header  string // shortened to maxQuoted characters
+	Header  string // shortened as a message quotes it (ingest.Shorten)
 	Columns []int  // 1-based; the first is read
 }
 
@@ -156,7 +164,7 @@ func duplicateColumns(m transform.Mapping) []DuplicateColumn {
 		if f != field {
 			continue // named with --map
 		}
-		d := DuplicateColumn{Header: shorten(m.Headers[i], maxQuoted), Columns: []int{i + 1}}
+		d := DuplicateColumn{Header: ingest.Shorten(m.Headers[i]), Columns: []int{i + 1}}
 		for j, h := range m.Headers {
 			if g, r := transform.MatchHeader(h); j != i && g == field && r == rank {
 				d.Columns = append(d.Columns, j+1)
@@ -172,7 +180,7 @@ func duplicateColumns(m transform.Mapping) []DuplicateColumn {
 
 func (s *rowSource) Next() (transform.Row, error) {
 	for {
-		var rec Record
+		var rec ingest.Record
 		if len(s.pending) > 0 {
 			rec, s.pending = s.pending[0], s.pending[1:]
 		} else {
@@ -196,16 +204,16 @@ func (s *rowSource) Next() (transform.Row, error) {
 			s.blank++
 			continue
 		}
-		if rec.Fault == "" && capCells(rec.Cells) {
-			rec.Fault = FaultTooLong
+		if rec.Fault == "" && ingest.CapCells(rec.Cells) {
+			rec.Fault = ingest.FaultTooLong
 		}
 		row := s.mapper.Map(rec.Line, rec.Cells, s.values)
 		if rec.Fault != "" {
 			// Rejected on its line, whatever its cells hold.
 			fault := rec.Fault
-			if fault == FaultExtraCells {
+			if fault == ingest.FaultExtraCells {
 				// The reject says how many cells against the columns.
-				fault = fmt.Sprintf("%s:%d:%d", fault, CellsBeforeEmpty(rec.Cells), s.cells)
+				fault = fmt.Sprintf("%s:%d:%d", fault, ingest.CellsBeforeEmpty(rec.Cells), s.cells)
 			}
 			row.SetFault(fault)
 		}
@@ -228,20 +236,20 @@ const (
 )
 
 type recordBatch struct {
-	recs []Record
+	recs []ingest.Record
 	err  error
 }
 
 // next returns the reader's next record. The first call starts a goroutine
 // that reads ahead, so that parsing the file (excelize's XML, JSON decoding)
 // runs on one core while mapping and staging run on another.
-func (s *rowSource) next() (Record, error) {
+func (s *rowSource) next() (ingest.Record, error) {
 	if s.batches == nil {
 		s.batches = make(chan recordBatch, 8)
 		s.stop = make(chan struct{})
 		go func() {
 			defer close(s.batches)
-			batch := make([]Record, 0, prefetchBatch)
+			batch := make([]ingest.Record, 0, prefetchBatch)
 			size := 0
 			for {
 				rec, err := s.r.Next()
@@ -262,17 +270,17 @@ func (s *rowSource) next() (Record, error) {
 				if err != nil {
 					return
 				}
-				batch, size = make([]Record, 0, prefetchBatch), 0
+				batch, size = make([]ingest.Record, 0, prefetchBatch), 0
 			}
 		}()
 	}
 	for len(s.current) == 0 {
 		if s.lastErr != nil {
-			return Record{}, s.lastErr
+			return ingest.Record{}, s.lastErr
 		}
 		b, ok := <-s.batches
 		if !ok {
-			return Record{}, io.EOF
+			return ingest.Record{}, io.EOF
 		}
 		s.current, s.lastErr = b.recs, b.err
 	}
@@ -325,24 +333,6 @@ func firstNonBlank(rows [][]string) []string {
 	return nil
 }
 
-// capCells says whether a cell is over maxCellBytes, and then cuts every
-// cell over faultPrefix bytes to that (on a character's boundary): such a
-// row is rejected (FaultTooLong), and never staged whole.
-func capCells(cells []string) bool {
-	if !slices.ContainsFunc(cells, func(c string) bool { return len(c) > maxCellBytes }) {
-		return false
-	}
-	for i, c := range cells {
-		if n := min(faultPrefix, maxCellBytes); len(c) > n {
-			for n > 0 && !utf8.RuneStart(c[n]) {
-				n--
-			}
-			cells[i] = strings.Clone(c[:n])
-		}
-	}
-	return true
-}
-
 // noHeader is a file whose first rows name no known column; garbled says
 // it was read as Windows-1258 (its first bytes are not UTF-8).
 func noHeader(garbled bool, rows int, first []string) error {
@@ -352,5 +342,5 @@ func noHeader(garbled bool, rows int, first []string) error {
 	}
 	return msg.Errorf("%w trong %d dòng đầu"+vi+": không dòng nào có mã hồ sơ, ngày tiếp nhận hay cột nào khác wardstat biết (dòng đầu: %q); hãy chỉ các cột bằng --map, ví dụ --map dossier_code=\"<cột>\" --map received_at=\"<cột>\"",
 		"%w in the first %d rows"+en+": no row names a dossier code, a receipt date or other known columns (first row: %q); name the columns with --map, e.g. --map dossier_code=\"<column>\" --map received_at=\"<column>\"",
-		ErrNoHeader, rows, first)
+		ingest.ErrNoHeader, rows, first)
 }

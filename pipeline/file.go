@@ -1,4 +1,8 @@
-package ingest
+// Package pipeline loads a ward export into the warehouse: it identifies
+// the file, picks the sheets that hold dossiers, finds the header with
+// ingest's readers, and has the file read by DuckDB's own reader (a CSV or
+// JSON plan, with the scans beside it) or by ours, row by row.
+package pipeline
 
 import (
 	"context"
@@ -14,23 +18,24 @@ import (
 	"sort"
 	"strings"
 
+	"wardstat/ingest"
 	"wardstat/internal/msg"
 	"wardstat/transform"
 	"wardstat/warehouse"
 )
 
-// Loader is what ingesting needs of the warehouse.
+// Loader is what the pipeline needs of the warehouse: one load of one
+// file from one source, the rows our reader read (warehouse.Rows) or a
+// plan for DuckDB's reader (warehouse.CSVPlan, warehouse.JSONPlan).
 type Loader interface {
-	Load(ctx context.Context, req warehouse.LoadRequest, src warehouse.RowSource) (warehouse.LoadResult, error)
-	LoadCSV(ctx context.Context, req warehouse.LoadRequest, plan warehouse.CSVPlan, h *transform.Hasher) (warehouse.LoadResult, error)
-	LoadJSON(ctx context.Context, req warehouse.LoadRequest, plan warehouse.JSONPlan, h *transform.Hasher) (warehouse.LoadResult, error)
+	Load(ctx context.Context, req warehouse.LoadRequest, src warehouse.Source) (warehouse.LoadResult, error)
 }
 
 // FileOptions say how to read and attribute one file.
 type FileOptions struct {
 	Ward   string            // --ward: the unit of rows that name none
 	Source string            // a name for where the file came from
-	Format string            // "", "auto" or one of Formats
+	Format string            // "", "auto" or one of ingest.Formats
 	Sheet  string            // an XLSX sheet
 	Map    map[string]string // field -> the file's header, over the vocabulary
 	Hasher *transform.Hasher
@@ -55,7 +60,7 @@ type FileOptions struct {
 // FileResult is what became of one file.
 type FileResult struct {
 	Path   string
-	Format Format
+	Format ingest.Format
 	// Sheet is the workbook's sheet loaded, when the workbook holds
 	// dossiers in several; More is what became of the other sheets, each
 	// its own load.
@@ -100,7 +105,7 @@ func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResu
 	}
 	// Only a regular file is read: a named pipe would wait for a writer
 	// forever, a device (a link to /dev/zero) never end.
-	if err := checkRegular(path); err != nil {
+	if err := ingest.CheckRegular(path); err != nil {
 		return fail(err)
 	}
 	// The file's sha256 (its identity) is computed beside the reading: the
@@ -137,13 +142,13 @@ func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResu
 		defer done()
 		readPath = unpacked
 	}
-	r, format, err := Open(readPath, Options{Format: opt.Format, Sheet: opt.Sheet, HeaderScore: transform.ScoreHeader})
+	r, format, err := ingest.Open(readPath, ingest.Options{Format: opt.Format, Sheet: opt.Sheet, HeaderScore: transform.ScoreHeader})
 	res.Format = format
 	if err != nil {
 		return fail(err)
 	}
-	if opt.Sheet == "" && (format == XLSX || format == XLS) {
-		sheets, err := dossierSheets(r, readPath)
+	if opt.Sheet == "" && (format == ingest.XLSX || format == ingest.XLS) {
+		sheets, err := dossierSheets(r)
 		if err != nil {
 			r.Close()
 			return fail(err)
@@ -163,10 +168,11 @@ func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResu
 	abs, _ := filepath.Abs(path)
 	readAbs, _ := filepath.Abs(readPath)
 	req := warehouse.LoadRequest{Path: opt.ofSheet(abs), SHA256: identity, Reload: opt.Reload, Source: opt.Source, Format: string(format), Ward: opt.Ward, Phase: opt.Phase, Hasher: opt.Hasher}
-	if fast, refused := fastPath(ctx, l, src, readAbs, req, opt); fast != nil {
-		lr, mapping, err := fast()
+	if plan, done, refused := duckDBPlan(src, readAbs, opt); plan != nil {
+		lr, err := l.Load(ctx, req, plan)
+		done()
 		if err == nil || !errors.Is(err, refused) {
-			res.Mapping, res.Result, res.DuckDBRead = mapping, lr, err == nil
+			res.Mapping, res.Result, res.DuckDBRead = src.Mapping(), lr, err == nil
 			if err != nil {
 				return fail(err)
 			}
@@ -177,7 +183,7 @@ func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResu
 		}
 		// DuckDB's reader refused an odd file: read it with ours.
 		r.Close()
-		if r, _, err = Open(readPath, Options{Format: opt.Format}); err != nil {
+		if r, _, err = ingest.Open(readPath, ingest.Options{Format: opt.Format}); err != nil {
 			return fail(err)
 		}
 		defer r.Close()
@@ -185,7 +191,7 @@ func File(ctx context.Context, l Loader, path string, opt FileOptions) (FileResu
 			return fail(err)
 		}
 	}
-	lr, err := l.Load(ctx, req, src)
+	lr, err := l.Load(ctx, req, warehouse.Rows{RowSource: src})
 	src.close()
 	res.Mapping = src.Mapping()
 	res.Result = lr
@@ -206,7 +212,7 @@ type refusalRecorder interface {
 // message may quote the file's cells. A load that failed in the warehouse
 // (its transaction rolled back) is recorded the same way. Best effort: the
 // refusal itself is what the caller reports.
-func recordRefused(ctx context.Context, l Loader, path string, opt FileOptions, format Format, identity func() (string, error), err error) {
+func recordRefused(ctx context.Context, l Loader, path string, opt FileOptions, format ingest.Format, identity func() (string, error), err error) {
 	rec, ok := l.(refusalRecorder)
 	if !ok || errors.Is(err, fs.ErrNotExist) {
 		return // a path that names nothing is a typing mistake, not a file refused
@@ -227,17 +233,17 @@ func recordRefused(ctx context.Context, l Loader, path string, opt FileOptions, 
 func refusalKind(err error) string {
 	var missing *transform.MissingColumnError
 	switch {
-	case errors.Is(err, ErrNotAFile):
+	case errors.Is(err, ingest.ErrNotAFile):
 		return "not a regular file"
-	case errors.Is(err, ErrTooLarge):
+	case errors.Is(err, ingest.ErrTooLarge):
 		return "over a size limit"
-	case errors.Is(err, ErrWarehouseFile):
+	case errors.Is(err, ingest.ErrWarehouseFile):
 		return "a DuckDB database, not an export"
-	case errors.Is(err, ErrEmpty):
+	case errors.Is(err, ingest.ErrEmpty):
 		return "empty"
-	case errors.Is(err, ErrUnsupported):
+	case errors.Is(err, ingest.ErrUnsupported):
 		return "not a format wardstat reads"
-	case errors.Is(err, ErrNoHeader):
+	case errors.Is(err, ingest.ErrNoHeader):
 		return "no header row"
 	case errors.As(err, &missing):
 		return "no column for " + missing.Field
@@ -331,7 +337,7 @@ func fileSheets(ctx context.Context, l Loader, path string, opt FileOptions, she
 }
 
 func fileSHA256(path string) (string, error) {
-	f, err := openRegular(path)
+	f, err := ingest.OpenRegular(path)
 	if err != nil {
 		return "", err
 	}
