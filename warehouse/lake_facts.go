@@ -83,8 +83,8 @@ FROM dossiers d LEFT JOIN dossier_flags f USING (ward_code, dossier_code)`, lake
 		// dossiers (dossier_flags reads them against the current load).
 		return fmt.Sprintf(`SELECT %s AS province, strftime(d.received_at, '%%Y-%%m') AS month,
        %s, timezone('%s', l.loaded_at) AS loaded_at,
-       (c.state_hash IS NOT NULL) AS is_current,
-       hash(d.state_hash, d.load_id, c.state_hash IS NOT NULL) AS row_hash
+       (c.state_hash IS NOT NULL) AS is_current, d.replaced_by::BIGINT AS replaced_by,
+       hash(d.state_hash, d.load_id, c.state_hash IS NOT NULL, d.replaced_by) AS row_hash
 FROM dossier_versions d
 LEFT JOIN loads l USING (load_id)
 LEFT JOIN dossiers c ON c.ward_code = d.ward_code AND c.dossier_code = d.dossier_code
@@ -348,7 +348,8 @@ var factDocs = map[string]string{
 		"`load_id` and `first_load_id` are the node's own load numbers.",
 	"dossier_events": "The history of each dossier's states: one row per distinct state the node's\n" +
 		"warehouse saw (the states left behind and the current one, `is_current`), with the\n" +
-		"load that brought it (`load_id`) and when it was loaded (`loaded_at`). Columns as in\n" +
+		"load that brought it (`load_id`), when it was loaded (`loaded_at`) and the load that\n" +
+		"replaced it (`replaced_by`, NULL for the current state). Columns as in\n" +
 		"`dossiers` but the yes/no flags (those are the current state's, in `dossiers`); a\n" +
 		"state's partition is its own receipt month.",
 	"units": "The unit registry the node counted its wards against: each ward's name, district\n" +
