@@ -196,7 +196,6 @@ func checkLakeOn(ctx context.Context, db *sql.DB, l Lake) (LakeInfo, error) {
 	return info, nil
 }
 
-
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
