@@ -262,15 +262,19 @@ func (w *Warehouse) federate(ctx context.Context, lakes []Lake) error {
 	}
 	seen := map[string]string{} // province -> lake
 	var infos []LakeInfo
-	names := map[string]bool{}
+	names := map[string]string{}
 	for _, l := range lakes {
 		if err := CheckLakeName(l.Name); err != nil {
 			return err
 		}
-		if names[l.Name] {
+		if dir, ok := names[l.Name]; ok {
+			if filepath.Clean(dir) != filepath.Clean(l.Dir) {
+				return msg.Errorf("kho Parquet %q được gắn ở %s nhưng cấu hình ghi %s; hãy gắn lại (wardstat lake attach) hoặc sửa cấu hình",
+					"lake %q is attached at %s but the configuration says %s; attach it again (wardstat lake attach) or fix the configuration", l.Name, dir, l.Dir)
+			}
 			continue // the same lake from the warehouse and the configuration
 		}
-		names[l.Name] = true
+		names[l.Name] = l.Dir
 		info, err := checkLakeOn(ctx, w.db, l)
 		if err != nil {
 			return err
