@@ -115,8 +115,8 @@ func (w *Warehouse) Lakes(ctx context.Context) ([]Lake, error) {
 
 // lakeGlob is the glob over a fact table's Parquet files.
 func lakeGlob(dir, table string) string {
-	if table == "units" {
-		return filepath.Join(dir, "units", "*.parquet")
+	if unpartitioned(table) {
+		return filepath.Join(dir, table, "*.parquet")
 	}
 	return filepath.Join(dir, table, "*", "*", "*.parquet")
 }
@@ -175,7 +175,7 @@ func checkLakeOn(ctx context.Context, db *sql.DB, l Lake) (LakeInfo, error) {
 	for _, t := range LakeFacts {
 		files, _ := filepath.Glob(lakeGlob(l.Dir, t))
 		if len(files) == 0 {
-			if len(m.Tables[t]) > 0 && t != "units" {
+			if len(m.Tables[t]) > 0 && !unpartitioned(t) {
 				return info, bad("_manifest.json có %d phân vùng %s nhưng thư mục không có tệp Parquet nào; hãy chạy lại wardstat export ở nút đó",
 					"_manifest.json lists %d %s partitions but the folder holds no Parquet file; run wardstat export again on that node", len(m.Tables[t]), t)
 			}
@@ -289,7 +289,7 @@ func (w *Warehouse) federate(ctx context.Context, lakes []Lake) error {
 		infos = append(infos, info)
 	}
 	cols := map[string][]column{}
-	for _, t := range []string{"dossiers", "dossier_history", "units"} {
+	for _, t := range []string{"dossiers", "dossier_history", "units", "loads"} {
 		c, err := w.columnsOf(ctx, t)
 		if err != nil {
 			return err
@@ -301,14 +301,14 @@ func (w *Warehouse) federate(ctx context.Context, lakes []Lake) error {
 		return err
 	}
 	defer tx.Rollback()
-	var dossiers, history, units []string
-	for _, info := range infos {
+	var dossiers, history, units, loads []string
+	for n, info := range infos {
 		schema := "lake_" + info.Name
 		stmts := []string{fmt.Sprintf(`CREATE SCHEMA %s`, schema)}
 		for _, t := range LakeFacts {
 			src := fmt.Sprintf(`read_parquet('%s', hive_partitioning = true, hive_types = {'province': VARCHAR, 'month': VARCHAR}, union_by_name = true)`,
 				escape(lakeGlob(info.Dir, t)))
-			if t == "units" {
+			if unpartitioned(t) {
 				src = fmt.Sprintf(`read_parquet('%s')`, escape(lakeGlob(info.Dir, t)))
 			}
 			if files, _ := filepath.Glob(lakeGlob(info.Dir, t)); len(files) == 0 {
@@ -321,12 +321,36 @@ func (w *Warehouse) federate(ctx context.Context, lakes []Lake) error {
 				return fmt.Errorf("lake %q: %w", info.Name, err)
 			}
 		}
-		dossiers = append(dossiers, fmt.Sprintf(`SELECT %s FROM %s.dossiers`, asStored(cols["dossiers"], nil, true), schema))
-		history = append(history, fmt.Sprintf(`SELECT %s FROM %s.dossier_events WHERE NOT is_current`, asStored(cols["dossier_history"], nil, false), schema))
+		// Each node numbers its own loads: the federation's load numbers
+		// are the lake's place in the list above the node's own.
+		loadID := map[string]string{"load_id": fmt.Sprintf("(load_id + %d)", int64(n)<<40),
+			"first_load_id": fmt.Sprintf("(first_load_id + %d)", int64(n)<<40), "replaced_by": fmt.Sprintf("(replaced_by + %d)", int64(n)<<40)}
+		dossiers = append(dossiers, fmt.Sprintf(`SELECT %s FROM %s.dossiers`, asStored(cols["dossiers"], loadID, true), schema))
+		history = append(history, fmt.Sprintf(`SELECT %s FROM %s.dossier_events WHERE NOT is_current`, asStored(cols["dossier_history"], loadID, false), schema))
+		// load_flag_columns reads which fields each load's file had from
+		// header_map: the lake's flags, as such a map.
+		var lc []string
+		for _, c := range cols["loads"] {
+			switch c.name {
+			case "load_id":
+				lc = append(lc, fmt.Sprintf("load_id + %d AS load_id", int64(n)<<40))
+			case "loaded_at":
+				lc = append(lc, fmt.Sprintf("timezone('%s', loaded_at)::%s AS loaded_at", lakeZone, c.typ))
+			case "header_map":
+				lc = append(lc, `to_json(map(k, k)) AS header_map`)
+			default:
+				lc = append(lc, fmt.Sprintf("NULL::%s AS %s", c.typ, c.name))
+			}
+		}
+		loads = append(loads, fmt.Sprintf(`SELECT %s FROM (
+    SELECT *, list_filter(['paid_online', 'digitised', 'apology_issued', 'fee'],
+        (f, i) -> coalesce([has_paid_online, has_digitised, has_apology, has_fee][i], false)) AS k
+    FROM %s.loads)`, strings.Join(lc, ", "), schema))
 		units = append(units, fmt.Sprintf(`SELECT %s FROM %s.units`, asStored(cols["units"], map[string]string{"province": "province_name"}, false), schema))
 	}
 	for _, s := range []string{
-		`DROP TABLE dossiers`, `DROP TABLE dossier_history`, `DROP TABLE units`,
+		`DROP TABLE dossiers`, `DROP TABLE dossier_history`, `DROP TABLE units`, `DROP TABLE loads`,
+		`CREATE VIEW loads AS ` + strings.Join(loads, "\nUNION ALL\n"),
 		`CREATE VIEW dossiers AS ` + strings.Join(dossiers, "\nUNION ALL\n"),
 		`CREATE VIEW dossier_history AS ` + strings.Join(history, "\nUNION ALL\n"),
 		// A registry of the whole country given to every node is read once.
@@ -392,12 +416,12 @@ func asStored(cols []column, from map[string]string, flags bool) string {
 	}
 	var out []string
 	for _, c := range cols {
-		src := c.name
+		src, known := c.name, lake[c.name]
 		if f, ok := from[c.name]; ok {
-			src = f
+			src, known = f, lake[c.name] || c.name == "province"
 		}
 		switch {
-		case !lake[src]:
+		case !known:
 			out = append(out, fmt.Sprintf("NULL::%s AS %s", c.typ, c.name))
 		case contains(lakeTimestamps, c.name):
 			out = append(out, fmt.Sprintf("timezone('%s', %s)::%s AS %s", lakeZone, src, c.typ, c.name))
@@ -413,6 +437,9 @@ func asStored(cols []column, from map[string]string, flags bool) string {
 func emptyFact(table string) string {
 	var cols []string
 	switch table {
+	case "loads":
+		cols = []string{"NULL::BIGINT AS load_id", "NULL::TIMESTAMPTZ AS loaded_at", "NULL::BOOLEAN AS has_paid_online",
+			"NULL::BOOLEAN AS has_digitised", "NULL::BOOLEAN AS has_apology", "NULL::BOOLEAN AS has_fee"}
 	case "units":
 		cols = []string{"NULL::VARCHAR AS code", "NULL::VARCHAR AS name", "NULL::VARCHAR AS district",
 			"NULL::VARCHAR AS province_name", "NULL::DATE AS valid_from", "NULL::DATE AS valid_to"}

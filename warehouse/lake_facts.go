@@ -21,8 +21,12 @@ const LakeSchemaVersion = 1
 
 // LakeFacts are the lake's fact tables: each dossier's current state and
 // the history of its states, Hive-partitioned by province and month of
-// receipt, and the unit registry they are counted against (one file).
-var LakeFacts = []string{"dossiers", "dossier_events", "units"}
+// receipt; the unit registry they are counted against and the optional
+// columns each load's export had (one file each).
+var LakeFacts = []string{"dossiers", "dossier_events", "units", "loads"}
+
+// unpartitioned says whether a fact table is one file, table/data.parquet.
+func unpartitioned(table string) bool { return table == "units" || table == "loads" }
 
 // LakeCounts says what an export did to the partitions of some tables.
 type LakeCounts struct {
@@ -98,6 +102,14 @@ LEFT JOIN loads l ON l.load_id = d.load_id
 LEFT JOIN dossiers c ON c.ward_code = d.ward_code AND c.dossier_code = d.dossier_code
                     AND c.state_hash = d.state_hash AND c.load_id = d.load_id`,
 			lakeStateColumns(false), lakeZone, wardProvinces("dossier_history UNION SELECT ward_code FROM dossiers"))
+	case "loads":
+		// Which optional columns each load's export had (load_flag_columns):
+		// a blank flag or fee there is a no, not unknown, in the marts.
+		return fmt.Sprintf(`SELECT '' AS province, '' AS month, l.load_id::BIGINT AS load_id, timezone('%s', l.loaded_at) AS loaded_at,
+       f.has_paid_online, f.has_digitised, f.has_apology, f.has_fee,
+       hash(l.load_id, l.loaded_at, f.has_paid_online, f.has_digitised, f.has_apology, f.has_fee) AS row_hash
+FROM loads l JOIN load_flag_columns f USING (load_id)
+WHERE coalesce(l.status, 'loaded') = 'loaded'`, lakeZone)
 	default: // units: the registry, one file
 		return `SELECT '' AS province, '' AS month, code, name, district, province AS province_name, valid_from, valid_to,
        hash(code, name, district, province, valid_from, valid_to) AS row_hash FROM units`
@@ -150,7 +162,7 @@ func (w *Warehouse) exportLakeFacts(ctx context.Context, conn *sql.Conn, dir, tm
 			}
 			res.Written += len(changed)
 		}
-		if table != "units" {
+		if !unpartitioned(table) {
 			n, err := removeGoneFactPartitions(tableDir, hashes)
 			if err != nil {
 				return nil, res, err
@@ -185,8 +197,8 @@ FROM (%s) GROUP BY province, month`, q))
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if table == "units" && len(out) == 0 {
-		out[""] = "0-" // an empty registry is still a table: its file has the columns
+	if unpartitioned(table) && len(out) == 0 {
+		out[""] = "0-" // an empty table is still a table: its file has the columns
 	}
 	return out, nil
 }
@@ -206,14 +218,14 @@ func writeFactPartitions(ctx context.Context, conn *sql.Conn, table, q, tableDir
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	if table == "units" {
-		file := filepath.Join(tmp, "units", "data.parquet")
+	if unpartitioned(table) {
+		file := filepath.Join(tmp, table, "data.parquet")
 		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
 			return err
 		}
-		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`COPY (SELECT * EXCLUDE (province, month, row_hash) FROM (%s) ORDER BY code, valid_from)
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`COPY (SELECT * EXCLUDE (province, month, row_hash) FROM (%s) ORDER BY ALL)
 TO '%s' (FORMAT parquet, COMPRESSION zstd)`, q, escape(file))); err != nil {
-			return fmt.Errorf("writing the lake's units: %w", err)
+			return fmt.Errorf("writing the lake's %s: %w", table, err)
 		}
 		if err := shareLikeParent(filepath.Dir(file), filepath.Dir(tableDir)); err != nil {
 			return err
@@ -307,8 +319,8 @@ func (w *Warehouse) writeFactDoc(ctx context.Context, conn *sql.Conn, table, q, 
 	defer rows.Close()
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s\n\n%s\n\n", table, factDocs[table])
-	if table == "units" {
-		b.WriteString("The lake's folder `units/`: one file, `units/data.parquet`, no partitions.\n\n")
+	if unpartitioned(table) {
+		fmt.Fprintf(&b, "The lake's folder `%s/`: one file, `%s/data.parquet`, no partitions.\n\n", table, table)
 	} else {
 		fmt.Fprintf(&b, "The lake's folder `%s/`, Hive-partitioned by `province` (the province code of the\n"+
 			"ward's unit code, QCVN 102: `H37` in `000.11.27.H37`; `__HIVE_DEFAULT_PARTITION__`, read as\n"+
@@ -339,7 +351,7 @@ func (w *Warehouse) writeFactDoc(ctx context.Context, conn *sql.Conn, table, q, 
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	if table != "units" {
+	if !unpartitioned(table) {
 		cols = append(cols, "| province | VARCHAR (partition) |", "| month | VARCHAR (partition) |")
 	}
 	b.WriteString(strings.Join(cols, "\n") + "\n")
@@ -360,6 +372,10 @@ var factDocs = map[string]string{
 		"replaced it (`replaced_by`, NULL for the current state). Columns as in\n" +
 		"`dossiers` but the yes/no flags (those are the current state's, in `dossiers`); a\n" +
 		"state's partition is its own receipt month.",
+	"loads": "The node's loads that brought its dossiers' states (`load_id`, as in `dossiers` and\n" +
+		"`dossier_events`), when each was loaded, and which optional columns its export had:\n" +
+		"where it had one, a blank cell is a no; where it had none, the value is unknown (NULL).\n" +
+		"No file name or path.",
 	"units": "The unit registry the node counted its wards against: each ward's name, district\n" +
 		"and province (`province_name`) over time (`valid_from`, `valid_to`, inclusive).",
 }
