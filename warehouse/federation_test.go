@@ -252,6 +252,13 @@ func federatedFormEqualsOneWarehouse(t *testing.T, fx fedFixture) {
 			t.Errorf("%s: the federation differs from one warehouse at row %d of %d/%d\nfederated:     %s\none warehouse: %s", q, i+1, len(g), len(w), at(g), at(w))
 		}
 	}
+	// The federation reads the lakes and no other file.
+	if _, err := fed.DB().Exec(`SELECT * FROM read_csv('/etc/hostname')`); err == nil {
+		t.Error("the federation read a file outside the lakes")
+	}
+	if _, err := fed.DB().Exec(`SET enable_external_access = true`); err == nil {
+		t.Error("the federation's configuration is not locked")
+	}
 	if got := queryRow(t, fed, `SELECT count(DISTINCT province) FROM report_form('2024-01-01', '2024-12-31')`); got != "3" {
 		t.Errorf("%s provinces in the federated form, want 3", got)
 	}
