@@ -157,7 +157,7 @@ func (w *Warehouse) exportLakeFacts(ctx context.Context, conn *sql.Conn, dir, tm
 		}
 		sort.Strings(changed)
 		if len(changed) > 0 {
-			if err := writeFactPartitions(ctx, conn, table, q, tableDir, tmpDir, changed); err != nil {
+			if err := writeFactPartitions(ctx, conn, table, q, tableDir, tmpDir, changed, len(changed) == len(hashes)); err != nil {
 				return nil, res, err
 			}
 			res.Written += len(changed)
@@ -212,7 +212,7 @@ func hasParquet(dir string) bool {
 // pass (COPY … PARTITION_BY into the lake's _tmp folder, outside the
 // table's), then swaps each into place whole (swapPartition): a reader, or
 // a kill, sees the old partition or the new one.
-func writeFactPartitions(ctx context.Context, conn *sql.Conn, table, q, tableDir, tmpDir string, parts []string) error {
+func writeFactPartitions(ctx context.Context, conn *sql.Conn, table, q, tableDir, tmpDir string, parts []string, all bool) error {
 	tmp, err := os.MkdirTemp(tmpDir, table+".")
 	if err != nil {
 		return err
@@ -237,13 +237,16 @@ TO '%s' (FORMAT parquet, COMPRESSION zstd)`, q, escape(file))); err != nil {
 		keys[i] = "'" + escape(p) + "'"
 	}
 	out := filepath.Join(tmp, "parts")
-	// The rows of the changed partitions only, in dossier order within
-	// each: the partition columns stay in the folder names, not the files.
-	copyQ := fmt.Sprintf(`COPY (SELECT * EXCLUDE (row_hash) FROM (%s)
-      WHERE 'province=' || province || '/month=' || month IN (%s)
-      ORDER BY province, month, ward_code, dossier_code%s)
+	// The rows of the changed partitions only, unsorted (a first export of
+	// 100 M dossiers would sort them all, out of core): the partition
+	// columns stay in the folder names, not the files.
+	where := fmt.Sprintf(`WHERE 'province=' || province || '/month=' || month IN (%s)`, strings.Join(keys, ", "))
+	if all {
+		where = "" // every partition (a first export)
+	}
+	copyQ := fmt.Sprintf(`COPY (SELECT * EXCLUDE (row_hash) FROM (%s) %s)
 TO '%s' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (province, month), FILENAME_PATTERN 'data_{i}')`,
-		q, strings.Join(keys, ", "), map[bool]string{true: ", loaded_at, load_id", false: ""}[table == "dossier_events"], escape(out))
+		q, where, escape(out))
 	if _, err := conn.ExecContext(ctx, copyQ); err != nil {
 		return fmt.Errorf("writing the lake's %s: %w", table, err)
 	}
