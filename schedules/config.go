@@ -46,6 +46,8 @@ type Config struct {
 	Lang    string   `yaml:"lang"`
 	Sources []Source `yaml:"sources"`
 	Jobs    Jobs     `yaml:"jobs"`
+	// Lakes are other nodes' lakes this one federates (config_lakes.go).
+	Lakes []LakeRef `yaml:"lakes"`
 
 	dir string // the config file's folder
 	// missingSecrets are the secrets' variables that were not set when
@@ -264,6 +266,7 @@ func (c *Config) applyDefaults() {
 		c.Warehouse = "wardstat.duckdb"
 	}
 	c.Warehouse = c.resolve(c.Warehouse)
+	c.resolveLakes()
 	if c.Publish == "" {
 		c.Publish = filepath.Join(filepath.Dir(c.Warehouse), "published", filepath.Base(c.Warehouse))
 	}

@@ -42,7 +42,8 @@ func (c *Config) Validate() []Problem {
 			add("$.publish_group", "%q is not a group of this machine (see /etc/group)", c.PublishGroup)
 		}
 	}
-	if len(c.Sources) == 0 {
+	c.lakeProblems(add)
+	if len(c.Sources) == 0 && len(c.Lakes) == 0 { // a node that only federates others' lakes pulls nothing
 		add("$.sources", "no sources: list at least one ward system to pull from")
 	}
 	seen := map[string]bool{}

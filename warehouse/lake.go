@@ -24,10 +24,40 @@ var LakeMarts = []string{
 
 // LakeResult says what an export wrote.
 type LakeResult struct {
-	Written, Unchanged, Removed int // partitions
+	Written, Unchanged, Removed int // the marts' partitions
+	// Facts is what it did to the fact tables' partitions (LakeFacts).
+	Facts LakeCounts
 }
 
-type lakeManifest map[string]map[string]string // mart -> month -> content hash
+type lakeManifest map[string]map[string]string // table -> partition -> content hash
+
+// lakeManifestFile is _manifest.json: the lake's schema version, the
+// warehouse schema that wrote it, and each table's partitions with their
+// fingerprints (a mart's by month, a fact table's by province=…/month=…).
+type lakeManifestFile struct {
+	LakeSchemaVersion      int          `json:"lake_schema_version"`
+	WarehouseSchemaVersion int          `json:"warehouse_schema_version"`
+	TimeZone               string       `json:"time_zone"`
+	Tables                 lakeManifest `json:"tables"`
+}
+
+// readLakeManifest reads a lake's manifest; an older wardstat's (the marts'
+// months alone, version 0) is read as it was.
+func readLakeManifest(path string) (lakeManifestFile, error) {
+	m := lakeManifestFile{Tables: lakeManifest{}}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return m, err
+	}
+	if err := json.Unmarshal(b, &m); err != nil || m.Tables == nil {
+		old := lakeManifest{}
+		if jerr := json.Unmarshal(b, &old); jerr != nil {
+			return lakeManifestFile{Tables: lakeManifest{}}, jerr
+		}
+		return lakeManifestFile{Tables: old}, nil
+	}
+	return m, nil
+}
 
 // ExportLake writes every mart into dir as Hive-partitioned Parquet
 // (dir/<mart>/month=YYYY-MM/data.parquet), with each mart's documentation
@@ -46,10 +76,8 @@ func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, err
 		return res, err
 	}
 	manifestPath := filepath.Join(dir, "_manifest.json")
-	old := lakeManifest{}
-	if b, err := os.ReadFile(manifestPath); err == nil {
-		_ = json.Unmarshal(b, &old)
-	}
+	oldFile, _ := readLakeManifest(manifestPath)
+	old := oldFile.Tables
 	next := lakeManifest{}
 	schemaDir := filepath.Join(dir, lakeSchemaDir)
 	tmpDir := filepath.Join(dir, lakeTmpDir)
@@ -129,7 +157,20 @@ func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, err
 			return res, err
 		}
 	}
-	b, _ := json.MarshalIndent(next, "", "  ")
+	facts, counts, err := w.exportLakeFacts(ctx, conn, dir, tmpDir, schemaDir, old, oldFile.LakeSchemaVersion)
+	if err != nil {
+		return res, err
+	}
+	res.Facts = counts
+	for t, parts := range facts {
+		next[t] = parts
+	}
+	b, _ := json.MarshalIndent(lakeManifestFile{
+		LakeSchemaVersion:      LakeSchemaVersion,
+		WarehouseSchemaVersion: SchemaVersion,
+		TimeZone:               "timestamps are UTC instants; days and months are " + lakeZone + " local dates",
+		Tables:                 next,
+	}, "", "  ")
 	return res, atomicfile.Write(manifestPath, b, 0o644)
 }
 
@@ -197,6 +238,13 @@ func writePartition(ctx context.Context, conn *sql.Conn, mart, month, final, tmp
 	if err := shareLikeParent(tmp, filepath.Dir(final)); err != nil {
 		return err
 	}
+	return swapPartition(tmp, final)
+}
+
+// swapPartition puts the partition folder tmp at final in one step: a
+// rename when final does not exist, else an exchange of the two (the old
+// one, now at tmp, goes with tmp's removal by the caller).
+func swapPartition(tmp, final string) error {
 	if _, err := os.Stat(final); err != nil {
 		return os.Rename(tmp, final)
 	}
@@ -205,8 +253,35 @@ func writePartition(ctx context.Context, conn *sql.Conn, mart, month, final, tmp
 		if !errors.Is(err, unix.ENOSYS) && !errors.Is(err, unix.EINVAL) {
 			return fmt.Errorf("swapping %s: %w", final, err)
 		}
-		// No atomic exchange on this file system: replace the file instead.
-		return os.Rename(filepath.Join(tmp, "data.parquet"), filepath.Join(final, "data.parquet"))
+		// No atomic exchange on this file system: replace the files
+		// instead, each in one step, then drop those the new one lacks.
+		return replaceFiles(tmp, final)
+	}
+	return nil
+}
+
+func replaceFiles(tmp, final string) error {
+	entries, err := os.ReadDir(tmp)
+	if err != nil {
+		return err
+	}
+	keep := map[string]bool{}
+	for _, e := range entries {
+		keep[e.Name()] = true
+		if err := os.Rename(filepath.Join(tmp, e.Name()), filepath.Join(final, e.Name())); err != nil {
+			return err
+		}
+	}
+	olds, err := os.ReadDir(final)
+	if err != nil {
+		return err
+	}
+	for _, e := range olds {
+		if !keep[e.Name()] {
+			if err := os.RemoveAll(filepath.Join(final, e.Name())); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

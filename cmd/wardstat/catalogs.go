@@ -93,6 +93,9 @@ data test stops the export and says which rows.`,
 			}
 			fmt.Fprintf(a.stdout, a.t("kho Parquet %s: %d phân vùng ghi mới, %d không đổi, %d xóa\n", "Parquet lake %s: %d partitions written, %d unchanged, %d removed\n"),
 				out, res.Written, res.Unchanged, res.Removed)
+			fmt.Fprintf(a.stdout, a.t("hồ sơ trong kho Parquet (dossiers, dossier_events, units, loads): %d phân vùng ghi mới, %d không đổi, %d xóa\n",
+				"dossier facts in the lake (dossiers, dossier_events, units, loads): %d partitions written, %d unchanged, %d removed\n"),
+				res.Facts.Written, res.Facts.Unchanged, res.Facts.Removed)
 			return nil
 		},
 	}

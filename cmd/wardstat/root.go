@@ -32,6 +32,9 @@ type app struct {
 	log            *slog.Logger
 	maxTemp        string // the sandbox's temp disk cap (sql --max-temp); "" is the default
 	sandbox        bool   // reads are the sql command's: less memory and threads (sql.go)
+	// federation, when set, is what open opens instead of the warehouse:
+	// other nodes' lakes (lake report, lake sql; lake.go).
+	federation func(context.Context) (*warehouse.Warehouse, error)
 }
 
 // usageError is a mistake in the command line: exit code 2.
@@ -116,6 +119,7 @@ Start with:
 		newCalendarCommand(a),
 		newProceduresCommand(a),
 		newExportCommand(a),
+		newLakeCommand(a),
 	)
 	a.localiseHelp(root)
 	return root
@@ -136,6 +140,9 @@ var (
 // note), else waits for the load a few seconds and then says to retry. An
 // open for writing waits while only readers hold the file.
 func (a *app) open(ctx context.Context, readOnly bool) (*warehouse.Warehouse, error) {
+	if a.federation != nil && readOnly {
+		return a.federation(ctx)
+	}
 	opt := warehouse.Options{ReadOnly: readOnly, Logger: a.log}
 	if readOnly {
 		opt.MaxTempSize = a.maxTemp

@@ -1,0 +1,384 @@
+package warehouse
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"wardstat/internal/atomicfile"
+)
+
+// LakeSchemaVersion is the layout and column set of the lake's fact tables
+// (dossiers, dossier_events, units), written in _manifest.json. A change
+// of columns or types is a new version: every fact partition is rewritten
+// by the next export, and a federation (lake attach) refuses a lake of a
+// version it does not know.
+const LakeSchemaVersion = 1
+
+// LakeFacts are the lake's fact tables: each dossier's current state and
+// the history of its states, Hive-partitioned by province and month of
+// receipt; the unit registry they are counted against and the optional
+// columns each load's export had (one file each).
+var LakeFacts = []string{"dossiers", "dossier_events", "units", "loads"}
+
+// unpartitioned says whether a fact table is one file, table/data.parquet.
+func unpartitioned(table string) bool { return table == "units" || table == "loads" }
+
+// LakeCounts says what an export did to the partitions of some tables.
+type LakeCounts struct {
+	Written, Unchanged, Removed int
+}
+
+// lakeZone is the zone of the warehouse's timestamps (local wall time,
+// stored without a zone); the lake writes them as UTC instants.
+const lakeZone = "Asia/Ho_Chi_Minh"
+
+// lakeProvince is a ward's province in the lake's partition path: the
+// province code of its unit code (QCVN 102: H37 in 000.11.27.H37, H56 in
+// H56.14), or Hive's default partition, which Hive, Spark and Trino read
+// as NULL, for a code without one.
+const lakeProvince = `coalesce(nullif(regexp_extract(ward_code, '(^|\.)([HG][0-9]{2})(\.|$)', 2), ''), '__HIVE_DEFAULT_PARTITION__')`
+
+// wardProvinces is each ward of the relation src with its lakeProvince,
+// joined as wp: the expression runs once per ward, not once per dossier
+// (a regular expression over 100 M dossiers is seconds of CPU).
+func wardProvinces(src string) string {
+	return fmt.Sprintf(`JOIN (SELECT ward_code, %s AS province FROM (SELECT DISTINCT ward_code FROM %s)) wp ON wp.ward_code = d.ward_code`, lakeProvince, src)
+}
+
+// lakeTS is a stored local timestamp as the UTC instant it is.
+func lakeTS(col string) string {
+	return fmt.Sprintf("timezone('%s', d.%s) AS %s", lakeZone, col, col)
+}
+
+var lakeTimestamps = []string{"submitted_at", "received_at", "due_at", "completed_at", "returned_at",
+	"withdrawn_at", "supplement_requested_at", "supplement_received_at"}
+
+// lakeStateColumns are a dossier state's columns in the lake, from a
+// relation d with the warehouse's dossier columns: the vocabularies as
+// text, the applicant key as its UUID text, timestamps as UTC instants.
+// With flags, the yes/no flags are dossier_flags' (false for a blank cell
+// of a column the export had, NULL when it had none), joined as f. No name, ID number,
+// phone or e-mail is among them: the warehouse holds none.
+func lakeStateColumns(withFlags bool) string {
+	cols := []string{"d.ward_code", "d.dossier_code", "d.procedure_code", "d.procedure_name", "d.sector",
+		"d.channel::VARCHAR AS channel", "d.online_level::VARCHAR AS online_level", "d.status::SMALLINT AS status"}
+	for _, c := range lakeTimestamps {
+		cols = append(cols, lakeTS(c))
+	}
+	cols = append(cols, "d.due_source::VARCHAR AS due_source")
+	if withFlags {
+		cols = append(cols, "f.apology_issued", "f.paid_online", "f.digitised")
+	}
+	cols = append(cols, "d.fee::DOUBLE AS fee", "d.applicant_key::VARCHAR AS applicant_key", "d.load_id::BIGINT AS load_id")
+	return strings.Join(cols, ", ")
+}
+
+// lakeFactQuery is the query giving a fact table's rows with their
+// partition (province, month) and a per-row fingerprint (row_hash).
+func lakeFactQuery(table string) string {
+	switch table {
+	case "dossiers":
+		return fmt.Sprintf(`SELECT wp.province, strftime(d.received_at, '%%Y-%%m') AS month,
+       %s, d.first_load_id::BIGINT AS first_load_id,
+       hash(d.state_hash, d.load_id, f.apology_issued, f.paid_online, f.digitised) AS row_hash
+FROM dossiers d %s
+LEFT JOIN dossier_flags f ON f.ward_code = d.ward_code AND f.dossier_code = d.dossier_code`, lakeStateColumns(true), wardProvinces("dossiers"))
+	case "dossier_events":
+		// Every state the warehouse saw of every dossier (dossier_versions:
+		// the states left behind and the current one), with the load that
+		// brought it and when. The yes/no flags are the current state's, in
+		// dossiers (dossier_flags reads them against the current load).
+		return fmt.Sprintf(`SELECT wp.province, strftime(d.received_at, '%%Y-%%m') AS month,
+       %s, timezone('%s', l.loaded_at) AS loaded_at,
+       (c.state_hash IS NOT NULL) AS is_current, d.replaced_by::BIGINT AS replaced_by,
+       hash(d.state_hash, d.load_id, c.state_hash IS NOT NULL, d.replaced_by) AS row_hash
+FROM dossier_versions d %s
+LEFT JOIN loads l ON l.load_id = d.load_id
+LEFT JOIN dossiers c ON c.ward_code = d.ward_code AND c.dossier_code = d.dossier_code
+                    AND c.state_hash = d.state_hash AND c.load_id = d.load_id`,
+			lakeStateColumns(false), lakeZone, wardProvinces("dossier_history UNION SELECT ward_code FROM dossiers"))
+	case "loads":
+		// Which optional columns each load's export had (load_flag_columns):
+		// a blank flag or fee there is a no, not unknown, in the marts.
+		return fmt.Sprintf(`SELECT '' AS province, '' AS month, l.load_id::BIGINT AS load_id, timezone('%s', l.loaded_at) AS loaded_at,
+       f.has_paid_online, f.has_digitised, f.has_apology, f.has_fee,
+       hash(l.load_id, l.loaded_at, f.has_paid_online, f.has_digitised, f.has_apology, f.has_fee) AS row_hash
+FROM loads l JOIN load_flag_columns f USING (load_id)
+WHERE coalesce(l.status, 'loaded') = 'loaded'`, lakeZone)
+	default: // units: the registry, one file
+		return `SELECT '' AS province, '' AS month, code, name, district, province AS province_name, valid_from, valid_to,
+       hash(code, name, district, province, valid_from, valid_to) AS row_hash FROM units`
+	}
+}
+
+// lakePartPath is a partition's folder under its table's: province=…/month=…
+// ("" for the unpartitioned units).
+func lakePartPath(province, month string) string {
+	if province == "" && month == "" {
+		return ""
+	}
+	return "province=" + province + "/month=" + month
+}
+
+// exportLakeFacts writes the fact tables into dir (ExportLake's lake):
+// dir/<table>/province=<code>/month=YYYY-MM/*.parquet, only the partitions
+// whose rows changed since the manifest old was written, each swapped in
+// whole. It returns the partitions' fingerprints for the manifest.
+func (w *Warehouse) exportLakeFacts(ctx context.Context, conn *sql.Conn, dir, tmpDir, schemaDir string, old map[string]map[string]string, oldVersion int) (map[string]map[string]string, LakeCounts, error) {
+	var res LakeCounts
+	next := map[string]map[string]string{}
+	for _, table := range LakeFacts {
+		tableDir := filepath.Join(dir, table)
+		if err := os.MkdirAll(tableDir, 0o755); err != nil {
+			return nil, res, err
+		}
+		q := lakeFactQuery(table)
+		hashes, err := factHashes(ctx, conn, table, q)
+		if err != nil {
+			return nil, res, err
+		}
+		next[table] = hashes
+		var changed []string
+		for part, h := range hashes {
+			final := filepath.Join(tableDir, filepath.FromSlash(part))
+			if oldVersion == LakeSchemaVersion && old[table][part] == h && hasParquet(final) {
+				if err := shareLikeParent(final); err != nil {
+					return nil, res, err
+				}
+				res.Unchanged++
+				continue
+			}
+			changed = append(changed, part)
+		}
+		sort.Strings(changed)
+		if len(changed) > 0 {
+			if err := writeFactPartitions(ctx, conn, table, q, tableDir, tmpDir, changed, len(changed) == len(hashes)); err != nil {
+				return nil, res, err
+			}
+			res.Written += len(changed)
+		}
+		if !unpartitioned(table) {
+			n, err := removeGoneFactPartitions(tableDir, hashes)
+			if err != nil {
+				return nil, res, err
+			}
+			res.Removed += n
+		}
+		if err := w.writeFactDoc(ctx, conn, table, q, filepath.Join(schemaDir, table+".md")); err != nil {
+			return nil, res, err
+		}
+	}
+	return next, res, nil
+}
+
+// factHashes fingerprints each partition of a fact table: its row count
+// and the sum of its rows' hashes (the stored state hash of each state,
+// its load, its flags).
+func factHashes(ctx context.Context, conn *sql.Conn, table, q string) (map[string]string, error) {
+	rows, err := conn.QueryContext(ctx, fmt.Sprintf(`SELECT province, month, count(*)::VARCHAR || '-' || sum(row_hash)::VARCHAR
+FROM (%s) GROUP BY province, month`, q))
+	if err != nil {
+		return nil, fmt.Errorf("lake %s: %w", table, err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var p, m, h string
+		if err := rows.Scan(&p, &m, &h); err != nil {
+			return nil, err
+		}
+		out[lakePartPath(p, m)] = h
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if unpartitioned(table) && len(out) == 0 {
+		out[""] = "0-" // an empty table is still a table: its file has the columns
+	}
+	return out, nil
+}
+
+func hasParquet(dir string) bool {
+	m, _ := filepath.Glob(filepath.Join(dir, "*.parquet"))
+	return len(m) > 0
+}
+
+// writeFactPartitions writes the changed partitions of a fact table in one
+// pass (COPY … PARTITION_BY into the lake's _tmp folder, outside the
+// table's), then swaps each into place whole (swapPartition): a reader, or
+// a kill, sees the old partition or the new one.
+func writeFactPartitions(ctx context.Context, conn *sql.Conn, table, q, tableDir, tmpDir string, parts []string, all bool) error {
+	tmp, err := os.MkdirTemp(tmpDir, table+".")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if unpartitioned(table) {
+		file := filepath.Join(tmp, table, "data.parquet")
+		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+			return err
+		}
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`COPY (SELECT * EXCLUDE (province, month, row_hash) FROM (%s) ORDER BY ALL)
+TO '%s' (FORMAT parquet, COMPRESSION zstd)`, q, escape(file))); err != nil {
+			return fmt.Errorf("writing the lake's %s: %w", table, err)
+		}
+		if err := shareLikeParent(filepath.Dir(file), filepath.Dir(tableDir)); err != nil {
+			return err
+		}
+		return swapPartition(filepath.Dir(file), tableDir)
+	}
+	keys := make([]string, len(parts))
+	for i, p := range parts {
+		keys[i] = "'" + escape(p) + "'"
+	}
+	out := filepath.Join(tmp, "parts")
+	// The rows of the changed partitions only, unsorted (a first export of
+	// 100 M dossiers would sort them all, out of core): the partition
+	// columns stay in the folder names, not the files.
+	where := fmt.Sprintf(`WHERE 'province=' || province || '/month=' || month IN (%s)`, strings.Join(keys, ", "))
+	if all {
+		where = "" // every partition (a first export)
+	}
+	copyQ := fmt.Sprintf(`COPY (SELECT * EXCLUDE (row_hash) FROM (%s) %s)
+TO '%s' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (province, month), FILENAME_PATTERN 'data_{i}')`,
+		q, where, escape(out))
+	if _, err := conn.ExecContext(ctx, copyQ); err != nil {
+		return fmt.Errorf("writing the lake's %s: %w", table, err)
+	}
+	for _, p := range parts {
+		src := filepath.Join(out, filepath.FromSlash(p))
+		final := filepath.Join(tableDir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
+			return err
+		}
+		if err := shareLikeParent(filepath.Dir(final)); err != nil {
+			return err
+		}
+		if err := shareLikeParent(src, filepath.Dir(final)); err != nil {
+			return err
+		}
+		if err := swapPartition(src, final); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// removeGoneFactPartitions removes the partitions of a table that no longer
+// has rows there (a load replaced, a ward's code corrected), and a
+// province's folder left empty.
+func removeGoneFactPartitions(tableDir string, keep map[string]string) (int, error) {
+	n := 0
+	provinces, err := os.ReadDir(tableDir)
+	if err != nil {
+		return 0, err
+	}
+	for _, p := range provinces {
+		pdir := filepath.Join(tableDir, p.Name())
+		if !p.IsDir() || !strings.HasPrefix(p.Name(), "province=") {
+			// Nothing but partitions lives in a table's folder: a glob
+			// would read it as data.
+			if err := os.RemoveAll(pdir); err != nil {
+				return n, err
+			}
+			continue
+		}
+		months, err := os.ReadDir(pdir)
+		if err != nil {
+			return n, err
+		}
+		left := 0
+		for _, m := range months {
+			if _, ok := keep[p.Name()+"/"+m.Name()]; ok && m.IsDir() {
+				left++
+				continue
+			}
+			if err := os.RemoveAll(filepath.Join(pdir, m.Name())); err != nil {
+				return n, err
+			}
+			n++
+		}
+		if left == 0 {
+			if err := os.Remove(pdir); err != nil {
+				return n, err
+			}
+		}
+	}
+	return n, nil
+}
+
+// writeFactDoc writes _schema/<table>.md: what the table holds, its
+// partitions, its columns with their Parquet types, and the time zone.
+func (w *Warehouse) writeFactDoc(ctx context.Context, conn *sql.Conn, table, q, path string) error {
+	rows, err := conn.QueryContext(ctx, fmt.Sprintf(`SELECT column_name, column_type FROM (DESCRIBE SELECT * EXCLUDE (province, month, row_hash) FROM (%s))`, q))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s\n\n%s\n\n", table, factDocs[table])
+	if unpartitioned(table) {
+		fmt.Fprintf(&b, "The lake's folder `%s/`: one file, `%s/data.parquet`, no partitions.\n\n", table, table)
+	} else {
+		fmt.Fprintf(&b, "The lake's folder `%s/`, Hive-partitioned by `province` (the province code of the\n"+
+			"ward's unit code, QCVN 102: `H37` in `000.11.27.H37`; `__HIVE_DEFAULT_PARTITION__`, read as\n"+
+			"NULL, for a code without one) and `month` (YYYY-MM of the receipt, Vietnam local date):\n"+
+			"`%s/province=H37/month=2024-03/data_0.parquet`. It holds nothing but those folders and\n"+
+			"Parquet files; the partition columns are in the folder names only. Read it with\n"+
+			"`SELECT * FROM read_parquet('%s/**/*.parquet', hive_partitioning = true)` in DuckDB,\n"+
+			"`spark.read.parquet('%s')`, or a Trino Hive table with\n"+
+			"`partitioned_by = ARRAY['province', 'month']` (both VARCHAR) over the folder.\n\n", table, table, table, table)
+	}
+	fmt.Fprintf(&b, "**Time zone.** Every TIMESTAMP column is a Parquet `TIMESTAMP(MICROS, isAdjustedToUTC=true)`:\n"+
+		"an instant in UTC (DuckDB `TIMESTAMP WITH TIME ZONE`, Spark `TimestampType`, Trino\n"+
+		"`timestamp(3)` read in `hive.parquet.time-zone`). The rules count Vietnam local days\n"+
+		"(Asia/Ho_Chi_Minh, UTC+7, no daylight saving): a local day is\n"+
+		"`CAST(timezone('Asia/Ho_Chi_Minh', received_at) AS DATE)` in DuckDB,\n"+
+		"`to_date(from_utc_timestamp(received_at, 'Asia/Ho_Chi_Minh'))` in Spark,\n"+
+		"`date(received_at AT TIME ZONE 'Asia/Ho_Chi_Minh')` in Trino.\n\n"+
+		"Lake schema version %d (`_manifest.json`, `lake_schema_version`): a new version changes\n"+
+		"columns or types; within a version they stay as listed.\n\n| column | type |\n|---|---|\n", LakeSchemaVersion)
+	var cols []string
+	for rows.Next() {
+		var n, t string
+		if err := rows.Scan(&n, &t); err != nil {
+			return err
+		}
+		cols = append(cols, fmt.Sprintf("| %s | %s |", n, t))
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if !unpartitioned(table) {
+		cols = append(cols, "| province | VARCHAR (partition) |", "| month | VARCHAR (partition) |")
+	}
+	b.WriteString(strings.Join(cols, "\n") + "\n")
+	return atomicfile.Write(path, []byte(b.String()), 0o644)
+}
+
+var factDocs = map[string]string{
+	"dossiers": "Every dossier's current state, one row per dossier: the canonical dossier without\n" +
+		"lineage, and no personal data (`applicant_key` is the first 128 bits of an HMAC-SHA256\n" +
+		"of the applicant's identity under the node's own key, as a UUID text: it tells\n" +
+		"applicants apart within one node's lake, never across nodes, and reveals no one).\n" +
+		"`apology_issued`, `paid_online`, `digitised` are read as the marts read them: false for\n" +
+		"a blank cell of a column the export had, NULL when the export had no such column.\n" +
+		"`load_id` and `first_load_id` are the node's own load numbers.",
+	"dossier_events": "The history of each dossier's states: one row per distinct state the node's\n" +
+		"warehouse saw (the states left behind and the current one, `is_current`), with the\n" +
+		"load that brought it (`load_id`), when it was loaded (`loaded_at`) and the load that\n" +
+		"replaced it (`replaced_by`, NULL for the current state). Columns as in\n" +
+		"`dossiers` but the yes/no flags (those are the current state's, in `dossiers`); a\n" +
+		"state's partition is its own receipt month.",
+	"loads": "The node's loads that brought its dossiers' states (`load_id`, as in `dossiers` and\n" +
+		"`dossier_events`), when each was loaded, and which optional columns its export had:\n" +
+		"where it had one, a blank cell is a no; where it had none, the value is unknown (NULL).\n" +
+		"No file name or path.",
+	"units": "The unit registry the node counted its wards against: each ward's name, district\n" +
+		"and province (`province_name`) over time (`valid_from`, `valid_to`, inclusive).",
+}
