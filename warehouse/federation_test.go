@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"wardstat/ingest"
+	"wardstat/pipeline"
 	"wardstat/warehouse"
 )
 
@@ -159,7 +159,7 @@ func newFedFixture(t *testing.T) fedFixture {
 		go func() {
 			defer wg.Done()
 			for _, file := range files {
-				res, err := ingest.File(t.Context(), node, file, ingest.FileOptions{Hasher: testHasher})
+				res, err := pipeline.File(t.Context(), node, file, pipeline.FileOptions{Hasher: testHasher})
 				if err == nil && res.Result.Rejected > 0 {
 					err = fmt.Errorf("%s: %d rows rejected", file, res.Result.Rejected)
 				}
@@ -181,7 +181,7 @@ func newFedFixture(t *testing.T) fedFixture {
 	}
 	for _, files := range pulls {
 		for _, f := range files {
-			mustIngest(t, fx.all, f, ingest.FileOptions{})
+			mustIngest(t, fx.all, f, pipeline.FileOptions{})
 		}
 	}
 	wg.Wait()

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"wardstat/ingest"
+	"wardstat/pipeline"
 	"wardstat/warehouse"
 )
 
@@ -114,7 +114,7 @@ func TestLakeFactsArePartitionedAndIncremental(t *testing.T) {
 	update := filepath.Join(t.TempDir(), "update.csv")
 	os.WriteFile(update, []byte("Mã hồ sơ,Hình thức nộp,Ngày tiếp nhận,Ngày hẹn trả,Ngày có kết quả,Trạng thái\n"+
 		"H01.01-240226-0001,Trực tuyến,26/02/2024 09:00,10/03/2024,15/03/2024 10:00,Đã có kết quả\n"), 0o644)
-	mustIngest(t, w, update, ingest.FileOptions{})
+	mustIngest(t, w, update, pipeline.FileOptions{})
 	r3, err := w.ExportLake(t.Context(), dir)
 	if err != nil {
 		t.Fatal(err)
