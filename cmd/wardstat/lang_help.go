@@ -234,6 +234,40 @@ build, export và report. Một nguồn lỗi không chặn các nguồn khác; 
 1 khi có việc lỗi. Mỗi lần chạy được ghi vào bảng job_runs.`,
 		flags: map[string]string{"config": "tệp cấu hình", "job": "build, export hoặc report", "source": "tên một nguồn"},
 	},
+	"flight": {
+		short: "Phục vụ kho qua Arrow Flight SQL (chỉ đọc), cho DBeaver, ADBC và Grafana",
+		long: `Phục vụ kho cho máy của người phân tích và các bảng điều khiển qua Arrow
+Flight SQL (DBeaver và các công cụ JDBC với trình điều khiển Arrow Flight SQL
+JDBC, Python và R với ADBC, Grafana, Superset), cho đến khi nhận SIGTERM hoặc
+Ctrl-C: các câu lệnh đang chạy được chạy xong (--grace) rồi thoát với mã 0.
+
+Khi tiến trình nền (hay một lần nạp) giữ kho, câu lệnh đọc bản công bố của nó,
+mỗi bản mới được dùng ngay không cần khởi động lại (câu lệnh đang chạy kết thúc
+trên bản nó bắt đầu); nếu không thì đọc kho mở chỉ đọc, chỉ trong lúc có câu
+lệnh chạy. Mọi câu lệnh chạy trong hộp cát của wardstat sql: chỉ đọc, không
+truy cập tệp, cấu hình bị khoá, mỗi yêu cầu một câu lệnh, giới hạn --timeout,
+bộ nhớ và --max-temp; kết quả quá --max-rows dòng bị dừng, kèm lỗi.
+
+Mọi lời gọi cần một mã truy cập: --tokens-file (mỗi dòng tên:mã, chỉ chủ tệp đọc
+được) hoặc WARDSTAT_FLIGHT_TOKEN (tên env); máy khách gửi "authorization: Bearer
+MÃ", hoặc đăng nhập với tên bất kỳ và mật khẩu là mã. Mỗi câu lệnh được ghi nhật
+ký với tên của mã, thời gian và số dòng. Có --tls-cert và --tls-key thì dùng
+TLS; nghe ra ngoài máy này mà không có TLS thì có cảnh báo.
+
+wardstat serve khởi động cùng điểm truy cập này khi cấu hình có mục flight:.`,
+		example: `  WARDSTAT_FLIGHT_TOKEN=$(openssl rand -hex 24) wardstat flight --addr 127.0.0.1:31337
+  wardstat flight --addr 0.0.0.0:31337 --tokens-file tokens.txt --tls-cert cert.pem --tls-key key.pem`,
+		flags: map[string]string{
+			"addr":        "HOST:CỔNG để nghe",
+			"tokens-file": "tệp các dòng tên:mã (quyền 0600); WARDSTAT_FLIGHT_TOKEN thêm một mã",
+			"tls-cert":    "chứng chỉ TLS (PEM)",
+			"tls-key":     "khoá riêng TLS (PEM)",
+			"timeout":     "dừng câu lệnh chạy lâu hơn mức này",
+			"max-rows":    "dừng kết quả quá số dòng này",
+			"max-temp":    "dừng câu lệnh cần nhiều đĩa tạm hơn mức này",
+			"grace":       "thời gian các câu lệnh đang chạy được chạy xong sau SIGTERM",
+		},
+	},
 	"serve": {
 		short: "Chạy lịch hằng đêm như một tiến trình nền",
 		long: `Chạy việc kéo của mọi nguồn và các việc build, export, report theo lịch cron

@@ -104,6 +104,7 @@ Start with:
 		newIngestCommand(a),
 		newReportCommand(a),
 		newSQLCommand(a),
+		newFlightCommand(a),
 		newUnitsCommand(a),
 		newDemoCommand(a),
 		newCheckCommand(a),
