@@ -13,6 +13,7 @@ import (
 
 	"wardstat/flight"
 	"wardstat/internal/msg"
+	"wardstat/schedules"
 	"wardstat/warehouse"
 )
 
@@ -123,6 +124,49 @@ func (a *app) flightSource(set flightSettings, snap string) flightSources {
 func (a *app) sandboxOptions() warehouse.Options {
 	return warehouse.Options{ReadOnly: true, Logger: a.log, MaxTempSize: a.maxTemp,
 		MemoryLimit: sandboxMemoryLimit, Threads: min(sandboxThreads, runtime.NumCPU())}
+}
+
+// serveWithFlight runs the daemon and, beside it, the Flight SQL endpoint
+// of the configuration's flight: section on the snapshot the daemon
+// publishes; either one failing stops both. A bad tokens file stops serve
+// before anything runs.
+func (a *app) serveWithFlight(ctx context.Context, cfg *schedules.Config, grace time.Duration, log *slog.Logger, daemon func(context.Context) error) error {
+	if !flight.BuiltIn {
+		return errors.New(a.t("wardstat này được dựng không có giao diện Arrow của DuckDB nên không có Flight SQL (mục flight: của cấu hình); hãy dựng bằng make build",
+			"this wardstat was built without DuckDB's Arrow interface, so it has no Flight SQL (the configuration's flight: section); build it with make build"))
+	}
+	f := cfg.Flight
+	set := flightSettings{addr: f.Addr, tokensFile: f.TokensFile, tlsCert: f.TLSCert, tlsKey: f.TLSKey,
+		timeout: f.StatementTimeout.Std(), maxRows: f.MaxRows, maxTemp: warehouse.DefaultMaxTempSize, grace: grace}
+	if _, err := flight.LoadTokens(set.tokensFile); err != nil {
+		return err
+	}
+	a.maxTemp = set.maxTemp
+	src := flight.Snapshot(cfg.Publish, a.sandboxOptions())
+	defer src.Close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	flightDone := make(chan error, 1)
+	go func() { flightDone <- a.serveFlight(ctx, set, src, log.With("component", "flight")) }()
+	daemonDone := make(chan error, 1)
+	go func() { daemonDone <- daemon(ctx) }()
+	select {
+	case err := <-flightDone:
+		cancel()
+		derr := <-daemonDone
+		if err != nil {
+			return err
+		}
+		return derr
+	case err := <-daemonDone:
+		cancel()
+		select {
+		case <-flightDone:
+		case <-time.After(grace + 15*time.Second):
+			log.Warn("flight sql did not stop in time")
+		}
+		return err
+	}
 }
 
 // serveFlight serves Flight SQL from src until ctx ends.

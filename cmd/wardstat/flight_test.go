@@ -590,3 +590,95 @@ func TestFlightSIGTERMDrains(t *testing.T) {
 		t.Errorf("no stop logged:\n%s", logs)
 	}
 }
+
+// TestServeStartsTheFlightEndpoint: serve with a flight: section serves
+// the snapshot it publishes over Flight SQL; `wardstat flight` beside it
+// (the daemon holding the warehouse) reads the same snapshot; SIGTERM
+// stops both parts of serve, exit 0.
+func TestServeStartsTheFlightEndpoint(t *testing.T) {
+	t.Setenv("WARDSTAT_PII_KEY", "flight")
+	dir := t.TempDir()
+	drop := filepath.Join(dir, "drop")
+	os.MkdirAll(drop, 0o755)
+	os.WriteFile(filepath.Join(drop, "ward.csv"), []byte("Mã hồ sơ,Ngày tiếp nhận,Hình thức nộp\nH08.01-240301-0001,01/03/2024,Trực tiếp\nH08.01-240301-0002,01/03/2024,BCCI\n"), 0o644)
+	tokens := filepath.Join(dir, "tokens.txt")
+	os.WriteFile(tokens, []byte("# the district's analysts\nstats-office:"+flightToken+"\n"), 0o600)
+	cfgPath := filepath.Join(dir, "wardstat.yml")
+	os.WriteFile(cfgPath, []byte(`warehouse: w.duckdb
+listen: 127.0.0.1:0
+sources:
+  - name: drop
+    path: drop
+    settle: 100ms
+    schedule: "*/1 * * * * *"
+jobs:
+  build: {schedule: "*/1 * * * * *"}
+flight:
+  addr: 127.0.0.1:0
+  tokens_file: tokens.txt
+  statement_timeout: 1m
+`), 0o644)
+	c := cli("serve", "--config", cfgPath)
+	logs := &lockedBuffer{}
+	c.Stderr = logs
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Process.Kill(); c.Wait() })
+	addrRE := regexp.MustCompile(`"msg":"flight sql listening"[^\n]*?"addr":"([^"]+)"`)
+	var addr string
+	for deadline := time.Now().Add(20 * time.Second); addr == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if m := addrRE.FindStringSubmatch(logs.String()); m != nil {
+			addr = m[1]
+		}
+	}
+	if addr == "" {
+		t.Fatalf("serve did not start the endpoint:\n%s", logs)
+	}
+	fc := flightClient(t, addr)
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	ctx = bearer(ctx, flightToken)
+	count := func(c *flightsql.Client) (string, error) {
+		_, rows, err := flightRows(ctx, c, "SELECT count(*) FROM dossiers")
+		if err != nil {
+			return "", err
+		}
+		return *rows[0][0], nil
+	}
+	var n string
+	var err error
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if n, err = count(fc); err == nil && n == "2" {
+			break
+		}
+	}
+	if n != "2" {
+		t.Fatalf("serve's endpoint: %q %v\n%s", n, err, logs)
+	}
+	if !strings.Contains(logs.String(), `"token":"stats-office"`) {
+		t.Errorf("the query is not logged with its token's name:\n%s", logs)
+	}
+	// An analyst's own endpoint on the same warehouse reads the snapshot.
+	addr2, _, stop2 := startFlight(t, "--db", filepath.Join(dir, "w.duckdb"), "--lang", "en")
+	if n, err := count(flightClient(t, addr2)); err != nil || n != "2" {
+		t.Errorf("wardstat flight beside the daemon: %q %v", n, err)
+	}
+	if err := stop2(); err != nil {
+		t.Error(err)
+	}
+	c.Process.Signal(syscall.SIGTERM)
+	exited := make(chan error, 1)
+	go func() { exited <- c.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("serve after SIGTERM: %v\n%s", err, logs)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("serve did not stop on SIGTERM:\n%s", logs)
+	}
+	if !strings.Contains(logs.String(), "flight sql stopped") {
+		t.Errorf("the endpoint did not stop:\n%s", logs)
+	}
+}

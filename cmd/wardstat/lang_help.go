@@ -277,8 +277,9 @@ job_runs.
 
 Khi chạy, tiến trình nền giữ kho; người phân tích truy vấn bản chụp nó công bố
 sau mỗi lần build (wardstat sql tự chuyển sang bản đó). HTTP ở địa chỉ listen:
-/healthz, /metrics (Prometheus), /runs (JSON). Nhật ký là các dòng JSON trên
-luồng lỗi chuẩn.`,
+/healthz, /metrics (Prometheus), /runs (JSON). Có mục flight: thì nó cũng phục
+vụ bản chụp đó qua Arrow Flight SQL (xem wardstat flight --help), mỗi bản mới
+được dùng ngay khi công bố. Nhật ký là các dòng JSON trên luồng lỗi chuẩn.`,
 		flags: map[string]string{"config": "tệp cấu hình", "grace": "thời gian các việc đang chạy được phép hoàn tất sau SIGTERM trước khi bị huỷ"},
 	},
 	"sql": {
