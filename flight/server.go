@@ -217,31 +217,42 @@ func (s *server) stream(ctx context.Context, w *warehouse.Warehouse, query strin
 			return err
 		}
 		defer rdr.Release()
-		first <- started{schema: rdr.Schema()}
+		plain := plainSchema(rdr.Schema())
+		if plain != nil {
+			first <- started{schema: plain}
+		} else {
+			first <- started{schema: rdr.Schema()}
+		}
 		said = true
 		for rdr.Next() {
+			// rec is this loop's own reference, which the channel takes.
 			rec := rdr.RecordBatch()
-			n := rec.NumRows()
-			if rows+n > s.o.MaxRows {
-				if keep := s.o.MaxRows - rows; keep > 0 {
-					part := rec.NewSlice(0, keep)
-					select {
-					case ch <- flight.StreamChunk{Data: part}:
-						rows += keep
-					case <-ctx.Done():
-						part.Release()
-						return ctx.Err()
-					}
-				}
-				return errTooManyRows{s.o.MaxRows}
+			if plain != nil {
+				rec = plainRecord(plain, rec)
+			} else {
+				rec.Retain()
 			}
-			rec.Retain()
-			select {
-			case ch <- flight.StreamChunk{Data: rec}:
-				rows += n
-			case <-ctx.Done():
+			n := rec.NumRows()
+			tooMany := rows+n > s.o.MaxRows
+			if tooMany {
+				keep := s.o.MaxRows - rows
+				part := rec.NewSlice(0, keep)
 				rec.Release()
-				return ctx.Err()
+				rec, n = part, keep
+			}
+			if n > 0 {
+				select {
+				case ch <- flight.StreamChunk{Data: rec}:
+					rows += n
+				case <-ctx.Done():
+					rec.Release()
+					return ctx.Err()
+				}
+			} else {
+				rec.Release()
+			}
+			if tooMany {
+				return errTooManyRows{s.o.MaxRows}
 			}
 		}
 		return rdr.Err()
