@@ -295,7 +295,9 @@ Chỉ câu lệnh đọc (SELECT, FROM, WITH, VALUES, DESCRIBE, SHOW, SUMMARIZE)
 EXPORT, ATTACH, SET, PRAGMA, INSTALL, LOAD, CREATE, CALL và EXPLAIN bị từ chối.
 Nhiều câu lệnh (ngăn bằng ';') đều được kiểm tra trước khi câu đầu chạy, rồi
 kết quả hiện lần lượt theo thứ tự; với --format csv hoặc json (mỗi định dạng
-giữ một kết quả) hãy chạy từng câu một. Câu lệnh dừng sau --timeout và khi cần quá --max-temp đĩa
+giữ một kết quả) hãy chạy từng câu một. --format arrow ghi kết quả thành một
+luồng Arrow IPC (pa.ipc.open_stream của pyarrow, read_arrow của DuckDB), không
+bao giờ ra màn hình. Câu lệnh dừng sau --timeout và khi cần quá --max-temp đĩa
 tạm cạnh kho. Kho chỉ mở khi câu lệnh chạy (các câu lệnh ghi cùng một lần dùng
 chung một lần mở), nên một lần nạp có thể bắt đầu khi dấu nhắc đang chờ.
 
@@ -305,7 +307,7 @@ View và macro: report_form(start, end), ward_month, dossier_days,
 form_counts(start, end), unit_at(start, end).`,
 		flags: map[string]string{
 			"file":     "đọc câu truy vấn từ tệp này",
-			"format":   "table, csv hoặc json",
+			"format":   "table, csv, json hoặc arrow (luồng Arrow IPC, cho tập lệnh)",
 			"max-temp": "dừng câu lệnh cần nhiều đĩa tạm hơn mức này (ví dụ 500MB, 4GB)",
 			"timeout":  "dừng câu lệnh chạy lâu hơn mức này",
 		},
