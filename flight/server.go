@@ -44,6 +44,7 @@ type server struct {
 
 	mu       sync.Mutex
 	prepared map[string]*prepared
+	runs     map[string]*sharedRun // the statements running, by shareKey
 }
 
 // prepared is a prepared statement: its text and its bound parameters.
@@ -72,7 +73,7 @@ func Serve(ctx context.Context, src Source, o Options) error {
 	if (o.TLSCert == "") != (o.TLSKey == "") {
 		return msg.Errorf("hãy ghi cả tls_cert và tls_key, hoặc không ghi cả hai", "give both tls_cert and tls_key, or neither")
 	}
-	s := &server{src: src, o: o, log: o.Logger, prepared: map[string]*prepared{}}
+	s := &server{src: src, o: o, log: o.Logger, prepared: map[string]*prepared{}, runs: map[string]*sharedRun{}}
 	g := &gate{tokens: o.Tokens, lang: o.Lang, log: o.Logger}
 	s.base, s.cancelBase = context.WithCancel(context.Background())
 	defer s.cancelBase()
@@ -157,51 +158,74 @@ func (s *server) query(ctx context.Context, kind, query string, args []any) (*ar
 	began := time.Now()
 	qctx, cancel := context.WithTimeout(ctx, s.o.StatementTimeout)
 	stop := context.AfterFunc(s.base, cancel)
+	finishKind := kind
 	finish := func(rows int64, err error) error {
 		stop()
 		if err != nil {
 			err = s.explain(ctx, qctx, err)
 		}
 		cancel()
-		s.logQuery(ctx, kind, query, began, rows, err)
+		s.logQuery(ctx, finishKind, query, began, rows, err)
 		return err
 	}
-	w, release, err := s.src.Acquire(qctx)
-	if err != nil {
-		return nil, nil, finish(0, err)
-	}
-	if err := w.CheckRead(qctx, query); err != nil {
-		release()
-		return nil, nil, finish(0, err)
-	}
-	first := make(chan started, 1)
-	ch := make(chan flight.StreamChunk, 2)
-	go func() {
-		rows, said, err := s.stream(qctx, w, query, args, first, ch)
-		release()
-		err = finish(rows, err)
-		switch {
-		case !said:
-			first <- started{err: err}
-		case err != nil:
-			select {
-			case ch <- flight.StreamChunk{Err: err}:
-			case <-ctx.Done():
-			}
+	for attempt := 0; ; attempt++ {
+		w, release, err := s.src.Acquire(qctx)
+		if err != nil {
+			return nil, nil, finish(0, err)
 		}
-		close(ch)
-	}()
-	r := <-first
-	if r.err != nil {
-		return nil, nil, r.err
+		if err := w.CheckRead(qctx, query); err != nil {
+			release()
+			return nil, nil, finish(0, err)
+		}
+		var run *sharedRun
+		key := shareKey(w, query, args)
+		if attempt == 0 {
+			f, leader := s.join(key)
+			if !leader {
+				release()
+				finishKind = kind + " (shared)"
+				schema, ch, err, ok := s.follow(ctx, qctx, f, finish)
+				if ok {
+					return schema, ch, err
+				}
+				finishKind = kind
+				continue
+			}
+			run = f
+		}
+		first := make(chan started, 1)
+		ch := make(chan flight.StreamChunk, 2)
+		go func() {
+			rows, said, err := s.stream(qctx, w, query, args, first, ch, run)
+			release()
+			_, tooMany := err.(errTooManyRows)
+			err = finish(rows, err)
+			if run != nil {
+				s.land(key, run, said, err, tooMany)
+			}
+			switch {
+			case !said:
+				first <- started{err: err}
+			case err != nil:
+				select {
+				case ch <- flight.StreamChunk{Err: err}:
+				case <-ctx.Done():
+				}
+			}
+			close(ch)
+		}()
+		r := <-first
+		if r.err != nil {
+			return nil, nil, r.err
+		}
+		return r.schema, ch, nil
 	}
-	return r.schema, ch, nil
 }
 
 // stream runs the statement on a connection of w through duckdb-go's
 // Arrow interface, sends its schema on first once DuckDB answered (said)
 // and its batches on ch, and returns the rows sent.
-func (s *server) stream(ctx context.Context, w *warehouse.Warehouse, query string, args []any, first chan<- started, ch chan<- flight.StreamChunk) (rows int64, said bool, err error) {
+func (s *server) stream(ctx context.Context, w *warehouse.Warehouse, query string, args []any, first chan<- started, ch chan<- flight.StreamChunk, run *sharedRun) (rows int64, said bool, err error) {
 	conn, err := w.DB().Conn(ctx)
 	if err != nil {
 		return 0, false, err
@@ -217,12 +241,15 @@ func (s *server) stream(ctx context.Context, w *warehouse.Warehouse, query strin
 			return err
 		}
 		defer rdr.Release()
-		plain := plainSchema(rdr.Schema())
+		schema := rdr.Schema()
+		plain := plainSchema(schema)
 		if plain != nil {
-			first <- started{schema: plain}
-		} else {
-			first <- started{schema: rdr.Schema()}
+			schema = plain
 		}
+		if run != nil {
+			run.schema = schema
+		}
+		first <- started{schema: schema}
 		said = true
 		for rdr.Next() {
 			// rec is this loop's own reference, which the channel takes.
@@ -241,6 +268,7 @@ func (s *server) stream(ctx context.Context, w *warehouse.Warehouse, query strin
 				rec, n = part, keep
 			}
 			if n > 0 {
+				run.record(rec)
 				select {
 				case ch <- flight.StreamChunk{Data: rec}:
 					rows += n

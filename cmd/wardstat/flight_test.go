@@ -710,3 +710,48 @@ flight:
 		t.Errorf("the endpoint did not stop:\n%s", logs)
 	}
 }
+
+// TestFlightSharesIdenticalStatements: identical statements sent while
+// one runs read its result instead of running again (twenty dashboards
+// asking for one form cost one form), each whole; a different statement
+// runs on its own.
+func TestFlightSharesIdenticalStatements(t *testing.T) {
+	db, _ := handcountWarehouse(t)
+	addr, logs, _ := startFlight(t, "--db", db, "--lang", "en")
+	c := flightClient(t, addr)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ctx = bearer(ctx, flightToken)
+	const q = "SELECT r % 7 AS k, count(*) AS n FROM range(30000000) t(r) GROUP BY ALL ORDER BY k"
+	var wg sync.WaitGroup
+	results := make([]string, 6)
+	errs := make([]error, 6)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			query := q
+			if i == 5 {
+				query = strings.Replace(q, "% 7", "% 5", 1)
+			}
+			_, rows, err := flightRows(ctx, c, query)
+			errs[i] = err
+			for _, r := range rows {
+				results[i] += *r[0] + ":" + *r[1] + " "
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range results {
+		if errs[i] != nil || len(strings.Fields(results[i])) != map[bool]int{true: 5, false: 7}[i == 5] {
+			t.Fatalf("client %d: %q %v", i, results[i], errs[i])
+		}
+		if i < 5 && results[i] != results[0] {
+			t.Errorf("client %d read %q, client 0 %q", i, results[i], results[0])
+		}
+	}
+	shared := strings.Count(logs.String(), `kind="statement (shared)"`)
+	if shared == 0 || shared > 4 {
+		t.Errorf("%d of the 5 identical statements read another's run:\n%s", shared, logs)
+	}
+}
