@@ -56,3 +56,50 @@ func plainRecord(plain *arrow.Schema, rec arrow.RecordBatch) arrow.RecordBatch {
 	}
 	return out
 }
+
+// maxMessageBytes keeps each batch sent under gRPC's usual 4 MiB limit on
+// a received message (Go's and Python's default): a larger one is sent as
+// slices of rows. One value larger than that still needs a client that
+// accepts larger messages.
+const maxMessageBytes = 2 << 20
+
+// splitRecord cuts rec into batches of about maxMessageBytes at most
+// (slices share its memory) and releases rec; an empty one gives none.
+func splitRecord(rec arrow.RecordBatch) []arrow.RecordBatch {
+	n := rec.NumRows()
+	if n == 0 {
+		rec.Release()
+		return nil
+	}
+	size := recordBytes(rec)
+	if size <= maxMessageBytes || n == 1 {
+		return []arrow.RecordBatch{rec}
+	}
+	per := max(1, n*maxMessageBytes/size)
+	var parts []arrow.RecordBatch
+	for from := int64(0); from < n; from += per {
+		parts = append(parts, rec.NewSlice(from, min(from+per, n)))
+	}
+	rec.Release()
+	return parts
+}
+
+// recordBytes is the size of a batch's buffers.
+func recordBytes(rec arrow.RecordBatch) int64 {
+	var n int64
+	var add func(d arrow.ArrayData)
+	add = func(d arrow.ArrayData) {
+		for _, b := range d.Buffers() {
+			if b != nil {
+				n += int64(b.Len())
+			}
+		}
+		for _, c := range d.Children() {
+			add(c)
+		}
+	}
+	for _, col := range rec.Columns() {
+		add(col.Data())
+	}
+	return n
+}

@@ -267,17 +267,15 @@ func (s *server) stream(ctx context.Context, w *warehouse.Warehouse, query strin
 				rec.Release()
 				rec, n = part, keep
 			}
-			if n > 0 {
-				run.record(rec)
+			for _, part := range splitRecord(rec) {
+				run.record(part)
 				select {
-				case ch <- flight.StreamChunk{Data: rec}:
-					rows += n
+				case ch <- flight.StreamChunk{Data: part}:
+					rows += part.NumRows()
 				case <-ctx.Done():
-					rec.Release()
+					part.Release()
 					return ctx.Err()
 				}
-			} else {
-				rec.Release()
 			}
 			if tooMany {
 				return errTooManyRows{s.o.MaxRows}

@@ -135,23 +135,3 @@ func (s *server) follow(ctx, qctx context.Context, f *sharedRun, finish func(int
 	}()
 	return f.schema, ch, nil, true
 }
-
-// recordBytes is the size of a batch's buffers.
-func recordBytes(rec arrow.RecordBatch) int64 {
-	var n int64
-	var add func(d arrow.ArrayData)
-	add = func(d arrow.ArrayData) {
-		for _, b := range d.Buffers() {
-			if b != nil {
-				n += int64(b.Len())
-			}
-		}
-		for _, c := range d.Children() {
-			add(c)
-		}
-	}
-	for _, col := range rec.Columns() {
-		add(col.Data())
-	}
-	return n
-}
