@@ -151,7 +151,7 @@ func Snapshot(path string, opt warehouse.Options) *Shared {
 				continue
 			}
 			l := filepath.Join(d, filepath.Base(abs))
-			if err := os.Link(abs, l); err != nil {
+			if err := linkFile(abs, l); err != nil {
 				os.RemoveAll(d)
 				continue
 			}
@@ -191,6 +191,9 @@ func Snapshot(path string, opt warehouse.Options) *Shared {
 		},
 	}
 }
+
+// linkFile makes a hard link (a variable for the test of the fallback).
+var linkFile = os.Link
 
 // errNoLink: no hard link to the snapshot could be made.
 var errNoLink = errors.New("no link to the snapshot")
