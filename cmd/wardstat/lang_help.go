@@ -116,7 +116,14 @@ Một cấu hình (YAML; khóa lạ là lỗi; đường dẫn tính từ thư m
   jobs:
     build:  {schedule: "30 2 * * *"}                  # danh mục đơn vị + công bố bản chụp
     export: {schedule: "0 3 * * *", out: parquet}     # các mart dạng Parquet
-    report: {schedule: "0 6 * * *", out: reports}     # biểu dạng XLSX, độ mới của nguồn`,
+    report: {schedule: "0 6 * * *", out: reports}     # biểu dạng XLSX, độ mới của nguồn
+  flight:                             # tùy chọn: Arrow Flight SQL trên bản chụp (wardstat flight --help)
+    addr: 0.0.0.0:31337
+    tokens_file: flight-tokens.txt    # các dòng tên:mã, chmod 600 (hoặc WARDSTAT_FLIGHT_TOKEN)
+    tls_cert: tls/cert.pem
+    tls_key: tls/key.pem
+    statement_timeout: 5m
+    max_rows: 10000000`,
 		flags: map[string]string{"config": "tệp cấu hình"},
 	},
 	"demo": {
