@@ -215,11 +215,13 @@ func (s *server) DoGetTables(ctx context.Context, cmd flightsql.GetTables) (*arr
 	if !cmd.GetIncludeSchema() {
 		return s.records(schema_ref.Tables, anyRows(rows))
 	}
+	qctx, cancel := context.WithTimeout(ctx, s.o.StatementTimeout)
+	defer cancel()
 	out := make([][]any, 0, len(rows))
 	for _, r := range rows {
-		sch, err := tableSchema(ctx, w, r[0], r[1], r[2])
+		sch, err := tableSchema(qctx, w, r[0], r[1], r[2])
 		if err != nil {
-			return nil, nil, s.explain(ctx, ctx, err)
+			return nil, nil, s.explain(ctx, qctx, err)
 		}
 		out = append(out, []any{r[0], r[1], r[2], r[3], flight.SerializeSchema(sch, memory.DefaultAllocator)})
 	}
