@@ -230,6 +230,31 @@ func (s *server) DoGetTables(ctx context.Context, cmd flightsql.GetTables) (*arr
 
 // tableSchema is the Arrow schema DuckDB gives a table's or view's rows.
 func tableSchema(ctx context.Context, w *warehouse.Warehouse, catalog, schema, table string) (*arrow.Schema, error) {
+	return emptySchema(ctx, w, fmt.Sprintf(`SELECT * FROM %s.%s.%s LIMIT 0`, ident(catalog), ident(schema), ident(table)), nil)
+}
+
+// resultSchema is the Arrow schema a checked statement's result will have
+// as streamed (ENUMs as text), from an empty run of it with its
+// parameters NULL; nil when it cannot be had so (DESCRIBE, SHOW…).
+func resultSchema(ctx context.Context, w *warehouse.Warehouse, query string, params int) *arrow.Schema {
+	// The wrapped text is checked as any statement is, whatever the
+	// statement it wraps passed.
+	wrapped := "SELECT * FROM (" + query + "\n) LIMIT 0"
+	if err := w.CheckRead(ctx, wrapped); err != nil {
+		return nil
+	}
+	sch, err := emptySchema(ctx, w, wrapped, make([]any, params))
+	if err != nil {
+		return nil
+	}
+	if plain := plainSchema(sch); plain != nil {
+		return plain
+	}
+	return sch
+}
+
+// emptySchema runs a statement that gives no rows for its schema.
+func emptySchema(ctx context.Context, w *warehouse.Warehouse, query string, args []any) (*arrow.Schema, error) {
 	conn, err := w.DB().Conn(ctx)
 	if err != nil {
 		return nil, err
@@ -241,7 +266,7 @@ func tableSchema(ctx context.Context, w *warehouse.Warehouse, catalog, schema, t
 		if err != nil {
 			return err
 		}
-		rdr, err := ar.QueryContext(ctx, fmt.Sprintf(`SELECT * FROM %s.%s.%s LIMIT 0`, ident(catalog), ident(schema), ident(table)))
+		rdr, err := ar.QueryContext(ctx, query, args...)
 		if err != nil {
 			return err
 		}

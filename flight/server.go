@@ -413,6 +413,7 @@ func (s *server) CreatePreparedStatement(ctx context.Context, req flightsql.Acti
 	s.mu.Unlock()
 	res.Handle = handle
 	res.ParameterSchema = params
+	res.DatasetSchema = resultSchema(qctx, w, query, len(params.Fields()))
 	return res, nil
 }
 

@@ -287,6 +287,9 @@ func TestFlightFormEqualsReport(t *testing.T) {
 	if ps := stmt.ParameterSchema(); ps == nil || len(ps.Fields()) != 2 {
 		t.Fatalf("parameter schema: %v", ps)
 	}
+	if ds := stmt.DatasetSchema(); ds == nil || len(ds.FieldIndices("on_time_rate")) != 1 || ds.Field(0).Name != "ward_code" {
+		t.Errorf("dataset schema: %v", ds)
+	}
 	b := array.NewRecordBuilder(memory.DefaultAllocator, arrow.NewSchema([]arrow.Field{
 		{Name: "from", Type: arrow.FixedWidthTypes.Date32}, {Name: "to", Type: arrow.BinaryTypes.String}}, nil))
 	defer b.Release()
