@@ -17,7 +17,10 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql/schema_ref"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/duckdb/duckdb-go/v2"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
+	"wardstat/internal/msg"
 	"wardstat/warehouse"
 )
 
@@ -379,4 +382,26 @@ func goValue(col arrow.Array, i int) any {
 		return goValue(a.Field(a.ChildID(i)), i)
 	}
 	return col.ValueStr(i)
+}
+
+// GetSchemaStatement says a statement's result schema without running it
+// (ADBC's ExecuteSchema).
+func (s *server) GetSchemaStatement(ctx context.Context, cmd flightsql.StatementQuery, _ *flight.FlightDescriptor) (*flight.SchemaResult, error) {
+	query := cmd.GetQuery()
+	qctx, cancel := context.WithTimeout(ctx, s.o.StatementTimeout)
+	defer cancel()
+	w, release, err := s.src.Acquire(qctx)
+	if err != nil {
+		return nil, s.explain(ctx, qctx, err)
+	}
+	defer release()
+	if err := w.CheckRead(qctx, query); err != nil {
+		return nil, s.explain(ctx, qctx, err)
+	}
+	sch := resultSchema(qctx, w, query, 0)
+	if sch == nil {
+		return nil, status.Error(codes.Unimplemented, msg.Render(msg.Errorf(
+			"không biết trước được lược đồ của câu lệnh này; hãy chạy nó", "this statement's schema cannot be known before it runs; run it"), s.o.Lang))
+	}
+	return &flight.SchemaResult{Schema: flight.SerializeSchema(sch, memory.DefaultAllocator)}, nil
 }

@@ -473,6 +473,16 @@ func TestFlightMetadata(t *testing.T) {
 	}
 	info, err = c.GetPrimaryKeys(ctx, flightsql.TableRef{Table: "units"})
 	read("GetPrimaryKeys", info, err)
+	sr, err := c.GetExecuteSchema(ctx, "SELECT ward_code, channel FROM dossiers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sch, err := flight.DeserializeSchema(sr.GetSchema(), memory.DefaultAllocator); err != nil || sch.NumFields() != 2 || sch.Field(1).Type.ID() != arrow.STRING {
+		t.Errorf("GetExecuteSchema: %v %v", sch, err)
+	}
+	if _, err := c.GetExecuteSchema(ctx, "COPY dossiers TO 'x.csv'"); codeOf(err) != codes.PermissionDenied {
+		t.Errorf("GetExecuteSchema of a COPY: %v", err)
+	}
 }
 
 // TestFlightReadsEachNewSnapshot: the endpoint of serve reads the
