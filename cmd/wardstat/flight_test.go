@@ -471,8 +471,10 @@ func TestFlightMetadata(t *testing.T) {
 	if !found {
 		t.Errorf("the views do not list ward_month: %d views", len(rows))
 	}
-	info, err = c.GetPrimaryKeys(ctx, flightsql.TableRef{Table: "units"})
-	read("GetPrimaryKeys", info, err)
+	info, err = c.GetPrimaryKeys(ctx, flightsql.TableRef{Table: "loads"})
+	if rows := read("GetPrimaryKeys", info, err); len(rows) != 1 || *rows[0][3] != "load_id" || *rows[0][4] != "1" {
+		t.Errorf("GetPrimaryKeys of loads: %v", rows)
+	}
 	sr, err := c.GetExecuteSchema(ctx, "SELECT ward_code, channel FROM dossiers")
 	if err != nil {
 		t.Fatal(err)
