@@ -4,11 +4,18 @@ package main
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -29,6 +36,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
@@ -44,13 +52,19 @@ const flightToken = "test-token-0123456789abcdef"
 // would) and returns its error.
 func startFlight(t *testing.T, args ...string) (addr string, logs *lockedBuffer, stop func() error) {
 	t.Helper()
+	return startFlightWith(t, args, "--addr", "127.0.0.1:0")
+}
+
+// startFlightWith is startFlight with the flight command's own flags.
+func startFlightWith(t *testing.T, args []string, flags ...string) (addr string, logs *lockedBuffer, stop func() error) {
+	t.Helper()
 	t.Setenv("WARDSTAT_FLIGHT_TOKEN", flightToken)
 	ready := make(chan net.Addr, 1)
 	onFlightReady = func(a net.Addr) { ready <- a }
 	t.Cleanup(func() { onFlightReady = nil })
 	logs = &lockedBuffer{}
 	cmd := newRootCommand(io.Discard, logs)
-	cmd.SetArgs(append(args, "flight", "--addr", "127.0.0.1:0"))
+	cmd.SetArgs(append(append(args, "flight"), flags...))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- cmd.ExecuteContext(ctx) }()
@@ -835,5 +849,49 @@ func TestFlightMemoryAttacks(t *testing.T) {
 	}
 	if proc.ProcessState.ExitCode() != 0 {
 		t.Errorf("exit %d after SIGTERM", proc.ProcessState.ExitCode())
+	}
+}
+
+// TestFlightTLS: with a certificate the endpoint speaks TLS only, and
+// says nothing of it on loopback; without one, beyond loopback, it warns.
+func TestFlightTLS(t *testing.T) {
+	db, _ := handcountWarehouse(t)
+	dir := t.TempDir()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "wardstat"},
+		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, _ := x509.MarshalECPrivateKey(key)
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
+	addr, logs, stop := startFlightWith(t, []string{"--db", db, "--lang", "en"}, "--addr", "127.0.0.1:0", "--tls-cert", certFile, "--tls-key", keyFile)
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	ctx = bearer(ctx, flightToken)
+	tc, err := flightsql.NewClient(addr, nil, nil, grpc.WithTransportCredentials(credentials.NewClientTLSFromCert(pool, "localhost")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tc.Close()
+	if _, rows, err := flightRows(ctx, tc, "SELECT count(*) FROM dossiers"); err != nil || *rows[0][0] != "14" {
+		t.Fatalf("over TLS: %v %v", rows, err)
+	}
+	if _, _, err := flightRows(ctx, flightClient(t, addr), "SELECT count(*) FROM dossiers"); err == nil {
+		t.Error("a plaintext client was answered by the TLS endpoint")
+	}
+	if strings.Contains(logs.String(), "WITHOUT TLS") {
+		t.Errorf("a TLS endpoint warned of no TLS:\n%s", logs)
+	}
+	stop()
+	_, logs, _ = startFlightWith(t, []string{"--db", db, "--lang", "en"}, "--addr", "0.0.0.0:0")
+	if !strings.Contains(logs.String(), "beyond this machine, WITHOUT TLS") {
+		t.Errorf("no warning for 0.0.0.0 without TLS:\n%s", logs)
 	}
 }
