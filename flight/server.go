@@ -453,7 +453,8 @@ func paramSchema(ctx context.Context, w *warehouse.Warehouse, query string) (*ar
 	return arrow.NewSchema(fields, nil), nil
 }
 
-// arrowTypeOf is the Arrow type a client binds for a DuckDB parameter type.
+// arrowTypeOf is the Arrow type a client is asked to bind for a DuckDB
+// parameter type.
 func arrowTypeOf(t duckdb.Type) arrow.DataType {
 	switch t {
 	case duckdb.TYPE_BOOLEAN:
@@ -464,11 +465,10 @@ func arrowTypeOf(t duckdb.Type) arrow.DataType {
 		return arrow.PrimitiveTypes.Int64
 	case duckdb.TYPE_FLOAT, duckdb.TYPE_DOUBLE, duckdb.TYPE_DECIMAL:
 		return arrow.PrimitiveTypes.Float64
-	case duckdb.TYPE_DATE:
-		return arrow.FixedWidthTypes.Date32
-	case duckdb.TYPE_TIMESTAMP, duckdb.TYPE_TIMESTAMP_TZ:
-		return arrow.FixedWidthTypes.Timestamp_us
 	}
+	// Dates and times are said as text ('2026-10-01'), which every client
+	// can bind (arrow-go's database/sql driver binds no date) and DuckDB
+	// casts; a client that sends a date32 or a timestamp is understood too.
 	return arrow.BinaryTypes.String
 }
 
