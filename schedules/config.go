@@ -48,6 +48,8 @@ type Config struct {
 	Jobs    Jobs     `yaml:"jobs"`
 	// Lakes are other nodes' lakes this one federates (config_lakes.go).
 	Lakes []LakeRef `yaml:"lakes"`
+	// Flight, when given, is the Arrow Flight SQL endpoint serve starts.
+	Flight *Flight `yaml:"flight"`
 
 	dir string // the config file's folder
 	// missingSecrets are the secrets' variables that were not set when
@@ -251,6 +253,10 @@ func (c *Config) secretProblems() ([]Problem, []string) {
 			add(fmt.Sprintf("$.sources[%d].token_env", i), s.TokenEnv)
 		}
 	}
+	if p, ok := c.flightSecretProblem(); ok {
+		ps = append(ps, p)
+		vars = append(vars, FlightTokenEnv)
+	}
 	return ps, vars
 }
 
@@ -341,6 +347,7 @@ func (c *Config) applyDefaults() {
 	if c.Jobs.Report != nil && c.Jobs.Report.Out == "" {
 		c.Jobs.Report.Out = filepath.Join(filepath.Dir(c.Warehouse), "reports")
 	}
+	c.flightDefaults()
 }
 
 // PublishGID is the group id of PublishGroup (a name or a number); -1

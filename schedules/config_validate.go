@@ -99,6 +99,7 @@ func (c *Config) Validate() []Problem {
 			}
 		}
 	}
+	c.validateFlight(add)
 	jobs := map[string]*Job{"build": c.Jobs.Build, "export": c.Jobs.Export, "report": c.Jobs.Report}
 	names := make([]string, 0, len(jobs))
 	for n := range jobs {

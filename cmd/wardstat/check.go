@@ -48,7 +48,14 @@ A configuration (YAML; unknown keys are errors; paths are relative to the file):
   jobs:
     build:  {schedule: "30 2 * * *"}                  # unit registry + publish the snapshot
     export: {schedule: "0 3 * * *", out: parquet}     # Parquet marts
-    report: {schedule: "0 6 * * *", out: reports}     # the form as XLSX, source freshness`,
+    report: {schedule: "0 6 * * *", out: reports}     # the form as XLSX, source freshness
+  flight:                             # optional: Arrow Flight SQL on the snapshot (wardstat flight --help)
+    addr: 0.0.0.0:31337
+    tokens_file: flight-tokens.txt    # name:token lines, chmod 600 (or WARDSTAT_FLIGHT_TOKEN)
+    tls_cert: tls/cert.pem
+    tls_key: tls/key.pem
+    statement_timeout: 5m
+    max_rows: 10000000`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := a.loadConfigOffline(config)

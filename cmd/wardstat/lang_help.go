@@ -116,7 +116,14 @@ Một cấu hình (YAML; khóa lạ là lỗi; đường dẫn tính từ thư m
   jobs:
     build:  {schedule: "30 2 * * *"}                  # danh mục đơn vị + công bố bản chụp
     export: {schedule: "0 3 * * *", out: parquet}     # các mart dạng Parquet
-    report: {schedule: "0 6 * * *", out: reports}     # biểu dạng XLSX, độ mới của nguồn`,
+    report: {schedule: "0 6 * * *", out: reports}     # biểu dạng XLSX, độ mới của nguồn
+  flight:                             # tùy chọn: Arrow Flight SQL trên bản chụp (wardstat flight --help)
+    addr: 0.0.0.0:31337
+    tokens_file: flight-tokens.txt    # các dòng tên:mã, chmod 600 (hoặc WARDSTAT_FLIGHT_TOKEN)
+    tls_cert: tls/cert.pem
+    tls_key: tls/key.pem
+    statement_timeout: 5m
+    max_rows: 10000000`,
 		flags: map[string]string{"config": "tệp cấu hình"},
 	},
 	"demo": {
@@ -234,6 +241,40 @@ build, export và report. Một nguồn lỗi không chặn các nguồn khác; 
 1 khi có việc lỗi. Mỗi lần chạy được ghi vào bảng job_runs.`,
 		flags: map[string]string{"config": "tệp cấu hình", "job": "build, export hoặc report", "source": "tên một nguồn"},
 	},
+	"flight": {
+		short: "Phục vụ kho qua Arrow Flight SQL (chỉ đọc), cho DBeaver, ADBC và Grafana",
+		long: `Phục vụ kho cho máy của người phân tích và các bảng điều khiển qua Arrow
+Flight SQL (DBeaver và các công cụ JDBC với trình điều khiển Arrow Flight SQL
+JDBC, Python và R với ADBC, Grafana, Superset), cho đến khi nhận SIGTERM hoặc
+Ctrl-C: các câu lệnh đang chạy được chạy xong (--grace) rồi thoát với mã 0.
+
+Khi tiến trình nền (hay một lần nạp) giữ kho, câu lệnh đọc bản công bố của nó,
+mỗi bản mới được dùng ngay không cần khởi động lại (câu lệnh đang chạy kết thúc
+trên bản nó bắt đầu); nếu không thì đọc kho mở chỉ đọc, chỉ trong lúc có câu
+lệnh chạy. Mọi câu lệnh chạy trong hộp cát của wardstat sql: chỉ đọc, không
+truy cập tệp, cấu hình bị khoá, mỗi yêu cầu một câu lệnh, giới hạn --timeout,
+bộ nhớ và --max-temp; kết quả quá --max-rows dòng bị dừng, kèm lỗi.
+
+Mọi lời gọi cần một mã truy cập: --tokens-file (mỗi dòng tên:mã, chỉ chủ tệp đọc
+được) hoặc WARDSTAT_FLIGHT_TOKEN (tên env); máy khách gửi "authorization: Bearer
+MÃ", hoặc đăng nhập với tên bất kỳ và mật khẩu là mã. Mỗi câu lệnh được ghi nhật
+ký với tên của mã, thời gian và số dòng. Có --tls-cert và --tls-key thì dùng
+TLS; nghe ra ngoài máy này mà không có TLS thì có cảnh báo.
+
+wardstat serve khởi động cùng điểm truy cập này khi cấu hình có mục flight:.`,
+		example: `  WARDSTAT_FLIGHT_TOKEN=$(openssl rand -hex 24) wardstat flight --addr 127.0.0.1:31337
+  wardstat flight --addr 0.0.0.0:31337 --tokens-file tokens.txt --tls-cert cert.pem --tls-key key.pem`,
+		flags: map[string]string{
+			"addr":        "HOST:CỔNG để nghe",
+			"tokens-file": "tệp các dòng tên:mã (quyền 0600); WARDSTAT_FLIGHT_TOKEN thêm một mã",
+			"tls-cert":    "chứng chỉ TLS (PEM)",
+			"tls-key":     "khoá riêng TLS (PEM)",
+			"timeout":     "dừng câu lệnh chạy lâu hơn mức này",
+			"max-rows":    "dừng kết quả quá số dòng này",
+			"max-temp":    "dừng câu lệnh cần nhiều đĩa tạm hơn mức này",
+			"grace":       "thời gian các câu lệnh đang chạy được chạy xong sau SIGTERM",
+		},
+	},
 	"serve": {
 		short: "Chạy lịch hằng đêm như một tiến trình nền",
 		long: `Chạy việc kéo của mọi nguồn và các việc build, export, report theo lịch cron
@@ -243,8 +284,9 @@ job_runs.
 
 Khi chạy, tiến trình nền giữ kho; người phân tích truy vấn bản chụp nó công bố
 sau mỗi lần build (wardstat sql tự chuyển sang bản đó). HTTP ở địa chỉ listen:
-/healthz, /metrics (Prometheus), /runs (JSON). Nhật ký là các dòng JSON trên
-luồng lỗi chuẩn.`,
+/healthz, /metrics (Prometheus), /runs (JSON). Có mục flight: thì nó cũng phục
+vụ bản chụp đó qua Arrow Flight SQL (xem wardstat flight --help), mỗi bản mới
+được dùng ngay khi công bố. Nhật ký là các dòng JSON trên luồng lỗi chuẩn.`,
 		flags: map[string]string{"config": "tệp cấu hình", "grace": "thời gian các việc đang chạy được phép hoàn tất sau SIGTERM trước khi bị huỷ"},
 	},
 	"sql": {
@@ -260,7 +302,9 @@ Chỉ câu lệnh đọc (SELECT, FROM, WITH, VALUES, DESCRIBE, SHOW, SUMMARIZE)
 EXPORT, ATTACH, SET, PRAGMA, INSTALL, LOAD, CREATE, CALL và EXPLAIN bị từ chối.
 Nhiều câu lệnh (ngăn bằng ';') đều được kiểm tra trước khi câu đầu chạy, rồi
 kết quả hiện lần lượt theo thứ tự; với --format csv hoặc json (mỗi định dạng
-giữ một kết quả) hãy chạy từng câu một. Câu lệnh dừng sau --timeout và khi cần quá --max-temp đĩa
+giữ một kết quả) hãy chạy từng câu một. --format arrow ghi kết quả thành một
+luồng Arrow IPC (pa.ipc.open_stream của pyarrow, read_arrow của DuckDB), không
+bao giờ ra màn hình. Câu lệnh dừng sau --timeout và khi cần quá --max-temp đĩa
 tạm cạnh kho. Kho chỉ mở khi câu lệnh chạy (các câu lệnh ghi cùng một lần dùng
 chung một lần mở), nên một lần nạp có thể bắt đầu khi dấu nhắc đang chờ.
 
@@ -270,7 +314,7 @@ View và macro: report_form(start, end), ward_month, dossier_days,
 form_counts(start, end), unit_at(start, end).`,
 		flags: map[string]string{
 			"file":     "đọc câu truy vấn từ tệp này",
-			"format":   "table, csv hoặc json",
+			"format":   "table, csv, json hoặc arrow (luồng Arrow IPC, cho tập lệnh)",
 			"max-temp": "dừng câu lệnh cần nhiều đĩa tạm hơn mức này (ví dụ 500MB, 4GB)",
 			"timeout":  "dừng câu lệnh chạy lâu hơn mức này",
 		},

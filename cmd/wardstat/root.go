@@ -107,6 +107,7 @@ Start with:
 		newIngestCommand(a),
 		newReportCommand(a),
 		newSQLCommand(a),
+		newFlightCommand(a),
 		newUnitsCommand(a),
 		newDemoCommand(a),
 		newCheckCommand(a),

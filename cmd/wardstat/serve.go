@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
@@ -22,16 +23,28 @@ down runs once when it starts. Each run is recorded in the job_runs table.
 While it runs the daemon holds the warehouse; analysts query the snapshot
 it publishes after each build (wardstat sql falls back to it by itself).
 HTTP on the listen address: /healthz, /metrics (Prometheus), /runs (JSON).
+With a flight: section, it also serves that snapshot over Arrow Flight SQL
+(see wardstat flight --help), each new one picked up as it is published.
 Logs are JSON lines on standard error.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log := slog.New(slog.NewJSONHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-			r, closeFn, err := a.configRunner(cmd.Context(), config, log, schedules.NewMetrics())
+			cfg, err := a.loadConfig(config)
+			if err != nil {
+				return err
+			}
+			r, closeFn, err := a.runner(cmd.Context(), cfg, log, schedules.NewMetrics())
 			if err != nil {
 				return err
 			}
 			defer closeFn()
-			return schedules.Serve(cmd.Context(), r, schedules.DaemonOptions{Grace: grace})
+			daemon := func(ctx context.Context) error {
+				return schedules.Serve(ctx, r, schedules.DaemonOptions{Grace: grace})
+			}
+			if cfg.Flight != nil {
+				return a.serveWithFlight(cmd.Context(), cfg, grace, log, daemon)
+			}
+			return daemon(cmd.Context())
 		},
 	}
 	cmd.Flags().StringVar(&config, "config", "", "the configuration file")

@@ -56,7 +56,7 @@ func newSQLCommand(a *app) *cobra.Command {
 	var format, file string
 	lim := sqlLimits{timeout: defaultStatementTimeout, maxTemp: warehouse.DefaultMaxTempSize}
 	cmd := &cobra.Command{
-		Use:   `sql [--format table|csv|json] "QUERY"`,
+		Use:   `sql [--format table|csv|json|arrow] "QUERY"`,
 		Short: "Query the warehouse in SQL (read-only)",
 		Long: `Run a query on the warehouse, read-only: it cannot change the warehouse
 or read files outside it. The query comes from the argument, from --file,
@@ -71,6 +71,8 @@ SUMMARIZE): COPY, EXPORT, ATTACH, SET, PRAGMA, INSTALL, LOAD, CREATE, CALL
 and EXPLAIN are refused. Several statements (separated by ';') are each
 checked before the first runs, then shown one after the other in order;
 with --format csv or json, which hold one result, give one at a time.
+--format arrow writes the result as an Arrow IPC stream (pyarrow's
+pa.ipc.open_stream, DuckDB's read_arrow), never to a terminal.
 A statement stops after --timeout and when it needs more than --max-temp
 of temporary disk beside the warehouse. The warehouse is open only while statements run
 (those given at once share one opening), so a load can start while the
@@ -86,8 +88,11 @@ form_counts(start, end), unit_at(start, end).`,
   echo "SELECT count(*) FROM dossiers" | wardstat sql`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "table" && format != "csv" && format != "json" {
-				return usageError{msg.Errorf("--format %q: hãy dùng table, csv hoặc json", "--format %q: use table, csv or json", format)}
+			if format != "table" && format != "csv" && format != "json" && format != "arrow" {
+				return usageError{msg.Errorf("--format %q: hãy dùng table, csv, json hoặc arrow", "--format %q: use table, csv, json or arrow", format)}
+			}
+			if err := a.arrowFormatRefused(format); err != nil {
+				return err
 			}
 			if lim.timeout <= 0 {
 				return usageError{msg.Errorf("--timeout %s: hãy ghi một khoảng thời gian dương, ví dụ 10m", "--timeout %s: give a positive duration, e.g. 10m", lim.timeout)}
@@ -117,7 +122,7 @@ form_counts(start, end), unit_at(start, end).`,
 			return a.runSQL(cmd.Context(), query, format, lim)
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "table", "table, csv or json")
+	cmd.Flags().StringVar(&format, "format", "table", "table, csv, json or arrow (an Arrow IPC stream, for scripts)")
 	cmd.Flags().StringVarP(&file, "file", "f", "", "read the query from this file")
 	cmd.Flags().DurationVar(&lim.timeout, "timeout", lim.timeout, "stop a statement that runs longer than this")
 	cmd.Flags().StringVar(&lim.maxTemp, "max-temp", lim.maxTemp, "stop a statement that needs more temporary disk than this (e.g. 500MB, 4GB)")
@@ -381,6 +386,9 @@ func (a *app) execStatement(ctx context.Context, w *warehouse.Warehouse, out io.
 				"the statement needed more memory than wardstat sql allows (1 GiB): DuckDB could not copy its result out, only %d of its %d rows were read; narrow it (WHERE, LIMIT, smaller values)"), n, want)}
 		}
 		return nil
+	}
+	if format == "arrow" {
+		return a.writeArrow(ctx, w, out, query)
 	}
 	if format != "table" {
 		// CSV and JSON go out row by row: a result of millions of rows is

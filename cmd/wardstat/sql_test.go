@@ -198,18 +198,7 @@ func TestSQLSandboxFromTheCommandLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := filesUnder(t, dir, outside)
-	for _, tc := range []struct{ lang, query, want string }{
-		{"en", "COPY dossiers TO '" + db + ".wal'", "wardstat sql runs only statements that read"},
-		{"vi", "COPY dossiers TO '" + db + ".tmp/out.csv'", "wardstat sql chỉ chạy câu lệnh đọc"},
-		{"en", "EXPORT DATABASE '" + outside + "'", "are refused"},
-		{"en", "ATTACH '" + filepath.Join(outside, "x.duckdb") + "'", "are refused"},
-		{"en", "SET enable_external_access = true", "are refused"},
-		{"en", "INSTALL httpfs", "are refused"},
-		{"en", "SELECT * FROM read_text('/etc/passwd')", "the function read_text() is not allowed"},
-		{"vi", "SELECT * FROM enable_logging(storage := 'file', storage_path := '" + outside + "')", "hàm enable_logging() không được dùng"},
-		{"en", "SELECT 1; COPY dossiers TO '" + filepath.Join(outside, "o.csv") + "'", "are refused"},
-		{"en", "SELECT 1; SELECT 2; COPY dossiers TO '" + filepath.Join(outside, "o.csv") + "'", "statement 3 of 3: wardstat sql runs only statements that read"},
-	} {
+	for _, tc := range sqlAttacks(db, outside) {
 		_, _, err := run(t, "--db", db, "--lang", tc.lang, "sql", tc.query)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s: %v", tc.query, err)
@@ -230,6 +219,27 @@ func TestSQLSandboxFromTheCommandLine(t *testing.T) {
 	out := mustRun(t, "--db", db, "sql", "--format", "csv", "SELECT count(*) AS n, MAP {'online': 1, 'direct': 2} AS m FROM dossiers")
 	if out != "n,m\n14,\"{\"\"online\"\": 1, \"\"direct\"\": 2}\"\n" {
 		t.Errorf("csv: %q", out)
+	}
+}
+
+// sqlAttack is a statement the sandbox must refuse, and the words of the
+// refusal in its language.
+type sqlAttack struct{ lang, query, want string }
+
+// sqlAttacks are the attacks on wardstat sql's sandbox, for a warehouse
+// at db and a folder outside it; the Flight SQL endpoint meets the same.
+func sqlAttacks(db, outside string) []sqlAttack {
+	return []sqlAttack{
+		{"en", "COPY dossiers TO '" + db + ".wal'", "wardstat sql runs only statements that read"},
+		{"vi", "COPY dossiers TO '" + db + ".tmp/out.csv'", "wardstat sql chỉ chạy câu lệnh đọc"},
+		{"en", "EXPORT DATABASE '" + outside + "'", "are refused"},
+		{"en", "ATTACH '" + filepath.Join(outside, "x.duckdb") + "'", "are refused"},
+		{"en", "SET enable_external_access = true", "are refused"},
+		{"en", "INSTALL httpfs", "are refused"},
+		{"en", "SELECT * FROM read_text('/etc/passwd')", "the function read_text() is not allowed"},
+		{"vi", "SELECT * FROM enable_logging(storage := 'file', storage_path := '" + outside + "')", "hàm enable_logging() không được dùng"},
+		{"en", "SELECT 1; COPY dossiers TO '" + filepath.Join(outside, "o.csv") + "'", "are refused"},
+		{"en", "SELECT 1; SELECT 2; COPY dossiers TO '" + filepath.Join(outside, "o.csv") + "'", "statement 3 of 3: wardstat sql runs only statements that read"},
 	}
 }
 

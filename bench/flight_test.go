@@ -1,0 +1,247 @@
+//go:build duckdb_arrow
+
+package bench_test
+
+import (
+	"context"
+	"database/sql/driver"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
+	"github.com/duckdb/duckdb-go/v2"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+
+	"wardstat/bench"
+	"wardstat/flight"
+	"wardstat/ingest"
+	"wardstat/transform"
+	"wardstat/warehouse"
+)
+
+// The issue's two speed bars for the Flight SQL endpoint, at a size that
+// suits `go test -bench` (WARDSTAT_BENCH_FLIGHT_ROWS sets it; the bar is
+// stated for 10 M rows):
+//   - streaming SELECT * FROM dossiers to a Flight SQL client on loopback
+//     at ≥ 0.7× the rows per second of DuckDB's own in-process Arrow export;
+//   - 20 concurrent clients running the form for a year: p95 ≤ 3× one
+//     client alone, RSS ≤ 1 GiB.
+
+const benchToken = "bench-token-0123456789abcdef"
+
+// flightFixture loads n generated dossiers and serves them over Flight
+// SQL on loopback, as `wardstat flight` does (the sandbox's options).
+func flightFixture(b *testing.B, n int) (db *warehouse.Warehouse, c *flightsql.Client, ctx context.Context) {
+	b.Helper()
+	dir := b.TempDir()
+	csv := filepath.Join(dir, "d.csv")
+	if _, err := bench.WriteCSV(csv, n, 1); err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(dir, "w.duckdb")
+	w, err := warehouse.Open(context.Background(), path, warehouse.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := ingest.File(context.Background(), w, csv, ingest.FileOptions{Hasher: transform.NewHasher([]byte("b"))}); err != nil {
+		b.Fatal(err)
+	}
+	w.Close()
+	opt := warehouse.Options{ReadOnly: true, MemoryLimit: "256MB", Threads: min(4, runtime.NumCPU())}
+	src := flight.Snapshot(path, opt)
+	b.Cleanup(src.Close)
+	tokens := &flight.Tokens{}
+	tokens.Add("bench", benchToken)
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	sctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- flight.Serve(sctx, src, flight.Options{Listener: lis, Tokens: tokens, Lang: "en", StatementTimeout: 10 * time.Minute, MaxRows: 1 << 40})
+	}()
+	b.Cleanup(func() { stop(); <-done })
+	c, err = flightsql.NewClient(lis.Addr().String(), nil, nil, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { c.Close() })
+	// The in-process side reads the same file in the same sandbox.
+	db, err = warehouse.Open(context.Background(), path, opt)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	return db, c, metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+benchToken)
+}
+
+func benchRows() int {
+	if n, err := strconv.Atoi(os.Getenv("WARDSTAT_BENCH_FLIGHT_ROWS")); err == nil && n > 0 {
+		return n
+	}
+	return 200_000
+}
+
+// streamFlight reads a statement's whole result over Flight SQL.
+func streamFlight(ctx context.Context, c *flightsql.Client, query string) (int64, error) {
+	info, err := c.Execute(ctx, query)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, ep := range info.Endpoint {
+		rdr, err := c.DoGet(ctx, ep.Ticket)
+		if err != nil {
+			return n, err
+		}
+		for rdr.Next() {
+			n += rdr.RecordBatch().NumRows()
+		}
+		err = rdr.Err()
+		rdr.Release()
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// exportInProcess reads a statement's result through DuckDB's own Arrow
+// export in this process (the floor).
+func exportInProcess(ctx context.Context, w *warehouse.Warehouse, query string) (int64, error) {
+	conn, err := w.DB().Conn(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	var n int64
+	err = conn.Raw(func(dc any) error {
+		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
+		if err != nil {
+			return err
+		}
+		rdr, err := ar.QueryContext(ctx, query)
+		if err != nil {
+			return err
+		}
+		defer rdr.Release()
+		for rdr.Next() {
+			n += rdr.RecordBatch().NumRows()
+		}
+		return rdr.Err()
+	})
+	return n, err
+}
+
+// BenchmarkFlightStream: SELECT * FROM dossiers over Flight SQL on
+// loopback against DuckDB's in-process Arrow export of the same query;
+// ratio is Flight's rows per second over the floor's (bar: ≥ 0.7).
+func BenchmarkFlightStream(b *testing.B) {
+	n := benchRows()
+	db, c, ctx := flightFixture(b, n)
+	const q = "SELECT * FROM dossiers"
+	var inproc, overFlight time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		got, err := exportInProcess(ctx, db, q)
+		if err != nil || got != int64(n) {
+			b.Fatalf("in process: %d rows, %v", got, err)
+		}
+		t1 := time.Now()
+		got, err = streamFlight(ctx, c, q)
+		if err != nil || got != int64(n) {
+			b.Fatalf("over Flight: %d rows, %v", got, err)
+		}
+		inproc += t1.Sub(t0)
+		overFlight += time.Since(t1)
+	}
+	rows := float64(n) * float64(b.N)
+	b.ReportMetric(rows/inproc.Seconds(), "inproc_rows/s")
+	b.ReportMetric(rows/overFlight.Seconds(), "flight_rows/s")
+	b.ReportMetric(inproc.Seconds()/overFlight.Seconds(), "ratio")
+}
+
+// BenchmarkFlightConcurrent: the form for a year, by one client alone,
+// then by 20 clients at once; p95_ratio is the 20 clients' p95 latency
+// over one client's (bar: ≤ 3), peak_rss_MB this process's peak resident
+// memory (server and clients; bar: ≤ 1024).
+func BenchmarkFlightConcurrent(b *testing.B) {
+	_, c, ctx := flightFixture(b, benchRows())
+	const q = "SELECT * FROM report_form(DATE '2021-01-01', DATE '2021-12-31')"
+	const clients, each = 20, 3
+	if _, err := streamFlight(ctx, c, q); err != nil { // warm up
+		b.Fatal(err)
+	}
+	var alone, together []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for j := 0; j < each*2; j++ {
+			t0 := time.Now()
+			if _, err := streamFlight(ctx, c, q); err != nil {
+				b.Fatal(err)
+			}
+			alone = append(alone, time.Since(t0))
+		}
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		errs := make(chan error, clients)
+		for k := 0; k < clients; k++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for j := 0; j < each; j++ {
+					t0 := time.Now()
+					if _, err := streamFlight(ctx, c, q); err != nil {
+						errs <- err
+						return
+					}
+					mu.Lock()
+					together = append(together, time.Since(t0))
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		if err := <-errs; err != nil {
+			b.Fatal(err)
+		}
+	}
+	p95 := func(d []time.Duration) time.Duration {
+		slices.Sort(d)
+		return d[(len(d)*95+99)/100-1]
+	}
+	b.ReportMetric(float64(p95(alone).Milliseconds()), "p95_alone_ms")
+	b.ReportMetric(float64(p95(together).Milliseconds()), "p95_20_clients_ms")
+	b.ReportMetric(float64(p95(together))/float64(p95(alone)), "p95_ratio")
+	b.ReportMetric(peakRSSMB(), "peak_rss_MB")
+}
+
+// peakRSSMB is this process's peak resident memory (Linux; 0 elsewhere).
+func peakRSSMB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			var kb float64
+			fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:")), "%f", &kb)
+			return kb / 1024
+		}
+	}
+	return 0
+}

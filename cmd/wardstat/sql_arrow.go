@@ -1,0 +1,56 @@
+//go:build duckdb_arrow
+
+package main
+
+import (
+	"context"
+	"database/sql/driver"
+	"io"
+
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/duckdb/duckdb-go/v2"
+
+	"wardstat/warehouse"
+)
+
+const arrowBuiltIn = true
+
+// writeArrow runs one checked statement and writes its result to out as
+// an Arrow IPC stream, DuckDB's record batches as they come (ENUMs stay
+// dictionary-encoded: pyarrow reads them as categories). It returns the
+// rows written.
+func (a *app) writeArrow(ctx context.Context, w *warehouse.Warehouse, out io.Writer, query string) (int, error) {
+	if err := w.CheckRead(ctx, query); err != nil {
+		return 0, err
+	}
+	conn, err := w.DB().Conn(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	n := 0
+	err = conn.Raw(func(dc any) error {
+		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
+		if err != nil {
+			return err
+		}
+		rdr, err := ar.QueryContext(ctx, query)
+		if err != nil {
+			return err
+		}
+		defer rdr.Release()
+		wr := ipc.NewWriter(out, ipc.WithSchema(rdr.Schema()))
+		for rdr.Next() {
+			rec := rdr.RecordBatch()
+			if err := wr.Write(rec); err != nil {
+				return err
+			}
+			n += int(rec.NumRows())
+		}
+		if err := rdr.Err(); err != nil {
+			return err
+		}
+		return wr.Close()
+	})
+	return n, err
+}

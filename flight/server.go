@@ -1,0 +1,545 @@
+//go:build duckdb_arrow
+
+package flight
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql/driver"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/flight"
+	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/duckdb/duckdb-go/v2"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/status"
+
+	"wardstat/internal/msg"
+	"wardstat/warehouse"
+)
+
+// server is the Flight SQL service: every call authenticated (auth.go),
+// every statement checked by the sandbox, every result streamed from
+// DuckDB's Arrow interface.
+type server struct {
+	flightsql.BaseServer
+	src Source
+	o   Options
+	log *slog.Logger
+
+	// base ends every query when the drain after ctx's end runs out.
+	base       context.Context
+	cancelBase context.CancelFunc
+
+	mu       sync.Mutex
+	prepared map[string]*prepared
+	runs     map[string]*sharedRun // the statements running, by shareKey
+}
+
+// prepared is a prepared statement: its text and its bound parameters.
+type prepared struct {
+	query  string
+	token  string
+	params []any
+}
+
+// maxPrepared bounds the prepared statements kept (clients that never
+// close theirs).
+const maxPrepared = 10_000
+
+// BuiltIn says whether this wardstat can serve Flight SQL.
+const BuiltIn = true
+
+// Serve serves Flight SQL on o.Addr until ctx ends, then stops taking
+// calls and lets running queries finish for o.Grace (cancelling them
+// after), and returns nil.
+func Serve(ctx context.Context, src Source, o Options) error {
+	o.defaults()
+	if o.Tokens.Len() == 0 {
+		return msg.Errorf("chưa có mã truy cập nào: hãy ghi tokens_file (mỗi dòng tên:mã, chmod 600) hoặc đặt biến %s; không có mã thì không có dữ liệu",
+			"no token is configured: give tokens_file (one name:token a line, chmod 600) or set %s; no token, no data", TokenEnv)
+	}
+	if (o.TLSCert == "") != (o.TLSKey == "") {
+		return msg.Errorf("hãy ghi cả tls_cert và tls_key, hoặc không ghi cả hai", "give both tls_cert and tls_key, or neither")
+	}
+	s := &server{src: src, o: o, log: o.Logger, prepared: map[string]*prepared{}, runs: map[string]*sharedRun{}}
+	g := &gate{tokens: o.Tokens, lang: o.Lang, log: o.Logger}
+	s.base, s.cancelBase = context.WithCancel(context.Background())
+	defer s.cancelBase()
+	s.Alloc = memory.DefaultAllocator
+	for id, v := range sqlInfo() {
+		if err := s.RegisterSqlInfo(flightsql.SqlInfo(id), v); err != nil {
+			return err
+		}
+	}
+	var opts []grpc.ServerOption
+	if o.TLSCert != "" {
+		creds, err := credentials.NewServerTLSFromFile(o.TLSCert, o.TLSKey)
+		if err != nil {
+			return msg.Errorf("chứng chỉ TLS (tls_cert, tls_key): %w", "TLS certificate (tls_cert, tls_key): %w", err)
+		}
+		opts = append(opts, grpc.Creds(creds))
+	}
+	srv := flight.NewServerWithMiddleware([]flight.ServerMiddleware{{Unary: g.unaryAuth, Stream: g.streamAuth}}, opts...)
+	srv.RegisterFlightService(flightsql.NewFlightServer(s))
+	lis := o.Listener
+	if lis == nil {
+		var err error
+		if lis, err = net.Listen("tcp", o.Addr); err != nil {
+			return msg.Errorf("không nghe được ở %s: %w", "cannot listen on %s: %w", o.Addr, err)
+		}
+	}
+	srv.InitListener(lis)
+	addr := lis.Addr().String()
+	if o.TLSCert == "" && !isLoopback(addr) {
+		s.log.Warn(msg.Render(msg.Errorf(
+			"Flight SQL nghe ở %s, ngoài máy này, KHÔNG có TLS: mã truy cập và dữ liệu đi qua mạng không mã hóa; hãy ghi tls_cert và tls_key, hoặc chỉ nghe ở 127.0.0.1",
+			"Flight SQL listens on %s, beyond this machine, WITHOUT TLS: tokens and data cross the network unencrypted; give tls_cert and tls_key, or listen on 127.0.0.1 only", addr), o.Lang),
+			"addr", addr)
+	}
+	s.log.Info("flight sql listening", "addr", addr, "tls", o.TLSCert != "", "tokens", o.Tokens.Len(),
+		"statement_timeout", o.StatementTimeout.String(), "max_rows", o.MaxRows)
+	if o.Ready != nil {
+		o.Ready(lis.Addr())
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve() }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("flight sql draining", "grace", o.Grace.String())
+	stopped := make(chan struct{})
+	go func() { srv.Shutdown(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(o.Grace):
+		s.log.Warn("flight sql: queries still running after the grace period were cancelled", "grace", o.Grace.String())
+		s.cancelBase()
+		select {
+		case <-stopped:
+		case <-time.After(10 * time.Second):
+		}
+	}
+	<-served
+	s.log.Info("flight sql stopped")
+	return nil
+}
+
+// errTooManyRows ends a result past MaxRows.
+type errTooManyRows struct{ max int64 }
+
+func (e errTooManyRows) Error() string { return fmt.Sprintf("more than %d rows", e.max) }
+
+// started is what a query's goroutine says once DuckDB answered: the
+// result's schema, or why there is none.
+type started struct {
+	schema *arrow.Schema
+	err    error
+}
+
+// query runs one checked statement and streams its result: DuckDB's
+// Arrow record batches go to the client as they come, never row by row
+// through Go values. The statement keeps the warehouse it began on to
+// its end.
+func (s *server) query(ctx context.Context, kind, query string, args []any) (*arrow.Schema, <-chan flight.StreamChunk, error) {
+	began := time.Now()
+	qctx, cancel := context.WithTimeout(ctx, s.o.StatementTimeout)
+	stop := context.AfterFunc(s.base, cancel)
+	finishKind := kind
+	finish := func(rows int64, err error) error {
+		stop()
+		if err != nil {
+			err = s.explain(ctx, qctx, err)
+		}
+		cancel()
+		s.logQuery(ctx, finishKind, query, began, rows, err)
+		return err
+	}
+	for attempt := 0; ; attempt++ {
+		w, release, err := s.src.Acquire(qctx)
+		if err != nil {
+			return nil, nil, finish(0, err)
+		}
+		if err := w.CheckRead(qctx, query); err != nil {
+			release()
+			return nil, nil, finish(0, err)
+		}
+		var run *sharedRun
+		key := shareKey(w, query, args)
+		if attempt == 0 {
+			f, leader := s.join(key)
+			if !leader {
+				release()
+				finishKind = kind + " (shared)"
+				schema, ch, err, ok := s.follow(ctx, qctx, f, finish)
+				if ok {
+					return schema, ch, err
+				}
+				finishKind = kind
+				continue
+			}
+			run = f
+		}
+		first := make(chan started, 1)
+		ch := make(chan flight.StreamChunk, 2)
+		go func() {
+			rows, said, err := s.stream(qctx, w, query, args, first, ch, run)
+			release()
+			_, tooMany := err.(errTooManyRows)
+			err = finish(rows, err)
+			if run != nil {
+				s.land(key, run, said, err, tooMany)
+			}
+			switch {
+			case !said:
+				first <- started{err: err}
+			case err != nil:
+				select {
+				case ch <- flight.StreamChunk{Err: err}:
+				case <-ctx.Done():
+				}
+			}
+			close(ch)
+		}()
+		r := <-first
+		if r.err != nil {
+			return nil, nil, r.err
+		}
+		return r.schema, ch, nil
+	}
+}
+
+// stream runs the statement on a connection of w through duckdb-go's
+// Arrow interface, sends its schema on first once DuckDB answered (said)
+// and its batches on ch, and returns the rows sent.
+func (s *server) stream(ctx context.Context, w *warehouse.Warehouse, query string, args []any, first chan<- started, ch chan<- flight.StreamChunk, run *sharedRun) (rows int64, said bool, err error) {
+	conn, err := w.DB().Conn(ctx)
+	if err != nil {
+		return 0, false, err
+	}
+	defer conn.Close()
+	err = conn.Raw(func(dc any) error {
+		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
+		if err != nil {
+			return err
+		}
+		rdr, err := ar.QueryContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rdr.Release()
+		schema := rdr.Schema()
+		plain := plainSchema(schema)
+		if plain != nil {
+			schema = plain
+		}
+		if run != nil {
+			run.schema = schema
+		}
+		first <- started{schema: schema}
+		said = true
+		for rdr.Next() {
+			// rec is this loop's own reference, which the channel takes.
+			rec := rdr.RecordBatch()
+			if plain != nil {
+				rec = plainRecord(plain, rec)
+			} else {
+				rec.Retain()
+			}
+			n := rec.NumRows()
+			tooMany := rows+n > s.o.MaxRows
+			if tooMany {
+				keep := s.o.MaxRows - rows
+				part := rec.NewSlice(0, keep)
+				rec.Release()
+				rec, n = part, keep
+			}
+			for _, part := range splitRecord(rec) {
+				run.record(part)
+				select {
+				case ch <- flight.StreamChunk{Data: part}:
+					rows += part.NumRows()
+				case <-ctx.Done():
+					part.Release()
+					return ctx.Err()
+				}
+			}
+			if tooMany {
+				return errTooManyRows{s.o.MaxRows}
+			}
+		}
+		return rdr.Err()
+	})
+	return rows, said, err
+}
+
+// explain turns a query's error into a gRPC status the client shows, in
+// the server's language: the sandbox's refusals and limits in the words
+// of `wardstat sql`, the statement timeout and max_rows in the endpoint's.
+func (s *server) explain(ctx, qctx context.Context, err error) error {
+	if _, ok := status.FromError(err); ok {
+		return err
+	}
+	var many errTooManyRows
+	switch {
+	case errors.As(err, &many):
+		return status.Error(codes.ResourceExhausted, msg.Render(msg.Errorf(
+			"kết quả có hơn %d dòng (max_rows) nên đã dừng sau %d dòng đầu; hãy thu hẹp câu lệnh (WHERE, LIMIT, GROUP BY) hoặc dùng wardstat export",
+			"the result has more than %d rows (max_rows) and was stopped after the first %d; narrow the statement (WHERE, LIMIT, GROUP BY) or use wardstat export", many.max, many.max), s.o.Lang))
+	case s.base.Err() != nil:
+		return status.Error(codes.Unavailable, msg.Render(msg.Errorf(
+			"máy chủ đang dừng nên câu lệnh đã bị hủy; hãy chạy lại sau ít phút", "the server is stopping and the statement was cancelled; run it again in a few minutes"), s.o.Lang))
+	case errors.Is(qctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil:
+		return status.Error(codes.DeadlineExceeded, msg.Render(msg.Errorf(
+			"câu lệnh chạy quá %s (statement_timeout) nên đã bị dừng; hãy thu hẹp nó (WHERE, LIMIT)",
+			"the statement ran longer than %s (statement_timeout) and was stopped; narrow it (WHERE, LIMIT)", s.o.StatementTimeout), s.o.Lang))
+	case ctx.Err() != nil:
+		return status.Error(codes.Canceled, msg.Render(msg.Errorf("câu lệnh đã bị hủy", "the statement was cancelled"), s.o.Lang))
+	case errors.Is(err, errNoSnapshot):
+		return status.Error(codes.Unavailable, msg.Render(err, s.o.Lang))
+	}
+	code := codes.InvalidArgument
+	if errors.Is(err, warehouse.ErrNotARead) {
+		code = codes.PermissionDenied
+	}
+	if errors.Is(err, warehouse.ErrLocked) || errors.Is(err, warehouse.ErrNoWarehouse) {
+		code = codes.Unavailable
+	}
+	if s.o.Explain != nil {
+		err = s.o.Explain(err)
+	}
+	return status.Error(code, msg.Render(err, s.o.Lang))
+}
+
+// logQuery logs a query with its token's name (never the token), its
+// duration and rows; the text is logged as a hash and a length, as an
+// analyst may have typed anything into it.
+func (s *server) logQuery(ctx context.Context, kind, query string, began time.Time, rows int64, err error) {
+	sum := sha256.Sum256([]byte(query))
+	attrs := []any{"token", tokenName(ctx), "kind", kind, "ms", sinceMS(began), "rows", max(rows, 0),
+		"query_sha256", hex.EncodeToString(sum[:6]), "query_bytes", len(query), "peer", peerAddr(ctx)}
+	if err != nil {
+		st, _ := status.FromError(err)
+		s.log.Info("query failed", append(attrs, "code", st.Code().String(), "error", st.Message())...)
+		return
+	}
+	s.log.Info("query", attrs...)
+}
+
+// GetFlightInfoStatement checks the statement (a refusal comes here, at
+// Execute) and gives a ticket holding its text.
+func (s *server) GetFlightInfoStatement(ctx context.Context, cmd flightsql.StatementQuery, desc *flight.FlightDescriptor) (*flight.FlightInfo, error) {
+	if err := s.check(ctx, cmd.GetQuery()); err != nil {
+		return nil, err
+	}
+	tkt, err := flightsql.CreateStatementQueryTicket([]byte(cmd.GetQuery()))
+	if err != nil {
+		return nil, err
+	}
+	return &flight.FlightInfo{
+		Endpoint:         []*flight.FlightEndpoint{{Ticket: &flight.Ticket{Ticket: tkt}}},
+		FlightDescriptor: desc,
+		TotalRecords:     -1,
+		TotalBytes:       -1,
+	}, nil
+}
+
+// check runs the sandbox's check of a statement without running it.
+func (s *server) check(ctx context.Context, query string) error {
+	qctx, cancel := context.WithTimeout(ctx, s.o.StatementTimeout)
+	defer cancel()
+	w, release, err := s.src.Acquire(qctx)
+	if err != nil {
+		err = s.explain(ctx, qctx, err)
+		s.logQuery(ctx, "check", query, time.Now(), 0, err)
+		return err
+	}
+	defer release()
+	if err := w.CheckRead(qctx, query); err != nil {
+		err = s.explain(ctx, qctx, err)
+		s.logQuery(ctx, "check", query, time.Now(), 0, err)
+		return err
+	}
+	return nil
+}
+
+// DoGetStatement runs a ticket's statement (checked again: a ticket is
+// the client's to forge).
+func (s *server) DoGetStatement(ctx context.Context, cmd flightsql.StatementQueryTicket) (*arrow.Schema, <-chan flight.StreamChunk, error) {
+	return s.query(ctx, "statement", string(cmd.GetStatementHandle()), nil)
+}
+
+// CreatePreparedStatement checks the statement and says its parameters.
+func (s *server) CreatePreparedStatement(ctx context.Context, req flightsql.ActionCreatePreparedStatementRequest) (res flightsql.ActionCreatePreparedStatementResult, err error) {
+	query := req.GetQuery()
+	qctx, cancel := context.WithTimeout(ctx, s.o.StatementTimeout)
+	defer cancel()
+	w, release, err := s.src.Acquire(qctx)
+	if err != nil {
+		return res, s.explain(ctx, qctx, err)
+	}
+	defer release()
+	if err := w.CheckRead(qctx, query); err != nil {
+		err = s.explain(ctx, qctx, err)
+		s.logQuery(ctx, "prepare", query, time.Now(), 0, err)
+		return res, err
+	}
+	params, err := paramSchema(qctx, w, query)
+	if err != nil {
+		return res, s.explain(ctx, qctx, err)
+	}
+	handle := make([]byte, 16)
+	rand.Read(handle)
+	s.mu.Lock()
+	if len(s.prepared) >= maxPrepared {
+		s.mu.Unlock()
+		return res, status.Error(codes.ResourceExhausted, msg.Render(msg.Errorf(
+			"đã có %d câu lệnh chuẩn bị chưa đóng; hãy đóng bớt", "%d prepared statements are open; close some", maxPrepared), s.o.Lang))
+	}
+	s.prepared[string(handle)] = &prepared{query: query, token: tokenName(ctx)}
+	s.mu.Unlock()
+	res.Handle = handle
+	res.ParameterSchema = params
+	res.DatasetSchema = resultSchema(qctx, w, query, len(params.Fields()))
+	return res, nil
+}
+
+// paramSchema is the Arrow schema of a statement's parameters, from
+// DuckDB's prepared statement (a type DuckDB cannot tell is text).
+func paramSchema(ctx context.Context, w *warehouse.Warehouse, query string) (*arrow.Schema, error) {
+	conn, err := w.DB().Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	var fields []arrow.Field
+	err = conn.Raw(func(dc any) error {
+		c, ok := dc.(*duckdb.Conn)
+		if !ok {
+			return fmt.Errorf("unexpected driver %T", dc)
+		}
+		st, err := c.PrepareContext(ctx, query)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		ds := st.(*duckdb.Stmt)
+		for i := 1; i <= ds.NumInput(); i++ {
+			typ, _ := ds.ParamType(i)
+			name, _ := ds.ParamName(i)
+			if name == "" {
+				name = fmt.Sprintf("parameter_%d", i)
+			}
+			fields = append(fields, arrow.Field{Name: name, Type: arrowTypeOf(typ), Nullable: true})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return arrow.NewSchema(fields, nil), nil
+}
+
+// arrowTypeOf is the Arrow type a client is asked to bind for a DuckDB
+// parameter type.
+func arrowTypeOf(t duckdb.Type) arrow.DataType {
+	switch t {
+	case duckdb.TYPE_BOOLEAN:
+		return arrow.FixedWidthTypes.Boolean
+	case duckdb.TYPE_TINYINT, duckdb.TYPE_SMALLINT, duckdb.TYPE_INTEGER:
+		return arrow.PrimitiveTypes.Int32
+	case duckdb.TYPE_BIGINT, duckdb.TYPE_UTINYINT, duckdb.TYPE_USMALLINT, duckdb.TYPE_UINTEGER:
+		return arrow.PrimitiveTypes.Int64
+	case duckdb.TYPE_FLOAT, duckdb.TYPE_DOUBLE, duckdb.TYPE_DECIMAL:
+		return arrow.PrimitiveTypes.Float64
+	}
+	// Dates and times are said as text ('2026-10-01'), which every client
+	// can bind (arrow-go's database/sql driver binds no date) and DuckDB
+	// casts; a client that sends a date32 or a timestamp is understood too.
+	return arrow.BinaryTypes.String
+}
+
+// ClosePreparedStatement forgets a prepared statement.
+func (s *server) ClosePreparedStatement(ctx context.Context, req flightsql.ActionClosePreparedStatementRequest) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.prepared, string(req.GetPreparedStatementHandle()))
+	return nil
+}
+
+// lookup is a prepared statement of the calling token.
+func (s *server) lookup(ctx context.Context, handle []byte) (*prepared, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.prepared[string(handle)]
+	if !ok || p.token != tokenName(ctx) {
+		return nil, status.Error(codes.NotFound, msg.Render(msg.Errorf(
+			"không có câu lệnh chuẩn bị này (đã đóng, hoặc máy chủ đã khởi động lại); hãy chuẩn bị lại",
+			"no such prepared statement (closed, or the server restarted); prepare it again"), s.o.Lang))
+	}
+	return p, nil
+}
+
+// DoPutPreparedStatementQuery binds the parameters a client sends (the
+// first row of its batch).
+func (s *server) DoPutPreparedStatementQuery(ctx context.Context, cmd flightsql.PreparedStatementQuery, rdr flight.MessageReader, _ flight.MetadataWriter) ([]byte, error) {
+	p, err := s.lookup(ctx, cmd.GetPreparedStatementHandle())
+	if err != nil {
+		return nil, err
+	}
+	var params []any
+	for rdr.Next() {
+		rec := rdr.RecordBatch()
+		if params == nil && rec.NumRows() > 0 {
+			params = make([]any, rec.NumCols())
+			for i, col := range rec.Columns() {
+				params[i] = goValue(col, 0)
+			}
+		}
+	}
+	if err := rdr.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	p.params = params
+	s.mu.Unlock()
+	return cmd.GetPreparedStatementHandle(), nil
+}
+
+// GetFlightInfoPreparedStatement gives the ticket of a prepared statement.
+func (s *server) GetFlightInfoPreparedStatement(ctx context.Context, cmd flightsql.PreparedStatementQuery, desc *flight.FlightDescriptor) (*flight.FlightInfo, error) {
+	if _, err := s.lookup(ctx, cmd.GetPreparedStatementHandle()); err != nil {
+		return nil, err
+	}
+	return &flight.FlightInfo{
+		Endpoint:         []*flight.FlightEndpoint{{Ticket: &flight.Ticket{Ticket: desc.Cmd}}},
+		FlightDescriptor: desc,
+		TotalRecords:     -1,
+		TotalBytes:       -1,
+	}, nil
+}
+
+// DoGetPreparedStatement runs a prepared statement with its parameters.
+func (s *server) DoGetPreparedStatement(ctx context.Context, cmd flightsql.PreparedStatementQuery) (*arrow.Schema, <-chan flight.StreamChunk, error) {
+	p, err := s.lookup(ctx, cmd.GetPreparedStatementHandle())
+	if err != nil {
+		return nil, nil, err
+	}
+	s.mu.Lock()
+	query, params := p.query, p.params
+	s.mu.Unlock()
+	return s.query(ctx, "prepared", query, params)
+}
