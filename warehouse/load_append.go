@@ -21,6 +21,9 @@ import (
 // records whose keys grow) becomes a column when its first value comes.
 // It returns the SQL giving every staged field, NULL where not staged.
 func stage(ctx context.Context, conn *sql.Conn, src RowSource) (string, error) {
+	if StagesByArrow() {
+		return stageArrow(ctx, conn, src)
+	}
 	m := src.Mapping()
 	staged := make([]bool, len(transform.StagedFields))
 	var fields []int // the staged fields' positions, in column order

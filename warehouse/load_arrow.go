@@ -1,0 +1,283 @@
+//go:build duckdb_arrow
+
+package warehouse
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"sync/atomic"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/duckdb/duckdb-go/v2"
+
+	"wardstat/transform"
+)
+
+func init() { stageArrow = stageBatches; stageByArrow.Store(true) }
+
+// arrowBatchRows is the rows of one Arrow batch: a multiple of DuckDB's
+// vector size (2,048), so that the staged table's vectors are the
+// appender's. A batch of the bench's rows holds ~10 MB of text; at most
+// three are alive (one inserted, one queued, one being filled).
+const arrowBatchRows = 1 << 16
+
+// arrowStages numbers the stagings, for their in-memory databases' names.
+var arrowStages atomic.Int64
+
+// arrowBatch is what the reading goroutine hands to the inserting one:
+// fields to add as columns (more), then a batch of rows (rec), or the
+// read's error.
+type arrowBatch struct {
+	more []int
+	rec  arrow.RecordBatch
+	err  error
+}
+
+// stageBatches is stage with the rows handed to DuckDB as Arrow record
+// batches of text, one INSERT a batch, instead of cell by cell through
+// the appender. A goroutine reads and builds the next batch while DuckDB
+// inserts the last. Same table, same columns, same order of rows, same
+// widening (a field that only a later row has becomes a column then).
+func stageBatches(ctx context.Context, conn *sql.Conn, src RowSource) (string, error) {
+	m := src.Mapping()
+	staged := make([]bool, len(transform.StagedFields))
+	var fields []int // the staged fields' positions, in column order
+	cols := []string{"source_row BIGINT"}
+	for i, f := range transform.StagedFields {
+		if _, ok := m.Columns[f]; ok || f == transform.ApplicantKey || f == transform.FirstCell {
+			staged[i] = true
+			fields = append(fields, i)
+			cols = append(cols, f+" VARCHAR")
+		}
+	}
+	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE stage_raw (`+strings.Join(cols, ", ")+`)`); err != nil {
+		return "", fmt.Errorf("staging: %w", err)
+	}
+	// DuckDB makes the view it scans a batch by in the connection's
+	// current database, not as a temp view: outside a transaction, that
+	// would commit a view over Go memory into the warehouse file, and USE
+	// cannot name temp. The views are made in an in-memory database of
+	// this load's (insertBatch), detached at the end.
+	var db string
+	if err := conn.QueryRowContext(ctx, `SELECT current_database()`).Scan(&db); err != nil {
+		return "", fmt.Errorf("staging: %w", err)
+	}
+	mem := fmt.Sprintf("wardstat_stage_%d", arrowStages.Add(1))
+	if _, err := conn.ExecContext(ctx, `ATTACH ':memory:' AS `+mem); err != nil {
+		return "", fmt.Errorf("staging: %w", err)
+	}
+	defer conn.ExecContext(context.Background(), `DETACH DATABASE IF EXISTS `+mem)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan arrowBatch, 1)
+	go readBatches(ctx, src, slices.Clone(staged), slices.Clone(fields), batches)
+	err := conn.Raw(func(dc any) error {
+		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
+		if err != nil {
+			return fmt.Errorf("staging: %w", err)
+		}
+		exec := func(q string) error {
+			_, err := dc.(driver.ExecerContext).ExecContext(ctx, q, nil)
+			return err
+		}
+		for b := range batches {
+			if b.err != nil {
+				return b.err
+			}
+			for _, i := range b.more {
+				if err := exec(`ALTER TABLE stage_raw ADD COLUMN ` + transform.StagedFields[i] + ` VARCHAR`); err != nil {
+					return fmt.Errorf("staging: %w", err)
+				}
+				staged[i] = true
+			}
+			if b.rec != nil {
+				err := insertBatch(ar, exec, b.rec, db, mem)
+				b.rec.Release()
+				if err != nil {
+					return fmt.Errorf("staging: %w", err)
+				}
+			}
+		}
+		return nil
+	})
+	// The reader stops at its next batch once cancelled; its batches are
+	// released.
+	cancel()
+	for b := range batches {
+		if b.rec != nil {
+			b.rec.Release()
+		}
+	}
+	if err != nil {
+		return "", err
+	}
+	sel := []string{"source_row"}
+	for i, f := range transform.StagedFields {
+		if staged[i] {
+			sel = append(sel, f)
+		} else {
+			sel = append(sel, "NULL::VARCHAR AS "+f)
+		}
+	}
+	return "(SELECT " + strings.Join(sel, ", ") + " FROM stage_raw)", nil
+}
+
+// insertBatch inserts one batch into stage_raw, by column name, through
+// a view DuckDB scans the batch by.
+func insertBatch(ar *duckdb.Arrow, exec func(string) error, rec arrow.RecordBatch, db, mem string) (err error) {
+	rdr, err := array.NewRecordReader(rec.Schema(), []arrow.RecordBatch{rec})
+	if err != nil {
+		return err
+	}
+	defer rdr.Release()
+	if err := exec(`USE ` + mem); err != nil {
+		return err
+	}
+	release, err := ar.RegisterView(rdr, "stage_arrow")
+	if back := exec(`USE "` + strings.ReplaceAll(db, `"`, `""`) + `"`); err == nil {
+		err = back
+	}
+	if release != nil {
+		defer release()
+		// The view reads a stream released here: none outlives it.
+		defer func() {
+			if drop := exec(`DROP VIEW IF EXISTS ` + mem + `.stage_arrow`); err == nil {
+				err = drop
+			}
+		}()
+	}
+	if err != nil {
+		return err
+	}
+	names := make([]string, rec.NumCols())
+	for i := range names {
+		names[i] = rec.ColumnName(i)
+	}
+	list := strings.Join(names, ", ")
+	return exec(`INSERT INTO stage_raw (` + list + `) SELECT ` + list + ` FROM ` + mem + `.stage_arrow`)
+}
+
+// readBatches reads src into batches of text (an empty cell is NULL, as
+// the appender stages it) and sends them, closing out at the end, after
+// an error, or once ctx is done.
+func readBatches(ctx context.Context, src RowSource, staged []bool, fields []int, out chan<- arrowBatch) {
+	defer close(out)
+	send := func(b arrowBatch) bool {
+		select {
+		case out <- b:
+			return true
+		case <-ctx.Done():
+			if b.rec != nil {
+				b.rec.Release()
+			}
+			return false
+		}
+	}
+	var (
+		schema   *arrow.Schema
+		lines    *array.Int64Builder
+		cells    []*array.StringBuilder
+		rows     int
+		more     []int
+		newBatch = func() {
+			fs := []arrow.Field{{Name: "source_row", Type: arrow.PrimitiveTypes.Int64, Nullable: true}}
+			for _, i := range fields {
+				fs = append(fs, arrow.Field{Name: transform.StagedFields[i], Type: arrow.BinaryTypes.String, Nullable: true})
+			}
+			schema = arrow.NewSchema(fs, nil)
+			lines = array.NewInt64Builder(memory.DefaultAllocator)
+			lines.Reserve(arrowBatchRows)
+			cells = cells[:0]
+			for range fields {
+				b := array.NewStringBuilder(memory.DefaultAllocator)
+				b.Reserve(arrowBatchRows)
+				cells = append(cells, b)
+			}
+			rows = 0
+		}
+		// flush sends the batch being filled, if it has rows.
+		flush = func() bool {
+			if rows == 0 {
+				return true
+			}
+			arrs := make([]arrow.Array, 0, len(cells)+1)
+			arrs = append(arrs, lines.NewArray())
+			for _, b := range cells {
+				arrs = append(arrs, b.NewArray())
+			}
+			rec := array.NewRecordBatch(schema, arrs, int64(rows))
+			for _, a := range arrs {
+				a.Release()
+			}
+			rows = 0
+			lines.Reserve(arrowBatchRows)
+			for _, b := range cells {
+				b.Reserve(arrowBatchRows)
+			}
+			return send(arrowBatch{rec: rec})
+		}
+		release = func() {
+			lines.Release()
+			for _, b := range cells {
+				b.Release()
+			}
+		}
+	)
+	newBatch()
+	defer func() { release() }()
+	for n := 0; ; n++ {
+		if n%4096 == 0 && ctx.Err() != nil {
+			send(arrowBatch{err: ctx.Err()})
+			return
+		}
+		row, err := src.Next()
+		if err == io.EOF {
+			flush()
+			return
+		}
+		if err != nil {
+			send(arrowBatch{err: err}) // the load fails: its rows so far are dropped
+			return
+		}
+		more = more[:0]
+		for i, v := range row.Values {
+			if v != "" && !staged[i] {
+				more = append(more, i)
+			}
+		}
+		if len(more) > 0 {
+			// The rows so far go in before the table widens; the
+			// batches after it have the new columns.
+			if !flush() {
+				return
+			}
+			for _, i := range more {
+				staged[i] = true
+				fields = append(fields, i)
+			}
+			if !send(arrowBatch{more: slices.Clone(more)}) {
+				return
+			}
+			release()
+			newBatch()
+		}
+		lines.Append(int64(row.Line))
+		for j, i := range fields {
+			if v := row.Values[i]; v == "" {
+				cells[j].AppendNull()
+			} else {
+				cells[j].Append(v)
+			}
+		}
+		if rows++; rows == arrowBatchRows && !flush() {
+			return
+		}
+	}
+}
