@@ -41,7 +41,7 @@ func newGenSource(n, feeFrom, failAt int) *genSource {
 }
 
 func (s *genSource) Mapping() transform.Mapping { return s.m }
-func (s *genSource) Skipped() int                { return 0 }
+func (s *genSource) Skipped() int               { return 0 }
 func (s *genSource) Next() (transform.Row, error) {
 	if s.i == s.n {
 		return transform.Row{}, io.EOF
