@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -63,8 +64,9 @@ func goReaderCases(tb testing.TB, dir string, xlsxRows, csvRows int) []goReaderC
 
 // loadOnce loads c into a fresh warehouse by Arrow or the appender and
 // returns the seconds, the peak RSS in MiB over the load (Linux), and
-// the load's counts.
-func loadOnce(tb testing.TB, c goReaderCase, byArrow bool) (float64, int64, warehouse.LoadResult) {
+// the load's counts; cpu (when not nil) gets the process's CPU seconds
+// over the load, steadier than the wall time on a shared machine.
+func loadOnce(tb testing.TB, c goReaderCase, byArrow bool, cpu ...*float64) (float64, int64, warehouse.LoadResult) {
 	tb.Helper()
 	was := warehouse.StageByArrow(byArrow)
 	defer warehouse.StageByArrow(was)
@@ -81,13 +83,24 @@ func loadOnce(tb testing.TB, c goReaderCase, byArrow bool) (float64, int64, ware
 	os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) // resets VmHWM; best effort
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuSeconds()
 	res, err := ingest.File(ctx, w, c.path, c.opt)
 	secs := time.Since(start).Seconds()
+	for _, p := range cpu {
+		*p = cpuSeconds() - cpu0
+	}
 	if err != nil || res.Result.Loaded != int64(c.rows) {
 		tb.Fatalf("%s (arrow %v): %v, loaded %d of %d", c.name, byArrow, err, res.Result.Loaded, c.rows)
 	}
 	return secs, peakRSSMiB(), res.Result
+}
+
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 func peakRSSMiB() int64 {
@@ -131,7 +144,7 @@ func TestArrowVersusAppender(t *testing.T) {
 		dir = t.TempDir()
 	}
 	cases := goReaderCases(t, dir, int(200_000*scale), int(1_000_000*scale))
-	type times struct{ appender, arrow []float64 }
+	type times struct{ appender, arrow, appenderCPU, arrowCPU []float64 }
 	got := make([]times, len(cases))
 	var rss [2]int64
 	for r := range rounds {
@@ -139,24 +152,27 @@ func TestArrowVersusAppender(t *testing.T) {
 			// Alternate which way goes first.
 			for k := range 2 {
 				byArrow := (k+r)%2 == 1
-				secs, peak, res := loadOnce(t, c, byArrow)
-				t.Logf("round %d %s arrow=%v: %.2f s, peak RSS %d MiB, loaded %d rejected %d", r+1, c.name, byArrow, secs, peak, res.Loaded, res.Rejected)
+				var cpu float64
+				secs, peak, res := loadOnce(t, c, byArrow, &cpu)
+				t.Logf("round %d %s arrow=%v: %.2f s (CPU %.2f s), peak RSS %d MiB, loaded %d rejected %d", r+1, c.name, byArrow, secs, cpu, peak, res.Loaded, res.Rejected)
 				if byArrow {
 					got[i].arrow = append(got[i].arrow, secs)
+					got[i].arrowCPU = append(got[i].arrowCPU, cpu)
 					rss[1] = max(rss[1], peak)
 				} else {
 					got[i].appender = append(got[i].appender, secs)
+					got[i].appenderCPU = append(got[i].appenderCPU, cpu)
 					rss[0] = max(rss[0], peak)
 				}
 			}
 		}
 	}
 	var b strings.Builder
-	b.WriteString("\n| input | rows | appender s (best, median) | Arrow s (best, median) | Arrow / appender (best; median) |\n|---|---|---|---|---|\n")
+	b.WriteString("\n| input | rows | appender s (best, median) | Arrow s (best, median) | Arrow / appender (best; median) | CPU s appender, Arrow (median) | CPU ratio |\n|---|---|---|---|---|---|---|\n")
 	for i, c := range cases {
 		ap, ar := got[i].appender, got[i].arrow
-		fmt.Fprintf(&b, "| %s | %d | %.2f, %.2f | %.2f, %.2f | %.3f; %.3f |\n", c.name, c.rows, slices.Min(ap), median(ap), slices.Min(ar), median(ar),
-			slices.Min(ar)/slices.Min(ap), median(ar)/median(ap))
+		fmt.Fprintf(&b, "| %s | %d | %.2f, %.2f | %.2f, %.2f | %.3f; %.3f | %.2f, %.2f | %.3f |\n", c.name, c.rows, slices.Min(ap), median(ap), slices.Min(ar), median(ar),
+			slices.Min(ar)/slices.Min(ap), median(ar)/median(ap), median(got[i].appenderCPU), median(got[i].arrowCPU), median(got[i].arrowCPU)/median(got[i].appenderCPU))
 	}
 	fmt.Fprintf(&b, "peak RSS over a load: appender %d MiB, Arrow %d MiB (%d rounds)\n", rss[0], rss[1], rounds)
 	t.Log(b.String())
@@ -192,4 +208,76 @@ func BenchmarkGoReaderStaging(b *testing.B) {
 			})
 		}
 	}
+}
+
+// TestUTF8CSVOurReaderVersusDuckDB measures the other idea: a
+// UTF-8 CSV read by a reader of ours that hands numbered Arrow batches to
+// DuckDB (one write), against today's load by DuckDB's own reader (which
+// writes the rows twice to number them), and our reader alone (reading
+// every row, no load: what a reader of ours costs before any write).
+// Measured only; same switches as TestArrowVersusAppender.
+func TestUTF8CSVOurReaderVersusDuckDB(t *testing.T) {
+	if os.Getenv("WARDSTAT_ARROWBENCH") == "" {
+		t.Skip("several minutes: WARDSTAT_ARROWBENCH=1")
+	}
+	was := warehouse.StageByArrow(true)
+	defer warehouse.StageByArrow(was)
+	if !warehouse.StagesByArrow() {
+		t.Skip("built without -tags=duckdb_arrow: no Arrow path")
+	}
+	scale, rounds := 1.0, 3
+	if s, err := strconv.ParseFloat(os.Getenv("WARDSTAT_ARROWBENCH_SCALE"), 64); err == nil && s > 0 {
+		scale = s
+	}
+	if r, err := strconv.Atoi(os.Getenv("WARDSTAT_ARROWBENCH_ROUNDS")); err == nil && r > 0 {
+		rounds = r
+	}
+	dir := os.Getenv("WARDSTAT_ARROWBENCH_DIR")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	n := int(1_000_000 * scale)
+	path := filepath.Join(dir, fmt.Sprintf("arrowio-%d-utf8.csv", n))
+	if _, err := os.Stat(path); err != nil {
+		if _, err := bench.WriteCSV(path, n, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := transform.NewHasher([]byte("b"))
+	duck := goReaderCase{"UTF-8 CSV, DuckDB's reader (today)", n, path, ingest.FileOptions{Hasher: h}}
+	ours := goReaderCase{"UTF-8 CSV, our reader, Arrow batches", n, path, ingest.FileOptions{Hasher: h, GoReader: true}}
+	readAlone := func() float64 {
+		start := time.Now()
+		r, err := ingest.OpenCSV(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		rows := 0
+		for ; ; rows++ {
+			if _, err := r.Next(); err != nil {
+				break
+			}
+		}
+		if rows != n+1 {
+			t.Fatalf("our reader read %d records of %d", rows, n+1)
+		}
+		return time.Since(start).Seconds()
+	}
+	var d, o, a []float64
+	for r := range rounds {
+		var cd, co float64
+		secs, _, resD := loadOnce(t, duck, true, &cd)
+		d = append(d, secs)
+		secs, _, resO := loadOnce(t, ours, true, &co)
+		o = append(o, secs)
+		c0 := cpuSeconds()
+		a = append(a, readAlone())
+		t.Logf("round %d: DuckDB's reader %.2f s (CPU %.2f s), ours by Arrow %.2f s (CPU %.2f s), ours reading alone %.2f s (CPU %.2f s)", r+1, d[r], cd, o[r], co, a[r], cpuSeconds()-c0)
+		if resD.Loaded != resO.Loaded || resD.Rejected != resO.Rejected {
+			t.Errorf("DuckDB's reader loaded %d (rejected %d), ours %d (%d)", resD.Loaded, resD.Rejected, resO.Loaded, resO.Rejected)
+		}
+	}
+	t.Logf("\n| %d-row UTF-8 CSV | best s | median s | / today (best) |\n|---|---|---|---|\n| today: DuckDB's reader, rows written twice | %.2f | %.2f | 1 |\n| our reader, numbered Arrow batches, one write | %.2f | %.2f | %.2f× |\n| our reader alone, no load | %.2f | %.2f | %.2f× |\n",
+		n, slices.Min(d), median(d), slices.Min(o), median(o), slices.Min(o)/slices.Min(d), slices.Min(a), median(a), slices.Min(a)/slices.Min(d))
 }
