@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -26,7 +27,7 @@ func init() { stageArrow = stageBatches; stageByArrow.Store(true) }
 // vector size (2,048), so that the staged table's vectors are the
 // appender's. A batch of the bench's rows holds ~10 MB of text; at most
 // three are alive (one inserted, one queued, one being filled).
-const arrowBatchRows = 1 << 16
+var arrowBatchRows = 1 << 16 // a variable for the tests
 
 // arrowStages numbers the stagings, for their in-memory databases' names.
 var arrowStages atomic.Int64
@@ -38,6 +39,7 @@ type arrowBatch struct {
 	more []int
 	rec  arrow.RecordBatch
 	err  error
+	done bool // the last, after every row: a stream closed without it was cut short
 }
 
 // stageBatches is stage with the rows handed to DuckDB as Arrow record
@@ -87,10 +89,17 @@ func stageBatches(ctx context.Context, conn *sql.Conn, src RowSource) (string, e
 			_, err := dc.(driver.ExecerContext).ExecContext(ctx, q, nil)
 			return err
 		}
+		// What puts the connection back runs even once ctx is done.
+		execAlways := func(q string) error {
+			_, err := dc.(driver.ExecerContext).ExecContext(context.Background(), q, nil)
+			return err
+		}
+		done := false
 		for b := range batches {
 			if b.err != nil {
 				return b.err
 			}
+			done = done || b.done
 			for _, i := range b.more {
 				if err := exec(`ALTER TABLE stage_raw ADD COLUMN ` + transform.StagedFields[i] + ` VARCHAR`); err != nil {
 					return fmt.Errorf("staging: %w", err)
@@ -98,12 +107,19 @@ func stageBatches(ctx context.Context, conn *sql.Conn, src RowSource) (string, e
 				staged[i] = true
 			}
 			if b.rec != nil {
-				err := insertBatch(ar, exec, b.rec, db, mem)
+				err := insertBatch(ar, exec, execAlways, b.rec, db, mem)
 				b.rec.Release()
 				if err != nil {
 					return fmt.Errorf("staging: %w", err)
 				}
 			}
+		}
+		if !done {
+			// The reader stopped once ctx was done, its error unsent.
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			return fmt.Errorf("staging: the rows stopped before the end")
 		}
 		return nil
 	})
@@ -131,7 +147,9 @@ func stageBatches(ctx context.Context, conn *sql.Conn, src RowSource) (string, e
 
 // insertBatch inserts one batch into stage_raw, by column name, through
 // a view DuckDB scans the batch by.
-func insertBatch(ar *duckdb.Arrow, exec func(string) error, rec arrow.RecordBatch, db, mem string) (err error) {
+// exec runs the load's statements, execAlways those that put the
+// connection back (its database, no view over released memory).
+func insertBatch(ar *duckdb.Arrow, exec, execAlways func(string) error, rec arrow.RecordBatch, db, mem string) (err error) {
 	rdr, err := array.NewRecordReader(rec.Schema(), []arrow.RecordBatch{rec})
 	if err != nil {
 		return err
@@ -141,14 +159,16 @@ func insertBatch(ar *duckdb.Arrow, exec func(string) error, rec arrow.RecordBatc
 		return err
 	}
 	release, err := ar.RegisterView(rdr, "stage_arrow")
-	if back := exec(`USE "` + strings.ReplaceAll(db, `"`, `""`) + `"`); err == nil {
-		err = back
+	if back := execAlways(`USE "` + strings.ReplaceAll(db, `"`, `""`) + `"`); back != nil {
+		// A connection left in the staging database must not serve
+		// again: database/sql drops it on ErrBadConn.
+		err = errors.Join(err, back, driver.ErrBadConn)
 	}
 	if release != nil {
 		defer release()
 		// The view reads a stream released here: none outlives it.
 		defer func() {
-			if drop := exec(`DROP VIEW IF EXISTS ` + mem + `.stage_arrow`); err == nil {
+			if drop := execAlways(`DROP VIEW IF EXISTS ` + mem + `.stage_arrow`); err == nil {
 				err = drop
 			}
 		}()
@@ -239,7 +259,9 @@ func readBatches(ctx context.Context, src RowSource, staged []bool, fields []int
 		}
 		row, err := src.Next()
 		if err == io.EOF {
-			flush()
+			if flush() {
+				send(arrowBatch{done: true})
+			}
 			return
 		}
 		if err != nil {

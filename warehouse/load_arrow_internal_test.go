@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,6 +76,14 @@ func (s *genSource) Next() (transform.Row, error) {
 	return transform.Row{Line: i + 3, Values: v}, nil
 }
 
+// smallBatches makes the batches of 4,096 rows for the test: several
+// batches in a few thousand rows.
+func smallBatches(t *testing.T) {
+	was := arrowBatchRows
+	arrowBatchRows = 4096
+	t.Cleanup(func() { arrowBatchRows = was })
+}
+
 // stageWith stages src on a fresh connection by Arrow or the appender,
 // and returns a digest of the staged rows (every field, in order).
 func stageWith(t testing.TB, w *Warehouse, byArrow bool, src RowSource) (string, int64, error) {
@@ -103,12 +112,13 @@ func stageWith(t testing.TB, w *Warehouse, byArrow bool, src RowSource) (string,
 // same order, the same NULLs, and a column that only a later row has
 // (here past the first batch) added where that row comes.
 func TestArrowStagingStagesWhatTheAppenderStages(t *testing.T) {
+	smallBatches(t)
 	w := openInternal(t)
 	var viewsBefore int
 	if err := w.db.QueryRow(`SELECT count(*) FROM duckdb_views() WHERE NOT internal`).Scan(&viewsBefore); err != nil {
 		t.Fatal(err)
 	}
-	const n = arrowBatchRows + 2000
+	n := arrowBatchRows + 2000
 	for _, feeFrom := range []int{7, arrowBatchRows + 100} {
 		want, wn, err := stageWith(t, w, false, newGenSource(n, feeFrom, 0))
 		if err != nil {
@@ -118,7 +128,7 @@ func TestArrowStagingStagesWhatTheAppenderStages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if gn != n || wn != n || got != want {
+		if gn != int64(n) || wn != int64(n) || got != want {
 			t.Errorf("fee from row %d: Arrow staged %d rows (digest %s), the appender %d (%s)", feeFrom, gn, got, wn, want)
 		}
 	}
@@ -136,25 +146,25 @@ func TestArrowStagingStagesWhatTheAppenderStages(t *testing.T) {
 // A read that fails mid-file fails the staging with the reader's error,
 // and its goroutine ends (no batch held).
 func TestArrowStagingStopsOnAReadError(t *testing.T) {
+	smallBatches(t)
 	w := openInternal(t)
-	var before int
-	for round := range 2 {
-		if round == 1 {
-			// The pool's own goroutines are up by now.
-			before = runtime.NumGoroutine()
-		}
-		_, _, err := stageWith(t, w, true, newGenSource(3*arrowBatchRows, 0, arrowBatchRows+10))
-		if err == nil || err.Error() != "unreadable row" {
-			t.Fatalf("staging a file unreadable at row %d: %v", arrowBatchRows+10, err)
-		}
+	_, _, err := stageWith(t, w, true, newGenSource(3*arrowBatchRows, 0, arrowBatchRows+10))
+	if err == nil || err.Error() != "unreadable row" {
+		t.Fatalf("staging a file unreadable at row %d: %v", arrowBatchRows+10, err)
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+	for readersRunning() > 0 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if g := runtime.NumGoroutine(); g > before {
-		t.Errorf("%d goroutines after the failed staging, %d before", g, before)
+	if n := readersRunning(); n > 0 {
+		t.Errorf("%d batch readers still running after the failed staging", n)
 	}
+}
+
+// readersRunning is how many goroutines run readBatches.
+func readersRunning() int {
+	buf := make([]byte, 1<<20)
+	return strings.Count(string(buf[:runtime.Stack(buf, true)]), "warehouse.readBatches(")
 }
 
 // poolSource is n rows cycling through the first 4,096 rows of a
@@ -215,5 +225,55 @@ func BenchmarkStage(b *testing.B) {
 			}
 			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 		})
+	}
+}
+
+// cancellingSource cancels the load's context at row at.
+type cancellingSource struct {
+	*genSource
+	at     int
+	cancel context.CancelFunc
+}
+
+func (c *cancellingSource) Next() (transform.Row, error) {
+	if c.i+1 == c.at {
+		c.cancel()
+	}
+	return c.genSource.Next()
+}
+
+// A load cancelled while it stages (the deadline of a night, a SIGTERM)
+// leaves its connection as it found it: in the warehouse's database, no
+// staging database attached, no view over released memory.
+func TestArrowStagingCancelledLeavesTheConnectionClean(t *testing.T) {
+	smallBatches(t)
+	w := openInternal(t)
+	was := StageByArrow(true)
+	defer StageByArrow(was)
+	conn, err := w.db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var want string
+	if err := conn.QueryRowContext(context.Background(), `SELECT current_database()`).Scan(&want); err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []int{10, arrowBatchRows + 10, 2*arrowBatchRows + 10} {
+		ctx, cancel := context.WithCancel(context.Background())
+		_, err := stage(ctx, conn, &cancellingSource{genSource: newGenSource(3*arrowBatchRows, 0, 0), at: at, cancel: cancel})
+		cancel()
+		if err == nil {
+			t.Fatalf("cancelled at row %d: staged", at)
+		}
+		var db string
+		var dbs, views int
+		if err := conn.QueryRowContext(context.Background(), `SELECT current_database(), (SELECT count(*) FROM duckdb_databases() WHERE database_name LIKE 'wardstat_stage_%'),
+			(SELECT count(*) FROM duckdb_views() WHERE view_name = 'stage_arrow')`).Scan(&db, &dbs, &views); err != nil {
+			t.Fatal(err)
+		}
+		if db != want || dbs != 0 || views != 0 {
+			t.Errorf("cancelled at row %d: in database %q (want %q), %d staging databases, %d staging views left", at, db, want, dbs, views)
+		}
 	}
 }
