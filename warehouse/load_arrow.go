@@ -229,18 +229,23 @@ func readBatches(ctx context.Context, src RowSource, staged []bool, fields []int
 			}
 			arrs := make([]arrow.Array, 0, len(cells)+1)
 			arrs = append(arrs, lines.NewArray())
-			for _, b := range cells {
+			text := make([]int, len(cells))
+			for j, b := range cells {
+				text[j] = b.DataLen()
 				arrs = append(arrs, b.NewArray())
 			}
 			rec := array.NewRecordBatch(schema, arrs, int64(rows))
 			for _, a := range arrs {
 				a.Release()
 			}
-			rows = 0
+			// The next batch's room, its text as much as this one's
+			// and an eighth: one allocation a column, not doublings.
 			lines.Reserve(arrowBatchRows)
-			for _, b := range cells {
+			for j, b := range cells {
 				b.Reserve(arrowBatchRows)
+				b.ReserveData(text[j]/rows*arrowBatchRows + text[j]/8)
 			}
+			rows = 0
 			return send(arrowBatch{rec: rec})
 		}
 		release = func() {
