@@ -14,6 +14,7 @@ import (
 
 	"wardstat/bench"
 	"wardstat/ingest"
+	"wardstat/internal/gotune"
 	"wardstat/transform"
 	"wardstat/warehouse"
 )
@@ -132,6 +133,7 @@ func TestArrowVersusAppender(t *testing.T) {
 	if !warehouse.StagesByArrow() {
 		t.Skip("built without -tags=duckdb_arrow: no Arrow path")
 	}
+	gotune.Apply() // wardstat's heap settings, for its peak RSS
 	scale, rounds := 1.0, 3
 	if s, err := strconv.ParseFloat(os.Getenv("WARDSTAT_ARROWBENCH_SCALE"), 64); err == nil && s > 0 {
 		scale = s
@@ -225,6 +227,7 @@ func TestUTF8CSVOurReaderVersusDuckDB(t *testing.T) {
 	if !warehouse.StagesByArrow() {
 		t.Skip("built without -tags=duckdb_arrow: no Arrow path")
 	}
+	gotune.Apply() // wardstat's heap settings, for its peak RSS
 	scale, rounds := 1.0, 3
 	if s, err := strconv.ParseFloat(os.Getenv("WARDSTAT_ARROWBENCH_SCALE"), 64); err == nil && s > 0 {
 		scale = s
