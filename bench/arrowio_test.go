@@ -197,7 +197,7 @@ func BenchmarkGoReaderStaging(b *testing.B) {
 			name    string
 			byArrow bool
 		}{{"appender", false}, {"arrow", true}} {
-			b.Run(strings.Fields(c.name)[0]+"/"+way.name, func(b *testing.B) {
+			b.Run(map[bool]string{true: "xlsx", false: "csv-cp1258"}[strings.HasSuffix(c.path, ".xlsx")]+"/"+way.name, func(b *testing.B) {
 				was := warehouse.StageByArrow(way.byArrow)
 				defer warehouse.StageByArrow(was)
 				if way.byArrow && !warehouse.StagesByArrow() {
