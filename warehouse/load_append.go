@@ -21,21 +21,14 @@ import (
 // records whose keys grow) becomes a column when its first value comes.
 // It returns the SQL giving every staged field, NULL where not staged.
 func stage(ctx context.Context, conn *sql.Conn, src RowSource) (string, error) {
-	m := src.Mapping()
-	staged := make([]bool, len(transform.StagedFields))
-	var fields []int // the staged fields' positions, in column order
-	cols := []string{"source_row BIGINT"}
-	for i, f := range transform.StagedFields {
-		if _, ok := m.Columns[f]; ok || f == transform.ApplicantKey || f == transform.FirstCell {
-			staged[i] = true
-			fields = append(fields, i)
-			cols = append(cols, f+" VARCHAR")
-		}
+	if StagesByArrow() {
+		return stageArrow(ctx, conn, src)
 	}
-	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE stage_raw (`+strings.Join(cols, ", ")+`)`); err != nil {
-		return "", fmt.Errorf("staging: %w", err)
+	staged, fields, err := createStageRaw(ctx, conn, src)
+	if err != nil {
+		return "", err
 	}
-	err := conn.Raw(func(dc any) error {
+	err = conn.Raw(func(dc any) error {
 		app, err := duckdb.NewAppender(dc.(driver.Conn), "temp", "main", "stage_raw")
 		if err != nil {
 			return fmt.Errorf("staging: %w", err)
@@ -106,6 +99,32 @@ func stage(ctx context.Context, conn *sql.Conn, src RowSource) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return stageRawSelect(staged), nil
+}
+
+// createStageRaw makes the temp table stage_raw with a column for each
+// staged field the source maps (and the applicant key and first cell),
+// and returns which fields are columns and their positions in order.
+func createStageRaw(ctx context.Context, conn *sql.Conn, src RowSource) (staged []bool, fields []int, err error) {
+	m := src.Mapping()
+	staged = make([]bool, len(transform.StagedFields))
+	cols := []string{"source_row BIGINT"}
+	for i, f := range transform.StagedFields {
+		if _, ok := m.Columns[f]; ok || f == transform.ApplicantKey || f == transform.FirstCell {
+			staged[i] = true
+			fields = append(fields, i)
+			cols = append(cols, f+" VARCHAR")
+		}
+	}
+	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE stage_raw (`+strings.Join(cols, ", ")+`)`); err != nil {
+		return nil, nil, fmt.Errorf("staging: %w", err)
+	}
+	return staged, fields, nil
+}
+
+// stageRawSelect is the SQL giving every staged field from stage_raw,
+// NULL where the field is not a column.
+func stageRawSelect(staged []bool) string {
 	sel := []string{"source_row"}
 	for i, f := range transform.StagedFields {
 		if staged[i] {
@@ -114,5 +133,5 @@ func stage(ctx context.Context, conn *sql.Conn, src RowSource) (string, error) {
 			sel = append(sel, "NULL::VARCHAR AS "+f)
 		}
 	}
-	return "(SELECT " + strings.Join(sel, ", ") + " FROM stage_raw)", nil
+	return "(SELECT " + strings.Join(sel, ", ") + " FROM stage_raw)"
 }
