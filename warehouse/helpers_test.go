@@ -1,10 +1,8 @@
 package warehouse_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
@@ -23,20 +21,6 @@ func mustOpen(t testing.TB) *warehouse.Warehouse {
 	}
 	t.Cleanup(func() { w.Close() })
 	return w
-}
-
-// mustOpenLogged is mustOpen with the warehouse's debug log kept, for
-// tests that look at what a load did on the way ("typing again").
-func mustOpenLogged(t testing.TB) (*warehouse.Warehouse, *bytes.Buffer) {
-	t.Helper()
-	var log bytes.Buffer
-	w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"),
-		warehouse.Options{Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { w.Close() })
-	return w, &log
 }
 
 var testHasher = transform.NewHasher([]byte("test-key"))

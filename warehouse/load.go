@@ -98,6 +98,8 @@ type LoadResult struct {
 	// rejects are this load's now.
 	Replaced  []int64
 	Withdrawn int64
+	// Typing is what the sample decided (load_typing.go).
+	Typing Typing
 }
 
 // PriorLoad identifies an earlier load of the same file.
@@ -270,6 +272,7 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 	if err != nil {
 		return identified(err)
 	}
+	res.Typing = typed.typing
 	w.log.Debug("typed", "path", req.Path, "seconds", time.Since(began).Seconds())
 	if <-besideDone; besideErr != nil {
 		return identified(besideErr)

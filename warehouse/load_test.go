@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"wardstat/ingest"
+	"wardstat/transform"
 	"wardstat/warehouse"
 )
 
@@ -455,30 +455,30 @@ func TestRowsPastTheSampleAreTypedAgain(t *testing.T) {
 		j := (i * 7919) % len(shuffled)
 		shuffled[i], shuffled[j] = shuffled[j], shuffled[i]
 	}
-	load := func(lines []string) (string, string) {
+	load := func(lines []string) (string, bool) {
 		p := filepath.Join(t.TempDir(), "export.csv")
 		text := "Mã hồ sơ,Mã đơn vị,Kênh,Trạng thái,Ngày tiếp nhận,Ngày có kết quả,Lệ phí\n" + strings.Join(lines, "\n") + "\n"
 		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		w, log := mustOpenLogged(t)
-		if r := mustIngest(t, w, p, ingest.FileOptions{}); r.Loaded != 9000 {
+		w := mustOpen(t)
+		r := mustIngest(t, w, p, ingest.FileOptions{})
+		if r.Loaded != 9000 {
 			t.Fatalf("%+v", r)
 		}
 		var s string
 		if err := w.DB().QueryRow(`SELECT string_agg(d::VARCHAR, '|' ORDER BY d.dossier_code) FROM (SELECT * EXCLUDE (load_id, source_row, state_hash, first_load_id) FROM dossiers) d`).Scan(&s); err != nil {
 			t.Fatal(err)
 		}
-		return s, log.String()
+		return s, r.Typing.TypedAgain
 	}
-	sorted, sortedLog := load(rows)
-	mixed, mixedLog := load(shuffled)
+	sorted, sortedAgain := load(rows)
+	mixed, mixedAgain := load(shuffled)
 	if sorted != mixed {
 		t.Errorf("the sorted file gives other dossiers than the shuffled one")
 	}
-	if !strings.Contains(sortedLog, "typing again") || strings.Contains(mixedLog, "typing again") {
-		t.Errorf("typed again: sorted %v, shuffled %v; want only the sorted file",
-			strings.Contains(sortedLog, "typing again"), strings.Contains(mixedLog, "typing again"))
+	if !sortedAgain || mixedAgain {
+		t.Errorf("typed again: sorted %v, shuffled %v; want only the sorted file", sortedAgain, mixedAgain)
 	}
 }
 
@@ -505,15 +505,15 @@ func TestMixedDateStylesReadAtOnce(t *testing.T) {
 		fmt.Fprintf(&b, "%s,000.01.01.H01,Trực tiếp,%s\n", code, text)
 	}
 	p := writeFile(t, t.TempDir(), "mixed.csv", b.String())
-	w, log := mustOpenLogged(t)
-	if r := mustIngest(t, w, p, ingest.FileOptions{}); r.Loaded != 6000 {
+	w := mustOpen(t)
+	r := mustIngest(t, w, p, ingest.FileOptions{})
+	if r.Loaded != 6000 {
 		t.Fatalf("%+v", r)
 	}
 	checkReceived(t, w, want)
-	if !strings.Contains(log.String(), "received_at:[%d/%m/%Y %H:%M:%S %Y-%m-%d %H:%M:%S %d-%m-%Y %H:%M]") &&
-		!strings.Contains(log.String(), "received_at:[%Y-%m-%d %H:%M:%S %d/%m/%Y %H:%M:%S %d-%m-%Y %H:%M]") &&
-		!strings.Contains(log.String(), "received_at:[%d-%m-%Y %H:%M %d/%m/%Y %H:%M:%S %Y-%m-%d %H:%M:%S]") {
-		t.Errorf("the three styles are not all read at once: %s", regexp.MustCompile(`styles=map\[[^\]]*\]\]?`).FindString(log.String()))
+	got := slices.Sorted(slices.Values(r.Typing.DateStyles[transform.ReceivedAt]))
+	if want := []string{"%Y-%m-%d %H:%M:%S", "%d-%m-%Y %H:%M", "%d/%m/%Y %H:%M:%S"}; !slices.Equal(got, slices.Sorted(slices.Values(want))) || r.Typing.TypedAgain {
+		t.Errorf("the three styles are not all read at once: %q, typed again %v", got, r.Typing.TypedAgain)
 	}
 }
 
@@ -534,13 +534,14 @@ func TestDateStyleChangingLateIsTypedAgain(t *testing.T) {
 		fmt.Fprintf(&b, "%s,000.01.01.H01,Trực tiếp,%s\n", code, text)
 	}
 	p := writeFile(t, t.TempDir(), "late-style.csv", b.String())
-	w, log := mustOpenLogged(t)
-	if r := mustIngest(t, w, p, ingest.FileOptions{}); r.Loaded != 9000 {
+	w := mustOpen(t)
+	r := mustIngest(t, w, p, ingest.FileOptions{})
+	if r.Loaded != 9000 {
 		t.Fatalf("%+v", r)
 	}
 	checkReceived(t, w, want)
-	if !strings.Contains(log.String(), "typing again") {
-		t.Errorf("not typed again with the second style")
+	if !r.Typing.TypedAgain || len(r.Typing.DateStyles[transform.ReceivedAt]) < 2 {
+		t.Errorf("not typed again with the second style: %+v", r.Typing)
 	}
 }
 
@@ -557,15 +558,16 @@ func TestFreeFeesReadAtOnce(t *testing.T) {
 		fmt.Fprintf(&b, "H01-240301-%05d,H01,01/03/2024 08:00,%s\n", i, fee)
 	}
 	p := writeFile(t, t.TempDir(), "free.csv", b.String())
-	w, log := mustOpenLogged(t)
-	if r := mustIngest(t, w, p, ingest.FileOptions{}); r.Loaded != 6000 || len(r.Warnings) > 1 {
+	w := mustOpen(t)
+	r := mustIngest(t, w, p, ingest.FileOptions{})
+	if r.Loaded != 6000 || len(r.Warnings) > 1 {
 		t.Fatalf("%+v", r)
 	}
 	if n := queryInt(t, w.DB(), `SELECT count(*) FROM dossiers WHERE fee = 0`); n != 3000 {
 		t.Errorf("%d free dossiers, want 3000", n)
 	}
-	if !strings.Contains(log.String(), "fee_texts=\"[Miễn phí]\"") {
-		t.Errorf("the free fee is not read at once: %s", regexp.MustCompile(`fee_texts=\S*`).FindString(log.String()))
+	if !slices.Equal(r.Typing.FeeTexts, []string{"Miễn phí"}) {
+		t.Errorf("the free fee is not read at once: fee texts %q", r.Typing.FeeTexts)
 	}
 }
 

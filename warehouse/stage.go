@@ -82,6 +82,8 @@ type typedStage struct {
 	// orders are the order of day and month of each date column
 	// (dateOrders), in which the full parser reads what the pass left.
 	orders map[string]string
+	// typing is what the sample decided, for LoadResult.
+	typing Typing
 }
 
 // stored reports whether stage_typed stores a column.
@@ -174,6 +176,7 @@ func (w *Warehouse) typeStageFrom(ctx context.Context, conn *sql.Conn, src strin
 		}
 		ts.cols = cols
 	}
+	ts.typing = Typing{DateStyles: styles, FeeTexts: feeTexts, TypedAgain: again}
 	return ts, nil
 }
 
