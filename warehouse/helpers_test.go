@@ -8,19 +8,16 @@ import (
 	"testing"
 
 	"wardstat/ingest"
+	"wardstat/internal/testkit/whtest"
 	"wardstat/transform"
 	"wardstat/warehouse"
 )
 
-// mustOpen opens a fresh warehouse in a temp dir.
+// mustOpen opens a fresh warehouse in a temp dir (a copy of one migrated
+// once per test binary: whtest).
 func mustOpen(t testing.TB) *warehouse.Warehouse {
 	t.Helper()
-	w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"), warehouse.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { w.Close() })
-	return w
+	return whtest.Open(t)
 }
 
 var testHasher = transform.NewHasher([]byte("test-key"))

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"wardstat/internal/testkit"
 	"wardstat/warehouse"
 )
 
@@ -43,7 +44,7 @@ jobs:
 	self, _ := os.Executable()
 	c := exec.Command(self, "serve", "--config", cfgPath)
 	c.Env = append(os.Environ(), "WARDSTAT_BE_CLI=1")
-	logs := &lockedBuffer{}
+	logs := &testkit.LockedBuffer{}
 	c.Stderr = logs
 	if err := c.Start(); err != nil {
 		t.Fatal(err)

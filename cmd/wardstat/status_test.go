@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"wardstat/internal/testkit"
 )
 
 // statusExport is a ward's CSV export of n dossiers.
@@ -259,7 +261,7 @@ jobs:
 		t.Fatalf("the build publishes at publish: %v", err)
 	}
 	daemon := cli("serve", "--config", cfgPath)
-	logs := &lockedBuffer{}
+	logs := &testkit.LockedBuffer{}
 	daemon.Stderr = logs
 	if err := daemon.Start(); err != nil {
 		t.Fatal(err)
