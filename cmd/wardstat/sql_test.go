@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"wardstat/internal/testkit/whtest"
 	"wardstat/warehouse"
 )
 
@@ -22,7 +23,7 @@ import (
 func handcountWarehouse(t *testing.T) (db, fx string) {
 	t.Helper()
 	t.Setenv("WARDSTAT_PII_KEY", "sql")
-	db = filepath.Join(t.TempDir(), "w.duckdb")
+	db = whtest.Path(t)
 	fx, _ = filepath.Abs("../../testdata/report/handcount/")
 	mustRun(t, "--db", db, "units", "import", filepath.Join(fx, "units.csv"))
 	mustRun(t, "--db", db, "ingest", filepath.Join(fx, "ward-export.csv"))

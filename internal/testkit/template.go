@@ -40,14 +40,23 @@ func Main(m *testing.M) int {
 
 // FromTemplate returns the path of a fresh copy, named name in a new
 // t.TempDir(), of the file build makes once per test binary under key
-// (build is given the path to make it at). Files beside it whose names
-// start with its own ("w.duckdb.wal") are copied too.
+// (build is given the path to make it at).
 func FromTemplate(t testing.TB, key, name string, build func(path string) error) string {
+	t.Helper()
+	to := filepath.Join(t.TempDir(), name)
+	TemplateAt(t, key, to, build)
+	return to
+}
+
+// TemplateAt copies to path the file build makes once per test binary
+// under key (FromTemplate), making path's folder. Files beside the
+// template whose names start with its own ("w.duckdb.wal") are copied too.
+func TemplateAt(t testing.TB, key, to string, build func(path string) error) {
 	t.Helper()
 	templates.mu.Lock()
 	if templates.dir == "" {
 		templates.mu.Unlock()
-		t.Fatal("testkit.FromTemplate needs the package's TestMain to call testkit.Main")
+		t.Fatal("testkit templates need the package's TestMain to call testkit.Main")
 	}
 	if templates.files == nil {
 		templates.files = map[string]*template{}
@@ -65,13 +74,15 @@ func FromTemplate(t testing.TB, key, name string, build func(path string) error)
 			tp.err = err
 			return
 		}
-		tp.path = filepath.Join(sub, name)
+		tp.path = filepath.Join(sub, filepath.Base(to))
 		tp.err = build(tp.path)
 	})
 	if tp.err != nil {
 		t.Fatalf("building the template %s: %v", key, tp.err)
 	}
-	to := filepath.Join(t.TempDir(), name)
+	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	matches, err := filepath.Glob(tp.path + "*")
 	if err != nil {
 		t.Fatal(err)
@@ -82,5 +93,4 @@ func FromTemplate(t testing.TB, key, name string, build func(path string) error)
 		}
 		CopyFile(t, from, to+from[len(tp.path):])
 	}
-	return to
 }

@@ -17,13 +17,23 @@ import (
 // make it; nothing holds it open.
 func Path(t testing.TB) string {
 	t.Helper()
-	return testkit.FromTemplate(t, "warehouse", "w.duckdb", func(path string) error {
-		w, err := warehouse.Open(context.Background(), path, warehouse.Options{})
-		if err != nil {
-			return err
-		}
-		return w.Close()
-	})
+	return testkit.FromTemplate(t, "warehouse", "w.duckdb", build)
+}
+
+// At puts a fresh warehouse file (Path) at path, for a test whose
+// warehouse must sit in a given folder (beside its key or exports).
+func At(t testing.TB, path string) string {
+	t.Helper()
+	testkit.TemplateAt(t, "warehouse", path, build)
+	return path
+}
+
+func build(path string) error {
+	w, err := warehouse.Open(context.Background(), path, warehouse.Options{})
+	if err != nil {
+		return err
+	}
+	return w.Close()
 }
 
 // Open opens a fresh warehouse (Path) for writing, closed when the test ends.
