@@ -30,6 +30,7 @@ import (
 // often the CHECKPOINT had to be retried (warehouse.Publish's net for a
 // write outside the gate): 0 in runs with the gate, 0-5 without it.
 func TestBuildsNeverFailBesidePulls(t *testing.T) {
+	skipIfShort(t, "a daemon building beside pulls for seconds")
 	dir := t.TempDir()
 	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

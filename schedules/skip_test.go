@@ -101,6 +101,7 @@ sources:
 // skipped (and said at Info), never a second pull of the same source
 // beside it.
 func TestCatchUpAndTickNeverPullTogether(t *testing.T) {
+	skipIfShort(t, "a daemon ticking through a slow catch-up pull")
 	var inFlight, most atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := inFlight.Add(1)

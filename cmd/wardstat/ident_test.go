@@ -133,6 +133,7 @@ func TestFolderWithTheRegistryLoadsItsExports(t *testing.T) {
 // after `make build`. A hint names the program as it was run, unless
 // `wardstat` on the PATH is this program.
 func TestHintsNameTheProgramAsRun(t *testing.T) {
+	skipIfShort(t, "the test binary copied and run as two processes")
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)

@@ -435,6 +435,7 @@ func TestKilledNightlyRunCompletesNextTime(t *testing.T) {
 // TestServeStopsCleanlyOnSIGTERM starts the daemon as a real process and
 // stops it with SIGTERM.
 func TestServeStopsCleanlyOnSIGTERM(t *testing.T) {
+	skipIfShort(t, "a daemon run as a process until SIGTERM")
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "drop"), 0o755)
 	cfgPath := filepath.Join(dir, "wardstat.yml")

@@ -129,6 +129,7 @@ const runaway = "SELECT count(*) FROM range(100000000) a, range(100000000) b WHE
 //     the prompt goes on; a SIGINT while idle breaks nothing later;
 //   - Ctrl-C while typing drops the statement being typed.
 func TestPromptHoldsNothingWhenIdleAndCtrlCStopsAStatement(t *testing.T) {
+	skipIfShort(t, "a prompt process left idle, then interrupted")
 	db, fx := handcountWarehouse(t)
 	c := cli("--lang", "en", "--db", db, "sql", "--format", "csv")
 	c.Env = append(c.Env, "HOME="+t.TempDir())
