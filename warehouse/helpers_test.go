@@ -55,6 +55,28 @@ func mustUnits(t testing.TB, w *warehouse.Warehouse, path string) {
 	}
 }
 
+// queryList runs a one-column query.
+func queryList[T any](t testing.TB, db *sql.DB, q string, args ...any) []T {
+	t.Helper()
+	rows, err := db.Query(q, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var v T
+		if err := rows.Scan(&v); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return out
+}
+
 // queryInt runs a one-number query.
 func queryInt(t testing.TB, db *sql.DB, q string, args ...any) int64 {
 	t.Helper()
