@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -56,17 +55,8 @@ jobs:
 			return
 		}
 		stopped = true
-		c.Process.Signal(syscall.SIGTERM)
-		errc := make(chan error, 1)
-		go func() { errc <- c.Wait() }()
-		select {
-		case err := <-errc:
-			if err != nil {
-				t.Errorf("the daemon's exit: %v\n%s", err, logs.String())
-			}
-		case <-time.After(30 * time.Second):
-			c.Process.Kill()
-			t.Errorf("the daemon did not stop on SIGTERM")
+		if err := testkit.Terminate(c, 30*time.Second); err != nil {
+			t.Errorf("the daemon's exit: %v\n%s", err, logs.String())
 		}
 	}
 	defer stop()

@@ -456,17 +456,8 @@ func TestServeStopsCleanlyOnSIGTERM(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	c.Process.Signal(syscall.SIGTERM)
-	errc := make(chan error, 1)
-	go func() { errc <- c.Wait() }()
-	select {
-	case err := <-errc:
-		if err != nil {
-			t.Fatalf("exit: %v\n%s", err, logs.String())
-		}
-	case <-time.After(15 * time.Second):
-		c.Process.Kill()
-		t.Fatal("the daemon did not stop on SIGTERM")
+	if err := testkit.Terminate(c, 15*time.Second); err != nil {
+		t.Fatalf("exit: %v\n%s", err, logs.String())
 	}
 	if !strings.Contains(logs.String(), "stopping") {
 		t.Errorf("no stop message:\n%s", logs.String())
