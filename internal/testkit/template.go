@@ -43,15 +43,13 @@ func Main(m *testing.M) int {
 // (build is given the path to make it at).
 func FromTemplate(t testing.TB, key, name string, build func(path string) error) string {
 	t.Helper()
-	to := filepath.Join(t.TempDir(), name)
-	TemplateAt(t, key, to, build)
-	return to
+	return TemplateAt(t, key, filepath.Join(t.TempDir(), name), build)
 }
 
 // TemplateAt copies to path the file build makes once per test binary
 // under key (FromTemplate), making path's folder. Files beside the
 // template whose names start with its own ("w.duckdb.wal") are copied too.
-func TemplateAt(t testing.TB, key, to string, build func(path string) error) {
+func TemplateAt(t testing.TB, key, to string, build func(path string) error) string {
 	t.Helper()
 	templates.mu.Lock()
 	if templates.dir == "" {
@@ -93,4 +91,5 @@ func TemplateAt(t testing.TB, key, to string, build func(path string) error) {
 		}
 		CopyFile(t, from, to+from[len(tp.path):])
 	}
+	return to
 }

@@ -24,8 +24,7 @@ func Path(t testing.TB) string {
 // warehouse must sit in a given folder (beside its key or exports).
 func At(t testing.TB, path string) string {
 	t.Helper()
-	testkit.TemplateAt(t, "warehouse", path, build)
-	return path
+	return testkit.TemplateAt(t, "warehouse", path, build)
 }
 
 func build(path string) error {
