@@ -55,7 +55,7 @@ func TestCodesPastTheSampleAreReadAtOnce(t *testing.T) {
 	if want := "direct 10 5000, online 4 2000, postal 5 2000"; s != want {
 		t.Errorf("dossiers %s, want %s", s, want)
 	}
-	if res.Result.TypedTwice {
+	if res.Result.Typing.TypedAgain {
 		t.Errorf("typed twice")
 	}
 }
@@ -109,7 +109,7 @@ func TestWorkbookInDateOrderIsTypedOnce(t *testing.T) {
 	if want := "direct 10 5000, postal 5 4000"; s != want {
 		t.Errorf("dossiers %s, want %s", s, want)
 	}
-	if res.Result.TypedTwice {
+	if res.Result.Typing.TypedAgain {
 		t.Errorf("typed twice")
 	}
 }
@@ -130,7 +130,7 @@ func typedOnceSampledAcross(t *testing.T, p string, n int64) {
 		if err := w.DB().QueryRow(`SELECT string_agg(d::VARCHAR, '|' ORDER BY d.dossier_code) FROM (SELECT * EXCLUDE (load_id, state_hash, first_load_id) FROM dossiers) d`).Scan(&s); err != nil {
 			t.Fatal(err)
 		}
-		return s, res.Result.TypedTwice
+		return s, res.Result.Typing.TypedAgain
 	}
 	spread, spreadTwice := load(0)
 	head, headTwice := load(1 << 40)

@@ -9,11 +9,11 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"wardstat/internal/testkit"
 	"wardstat/transform"
 	"wardstat/warehouse"
 )
@@ -30,6 +30,7 @@ import (
 // often the CHECKPOINT had to be retried (warehouse.Publish's net for a
 // write outside the gate): 0 in runs with the gate, 0-5 without it.
 func TestBuildsNeverFailBesidePulls(t *testing.T) {
+	skipIfShort(t, "a daemon building beside pulls for seconds")
 	dir := t.TempDir()
 	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -68,7 +69,7 @@ func TestBuildsNeverFailBesidePulls(t *testing.T) {
 		"jobs:\n  build: {schedule: \"*/1 * * * * *\"}\n")
 	// The warehouse's log says when a CHECKPOINT had to wait for a write
 	// outside the gate (warehouse.Publish retries it).
-	logs := &syncBuffer{}
+	logs := &testkit.LockedBuffer{}
 	w, err := warehouse.Open(context.Background(), cfg.Warehouse, warehouse.Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -149,22 +150,4 @@ func TestBuildsNeverFailBesidePulls(t *testing.T) {
 	if err := checkSnapshot(cfg.Publish); err != nil {
 		t.Fatalf("the snapshot does not read: %v", err)
 	}
-}
-
-// syncBuffer is a buffer safe to write from many goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"wardstat/internal/testkit/whtest"
 	"wardstat/transform"
 	"wardstat/warehouse"
 )
@@ -35,6 +38,9 @@ func writeConfig(t *testing.T, dir, body string) *Config {
 
 func openRunner(t *testing.T, cfg *Config, m *Metrics) *Runner {
 	t.Helper()
+	if _, err := os.Stat(cfg.Warehouse); errors.Is(err, fs.ErrNotExist) {
+		whtest.At(t, cfg.Warehouse) // a fresh one, migrated once per test binary
+	}
 	w, err := warehouse.Open(context.Background(), cfg.Warehouse, warehouse.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package schedules
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,32 +8,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"wardstat/internal/testkit"
 	"wardstat/transform"
 	"wardstat/warehouse"
 )
-
-// lockedBuffer is a log sink the daemon's goroutines write to at once.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) lines() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Split(strings.TrimSpace(l.b.String()), "\n")
-}
 
 // TestSkippedTickIsLoggedAtInfo: a pull that outlasts its one-second cron
 // tick makes the next ticks skip, and the daemon's log at Info says so,
@@ -68,7 +49,7 @@ sources:
 		t.Fatal(err)
 	}
 	defer w.Close()
-	var logs lockedBuffer
+	var logs testkit.LockedBuffer
 	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	r := NewRunner(cfg, w, transform.NewHasher([]byte("t")), RunnerOptions{Logger: log})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -89,7 +70,7 @@ sources:
 	deadline := time.Now().Add(6 * time.Second)
 	for {
 		var skips []record
-		for _, line := range logs.lines() {
+		for _, line := range logs.Lines() {
 			var rec record
 			if json.Unmarshal([]byte(line), &rec) == nil && strings.Contains(rec.Msg, "skip") {
 				skips = append(skips, rec)
@@ -104,11 +85,11 @@ sources:
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no skipped tick in the Info log after 6 one-second ticks of a pull that lasts 10 s:\n%s", strings.Join(logs.lines(), "\n"))
+			t.Fatalf("no skipped tick in the Info log after 6 one-second ticks of a pull that lasts 10 s:\n%s", strings.Join(logs.Lines(), "\n"))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	for _, line := range logs.lines() {
+	for _, line := range logs.Lines() {
 		if strings.Contains(line, `"msg":"cron: `) {
 			t.Errorf("cron's chatter reached the Info log: %s", line)
 		}
@@ -120,6 +101,7 @@ sources:
 // skipped (and said at Info), never a second pull of the same source
 // beside it.
 func TestCatchUpAndTickNeverPullTogether(t *testing.T) {
+	skipIfShort(t, "a daemon ticking through a slow catch-up pull")
 	var inFlight, most atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := inFlight.Add(1)
@@ -149,7 +131,7 @@ sources:
 		t.Fatal(err)
 	}
 	defer w.Close()
-	var logs lockedBuffer
+	var logs testkit.LockedBuffer
 	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	r := NewRunner(cfg, w, transform.NewHasher([]byte("t")), RunnerOptions{Logger: log})
 	// The last scheduled run was a minute ago: the daemon catches up at start.
@@ -179,12 +161,12 @@ sources:
 		t.Errorf("%d pulls of the same source ran at once", most.Load())
 	}
 	var skips int
-	for _, line := range logs.lines() {
+	for _, line := range logs.Lines() {
 		if strings.Contains(line, `"level":"INFO"`) && strings.Contains(line, "skipped") && strings.Contains(line, `"source":"cham"`) {
 			skips++
 		}
 	}
 	if skips == 0 {
-		t.Errorf("no skipped tick logged while the catch-up ran:\n%s", strings.Join(logs.lines(), "\n"))
+		t.Errorf("no skipped tick logged while the catch-up ran:\n%s", strings.Join(logs.Lines(), "\n"))
 	}
 }

@@ -1,42 +1,23 @@
 package warehouse_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"wardstat/internal/testkit/whtest"
 	"wardstat/pipeline"
 	"wardstat/transform"
 	"wardstat/warehouse"
 )
 
-// mustOpen opens a fresh warehouse in a temp dir.
+// mustOpen opens a fresh warehouse in a temp dir (a copy of one migrated
+// once per test binary: whtest).
 func mustOpen(t testing.TB) *warehouse.Warehouse {
 	t.Helper()
-	w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"), warehouse.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { w.Close() })
-	return w
-}
-
-// mustOpenLogged is mustOpen with the warehouse's debug log kept, for
-// tests that look at what a load did on the way ("typing again").
-func mustOpenLogged(t testing.TB) (*warehouse.Warehouse, *bytes.Buffer) {
-	t.Helper()
-	var log bytes.Buffer
-	w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"),
-		warehouse.Options{Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { w.Close() })
-	return w, &log
+	return whtest.Open(t)
 }
 
 var testHasher = transform.NewHasher([]byte("test-key"))
@@ -72,6 +53,28 @@ func mustUnits(t testing.TB, w *warehouse.Warehouse, path string) {
 	if err := w.ReplaceUnits(context.Background(), units); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// queryList runs a one-column query.
+func queryList[T any](t testing.TB, db *sql.DB, q string, args ...any) []T {
+	t.Helper()
+	rows, err := db.Query(q, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var v T
+		if err := rows.Scan(&v); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return out
 }
 
 // queryInt runs a one-number query.

@@ -98,14 +98,12 @@ type LoadResult struct {
 	// rejects are this load's now.
 	Replaced  []int64
 	Withdrawn int64
-	// TypedTwice: the typing pass read the rows again, because
-	// categories or date styles past its sample of the first rows left
-	// many cells untyped.
-	TypedTwice bool
 	// RowFixes is how many places a CSV read by DuckDB's reader has its
 	// record numbers part from its line numbers (blank lines, cells over
 	// several lines): the load moves its row numbers there.
 	RowFixes int
+	// Typing is what the sample decided (load_typing.go).
+	Typing Typing
 }
 
 // PriorLoad identifies an earlier load of the same file.
@@ -304,12 +302,13 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 	if err != nil {
 		return identified(err)
 	}
+	res.Typing = typed.typing
 	w.log.Debug("typed", "path", req.Path, "seconds", time.Since(began).Seconds())
 	if <-besideDone; besideErr != nil {
 		return identified(besideErr)
 	}
 	data.rowFixes = fixes
-	res.TypedTwice, res.RowFixes = typed.again, len(fixes)
+	res.RowFixes = len(fixes)
 	if err := rowFixLists(ctx, conn, fixes); err != nil {
 		return identified(err)
 	}

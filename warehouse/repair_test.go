@@ -1,18 +1,16 @@
 package warehouse_test
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
 
+	"wardstat/internal/testkit"
 	"wardstat/pipeline"
 	"wardstat/warehouse"
 )
@@ -47,56 +45,6 @@ func orphanRows(t testing.TB, db *sql.DB) int64 {
 		+ (SELECT count(*) FROM dossiers WHERE first_load_id NOT IN (SELECT load_id FROM loads))
 		+ (SELECT count(*) FROM dossier_history WHERE load_id NOT IN (SELECT load_id FROM loads) OR replaced_by NOT IN (SELECT load_id FROM loads))
 		+ (SELECT count(*) FROM rejects WHERE load_id NOT IN (SELECT load_id FROM loads))`)
-}
-
-// writeNightCSV writes an export of dossiers first..first+n-1; those below
-// changedBelow are finished in this export (changed states of a pending
-// dossier), and every 500th row has an unreadable receipt date (a reject).
-func writeNightCSV(t testing.TB, path string, first, n, changedBelow int) {
-	t.Helper()
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := bufio.NewWriter(f)
-	fmt.Fprintln(b, "Mã hồ sơ;Hình thức nộp;Ngày tiếp nhận;Ngày hẹn trả;Ngày có kết quả;Trạng thái;Họ tên")
-	base := time.Date(2024, 1, 1, 8, 0, 0, 0, time.UTC)
-	for i := first; i < first+n; i++ {
-		r := base.Add(time.Duration(i) * 3 * time.Minute)
-		received := r.Format("02/01/2006 15:04:05")
-		if i%500 == 499 {
-			received = "ngày " + fmt.Sprint(i)
-		}
-		done, status := "", "Đang xử lý"
-		if i < changedBelow {
-			done, status = r.AddDate(0, 0, 3).Format("02/01/2006 15:04"), "Đã trả kết quả"
-		}
-		fmt.Fprintf(b, "K01-%s-%07d;Trực tuyến;%s;%s;%s;%s;Người %d\n", r.Format("060102"), i,
-			received, r.AddDate(0, 0, 5).Format("02/01/2006"), done, status, i)
-	}
-	if err := b.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-}
-
-func copyFile(t testing.TB, from, to string) {
-	t.Helper()
-	in, err := os.Open(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	out, err := os.Create(to)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // TestHelperLoadAndDie is not a test: run as a child process by
@@ -135,8 +83,8 @@ func TestOpenRemovesALoadWhoseCommitWasCutShort(t *testing.T) {
 	// Night 1: 2,000 pending dossiers. Night 2: 600 of them finished,
 	// and 125,000 new (more than a DuckDB row group, so written to the
 	// data file before the commit, as a real export's are).
-	writeNightCSV(t, night1, 0, 2000, 0)
-	writeNightCSV(t, night2, 0, 127_000, 600)
+	testkit.WriteNightCSV(t, night1, 0, 2000, 0)
+	testkit.WriteNightCSV(t, night2, 0, 127_000, 600)
 	w, err := warehouse.Open(context.Background(), base, warehouse.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -147,7 +95,7 @@ func TestOpenRemovesALoadWhoseCommitWasCutShort(t *testing.T) {
 
 	// The second load commits and its process dies before any checkpoint.
 	died := filepath.Join(dir, "died.duckdb")
-	copyFile(t, base, died)
+	testkit.CopyFile(t, base, died)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperLoadAndDie$")
 	cmd.Env = append(os.Environ(), "WARDSTAT_HELPER_DB="+died, "WARDSTAT_HELPER_FILE="+night2)
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -161,7 +109,7 @@ func TestOpenRemovesALoadWhoseCommitWasCutShort(t *testing.T) {
 	// cut gives a copy of the file with the WAL's first n bytes.
 	cut := func(name string, n int) string {
 		p := filepath.Join(dir, name)
-		copyFile(t, died, p)
+		testkit.CopyFile(t, died, p)
 		if err := os.WriteFile(p+".wal", wal[:n], 0o644); err != nil {
 			t.Fatal(err)
 		}

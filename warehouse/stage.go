@@ -82,8 +82,8 @@ type typedStage struct {
 	// orders are the order of day and month of each date column
 	// (dateOrders), in which the full parser reads what the pass left.
 	orders map[string]string
-	// again: the rows were typed twice (resample).
-	again bool
+	// typing is what the sample decided, for LoadResult.
+	typing Typing
 }
 
 // stored reports whether stage_typed stores a column.
@@ -168,7 +168,6 @@ func (w *Warehouse) typeStageFrom(ctx context.Context, conn *sql.Conn, src strin
 	if err != nil {
 		return nil, err
 	}
-	ts.again = again
 	if again {
 		w.log.Debug("typing again: categories or date styles past the sample", "orders", ts.orders)
 		q, cols = typedStageQuery(src, st, styles, cats, wardFlag)
@@ -177,6 +176,7 @@ func (w *Warehouse) typeStageFrom(ctx context.Context, conn *sql.Conn, src strin
 		}
 		ts.cols = cols
 	}
+	ts.typing = Typing{DateStyles: styles, FeeTexts: feeTexts, TypedAgain: again}
 	return ts, nil
 }
 

@@ -422,66 +422,6 @@ func TestDateOrderIsTheColumnsEvidence(t *testing.T) {
 	}
 }
 
-// The rows past the sample are evidence too. A US export whose first rows
-// (the sample) all read both ways, as an export sorted by date shows the
-// first twelve days of a month, shows its order in the rows past them: the
-// whole column is read month first, typed again, not the first rows day
-// first and the rest month first. A day-first export whose later rows mix
-// in month-first dates holds both orders: its ambiguous cells are
-// rejected, not read one way or the other.
-func TestDateOrderPastTheSample(t *testing.T) {
-	for _, c := range []struct {
-		name string
-		// date gives row i's day and month, and whether the text is
-		// written month first.
-		date  func(i int) (d, m int, monthFirst bool)
-		mixed bool
-	}{
-		{"US export", func(i int) (int, int, bool) {
-			if i < 4500 {
-				return 1 + i%12, 1 + (i/12)%12, true
-			}
-			return 13 + i%16, 1 + (i/12)%12, true
-		}, false},
-		{"both orders", func(i int) (int, int, bool) {
-			if i < 4500 {
-				return 1 + i%12, 1 + (i/12)%12, false
-			}
-			return 13 + i%16, 1 + (i/12)%12, i%2 == 0
-		}, true},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			var b strings.Builder
-			b.WriteString("Mã hồ sơ,Mã đơn vị,Kênh,Ngày tiếp nhận\n")
-			want := map[string]time.Time{}
-			var rejected int64
-			for i := range 9000 {
-				d, m, monthFirst := c.date(i)
-				code := fmt.Sprintf("H%05d", i)
-				first, second := d, m
-				if monthFirst {
-					first, second = m, d
-				}
-				fmt.Fprintf(&b, "%s,H01,Trực tiếp,%02d/%02d/2024 08:%02d\n", code, first, second, i%60)
-				if c.mixed && d <= 12 && m <= 12 && d != m {
-					rejected++
-					continue
-				}
-				want[code] = time.Date(2024, time.Month(m), d, 8, i%60, 0, 0, time.UTC)
-			}
-			w, log := mustOpenLogged(t)
-			r := mustIngest(t, w, writeFile(t, t.TempDir(), "dates.csv", b.String()), pipeline.FileOptions{})
-			if r.Loaded != int64(len(want)) || r.Rejected != rejected {
-				t.Fatalf("loaded %d rejected %d, want %d and %d", r.Loaded, r.Rejected, len(want), rejected)
-			}
-			checkReceived(t, w, want)
-			if !strings.Contains(log.String(), "typing again") {
-				t.Errorf("not typed again in the column's order")
-			}
-		})
-	}
-}
-
 // In a small file most of whose rows keep their text (fees to note), the
 // rows looked at again are the sample's own: one typo counted twice is
 // still one typo, and the column stays day first.

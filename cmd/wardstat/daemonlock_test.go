@@ -8,10 +8,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"wardstat/internal/testkit"
 	"wardstat/warehouse"
 )
 
@@ -23,6 +23,7 @@ import (
 // and close the live file, which dropped the daemon's lock: `sql` then
 // read the live file and `ingest` got past open.
 func TestDaemonHoldsTheWarehouseAfterPublishing(t *testing.T) {
+	skipIfShort(t, "a daemon publishing twice")
 	t.Setenv("WARDSTAT_PII_KEY", "lock")
 	dir := t.TempDir()
 	drop := filepath.Join(dir, "drop")
@@ -43,7 +44,7 @@ jobs:
 	self, _ := os.Executable()
 	c := exec.Command(self, "serve", "--config", cfgPath)
 	c.Env = append(os.Environ(), "WARDSTAT_BE_CLI=1")
-	logs := &lockedBuffer{}
+	logs := &testkit.LockedBuffer{}
 	c.Stderr = logs
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
@@ -54,17 +55,8 @@ jobs:
 			return
 		}
 		stopped = true
-		c.Process.Signal(syscall.SIGTERM)
-		errc := make(chan error, 1)
-		go func() { errc <- c.Wait() }()
-		select {
-		case err := <-errc:
-			if err != nil {
-				t.Errorf("the daemon's exit: %v\n%s", err, logs.String())
-			}
-		case <-time.After(30 * time.Second):
-			c.Process.Kill()
-			t.Errorf("the daemon did not stop on SIGTERM")
+		if err := testkit.Terminate(c, 30*time.Second); err != nil {
+			t.Errorf("the daemon's exit: %v\n%s", err, logs.String())
 		}
 	}
 	defer stop()

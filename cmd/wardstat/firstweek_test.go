@@ -14,6 +14,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/sys/unix"
+
+	"wardstat/internal/testkit/whtest"
 )
 
 // openPTY is a pseudo-terminal: what the command writes to slave, the
@@ -223,7 +225,7 @@ func TestWardFiltersFindTheirWardOrSaySo(t *testing.T) {
 func TestIngestWardIsResolvedOrWarnedAbout(t *testing.T) {
 	t.Setenv("WARDSTAT_PII_KEY", "sql")
 	dir := t.TempDir()
-	db := filepath.Join(dir, "w.duckdb")
+	db := whtest.At(t, filepath.Join(dir, "w.duckdb"))
 	fx, _ := filepath.Abs("../../testdata/report/handcount/")
 	mustRun(t, "--db", db, "units", "import", filepath.Join(fx, "units.csv"))
 	noUnit := func(name, code string) string {

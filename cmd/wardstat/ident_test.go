@@ -2,13 +2,14 @@ package main
 
 import (
 	"errors"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"wardstat/internal/testkit"
 )
 
 // A ward clerk's October export: no unit column, codes without a unit
@@ -132,6 +133,7 @@ func TestFolderWithTheRegistryLoadsItsExports(t *testing.T) {
 // after `make build`. A hint names the program as it was run, unless
 // `wardstat` on the PATH is this program.
 func TestHintsNameTheProgramAsRun(t *testing.T) {
+	skipIfShort(t, "the test binary copied and run as two processes")
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -174,19 +176,5 @@ func copyFile(t *testing.T, from, to string) {
 	if err := os.Link(from, to); err == nil {
 		return
 	}
-	in, err := os.Open(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	out, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
-	}
+	testkit.CopyFile(t, from, to) // keeps from's mode: the test binary's, executable
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -17,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"wardstat/internal/testkit"
 	"wardstat/warehouse"
 )
 
@@ -42,8 +42,8 @@ func TestKillDuringLoadLeavesBeforeOrAfter(t *testing.T) {
 	// Night 1: 3,000 pending dossiers. Night 2: 1,000 of them finished,
 	// 124,000 new (more than a DuckDB row group: written to the data file
 	// before the commit, as a real export's are) and a reject every 500 rows.
-	writeNightCSV(t, night1, 0, 3000, 0)
-	writeNightCSV(t, night2, 0, 127_000, 1000)
+	testkit.WriteNightCSV(t, night1, 0, 3000, 0)
+	testkit.WriteNightCSV(t, night2, 0, 127_000, 1000)
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -332,37 +332,6 @@ func killState(t *testing.T, db, when string) killFingerprint {
 // the rows' line numbers.
 type killFingerprint struct{ exact, rowless string }
 
-// writeNightCSV writes an export of dossiers first..first+n-1; those below
-// changedBelow are finished in it, and every 500th row has an unreadable
-// receipt date (a reject).
-func writeNightCSV(t *testing.T, path string, first, n, changedBelow int) {
-	t.Helper()
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := bufio.NewWriter(f)
-	fmt.Fprintln(b, "Mã hồ sơ;Hình thức nộp;Ngày tiếp nhận;Ngày hẹn trả;Ngày có kết quả;Trạng thái;Họ tên")
-	base := time.Date(2024, 1, 1, 8, 0, 0, 0, time.UTC)
-	for i := first; i < first+n; i++ {
-		r := base.Add(time.Duration(i) * 3 * time.Minute)
-		received := r.Format("02/01/2006 15:04:05")
-		if i%500 == 499 {
-			received = "ngày " + fmt.Sprint(i)
-		}
-		done, status := "", "Đang xử lý"
-		if i < changedBelow {
-			done, status = r.AddDate(0, 0, 3).Format("02/01/2006 15:04"), "Đã trả kết quả"
-		}
-		fmt.Fprintf(b, "K01-%s-%07d;Trực tuyến;%s;%s;%s;%s;Người %d\n", r.Format("060102"), i,
-			received, r.AddDate(0, 0, 5).Format("02/01/2006"), done, status, i)
-	}
-	if err := b.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-}
-
 // assertWholeOrNothing checks that the warehouse holds the whole file of n
 // dossiers once, or none of it, and returns the number of loads.
 func assertWholeOrNothing(t *testing.T, db string, n int64, when string) int64 {
@@ -466,6 +435,7 @@ func TestKilledNightlyRunCompletesNextTime(t *testing.T) {
 // TestServeStopsCleanlyOnSIGTERM starts the daemon as a real process and
 // stops it with SIGTERM.
 func TestServeStopsCleanlyOnSIGTERM(t *testing.T) {
+	skipIfShort(t, "a daemon run as a process until SIGTERM")
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "drop"), 0o755)
 	cfgPath := filepath.Join(dir, "wardstat.yml")
@@ -473,7 +443,7 @@ func TestServeStopsCleanlyOnSIGTERM(t *testing.T) {
 	self, _ := os.Executable()
 	c := exec.Command(self, "serve", "--config", cfgPath)
 	c.Env = append(os.Environ(), "WARDSTAT_BE_CLI=1", "WARDSTAT_PII_KEY=x")
-	logs := &lockedBuffer{}
+	logs := &testkit.LockedBuffer{}
 	c.Stderr = logs
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
@@ -486,38 +456,10 @@ func TestServeStopsCleanlyOnSIGTERM(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	c.Process.Signal(syscall.SIGTERM)
-	errc := make(chan error, 1)
-	go func() { errc <- c.Wait() }()
-	select {
-	case err := <-errc:
-		if err != nil {
-			t.Fatalf("exit: %v\n%s", err, logs.String())
-		}
-	case <-time.After(15 * time.Second):
-		c.Process.Kill()
-		t.Fatal("the daemon did not stop on SIGTERM")
+	if err := testkit.Terminate(c, 15*time.Second); err != nil {
+		t.Fatalf("exit: %v\n%s", err, logs.String())
 	}
 	if !strings.Contains(logs.String(), "stopping") {
 		t.Errorf("no stop message:\n%s", logs.String())
 	}
-}
-
-// lockedBuffer is a bytes.Buffer safe to write from a process's copier
-// while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

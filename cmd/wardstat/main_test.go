@@ -14,6 +14,9 @@ import (
 
 	_ "github.com/duckdb/duckdb-go/v2"
 	"github.com/xuri/excelize/v2"
+
+	"wardstat/internal/testkit"
+	"wardstat/internal/testkit/whtest"
 )
 
 // TestMain lets the test binary act as the wardstat command, so that tests
@@ -23,7 +26,7 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	os.Exit(testkit.Main(m)) // testkit removes the warehouse whtest copies
 }
 
 // run executes the CLI in-process and returns what it printed.
@@ -53,7 +56,7 @@ var formColumns = []string{"ward_code", "ward_name", "district", "province", "re
 func TestCLIEndToEnd(t *testing.T) {
 	t.Setenv("WARDSTAT_PII_KEY", "e2e")
 	dir := t.TempDir()
-	db := filepath.Join(dir, "w.duckdb")
+	db := whtest.At(t, filepath.Join(dir, "w.duckdb"))
 	fx := "../../testdata/report/handcount/"
 	mustRun(t, "--db", db, "units", "import", fx+"units.csv")
 	out := mustRun(t, "--db", db, "--lang", "en", "ingest", fx+"ward-export.csv", fx+"api-export.json")
@@ -205,7 +208,7 @@ func TestDemoHoldsTheFormIdentity(t *testing.T) {
 func TestWardReportsReconcile(t *testing.T) {
 	t.Setenv("WARDSTAT_PII_KEY", "e2e")
 	dir := t.TempDir()
-	db := filepath.Join(dir, "w.duckdb")
+	db := whtest.At(t, filepath.Join(dir, "w.duckdb"))
 	fx := "../../testdata/report/handcount/"
 	mustRun(t, "--db", db, "ingest", fx+"ward-export.csv", fx+"api-export.json")
 	rep := filepath.Join(dir, "tu-bao-cao.csv")
@@ -231,7 +234,7 @@ func TestWardReportsReconcile(t *testing.T) {
 // before anything is read: every dossier would otherwise look changed.
 func TestAnotherKeyIsRefused(t *testing.T) {
 	dir := t.TempDir()
-	db := filepath.Join(dir, "w.duckdb")
+	db := whtest.At(t, filepath.Join(dir, "w.duckdb"))
 	fx := "../../testdata/report/handcount/"
 	t.Setenv("WARDSTAT_PII_KEY", "first")
 	mustRun(t, "--db", db, "ingest", fx+"ward-export.csv")

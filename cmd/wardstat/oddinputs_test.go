@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"wardstat/internal/testkit/whtest"
 )
 
 const goodCSV = "Mã hồ sơ,Ngày tiếp nhận,Hình thức nộp\nH08.01-240301-0001,01/03/2024,Trực tiếp\nH08.01-240301-0002,01/03/2024,Trực tuyến\n"
@@ -173,7 +175,7 @@ func TestIngestOddInputsSayWhatIsWrong(t *testing.T) {
 func TestRefusedFilesAreRecorded(t *testing.T) {
 	t.Setenv("WARDSTAT_PII_KEY", "odd")
 	dir := t.TempDir()
-	db := filepath.Join(dir, "w.duckdb")
+	db := whtest.At(t, filepath.Join(dir, "w.duckdb"))
 	good := filepath.Join(dir, "good.csv")
 	os.WriteFile(good, []byte(goodCSV), 0o644)
 	mustRun(t, "--db", db, "ingest", good)

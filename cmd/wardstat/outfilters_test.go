@@ -10,6 +10,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/sys/unix"
+
+	"wardstat/internal/testkit/whtest"
 )
 
 // oneLine2 asserts err is a command-line mistake said in one line.
@@ -130,7 +132,7 @@ func pendingFixture(t *testing.T, today time.Time) string {
 	t.Helper()
 	t.Setenv("WARDSTAT_PII_KEY", "fixrep")
 	dir := t.TempDir()
-	db := filepath.Join(dir, "w.duckdb")
+	db := whtest.At(t, filepath.Join(dir, "w.duckdb"))
 	reg := filepath.Join(dir, "units.csv")
 	os.WriteFile(reg, []byte("code,name,district,province,valid_from,valid_to\nH03.01,Phường Ba,Quận Ba,Tỉnh Thử,2020-01-01,\n"), 0o644)
 	mustRun(t, "--db", db, "units", "import", reg)
@@ -245,7 +247,7 @@ func TestPeriodEndingAfterTodayIsReportedAsOfToday(t *testing.T) {
 func TestWardFilterOddCases(t *testing.T) {
 	t.Setenv("WARDSTAT_PII_KEY", "fixrep")
 	dir := t.TempDir()
-	db := filepath.Join(dir, "w.duckdb")
+	db := whtest.At(t, filepath.Join(dir, "w.duckdb"))
 	reg := filepath.Join(dir, "units.csv")
 	os.WriteFile(reg, []byte("code,name,district,province,valid_from,valid_to\n"+
 		"H03.01,Phường 1,Quận Ba,Tỉnh Thử,2020-01-01,\n"+

@@ -11,11 +11,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"wardstat/internal/testkit"
 )
 
 // Applicants planted in the export a ward system sends half of: none of
@@ -60,7 +61,7 @@ func newStallingExport(t *testing.T) *stallingExport {
 }
 
 // startCLI starts the wardstat command (this test binary) with args.
-func startCLI(t *testing.T, args ...string) (*exec.Cmd, *lockedLines) {
+func startCLI(t *testing.T, args ...string) (*exec.Cmd, *testkit.LockedBuffer) {
 	t.Helper()
 	self, err := os.Executable()
 	if err != nil {
@@ -68,7 +69,7 @@ func startCLI(t *testing.T, args ...string) (*exec.Cmd, *lockedLines) {
 	}
 	c := exec.Command(self, args...)
 	c.Env = append(os.Environ(), "WARDSTAT_BE_CLI=1", "WARDSTAT_PII_KEY=pullkill")
-	out := &lockedLines{}
+	out := &testkit.LockedBuffer{}
 	c.Stdout, c.Stderr = out, out
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
@@ -80,24 +81,6 @@ func startCLI(t *testing.T, args ...string) (*exec.Cmd, *lockedLines) {
 		c.Wait()
 	})
 	return c, out
-}
-
-// lockedLines is a process's output, read while it runs.
-type lockedLines struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedLines) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedLines) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // waitFor polls cond every 20 ms until it holds or the time is up.

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"wardstat/internal/testkit/whtest"
 	"wardstat/warehouse"
 )
 
@@ -22,7 +23,7 @@ import (
 func handcountWarehouse(t *testing.T) (db, fx string) {
 	t.Helper()
 	t.Setenv("WARDSTAT_PII_KEY", "sql")
-	db = filepath.Join(t.TempDir(), "w.duckdb")
+	db = whtest.Path(t)
 	fx, _ = filepath.Abs("../../testdata/report/handcount/")
 	mustRun(t, "--db", db, "units", "import", filepath.Join(fx, "units.csv"))
 	mustRun(t, "--db", db, "ingest", filepath.Join(fx, "ward-export.csv"))
@@ -128,6 +129,7 @@ const runaway = "SELECT count(*) FROM range(100000000) a, range(100000000) b WHE
 //     the prompt goes on; a SIGINT while idle breaks nothing later;
 //   - Ctrl-C while typing drops the statement being typed.
 func TestPromptHoldsNothingWhenIdleAndCtrlCStopsAStatement(t *testing.T) {
+	skipIfShort(t, "a prompt process left idle, then interrupted")
 	db, fx := handcountWarehouse(t)
 	c := cli("--lang", "en", "--db", db, "sql", "--format", "csv")
 	c.Env = append(c.Env, "HOME="+t.TempDir())

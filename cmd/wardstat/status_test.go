@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"wardstat/internal/testkit"
 )
 
 // statusExport is a ward's CSV export of n dossiers.
@@ -259,7 +262,7 @@ jobs:
 		t.Fatalf("the build publishes at publish: %v", err)
 	}
 	daemon := cli("serve", "--config", cfgPath)
-	logs := &lockedBuffer{}
+	logs := &testkit.LockedBuffer{}
 	daemon.Stderr = logs
 	if err := daemon.Start(); err != nil {
 		t.Fatal(err)
@@ -293,13 +296,7 @@ jobs:
 		!strings.Contains(err.Error(), "no snapshot is published at "+snap+" yet (publish:, written by the build job)") {
 		t.Errorf("status with the warehouse held and no snapshot: %v", err)
 	}
-	daemon.Process.Signal(syscall.SIGTERM)
-	exited := make(chan error, 1)
-	go func() { exited <- daemon.Wait() }()
-	select {
-	case <-exited:
-	case <-time.After(15 * time.Second):
-		daemon.Process.Kill()
+	if err := testkit.Terminate(daemon, 15*time.Second); errors.Is(err, testkit.ErrStillRunning) {
 		t.Errorf("the daemon did not stop on SIGTERM:\n%s", logs.String())
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"wardstat/internal/testkit/whtest"
 )
 
 // A ward that reported five direct dossiers as online, every total right,
@@ -17,7 +19,7 @@ import (
 func TestWardReportsCheckEveryColumn(t *testing.T) {
 	t.Setenv("WARDSTAT_PII_KEY", "e2e")
 	dir := t.TempDir()
-	db := filepath.Join(dir, "w.duckdb")
+	db := whtest.At(t, filepath.Join(dir, "w.duckdb"))
 	fx := "../../testdata/report/handcount/"
 	mustRun(t, "--db", db, "ingest", fx+"ward-export.csv", fx+"api-export.json")
 	rep := filepath.Join(dir, "bao-cao-thang-3.csv")

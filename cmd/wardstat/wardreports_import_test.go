@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"wardstat/internal/testkit/whtest"
 )
 
 // The mistakes a clerk makes in a file of wards' own forms (#16 item 12,
@@ -17,7 +19,7 @@ import (
 func TestWardReportsImportWhatClerksWrite(t *testing.T) {
 	t.Setenv("WARDSTAT_PII_KEY", "e2e")
 	dir := t.TempDir()
-	db := filepath.Join(dir, "w.duckdb")
+	db := whtest.At(t, filepath.Join(dir, "w.duckdb"))
 	fx := "../../testdata/report/handcount/"
 	mustRun(t, "--db", db, "units", "import", fx+"units.csv")
 	mustRun(t, "--db", db, "ingest", fx+"ward-export.csv", fx+"api-export.json")
