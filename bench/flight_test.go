@@ -25,7 +25,7 @@ import (
 
 	"wardstat/bench"
 	"wardstat/flight"
-	"wardstat/ingest"
+	"wardstat/pipeline"
 	"wardstat/transform"
 	"wardstat/warehouse"
 )
@@ -54,7 +54,7 @@ func flightFixture(b *testing.B, n int) (db *warehouse.Warehouse, c *flightsql.C
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := ingest.File(context.Background(), w, csv, ingest.FileOptions{Hasher: transform.NewHasher([]byte("b"))}); err != nil {
+	if _, err := pipeline.File(context.Background(), w, csv, pipeline.FileOptions{Hasher: transform.NewHasher([]byte("b"))}); err != nil {
 		b.Fatal(err)
 	}
 	w.Close()
