@@ -42,6 +42,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	flightfront "wardstat/flight"
+	"wardstat/internal/testkit"
 	"wardstat/warehouse"
 )
 
@@ -50,19 +51,19 @@ const flightToken = "test-token-0123456789abcdef"
 // startFlight runs `wardstat flight` in this process on a free loopback
 // port and returns its address, its log and what stops it (as SIGTERM
 // would) and returns its error.
-func startFlight(t *testing.T, args ...string) (addr string, logs *lockedBuffer, stop func() error) {
+func startFlight(t *testing.T, args ...string) (addr string, logs *testkit.LockedBuffer, stop func() error) {
 	t.Helper()
 	return startFlightWith(t, args, "--addr", "127.0.0.1:0")
 }
 
 // startFlightWith is startFlight with the flight command's own flags.
-func startFlightWith(t *testing.T, args []string, flags ...string) (addr string, logs *lockedBuffer, stop func() error) {
+func startFlightWith(t *testing.T, args []string, flags ...string) (addr string, logs *testkit.LockedBuffer, stop func() error) {
 	t.Helper()
 	t.Setenv("WARDSTAT_FLIGHT_TOKEN", flightToken)
 	ready := make(chan net.Addr, 1)
 	onFlightReady = func(a net.Addr) { ready <- a }
 	t.Cleanup(func() { onFlightReady = nil })
-	logs = &lockedBuffer{}
+	logs = &testkit.LockedBuffer{}
 	cmd := newRootCommand(io.Discard, logs)
 	cmd.SetArgs(append(append(args, "flight"), flags...))
 	ctx, cancel := context.WithCancel(context.Background())
@@ -522,7 +523,7 @@ func TestFlightReadsEachNewSnapshot(t *testing.T) {
 	}
 	publish()
 	// What serve does with a flight: section: the snapshot only.
-	logs := &lockedBuffer{}
+	logs := &testkit.LockedBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	a := &app{stdout: io.Discard, stderr: logs, dbPath: db, lang: "en", log: log}
 	set := flightSettings{timeout: time.Minute, maxRows: 1 << 40, maxTemp: "1GB", grace: 5 * time.Second}
@@ -591,7 +592,7 @@ func TestFlightSIGTERMDrains(t *testing.T) {
 	db, _ := handcountWarehouse(t)
 	c := cli("--db", db, "--lang", "en", "flight", "--addr", "127.0.0.1:0")
 	c.Env = append(c.Env, "WARDSTAT_FLIGHT_TOKEN="+flightToken)
-	logs := &lockedBuffer{}
+	logs := &testkit.LockedBuffer{}
 	c.Stderr = logs
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
@@ -678,7 +679,7 @@ flight:
   statement_timeout: 1m
 `), 0o644)
 	c := cli("serve", "--config", cfgPath)
-	logs := &lockedBuffer{}
+	logs := &testkit.LockedBuffer{}
 	c.Stderr = logs
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
@@ -789,11 +790,11 @@ func TestFlightSharesIdenticalStatements(t *testing.T) {
 
 // startFlightProcess runs `wardstat flight` as its own process (main sets
 // the sql command's data memory limit) and returns its address.
-func startFlightProcess(t *testing.T, args ...string) (*exec.Cmd, string, *lockedBuffer) {
+func startFlightProcess(t *testing.T, args ...string) (*exec.Cmd, string, *testkit.LockedBuffer) {
 	t.Helper()
 	c := cli(append(args, "flight", "--addr", "127.0.0.1:0")...)
 	c.Env = append(c.Env, "WARDSTAT_FLIGHT_TOKEN="+flightToken)
-	logs := &lockedBuffer{}
+	logs := &testkit.LockedBuffer{}
 	c.Stderr = logs
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
