@@ -367,9 +367,12 @@ func (w *Warehouse) federate(ctx context.Context, lakes []Lake) error {
 		return err
 	}
 	// Analysts' SQL over the federation reads the lakes and nothing else.
-	dirs := make([]string, len(infos))
-	for i, info := range infos {
-		dirs[i] = "'" + escape(info.Dir+string(filepath.Separator)) + "'"
+	var dirs []string
+	for _, info := range infos {
+		dirs = append(dirs, "'"+escape(info.Dir+string(filepath.Separator))+"'")
+		if g := escapeGlob(info.Dir); g != info.Dir { // DuckDB checks the pattern the views name
+			dirs = append(dirs, "'"+escape(g+string(filepath.Separator))+"'")
+		}
 	}
 	for _, s := range []string{
 		"SET GLOBAL allowed_directories = [" + strings.Join(dirs, ", ") + "]",
