@@ -35,6 +35,14 @@ type LakeInfo struct {
 	SchemaVersion int
 	Provinces     []string // the province= partitions of its dossiers
 	Dossiers      int64
+	// Files are each fact table's Parquet files, checked against the
+	// manifest: the federation reads these and no other.
+	Files map[string][]string
+	// WarehouseID names the warehouse that wrote the lake ("" before it
+	// was recorded); Real is its folder with links resolved.
+	WarehouseID, Real string
+	// UnplacedWards are the wards of its dossiers with no province code.
+	UnplacedWards []string
 }
 
 // ErrBadLake is a lake a federation cannot read: missing, not a lake,
@@ -69,6 +77,9 @@ func (w *Warehouse) AttachLake(ctx context.Context, name, dir string) (LakeInfo,
 	}
 	info, err := CheckLake(ctx, Lake{Name: name, Dir: abs})
 	if err != nil {
+		return info, false, err
+	}
+	if err := w.attachOverlaps(ctx, info); err != nil {
 		return info, false, err
 	}
 	var old string
@@ -172,26 +183,19 @@ func checkLakeOn(ctx context.Context, db *sql.DB, l Lake) (LakeInfo, error) {
 		}
 	}
 	sort.Strings(info.Provinces)
-	for _, t := range LakeFacts {
-		files, _ := filepath.Glob(lakeGlob(l.Dir, t))
-		if len(files) == 0 {
-			if len(m.Tables[t]) > 0 && !unpartitioned(t) {
-				return info, bad("_manifest.json có %d phân vùng %s nhưng thư mục không có tệp Parquet nào; hãy chạy lại wardstat export ở nút đó",
-					"_manifest.json lists %d %s partitions but the folder holds no Parquet file; run wardstat export again on that node", len(m.Tables[t]), t)
-			}
-			continue
-		}
-		// Every file's footer: a truncated or foreign file fails here, by name.
-		for _, f := range files {
-			var n int64
-			if err := db.QueryRowContext(ctx, `SELECT coalesce(sum(num_rows), 0) FROM parquet_file_metadata(?)`, f).Scan(&n); err != nil {
-				rel, _ := filepath.Rel(l.Dir, f)
-				return info, bad("tệp %s không đọc được (%s); hãy chạy lại wardstat export ở nút đó", "file %s is unreadable (%s); run wardstat export again on that node", rel, strings.TrimSpace(firstLine(err.Error())))
-			}
-			if t == "dossiers" {
-				info.Dossiers += n
-			}
-		}
+	// The files the federation reads are those listed here, checked
+	// against the manifest (lake_verify.go).
+	files, counts, err := lakeFilesOf(ctx, db, l.Dir, m, bad)
+	if err != nil {
+		return info, err
+	}
+	info.Files, info.Dossiers, info.WarehouseID = files, counts["dossiers"], m.WarehouseID
+	if info.Real, err = filepath.EvalSymlinks(l.Dir); err != nil {
+		info.Real = filepath.Clean(l.Dir)
+	}
+	if info.UnplacedWards, err = unplacedWards(ctx, db, files["dossiers"]); err != nil {
+		return info, bad("không đọc được mã xã của các hồ sơ không rõ tỉnh (%s); hãy chạy lại wardstat export ở nút đó hoặc chép lại cả kho",
+			"cannot read the ward codes of the dossiers with no province code (%s); run wardstat export again on that node or copy the whole lake again", strings.TrimSpace(firstLine(err.Error())))
 	}
 	return info, nil
 }
@@ -260,7 +264,6 @@ func (w *Warehouse) federate(ctx context.Context, lakes []Lake) error {
 	if err := w.migrate(ctx); err != nil {
 		return err
 	}
-	seen := map[string]string{} // province -> lake
 	var infos []LakeInfo
 	names := map[string]string{}
 	for _, l := range lakes {
@@ -279,12 +282,10 @@ func (w *Warehouse) federate(ctx context.Context, lakes []Lake) error {
 		if err != nil {
 			return err
 		}
-		for _, p := range info.Provinces {
-			if other, ok := seen[p]; ok && p != "__HIVE_DEFAULT_PARTITION__" {
-				return msg.Errorf("kho Parquet %q và %q cùng có tỉnh %s: hồ sơ sẽ bị đếm hai lần; hãy gỡ một kho (wardstat lake detach TÊN)",
-					"lakes %q and %q both hold province %s: its dossiers would be counted twice; detach one (wardstat lake detach NAME)", other, l.Name, p)
+		for _, other := range infos {
+			if err := lakesOverlap(other, info); err != nil {
+				return err
 			}
-			seen[p] = l.Name
 		}
 		infos = append(infos, info)
 	}
@@ -306,12 +307,14 @@ func (w *Warehouse) federate(ctx context.Context, lakes []Lake) error {
 		schema := "lake_" + info.Name
 		stmts := []string{fmt.Sprintf(`CREATE SCHEMA %s`, schema)}
 		for _, t := range LakeFacts {
-			src := fmt.Sprintf(`read_parquet('%s', hive_partitioning = true, hive_types = {'province': VARCHAR, 'month': VARCHAR}, union_by_name = true)`,
-				escape(lakeGlob(info.Dir, t)))
+			// The files checked against the manifest, each matching itself
+			// alone (the folder's name may hold glob characters).
+			src := fmt.Sprintf(`read_parquet(%s, hive_partitioning = true, hive_types = {'province': VARCHAR, 'month': VARCHAR}, union_by_name = true)`,
+				fileList(info.Files[t]))
 			if unpartitioned(t) {
-				src = fmt.Sprintf(`read_parquet('%s')`, escape(lakeGlob(info.Dir, t)))
+				src = fmt.Sprintf(`read_parquet(%s)`, fileList(info.Files[t]))
 			}
-			if files, _ := filepath.Glob(lakeGlob(info.Dir, t)); len(files) == 0 {
+			if len(info.Files[t]) == 0 {
 				src = emptyFact(t)
 			}
 			stmts = append(stmts, fmt.Sprintf(`CREATE VIEW %s.%s AS SELECT * FROM %s`, schema, t, src))
@@ -364,9 +367,12 @@ func (w *Warehouse) federate(ctx context.Context, lakes []Lake) error {
 		return err
 	}
 	// Analysts' SQL over the federation reads the lakes and nothing else.
-	dirs := make([]string, len(infos))
-	for i, info := range infos {
-		dirs[i] = "'" + escape(info.Dir+string(filepath.Separator)) + "'"
+	var dirs []string
+	for _, info := range infos {
+		dirs = append(dirs, "'"+escape(info.Dir+string(filepath.Separator))+"'")
+		if g := escapeGlob(info.Dir); g != info.Dir { // DuckDB checks the pattern the views name
+			dirs = append(dirs, "'"+escape(g+string(filepath.Separator))+"'")
+		}
 	}
 	for _, s := range []string{
 		"SET GLOBAL allowed_directories = [" + strings.Join(dirs, ", ") + "]",

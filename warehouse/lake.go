@@ -38,6 +38,7 @@ type lakeManifestFile struct {
 	LakeSchemaVersion      int          `json:"lake_schema_version"`
 	WarehouseSchemaVersion int          `json:"warehouse_schema_version"`
 	TimeZone               string       `json:"time_zone"`
+	WarehouseID            string       `json:"warehouse_id,omitempty"` // the warehouse that wrote it (lake_owner.go)
 	Tables                 lakeManifest `json:"tables"`
 }
 
@@ -72,6 +73,10 @@ func readLakeManifest(path string) (lakeManifestFile, error) {
 // half-written file or both.
 func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, error) {
 	var res LakeResult
+	owner, err := w.CheckLakeOwner(ctx, dir)
+	if err != nil {
+		return res, err
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return res, err
 	}
@@ -170,6 +175,7 @@ func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, err
 		WarehouseSchemaVersion: SchemaVersion,
 		TimeZone:               "timestamps are UTC instants; days and months are " + lakeZone + " local dates",
 		Tables:                 next,
+		WarehouseID:            owner,
 	}, "", "  ")
 	return res, atomicfile.Write(manifestPath, b, 0o644)
 }

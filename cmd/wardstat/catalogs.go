@@ -56,6 +56,7 @@ A dossier matches by code, else by name. Loads after the import use it.`,
 
 func newExportCommand(a *app) *cobra.Command {
 	var out string
+	var force bool
 	cmd := &cobra.Command{
 		Use:   "export [--out DIR]",
 		Short: "Run the data tests, then write the marts as a Parquet lake for dashboards",
@@ -76,6 +77,14 @@ data test stops the export and says which rows.`,
 				return err
 			}
 			defer w.Close()
+			ctx := cmd.Context()
+			if force {
+				ctx = warehouse.ForceLakeOwner(ctx)
+			}
+			// Another node's lake is refused before anything is written.
+			if _, err := w.CheckLakeOwner(ctx, out); err != nil {
+				return err
+			}
 			results, err := w.RunDataTests(cmd.Context())
 			if err != nil {
 				return err
@@ -87,7 +96,7 @@ data test stops the export and says which rows.`,
 			if _, err := w.ExportMarts(cmd.Context(), out, lastMonth, time.Date(now.Year(), 1, 1, 0, 0, 0, 0, time.UTC), today); err != nil {
 				return err
 			}
-			res, err := w.ExportLake(cmd.Context(), out)
+			res, err := w.ExportLake(ctx, out)
 			if err != nil {
 				return err
 			}
@@ -100,5 +109,6 @@ data test stops the export and says which rows.`,
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "parquet", "the lake's folder")
+	cmd.Flags().BoolVar(&force, "force", false, "write into a lake another warehouse wrote: this warehouse's data replaces that lake's whole")
 	return cmd
 }

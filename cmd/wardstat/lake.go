@@ -68,7 +68,7 @@ func newLakeAttachCommand(a *app) *cobra.Command {
 				return nil
 			}
 			fmt.Fprintf(a.stdout, a.t("đã gắn kho Parquet %s (%s): %s, tỉnh %s\n", "attached lake %s (%s): %s, provinces %s\n"),
-				info.Name, info.Dir, a.dossiers(info.Dossiers), strings.Join(info.Provinces, ", "))
+				info.Name, info.Dir, a.dossiers(info.Dossiers), a.provinces(info.Provinces))
 			return nil
 		},
 	}
@@ -121,7 +121,7 @@ func newLakeListCommand(a *app) *cobra.Command {
 					fmt.Fprintf(a.stdout, "%s\t%s\t%s\n", l.Name, l.Dir, errorLine(err, a.lang))
 					continue
 				}
-				fmt.Fprintf(a.stdout, "%s\t%s\t%s\t%s\n", l.Name, l.Dir, a.dossiers(info.Dossiers), strings.Join(info.Provinces, ", "))
+				fmt.Fprintf(a.stdout, "%s\t%s\t%s\t%s\n", l.Name, l.Dir, a.dossiers(info.Dossiers), a.provinces(info.Provinces))
 			}
 			if bad > 0 {
 				return msg.Errorf("%d kho Parquet không đọc được", "%d lakes cannot be read", bad)
@@ -131,6 +131,19 @@ func newLakeListCommand(a *app) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&config, "config", "", "also the lakes this configuration names (lakes:)")
 	return cmd
+}
+
+// provinces are a lake's province codes for people: the wards whose code
+// has none (Hive's default partition) as "no province code".
+func (a *app) provinces(codes []string) string {
+	out := make([]string, len(codes))
+	for i, c := range codes {
+		out[i] = c
+		if c == "__HIVE_DEFAULT_PARTITION__" {
+			out[i] = a.t("không rõ tỉnh", "no province code")
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 // federated makes a warehouse command (report, sql) run over the attached
@@ -143,11 +156,13 @@ func federated(a *app, cmd *cobra.Command, name string) *cobra.Command {
 	cmd.Long += "\n\nHere it runs over the attached lakes (wardstat lake attach) and those --config\nnames, not over the --db warehouse."
 	cmd.Example = strings.ReplaceAll(cmd.Example, "wardstat "+name, "wardstat lake "+name)
 	cmd.RunE = func(c *cobra.Command, args []string) error {
+		var opened []warehouse.Lake
 		a.federation = func(ctx context.Context) (*warehouse.Warehouse, error) {
 			lakes, err := a.federatedLakes(ctx, config)
 			if err != nil {
 				return nil, err
 			}
+			opened = lakes
 			opt := warehouse.Options{Logger: a.log}
 			if a.sandbox {
 				opt.MemoryLimit = sandboxMemoryLimit
@@ -156,7 +171,8 @@ func federated(a *app, cmd *cobra.Command, name string) *cobra.Command {
 			return warehouse.OpenFederation(ctx, lakes, opt)
 		}
 		defer func() { a.federation = nil }()
-		return run(c, args)
+		// A file a query could not read is named by its lake.
+		return warehouse.LakeReadError(opened, run(c, args))
 	}
 	cmd.Flags().StringVar(&config, "config", "", "also the lakes this configuration names (lakes:)")
 	return cmd

@@ -156,7 +156,8 @@ Với một TÊN, in thêm các cột của nó (hoặc tham số của macro).`
 mart một thư mục chia theo tháng (chỉ ghi lại các tháng có dòng thay đổi, mỗi
 tháng được thay trọn vẹn một lần), kèm mô tả lược đồ của mỗi mart. Một kiểm
 tra dữ liệu không đạt sẽ dừng việc xuất và cho biết những dòng nào.`,
-		flags: map[string]string{"out": "thư mục của hồ dữ liệu"},
+		flags: map[string]string{"out": "thư mục của hồ dữ liệu",
+			"force": "ghi vào kho Parquet do một kho dữ liệu khác ghi: dữ liệu của kho này thay toàn bộ kho Parquet đó"},
 	},
 	"ingest": {
 		short: "Nạp tệp xuất của xã, phường (" + ingest.FormatList() + ") vào kho",
