@@ -72,7 +72,7 @@ func stageBatches(ctx context.Context, conn *sql.Conn, src RowSource) (string, e
 	defer cancel()
 	batches := make(chan arrowBatch, 1)
 	go readBatches(ctx, src, slices.Clone(staged), slices.Clone(fields), batches)
-	err := conn.Raw(func(dc any) error {
+	err = conn.Raw(func(dc any) error {
 		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
 		if err != nil {
 			return fmt.Errorf("staging: %w", err)
