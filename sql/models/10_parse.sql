@@ -186,12 +186,14 @@ CREATE OR REPLACE MACRO ws_ts(s) AS ws_ts_o(s, NULL);
 
 -- ws_channel: online | postal | direct; an empty cell is direct (DOMAIN.md),
 -- text that names no channel is NULL (the load rejects the row), and so is
--- a spreadsheet's error ("#NULL!" is not "null").
+-- a spreadsheet's error ("#NULL!" is not "null") and an e-mail address or
+-- service ("an@gmail.com", "Hotmail", "E-mail": "mail" counts as postal
+-- only as a word of its own, "by mail").
 CREATE OR REPLACE MACRO ws_channel_key(k) AS CASE
     WHEN k IS NULL OR k = '' OR k IN ('1', '0', 'null', 'none') THEN 'direct'
     WHEN k = '2' THEN 'online'
     WHEN k = '3' THEN 'postal'
-    WHEN regexp_matches(k, '(buu chinh|buu dien|bcci|postal|\bpost\b|\bbc\b|vnpost|chuyen phat|mail)') AND NOT regexp_matches(k, 'email')
+    WHEN regexp_matches(k, '(buu chinh|buu dien|bcci|postal|\bpost\b|\bbc\b|vnpost|chuyen phat|\bmail\b)') AND NOT regexp_matches(k, '\be ?mail\b')
         THEN 'postal'
     WHEN regexp_matches(k, '(truc tuyen|online|muc do [34]|\bmd[34]\b|\bdvc|dich vu cong|internet|qua mang|dien tu|\bweb|portal|cong thong tin|e service|electronic|zalo|app|vneid|ung dung|mobile|toan trinh|mot phan)')
         THEN 'online'
@@ -199,7 +201,7 @@ CREATE OR REPLACE MACRO ws_channel_key(k) AS CASE
         THEN 'direct'
     ELSE NULL
 END;
-CREATE OR REPLACE MACRO ws_channel(s) AS CASE WHEN NOT coalesce(ws_excel_error(s), false) THEN ws_channel_key(ws_key(s)) END;
+CREATE OR REPLACE MACRO ws_channel(s) AS CASE WHEN NOT coalesce(ws_excel_error(s), false) AND NOT coalesce(contains(s, '@'), false) THEN ws_channel_key(ws_key(s)) END;
 
 -- ws_online_level: full | partial | none, from a service-level cell or a
 -- channel label ("Trực tuyến toàn trình", "mức độ 4"); NULL when unknown.
