@@ -314,12 +314,14 @@ CREATE OR REPLACE MACRO ws_non_data(code, received, first_cell) AS CASE
 END;
 
 -- ws_cell: a cell as the Go readers hand it over: trimmed (also of
--- no-break spaces and BOMs), ="000123" and '000123 unwrapped, NULL if empty.
+-- no-break spaces and BOMs), ="000123" and '000123 unwrapped, NULL if empty;
+-- a CR alone inside it ("Hộ\rtịch", a stray old-Mac line end) is a space,
+-- a CRLF a LF.
 CREATE OR REPLACE MACRO ws_cell_trim(s) AS trim(s, ' ' || chr(9) || chr(10) || chr(13) || chr(160) || chr(65279));
 CREATE OR REPLACE MACRO ws_cell(s) AS nullif(
     CASE WHEN left(ltrim(s), 1) IN ('=', chr(39))
          THEN regexp_replace(regexp_replace(ws_cell_trim(s), '^="(.*)"$', '\1'), '^' || chr(39), '')
-         WHEN contains(s, chr(13)) THEN replace(ws_cell_trim(s), chr(13) || chr(10), chr(10))
+         WHEN contains(s, chr(13)) THEN replace(replace(ws_cell_trim(s), chr(13) || chr(10), chr(10)), chr(13), ' ')
          ELSE ws_cell_trim(s) END, '');
 
 -- ws_clean: whether a cell needs no cleaning (most cells start and end
