@@ -98,6 +98,10 @@ func NewDelimitedReader(text io.Reader, delim byte, cells int) Reader {
 	return &csvReader{f: nil, r: r, Delimiter: rune(delim), Encoding: UTF8}
 }
 
+// Positional says that a record's cells are placed by their order: one
+// with fewer than the header's had a cell left out (FaultMissingCells).
+func (c *csvReader) Positional() bool { return true }
+
 func (c *csvReader) Close() error {
 	if c.f == nil {
 		return nil

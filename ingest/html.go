@@ -166,3 +166,8 @@ func (h *htmlReader) Next() (Record, error) {
 }
 
 func (h *htmlReader) Close() error { return nil }
+
+// Positional says that a row's cells are placed by their order, as <td>s
+// are: a row with fewer than the header's had one left out, and the
+// cells after it slid (FaultMissingCells).
+func (h *htmlReader) Positional() bool { return true }

@@ -120,7 +120,7 @@ func (j *jsonReader) start(text *bufio.Reader) error {
 		if errors.Is(err, errValueTooLarge) {
 			return jsonTooLarge("giá trị đầu tiên", "the first value")
 		}
-		return msg.Errorf("JSON không hợp lệ gần byte %d: %v", "not valid JSON near offset %d: %w", j.dec.InputOffset(), err)
+		return msg.Errorf("JSON không hợp lệ gần byte %d (tệp hỏng hay bị cắt ngắn? hãy xuất lại tệp); lỗi gốc: %v", "not valid JSON near offset %d (a damaged or truncated file? export it again); the cause: %w", j.dec.InputOffset(), err)
 	}
 	return j.classify(first)
 }
@@ -302,7 +302,7 @@ func (j *jsonReader) fill() error {
 		if errors.As(err, &ute) {
 			return msg.Errorf("hồ sơ thứ %d: cần một đối tượng, gặp %s", "record %d: expected an object, found a %s", j.n+len(j.queue)+1, ute.Value)
 		}
-		return msg.Errorf("hồ sơ thứ %d (byte %d): JSON không hợp lệ: %v", "record %d (offset %d): %w", j.n+len(j.queue)+1, j.dec.InputOffset(), err)
+		return msg.Errorf("hồ sơ thứ %d (byte %d): JSON không hợp lệ (tệp hỏng hay bị cắt ngắn? hãy xuất lại tệp); lỗi gốc: %v", "record %d (offset %d): not valid JSON (a damaged or truncated file? export it again); the cause: %w", j.n+len(j.queue)+1, j.dec.InputOffset(), err)
 	}
 	if rec != nil {
 		j.queue = append(j.queue, rec)

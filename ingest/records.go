@@ -59,6 +59,11 @@ const (
 	// delimiter unquoted (a name "Nguyễn Văn A, phường 3"), and every
 	// cell after it slid one column on, a name into the sector's.
 	FaultExtraCells = "extra_cells"
+	// FaultMissingCells is a row of a format whose cells are placed by
+	// their order (CSV, an HTML table) with fewer cells than the header:
+	// a cell left out, and every cell after it slid one column back, a
+	// name into the sector's. The pipeline finds it (it knows the header).
+	FaultMissingCells = "missing_cells"
 )
 
 // csvLine is one physical line of a CSV's text.

@@ -49,7 +49,7 @@ func OpenXLSX(path, sheet string, score func([]string) int) (Reader, error) {
 		if serr := scanned(); serr != nil {
 			return nil, serr
 		}
-		return nil, msg.Errorf("không mở được sổ tính: %w", "opening workbook: %w", err)
+		return nil, msg.Errorf("không mở được sổ tính (tệp hỏng hay bị cắt ngắn? hãy xuất lại tệp, hoặc mở bằng Excel rồi lưu lại); lỗi gốc: %w", "cannot open the workbook (a damaged or truncated file? export it again, or open and save it in Excel); the cause: %w", err)
 	}
 	fail := func(err error) (Reader, error) {
 		f.Close()

@@ -35,6 +35,13 @@ var maxRowFixes = 1 << 20
 // line's start, spaces between allowed), as DuckDB reads it: inside an
 // unquoted cell ("màn hình 5\" cũ") it is text.
 func csvRowFixes(path string, skip, max int, delim byte, width, cells int) (fixes []warehouse.RowFix, refusal string, err error) {
+	return csvRowFixesAtLeast(path, skip, max, delim, width, cells, 0)
+}
+
+// csvRowFixesAtLeast is csvRowFixes that also refuses a record with fewer
+// than least cells (0: any), not blank: our reader's rows reject it
+// (ingest.FaultMissingCells), where DuckDB's pads it with NULLs.
+func csvRowFixesAtLeast(path string, skip, max int, delim byte, width, cells, least int) (fixes []warehouse.RowFix, refusal string, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, "", err
@@ -42,7 +49,9 @@ func csvRowFixes(path string, skip, max int, delim byte, width, cells int) (fixe
 	defer f.Close()
 	// Lines are counted in the text, whatever its encoding (UTF-16 too).
 	text, _ := ingest.DecodeText(bufio.NewReaderSize(f, 64*1024))
-	return rowFixesOf(text, skip, max, rowFixBlock, delim, width, cells)
+	sc := newRowFixScanner(skip, max, delim, width, cells)
+	sc.least = least
+	return sc.scan(text, rowFixBlock)
 }
 
 // rowFixBlock is how much of a file rowFixesOf looks at at once.
@@ -55,7 +64,11 @@ const rowFixBlock = 4 << 20
 // its LFs (measured: BENCHMARKS.md, "Why the code is as it is"). The
 // others are read line by line.
 func rowFixesOf(r io.Reader, skip, max, block int, delim byte, width, cells int) (fixes []warehouse.RowFix, refusal string, err error) {
-	sc := newRowFixScanner(skip, max, delim, width, cells)
+	return newRowFixScanner(skip, max, delim, width, cells).scan(r, block)
+}
+
+// scan is rowFixesOf with this scanner.
+func (sc *rowFixScanner) scan(r io.Reader, block int) (fixes []warehouse.RowFix, refusal string, err error) {
 	buf := make([]byte, block)
 	have, eof := 0, false
 	for !eof || have > 0 {
@@ -110,6 +123,7 @@ type rowFixScanner struct {
 	delim        byte
 	width        int   // the file's columns (0: not known)
 	cells        int   // the most cells a line may have, empty ones at its end not counted (0: any)
+	least        int   // the fewest cells a record may have, unless blank (0: any)
 	maxBytes     int   // ingest.RecordLimits
 	maxLines     int   // ingest.RecordLimits
 	line, record int64 // physical lines read, records started after skip
@@ -149,6 +163,9 @@ func (sc *rowFixScanner) skimmed(lines []byte) bool {
 	if sc.cells > 0 && !cellsAtMost(lines, sc.delim, sc.cells) {
 		return false
 	}
+	if sc.least > 0 && !cellsAtLeast(lines, sc.delim, sc.least) {
+		return false
+	}
 	// Every line is a record: where the first lands, all land.
 	if d := sc.line + 1 - (sc.record + sc.skip + 1); d != sc.delta {
 		if len(sc.fixes) >= sc.max {
@@ -185,6 +202,45 @@ func cellsAtMost(lines []byte, delim byte, width int) bool {
 			_, cells, _ = scanQuotes(line, delim, false)
 		}
 		if cells-trailingDelims(line, delim) > width {
+			return false
+		}
+	}
+	return true
+}
+
+// cellsAtLeast reports whether every line of lines (whole lines, each
+// ending at its LF, no quoted cell over two) has least cells or more, or
+// is blank: our reader rejects a shorter one (FaultMissingCells), where
+// DuckDB's pads it with NULLs. Delimiters only count up: a quoted cell
+// holding one is read for its quotes.
+func cellsAtLeast(lines []byte, delim byte, least int) bool {
+	d := []byte{delim}
+	for len(lines) > 0 {
+		i := bytes.IndexByte(lines, '\n')
+		line := lines[:i+1]
+		lines = lines[i+1:]
+		if bytes.Count(line, d)+1 >= least {
+			if bytes.IndexByte(line, '"') < 0 {
+				continue
+			}
+			if _, cells, _ := scanQuotes(line, delim, false); cells >= least {
+				continue
+			}
+		}
+		if !blankCells(line, delim) {
+			return false
+		}
+	}
+	return true
+}
+
+// blankCells reports whether a line holds only delimiters and spaces: a
+// row of empty cells, which both readers skip. A line it calls not blank
+// may still be (other spaces, quoted empty cells): the scan then refuses
+// it, and our reader, which reads the file, skips it.
+func blankCells(line []byte, delim byte) bool {
+	for _, c := range line {
+		if c != delim && c != ' ' && c != '\t' && c != '\r' && c != '\n' {
 			return false
 		}
 	}
@@ -360,6 +416,9 @@ func (sc *rowFixScanner) oneLine(chunk []byte) bool {
 	case !was && !out && sc.cells > 0 && cells > sc.cells && cells-trailingDelims(chunk, sc.delim) > sc.cells:
 		sc.refusal = fmt.Sprintf("line %d has %d cells, more than the %d columns", sc.line, cells-trailingDelims(chunk, sc.delim), sc.cells)
 		return false
+	case !was && !out && sc.least > 0 && cells < sc.least && !blankCells(chunk, sc.delim):
+		sc.refusal = fmt.Sprintf("line %d has %d cells, fewer than the %d columns", sc.line, cells, sc.least)
+		return false
 	case !was && out: // a record over several lines starts
 		sc.recLine, sc.recLines, sc.recBytes, sc.recCells = sc.line, 1, len(chunk), cells
 	case was:
@@ -372,6 +431,10 @@ func (sc *rowFixScanner) oneLine(chunk []byte) bool {
 		}
 		if !out && sc.width > 0 && sc.recCells > sc.width {
 			sc.refusal = fmt.Sprintf("the record over lines %d-%d has %d cells, more than the %d columns", sc.recLine, sc.line, sc.recCells, sc.width)
+			return false
+		}
+		if !out && sc.least > 0 && sc.recCells < sc.least {
+			sc.refusal = fmt.Sprintf("the record over lines %d-%d has %d cells, fewer than the %d columns", sc.recLine, sc.line, sc.recCells, sc.least)
 			return false
 		}
 	}

@@ -88,7 +88,7 @@ func (s *rowSource) csvPlan(abs string) (plan warehouse.CSVPlan, done func(), ok
 	// reader rejects (a quote that does not close, a line over the limit)
 	// is read by ours.
 	fixes := func() ([]warehouse.RowFix, error) {
-		fixes, refusal, err := csvRowFixes(path, skip, maxRowFixes, byte(delim), width, s.cells)
+		fixes, refusal, err := csvRowFixesAtLeast(path, skip, maxRowFixes, byte(delim), width, s.cells, s.least)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", warehouse.ErrCSVReader, err)
 		}

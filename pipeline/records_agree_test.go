@@ -25,6 +25,7 @@ func FuzzRecordsAgreeWithLineScan(f *testing.F) {
 	f.Add([]byte("a,b\r\n\r\n\"x\r\ny\"\r\n"))
 	f.Add([]byte("a,\"x\"y,b\n" + strings.Repeat("z", 70) + "\n"))
 	f.Add([]byte("b,c,d\ne, \"f,g\",,\r\nh,i,j,k\n"))
+	f.Add([]byte("\x03\x03,c,d\ne,\"f,g\"\n,,\n \t\r\nh,\"i\nj\"\nk\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		defer ingest.SetRecordLimits(4, 64)()
 		text := append([]byte("h\n"), data...)
@@ -33,7 +34,13 @@ func FuzzRecordsAgreeWithLineScan(f *testing.F) {
 		if len(data) > 0 {
 			cells = int(data[0] % 5)
 		}
+		// The fewest cells a record may have (FaultMissingCells): 0 (any) to 4.
+		least := 0
+		if len(data) > 1 {
+			least = int(data[1] % 5)
+		}
 		sc := newRowFixScanner(1, 1<<20, ',', 0, cells)
+		sc.least = least
 		refused := false
 		for rest := text; len(rest) > 0 && !refused; {
 			i := bytes.IndexByte(rest, '\n') + 1
@@ -65,6 +72,9 @@ func FuzzRecordsAgreeWithLineScan(f *testing.F) {
 				}
 			}
 			prev, lastOf = rec.Line, rec.Line+strings.Count(strings.Join(rec.Cells, ""), "\n")
+			if rec.Line > 1 && missingCells(rec, least) {
+				rec.Fault = ingest.FaultMissingCells // as the pipeline's rows reject it
+			}
 			if rec.Fault != "" && rec.Fault != ingest.FaultEncoding {
 				if !refused {
 					t.Fatalf("line %d rejected (%s), where the line scan let DuckDB read the file", rec.Line, rec.Fault)

@@ -38,7 +38,14 @@ type rowSource struct {
 	duplicates []DuplicateColumn
 	// cells is a CSV's cellWidth, once its header is found.
 	cells int
+	// least is the fewest cells a row of a positional format (CSV, an
+	// HTML table) may have (leastCells); 0: any.
+	least int
 }
+
+// positional is a reader whose rows place their cells by order (CSV, an
+// HTML table), not by a cell's address (XLSX, .xls) or key (JSON).
+type positional interface{ Positional() bool }
 
 func newRowSource(r ingest.Reader, opt FileOptions) (*rowSource, error) {
 	s := &rowSource{r: r, opt: opt}
@@ -94,7 +101,48 @@ func newRowSource(r ingest.Reader, opt FileOptions) (*rowSource, error) {
 		s.cells = s.cellWidth()
 		cr.SetWidth(s.width(), s.cells)
 	}
+	if p, ok := r.(positional); ok && p.Positional() {
+		s.least = s.leastCells()
+	}
 	return s, nil
+}
+
+// leastCells is how many cells a row must have: the header's (empty
+// names at its end not counted), or fewer when most of the first rows
+// have fewer (an export that leaves out the empty cells at a row's end,
+// the way a row with more is allowed when most have more: cellWidth). A
+// row with fewer had a cell left out, and the cells after it slid one
+// column back (a name into the sector's, a phone into the procedure's):
+// it is rejected (ingest.FaultMissingCells). One among the first rows is
+// marked here, so that the CSV plan sees it and our reader reads the file.
+func (s *rowSource) leastCells() int {
+	least := ingest.CellsBeforeEmpty(s.mapper.Mapping().Headers)
+	shorter, rows, narrowest := 0, 0, least
+	for _, p := range s.pending {
+		if p.Fault != "" || p.Header || transform.IsBlank(p.Cells) {
+			continue
+		}
+		rows++
+		if n := len(p.Cells); n < least {
+			shorter++
+			narrowest = min(narrowest, n)
+		}
+	}
+	if shorter*2 > rows {
+		least = narrowest
+	}
+	for i, p := range s.pending {
+		if missingCells(p, least) {
+			s.pending[i].Fault = ingest.FaultMissingCells
+		}
+	}
+	return least
+}
+
+// missingCells reports whether a record, read as a row, has fewer cells
+// than least (a row of empty cells is no row: it is skipped).
+func missingCells(rec ingest.Record, least int) bool {
+	return rec.Fault == "" && !rec.Header && len(rec.Cells) < least && !transform.IsBlank(rec.Cells)
 }
 
 // width is how many columns the rows have: the header's, or more if the
@@ -207,6 +255,9 @@ func (s *rowSource) Next() (transform.Row, error) {
 		if rec.Fault == "" && ingest.CapCells(rec.Cells) {
 			rec.Fault = ingest.FaultTooLong
 		}
+		if missingCells(rec, s.least) {
+			rec.Fault = ingest.FaultMissingCells
+		}
 		row := s.mapper.Map(rec.Line, rec.Cells, s.values)
 		if rec.Fault != "" {
 			// Rejected on its line, whatever its cells hold.
@@ -214,6 +265,9 @@ func (s *rowSource) Next() (transform.Row, error) {
 			if fault == ingest.FaultExtraCells {
 				// The reject says how many cells against the columns.
 				fault = fmt.Sprintf("%s:%d:%d", fault, ingest.CellsBeforeEmpty(rec.Cells), s.cells)
+			}
+			if fault == ingest.FaultMissingCells {
+				fault = fmt.Sprintf("%s:%d:%d", fault, len(rec.Cells), s.least)
 			}
 			row.SetFault(fault)
 		}

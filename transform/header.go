@@ -94,6 +94,14 @@ func Resolve(headers []string, overrides map[string]string) (Mapping, error) {
 		if i < 0 {
 			return m, msg.Errorf("--map %s=%q: tệp không có cột %q", "--map %s=%q: the file has no column %q", field, header, header)
 		}
+		if pf, _ := MatchHeader(headers[i]); IsPersonal(pf) && !IsPersonal(field) {
+			// The column holds applicants' identities, which are only ever
+			// hashed: mapped onto a field kept as text, they were stored
+			// in clear.
+			return m, msg.Errorf("--map %s=%q: cột %q chứa dữ liệu cá nhân (%s), wardstat không lưu nó dạng chữ vào trường %s; hãy chọn cột khác cho %s",
+				"--map %s=%q: the column %q holds personal data (%s), which wardstat never stores as text in the field %s; map another column to %s",
+				field, header, header, pf, field, field)
+		}
 		m.Columns[field] = i
 		taken[i] = true
 	}

@@ -188,6 +188,13 @@ func TestParseChannelStatusAndFlags(t *testing.T) {
 		{"ws_channel", "Bưu điện", "postal"},
 		{"ws_channel", "Qua dịch vụ bưu chính công ích", "postal"},
 		{"ws_channel", "POSTAL", "postal"},
+		// An e-mail address or service is no channel (it was postal: "mail").
+		{"ws_channel", "an.nguyen@gmail.com", ""},
+		{"ws_channel", "Hotmail", ""},
+		{"ws_channel", "gmail", ""},
+		{"ws_channel", "E-mail", ""},
+		{"ws_channel", "x@mail.vn", ""},
+		{"ws_channel", "By mail", "postal"},
 		{"ws_channel", "Nộp trực tiếp", "direct"},
 		{"ws_channel", "Tại bộ phận một cửa", "direct"},
 		{"ws_channel", "truc tiep", "direct"},

@@ -187,6 +187,9 @@ var faultRules = []RejectRule{
 	{Code: "extra_cells", Value: "split_part(row_fault, ':', 2) || '/' || split_part(row_fault, ':', 3)", // counts, never a cell
 		Reason: [2]string{"dòng có {cells} ô, nhiều hơn {columns} cột của dòng tiêu đề: có lẽ một ô chứa dấu phân cách mà không đặt trong ngoặc kép (họ tên, địa chỉ có dấu phẩy); dòng này không được đọc, các dòng sau vẫn được đọc; hãy đặt ô đó trong ngoặc kép",
 			"the row has {cells} cells, more than the {columns} columns of the header: a cell probably holds the delimiter unquoted (a name or an address with a comma); this line was not read, the lines after it were; quote that cell"}},
+	{Code: "missing_cells", Value: "split_part(row_fault, ':', 2) || '/' || split_part(row_fault, ':', 3)", // counts, never a cell
+		Reason: [2]string{"dòng có {cells} ô, ít hơn {columns} cột của dòng tiêu đề: có lẽ một ô bị bỏ sót và các ô sau nó lệch sang cột khác; dòng này không được đọc, các dòng sau vẫn được đọc; hãy thêm ô trống còn thiếu",
+			"the row has {cells} cells, fewer than the {columns} columns of the header: a cell was probably left out and the cells after it slid into other columns; this line was not read, the lines after it were; add the missing empty cell"}},
 	{Code: "bad_encoding", Label: [2]string{"sai mã hoá", "not UTF-8"},
 		Reason: [2]string{"dòng có byte không đúng mã hoá UTF-8 của tệp: không được đọc; hãy sửa các ký tự đó hoặc lưu lại tệp dạng UTF-8",
 			"the row holds bytes that are not UTF-8, the file's encoding: it was not read; fix those characters or save the file again as UTF-8"}},

@@ -166,7 +166,9 @@ func typedStageQuery(src string, st staged, styles map[string][]string, cats map
 	if mapped(transform.Status) && st.uncounted != "" {
 		notDossier += fmt.Sprintf(" OR coalesce(status IN (%s) AND received_at IS NULL AND ws_date_text(%s) IS NULL, false)", st.uncounted, text(transform.ReceivedAt))
 	}
-	add("non_data", "BOOLEAN", "", fmt.Sprintf(`CASE WHEN (dossier_code IS NOT NULL AND received_at IS NOT NULL) OR row_fault IS NOT NULL THEN false
+	// A row short of cells (missing_cells) is a footer still when it is
+	// one ("Tổng cộng" and a count): a dossier's is rejected.
+	add("non_data", "BOOLEAN", "", fmt.Sprintf(`CASE WHEN (dossier_code IS NOT NULL AND received_at IS NOT NULL) OR (row_fault IS NOT NULL AND NOT starts_with(row_fault, 'missing_cells')) THEN false
 		ELSE ws_non_data(%s, %s, %s)%s END`, text(transform.DossierCode), text(transform.ReceivedAt), text(transform.FirstCell), notDossier), false)
 	// The file's own text, keyed by field, of the rows with a cell to read
 	// afterwards or that may be rejected: for the full parsers and the

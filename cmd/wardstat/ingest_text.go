@@ -280,6 +280,11 @@ var fourDigits = regexp.MustCompile(`(?:^|\D)(\d{4})(?:\D|$)`)
 // yearOutOfRange finds a four-digit year in a date's text outside the
 // years read: "01/03/9999" is a date, only its year is wrong.
 func yearOutOfRange(v string) (int, bool) {
+	if strings.Contains(v, "‹") {
+		// A masked cell ("‹text 15 #0068ef1b›"): its digits are a length
+		// and a hash, no year.
+		return 0, false
+	}
 	for _, m := range fourDigits.FindAllStringSubmatch(v, -1) {
 		if y, err := strconv.Atoi(m[1]); err == nil && (y < firstYear || y > lastYear) {
 			return y, true

@@ -186,12 +186,14 @@ CREATE OR REPLACE MACRO ws_ts(s) AS ws_ts_o(s, NULL);
 
 -- ws_channel: online | postal | direct; an empty cell is direct (DOMAIN.md),
 -- text that names no channel is NULL (the load rejects the row), and so is
--- a spreadsheet's error ("#NULL!" is not "null").
+-- a spreadsheet's error ("#NULL!" is not "null") and an e-mail address or
+-- service ("an@gmail.com", "Hotmail", "E-mail": "mail" counts as postal
+-- only as a word of its own, "by mail").
 CREATE OR REPLACE MACRO ws_channel_key(k) AS CASE
     WHEN k IS NULL OR k = '' OR k IN ('1', '0', 'null', 'none') THEN 'direct'
     WHEN k = '2' THEN 'online'
     WHEN k = '3' THEN 'postal'
-    WHEN regexp_matches(k, '(buu chinh|buu dien|bcci|postal|\bpost\b|\bbc\b|vnpost|chuyen phat|mail)') AND NOT regexp_matches(k, 'email')
+    WHEN regexp_matches(k, '(buu chinh|buu dien|bcci|postal|\bpost\b|\bbc\b|vnpost|chuyen phat|\bmail\b)') AND NOT regexp_matches(k, '\be ?mail\b')
         THEN 'postal'
     WHEN regexp_matches(k, '(truc tuyen|online|muc do [34]|\bmd[34]\b|\bdvc|dich vu cong|internet|qua mang|dien tu|\bweb|portal|cong thong tin|e service|electronic|zalo|app|vneid|ung dung|mobile|toan trinh|mot phan)')
         THEN 'online'
@@ -199,7 +201,7 @@ CREATE OR REPLACE MACRO ws_channel_key(k) AS CASE
         THEN 'direct'
     ELSE NULL
 END;
-CREATE OR REPLACE MACRO ws_channel(s) AS CASE WHEN NOT coalesce(ws_excel_error(s), false) THEN ws_channel_key(ws_key(s)) END;
+CREATE OR REPLACE MACRO ws_channel(s) AS CASE WHEN NOT coalesce(ws_excel_error(s), false) AND NOT coalesce(contains(s, '@'), false) THEN ws_channel_key(ws_key(s)) END;
 
 -- ws_online_level: full | partial | none, from a service-level cell or a
 -- channel label ("Trực tuyến toàn trình", "mức độ 4"); NULL when unknown.
@@ -312,12 +314,14 @@ CREATE OR REPLACE MACRO ws_non_data(code, received, first_cell) AS CASE
 END;
 
 -- ws_cell: a cell as the Go readers hand it over: trimmed (also of
--- no-break spaces and BOMs), ="000123" and '000123 unwrapped, NULL if empty.
+-- no-break spaces and BOMs), ="000123" and '000123 unwrapped, NULL if empty;
+-- a CR alone inside it ("Hộ\rtịch", a stray old-Mac line end) is a space,
+-- a CRLF a LF.
 CREATE OR REPLACE MACRO ws_cell_trim(s) AS trim(s, ' ' || chr(9) || chr(10) || chr(13) || chr(160) || chr(65279));
 CREATE OR REPLACE MACRO ws_cell(s) AS nullif(
     CASE WHEN left(ltrim(s), 1) IN ('=', chr(39))
          THEN regexp_replace(regexp_replace(ws_cell_trim(s), '^="(.*)"$', '\1'), '^' || chr(39), '')
-         WHEN contains(s, chr(13)) THEN replace(ws_cell_trim(s), chr(13) || chr(10), chr(10))
+         WHEN contains(s, chr(13)) THEN replace(replace(ws_cell_trim(s), chr(13) || chr(10), chr(10)), chr(13), ' ')
          ELSE ws_cell_trim(s) END, '');
 
 -- ws_clean: whether a cell needs no cleaning (most cells start and end
