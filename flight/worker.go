@@ -3,6 +3,7 @@
 package flight
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"database/sql/driver"
@@ -154,7 +155,9 @@ func RunWorker(ctx context.Context, in io.Reader, out io.Writer, open func(ctx c
 		if plain != nil {
 			schema = plain
 		}
-		wr := ipc.NewWriter(out, ipc.WithSchema(schema))
+		// Buffered: the IPC writer writes each buffer of a batch apart.
+		bw := bufio.NewWriterSize(out, 1<<20)
+		wr := ipc.NewWriter(bw, ipc.WithSchema(schema))
 		for rdr.Next() {
 			rec := rdr.RecordBatch()
 			if plain != nil {
@@ -177,7 +180,10 @@ func RunWorker(ctx context.Context, in io.Reader, out io.Writer, open func(ctx c
 		if err := rdr.Err(); err != nil {
 			return err
 		}
-		return wr.Close()
+		if err := wr.Close(); err != nil {
+			return err
+		}
+		return bw.Flush()
 	})
 }
 
@@ -283,7 +289,7 @@ func (s *server) streamWorker(ctx context.Context, w *warehouse.Warehouse, query
 			wait()
 		}
 	}()
-	rdr, rerr := ipc.NewReader(stdout, ipc.WithAllocator(memory.DefaultAllocator))
+	rdr, rerr := ipc.NewReader(bufio.NewReaderSize(stdout, 1<<20), ipc.WithAllocator(memory.DefaultAllocator))
 	if rerr != nil {
 		return 0, false, s.workerError(ctx, wait(), stderr, rerr)
 	}

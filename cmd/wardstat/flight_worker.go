@@ -31,6 +31,10 @@ const (
 	workerThreads     = 2
 )
 
+// flightQueueTimeout is how long a statement waits for a worker (0: the
+// flight package's default; tests shorten it).
+var flightQueueTimeout time.Duration
+
 // workerEnv is added to a worker's environment (tests: the test binary
 // acts as wardstat).
 var workerEnv []string
@@ -46,8 +50,9 @@ func (a *app) flightWorkers(set flightSettings) *flight.Workers {
 	// The worker's own timeout is a backstop: the server kills it first.
 	timeout := set.timeout + 30*time.Second
 	return &flight.Workers{
-		Max:       flightWorkers,
-		DataLimit: workerDataLimit,
+		Max:          flightWorkers,
+		DataLimit:    workerDataLimit,
+		QueueTimeout: flightQueueTimeout,
 		Command: func() *exec.Cmd {
 			c := exec.Command(exe, "--lang", a.lang, "flight-worker", "--timeout", timeout.String(), "--max-temp", set.maxTemp)
 			// Two malloc arenas: each thread's own arena keeps its pages

@@ -211,3 +211,46 @@ func vmHWM(pid int) string {
 	}
 	return "?"
 }
+
+// TestFlightQueueWaitsThenRefuses: with every worker busy, a statement
+// waits in the queue and, when its wait runs out, gets ResourceExhausted
+// with one line; once a worker is free the next statement runs.
+func TestFlightQueueWaitsThenRefuses(t *testing.T) {
+	flightQueueTimeout = time.Second
+	defer func() { flightQueueTimeout = 0 }()
+	db, _ := handcountWarehouse(t)
+	addr, _, _ := startFlight(t, "--db", db, "--lang", "en", "--timeout", "3s")
+	c := flightClient(t, addr)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	ctx = bearer(ctx, flightToken)
+	busy := make(chan error, flightWorkers)
+	for i := range flightWorkers {
+		// Different texts, so that they do not share one run.
+		go func() {
+			_, _, err := flightRows(ctx, c, stuckPerRow+" LIMIT "+strconv.Itoa(i+1))
+			busy <- err
+		}()
+	}
+	for deadline := time.Now().Add(10 * time.Second); len(childrenOf(os.Getpid())) < flightWorkers; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d workers started, want %d", len(childrenOf(os.Getpid())), flightWorkers)
+		}
+	}
+	began := time.Now()
+	_, _, err := flightRows(ctx, c, "SELECT count(*) FROM dossiers")
+	if codeOf(err) != codes.ResourceExhausted || !strings.Contains(err.Error(), "the server is running 2 statements (its most at once) and this one waited 1s") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("a statement with every worker busy: %v", err)
+	}
+	if took := time.Since(began); took < time.Second || took > 3*time.Second {
+		t.Errorf("it waited %v, want the queue's 1 s", took)
+	}
+	for range flightWorkers {
+		if err := <-busy; codeOf(err) != codes.DeadlineExceeded {
+			t.Errorf("a stuck statement: %v", err)
+		}
+	}
+	if _, rows, err := flightRows(ctx, c, "SELECT count(*) FROM dossiers"); err != nil || *rows[0][0] != "14" {
+		t.Errorf("the next statement: %v %v", rows, err)
+	}
+}
