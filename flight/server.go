@@ -410,14 +410,24 @@ func (s *server) CreatePreparedStatement(ctx context.Context, req flightsql.Acti
 		return res, s.explain(ctx, qctx, err)
 	}
 	defer release()
-	if err := w.CheckRead(qctx, query); err != nil {
+	if err := s.checkStatement(qctx, w, query); err != nil {
 		err = s.explain(ctx, qctx, err)
 		s.logQuery(ctx, "prepare", query, time.Now(), 0, err)
 		return res, err
 	}
-	params, err := paramSchema(qctx, w, query)
+	var params, ds *arrow.Schema
+	if s.o.Workers != nil && workerPath(w) != "" {
+		params, ds, err = s.describeInWorker(qctx, w, query)
+	} else {
+		params, err = paramSchema(qctx, w, query)
+		if err == nil {
+			ds = resultSchema(qctx, w, query, len(params.Fields()))
+		}
+	}
 	if err != nil {
-		return res, s.explain(ctx, qctx, err)
+		err = s.explain(ctx, qctx, err)
+		s.logQuery(ctx, "prepare", query, time.Now(), 0, err)
+		return res, err
 	}
 	handle := make([]byte, 16)
 	rand.Read(handle)
@@ -431,7 +441,7 @@ func (s *server) CreatePreparedStatement(ctx context.Context, req flightsql.Acti
 	s.mu.Unlock()
 	res.Handle = handle
 	res.ParameterSchema = params
-	res.DatasetSchema = resultSchema(qctx, w, query, len(params.Fields()))
+	res.DatasetSchema = ds
 	return res, nil
 }
 

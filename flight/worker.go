@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql/driver"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -31,7 +32,7 @@ import (
 )
 
 // encodeRequest is the worker's standard input for a statement.
-func encodeRequest(path, query string, args []any) ([]byte, error) {
+func encodeRequest(path, query string, args []any, describe bool) ([]byte, error) {
 	fields := make([]arrow.Field, len(args))
 	cols := make([]arrow.Array, len(args))
 	defer func() {
@@ -47,7 +48,11 @@ func encodeRequest(path, query string, args []any) ([]byte, error) {
 		cols[i] = b.NewArray()
 		b.Release()
 	}
-	md := arrow.NewMetadata([]string{reqPath, reqQuery}, []string{path, query})
+	keys, vals := []string{reqPath, reqQuery}, []string{path, query}
+	if describe {
+		keys, vals = append(keys, reqDescribe), append(vals, "1")
+	}
+	md := arrow.NewMetadata(keys, vals)
 	schema := arrow.NewSchema(fields, &md)
 	rec := array.NewRecordBatch(schema, cols, 1)
 	defer rec.Release()
@@ -129,6 +134,9 @@ func RunWorker(ctx context.Context, in io.Reader, out io.Writer, open func(ctx c
 	defer w.Close()
 	if err := w.CheckRead(ctx, query); err != nil {
 		return err
+	}
+	if md.FindKey(reqDescribe) >= 0 {
+		return describe(ctx, w, query, out)
 	}
 	conn, err := w.DB().Conn(ctx)
 	if err != nil {
@@ -244,7 +252,7 @@ func (s *server) streamWorker(ctx context.Context, w *warehouse.Warehouse, query
 		return 0, false, err
 	}
 	defer free()
-	req, err := encodeRequest(w.Path(), query, args)
+	req, err := encodeRequest(w.Path(), query, args, false)
 	if err != nil {
 		return 0, false, err
 	}
@@ -424,3 +432,111 @@ func (s *server) checkStatement(ctx context.Context, w *warehouse.Warehouse, que
 	}
 	return w.CheckRead(ctx, query)
 }
+
+// describe writes a prepared statement's schemas (reqDescribe).
+func describe(ctx context.Context, w *warehouse.Warehouse, query string, out io.Writer) error {
+	params, err := paramSchema(ctx, w, query)
+	if err != nil {
+		return err
+	}
+	ds := resultSchema(ctx, w, query, len(params.Fields()))
+	known := "1"
+	if ds == nil {
+		ds, known = arrow.NewSchema(nil, nil), "0"
+	}
+	ser := base64.StdEncoding.EncodeToString(flight.SerializeSchema(params, memory.DefaultAllocator))
+	md := arrow.NewMetadata(append(ds.Metadata().Keys(), resParams, resKnown), append(ds.Metadata().Values(), ser, known))
+	wr := ipc.NewWriter(out, ipc.WithSchema(arrow.NewSchema(ds.Fields(), &md)))
+	return wr.Close()
+}
+
+// describeInWorker is a prepared statement's parameters and result schema
+// (nil when it cannot be known before it runs), from a worker: preparing
+// folds constants and the result schema runs the statement with LIMIT 0,
+// either of which can be the statement's whole work.
+func (s *server) describeInWorker(ctx context.Context, w *warehouse.Warehouse, query string) (params, ds *arrow.Schema, err error) {
+	free, err := s.slot(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer free()
+	req, err := encodeRequest(w.Path(), query, nil, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	cmd := s.o.Workers.Command()
+	cmd.Stdin = bytes.NewReader(req)
+	stderr := &tail{}
+	cmd.Stderr = stderr
+	var stdout bytes.Buffer
+	cmd.Stdout = &limitedWriter{w: &stdout, n: 16 << 20}
+	dieWithParent(cmd)
+	s.workers.Add(1)
+	defer s.workers.Done()
+	if err := cmd.Start(); err != nil {
+		return nil, nil, err
+	}
+	stop := context.AfterFunc(ctx, func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		time.AfterFunc(s.o.Workers.KillGrace, func() { cmd.Process.Kill() })
+	})
+	werr := cmd.Wait()
+	stop()
+	s.log.Info("flight sql worker", "pid", cmd.Process.Pid, "exit", cmd.ProcessState.ExitCode(), "peak_rss_mb", peakRSSMB(cmd.ProcessState))
+	if werr != nil {
+		return nil, nil, s.workerError(ctx, werr, stderr, nil)
+	}
+	rdr, err := ipc.NewReader(&stdout)
+	if err != nil {
+		return nil, nil, s.workerError(ctx, nil, stderr, err)
+	}
+	defer rdr.Release()
+	sch := rdr.Schema()
+	md := sch.Metadata()
+	i := md.FindKey(resParams)
+	if i < 0 {
+		return nil, nil, s.workerError(ctx, nil, stderr, errors.New("no parameters in the worker's answer"))
+	}
+	raw, err := base64.StdEncoding.DecodeString(md.Values()[i])
+	if err != nil {
+		return nil, nil, err
+	}
+	if params, err = flight.DeserializeSchema(raw, memory.DefaultAllocator); err != nil {
+		return nil, nil, err
+	}
+	if j := md.FindKey(resKnown); j >= 0 && md.Values()[j] == "1" {
+		var keys, vals []string
+		for k, key := range md.Keys() {
+			if key != resParams && key != resKnown {
+				keys, vals = append(keys, key), append(vals, md.Values()[k])
+			}
+		}
+		rest := arrow.NewMetadata(keys, vals)
+		ds = arrow.NewSchema(sch.Fields(), &rest)
+	}
+	return params, ds, nil
+}
+
+// limitedWriter keeps at most n bytes and fails past them.
+type limitedWriter struct {
+	w io.Writer
+	n int
+}
+
+func (l *limitedWriter) Write(p []byte) (int, error) {
+	if len(p) > l.n {
+		return 0, errors.New("the worker's answer is too large")
+	}
+	l.n -= len(p)
+	return l.w.Write(p)
+}
+
+// reqDescribe asks a worker for a statement's parameters and result
+// schema (a prepared statement's), not its rows: the answer is a stream
+// of no batches in the result's schema (none when it cannot be known
+// before it runs, resKnown "0"), with the parameters' schema in resParams.
+const (
+	reqDescribe = "wardstat.describe"
+	resParams   = "wardstat.params"
+	resKnown    = "wardstat.known"
+)

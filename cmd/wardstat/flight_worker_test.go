@@ -62,7 +62,8 @@ func childrenOf(pid int) []int {
 // flightWorkers workers at their peak resident memory stay under 1 GiB.
 // A wide result that fits (50 MB of 5 KB texts, chunks of 10 MB) comes
 // whole in batches a default gRPC client accepts (4 MiB). Run in the
-// server, the list peaked at 1.6 GB and the 1 GB text at 2 GB.
+// server, the list peaked at 1.6 GB and the 1 GB text at 2 GB (folded by
+// the check's prepare). Preparing them ends alike.
 func TestFlightMemoryAttacks(t *testing.T) {
 	skipIfShort(t, "memory: the RSS of large queries")
 	if runtime.GOOS != "linux" {
@@ -101,6 +102,18 @@ func TestFlightMemoryAttacks(t *testing.T) {
 		}
 		if _, rows, err := flightRows(ctx, c, "SELECT count(*) FROM dossiers"); err != nil || *rows[0][0] != "14" {
 			t.Fatalf("after %s: %v %v\n%s", tc.query, rows, err, logs)
+		}
+	}
+	// Preparing folds constants, and a prepared statement's result schema
+	// runs it with LIMIT 0: both happen in a worker too.
+	for _, q := range []string{"SELECT length(repeat('x', 1000000000)) AS n", "SELECT len(range(i)) AS n FROM (VALUES (200000000)) t(i)"} {
+		stmt, err := c.Prepare(ctx, q)
+		if err == nil {
+			stmt.Close(ctx)
+		}
+		t.Logf("prepare %s: %v; server's peak so far %s", q, err, vmHWM(proc.Process.Pid))
+		if err != nil && (codeOf(err) != codes.ResourceExhausted || !strings.Contains(err.Error(), "needed more memory")) {
+			t.Errorf("prepare %s: want its schemas or one line saying it needed more memory, got %v", q, err)
 		}
 	}
 	proc.Process.Signal(syscall.SIGTERM)
