@@ -57,7 +57,7 @@ func (a *app) flightWorkers(set flightSettings) *flight.Workers {
 			c := exec.Command(exe, "--lang", a.lang, "flight-worker", "--timeout", timeout.String(), "--max-temp", set.maxTemp)
 			// Two malloc arenas: each thread's own arena keeps its pages
 			// mapped, counted by the data limit.
-			c.Env = append(append(os.Environ(), "MALLOC_ARENA_MAX=2"), workerEnv...)
+			c.Env = append(append(workerEnviron(), "MALLOC_ARENA_MAX=2"), workerEnv...)
 			return c
 		},
 	}
@@ -126,4 +126,16 @@ func (a *app) workerFailure(ctx, stmtCtx context.Context, err error, lim sqlLimi
 		return flight.WorkerFailure(flight.WorkerRefused, errorLine(e, a.lang))
 	}
 	return flight.WorkerFailure(flight.WorkerError, errorLine(e, a.lang))
+}
+
+// workerEnviron is the server's environment without its token: a worker
+// runs an analyst's statement and has no use for it.
+func workerEnviron() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, flight.TokenEnv+"=") {
+			env = append(env, kv)
+		}
+	}
+	return env
 }
