@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -70,7 +71,8 @@ func flightFixture(b *testing.B, n int) (db *warehouse.Warehouse, c *flightsql.C
 	sctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- flight.Serve(sctx, src, flight.Options{Listener: lis, Tokens: tokens, Lang: "en", StatementTimeout: 10 * time.Minute, MaxRows: 1 << 40})
+		done <- flight.Serve(sctx, src, flight.Options{Listener: lis, Tokens: tokens, Lang: "en", StatementTimeout: 10 * time.Minute, MaxRows: 1 << 40,
+			Workers: benchWorkers()})
 	}()
 	b.Cleanup(func() { stop(); <-done })
 	c, err = flightsql.NewClient(lis.Addr().String(), nil, nil, grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -244,4 +246,40 @@ func peakRSSMB() float64 {
 		}
 	}
 	return 0
+}
+
+// benchWorkerEnv makes this test binary a Flight SQL worker (TestMain),
+// as `wardstat flight-worker` is for the endpoint: each statement runs in
+// a child process and its Arrow IPC stream is forwarded, as in wardstat.
+// WARDSTAT_BENCH_FLIGHT_INPROCESS=1 runs statements in the server.
+const benchWorkerEnv = "WARDSTAT_BENCH_FLIGHT_WORKER"
+
+func benchWorkers() *flight.Workers {
+	if os.Getenv("WARDSTAT_BENCH_FLIGHT_INPROCESS") == "1" {
+		return nil
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil
+	}
+	return &flight.Workers{Max: 2, DataLimit: 448 << 20, Command: func() *exec.Cmd {
+		c := exec.Command(exe)
+		c.Env = append(os.Environ(), benchWorkerEnv+"=1")
+		return c
+	}}
+}
+
+func TestMain(m *testing.M) {
+	if os.Getenv(benchWorkerEnv) == "1" {
+		opt := warehouse.Options{ReadOnly: true, MemoryLimit: "160MB", Threads: min(2, runtime.NumCPU())}
+		err := flight.RunWorker(context.Background(), os.Stdin, os.Stdout, func(ctx context.Context, path string) (*warehouse.Warehouse, error) {
+			return warehouse.Open(ctx, path, opt)
+		}, nil)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, flight.WorkerFailure(flight.WorkerError, err.Error()))
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
 }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"sync"
 	"time"
 
 	"wardstat/internal/msg"
@@ -22,6 +23,9 @@ const (
 	DefaultStatementTimeout = 5 * time.Minute
 	DefaultMaxRows          = 10_000_000
 	DefaultGrace            = 30 * time.Second
+	DefaultWorkers          = 3
+	DefaultQueueTimeout     = 30 * time.Second
+	DefaultKillGrace        = 2 * time.Second
 )
 
 // TokenEnv is the variable that may hold one token (named "env").
@@ -56,6 +60,9 @@ type Options struct {
 	// gives for it (the refusals of the sandbox, memory, temporary disk);
 	// nil keeps DuckDB's text.
 	Explain func(err error) error
+	// Workers, when set, run each statement in a child process (see
+	// Workers); nil runs statements in the server.
+	Workers *Workers
 	// Ready, when set, is called with the address once it listens.
 	Ready func(net.Addr)
 }
@@ -72,6 +79,17 @@ func (o *Options) defaults() {
 	}
 	if o.Lang != "en" {
 		o.Lang = "vi"
+	}
+	if w := o.Workers; w != nil {
+		if w.Max <= 0 {
+			w.Max = DefaultWorkers
+		}
+		if w.QueueTimeout <= 0 {
+			w.QueueTimeout = DefaultQueueTimeout
+		}
+		if w.KillGrace <= 0 {
+			w.KillGrace = DefaultKillGrace
+		}
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -108,3 +126,13 @@ func isLoopback(addr string) bool {
 
 // errNoSnapshot: the daemon has not published yet.
 var errNoSnapshot = errors.New("no snapshot")
+
+// waitGroup waits for wg, at most d.
+func waitGroup(wg *sync.WaitGroup, d time.Duration) {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(d):
+	}
+}

@@ -395,10 +395,17 @@ func (s *server) GetSchemaStatement(ctx context.Context, cmd flightsql.Statement
 		return nil, s.explain(ctx, qctx, err)
 	}
 	defer release()
-	if err := w.CheckRead(qctx, query); err != nil {
+	if err := s.checkStatement(qctx, w, query); err != nil {
 		return nil, s.explain(ctx, qctx, err)
 	}
-	sch := resultSchema(qctx, w, query, 0)
+	var sch *arrow.Schema
+	if s.o.Workers != nil && workerPath(w) != "" {
+		if _, sch, err = s.describeInWorker(qctx, w, query); err != nil {
+			return nil, s.explain(ctx, qctx, err)
+		}
+	} else {
+		sch = resultSchema(qctx, w, query, 0)
+	}
 	if sch == nil {
 		return nil, status.Error(codes.Unimplemented, msg.Render(msg.Errorf(
 			"không biết trước được lược đồ của câu lệnh này; hãy chạy nó", "this statement's schema cannot be known before it runs; run it"), s.o.Lang))

@@ -45,6 +45,9 @@ type server struct {
 	mu       sync.Mutex
 	prepared map[string]*prepared
 	runs     map[string]*sharedRun // the statements running, by shareKey
+
+	slots   chan struct{}  // one per worker running (Options.Workers)
+	workers sync.WaitGroup // the workers started and not yet waited
 }
 
 // prepared is a prepared statement: its text and its bound parameters.
@@ -74,6 +77,9 @@ func Serve(ctx context.Context, src Source, o Options) error {
 		return msg.Errorf("hãy ghi cả tls_cert và tls_key, hoặc không ghi cả hai", "give both tls_cert and tls_key, or neither")
 	}
 	s := &server{src: src, o: o, log: o.Logger, prepared: map[string]*prepared{}, runs: map[string]*sharedRun{}}
+	if o.Workers != nil {
+		s.slots = make(chan struct{}, o.Workers.Max)
+	}
 	g := &gate{tokens: o.Tokens, lang: o.Lang, log: o.Logger}
 	s.base, s.cancelBase = context.WithCancel(context.Background())
 	defer s.cancelBase()
@@ -134,6 +140,8 @@ func Serve(ctx context.Context, src Source, o Options) error {
 		}
 	}
 	<-served
+	s.cancelBase() // ends any worker still running (SIGTERM, then SIGKILL)
+	waitGroup(&s.workers, 15*time.Second)
 	s.log.Info("flight sql stopped")
 	return nil
 }
@@ -173,7 +181,7 @@ func (s *server) query(ctx context.Context, kind, query string, args []any) (*ar
 		if err != nil {
 			return nil, nil, finish(0, err)
 		}
-		if err := w.CheckRead(qctx, query); err != nil {
+		if err := s.checkStatement(qctx, w, query); err != nil {
 			release()
 			return nil, nil, finish(0, err)
 		}
@@ -196,7 +204,14 @@ func (s *server) query(ctx context.Context, kind, query string, args []any) (*ar
 		first := make(chan started, 1)
 		ch := make(chan flight.StreamChunk, 2)
 		go func() {
-			rows, said, err := s.stream(qctx, w, query, args, first, ch, run)
+			var rows int64
+			var said bool
+			var err error
+			if s.o.Workers != nil && workerPath(w) != "" {
+				rows, said, err = s.streamWorker(qctx, w, query, args, first, ch, run)
+			} else {
+				rows, said, err = s.stream(qctx, w, query, args, first, ch, run)
+			}
 			release()
 			_, tooMany := err.(errTooManyRows)
 			err = finish(rows, err)
@@ -294,7 +309,10 @@ func (s *server) explain(ctx, qctx context.Context, err error) error {
 		return err
 	}
 	var many errTooManyRows
+	var busy errBusy
 	switch {
+	case errors.As(err, &busy):
+		return s.errWorkersBusy(busy)
 	case errors.As(err, &many):
 		return status.Error(codes.ResourceExhausted, msg.Render(msg.Errorf(
 			"kết quả có hơn %d dòng (max_rows) nên đã dừng sau %d dòng đầu; hãy thu hẹp câu lệnh (WHERE, LIMIT, GROUP BY) hoặc dùng wardstat export",
@@ -368,7 +386,7 @@ func (s *server) check(ctx context.Context, query string) error {
 		return err
 	}
 	defer release()
-	if err := w.CheckRead(qctx, query); err != nil {
+	if err := s.checkStatement(qctx, w, query); err != nil {
 		err = s.explain(ctx, qctx, err)
 		s.logQuery(ctx, "check", query, time.Now(), 0, err)
 		return err
@@ -392,14 +410,24 @@ func (s *server) CreatePreparedStatement(ctx context.Context, req flightsql.Acti
 		return res, s.explain(ctx, qctx, err)
 	}
 	defer release()
-	if err := w.CheckRead(qctx, query); err != nil {
+	if err := s.checkStatement(qctx, w, query); err != nil {
 		err = s.explain(ctx, qctx, err)
 		s.logQuery(ctx, "prepare", query, time.Now(), 0, err)
 		return res, err
 	}
-	params, err := paramSchema(qctx, w, query)
+	var params, ds *arrow.Schema
+	if s.o.Workers != nil && workerPath(w) != "" {
+		params, ds, err = s.describeInWorker(qctx, w, query)
+	} else {
+		params, err = paramSchema(qctx, w, query)
+		if err == nil {
+			ds = resultSchema(qctx, w, query, len(params.Fields()))
+		}
+	}
 	if err != nil {
-		return res, s.explain(ctx, qctx, err)
+		err = s.explain(ctx, qctx, err)
+		s.logQuery(ctx, "prepare", query, time.Now(), 0, err)
+		return res, err
 	}
 	handle := make([]byte, 16)
 	rand.Read(handle)
@@ -413,7 +441,7 @@ func (s *server) CreatePreparedStatement(ctx context.Context, req flightsql.Acti
 	s.mu.Unlock()
 	res.Handle = handle
 	res.ParameterSchema = params
-	res.DatasetSchema = resultSchema(qctx, w, query, len(params.Fields()))
+	res.DatasetSchema = ds
 	return res, nil
 }
 

@@ -2,7 +2,12 @@
 
 package flight
 
-import "context"
+import (
+	"context"
+	"io"
+
+	"wardstat/warehouse"
+)
 
 // BuiltIn says whether this wardstat can serve Flight SQL: not without
 // the duckdb_arrow build tag.
@@ -10,3 +15,8 @@ const BuiltIn = false
 
 // Serve says that this wardstat cannot serve Flight SQL (ErrNotBuiltIn).
 func Serve(context.Context, Source, Options) error { return ErrNotBuiltIn }
+
+// RunWorker says that this wardstat cannot serve Flight SQL.
+func RunWorker(context.Context, io.Reader, io.Writer, func(context.Context, string) (*warehouse.Warehouse, error), func() func()) error {
+	return ErrNotBuiltIn
+}

@@ -180,6 +180,7 @@ func (a *app) serveFlight(ctx context.Context, set flightSettings, src flight.So
 		Addr: set.addr, Tokens: tokens, TLSCert: set.tlsCert, TLSKey: set.tlsKey,
 		StatementTimeout: set.timeout, MaxRows: set.maxRows, Grace: set.grace,
 		Lang: a.lang, Logger: log,
+		Workers: a.flightWorkers(set),
 		Explain: func(err error) error {
 			return a.statementError(context.Background(), context.Background(), err, lim)
 		},

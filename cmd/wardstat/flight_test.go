@@ -21,7 +21,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -808,49 +807,6 @@ func startFlightProcess(t *testing.T, args ...string) (*exec.Cmd, string, *testk
 	}
 	t.Fatalf("wardstat flight did not listen:\n%s", logs)
 	return nil, "", nil
-}
-
-// TestFlightMemoryAttacks: wide results (100 MB of 50 KB texts, 300 MB of
-// 1 MB texts) come whole, in batches a default gRPC client accepts
-// (4 MiB), the endpoint answers the next statement, and its peak resident
-// memory stays under 1 GiB. (A list of 200 million numbers is not counted
-// by DuckDB's memory_limit and still peaks at 1.6 GB: the endpoint has no
-// RLIMIT_DATA, which `wardstat sql` has, since memory DuckDB freed stays
-// counted by it and fails the next statements of a long-lived process.)
-func TestFlightMemoryAttacks(t *testing.T) {
-	skipIfShort(t, "memory: the RSS of large queries")
-	if runtime.GOOS != "linux" {
-		t.Skip("Maxrss is Linux's")
-	}
-	db, _ := handcountWarehouse(t)
-	proc, addr, logs := startFlightProcess(t, "--db", db, "--lang", "en")
-	c := flightClient(t, addr)
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-	defer cancel()
-	ctx = bearer(ctx, flightToken)
-	for q, want := range map[string]int{
-		"SELECT repeat('x', 50000) AS s FROM range(10000)": 10000,
-		"SELECT repeat('x', 1000000) AS s FROM range(300)": 300,
-	} {
-		_, rows, err := flightRows(ctx, c, q)
-		if err != nil || len(rows) != want || len(*rows[want-1][0]) != len(*rows[0][0]) {
-			t.Errorf("%s: %d rows, %v", q, len(rows), err)
-		}
-		if _, rows, err := flightRows(ctx, c, "SELECT count(*) FROM dossiers"); err != nil || *rows[0][0] != "14" {
-			t.Fatalf("after %s: %v %v\n%s", q, rows, err, logs)
-		}
-	}
-	proc.Process.Signal(syscall.SIGTERM)
-	if took, killed := endsWithin(t, proc, time.Now(), 30*time.Second); killed {
-		t.Fatalf("still running %v after SIGTERM", took)
-	}
-	peak := proc.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10
-	if peak > 1<<30 {
-		t.Errorf("peak resident memory %d MB, over 1 GiB", peak>>20)
-	}
-	if proc.ProcessState.ExitCode() != 0 {
-		t.Errorf("exit %d after SIGTERM", proc.ProcessState.ExitCode())
-	}
 }
 
 // TestFlightTLS: with a certificate the endpoint speaks TLS only, and

@@ -25,6 +25,12 @@ const goHeapReserve = 128 << 20
 // own out-of-memory error. DuckDB's memory_limit alone does not count
 // every value (a 1 GB repeat(), a list of 200 million numbers).
 func limitDataMemory(n uint64) error {
+	return limitDataMemoryReserving(n, goHeapReserve)
+}
+
+// limitDataMemoryReserving is limitDataMemory with goReserve bytes mapped
+// for Go's heap (a Flight SQL worker needs less than goHeapReserve).
+func limitDataMemoryReserving(n, goReserve uint64) error {
 	var lim unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_DATA, &lim); err != nil {
 		return err
@@ -33,12 +39,12 @@ func limitDataMemory(n uint64) error {
 		return nil
 	}
 	warmThreads(runtime.GOMAXPROCS(0) + spareThreads)
-	reserve := make([]byte, goHeapReserve)
+	reserve := make([]byte, goReserve)
 	runtime.KeepAlive(reserve)
 	runtime.GC()
 	debug.FreeOSMemory()
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(goHeapReserve * 3 / 4)
+		debug.SetMemoryLimit(int64(goReserve) * 3 / 4)
 	}
 	lim.Cur = n
 	if lim.Max != unix.RLIM_INFINITY && lim.Max < n {

@@ -7,4 +7,6 @@ package main
 // memory_limit, the Go heap's soft limit and its own caps.
 func limitDataMemory(uint64) error { return nil }
 
+func limitDataMemoryReserving(uint64, uint64) error { return nil }
+
 func holdFetchReserve() (release func()) { return func() {} }

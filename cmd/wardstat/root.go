@@ -108,6 +108,7 @@ Start with:
 		newReportCommand(a),
 		newSQLCommand(a),
 		newFlightCommand(a),
+		newFlightWorkerCommand(a),
 		newUnitsCommand(a),
 		newDemoCommand(a),
 		newCheckCommand(a),

@@ -1,0 +1,9 @@
+//go:build !linux
+
+package flight
+
+import "os/exec"
+
+// dieWithParent: only Linux kills a child with its parent (Pdeathsig);
+// elsewhere the server's stop kills its workers itself.
+func dieWithParent(*exec.Cmd) {}

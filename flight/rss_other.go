@@ -1,0 +1,8 @@
+//go:build !linux
+
+package flight
+
+import "os"
+
+// peakRSSMB: not measured beyond Linux.
+func peakRSSMB(*os.ProcessState) int64 { return -1 }

@@ -1,0 +1,542 @@
+//go:build duckdb_arrow
+
+package flight
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql/driver"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/flight"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/duckdb/duckdb-go/v2"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"wardstat/internal/msg"
+	"wardstat/warehouse"
+)
+
+// encodeRequest is the worker's standard input for a statement.
+func encodeRequest(path, query string, args []any, describe bool) ([]byte, error) {
+	fields := make([]arrow.Field, len(args))
+	cols := make([]arrow.Array, len(args))
+	defer func() {
+		for _, c := range cols {
+			if c != nil {
+				c.Release()
+			}
+		}
+	}()
+	for i, v := range args {
+		b, typ := paramBuilder(v)
+		fields[i] = arrow.Field{Name: fmt.Sprintf("p%d", i+1), Type: typ, Nullable: true}
+		cols[i] = b.NewArray()
+		b.Release()
+	}
+	keys, vals := []string{reqPath, reqQuery}, []string{path, query}
+	if describe {
+		keys, vals = append(keys, reqDescribe), append(vals, "1")
+	}
+	md := arrow.NewMetadata(keys, vals)
+	schema := arrow.NewSchema(fields, &md)
+	rec := array.NewRecordBatch(schema, cols, 1)
+	defer rec.Release()
+	var buf bytes.Buffer
+	wr := ipc.NewWriter(&buf, ipc.WithSchema(schema))
+	if err := wr.Write(rec); err != nil {
+		return nil, err
+	}
+	if err := wr.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// paramBuilder holds one parameter as goValue gives it (so that the
+// worker's goValue gives it back unchanged).
+func paramBuilder(v any) (array.Builder, arrow.DataType) {
+	mem := memory.DefaultAllocator
+	switch x := v.(type) {
+	case nil:
+		b := array.NewNullBuilder(mem)
+		b.AppendNull()
+		return b, arrow.Null
+	case bool:
+		b := array.NewBooleanBuilder(mem)
+		b.Append(x)
+		return b, arrow.FixedWidthTypes.Boolean
+	case int64:
+		b := array.NewInt64Builder(mem)
+		b.Append(x)
+		return b, arrow.PrimitiveTypes.Int64
+	case uint64:
+		b := array.NewUint64Builder(mem)
+		b.Append(x)
+		return b, arrow.PrimitiveTypes.Uint64
+	case float64:
+		b := array.NewFloat64Builder(mem)
+		b.Append(x)
+		return b, arrow.PrimitiveTypes.Float64
+	case time.Time:
+		typ := &arrow.TimestampType{Unit: arrow.Nanosecond}
+		b := array.NewTimestampBuilder(mem, typ)
+		b.Append(arrow.Timestamp(x.UnixNano()))
+		return b, typ
+	case []byte:
+		b := array.NewBinaryBuilder(mem, arrow.BinaryTypes.Binary)
+		b.Append(x)
+		return b, arrow.BinaryTypes.Binary
+	}
+	b := array.NewStringBuilder(mem)
+	b.Append(fmt.Sprint(v))
+	return b, arrow.BinaryTypes.String
+}
+
+// RunWorker is the worker's work: it reads the request from in, opens the
+// warehouse file with open, checks the statement in the sandbox, runs it
+// through DuckDB's Arrow interface and writes its batches to out. hold,
+// when set, is called before the statement runs and what it returns
+// after DuckDB answered (`wardstat sql`'s fetch reserve).
+func RunWorker(ctx context.Context, in io.Reader, out io.Writer, open func(ctx context.Context, path string) (*warehouse.Warehouse, error), hold func() func()) error {
+	rr, err := ipc.NewReader(in)
+	if err != nil {
+		return fmt.Errorf("worker request: %w", err)
+	}
+	defer rr.Release()
+	md := rr.Schema().Metadata()
+	path, query := md.Values()[md.FindKey(reqPath)], md.Values()[md.FindKey(reqQuery)]
+	var args []any
+	if rr.Next() {
+		rec := rr.RecordBatch()
+		for _, col := range rec.Columns() {
+			args = append(args, goValue(col, 0))
+		}
+	}
+	w, err := open(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	if err := w.CheckRead(ctx, query); err != nil {
+		return err
+	}
+	if md.FindKey(reqDescribe) >= 0 {
+		return describe(ctx, w, query, out)
+	}
+	conn, err := w.DB().Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
+		if err != nil {
+			return err
+		}
+		release := func() {}
+		if hold != nil {
+			release = hold()
+		}
+		rdr, err := ar.QueryContext(ctx, query, args...)
+		release()
+		if err != nil {
+			return err
+		}
+		defer rdr.Release()
+		schema := rdr.Schema()
+		plain := plainSchema(schema)
+		if plain != nil {
+			schema = plain
+		}
+		// Buffered: the IPC writer writes each buffer of a batch apart.
+		bw := bufio.NewWriterSize(out, 1<<20)
+		wr := ipc.NewWriter(bw, ipc.WithSchema(schema))
+		for rdr.Next() {
+			rec := rdr.RecordBatch()
+			if plain != nil {
+				rec = plainRecord(plain, rec)
+			} else {
+				rec.Retain()
+			}
+			for _, part := range splitRecord(rec) {
+				if part.NumRows() == 1 && recordBytes(part) > maxRowBytes {
+					part.Release()
+					return errBigRow
+				}
+				err := wr.Write(part)
+				part.Release()
+				if err != nil {
+					return err
+				}
+			}
+		}
+		if err := rdr.Err(); err != nil {
+			return err
+		}
+		if err := wr.Close(); err != nil {
+			return err
+		}
+		return bw.Flush()
+	})
+}
+
+// tail keeps the last bytes written to it (a worker's standard error).
+type tail struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+const tailBytes = 8 << 10
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > tailBytes {
+		t.buf = append(t.buf[:0], t.buf[len(t.buf)-tailBytes:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tail) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.buf)
+}
+
+// errBusy: every worker is busy and the queue's wait ran out.
+type errBusy struct {
+	max  int
+	wait time.Duration
+}
+
+func (e errBusy) Error() string { return fmt.Sprintf("%d workers busy for %s", e.max, e.wait) }
+
+// slot waits for a free worker, up to the queue's timeout.
+func (s *server) slot(ctx context.Context) (release func(), err error) {
+	t := time.NewTimer(s.o.Workers.QueueTimeout)
+	defer t.Stop()
+	select {
+	case s.slots <- struct{}{}:
+		return func() { <-s.slots }, nil
+	case <-t.C:
+		return nil, errBusy{s.o.Workers.Max, s.o.Workers.QueueTimeout}
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// streamWorker is stream with the statement run by a worker: the
+// worker's batches go to the client as they come. The statement's
+// timeout, its client's cancellation and the server's stop end the
+// worker (SIGTERM, then SIGKILL after KillGrace), so a statement DuckDB
+// cannot interrupt still ends on time.
+func (s *server) streamWorker(ctx context.Context, w *warehouse.Warehouse, query string, args []any, first chan<- started, ch chan<- flight.StreamChunk, run *sharedRun) (rows int64, said bool, err error) {
+	free, err := s.slot(ctx)
+	if err != nil {
+		return 0, false, err
+	}
+	defer free()
+	req, err := encodeRequest(w.Path(), query, args, false)
+	if err != nil {
+		return 0, false, err
+	}
+	cmd := s.o.Workers.Command()
+	cmd.Stdin = bytes.NewReader(req)
+	stderr := &tail{}
+	cmd.Stderr = stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return 0, false, err
+	}
+	dieWithParent(cmd)
+	s.workers.Add(1)
+	defer s.workers.Done()
+	if err := cmd.Start(); err != nil {
+		return 0, false, err
+	}
+	s.log.Debug("flight sql worker started", "pid", cmd.Process.Pid)
+	var once sync.Once
+	kill := func() {
+		once.Do(func() {
+			cmd.Process.Signal(syscall.SIGTERM)
+			time.AfterFunc(s.o.Workers.KillGrace, func() { cmd.Process.Kill() })
+		})
+	}
+	stop := context.AfterFunc(ctx, kill)
+	defer stop()
+	waited := false
+	wait := func() error {
+		if waited {
+			return nil
+		}
+		waited = true
+		io.Copy(io.Discard, stdout)
+		err := cmd.Wait()
+		s.log.Info("flight sql worker", "pid", cmd.Process.Pid, "exit", cmd.ProcessState.ExitCode(), "peak_rss_mb", peakRSSMB(cmd.ProcessState))
+		return err
+	}
+	defer func() {
+		if !waited {
+			kill()
+			wait()
+		}
+	}()
+	rdr, rerr := ipc.NewReader(bufio.NewReaderSize(stdout, 1<<20), ipc.WithAllocator(memory.DefaultAllocator))
+	if rerr != nil {
+		return 0, false, s.workerError(ctx, wait(), stderr, rerr)
+	}
+	defer rdr.Release()
+	schema := rdr.Schema()
+	if run != nil {
+		run.schema = schema
+	}
+	first <- started{schema: schema}
+	said = true
+	for rdr.Next() {
+		rec := rdr.RecordBatch()
+		rec.Retain()
+		n := rec.NumRows()
+		tooMany := rows+n > s.o.MaxRows
+		if tooMany {
+			part := rec.NewSlice(0, s.o.MaxRows-rows)
+			rec.Release()
+			rec = part
+		}
+		if rec.NumRows() > 0 {
+			run.record(rec)
+			select {
+			case ch <- flight.StreamChunk{Data: rec}:
+				rows += rec.NumRows()
+			case <-ctx.Done():
+				rec.Release()
+				return rows, said, ctx.Err()
+			}
+		} else {
+			rec.Release()
+		}
+		if tooMany {
+			return rows, said, errTooManyRows{s.o.MaxRows}
+		}
+	}
+	rerr = rdr.Err()
+	if werr := wait(); werr != nil || rerr != nil {
+		return rows, said, s.workerError(ctx, werr, stderr, rerr)
+	}
+	return rows, said, nil
+}
+
+// workerError is why a worker failed: its own line, else its death.
+func (s *server) workerError(ctx context.Context, waitErr error, stderr *tail, readErr error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	text := stderr.String()
+	if i := strings.LastIndex(text, workerPrefix); i >= 0 {
+		line := strings.TrimSpace(text[i+len(workerPrefix):])
+		if j := strings.IndexByte(line, '\n'); j >= 0 {
+			line = line[:j]
+		}
+		kind, said, _ := strings.Cut(line, ":")
+		said = strings.TrimSpace(said)
+		switch kind {
+		case WorkerMemory:
+			return s.errWorkerMemory()
+		case WorkerBigRow:
+			return status.Error(codes.ResourceExhausted, msg.Render(msg.Errorf(
+				"một dòng của kết quả lớn hơn 16 MB nên không gửi được; hãy chọn ít cột hơn hoặc cắt giá trị (left, substr)",
+				"a row of the result is larger than 16 MB and cannot be sent; select fewer columns or cut the values (left, substr)"), s.o.Lang))
+		case WorkerRefused:
+			return status.Error(codes.PermissionDenied, said)
+		default:
+			return status.Error(codes.InvalidArgument, said)
+		}
+	}
+	var exit *exec.ExitError
+	if errors.As(waitErr, &exit) {
+		// Killed by the kernel (the OOM killer), or Go's own fatal out of
+		// memory: the worker needed more memory than it may have.
+		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() ||
+			strings.Contains(text, "out of memory") || strings.Contains(text, "pthread_create") ||
+			strings.Contains(text, "cannot allocate memory") || strings.Contains(text, "bad_alloc") {
+			return s.errWorkerMemory()
+		}
+	}
+	s.log.Warn("flight sql: a worker ended unexpectedly", "wait", fmt.Sprint(waitErr), "read", fmt.Sprint(readErr))
+	return status.Error(codes.Internal, msg.Render(msg.Errorf(
+		"tiến trình chạy câu lệnh đã dừng bất thường (%v); hãy chạy lại, hoặc thu hẹp câu lệnh",
+		"the process running the statement ended unexpectedly (%v); run it again, or narrow the statement", firstErr(waitErr, readErr)), s.o.Lang))
+}
+
+func firstErr(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// errWorkerMemory: a statement needed more memory than a worker has.
+func (s *server) errWorkerMemory() error {
+	return status.Error(codes.ResourceExhausted, msg.Render(msg.Errorf(
+		"câu lệnh cần quá nhiều bộ nhớ (mỗi câu lệnh Flight SQL dùng tối đa %d MB) nên đã bị dừng; hãy thu hẹp nó (WHERE, LIMIT, giá trị nhỏ hơn)",
+		"the statement needed more memory than a Flight SQL statement may use (%d MB) and was stopped; narrow it (WHERE, LIMIT, smaller values)",
+		s.o.Workers.DataLimit>>20), s.o.Lang))
+}
+
+// errWorkersBusy is errBusy in the client's words.
+func (s *server) errWorkersBusy(e errBusy) error {
+	return status.Error(codes.ResourceExhausted, msg.Render(msg.Errorf(
+		"máy chủ đang chạy %d câu lệnh (tối đa cùng lúc) và câu lệnh này đã chờ %s mà chưa đến lượt; hãy chạy lại sau ít phút",
+		"the server is running %d statements (its most at once) and this one waited %s without its turn; run it again in a few minutes",
+		e.max, e.wait), s.o.Lang))
+}
+
+// workerPath is the warehouse file a worker opens ("" when the opening
+// has no file of its own, e.g. a federation of lakes: the statement runs
+// in the server).
+func workerPath(w *warehouse.Warehouse) string {
+	p := w.Path()
+	if p == "" || p == ":memory:" {
+		return ""
+	}
+	if _, err := os.Stat(p); err != nil {
+		return ""
+	}
+	return p
+}
+
+// checkStatement is the sandbox's check of a statement in the server:
+// with workers, the part made from the parse tree (preparing folds
+// constants, which can be the statement's whole work), the worker
+// checking it whole again before it runs.
+func (s *server) checkStatement(ctx context.Context, w *warehouse.Warehouse, query string) error {
+	if s.o.Workers != nil && workerPath(w) != "" {
+		return w.CheckParse(ctx, query)
+	}
+	return w.CheckRead(ctx, query)
+}
+
+// describe writes a prepared statement's schemas (reqDescribe).
+func describe(ctx context.Context, w *warehouse.Warehouse, query string, out io.Writer) error {
+	params, err := paramSchema(ctx, w, query)
+	if err != nil {
+		return err
+	}
+	ds := resultSchema(ctx, w, query, len(params.Fields()))
+	known := "1"
+	if ds == nil {
+		ds, known = arrow.NewSchema(nil, nil), "0"
+	}
+	ser := base64.StdEncoding.EncodeToString(flight.SerializeSchema(params, memory.DefaultAllocator))
+	md := arrow.NewMetadata(append(ds.Metadata().Keys(), resParams, resKnown), append(ds.Metadata().Values(), ser, known))
+	wr := ipc.NewWriter(out, ipc.WithSchema(arrow.NewSchema(ds.Fields(), &md)))
+	return wr.Close()
+}
+
+// describeInWorker is a prepared statement's parameters and result schema
+// (nil when it cannot be known before it runs), from a worker: preparing
+// folds constants and the result schema runs the statement with LIMIT 0,
+// either of which can be the statement's whole work.
+func (s *server) describeInWorker(ctx context.Context, w *warehouse.Warehouse, query string) (params, ds *arrow.Schema, err error) {
+	free, err := s.slot(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer free()
+	req, err := encodeRequest(w.Path(), query, nil, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	cmd := s.o.Workers.Command()
+	cmd.Stdin = bytes.NewReader(req)
+	stderr := &tail{}
+	cmd.Stderr = stderr
+	var stdout bytes.Buffer
+	cmd.Stdout = &limitedWriter{w: &stdout, n: 16 << 20}
+	dieWithParent(cmd)
+	s.workers.Add(1)
+	defer s.workers.Done()
+	if err := cmd.Start(); err != nil {
+		return nil, nil, err
+	}
+	stop := context.AfterFunc(ctx, func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		time.AfterFunc(s.o.Workers.KillGrace, func() { cmd.Process.Kill() })
+	})
+	werr := cmd.Wait()
+	stop()
+	s.log.Info("flight sql worker", "pid", cmd.Process.Pid, "exit", cmd.ProcessState.ExitCode(), "peak_rss_mb", peakRSSMB(cmd.ProcessState))
+	if werr != nil {
+		return nil, nil, s.workerError(ctx, werr, stderr, nil)
+	}
+	rdr, err := ipc.NewReader(&stdout)
+	if err != nil {
+		return nil, nil, s.workerError(ctx, nil, stderr, err)
+	}
+	defer rdr.Release()
+	sch := rdr.Schema()
+	md := sch.Metadata()
+	i := md.FindKey(resParams)
+	if i < 0 {
+		return nil, nil, s.workerError(ctx, nil, stderr, errors.New("no parameters in the worker's answer"))
+	}
+	raw, err := base64.StdEncoding.DecodeString(md.Values()[i])
+	if err != nil {
+		return nil, nil, err
+	}
+	if params, err = flight.DeserializeSchema(raw, memory.DefaultAllocator); err != nil {
+		return nil, nil, err
+	}
+	if j := md.FindKey(resKnown); j >= 0 && md.Values()[j] == "1" {
+		var keys, vals []string
+		for k, key := range md.Keys() {
+			if key != resParams && key != resKnown {
+				keys, vals = append(keys, key), append(vals, md.Values()[k])
+			}
+		}
+		rest := arrow.NewMetadata(keys, vals)
+		ds = arrow.NewSchema(sch.Fields(), &rest)
+	}
+	return params, ds, nil
+}
+
+// limitedWriter keeps at most n bytes and fails past them.
+type limitedWriter struct {
+	w io.Writer
+	n int
+}
+
+func (l *limitedWriter) Write(p []byte) (int, error) {
+	if len(p) > l.n {
+		return 0, errors.New("the worker's answer is too large")
+	}
+	l.n -= len(p)
+	return l.w.Write(p)
+}
+
+// reqDescribe asks a worker for a statement's parameters and result
+// schema (a prepared statement's), not its rows: the answer is a stream
+// of no batches in the result's schema (none when it cannot be known
+// before it runs, resKnown "0"), with the parameters' schema in resParams.
+const (
+	reqDescribe = "wardstat.describe"
+	resParams   = "wardstat.params"
+	resKnown    = "wardstat.known"
+)

@@ -1,0 +1,63 @@
+package flight
+
+import (
+	"errors"
+	"os/exec"
+	"strings"
+	"time"
+)
+
+// Workers run each statement in a child process of the server (a
+// worker), so that a statement's memory is capped by the worker's own
+// data limit (which a long-lived server cannot set on itself) and a
+// statement DuckDB cannot interrupt ends with its worker.
+type Workers struct {
+	// Command is the worker's command line (the wardstat binary in its
+	// hidden flight-worker mode); Serve sets its standard streams.
+	Command func() *exec.Cmd
+	// Max is how many workers run at once; further statements queue.
+	Max int
+	// DataLimit is each worker's data memory, in bytes (for messages).
+	DataLimit uint64
+	// QueueTimeout is how long a statement waits for a worker.
+	QueueTimeout time.Duration
+	// KillGrace is how long a worker has between SIGTERM and SIGKILL.
+	KillGrace time.Duration
+}
+
+// Worker protocol: the request is an Arrow IPC stream on the worker's
+// standard input, its schema's metadata holding the warehouse file and
+// the statement, its columns the parameters (one row); the result is an
+// Arrow IPC stream on its standard output, in batches the server sends as
+// they are (ENUMs as text, at most about maxMessageBytes each). A failure
+// is the last line of its standard error, "wardstat-worker: KIND: TEXT",
+// and exit status 1.
+const (
+	reqPath  = "wardstat.path"
+	reqQuery = "wardstat.query"
+
+	workerPrefix = "wardstat-worker: "
+
+	// WorkerMemory, WorkerRefused, WorkerBigRow and WorkerError are the
+	// kinds of a worker's failure.
+	WorkerMemory  = "memory"
+	WorkerRefused = "refused"
+	WorkerBigRow  = "bigrow"
+	WorkerError   = "error"
+)
+
+// maxRowBytes caps one row of a result: a batch of one row is sent
+// whole, and the server holds a few batches per statement.
+const maxRowBytes = 16 << 20
+
+// errBigRow: one row of the result is larger than maxRowBytes.
+var errBigRow = errors.New("a row larger than 16 MB")
+
+// ErrBigRow says whether err is a worker's row over 16 MB.
+func ErrBigRow(err error) bool { return errors.Is(err, errBigRow) }
+
+// WorkerFailure is the line a worker writes last on its standard error
+// when it fails.
+func WorkerFailure(kind, text string) string {
+	return workerPrefix + kind + ": " + strings.ReplaceAll(text, "\n", " ")
+}
