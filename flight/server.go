@@ -5,10 +5,7 @@ package flight
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"database/sql/driver"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -299,62 +296,6 @@ func (s *server) stream(ctx context.Context, w *warehouse.Warehouse, query strin
 		return rdr.Err()
 	})
 	return rows, said, err
-}
-
-// explain turns a query's error into a gRPC status the client shows, in
-// the server's language: the sandbox's refusals and limits in the words
-// of `wardstat sql`, the statement timeout and max_rows in the endpoint's.
-func (s *server) explain(ctx, qctx context.Context, err error) error {
-	if _, ok := status.FromError(err); ok {
-		return err
-	}
-	var many errTooManyRows
-	var busy errBusy
-	switch {
-	case errors.As(err, &busy):
-		return s.errWorkersBusy(busy)
-	case errors.As(err, &many):
-		return status.Error(codes.ResourceExhausted, msg.Render(msg.Errorf(
-			"kết quả có hơn %d dòng (max_rows) nên đã dừng sau %d dòng đầu; hãy thu hẹp câu lệnh (WHERE, LIMIT, GROUP BY) hoặc dùng wardstat export",
-			"the result has more than %d rows (max_rows) and was stopped after the first %d; narrow the statement (WHERE, LIMIT, GROUP BY) or use wardstat export", many.max, many.max), s.o.Lang))
-	case s.base.Err() != nil:
-		return status.Error(codes.Unavailable, msg.Render(msg.Errorf(
-			"máy chủ đang dừng nên câu lệnh đã bị hủy; hãy chạy lại sau ít phút", "the server is stopping and the statement was cancelled; run it again in a few minutes"), s.o.Lang))
-	case errors.Is(qctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil:
-		return status.Error(codes.DeadlineExceeded, msg.Render(msg.Errorf(
-			"câu lệnh chạy quá %s (statement_timeout) nên đã bị dừng; hãy thu hẹp nó (WHERE, LIMIT)",
-			"the statement ran longer than %s (statement_timeout) and was stopped; narrow it (WHERE, LIMIT)", s.o.StatementTimeout), s.o.Lang))
-	case ctx.Err() != nil:
-		return status.Error(codes.Canceled, msg.Render(msg.Errorf("câu lệnh đã bị hủy", "the statement was cancelled"), s.o.Lang))
-	case errors.Is(err, errNoSnapshot):
-		return status.Error(codes.Unavailable, msg.Render(err, s.o.Lang))
-	}
-	code := codes.InvalidArgument
-	if errors.Is(err, warehouse.ErrNotARead) {
-		code = codes.PermissionDenied
-	}
-	if errors.Is(err, warehouse.ErrLocked) || errors.Is(err, warehouse.ErrNoWarehouse) {
-		code = codes.Unavailable
-	}
-	if s.o.Explain != nil {
-		err = s.o.Explain(err)
-	}
-	return status.Error(code, msg.Render(err, s.o.Lang))
-}
-
-// logQuery logs a query with its token's name (never the token), its
-// duration and rows; the text is logged as a hash and a length, as an
-// analyst may have typed anything into it.
-func (s *server) logQuery(ctx context.Context, kind, query string, began time.Time, rows int64, err error) {
-	sum := sha256.Sum256([]byte(query))
-	attrs := []any{"token", tokenName(ctx), "kind", kind, "ms", sinceMS(began), "rows", max(rows, 0),
-		"query_sha256", hex.EncodeToString(sum[:6]), "query_bytes", len(query), "peer", peerAddr(ctx)}
-	if err != nil {
-		st, _ := status.FromError(err)
-		s.log.Info("query failed", append(attrs, "code", st.Code().String(), "error", st.Message())...)
-		return
-	}
-	s.log.Info("query", attrs...)
 }
 
 // GetFlightInfoStatement checks the statement (a refusal comes here, at
