@@ -1,0 +1,204 @@
+//go:build duckdb_arrow
+
+package flight
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql/driver"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/flight"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/duckdb/duckdb-go/v2"
+
+	"wardstat/warehouse"
+)
+
+// encodeRequest is the worker's standard input for a statement.
+func encodeRequest(path, query string, args []any, describe bool) ([]byte, error) {
+	fields := make([]arrow.Field, len(args))
+	cols := make([]arrow.Array, len(args))
+	defer func() {
+		for _, c := range cols {
+			if c != nil {
+				c.Release()
+			}
+		}
+	}()
+	for i, v := range args {
+		b, typ := paramBuilder(v)
+		fields[i] = arrow.Field{Name: fmt.Sprintf("p%d", i+1), Type: typ, Nullable: true}
+		cols[i] = b.NewArray()
+		b.Release()
+	}
+	keys, vals := []string{reqPath, reqQuery}, []string{path, query}
+	if describe {
+		keys, vals = append(keys, reqDescribe), append(vals, "1")
+	}
+	md := arrow.NewMetadata(keys, vals)
+	schema := arrow.NewSchema(fields, &md)
+	rec := array.NewRecordBatch(schema, cols, 1)
+	defer rec.Release()
+	var buf bytes.Buffer
+	wr := ipc.NewWriter(&buf, ipc.WithSchema(schema))
+	if err := wr.Write(rec); err != nil {
+		return nil, err
+	}
+	if err := wr.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// paramBuilder holds one parameter as goValue gives it (so that the
+// worker's goValue gives it back unchanged).
+func paramBuilder(v any) (array.Builder, arrow.DataType) {
+	mem := memory.DefaultAllocator
+	switch x := v.(type) {
+	case nil:
+		b := array.NewNullBuilder(mem)
+		b.AppendNull()
+		return b, arrow.Null
+	case bool:
+		b := array.NewBooleanBuilder(mem)
+		b.Append(x)
+		return b, arrow.FixedWidthTypes.Boolean
+	case int64:
+		b := array.NewInt64Builder(mem)
+		b.Append(x)
+		return b, arrow.PrimitiveTypes.Int64
+	case uint64:
+		b := array.NewUint64Builder(mem)
+		b.Append(x)
+		return b, arrow.PrimitiveTypes.Uint64
+	case float64:
+		b := array.NewFloat64Builder(mem)
+		b.Append(x)
+		return b, arrow.PrimitiveTypes.Float64
+	case time.Time:
+		typ := &arrow.TimestampType{Unit: arrow.Nanosecond}
+		b := array.NewTimestampBuilder(mem, typ)
+		b.Append(arrow.Timestamp(x.UnixNano()))
+		return b, typ
+	case []byte:
+		b := array.NewBinaryBuilder(mem, arrow.BinaryTypes.Binary)
+		b.Append(x)
+		return b, arrow.BinaryTypes.Binary
+	}
+	b := array.NewStringBuilder(mem)
+	b.Append(fmt.Sprint(v))
+	return b, arrow.BinaryTypes.String
+}
+
+// RunWorker is the worker's work: it reads the request from in, opens the
+// warehouse file with open, checks the statement in the sandbox, runs it
+// through DuckDB's Arrow interface and writes its batches to out. hold,
+// when set, is called before the statement runs and what it returns
+// after DuckDB answered (`wardstat sql`'s fetch reserve).
+func RunWorker(ctx context.Context, in io.Reader, out io.Writer, open func(ctx context.Context, path string) (*warehouse.Warehouse, error), hold func() func()) error {
+	rr, err := ipc.NewReader(in)
+	if err != nil {
+		return fmt.Errorf("worker request: %w", err)
+	}
+	defer rr.Release()
+	md := rr.Schema().Metadata()
+	path, query := md.Values()[md.FindKey(reqPath)], md.Values()[md.FindKey(reqQuery)]
+	var args []any
+	if rr.Next() {
+		rec := rr.RecordBatch()
+		for _, col := range rec.Columns() {
+			args = append(args, goValue(col, 0))
+		}
+	}
+	w, err := open(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	if err := w.CheckRead(ctx, query); err != nil {
+		return err
+	}
+	if md.FindKey(reqDescribe) >= 0 {
+		return describe(ctx, w, query, out)
+	}
+	conn, err := w.DB().Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
+		if err != nil {
+			return err
+		}
+		release := func() {}
+		if hold != nil {
+			release = hold()
+		}
+		rdr, err := ar.QueryContext(ctx, query, args...)
+		release()
+		if err != nil {
+			return err
+		}
+		defer rdr.Release()
+		schema := rdr.Schema()
+		plain := plainSchema(schema)
+		if plain != nil {
+			schema = plain
+		}
+		// Buffered: the IPC writer writes each buffer of a batch apart.
+		bw := bufio.NewWriterSize(out, 1<<20)
+		wr := ipc.NewWriter(bw, ipc.WithSchema(schema))
+		for rdr.Next() {
+			rec := rdr.RecordBatch()
+			if plain != nil {
+				rec = plainRecord(plain, rec)
+			} else {
+				rec.Retain()
+			}
+			for _, part := range splitRecord(rec) {
+				if part.NumRows() == 1 && recordBytes(part) > maxRowBytes {
+					part.Release()
+					return errBigRow
+				}
+				err := wr.Write(part)
+				part.Release()
+				if err != nil {
+					return err
+				}
+			}
+		}
+		if err := rdr.Err(); err != nil {
+			return err
+		}
+		if err := wr.Close(); err != nil {
+			return err
+		}
+		return bw.Flush()
+	})
+}
+
+// describe writes a prepared statement's schemas (reqDescribe).
+func describe(ctx context.Context, w *warehouse.Warehouse, query string, out io.Writer) error {
+	params, err := paramSchema(ctx, w, query)
+	if err != nil {
+		return err
+	}
+	ds := resultSchema(ctx, w, query, len(params.Fields()))
+	known := "1"
+	if ds == nil {
+		ds, known = arrow.NewSchema(nil, nil), "0"
+	}
+	ser := base64.StdEncoding.EncodeToString(flight.SerializeSchema(params, memory.DefaultAllocator))
+	md := arrow.NewMetadata(append(ds.Metadata().Keys(), resParams, resKnown), append(ds.Metadata().Values(), ser, known))
+	wr := ipc.NewWriter(out, ipc.WithSchema(arrow.NewSchema(ds.Fields(), &md)))
+	return wr.Close()
+}
