@@ -81,7 +81,9 @@ prompt waits.
 Tables: dossiers, dossier_history, loads, rejects, units, statuses, job_runs.
 Views: dossier_versions, ward_month, mart_* (wardstat describe lists them all).
 Views and macros: report_form(start, end), ward_month, dossier_days,
-form_counts(start, end), unit_at(start, end).`,
+form_counts(start, end), unit_at(start, end). A period not over is counted
+as of today (wardstat_today(), as wardstat report does); a period after
+today has no row.`,
 		Example: `  wardstat sql "SELECT * FROM report_form('2026-10-01', '2026-10-31')"
   wardstat sql --format csv "SELECT month, ward_code, on_time_rate FROM ward_month"
   wardstat sql "SELECT reason_code, count(*) FROM rejects GROUP BY 1"
