@@ -108,6 +108,7 @@ today has no row.`,
 			}
 			if len(args) == 0 && file == "" {
 				if f, ok := cmd.InOrStdin().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+					a.liveToday = true // the prompt may stay open past midnight
 					// Fail now, not at the first statement, when there is no warehouse.
 					w, err := a.open(cmd.Context(), true)
 					if err != nil {
