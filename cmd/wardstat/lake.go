@@ -148,7 +148,7 @@ func federated(a *app, cmd *cobra.Command, name string) *cobra.Command {
 			if err != nil {
 				return nil, err
 			}
-			opt := warehouse.Options{Logger: a.log}
+			opt := warehouse.Options{Logger: a.log, Today: a.now()}
 			if a.sandbox {
 				opt.MemoryLimit = sandboxMemoryLimit
 				opt.Threads = sandboxThreads
