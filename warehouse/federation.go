@@ -239,6 +239,9 @@ func OpenFederation(ctx context.Context, lakes []Lake, opt Options) (*Warehouse,
 	init := func(ex driver.ExecerContext) error {
 		initMu.Lock()
 		defer initMu.Unlock()
+		if err := pinToday(ctx, ex, opt.Today); err != nil {
+			return err
+		}
 		if initDone {
 			return nil
 		}

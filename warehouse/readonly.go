@@ -138,6 +138,9 @@ func openReadOnly(ctx context.Context, path string, opt Options) (*Warehouse, er
 	init := func(ex driver.ExecerContext) error {
 		initMu.Lock()
 		defer initMu.Unlock()
+		if err := pinToday(ctx, ex, opt.Today); err != nil {
+			return err
+		}
 		if initDone {
 			return nil
 		}

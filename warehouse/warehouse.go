@@ -56,6 +56,13 @@ type Options struct {
 	// MaxTempSize caps a read-only connection's temporary disk; "" means
 	// DefaultMaxTempSize.
 	MaxTempSize string
+	// Today is the day the models count a period not yet over as of
+	// (report_form, ward_month and the marts; TodayVariable), pinned on
+	// every connection: a command sets it from its own clock so that what
+	// it says and what the SQL counts agree. Zero leaves the SQL to read
+	// the real date in Vietnam, as a long-running server must (a pinned
+	// day would not move at midnight).
+	Today time.Time
 	// repaired is a read-only open right after a read-write one removed
 	// an unfinished load: the check must now find none.
 	repaired bool
@@ -119,6 +126,9 @@ func Open(ctx context.Context, path string, opt Options) (*Warehouse, error) {
 	init := func(ex driver.ExecerContext) error {
 		initMu.Lock()
 		defer initMu.Unlock()
+		if err := pinToday(ctx, ex, opt.Today); err != nil {
+			return err
+		}
 		if initDone {
 			return nil
 		}

@@ -90,7 +90,7 @@ data test stops the export and says which rows.`,
 				return err
 			}
 			fmt.Fprintf(a.stdout, a.t("%d kiểm tra dữ liệu đạt\n", "%d data tests passed\n"), len(results))
-			now := time.Now().In(vietnam)
+			now := a.now()
 			today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 			lastMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)
 			if _, err := w.ExportMarts(cmd.Context(), out, lastMonth, time.Date(now.Year(), 1, 1, 0, 0, 0, 0, time.UTC), today); err != nil {

@@ -98,6 +98,7 @@ type flightSources struct {
 // itself read-only, opened while queries run and shared by them.
 func (a *app) flightSource(set flightSettings, snap string) flightSources {
 	a.sandbox = true
+	a.liveToday = true // the endpoint outlives midnight: the SQL reads the date itself
 	a.maxTemp = set.maxTemp
 	a.quietSnapshot = true
 	opt := a.sandboxOptions()

@@ -163,7 +163,7 @@ func federated(a *app, cmd *cobra.Command, name string) *cobra.Command {
 				return nil, err
 			}
 			opened = lakes
-			opt := warehouse.Options{Logger: a.log}
+			opt := warehouse.Options{Logger: a.log, Today: a.now()}
 			if a.sandbox {
 				opt.MemoryLimit = sandboxMemoryLimit
 				opt.Threads = sandboxThreads

@@ -312,7 +312,9 @@ chung một lần mở), nên một lần nạp có thể bắt đầu khi dấu
 Bảng: dossiers, dossier_history, loads, rejects, units, statuses, job_runs.
 View: dossier_versions, ward_month, mart_* (wardstat describe liệt kê tất cả).
 View và macro: report_form(start, end), ward_month, dossier_days,
-form_counts(start, end), unit_at(start, end).`,
+form_counts(start, end), unit_at(start, end). Kỳ chưa kết thúc được tính
+đến hôm nay (wardstat_today(), như wardstat report); kỳ sau hôm nay không
+có dòng nào.`,
 		flags: map[string]string{
 			"file":     "đọc câu truy vấn từ tệp này",
 			"format":   "table, csv, json hoặc arrow (luồng Arrow IPC, cho tập lệnh)",

@@ -129,7 +129,7 @@ func (f reportFlags) period(now time.Time) (time.Time, time.Time, error) {
 }
 
 func (a *app) runReport(ctx context.Context, f reportFlags) error {
-	now := time.Now().In(vietnam)
+	now := a.now()
 	from, to, err := f.period(now)
 	if err != nil {
 		return err
@@ -422,7 +422,7 @@ func (a *app) runNightly(ctx context.Context, f reportFlags, month, through time
 	if err != nil {
 		return err
 	}
-	paths, err := report.Nightly(ctx, w.DB(), f.out, report.Options{Month: month, Through: through, Ward: ward, Lang: a.lang, Now: time.Now().In(vietnam)})
+	paths, err := report.Nightly(ctx, w.DB(), f.out, report.Options{Month: month, Through: through, Ward: ward, Lang: a.lang, Now: a.now()})
 	if err != nil {
 		return err
 	}

@@ -35,6 +35,21 @@ type app struct {
 	// federation, when set, is what open opens instead of the warehouse:
 	// other nodes' lakes (lake report, lake sql; lake.go).
 	federation func(context.Context) (*warehouse.Warehouse, error)
+	// clock is the command's one reading of the time (now): its periods,
+	// its notes and the day the SQL counts as of (warehouse.Options.Today)
+	// all come from it, so they cannot disagree across midnight.
+	clock time.Time
+	// liveToday leaves the SQL to read the real date itself: a server
+	// (flight) keeps connections open past midnight.
+	liveToday bool
+}
+
+// now is the time in Vietnam when the command started (read once).
+func (a *app) now() time.Time {
+	if a.clock.IsZero() {
+		a.clock = time.Now().In(vietnam)
+	}
+	return a.clock
 }
 
 // usageError is a mistake in the command line: exit code 2.
@@ -146,6 +161,9 @@ func (a *app) open(ctx context.Context, readOnly bool) (*warehouse.Warehouse, er
 		return a.federation(ctx)
 	}
 	opt := warehouse.Options{ReadOnly: readOnly, Logger: a.log}
+	if !a.liveToday {
+		opt.Today = a.now()
+	}
 	if readOnly {
 		opt.MaxTempSize = a.maxTemp
 		if a.sandbox {

@@ -81,7 +81,9 @@ prompt waits.
 Tables: dossiers, dossier_history, loads, rejects, units, statuses, job_runs.
 Views: dossier_versions, ward_month, mart_* (wardstat describe lists them all).
 Views and macros: report_form(start, end), ward_month, dossier_days,
-form_counts(start, end), unit_at(start, end).`,
+form_counts(start, end), unit_at(start, end). A period not over is counted
+as of today (wardstat_today(), as wardstat report does); a period after
+today has no row.`,
 		Example: `  wardstat sql "SELECT * FROM report_form('2026-10-01', '2026-10-31')"
   wardstat sql --format csv "SELECT month, ward_code, on_time_rate FROM ward_month"
   wardstat sql "SELECT reason_code, count(*) FROM rejects GROUP BY 1"
@@ -106,6 +108,7 @@ form_counts(start, end), unit_at(start, end).`,
 			}
 			if len(args) == 0 && file == "" {
 				if f, ok := cmd.InOrStdin().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+					a.liveToday = true // the prompt may stay open past midnight
 					// Fail now, not at the first statement, when there is no warehouse.
 					w, err := a.open(cmd.Context(), true)
 					if err != nil {

@@ -14,6 +14,20 @@
 CREATE OR REPLACE MACRO counted_status(s) AS
     s IS NULL OR s NOT IN (SELECT status FROM statuses WHERE NOT counted);
 
+-- wardstat_today(): today in Vietnam, the day every figure of a period not
+-- yet over is judged on (report_form, ward_month and all built on them):
+-- the session variable wardstat_today when set (the CLI sets it from its
+-- own clock, so its notes and the figures agree; tests set a fixed day),
+-- else the real date at UTC+7 (Vietnam keeps no daylight saving), whatever
+-- the session's TimeZone.
+-- vi: hôm nay theo giờ Việt Nam, ngày dùng để tính mọi số liệu của một kỳ
+-- chưa kết thúc: biến phiên wardstat_today nếu có đặt (wardstat đặt theo
+-- đồng hồ của chính nó; kiểm thử đặt một ngày cố định), nếu không thì ngày
+-- thật theo UTC+7, bất kể TimeZone của phiên.
+CREATE OR REPLACE MACRO wardstat_today() AS
+    coalesce(try_cast(getvariable('wardstat_today') AS DATE),
+             (make_timestamp(epoch_us(get_current_timestamp())) + INTERVAL 7 HOUR)::DATE);
+
 -- dossier_days: each counted dossier with the local days the rules use.
 -- vi: mỗi hồ sơ được tính, kèm các ngày theo giờ địa phương mà quy tắc
 -- dùng.
@@ -82,8 +96,14 @@ FROM (
     GROUP BY code
 ) u;
 
--- report_form(start, end): one row per ward, the official form.
--- vi: mỗi xã, phường một dòng: biểu chính thức.
+-- report_form(start, end): one row per ward, the official form, as of
+-- min(end, today) (wardstat_today): a period not yet over is counted as a
+-- ward counting by hand today would (a dossier still open is overdue when
+-- due before today, not before the period's end); a period starting after
+-- today gives no row.
+-- vi: mỗi xã, phường một dòng: biểu chính thức, tính đến min(end, hôm nay):
+-- kỳ chưa kết thúc được tính đến hôm nay (hồ sơ đang giải quyết quá hạn khi
+-- hạn trước hôm nay); kỳ bắt đầu sau hôm nay không có dòng nào.
 CREATE OR REPLACE MACRO report_form(start_date, end_date) AS TABLE
 SELECT
     f.ward_code,
@@ -96,8 +116,9 @@ SELECT
     f.withdrawn,
     f.pending_total, f.pending_in_time, f.pending_overdue,
     on_time_rate(f.resolved_early + f.resolved_on_time, f.resolved_total) AS on_time_rate
-FROM form_counts(start_date, end_date) f
-LEFT JOIN unit_at(start_date, end_date) u ON u.code = f.ward_code
+FROM form_counts(start_date, least(end_date::DATE, wardstat_today())) f
+LEFT JOIN unit_at(start_date, least(end_date::DATE, wardstat_today())) u ON u.code = f.ward_code
+WHERE start_date::DATE <= wardstat_today()
 ORDER BY f.ward_code;
 
 -- ward_month: the form per ward per calendar month, from each ward's first
@@ -106,20 +127,36 @@ ORDER BY f.ward_code;
 -- one pass: each dossier contributes events to the months of its receipt,
 -- completion or withdrawal, and of the day it became overdue while open;
 -- pending figures are running sums of those events, and carried over is
--- the previous month's pending.
+-- the previous month's pending. As report_form, it counts as of today
+-- (wardstat_today): what is dated after today has not happened yet (a
+-- dossier received after today is left out, one completed or withdrawn
+-- after today is still open, one due before today is overdue only from the
+-- day after its due day up to today), so the current month is
+-- report_form(first day, today) and no month after it has a row.
 -- vi: biểu theo từng xã, phường và từng tháng, từ tháng đầu tiên có hồ sơ
 -- của xã, phường đến tháng cuối cùng có ngày nào đó. Cho đúng
 -- report_form(ngày đầu, ngày cuối) của mỗi tháng (có kiểm tra), nhưng tính
 -- một lượt: mỗi hồ sơ góp sự kiện vào tháng tiếp nhận, tháng có kết quả
 -- hoặc rút, và tháng nó trở thành quá hạn khi còn mở; số đang giải quyết là
 -- tổng dồn các sự kiện đó, và kỳ trước chuyển qua là số đang giải quyết của
--- tháng trước.
+-- tháng trước. Như report_form, tính đến hôm nay: tháng hiện tại là
+-- report_form(ngày đầu, hôm nay), không có tháng nào sau đó.
 CREATE OR REPLACE VIEW ward_month AS
-WITH d AS (
-    SELECT ward_code, channel, received_day, due_day, completed_day, withdrawn_day,
+WITH today AS (SELECT wardstat_today() AS day),
+-- as of today: a completion or withdrawal dated after today has not happened
+as_of AS (
+    SELECT dd.ward_code, dd.channel, dd.received_day, dd.due_day,
+           CASE WHEN dd.completed_day <= t.day THEN dd.completed_day END AS completed_day,
+           CASE WHEN dd.withdrawn_day <= t.day THEN dd.withdrawn_day END AS withdrawn_day,
+           t.day AS today
+    FROM dossier_days dd, today t
+    WHERE coalesce(dd.received_day <= t.day, true)
+),
+d AS (
+    SELECT ward_code, channel, received_day, due_day, completed_day, withdrawn_day, today,
            coalesce(completed_day, withdrawn_day) AS closed_day,
            greatest(due_day + 1, received_day) AS overdue_from
-    FROM dossier_days
+    FROM as_of
 ),
 events AS (
     SELECT ward_code, date_trunc('month', received_day)::DATE AS month,
@@ -134,9 +171,9 @@ events AS (
     UNION ALL
     SELECT ward_code, date_trunc('month', withdrawn_day)::DATE, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0
     FROM d WHERE withdrawn_day IS NOT NULL
-    UNION ALL -- open and overdue from the day after the due day ...
+    UNION ALL -- open and overdue from the day after the due day (by today) ...
     SELECT ward_code, date_trunc('month', overdue_from)::DATE, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1
-    FROM d WHERE due_day IS NOT NULL AND (closed_day IS NULL OR overdue_from <= closed_day - 1)
+    FROM d WHERE due_day IS NOT NULL AND overdue_from <= today AND (closed_day IS NULL OR overdue_from <= closed_day - 1)
     UNION ALL -- ... until the day it closes
     SELECT ward_code, date_trunc('month', closed_day)::DATE, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1
     FROM d WHERE due_day IS NOT NULL AND closed_day IS NOT NULL AND overdue_from <= closed_day - 1
@@ -147,8 +184,10 @@ per_month AS (
            sum(late) AS late, sum(withdrawn) AS withdrawn, sum(closed) AS closed, sum(overdue) AS overdue
     FROM events GROUP BY ALL
 ),
--- the last month with a receipt, result or withdrawal (not a future due day)
-last_month AS (SELECT max(month) AS last FROM per_month WHERE received + resolved + withdrawn > 0),
+-- the last month with a receipt, result or withdrawal (not a future due
+-- day), and never after today's month
+last_month AS (SELECT least(max(month), date_trunc('month', any_value(t.day))::DATE) AS last
+               FROM per_month, today t WHERE received + resolved + withdrawn > 0),
 grid AS (
     SELECT w.ward_code, m::DATE AS month
     FROM (SELECT ward_code, min(month) AS first FROM per_month GROUP BY ALL) w, last_month,

@@ -255,7 +255,7 @@ GROUP BY ALL;
 -- không có dữ liệu đầu vào thì để trống (NULL), ghi lý do ở note_vi và không
 -- tính vào points_possible.
 CREATE OR REPLACE VIEW mart_index766 AS
-WITH wm AS MATERIALIZED (SELECT * FROM ward_month),
+WITH wm AS MATERIALIZED (SELECT *, least(month_end, wardstat_today()) AS as_of FROM ward_month),
 cal AS MATERIALIZED (SELECT * FROM calendar_cum),
 -- the n-th working day, to move a due day by n working days
 working_days AS MATERIALIZED (SELECT cum, day FROM cal WHERE working),
@@ -287,17 +287,18 @@ resolved AS (
     GROUP BY ALL
 ),
 -- open dossiers with a supplement request, at the end of each month they
--- are open: the requests made by then and the working days waited by then
+-- are open (today for the current month, as ward_month): the requests made
+-- by then and the working days waited by then
 pending_waits AS (
-    SELECT m.ward_code, m.month, m.month_end AS e, f.dossier_code, f.due_day,
-           count(*) FILTER (WHERE r.requested_day <= m.month_end) AS requests,
-           coalesce(sum(CASE WHEN r.answered_day <= m.month_end THEN r.answered_cum ELSE ce.cum END - r.requested_cum)
-                        FILTER (WHERE r.requested_day <= m.month_end), 0) AS wait
+    SELECT m.ward_code, m.month, m.as_of AS e, f.dossier_code, f.due_day,
+           count(*) FILTER (WHERE r.requested_day <= m.as_of) AS requests,
+           coalesce(sum(CASE WHEN r.answered_day <= m.as_of THEN r.answered_cum ELSE ce.cum END - r.requested_cum)
+                        FILTER (WHERE r.requested_day <= m.as_of), 0) AS wait
     FROM dossier_days f
     JOIN requests r USING (ward_code, dossier_code)
-    JOIN wm m ON m.ward_code = f.ward_code AND f.received_day <= m.month_end
-         AND coalesce(f.completed_day > m.month_end, true) AND coalesce(f.withdrawn_day > m.month_end, true)
-    LEFT JOIN cal ce ON ce.day = m.month_end
+    JOIN wm m ON m.ward_code = f.ward_code AND f.received_day <= m.as_of
+         AND coalesce(f.completed_day > m.as_of, true) AND coalesce(f.withdrawn_day > m.as_of, true)
+    LEFT JOIN cal ce ON ce.day = m.as_of
     GROUP BY ALL
 ),
 -- how the rule changes the form's open-in-time count (due day not before
