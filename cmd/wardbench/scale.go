@@ -30,6 +30,49 @@ const scaleEnv = "WARDBENCH_SCALE_N"
 // base (their last rows), half is new.
 const scaleNight = 50_000
 
+// tenYears is the base's span: 2016-01-01 to 2026-01-01, in seconds.
+const tenYears = 315_532_800
+
+// sqlReceived is the base's receipt time of row i of n, in SQL.
+func sqlReceived(n int) string {
+	return fmt.Sprintf(`TIMESTAMP '2016-01-01 07:30:00' + to_seconds((i * %d // %d) + i %% 3600)`, tenYears, n)
+}
+
+// writeScaleNight writes the night's file as a ward system exports it
+// (bench.Header, Vietnamese labels, dd/mm/yyyy): the base's last 25 k
+// dossiers again, each now resolved on 2026-01-14 (received in the base's
+// last days, December 2025), and 25 k new ones received on 2026-01-14,
+// two in five still open. A night touches the months it touches, as a
+// real one does; bench.WriteCSVRange's rows would land in 2021–2022.
+func writeScaleNight(ctx context.Context, path string, n int) error {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	h := bench.Header
+	q := fmt.Sprintf(`COPY (
+	SELECT %[1]s AS "%[5]s", %[2]s AS "%[6]s",
+	  ['Chứng thực bản sao từ bản chính', 'Đăng ký khai sinh', 'Đăng ký kết hôn', 'Cấp Giấy xác nhận tình trạng hôn nhân', 'Đăng ký khai tử', 'Chứng thực chữ ký trong giấy tờ, văn bản', 'Đăng ký biến động quyền sử dụng đất', 'Cấp giấy phép xây dựng nhà ở riêng lẻ'][1 + (i // 7) %% 8] AS "%[7]s",
+	  ['Chứng thực', 'Hộ tịch', 'Hộ tịch', 'Hộ tịch', 'Hộ tịch', 'Chứng thực', 'Đất đai', 'Xây dựng'][1 + (i // 7) %% 8] AS "%[8]s",
+	  ['Trực tiếp', 'Trực tiếp', 'Trực tuyến', 'Trực tuyến', 'Bưu chính công ích'][1 + i %% 5] AS "%[9]s",
+	  '' AS "%[10]s",
+	  strftime(r, '%%d/%%m/%%Y %%H:%%M:%%S') AS "%[11]s",
+	  strftime(r + to_days(1 + i %% 10), '%%d/%%m/%%Y %%H:%%M:%%S') AS "%[12]s",
+	  CASE WHEN resolved THEN strftime(greatest(r, TIMESTAMP '2026-01-14 09:00:00') + to_hours(i %% 7), '%%d/%%m/%%Y %%H:%%M:%%S') ELSE '' END AS "%[13]s",
+	  CASE WHEN resolved THEN strftime(greatest(r, TIMESTAMP '2026-01-14 09:00:00') + to_hours(i %% 7 + 1), '%%d/%%m/%%Y %%H:%%M:%%S') ELSE '' END AS "%[14]s",
+	  CASE WHEN resolved THEN 'Đã trả kết quả' WHEN i %% 2 = 0 THEN 'Đang giải quyết' ELSE 'Chờ bổ sung' END AS "%[15]s",
+	  'Nguyễn Văn An' AS "%[16]s", printf('09%%08d', i %% 100000000) AS "%[17]s", (1000 * (i %% 60))::VARCHAR AS "%[18]s"
+	FROM (SELECT i, r, i < %[3]d OR i %% 5 >= 2 AS resolved FROM (
+	  SELECT i, CASE WHEN i < %[3]d THEN %[4]s ELSE TIMESTAMP '2026-01-14 07:30:00' + to_seconds((i - %[3]d) %% 36000) END AS r
+	  FROM range(%[3]d - %[19]d, %[3]d + %[19]d) t(i)))
+	) TO '%[20]s' (FORMAT csv, HEADER true)`,
+		bench.SQLCode, bench.SQLWard, n, sqlReceived(n),
+		h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9], h[10], h[11], h[12], h[13], scaleNight/2, strings.ReplaceAll(path, "'", "''"))
+	_, err = db.ExecContext(ctx, q)
+	return err
+}
+
 // scaleToday is the night's date: the base ends on 2025-12-31.
 var scaleToday = time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC)
 
@@ -52,7 +95,6 @@ func makeScaleBase(ctx context.Context, path, flatPath string, n int) error {
 	if err != nil {
 		return err
 	}
-	const tenYears = 315_532_800 // seconds from 2016-01-01 to 2026-01-01
 	q := fmt.Sprintf(`
 	INSERT INTO dossiers BY NAME
 	SELECT %[1]s AS ward_code, %[2]s AS dossier_code, NULL AS procedure_code,
@@ -66,8 +108,8 @@ func makeScaleBase(ctx context.Context, path, flatPath string, n int) error {
 	  NULL AS supplement_requested_at, NULL AS supplement_received_at,
 	  NULL AS apology_issued, NULL AS paid_online, 1000 * (i %% 60) AS fee, NULL AS digitised, md5(i::VARCHAR) AS applicant_key,
 	  0 AS load_id, i AS source_row, hash(i) AS state_hash, 0 AS first_load_id
-	FROM (SELECT i, TIMESTAMP '2016-01-01 07:30:00' + to_seconds((i * %[4]d // %[3]d) + i %% 3600) AS r FROM range(%[3]d) t(i))`,
-		bench.SQLWard, bench.SQLCode, n, tenYears)
+	FROM (SELECT i, %[4]s AS r FROM range(%[3]d) t(i))`,
+		bench.SQLWard, bench.SQLCode, n, sqlReceived(n))
 	if _, err := w.DB().ExecContext(ctx, q); err != nil {
 		w.Close()
 		return fmt.Errorf("building the base: %w", err)
@@ -212,7 +254,7 @@ func runScaleCase(ctx context.Context, name, dir, work string) (result, error) {
 	switch name {
 	case "scale-gen":
 		if size(p.night) == 0 {
-			if _, err := bench.WriteCSVRange(p.night, n-scaleNight/2, n+scaleNight/2, 7); err != nil {
+			if err := writeScaleNight(ctx, p.night, n); err != nil {
 				return result{}, err
 			}
 		}
