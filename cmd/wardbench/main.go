@@ -38,6 +38,8 @@ type result struct {
 	RSS     int64   `json:"rss"`
 	// Steps are a scale night's steps, in seconds.
 	Steps map[string]float64 `json:"steps,omitempty"`
+	// Failed is why a scale step failed (its table says so).
+	Failed string `json:"failed,omitempty"`
 }
 
 func main() {
@@ -171,7 +173,7 @@ func main() {
 		if *scaleN <= 0 {
 			fail(fmt.Errorf("-cases scale needs -scale-n"))
 		}
-		t, err := runScale(*dir, *scaleN, step)
+		t, err := runScale(*dir, *scaleN, *scale)
 		if err != nil {
 			fail(err)
 		}

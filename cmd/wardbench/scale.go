@@ -416,8 +416,25 @@ type scaleFigure struct {
 
 // runScale runs the scale cases at n dossiers and returns the Markdown
 // table, with the growth of each cost from the smaller runs kept in dir.
-func runScale(dir string, n int, step func(string) result) (string, error) {
+func runScale(dir string, n int, scale float64) (string, error) {
 	os.Setenv(scaleEnv, strconv.Itoa(n))
+	// A step that fails (a mart out of memory) is a finding: it is in the
+	// table as failed, and the run goes on.
+	step := func(name string) result {
+		fmt.Fprintf(os.Stderr, "%-22s", name)
+		r, err := child_(name, dir, scale)
+		if err != nil {
+			msg := strings.TrimSpace(err.Error())
+			if i := strings.LastIndex(msg, "\n"+"wardbench: "); i >= 0 {
+				msg = msg[i+1:]
+			}
+			msg, _, _ = strings.Cut(msg, "\n")
+			fmt.Fprintf(os.Stderr, " failed: %s\n", msg)
+			return result{Failed: msg}
+		}
+		fmt.Fprintf(os.Stderr, " %7.2f s  %6.0f MiB RSS\n", r.Seconds, float64(r.RSS)/1024/1024)
+		return r
+	}
 	run := scaleRun{N: n, Date: time.Now().Format(time.DateOnly), Rows: map[string]scaleFigure{}}
 	var order []string
 	add := func(label string, ours, floor result) {
@@ -458,7 +475,7 @@ func runScale(dir string, n int, step func(string) result) (string, error) {
 	empty, night := step("scale-night-empty"), step("scale-night")
 	add("night: 50 k dossiers loaded, data tests, marts, lake, publish", night, empty)
 	for _, s := range []string{"load", "data tests", "marts", "lake", "publish"} {
-		add("night: "+s, result{Seconds: night.Steps[s], Rows: night.Rows}, result{Seconds: empty.Steps[s], Rows: empty.Rows})
+		add("night: "+s, result{Seconds: night.Steps[s], Rows: night.Rows, Failed: night.Failed}, result{Seconds: empty.Steps[s], Rows: empty.Rows})
 	}
 	add("publish floor: plain copy of the warehouse file", step("scale-publish-floor"), result{})
 	add("warehouse size on disk (bytes; floor: the flat table alone)", step("scale-size"), step("scale-size-floor"))
@@ -497,6 +514,10 @@ func runScale(dir string, n int, step func(string) result) (string, error) {
 				return fmt.Sprintf("%.0f MB (%.0f B/dossier)", v/1e6, v/float64(n))
 			}
 			return fmt.Sprintf("%.2f", v)
+		}
+		if f.Ours.Failed != "" {
+			lines = append(lines, fmt.Sprintf("| %s | **failed**: %s | | | |", label, strings.ReplaceAll(f.Ours.Failed, "|", "/")))
+			continue
 		}
 		floorCell, ratio := "", ""
 		if val(f.Floor) > 0 {
