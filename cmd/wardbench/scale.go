@@ -509,12 +509,13 @@ func runScale(dir string, n int, scale float64) (string, error) {
 			}
 			return r.Seconds
 		}
-		cell := func(v float64) string {
+		cellAt := func(v float64, at int) string {
 			if strings.HasPrefix(label, "warehouse size") {
-				return fmt.Sprintf("%.0f MB (%.0f B/dossier)", v/1e6, v/float64(n))
+				return fmt.Sprintf("%.0f MB (%.0f B/dossier)", v/1e6, v/float64(at))
 			}
 			return fmt.Sprintf("%.2f", v)
 		}
+		cell := func(v float64) string { return cellAt(v, n) }
 		if f.Ours.Failed != "" {
 			lines = append(lines, fmt.Sprintf("| %s | **failed**: %s | | | |", label, strings.ReplaceAll(f.Ours.Failed, "|", "/")))
 			continue
@@ -534,7 +535,7 @@ func runScale(dir string, n int, scale float64) (string, error) {
 				line += " | | "
 				continue
 			}
-			line += fmt.Sprintf(" | %s | %.2f×", cell(val(old.Ours)), val(f.Ours)/val(old.Ours))
+			line += fmt.Sprintf(" | %s | %.2f×", cellAt(val(old.Ours), s.N), val(f.Ours)/val(old.Ours))
 		}
 		lines = append(lines, line+" |")
 	}
