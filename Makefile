@@ -10,7 +10,7 @@ export GOFLAGS := $(GOFLAGS) -tags=duckdb_arrow
 # DuckDB's C++ library is linked statically from the module cache; building it
 # the first time takes a minute or two on two cores.
 
-.PHONY: build install run test test-short golden bench lint fuzz killhunt clean
+.PHONY: build install run test test-short golden bench bench-scale lint fuzz killhunt clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/wardstat
@@ -53,6 +53,16 @@ golden:
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./bench
 	$(GO) run ./cmd/wardbench -out BENCHMARKS.md
+
+# Issue #19's scale run (not in CI): SCALE_N dossiers generated into a
+# warehouse, every step of a day and a night over it against its floor;
+# the table goes into BENCHMARKS.md's "Scale" section with each cost's
+# growth from the smaller runs kept in $TMPDIR/wardbench (scale-N.json).
+# 100 M needs ~10 GB of disk and hours; SCALE_N=1000000 or 10000000 for a
+# quick run.
+SCALE_N ?= 100000000
+bench-scale:
+	$(GO) run ./cmd/wardbench -cases scale -scale-n $(SCALE_N) -out BENCHMARKS.md
 
 # Every fuzz target of every package (each reader of outside input has one),
 # FUZZTIME each: a new Fuzz function is picked up without editing this file.

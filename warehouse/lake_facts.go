@@ -247,6 +247,9 @@ TO '%s' (FORMAT parquet, COMPRESSION zstd)`, q, escape(file))); err != nil {
 	copyQ := fmt.Sprintf(`COPY (SELECT * EXCLUDE (row_hash) FROM (%s) %s)
 TO '%s' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (province, month), FILENAME_PATTERN 'data_{i}')`,
 		q, where, escape(out))
+	if err := boundPartitionedWrite(ctx, conn); err != nil {
+		return err
+	}
 	if _, err := conn.ExecContext(ctx, copyQ); err != nil {
 		return fmt.Errorf("writing the lake's %s: %w", table, err)
 	}

@@ -36,6 +36,10 @@ type result struct {
 	Rows    int64   `json:"rows"`
 	Bytes   int64   `json:"bytes"`
 	RSS     int64   `json:"rss"`
+	// Steps are a scale night's steps, in seconds.
+	Steps map[string]float64 `json:"steps,omitempty"`
+	// Failed is why a scale step failed (its table says so).
+	Failed string `json:"failed,omitempty"`
 }
 
 func main() {
@@ -45,6 +49,7 @@ func main() {
 	out := flag.String("out", "", "also write the table into this Markdown file")
 	only := flag.String("cases", "csv,xlsx,json,incremental,report", "comma-separated case groups (also: variants, the CSV as other systems write it; xlsx-shared, the workbook as Excel saves it, text in a shared-strings table; reexport, the CSV again with few changes into the warehouse holding it)")
 	rounds := flag.Int("rounds", 3, "times each case and its floor run, alternating; the table keeps each one's best")
+	scaleN := flag.Int("scale-n", 0, "with -cases scale: the warehouse's dossiers (make bench-scale: 100000000)")
 	flag.Parse()
 	sz := sizesFor(*scale)
 	if *child != "" {
@@ -162,6 +167,28 @@ func main() {
 			add("CSV "+v.What, "DuckDB read_csv, auto-detected", floor, w, 0, " (not one of the issue's cases)")
 		}
 	}
+	if groups["scale"] {
+		// Not the issue's cases of `make bench`: issue #19's scale run,
+		// its table kept in BENCHMARKS.md's hand-written part.
+		if *scaleN <= 0 {
+			fail(fmt.Errorf("-cases scale needs -scale-n"))
+		}
+		t, err := runScale(*dir, *scaleN, *scale)
+		if err != nil {
+			fail(err)
+		}
+		fmt.Println()
+		fmt.Print(t)
+		if *out != "" {
+			if err := writeScaleMarkdown(*out, t); err != nil {
+				fail(err)
+			}
+			fmt.Fprintln(os.Stderr, "wrote", *out)
+		}
+		if len(groups) == 1 {
+			return
+		}
+	}
 	table := "| case | rows | MB | seconds | rows/s | peak RSS MiB | floor, same run | ratio | bar |\n|---|---|---|---|---|---|---|---|---|\n" + strings.Join(rows, "\n") + "\n"
 	fmt.Println()
 	fmt.Print(table)
@@ -268,6 +295,9 @@ func runCase(name, dir string, sz sizes) (result, error) {
 	if v, ok := strings.CutPrefix(name, "variant-wardstat:"); ok {
 		p := bench.VariantPath(dir, v, sz.csv/2)
 		return load("", p)
+	}
+	if strings.HasPrefix(name, "scale-") {
+		return runScaleCase(ctx, name, dir, work)
 	}
 	switch name {
 	case "gen-csv":

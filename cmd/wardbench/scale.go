@@ -1,0 +1,583 @@
+package main
+
+// The scale mode (`make bench-scale`, `wardbench -cases scale -scale-n N`):
+// a warehouse of N dossiers over ten years, generated in DuckDB, and every
+// step of a day and a night over it, each against a floor in the same run.
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"wardstat/bench"
+	"wardstat/pipeline"
+	"wardstat/transform"
+	"wardstat/warehouse"
+)
+
+// scaleEnv carries -scale-n from the parent to its child cases.
+const scaleEnv = "WARDBENCH_SCALE_N"
+
+// scaleNight is the night's file: half of it changes dossiers of the
+// base (their last rows), half is new.
+const scaleNight = 50_000
+
+// tenYears is the base's span: 2016-01-01 to 2026-01-01, in seconds.
+const tenYears = 315_532_800
+
+// sqlReceived is the base's receipt time of row i of n, in SQL.
+func sqlReceived(n int) string {
+	return fmt.Sprintf(`TIMESTAMP '2016-01-01 07:30:00' + to_seconds((i * %d // %d) + i %% 3600)`, tenYears, n)
+}
+
+// writeScaleNight writes the night's file as a ward system exports it
+// (bench.Header, Vietnamese labels, dd/mm/yyyy): the base's last 25 k
+// dossiers again, each now resolved on 2026-01-14 (received in the base's
+// last days, December 2025), and 25 k new ones received on 2026-01-14,
+// two in five still open. A night touches the months it touches, as a
+// real one does; bench.WriteCSVRange's rows would land in 2021–2022.
+func writeScaleNight(ctx context.Context, path string, n int) error {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	h := bench.Header
+	q := fmt.Sprintf(`COPY (
+	SELECT %[1]s AS "%[5]s", %[2]s AS "%[6]s",
+	  ['Chứng thực bản sao từ bản chính', 'Đăng ký khai sinh', 'Đăng ký kết hôn', 'Cấp Giấy xác nhận tình trạng hôn nhân', 'Đăng ký khai tử', 'Chứng thực chữ ký trong giấy tờ, văn bản', 'Đăng ký biến động quyền sử dụng đất', 'Cấp giấy phép xây dựng nhà ở riêng lẻ'][1 + (i // 7) %% 8] AS "%[7]s",
+	  ['Chứng thực', 'Hộ tịch', 'Hộ tịch', 'Hộ tịch', 'Hộ tịch', 'Chứng thực', 'Đất đai', 'Xây dựng'][1 + (i // 7) %% 8] AS "%[8]s",
+	  ['Trực tiếp', 'Trực tiếp', 'Trực tuyến', 'Trực tuyến', 'Bưu chính công ích'][1 + i %% 5] AS "%[9]s",
+	  '' AS "%[10]s",
+	  strftime(r, '%%d/%%m/%%Y %%H:%%M:%%S') AS "%[11]s",
+	  strftime(r + to_days(1 + i %% 10), '%%d/%%m/%%Y %%H:%%M:%%S') AS "%[12]s",
+	  CASE WHEN resolved THEN strftime(greatest(r, TIMESTAMP '2026-01-14 09:00:00') + to_hours(i %% 7), '%%d/%%m/%%Y %%H:%%M:%%S') ELSE '' END AS "%[13]s",
+	  CASE WHEN resolved THEN strftime(greatest(r, TIMESTAMP '2026-01-14 09:00:00') + to_hours(i %% 7 + 1), '%%d/%%m/%%Y %%H:%%M:%%S') ELSE '' END AS "%[14]s",
+	  CASE WHEN resolved THEN 'Đã trả kết quả' WHEN i %% 2 = 0 THEN 'Đang giải quyết' ELSE 'Chờ bổ sung' END AS "%[15]s",
+	  'Nguyễn Văn An' AS "%[16]s", printf('09%%08d', i %% 100000000) AS "%[17]s", (1000 * (i %% 60))::VARCHAR AS "%[18]s"
+	FROM (SELECT i, r, i < %[3]d OR i %% 5 >= 2 AS resolved FROM (
+	  SELECT i, CASE WHEN i < %[3]d THEN %[4]s ELSE TIMESTAMP '2026-01-14 07:30:00' + to_seconds((i - %[3]d) %% 36000) END AS r
+	  FROM range(%[3]d - %[19]d, %[3]d + %[19]d) t(i)))
+	) TO '%[20]s' (FORMAT csv, HEADER true)`,
+		bench.SQLCode, bench.SQLWard, n, sqlReceived(n),
+		h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9], h[10], h[11], h[12], h[13], scaleNight/2, strings.ReplaceAll(path, "'", "''"))
+	_, err = db.ExecContext(ctx, q)
+	return err
+}
+
+// scaleToday is the night's date: the base ends on 2025-12-31.
+var scaleToday = time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC)
+
+func scaleN() int {
+	n, _ := strconv.Atoi(os.Getenv(scaleEnv))
+	return n
+}
+
+// makeScaleBase generates n dossiers straight into a warehouse: 40 wards,
+// eight procedures in four sectors, three channels, receipts spread evenly
+// over 2016–2025, most resolved (some late), some withdrawn, the last
+// weeks' partly pending. Its codes are bench.SQLCode's, so the night's
+// file (bench.WriteCSVRange) changes the base's last dossiers. The flat
+// table the floors read is in a file of its own, so that the warehouse's
+// size on disk is its own.
+func makeScaleBase(ctx context.Context, path, flatPath string, n int) error {
+	tmp := path + ".building"
+	os.Remove(tmp)
+	w, err := warehouse.Open(ctx, tmp, warehouse.Options{})
+	if err != nil {
+		return err
+	}
+	q := fmt.Sprintf(`
+	INSERT INTO dossiers BY NAME
+	SELECT %[1]s AS ward_code, %[2]s AS dossier_code, NULL AS procedure_code,
+	  ['Chứng thực bản sao từ bản chính', 'Đăng ký khai sinh', 'Đăng ký kết hôn', 'Cấp Giấy xác nhận tình trạng hôn nhân', 'Đăng ký khai tử', 'Chứng thực chữ ký trong giấy tờ, văn bản', 'Đăng ký biến động quyền sử dụng đất', 'Cấp giấy phép xây dựng nhà ở riêng lẻ'][1 + (i // 7) %% 8] AS procedure_name,
+	  ['Chứng thực', 'Hộ tịch', 'Hộ tịch', 'Hộ tịch', 'Hộ tịch', 'Chứng thực', 'Đất đai', 'Xây dựng'][1 + (i // 7) %% 8] AS sector,
+	  ['direct', 'direct', 'online', 'online', 'postal'][1 + i %% 5] AS channel, 'none' AS online_level,
+	  CASE WHEN i %% 53 = 0 THEN 7 WHEN i > %[3]d * 0.995 AND i %% 3 = 0 THEN 4 WHEN i > %[3]d * 0.995 AND i %% 3 = 1 THEN 5 ELSE 10 END AS status,
+	  NULL AS submitted_at, r AS received_at, r + to_days(1 + i %% 10) AS due_at,
+	  CASE WHEN i %% 53 <> 0 AND NOT (i > %[3]d * 0.995 AND i %% 3 < 2) THEN r + to_hours(i %% 300) END AS completed_at,
+	  NULL AS returned_at, CASE WHEN i %% 53 = 0 THEN r + to_days(2) END AS withdrawn_at,
+	  NULL AS supplement_requested_at, NULL AS supplement_received_at,
+	  NULL AS apology_issued, NULL AS paid_online, 1000 * (i %% 60) AS fee, NULL AS digitised, md5(i::VARCHAR) AS applicant_key,
+	  0 AS load_id, i AS source_row, hash(i) AS state_hash, 0 AS first_load_id
+	FROM (SELECT i, %[4]s AS r FROM range(%[3]d) t(i))`,
+		bench.SQLWard, bench.SQLCode, n, sqlReceived(n))
+	if _, err := w.DB().ExecContext(ctx, q); err != nil {
+		w.Close()
+		return fmt.Errorf("building the base: %w", err)
+	}
+	// As makeBase: the base's rows name load 0, which must be in loads, or
+	// opening the warehouse removes them as a load that never committed.
+	if _, err := w.DB().ExecContext(ctx, `INSERT INTO loads BY NAME SELECT 0 AS load_id, 'wardbench scale base' AS path, '' AS sha256, 'csv' AS format,
+		current_localtimestamp() AS loaded_at, ? AS rows_read, ? AS rows_loaded, ? AS rows_new, 0 AS rows_changed, 0 AS rows_rejected,
+		0 AS rows_duplicate, 0 AS rows_skipped`, n, n, n); err != nil {
+		w.Close()
+		return fmt.Errorf("recording the base's load: %w", err)
+	}
+	os.Remove(flatPath)
+	if _, err := w.DB().ExecContext(ctx, fmt.Sprintf(`CHECKPOINT; ATTACH '%s' AS flatdb; CREATE TABLE flatdb.flat AS SELECT ward_code, channel, received_at, due_at, completed_at, withdrawn_at FROM dossiers; DETACH flatdb`, flatPath)); err != nil {
+		w.Close()
+		return err
+	}
+	w.Close()
+	if w, err = warehouse.Open(ctx, tmp, warehouse.Options{}); err != nil {
+		return err
+	}
+	var got int64
+	err = w.DB().QueryRowContext(ctx, `SELECT count(*) FROM dossiers`).Scan(&got)
+	w.Close()
+	if err != nil {
+		return err
+	}
+	if got != int64(n) {
+		return fmt.Errorf("the scale base holds %d dossiers after opening it again, want %d", got, n)
+	}
+	return os.Rename(tmp, path)
+}
+
+// flatFormFor is flatForm for another period, and one ward when ward is set.
+func flatFormFor(from, to, ward string) string {
+	q := strings.NewReplacer("2024-01-01", from, "2024-12-31", to).Replace(flatForm)
+	if ward != "" {
+		q = strings.Replace(q, "WHERE r <=", "WHERE ward_code = '"+ward+"' AND r <=", 1)
+	}
+	return q
+}
+
+// flatMonths is the marts' floor: one pass over the flat table, the form's
+// counts per ward and month.
+const flatMonths = `SELECT ward_code, date_trunc('month', received_at) AS month, count(*) AS received,
+  count(completed_at) AS resolved, count(*) FILTER (WHERE completed_at > due_at) AS late, count(withdrawn_at) AS withdrawn
+FROM flat GROUP BY ALL`
+
+type scalePaths struct{ base, flat, night, lake string }
+
+func scalePathsFor(dir string, n int) scalePaths {
+	return scalePaths{
+		base:  filepath.Join(dir, fmt.Sprintf("scale-%d.duckdb", n)),
+		flat:  filepath.Join(dir, fmt.Sprintf("scale-flat-%d.duckdb", n)),
+		night: filepath.Join(dir, fmt.Sprintf("scale-night-%d.csv", n)),
+		lake:  filepath.Join(dir, fmt.Sprintf("scale-lake-%d", n)),
+	}
+}
+
+// runScaleCase runs one scale case in this (child) process.
+func runScaleCase(ctx context.Context, name, dir, work string) (result, error) {
+	n := scaleN()
+	if n <= 0 {
+		return result{}, fmt.Errorf("%s: -scale-n is not set", name)
+	}
+	p := scalePathsFor(dir, n)
+	size := func(path string) int64 {
+		st, err := os.Stat(path)
+		if err != nil {
+			return 0
+		}
+		return st.Size()
+	}
+	timed := func(f func() (int64, error)) (result, error) {
+		start := time.Now()
+		rows, err := f()
+		return result{Seconds: time.Since(start).Seconds(), Rows: rows}, err
+	}
+	// query runs q over the warehouse (or the flat file) and reads every row.
+	query := func(db string, readOnly bool, q string, args ...any) (result, error) {
+		w, err := warehouse.Open(ctx, db, warehouse.Options{ReadOnly: readOnly})
+		if err != nil {
+			return result{}, err
+		}
+		defer w.Close()
+		return timed(func() (int64, error) {
+			rows, err := w.DB().QueryContext(ctx, q, args...)
+			if err != nil {
+				return 0, err
+			}
+			defer rows.Close()
+			var k int64
+			for rows.Next() {
+				k++
+			}
+			return k, rows.Err()
+		})
+	}
+	flatQuery := func(q string) (result, error) {
+		db, err := openFlat(p.flat)
+		if err != nil {
+			return result{}, err
+		}
+		defer db.Close()
+		return timed(func() (int64, error) {
+			rows, err := db.QueryContext(ctx, q)
+			if err != nil {
+				return 0, err
+			}
+			defer rows.Close()
+			var k int64
+			for rows.Next() {
+				k++
+			}
+			return k, rows.Err()
+		})
+	}
+	form := func(o warehouse.ReportOptions) (result, error) {
+		w, err := warehouse.Open(ctx, p.base, warehouse.Options{ReadOnly: true})
+		if err != nil {
+			return result{}, err
+		}
+		defer w.Close()
+		return timed(func() (int64, error) {
+			rows, err := w.ReportForm(ctx, o)
+			if err != nil {
+				return 0, err
+			}
+			defer rows.Close()
+			var k int64
+			for rows.Next() {
+				k++
+			}
+			return k, rows.Err()
+		})
+	}
+	year := warehouse.ReportOptions{From: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC)}
+	month := warehouse.ReportOptions{From: time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2024, 6, 30, 0, 0, 0, 0, time.UTC)}
+	if mart, ok := strings.CutPrefix(name, "scale-mart:"); ok {
+		return query(p.base, true, `SELECT * FROM `+mart)
+	}
+	switch name {
+	case "scale-gen":
+		if size(p.night) == 0 {
+			if err := writeScaleNight(ctx, p.night, n); err != nil {
+				return result{}, err
+			}
+		}
+		if size(p.base) > 0 && size(p.flat) > 0 {
+			return result{Rows: int64(n), Bytes: size(p.base)}, nil
+		}
+		r, err := timed(func() (int64, error) { return int64(n), makeScaleBase(ctx, p.base, p.flat, n) })
+		r.Bytes = size(p.base)
+		return r, err
+	case "scale-size":
+		return result{Rows: int64(n), Bytes: size(p.base)}, nil
+	case "scale-size-floor":
+		return result{Rows: int64(n), Bytes: size(p.flat)}, nil
+	case "scale-form-year":
+		return form(year)
+	case "scale-form-year-floor", "scale-form-district-floor":
+		return flatQuery(flatFormFor("2024-01-01", "2024-12-31", ""))
+	case "scale-form-month":
+		return form(month)
+	case "scale-form-month-floor":
+		return flatQuery(flatFormFor("2024-06-01", "2024-06-30", ""))
+	case "scale-form-district":
+		o := year
+		o.By = "district"
+		return form(o)
+	case "scale-form-ward":
+		o := year
+		o.Ward = bench.WardOf(3)
+		return form(o)
+	case "scale-form-ward-floor":
+		return flatQuery(flatFormFor("2024-01-01", "2024-12-31", bench.WardOf(3)))
+	case "scale-ward-month":
+		return query(p.base, true, `SELECT * FROM ward_month`)
+	case "scale-marts-floor":
+		return flatQuery(flatMonths)
+	case "scale-lake":
+		// The whole lake, written into an empty folder; kept for the night.
+		os.RemoveAll(p.lake)
+		w, err := warehouse.Open(ctx, p.base, warehouse.Options{}) // a read-only warehouse may not write files
+		if err != nil {
+			return result{}, err
+		}
+		defer w.Close()
+		r, err := timed(func() (int64, error) {
+			res, err := w.ExportLake(ctx, p.lake)
+			return int64(res.Written + res.Facts.Written), err
+		})
+		r.Bytes = dirSize(p.lake)
+		return r, err
+	case "scale-lake-floor":
+		out := filepath.Join(work, "flat-lake")
+		db, err := openFlat(p.flat)
+		if err != nil {
+			return result{}, err
+		}
+		defer db.Close()
+		r, err := timed(func() (int64, error) {
+			_, err := db.ExecContext(ctx, fmt.Sprintf(`COPY (SELECT *, strftime(received_at, '%%Y-%%m') AS month FROM flat) TO '%s' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (month))`, out))
+			return int64(n), err
+		})
+		r.Bytes = dirSize(out)
+		return r, err
+	case "scale-night", "scale-night-empty":
+		return scaleNightCase(ctx, name == "scale-night", p, work)
+	case "scale-publish-floor":
+		// The publish is a copy of the whole file: its floor is the plain copy.
+		return timed(func() (int64, error) { return 0, copyFile(p.base, filepath.Join(work, "copy.duckdb")) })
+	}
+	return result{}, fmt.Errorf("unknown case %q", name)
+}
+
+// scaleNightCase is a night as `wardstat run` does it: the night's file
+// loaded, the data tests, the dashboards' marts (the export job), the lake
+// brought up to date, and the analysts' snapshot published (the build
+// job). Into a copy of the base and of its lake when onBase, else into an
+// empty warehouse and lake. Each step's seconds are in Steps.
+func scaleNightCase(ctx context.Context, onBase bool, p scalePaths, work string) (result, error) {
+	db := filepath.Join(work, "night.duckdb")
+	lake := filepath.Join(work, "lake")
+	os.RemoveAll(lake)
+	if onBase {
+		if err := copyFile(p.base, db); err != nil {
+			return result{}, err
+		}
+		if out, err := exec.Command("cp", "-r", p.lake, lake).CombinedOutput(); err != nil {
+			return result{}, fmt.Errorf("copying the lake (run scale-lake first): %v: %s", err, out)
+		}
+	}
+	steps := map[string]float64{}
+	start := time.Now()
+	mark := func(step string, t0 time.Time) { steps[step] = time.Since(t0).Seconds() }
+	t0 := time.Now()
+	w, err := warehouse.Open(ctx, db, warehouse.Options{})
+	if err != nil {
+		return result{}, err
+	}
+	defer w.Close()
+	mark("open", t0)
+	t0 = time.Now()
+	res, err := pipeline.File(ctx, w, p.night, pipeline.FileOptions{Hasher: transform.NewHasher([]byte("bench"))})
+	if err != nil {
+		return result{}, err
+	}
+	mark("load", t0)
+	t0 = time.Now()
+	if _, err := w.RunDataTests(ctx); err != nil {
+		return result{}, err
+	}
+	mark("data tests", t0)
+	t0 = time.Now()
+	lastMonth := time.Date(scaleToday.Year(), scaleToday.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)
+	yearStart := time.Date(scaleToday.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := w.ExportMarts(ctx, filepath.Join(work, "marts"), lastMonth, yearStart, scaleToday); err != nil {
+		return result{}, err
+	}
+	mark("marts", t0)
+	t0 = time.Now()
+	lr, err := w.ExportLake(ctx, lake)
+	if err != nil {
+		return result{}, err
+	}
+	mark("lake", t0)
+	steps["lake partitions written"] = float64(lr.Written + lr.Facts.Written)
+	t0 = time.Now()
+	if err := w.Publish(ctx, filepath.Join(work, "snapshot", "snapshot.duckdb"), -1); err != nil {
+		return result{}, err
+	}
+	mark("publish", t0)
+	st, _ := os.Stat(db)
+	r := result{Seconds: time.Since(start).Seconds(), Rows: res.Result.Read, Steps: steps}
+	if st != nil {
+		r.Bytes = st.Size()
+	}
+	return r, nil
+}
+
+func dirSize(dir string) int64 {
+	var total int64
+	filepath.Walk(dir, func(_ string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			total += info.Size()
+		}
+		return nil
+	})
+	return total
+}
+
+// scaleRun is what a scale run measured, kept beside the inputs
+// (scale-N.json) so that a later run can say how each cost grew.
+type scaleRun struct {
+	N    int                    `json:"n"`
+	Date string                 `json:"date"`
+	Rows map[string]scaleFigure `json:"rows"`
+}
+
+type scaleFigure struct {
+	Ours, Floor result
+}
+
+// runScale runs the scale cases at n dossiers and returns the Markdown
+// table, with the growth of each cost from the smaller runs kept in dir.
+func runScale(dir string, n int, scale float64) (string, error) {
+	os.Setenv(scaleEnv, strconv.Itoa(n))
+	// A step that fails (a mart out of memory) is a finding: it is in the
+	// table as failed, and the run goes on.
+	step := func(name string) result {
+		fmt.Fprintf(os.Stderr, "%-22s", name)
+		r, err := child_(name, dir, scale)
+		if err != nil {
+			msg := strings.TrimSpace(err.Error())
+			if i := strings.LastIndex(msg, "\n"+"wardbench: "); i >= 0 {
+				msg = msg[i+1:]
+			}
+			msg, _, _ = strings.Cut(msg, "\n")
+			fmt.Fprintf(os.Stderr, " failed: %s\n", msg)
+			return result{Failed: msg}
+		}
+		fmt.Fprintf(os.Stderr, " %7.2f s  %6.0f MiB RSS\n", r.Seconds, float64(r.RSS)/1024/1024)
+		return r
+	}
+	run := scaleRun{N: n, Date: time.Now().Format(time.DateOnly), Rows: map[string]scaleFigure{}}
+	var order []string
+	add := func(label string, ours, floor result) {
+		order = append(order, label)
+		run.Rows[label] = scaleFigure{Ours: ours, Floor: floor}
+	}
+	gen := step("scale-gen")
+	if gen.Seconds == 0 {
+		// Kept from an earlier run: its time is that run's (scale-N.json).
+		if b, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("scale-%d.json", n))); err == nil {
+			var old scaleRun
+			if json.Unmarshal(b, &old) == nil {
+				gen = old.Rows["generate the base in DuckDB (not timed against a floor)"].Ours
+			}
+		}
+	}
+	add("generate the base in DuckDB (not timed against a floor)", gen, result{})
+	pairs := []struct{ label, ours, floor string }{
+		{"form, 1 year, by ward", "scale-form-year", "scale-form-year-floor"},
+		{"form, 1 month, by ward", "scale-form-month", "scale-form-month-floor"},
+		{"form, 1 year, by district", "scale-form-district", "scale-form-district-floor"},
+		{"form, 1 year, one ward", "scale-form-ward", "scale-form-ward-floor"},
+		{"ward_month", "scale-ward-month", "scale-marts-floor"},
+	}
+	for _, m := range warehouse.LakeMarts {
+		pairs = append(pairs, struct{ label, ours, floor string }{m, "scale-mart:" + m, "scale-marts-floor"})
+	}
+	pairs = append(pairs, struct{ label, ours, floor string }{"lake export, whole (marts and facts)", "scale-lake", "scale-lake-floor"})
+	floors := map[string]result{}
+	for _, pr := range pairs {
+		f, ok := floors[pr.floor]
+		if !ok {
+			f = step(pr.floor)
+			floors[pr.floor] = f
+		}
+		add(pr.label, step(pr.ours), f)
+	}
+	empty, night := step("scale-night-empty"), step("scale-night")
+	add("night: 50 k dossiers loaded, data tests, marts, lake, publish", night, empty)
+	for _, s := range []string{"load", "data tests", "marts", "lake", "publish"} {
+		add("night: "+s, result{Seconds: night.Steps[s], Rows: night.Rows, Failed: night.Failed}, result{Seconds: empty.Steps[s], Rows: empty.Rows})
+	}
+	add("publish floor: plain copy of the warehouse file", step("scale-publish-floor"), result{})
+	add("warehouse size on disk (bytes; floor: the flat table alone)", step("scale-size"), step("scale-size-floor"))
+	b, _ := json.MarshalIndent(run, "", "  ")
+	if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("scale-%d.json", n)), b, 0o644); err != nil {
+		return "", err
+	}
+	// The smaller runs kept in dir, for the growth columns.
+	var smaller []scaleRun
+	files, _ := filepath.Glob(filepath.Join(dir, "scale-*.json"))
+	for _, f := range files {
+		var r scaleRun
+		if b, err := os.ReadFile(f); err == nil && json.Unmarshal(b, &r) == nil && r.N < n && r.N > 0 {
+			smaller = append(smaller, r)
+		}
+	}
+	sort.Slice(smaller, func(i, j int) bool { return smaller[i].N < smaller[j].N })
+	head := "| step | seconds (or bytes) | peak RSS MiB | floor, same run | ratio to floor"
+	sep := "|---|---|---|---|---"
+	for _, s := range smaller {
+		head += fmt.Sprintf(" | at %s | growth %s→%s", count(s.N), count(s.N), count(n))
+		sep += "|---|---"
+	}
+	var lines []string
+	lines = append(lines, fmt.Sprintf("Scale run at %s dossiers, %s.\n", count(n), run.Date), head+" |", sep+"|")
+	for _, label := range order {
+		f := run.Rows[label]
+		val := func(r result) float64 {
+			if strings.HasPrefix(label, "warehouse size") {
+				return float64(r.Bytes)
+			}
+			return r.Seconds
+		}
+		cellAt := func(v float64, at int) string {
+			if strings.HasPrefix(label, "warehouse size") {
+				return fmt.Sprintf("%.0f MB (%.0f B/dossier)", v/1e6, v/float64(at))
+			}
+			return fmt.Sprintf("%.2f", v)
+		}
+		cell := func(v float64) string { return cellAt(v, n) }
+		if f.Ours.Failed != "" {
+			lines = append(lines, fmt.Sprintf("| %s | **failed**: %s | | | |", label, strings.ReplaceAll(f.Ours.Failed, "|", "/")))
+			continue
+		}
+		floorCell, ratio := "", ""
+		if val(f.Floor) > 0 {
+			floorCell, ratio = cell(val(f.Floor)), fmt.Sprintf("%.2f×", val(f.Ours)/val(f.Floor))
+		}
+		rss := ""
+		if f.Ours.RSS > 0 {
+			rss = fmt.Sprintf("%.0f", float64(f.Ours.RSS)/1024/1024)
+		}
+		line := fmt.Sprintf("| %s | %s | %s | %s | %s", label, cell(val(f.Ours)), rss, floorCell, ratio)
+		for _, s := range smaller {
+			old, ok := s.Rows[label]
+			if !ok || val(old.Ours) <= 0 {
+				line += " | | "
+				continue
+			}
+			line += fmt.Sprintf(" | %s | %.2f×", cellAt(val(old.Ours), s.N), val(f.Ours)/val(old.Ours))
+		}
+		lines = append(lines, line+" |")
+	}
+	return strings.Join(lines, "\n") + "\n", nil
+}
+
+func count(n int) string {
+	switch {
+	case n >= 1_000_000 && n%1_000_000 == 0:
+		return fmt.Sprintf("%d M", n/1_000_000)
+	case n >= 1000 && n%1000 == 0:
+		return fmt.Sprintf("%d k", n/1000)
+	}
+	return strconv.Itoa(n)
+}
+
+func openFlat(path string) (*sql.DB, error) {
+	return sql.Open("duckdb", path+"?access_mode=read_only")
+}
+
+// Scale markers delimit the scale table inside BENCHMARKS.md's hand-written
+// part (below notesMarker), which `make bench` keeps; a scale run replaces
+// only what is between them.
+const (
+	scaleBegin = "<!-- scale: written by wardbench -cases scale -->"
+	scaleEnd   = "<!-- /scale -->"
+)
+
+func writeScaleMarkdown(path, table string) error {
+	old, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	s := string(old)
+	if !strings.Contains(s, notesMarker) {
+		s += "\n" + notesMarker + "\n"
+	}
+	block := scaleBegin + "\n" + table + scaleEnd
+	if i, j := strings.Index(s, scaleBegin), strings.Index(s, scaleEnd); i >= 0 && j > i && i > strings.Index(s, notesMarker) {
+		s = s[:i] + block + s[j+len(scaleEnd):]
+	} else {
+		s += "\n## Scale\n\n" + block + "\n"
+	}
+	return os.WriteFile(path, []byte(s), 0o644)
+}
