@@ -38,7 +38,7 @@ test:
 
 # The suite without its slow scenarios (kill hunts, daemons, memory and
 # spill, stress, the demo's golden figures), each skipped under -short:
-# under a minute, for the edit-test loop. CI runs `make test`.
+# for the edit-test loop (a few minutes on two cores). CI runs `make test`.
 test-short:
 	$(GO) test -short -count=1 -timeout 10m $(PKGS)
 
