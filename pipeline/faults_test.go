@@ -129,8 +129,9 @@ func TestUnclosedQuoteRejectsItsLineOnly(t *testing.T) {
 		{"a quote inside an unquoted cell", "", func(code string) string {
 			return code + `,000.10.27.H37,Đăng ký "khai sinh,Hộ tịch,Trực tiếp,01/01/2021 08:29:50,10/01/2021 08:29:50,Chờ bổ sung,6000` + "\n"
 		}},
-		// The lines after it are read as rows: the last has a code ("hết\"").
-		{"a quote closed 20 lines on", "1002:unclosed_quote 1022:missing_received", func(code string) string {
+		// The lines after it are read as rows: the last has a code ("hết\"")
+		// and two cells of the header's nine (missing_cells).
+		{"a quote closed 20 lines on", "1002:unclosed_quote 1022:missing_cells", func(code string) string {
 			return code + `,000.10.27.H37,"Đăng ký khai sinh,Hộ tịch,Trực tiếp,01/01/2021 08:29:50,10/01/2021 08:29:50,Chờ bổ sung,6000` + "\n" +
 				strings.Repeat("ghi chú\n", 19) + "hết\",x\n"
 		}},

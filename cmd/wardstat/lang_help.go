@@ -242,6 +242,13 @@ build, export và report. Một nguồn lỗi không chặn các nguồn khác; 
 1 khi có việc lỗi. Mỗi lần chạy được ghi vào bảng job_runs.`,
 		flags: map[string]string{"config": "tệp cấu hình", "job": "build, export hoặc report", "source": "tên một nguồn"},
 	},
+	"flight-worker": {
+		short: "Chạy một câu lệnh Flight SQL (wardstat flight dùng)",
+		long: `Chạy một câu lệnh Flight SQL đọc từ đầu vào chuẩn và ghi kết quả ra đầu ra
+chuẩn thành luồng Arrow IPC, trong hộp cát và giới hạn bộ nhớ riêng. wardstat
+flight khởi động lệnh này cho mỗi câu lệnh; không cần chạy trực tiếp.`,
+		flags: map[string]string{"timeout": "dừng câu lệnh sau thời gian này", "max-temp": "dung lượng đĩa tạm tối đa"},
+	},
 	"flight": {
 		short: "Phục vụ kho qua Arrow Flight SQL (chỉ đọc), cho DBeaver, ADBC và Grafana",
 		long: `Phục vụ kho cho máy của người phân tích và các bảng điều khiển qua Arrow
