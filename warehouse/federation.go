@@ -3,7 +3,6 @@ package warehouse
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
@@ -15,7 +14,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/duckdb/duckdb-go/v2"
 
@@ -234,23 +232,7 @@ func OpenFederation(ctx context.Context, lakes []Lake, opt Options) (*Warehouse,
 	if opt.Threads > 0 {
 		params = append(params, "threads="+strconv.Itoa(opt.Threads))
 	}
-	var initMu sync.Mutex
-	initDone := false
-	init := func(ex driver.ExecerContext) error {
-		initMu.Lock()
-		defer initMu.Unlock()
-		if err := pinToday(ctx, ex, opt.Today); err != nil {
-			return err
-		}
-		if initDone {
-			return nil
-		}
-		if _, err := ex.ExecContext(ctx, "SET GLOBAL TimeZone = '"+lakeZone+"'", nil); err != nil {
-			return fmt.Errorf("setting the time zone: %w", err)
-		}
-		initDone = true
-		return nil
-	}
+	init := connInit(ctx, opt.Today, "SET GLOBAL TimeZone = '"+lakeZone+"'")
 	connector, err := duckdb.NewConnector("?"+strings.Join(params, "&"), init)
 	if err != nil {
 		return nil, err

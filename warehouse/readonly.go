@@ -3,7 +3,6 @@ package warehouse
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,7 +12,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/duckdb/duckdb-go/v2"
 
@@ -133,32 +131,13 @@ func openReadOnly(ctx context.Context, path string, opt Options) (*Warehouse, er
 		params = append(params, "threads="+strconv.Itoa(opt.Threads))
 	}
 	dsn := path + "?" + strings.Join(params, "&")
-	var initMu sync.Mutex
-	initDone := false
-	init := func(ex driver.ExecerContext) error {
-		initMu.Lock()
-		defer initMu.Unlock()
-		if err := pinToday(ctx, ex, opt.Today); err != nil {
-			return err
-		}
-		if initDone {
-			return nil
-		}
-		// max_temp_directory_size given in the DSN shows in current_setting
-		// but is not enforced (DuckDB 1.5.6: a DISTINCT spilled 180 MB past a
-		// 16 MB cap); set after the open, it is.
-		for _, s := range []string{
-			"SET GLOBAL TimeZone = 'Asia/Ho_Chi_Minh'",
-			"SET GLOBAL max_temp_directory_size = '" + strings.ReplaceAll(maxTemp, "'", "") + "'",
-			"SET lock_configuration = true",
-		} {
-			if _, err := ex.ExecContext(ctx, s, nil); err != nil {
-				return fmt.Errorf("%s: %w", s, err)
-			}
-		}
-		initDone = true
-		return nil
-	}
+	// max_temp_directory_size given in the DSN shows in current_setting
+	// but is not enforced (DuckDB 1.5.6: a DISTINCT spilled 180 MB past a
+	// 16 MB cap); set after the open, it is.
+	init := connInit(ctx, opt.Today,
+		"SET GLOBAL TimeZone = 'Asia/Ho_Chi_Minh'",
+		"SET GLOBAL max_temp_directory_size = '"+strings.ReplaceAll(maxTemp, "'", "")+"'",
+		"SET lock_configuration = true")
 	connector, err := duckdb.NewConnector(dsn, init)
 	if err != nil {
 		return nil, openError(path, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -25,4 +26,30 @@ func pinToday(ctx context.Context, ex driver.ExecerContext, day time.Time) error
 		return fmt.Errorf("%s: %w", s, err)
 	}
 	return nil
+}
+
+// connInit is the connector's init for a warehouse opening: every new
+// connection gets the pinned day (pinToday), and the first one runs the
+// statements that set the database for all (GLOBAL settings; the time
+// zone needs ICU, loaded after opening), each error naming its statement.
+func connInit(ctx context.Context, today time.Time, once ...string) func(driver.ExecerContext) error {
+	var mu sync.Mutex
+	done := false
+	return func(ex driver.ExecerContext) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if err := pinToday(ctx, ex, today); err != nil {
+			return err
+		}
+		if done {
+			return nil
+		}
+		for _, s := range once {
+			if _, err := ex.ExecContext(ctx, s, nil); err != nil {
+				return fmt.Errorf("%s: %w", s, err)
+			}
+		}
+		done = true
+		return nil
+	}
 }

@@ -8,7 +8,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
-	"database/sql/driver"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -19,7 +18,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -121,23 +119,7 @@ func Open(ctx context.Context, path string, opt Options) (*Warehouse, error) {
 	dsn := path + "?" + strings.Join(params, "&")
 	// The time zone needs ICU, loaded after opening: the first connection
 	// sets it for all (GLOBAL).
-	var initMu sync.Mutex
-	initDone := false
-	init := func(ex driver.ExecerContext) error {
-		initMu.Lock()
-		defer initMu.Unlock()
-		if err := pinToday(ctx, ex, opt.Today); err != nil {
-			return err
-		}
-		if initDone {
-			return nil
-		}
-		if _, err := ex.ExecContext(ctx, "SET GLOBAL TimeZone = 'Asia/Ho_Chi_Minh'", nil); err != nil {
-			return fmt.Errorf("setting the time zone: %w", err)
-		}
-		initDone = true
-		return nil
-	}
+	init := connInit(ctx, opt.Today, "SET GLOBAL TimeZone = 'Asia/Ho_Chi_Minh'")
 	connector, err := duckdb.NewConnector(dsn, init)
 	if err != nil {
 		return nil, openError(path, err)
