@@ -193,6 +193,22 @@ func (a *app) serveFlight(ctx context.Context, set flightSettings, src flight.So
 	})
 }
 
+// snapshotStale: no snapshot is published at snap, or it is older than
+// the warehouse db, so serve's endpoint would answer with no data, or old
+// data, until the next scheduled build.
+func snapshotStale(db, snap string) bool {
+	ss, err := os.Stat(snap)
+	if err != nil {
+		return true
+	}
+	for _, f := range []string{db, db + ".wal"} {
+		if ws, err := os.Stat(f); err == nil && ws.ModTime().After(ss.ModTime()) {
+			return true
+		}
+	}
+	return false
+}
+
 // onFlightReady, when set (tests), is told the endpoint's address once it
 // listens.
 var onFlightReady func(net.Addr)
