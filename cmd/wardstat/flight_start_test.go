@@ -42,7 +42,12 @@ flight:
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { c.Process.Signal(syscall.SIGTERM); time.Sleep(100 * time.Millisecond); c.Process.Kill(); c.Wait() })
+	t.Cleanup(func() {
+		c.Process.Signal(syscall.SIGTERM)
+		time.Sleep(100 * time.Millisecond)
+		c.Process.Kill()
+		c.Wait()
+	})
 	addrRE := regexp.MustCompile(`"msg":"flight sql listening"[^\n]*?"addr":"([^"]+)"`)
 	var addr string
 	for deadline := time.Now().Add(30 * time.Second); addr == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
