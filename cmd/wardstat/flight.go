@@ -116,6 +116,9 @@ func (a *app) flightSource(set flightSettings, snap string) flightSources {
 				return snapshot.Acquire(ctx)
 			}
 		}
+		if err := a.waitForWriter(ctx); err != nil {
+			return nil, nil, err
+		}
 		return live.Acquire(ctx)
 	})
 	return flightSources{Source: src, close: func() { snapshot.Close(); live.Close() }}
