@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"wardstat/internal/testkit"
+)
+
+// A token set with a trailing newline is the token without it; one that
+// cannot be sent in a Bearer header is refused at start, in one line.
+func TestFlightTokenFromTheEnvironment(t *testing.T) {
+	db, _ := handcountWarehouse(t)
+	c := cli("--db", db, "flight", "--addr", "127.0.0.1:0")
+	c.Env = append(c.Env, "WARDSTAT_FLIGHT_TOKEN="+flightToken+"\n")
+	logs := &testkit.LockedBuffer{}
+	c.Stderr = logs
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Process.Kill(); c.Wait() })
+	addrRE := regexp.MustCompile(`msg="flight sql listening" addr=(\S+)`)
+	var addr string
+	for deadline := time.Now().Add(20 * time.Second); addr == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if m := addrRE.FindStringSubmatch(logs.String()); m != nil {
+			addr = m[1]
+		}
+	}
+	if addr == "" {
+		t.Fatalf("wardstat flight did not listen:\n%s", logs)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, _, err := flightRows(bearer(ctx, flightToken), flightClient(t, addr), "SELECT 1"); err != nil {
+		t.Fatalf("the token without its newline: %v", err)
+	}
+	for _, bad := range []string{"mã-bí-mật-của-phòng-thống-kê-2026", "0123456789abcdef\x01tail"} {
+		c := cli("--db", db, "flight", "--addr", "127.0.0.1:0")
+		c.Env = append(c.Env, "WARDSTAT_FLIGHT_TOKEN="+bad)
+		done := make(chan struct{})
+		var out []byte
+		var err error
+		go func() { out, err = c.CombinedOutput(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			c.Process.Kill()
+			<-done
+			t.Fatalf("wardstat flight started with the token %q", bad)
+		}
+		text := strings.TrimSpace(string(out))
+		if err == nil || strings.Count(text, "\n") != 0 || !strings.Contains(text, "Bearer") || strings.Contains(text, bad) {
+			t.Errorf("token %q: %v\n%s", bad, err, text)
+		}
+	}
+}
