@@ -156,6 +156,7 @@ func (s *server) streamWorker(ctx context.Context, w *warehouse.Warehouse, query
 			select {
 			case ch <- flight.StreamChunk{Data: rec}:
 				rows += rec.NumRows()
+				run.sent()
 			case <-ctx.Done():
 				rec.Release()
 				return rows, said, ctx.Err()
