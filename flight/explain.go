@@ -43,6 +43,8 @@ func (s *server) explain(ctx, qctx context.Context, err error) error {
 		return status.Error(codes.Canceled, msg.Render(msg.Errorf("câu lệnh đã bị hủy", "the statement was cancelled"), s.o.Lang))
 	case errors.Is(err, errNoSnapshot):
 		return status.Error(codes.Unavailable, msg.Render(err, s.o.Lang))
+	case OutOfMemory(err.Error()):
+		return s.errMemory()
 	}
 	code := codes.InvalidArgument
 	if errors.Is(err, warehouse.ErrNotARead) {
@@ -55,6 +57,17 @@ func (s *server) explain(ctx, qctx context.Context, err error) error {
 		err = s.o.Explain(err)
 	}
 	return status.Error(code, msg.Render(err, s.o.Lang))
+}
+
+// errMemory: a statement needed more memory than the endpoint gives one,
+// in Flight SQL's words (a worker's limit when statements run in workers).
+func (s *server) errMemory() error {
+	if s.o.Workers != nil && s.o.Workers.DataLimit > 0 {
+		return s.errWorkerMemory()
+	}
+	return status.Error(codes.ResourceExhausted, msg.Render(msg.Errorf(
+		"câu lệnh cần nhiều bộ nhớ hơn máy chủ Flight SQL dành cho nó nên đã bị dừng; hãy thu hẹp nó (WHERE, LIMIT, giá trị nhỏ hơn) hoặc chạy lại khi máy chủ bớt bận",
+		"the statement needed more memory than the Flight SQL server gives it and was stopped; narrow it (WHERE, LIMIT, smaller values) or run it again when the server is less busy"), s.o.Lang))
 }
 
 // logQuery logs a query with its token's name (never the token), its

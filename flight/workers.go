@@ -61,3 +61,15 @@ func ErrBigRow(err error) bool { return errors.Is(err, errBigRow) }
 func WorkerFailure(kind, text string) string {
 	return workerPrefix + kind + ": " + strings.ReplaceAll(text, "\n", " ")
 }
+
+// OutOfMemory: an error text says a statement ran out of memory
+// (DuckDB's memory_limit, the data limit, C++'s or Go's allocation).
+func OutOfMemory(text string) bool {
+	text = strings.ToLower(text)
+	for _, oom := range []string{"out of memory", "cannot allocate memory", "bad_alloc", "failed to allocate", "could not allocate"} {
+		if strings.Contains(text, oom) {
+			return true
+		}
+	}
+	return false
+}
