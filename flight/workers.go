@@ -47,13 +47,15 @@ const (
 )
 
 // maxRowBytes caps one row of a result: a batch of one row is sent
-// whole, and the server holds a few batches per statement.
-const maxRowBytes = 16 << 20
+// whole, and a gRPC client refuses a message over 4 MiB by default (Go's,
+// Python's), failing after the server has sent it; the margin is the
+// message's own framing.
+const maxRowBytes = 4<<20 - 64<<10
 
 // errBigRow: one row of the result is larger than maxRowBytes.
-var errBigRow = errors.New("a row larger than 16 MB")
+var errBigRow = errors.New("a row larger than 4 MiB")
 
-// ErrBigRow says whether err is a worker's row over 16 MB.
+// ErrBigRow says whether err is a worker's row over maxRowBytes.
 func ErrBigRow(err error) bool { return errors.Is(err, errBigRow) }
 
 // WorkerFailure is the line a worker writes last on its standard error
