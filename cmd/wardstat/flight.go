@@ -186,7 +186,7 @@ func (a *app) serveFlight(ctx context.Context, set flightSettings, src flight.So
 		Lang: a.lang, Logger: log,
 		Workers: a.flightWorkers(set),
 		Explain: func(err error) error {
-			return a.statementError(context.Background(), context.Background(), err, lim)
+			return flightError(a.statementError(context.Background(), context.Background(), err, lim), a.lang)
 		},
 		Ready: func(addr net.Addr) {
 			if onFlightReady != nil {

@@ -125,9 +125,9 @@ func (a *app) workerFailure(ctx, stmtCtx context.Context, err error, lim sqlLimi
 	}
 	var refused refusedError
 	if errors.As(e, &refused) {
-		return flight.WorkerFailure(flight.WorkerRefused, errorLine(e, a.lang))
+		return flight.WorkerFailure(flight.WorkerRefused, flightWords(errorLine(e, a.lang)))
 	}
-	return flight.WorkerFailure(flight.WorkerError, errorLine(e, a.lang))
+	return flight.WorkerFailure(flight.WorkerError, flightWords(errorLine(e, a.lang)))
 }
 
 // workerEnviron is the server's environment without its token: a worker
