@@ -50,8 +50,13 @@ Every call needs a token: --tokens-file (one name:token a line, readable
 by its owner only) or WARDSTAT_FLIGHT_TOKEN (named env); clients send
 "authorization: Bearer TOKEN", or log in with any user and the token as
 password. Each query is logged with its token's name, duration and rows.
+Tokens are read once, at start: restart the endpoint to add or revoke one.
 With --tls-cert and --tls-key the endpoint speaks TLS; listening beyond
 this machine without it is warned about.
+
+Clients connect to grpc://HOST:PORT, or grpc+tls://HOST:PORT with TLS
+(JDBC: jdbc:arrow-flight-sql://HOST:PORT?useEncryption=false, or =true
+with TLS).
 
 wardstat serve starts the same endpoint when its configuration has a
 flight: section.`,

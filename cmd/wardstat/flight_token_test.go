@@ -57,3 +57,20 @@ func TestFlightTokenFromTheEnvironment(t *testing.T) {
 		}
 	}
 }
+
+// flight --help says how to connect and that tokens are read at start, in
+// Vietnamese by default and in English.
+func TestFlightHelpSaysHowToConnect(t *testing.T) {
+	for lang, want := range map[string][]string{
+		"vi": {"grpc://HOST:CỔNG", "grpc+tls://", "khởi động lại để thêm hay thu hồi"},
+		"en": {"grpc://HOST:PORT", "grpc+tls://", "restart the endpoint to add or revoke"},
+	} {
+		c := cli("--lang", lang, "flight", "--help")
+		out, err := c.CombinedOutput()
+		for _, w := range want {
+			if err != nil || !strings.Contains(string(out), w) {
+				t.Errorf("flight --help (%s) does not say %q: %v", lang, w, err)
+			}
+		}
+	}
+}
