@@ -48,9 +48,10 @@ type server struct {
 
 // prepared is a prepared statement: its text and its bound parameters.
 type prepared struct {
-	query  string
-	token  string
-	params []any
+	query   string
+	token   string
+	params  []any
+	nparams int // how many parameters the statement has; -1 unknown
 }
 
 // maxPrepared bounds the prepared statements kept (clients that never
@@ -313,7 +314,11 @@ func (s *server) CreatePreparedStatement(ctx context.Context, req flightsql.Acti
 		return res, status.Error(codes.ResourceExhausted, msg.Render(msg.Errorf(
 			"đã có %d câu lệnh chuẩn bị chưa đóng; hãy đóng bớt", "%d prepared statements are open; close some", maxPrepared), s.o.Lang))
 	}
-	s.prepared[string(handle)] = &prepared{query: query, token: tokenName(ctx)}
+	nparams := -1
+	if params != nil {
+		nparams = len(params.Fields())
+	}
+	s.prepared[string(handle)] = &prepared{query: query, token: tokenName(ctx), nparams: nparams}
 	s.mu.Unlock()
 	res.Handle = handle
 	res.ParameterSchema = params
@@ -417,6 +422,9 @@ func (s *server) DoPutPreparedStatementQuery(ctx context.Context, cmd flightsql.
 	if err := rdr.Err(); err != nil {
 		return nil, err
 	}
+	if err := s.paramCount(p, len(params)); err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	p.params = params
 	s.mu.Unlock()
@@ -445,5 +453,20 @@ func (s *server) DoGetPreparedStatement(ctx context.Context, cmd flightsql.Prepa
 	s.mu.Lock()
 	query, params := p.query, p.params
 	s.mu.Unlock()
+	if err := s.paramCount(p, len(params)); err != nil {
+		return nil, nil, err
+	}
 	return s.query(ctx, "prepared", query, params)
+}
+
+// paramCount refuses n values for a statement with another number of
+// parameters, saying how many it needs.
+func (s *server) paramCount(p *prepared, n int) error {
+	if p.nparams < 0 || n == p.nparams {
+		return nil
+	}
+	return status.Error(codes.InvalidArgument, msg.Render(msg.Errorf(
+		"câu lệnh có %d tham số (dấu ?) nhưng máy khách gửi %d giá trị; hãy gửi đúng %d giá trị, một cột cho mỗi tham số",
+		"the statement has %d parameters (? marks) but the client sent %d values; send exactly %d, one column a parameter",
+		p.nparams, n, p.nparams), s.o.Lang))
 }

@@ -7,6 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"google.golang.org/grpc/codes"
+
 	"wardstat/internal/testkit"
 )
 
@@ -72,5 +77,33 @@ func TestFlightHelpSaysHowToConnect(t *testing.T) {
 				t.Errorf("flight --help (%s) does not say %q: %v", lang, w, err)
 			}
 		}
+	}
+}
+
+// A prepared statement given the wrong number of values is refused with
+// how many it needs.
+func TestFlightSaysHowManyParameters(t *testing.T) {
+	db, _ := handcountWarehouse(t)
+	addr, _, _ := startFlight(t, "--db", db, "--lang", "en")
+	c := flightClient(t, addr)
+	ctx, cancel := context.WithTimeout(bearer(context.Background(), flightToken), 30*time.Second)
+	defer cancel()
+	stmt, err := c.Prepare(ctx, "SELECT ?::INT + ?::INT AS n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stmt.Close(ctx)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, arrow.NewSchema([]arrow.Field{{Name: "a", Type: arrow.PrimitiveTypes.Int64}}, nil))
+	defer b.Release()
+	b.Field(0).(*array.Int64Builder).Append(1)
+	params := b.NewRecordBatch()
+	defer params.Release()
+	stmt.SetParameters(params)
+	info, err := stmt.Execute(ctx)
+	if err == nil {
+		_, _, err = readInfo(ctx, c, info)
+	}
+	if codeOf(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "the statement has 2 parameters (? marks) but the client sent 1 values") {
+		t.Fatalf("one value for two parameters: %v", err)
 	}
 }
