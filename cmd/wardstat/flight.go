@@ -25,11 +25,12 @@ type flightSettings struct {
 	maxRows                           int64
 	maxTemp                           string
 	grace                             time.Duration
+	flags                             bool // the flight command's flags, not a flight: section
 }
 
 func newFlightCommand(a *app) *cobra.Command {
 	set := flightSettings{addr: "127.0.0.1:31337", timeout: defaultStatementTimeout, maxRows: flight.DefaultMaxRows,
-		maxTemp: warehouse.DefaultMaxTempSize, grace: flight.DefaultGrace}
+		maxTemp: warehouse.DefaultMaxTempSize, grace: flight.DefaultGrace, flags: true}
 	cmd := &cobra.Command{
 		Use:   "flight --addr HOST:PORT",
 		Short: "Serve the warehouse over Arrow Flight SQL (read-only), for DBeaver, ADBC and Grafana",
@@ -188,7 +189,7 @@ func (a *app) serveFlight(ctx context.Context, set flightSettings, src flight.So
 	return flight.Serve(ctx, src, flight.Options{
 		Addr: set.addr, Tokens: tokens, TLSCert: set.tlsCert, TLSKey: set.tlsKey,
 		StatementTimeout: set.timeout, MaxRows: set.maxRows, Grace: set.grace,
-		Lang: a.lang, Logger: log,
+		Lang: a.lang, Logger: log, Flags: set.flags,
 		Workers: a.flightWorkers(set),
 		Explain: func(err error) error {
 			return flightError(a.statementError(context.Background(), context.Background(), err, lim), a.lang)

@@ -383,7 +383,7 @@ func TestFlightSandbox(t *testing.T) {
 				t.Errorf("a read after the attacks: %v %v", rows, err)
 			}
 			_, rows, err = flightRows(ctx, c, "SELECT * FROM range(100000)")
-			if codeOf(err) != codes.ResourceExhausted || !strings.Contains(err.Error(), "more than 5000 rows (max_rows)") || len(rows) != 5000 {
+			if codeOf(err) != codes.ResourceExhausted || !strings.Contains(err.Error(), "more than 5000 rows (--max-rows)") || len(rows) != 5000 {
 				t.Errorf("past --max-rows: %d rows, %v", len(rows), err)
 			}
 		}

@@ -107,3 +107,21 @@ func TestFlightSaysHowManyParameters(t *testing.T) {
 		t.Fatalf("one value for two parameters: %v", err)
 	}
 }
+
+// The flight command's messages name its flags, not the flight: section's
+// keys.
+func TestFlightMessagesNameTheFlags(t *testing.T) {
+	db, _ := handcountWarehouse(t)
+	c := cli("--db", db, "--lang", "en", "flight", "--addr", "127.0.0.1:0", "--tls-cert", "cert.pem")
+	c.Env = append(c.Env, "WARDSTAT_FLIGHT_TOKEN="+flightToken)
+	out, err := c.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "give both --tls-cert and --tls-key") || strings.Contains(string(out), "tls_cert") {
+		t.Errorf("--tls-cert alone: %v\n%s", err, out)
+	}
+	c = cli("--db", db, "--lang", "en", "flight", "--addr", "127.0.0.1:0")
+	c.Env = append(c.Env, "WARDSTAT_FLIGHT_TOKEN=")
+	out, err = c.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "give --tokens-file") {
+		t.Errorf("no token: %v\n%s", err, out)
+	}
+}
