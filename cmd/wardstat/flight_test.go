@@ -408,7 +408,7 @@ func TestFlightStatementTimeout(t *testing.T) {
 	ctx = bearer(ctx, flightToken)
 	began := time.Now()
 	_, _, err := flightRows(ctx, c, strings.TrimSuffix(runaway, ";\r"))
-	if codeOf(err) != codes.DeadlineExceeded || !strings.Contains(err.Error(), "ran longer than 2s (statement_timeout)") {
+	if codeOf(err) != codes.DeadlineExceeded || !strings.Contains(err.Error(), "ran longer than 2s (--timeout)") {
 		t.Errorf("runaway statement: %v", err)
 	}
 	if took := time.Since(began); took > 7*time.Second {
