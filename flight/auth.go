@@ -45,6 +45,12 @@ func (t *Tokens) Add(name, token string) error {
 		return msg.Errorf("mã của %q ngắn hơn %d ký tự; hãy tạo mã dài, ví dụ openssl rand -hex 24",
 			"the token of %q is shorter than %d characters; make a long one, e.g. openssl rand -hex 24", name, MinTokenLength)
 	}
+	for i := 0; i < len(token); i++ {
+		if c := token[i]; c < 0x20 || c > 0x7e {
+			return msg.Errorf("mã của %q có ký tự ngoài ASCII hoặc ký tự điều khiển (vị trí %d), không gửi được trong tiêu đề Bearer; hãy tạo mã bằng openssl rand -hex 24",
+				"the token of %q has a non-ASCII or control character (at byte %d), which cannot be sent in a Bearer header; make one with openssl rand -hex 24", name, i+1)
+		}
+	}
 	for _, n := range t.names {
 		if n == name {
 			return msg.Errorf("tên %q có hai mã; mỗi tên một mã", "the name %q has two tokens; one token a name", name)
@@ -94,7 +100,8 @@ func LoadTokens(path string) (*Tokens, error) {
 			return nil, err
 		}
 	}
-	if env := os.Getenv(TokenEnv); env != "" {
+	// A trailing newline (echo, a secrets file) is no part of the token.
+	if env := strings.TrimSpace(os.Getenv(TokenEnv)); env != "" {
 		if err := t.Add("env", env); err != nil {
 			return nil, fmt.Errorf("%s: %w", TokenEnv, err)
 		}

@@ -30,19 +30,21 @@ func (s *server) explain(ctx, qctx context.Context, err error) error {
 		return s.errWorkersBusy(busy)
 	case errors.As(err, &many):
 		return status.Error(codes.ResourceExhausted, msg.Render(msg.Errorf(
-			"kết quả có hơn %d dòng (max_rows) nên đã dừng sau %d dòng đầu; hãy thu hẹp câu lệnh (WHERE, LIMIT, GROUP BY) hoặc dùng wardstat export",
-			"the result has more than %d rows (max_rows) and was stopped after the first %d; narrow the statement (WHERE, LIMIT, GROUP BY) or use wardstat export", many.max, many.max), s.o.Lang))
+			"kết quả có hơn %d dòng (%s) nên đã dừng sau %d dòng đầu; hãy thu hẹp câu lệnh (WHERE, LIMIT, GROUP BY) hoặc dùng wardstat export",
+			"the result has more than %d rows (%s) and was stopped after the first %d; narrow the statement (WHERE, LIMIT, GROUP BY) or use wardstat export", many.max, s.o.setting("max_rows"), many.max), s.o.Lang))
 	case s.base.Err() != nil:
 		return status.Error(codes.Unavailable, msg.Render(msg.Errorf(
 			"máy chủ đang dừng nên câu lệnh đã bị hủy; hãy chạy lại sau ít phút", "the server is stopping and the statement was cancelled; run it again in a few minutes"), s.o.Lang))
 	case errors.Is(qctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil:
 		return status.Error(codes.DeadlineExceeded, msg.Render(msg.Errorf(
-			"câu lệnh chạy quá %s (statement_timeout) nên đã bị dừng; hãy thu hẹp nó (WHERE, LIMIT)",
-			"the statement ran longer than %s (statement_timeout) and was stopped; narrow it (WHERE, LIMIT)", s.o.StatementTimeout), s.o.Lang))
+			"câu lệnh chạy quá %s (%s) nên đã bị dừng; hãy thu hẹp nó (WHERE, LIMIT)",
+			"the statement ran longer than %s (%s) and was stopped; narrow it (WHERE, LIMIT)", s.o.StatementTimeout, s.o.setting("statement_timeout")), s.o.Lang))
 	case ctx.Err() != nil:
 		return status.Error(codes.Canceled, msg.Render(msg.Errorf("câu lệnh đã bị hủy", "the statement was cancelled"), s.o.Lang))
 	case errors.Is(err, errNoSnapshot):
 		return status.Error(codes.Unavailable, msg.Render(err, s.o.Lang))
+	case OutOfMemory(err.Error()):
+		return s.errMemory()
 	}
 	code := codes.InvalidArgument
 	if errors.Is(err, warehouse.ErrNotARead) {
@@ -55,6 +57,17 @@ func (s *server) explain(ctx, qctx context.Context, err error) error {
 		err = s.o.Explain(err)
 	}
 	return status.Error(code, msg.Render(err, s.o.Lang))
+}
+
+// errMemory: a statement needed more memory than the endpoint gives one,
+// in Flight SQL's words (a worker's limit when statements run in workers).
+func (s *server) errMemory() error {
+	if s.o.Workers != nil && s.o.Workers.DataLimit > 0 {
+		return s.errWorkerMemory()
+	}
+	return status.Error(codes.ResourceExhausted, msg.Render(msg.Errorf(
+		"câu lệnh cần nhiều bộ nhớ hơn máy chủ Flight SQL dành cho nó nên đã bị dừng; hãy thu hẹp nó (WHERE, LIMIT, giá trị nhỏ hơn) hoặc chạy lại khi máy chủ bớt bận",
+		"the statement needed more memory than the Flight SQL server gives it and was stopped; narrow it (WHERE, LIMIT, smaller values) or run it again when the server is less busy"), s.o.Lang))
 }
 
 // logQuery logs a query with its token's name (never the token), its

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -65,6 +66,21 @@ type Options struct {
 	Workers *Workers
 	// Ready, when set, is called with the address once it listens.
 	Ready func(net.Addr)
+	// Flags: the settings are the flight command's flags, so messages
+	// name them (--tokens-file) rather than the flight: section's keys.
+	Flags bool
+}
+
+// setting is how messages name a setting: its flight: key, or the flight
+// command's flag.
+func (o *Options) setting(key string) string {
+	if !o.Flags {
+		return key
+	}
+	if key == "statement_timeout" {
+		return "--timeout"
+	}
+	return "--" + strings.ReplaceAll(key, "_", "-")
 }
 
 func (o *Options) defaults() {

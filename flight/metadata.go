@@ -371,8 +371,12 @@ func goValue(col arrow.Array, i int) any {
 	case *array.Date64:
 		return a.Value(i).ToTime().Format(time.DateOnly)
 	case *array.Timestamp:
-		unit := a.DataType().(*arrow.TimestampType).Unit
-		return a.Value(i).ToTime(unit)
+		typ := a.DataType().(*arrow.TimestampType)
+		t := a.Value(i).ToTime(typ.Unit)
+		if typ.TimeZone != "" {
+			t = t.In(vietnam) // an instant: its date is Vietnam's (vietnamDates)
+		}
+		return t
 	case *array.Binary:
 		return a.Value(i)
 	case *array.DenseUnion:

@@ -48,9 +48,10 @@ type server struct {
 
 // prepared is a prepared statement: its text and its bound parameters.
 type prepared struct {
-	query  string
-	token  string
-	params []any
+	query   string
+	token   string
+	params  []any
+	nparams int // how many parameters the statement has; -1 unknown
 }
 
 // maxPrepared bounds the prepared statements kept (clients that never
@@ -66,11 +67,11 @@ const BuiltIn = true
 func Serve(ctx context.Context, src Source, o Options) error {
 	o.defaults()
 	if o.Tokens.Len() == 0 {
-		return msg.Errorf("chưa có mã truy cập nào: hãy ghi tokens_file (mỗi dòng tên:mã, chmod 600) hoặc đặt biến %s; không có mã thì không có dữ liệu",
-			"no token is configured: give tokens_file (one name:token a line, chmod 600) or set %s; no token, no data", TokenEnv)
+		return msg.Errorf("chưa có mã truy cập nào: hãy ghi %s (mỗi dòng tên:mã, chmod 600) hoặc đặt biến %s; không có mã thì không có dữ liệu",
+			"no token is configured: give %s (one name:token a line, chmod 600) or set %s; no token, no data", o.setting("tokens_file"), TokenEnv)
 	}
 	if (o.TLSCert == "") != (o.TLSKey == "") {
-		return msg.Errorf("hãy ghi cả tls_cert và tls_key, hoặc không ghi cả hai", "give both tls_cert and tls_key, or neither")
+		return msg.Errorf("hãy ghi cả %s và %s, hoặc không ghi cả hai", "give both %s and %s, or neither", o.setting("tls_cert"), o.setting("tls_key"))
 	}
 	s := &server{src: src, o: o, log: o.Logger, prepared: map[string]*prepared{}, runs: map[string]*sharedRun{}}
 	if o.Workers != nil {
@@ -89,7 +90,7 @@ func Serve(ctx context.Context, src Source, o Options) error {
 	if o.TLSCert != "" {
 		creds, err := credentials.NewServerTLSFromFile(o.TLSCert, o.TLSKey)
 		if err != nil {
-			return msg.Errorf("chứng chỉ TLS (tls_cert, tls_key): %w", "TLS certificate (tls_cert, tls_key): %w", err)
+			return msg.Errorf("chứng chỉ TLS (%s, %s): %w", "TLS certificate (%s, %s): %w", o.setting("tls_cert"), o.setting("tls_key"), err)
 		}
 		opts = append(opts, grpc.Creds(creds))
 	}
@@ -106,8 +107,8 @@ func Serve(ctx context.Context, src Source, o Options) error {
 	addr := lis.Addr().String()
 	if o.TLSCert == "" && !isLoopback(addr) {
 		s.log.Warn(msg.Render(msg.Errorf(
-			"Flight SQL nghe ở %s, ngoài máy này, KHÔNG có TLS: mã truy cập và dữ liệu đi qua mạng không mã hóa; hãy ghi tls_cert và tls_key, hoặc chỉ nghe ở 127.0.0.1",
-			"Flight SQL listens on %s, beyond this machine, WITHOUT TLS: tokens and data cross the network unencrypted; give tls_cert and tls_key, or listen on 127.0.0.1 only", addr), o.Lang),
+			"Flight SQL nghe ở %s, ngoài máy này, KHÔNG có TLS: mã truy cập và dữ liệu đi qua mạng không mã hóa; hãy ghi %s và %s, hoặc chỉ nghe ở 127.0.0.1",
+			"Flight SQL listens on %s, beyond this machine, WITHOUT TLS: tokens and data cross the network unencrypted; give %s and %s, or listen on 127.0.0.1 only", addr, o.setting("tls_cert"), o.setting("tls_key")), o.Lang),
 			"addr", addr)
 	}
 	s.log.Info("flight sql listening", "addr", addr, "tls", o.TLSCert != "", "tokens", o.Tokens.Len(),
@@ -313,7 +314,11 @@ func (s *server) CreatePreparedStatement(ctx context.Context, req flightsql.Acti
 		return res, status.Error(codes.ResourceExhausted, msg.Render(msg.Errorf(
 			"đã có %d câu lệnh chuẩn bị chưa đóng; hãy đóng bớt", "%d prepared statements are open; close some", maxPrepared), s.o.Lang))
 	}
-	s.prepared[string(handle)] = &prepared{query: query, token: tokenName(ctx)}
+	nparams := -1
+	if params != nil {
+		nparams = len(params.Fields())
+	}
+	s.prepared[string(handle)] = &prepared{query: query, token: tokenName(ctx), nparams: nparams}
 	s.mu.Unlock()
 	res.Handle = handle
 	res.ParameterSchema = params
@@ -417,6 +422,9 @@ func (s *server) DoPutPreparedStatementQuery(ctx context.Context, cmd flightsql.
 	if err := rdr.Err(); err != nil {
 		return nil, err
 	}
+	if err := s.paramCount(p, len(params)); err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	p.params = params
 	s.mu.Unlock()
@@ -445,5 +453,20 @@ func (s *server) DoGetPreparedStatement(ctx context.Context, cmd flightsql.Prepa
 	s.mu.Lock()
 	query, params := p.query, p.params
 	s.mu.Unlock()
+	if err := s.paramCount(p, len(params)); err != nil {
+		return nil, nil, err
+	}
 	return s.query(ctx, "prepared", query, params)
+}
+
+// paramCount refuses n values for a statement with another number of
+// parameters, saying how many it needs.
+func (s *server) paramCount(p *prepared, n int) error {
+	if p.nparams < 0 || n == p.nparams {
+		return nil
+	}
+	return status.Error(codes.InvalidArgument, msg.Render(msg.Errorf(
+		"câu lệnh có %d tham số (dấu ?) nhưng máy khách gửi %d giá trị; hãy gửi đúng %d giá trị, một cột cho mỗi tham số",
+		"the statement has %d parameters (? marks) but the client sent %d values; send exactly %d, one column a parameter",
+		p.nparams, n, p.nparams), s.o.Lang))
 }

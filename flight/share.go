@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/flight"
@@ -25,6 +26,12 @@ const maxSharedBytes = 64 << 20
 type sharedRun struct {
 	done    chan struct{}
 	waiters sync.WaitGroup
+
+	// The leader's progress: blocked while a batch waits for its client
+	// to take it; changed closes at each change.
+	mu      sync.Mutex
+	blocked bool
+	changed chan struct{}
 
 	// Set by the leader before done closes.
 	schema *arrow.Schema
@@ -48,14 +55,38 @@ func (s *server) join(key string) (f *sharedRun, leader bool) {
 		f.waiters.Add(1)
 		return f, false
 	}
-	f = &sharedRun{done: make(chan struct{})}
+	f = &sharedRun{done: make(chan struct{}), changed: make(chan struct{})}
 	s.runs[key] = f
 	return f, true
 }
 
-// record keeps a batch the leader sent, for the followers.
+// followStall is how long a follower waits for the leader's client to
+// take a batch: a client that stalls holds back only its own query.
+var followStall = time.Second
+
+// progress says whether the leader is blocked on its client.
+func (f *sharedRun) progress(blocked bool) {
+	f.mu.Lock()
+	f.blocked = blocked
+	close(f.changed)
+	f.changed = make(chan struct{})
+	f.mu.Unlock()
+}
+
+// sent: the leader's client took the batch last recorded.
+func (f *sharedRun) sent() {
+	if f != nil {
+		f.progress(false)
+	}
+}
+
+// record keeps a batch the leader is sending, for the followers.
 func (f *sharedRun) record(rec arrow.RecordBatch) {
-	if f == nil || f.tooBig {
+	if f == nil {
+		return
+	}
+	f.progress(true)
+	if f.tooBig {
 		return
 	}
 	f.bytes += recordBytes(rec)
@@ -93,11 +124,12 @@ func (s *server) land(key string, f *sharedRun, said bool, err error, tooMany bo
 // follow waits for the leader's run and streams its batches; ok false
 // when the caller must run the statement itself.
 func (s *server) follow(ctx, qctx context.Context, f *sharedRun, finish func(int64, error) error) (*arrow.Schema, <-chan flight.StreamChunk, error, bool) {
-	select {
-	case <-f.done:
-	case <-qctx.Done():
+	if !f.await(qctx) {
 		f.waiters.Done()
-		return nil, nil, finish(0, qctx.Err()), true
+		if qctx.Err() != nil {
+			return nil, nil, finish(0, qctx.Err()), true
+		}
+		return nil, nil, nil, false
 	}
 	if !f.ok {
 		f.waiters.Done()
@@ -134,4 +166,31 @@ func (s *server) follow(ctx, qctx context.Context, f *sharedRun, finish func(int
 		}
 	}()
 	return f.schema, ch, nil, true
+}
+
+// await waits for the leader's run to end: false when qctx ends first, or
+// the leader's client has not taken a batch for followStall.
+func (f *sharedRun) await(qctx context.Context) bool {
+	for {
+		f.mu.Lock()
+		changed, blocked := f.changed, f.blocked
+		f.mu.Unlock()
+		var stalled <-chan time.Time
+		t := time.NewTimer(followStall)
+		if blocked {
+			stalled = t.C
+		}
+		select {
+		case <-f.done:
+			t.Stop()
+			return true
+		case <-changed:
+			t.Stop()
+		case <-stalled:
+			return false
+		case <-qctx.Done():
+			t.Stop()
+			return false
+		}
+	}
 }

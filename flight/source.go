@@ -204,13 +204,19 @@ func FileIdentity(path string) (string, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		if os.IsNotExist(err) {
-			return "", msg.Errorf("chưa có bản công bố ở %s: tiến trình nền công bố một bản sau mỗi lần build (jobs.build); hãy chạy wardstat run --job build hoặc chờ lần build tới: %w",
-				"no snapshot is published at %s yet: the daemon publishes one after each build (jobs.build); run wardstat run --job build or wait for the next build: %w", path, errNoSnapshot)
+			return "", noSnapshotError{msg.Errorf("chưa có bản công bố ở %s: tiến trình nền công bố một bản khi khởi động và sau mỗi lần build (jobs.build); hãy khởi động lại wardstat serve hoặc chạy wardstat run --job build khi nó không chạy",
+				"no snapshot is published at %s yet: the daemon publishes one at start and after each build (jobs.build); restart wardstat serve, or run wardstat run --job build while it is not running", path).(msg.Localised)}
 		}
 		return "", err
 	}
 	return fmt.Sprintf("%d.%d", st.Size(), st.ModTime().UnixNano()), nil
 }
+
+// noSnapshotError is the missing snapshot's message, in the reader's
+// language with nothing after it, and errors.Is(err, errNoSnapshot).
+type noSnapshotError struct{ msg.Localised }
+
+func (e noSnapshotError) Is(target error) bool { return target == errNoSnapshot }
 
 // sinceMS is a duration in milliseconds, for logs.
 func sinceMS(t time.Time) int64 { return time.Since(t).Milliseconds() }

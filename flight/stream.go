@@ -62,6 +62,7 @@ func (s *server) stream(ctx context.Context, w *warehouse.Warehouse, query strin
 				select {
 				case ch <- flight.StreamChunk{Data: part}:
 					rows += part.NumRows()
+					run.sent()
 				case <-ctx.Done():
 					part.Release()
 					return ctx.Err()

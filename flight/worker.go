@@ -156,6 +156,7 @@ func (s *server) streamWorker(ctx context.Context, w *warehouse.Warehouse, query
 			select {
 			case ch <- flight.StreamChunk{Data: rec}:
 				rows += rec.NumRows()
+				run.sent()
 			case <-ctx.Done():
 				rec.Release()
 				return rows, said, ctx.Err()
@@ -192,8 +193,8 @@ func (s *server) workerError(ctx context.Context, waitErr error, stderr *tail, r
 			return s.errWorkerMemory()
 		case WorkerBigRow:
 			return status.Error(codes.ResourceExhausted, msg.Render(msg.Errorf(
-				"một dòng của kết quả lớn hơn 16 MB nên không gửi được; hãy chọn ít cột hơn hoặc cắt giá trị (left, substr)",
-				"a row of the result is larger than 16 MB and cannot be sent; select fewer columns or cut the values (left, substr)"), s.o.Lang))
+				"một dòng của kết quả lớn hơn 4 MiB, cỡ thông điệp lớn nhất máy khách Flight SQL nhận theo mặc định, nên không gửi; hãy chọn ít cột hơn hoặc cắt giá trị (left, substr)",
+				"a row of the result is larger than 4 MiB, the largest message a Flight SQL client takes by default, and was not sent; select fewer columns or cut the values (left, substr)"), s.o.Lang))
 		case WorkerRefused:
 			return status.Error(codes.PermissionDenied, said)
 		default:

@@ -85,6 +85,9 @@ func paramBuilder(v any) (array.Builder, arrow.DataType) {
 		return b, arrow.PrimitiveTypes.Float64
 	case time.Time:
 		typ := &arrow.TimestampType{Unit: arrow.Nanosecond}
+		if x.Location() == vietnam {
+			typ.TimeZone = "Asia/Ho_Chi_Minh" // a zoned instant stays one
+		}
 		b := array.NewTimestampBuilder(mem, typ)
 		b.Append(arrow.Timestamp(x.UnixNano()))
 		return b, typ
@@ -143,6 +146,7 @@ func RunWorker(ctx context.Context, in io.Reader, out io.Writer, open func(ctx c
 		if hold != nil {
 			release = hold()
 		}
+		vietnamDates(ctx, w, query, args)
 		rdr, err := ar.QueryContext(ctx, query, args...)
 		release()
 		if err != nil {
@@ -201,4 +205,46 @@ func describe(ctx context.Context, w *warehouse.Warehouse, query string, out io.
 	md := arrow.NewMetadata(append(ds.Metadata().Keys(), resParams, resKnown), append(ds.Metadata().Values(), ser, known))
 	wr := ipc.NewWriter(out, ipc.WithSchema(arrow.NewSchema(ds.Fields(), &md)))
 	return wr.Close()
+}
+
+// vietnam is Vietnam's time (UTC+7, no daylight saving).
+var vietnam = time.FixedZone("ICT", 7*3600)
+
+// vietnamDates binds a zoned timestamp given for a DATE parameter as its
+// date in Vietnam: duckdb-go takes a time's UTC date, a day early for
+// Vietnam's midnight. A timestamp parameter keeps the instant.
+func vietnamDates(ctx context.Context, w *warehouse.Warehouse, query string, args []any) {
+	zoned := false
+	for _, a := range args {
+		if t, ok := a.(time.Time); ok && t.Location() == vietnam {
+			zoned = true
+		}
+	}
+	if !zoned {
+		return
+	}
+	conn, err := w.DB().Conn(ctx)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	conn.Raw(func(dc any) error {
+		c, ok := dc.(*duckdb.Conn)
+		if !ok {
+			return nil
+		}
+		st, err := c.PrepareContext(ctx, query)
+		if err != nil {
+			return nil
+		}
+		defer st.Close()
+		ds := st.(*duckdb.Stmt)
+		for i := range min(ds.NumInput(), len(args)) {
+			typ, _ := ds.ParamType(i + 1)
+			if t, ok := args[i].(time.Time); ok && t.Location() == vietnam && typ == duckdb.TYPE_DATE {
+				args[i] = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+			}
+		}
+		return nil
+	})
 }

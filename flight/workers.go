@@ -47,17 +47,31 @@ const (
 )
 
 // maxRowBytes caps one row of a result: a batch of one row is sent
-// whole, and the server holds a few batches per statement.
-const maxRowBytes = 16 << 20
+// whole, and a gRPC client refuses a message over 4 MiB by default (Go's,
+// Python's), failing after the server has sent it; the margin is the
+// message's own framing.
+const maxRowBytes = 4<<20 - 64<<10
 
 // errBigRow: one row of the result is larger than maxRowBytes.
-var errBigRow = errors.New("a row larger than 16 MB")
+var errBigRow = errors.New("a row larger than 4 MiB")
 
-// ErrBigRow says whether err is a worker's row over 16 MB.
+// ErrBigRow says whether err is a worker's row over maxRowBytes.
 func ErrBigRow(err error) bool { return errors.Is(err, errBigRow) }
 
 // WorkerFailure is the line a worker writes last on its standard error
 // when it fails.
 func WorkerFailure(kind, text string) string {
 	return workerPrefix + kind + ": " + strings.ReplaceAll(text, "\n", " ")
+}
+
+// OutOfMemory: an error text says a statement ran out of memory
+// (DuckDB's memory_limit, the data limit, C++'s or Go's allocation).
+func OutOfMemory(text string) bool {
+	text = strings.ToLower(text)
+	for _, oom := range []string{"out of memory", "cannot allocate memory", "bad_alloc", "failed to allocate", "could not allocate"} {
+		if strings.Contains(text, oom) {
+			return true
+		}
+	}
+	return false
 }

@@ -25,11 +25,12 @@ type flightSettings struct {
 	maxRows                           int64
 	maxTemp                           string
 	grace                             time.Duration
+	flags                             bool // the flight command's flags, not a flight: section
 }
 
 func newFlightCommand(a *app) *cobra.Command {
 	set := flightSettings{addr: "127.0.0.1:31337", timeout: defaultStatementTimeout, maxRows: flight.DefaultMaxRows,
-		maxTemp: warehouse.DefaultMaxTempSize, grace: flight.DefaultGrace}
+		maxTemp: warehouse.DefaultMaxTempSize, grace: flight.DefaultGrace, flags: true}
 	cmd := &cobra.Command{
 		Use:   "flight --addr HOST:PORT",
 		Short: "Serve the warehouse over Arrow Flight SQL (read-only), for DBeaver, ADBC and Grafana",
@@ -50,8 +51,13 @@ Every call needs a token: --tokens-file (one name:token a line, readable
 by its owner only) or WARDSTAT_FLIGHT_TOKEN (named env); clients send
 "authorization: Bearer TOKEN", or log in with any user and the token as
 password. Each query is logged with its token's name, duration and rows.
+Tokens are read once, at start: restart the endpoint to add or revoke one.
 With --tls-cert and --tls-key the endpoint speaks TLS; listening beyond
 this machine without it is warned about.
+
+Clients connect to grpc://HOST:PORT, or grpc+tls://HOST:PORT with TLS
+(JDBC: jdbc:arrow-flight-sql://HOST:PORT?useEncryption=false, or =true
+with TLS).
 
 wardstat serve starts the same endpoint when its configuration has a
 flight: section.`,
@@ -115,6 +121,9 @@ func (a *app) flightSource(set flightSettings, snap string) flightSources {
 			if _, err := os.Stat(snap); err == nil {
 				return snapshot.Acquire(ctx)
 			}
+		}
+		if err := a.waitForWriter(ctx); err != nil {
+			return nil, nil, err
 		}
 		return live.Acquire(ctx)
 	})
@@ -180,10 +189,10 @@ func (a *app) serveFlight(ctx context.Context, set flightSettings, src flight.So
 	return flight.Serve(ctx, src, flight.Options{
 		Addr: set.addr, Tokens: tokens, TLSCert: set.tlsCert, TLSKey: set.tlsKey,
 		StatementTimeout: set.timeout, MaxRows: set.maxRows, Grace: set.grace,
-		Lang: a.lang, Logger: log,
+		Lang: a.lang, Logger: log, Flags: set.flags,
 		Workers: a.flightWorkers(set),
 		Explain: func(err error) error {
-			return a.statementError(context.Background(), context.Background(), err, lim)
+			return flightError(a.statementError(context.Background(), context.Background(), err, lim), a.lang)
 		},
 		Ready: func(addr net.Addr) {
 			if onFlightReady != nil {
@@ -191,6 +200,22 @@ func (a *app) serveFlight(ctx context.Context, set flightSettings, src flight.So
 			}
 		},
 	})
+}
+
+// snapshotStale: no snapshot is published at snap, or it is older than
+// the warehouse db, so serve's endpoint would answer with no data, or old
+// data, until the next scheduled build.
+func snapshotStale(db, snap string) bool {
+	ss, err := os.Stat(snap)
+	if err != nil {
+		return true
+	}
+	for _, f := range []string{db, db + ".wal"} {
+		if ws, err := os.Stat(f); err == nil && ws.ModTime().After(ss.ModTime()) {
+			return true
+		}
+	}
+	return false
 }
 
 // onFlightReady, when set (tests), is told the endpoint's address once it

@@ -115,17 +115,19 @@ func (a *app) workerFailure(ctx, stmtCtx context.Context, err error, lim sqlLimi
 		return flight.WorkerFailure(flight.WorkerBigRow, err.Error())
 	}
 	text := err.Error()
-	for _, oom := range []string{"Out of Memory Error", "cannot allocate memory", "bad_alloc", "failed to allocate", "Failed to allocate"} {
-		if strings.Contains(text, oom) {
-			return flight.WorkerFailure(flight.WorkerMemory, text)
-		}
+	if flight.OutOfMemory(text) {
+		return flight.WorkerFailure(flight.WorkerMemory, text)
 	}
 	e := a.statementError(ctx, stmtCtx, err, lim)
+	var cut cutShortError
+	if errors.As(e, &cut) {
+		return flight.WorkerFailure(flight.WorkerMemory, text)
+	}
 	var refused refusedError
 	if errors.As(e, &refused) {
-		return flight.WorkerFailure(flight.WorkerRefused, errorLine(e, a.lang))
+		return flight.WorkerFailure(flight.WorkerRefused, flightWords(errorLine(e, a.lang)))
 	}
-	return flight.WorkerFailure(flight.WorkerError, errorLine(e, a.lang))
+	return flight.WorkerFailure(flight.WorkerError, flightWords(errorLine(e, a.lang)))
 }
 
 // workerEnviron is the server's environment without its token: a worker

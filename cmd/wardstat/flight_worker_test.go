@@ -153,7 +153,7 @@ func TestFlightUninterruptibleStatementEnds(t *testing.T) {
 	began := time.Now()
 	_, _, err := flightRows(ctx, c, stuckPerRow)
 	took := time.Since(began)
-	if codeOf(err) != codes.DeadlineExceeded || !strings.Contains(err.Error(), "ran longer than 2s (statement_timeout)") {
+	if codeOf(err) != codes.DeadlineExceeded || !strings.Contains(err.Error(), "ran longer than 2s (--timeout)") {
 		t.Errorf("uninterruptible statement: %v", err)
 	}
 	if took > 2*time.Second+flightKillGraceForTest+3*time.Second {

@@ -266,8 +266,13 @@ bộ nhớ và --max-temp; kết quả quá --max-rows dòng bị dừng, kèm l
 Mọi lời gọi cần một mã truy cập: --tokens-file (mỗi dòng tên:mã, chỉ chủ tệp đọc
 được) hoặc WARDSTAT_FLIGHT_TOKEN (tên env); máy khách gửi "authorization: Bearer
 MÃ", hoặc đăng nhập với tên bất kỳ và mật khẩu là mã. Mỗi câu lệnh được ghi nhật
-ký với tên của mã, thời gian và số dòng. Có --tls-cert và --tls-key thì dùng
-TLS; nghe ra ngoài máy này mà không có TLS thì có cảnh báo.
+ký với tên của mã, thời gian và số dòng. Mã chỉ được đọc một lần, lúc khởi động:
+hãy khởi động lại để thêm hay thu hồi một mã. Có --tls-cert và --tls-key thì
+dùng TLS; nghe ra ngoài máy này mà không có TLS thì có cảnh báo.
+
+Máy khách kết nối tới grpc://HOST:CỔNG, hoặc grpc+tls://HOST:CỔNG khi có TLS
+(JDBC: jdbc:arrow-flight-sql://HOST:CỔNG?useEncryption=false, hoặc =true khi
+có TLS).
 
 wardstat serve khởi động cùng điểm truy cập này khi cấu hình có mục flight:.`,
 		example: `  WARDSTAT_FLIGHT_TOKEN=$(openssl rand -hex 24) wardstat flight --addr 127.0.0.1:31337
@@ -281,6 +286,13 @@ wardstat serve khởi động cùng điểm truy cập này khi cấu hình có 
 			"max-rows":    "dừng kết quả quá số dòng này",
 			"max-temp":    "dừng câu lệnh cần nhiều đĩa tạm hơn mức này",
 			"grace":       "thời gian các câu lệnh đang chạy được chạy xong sau SIGTERM",
+		},
+	},
+	"flight-worker": {
+		short: "Chạy một câu lệnh Flight SQL (wardstat flight dùng)",
+		flags: map[string]string{
+			"timeout":  "dừng câu lệnh sau thời gian này",
+			"max-temp": "đĩa tạm tối đa",
 		},
 	},
 	"serve": {

@@ -212,10 +212,16 @@ func (a *app) open(ctx context.Context, readOnly bool) (*warehouse.Warehouse, er
 	}
 	deadline := time.Now().Add(wait)
 	noted := false
+	marked := false
 	for {
 		pid, writer, herr := warehouse.LockHolder(a.dbPath)
 		if herr != nil || (!readOnly && writer) || time.Now().After(deadline) {
 			break
+		}
+		if !readOnly && !marked {
+			// Readers hold the file: the Flight server starts no new statement.
+			defer markWriterWaiting(a.dbPath)()
+			marked = true
 		}
 		if !noted && pid != 0 {
 			if readOnly {

@@ -33,11 +33,19 @@ Logs are JSON lines on standard error.`,
 			if err != nil {
 				return err
 			}
+			stale := cfg.Flight != nil && snapshotStale(cfg.Warehouse, cfg.Publish)
 			r, closeFn, err := a.runner(cmd.Context(), cfg, log, schedules.NewMetrics())
 			if err != nil {
 				return err
 			}
 			defer closeFn()
+			if stale {
+				// The endpoint reads only the snapshot: publish one before it answers.
+				if err := r.Publish(cmd.Context()); err != nil {
+					return err
+				}
+				log.Info("snapshot published at start", "path", cfg.Publish)
+			}
 			daemon := func(ctx context.Context) error {
 				return schedules.Serve(ctx, r, schedules.DaemonOptions{Grace: grace})
 			}
