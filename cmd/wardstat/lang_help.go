@@ -288,13 +288,6 @@ wardstat serve khởi động cùng điểm truy cập này khi cấu hình có 
 			"grace":       "thời gian các câu lệnh đang chạy được chạy xong sau SIGTERM",
 		},
 	},
-	"flight-worker": {
-		short: "Chạy một câu lệnh Flight SQL (wardstat flight dùng)",
-		flags: map[string]string{
-			"timeout":  "dừng câu lệnh sau thời gian này",
-			"max-temp": "đĩa tạm tối đa",
-		},
-	},
 	"serve": {
 		short: "Chạy lịch hằng đêm như một tiến trình nền",
 		long: `Chạy việc kéo của mọi nguồn và các việc build, export, report theo lịch cron
