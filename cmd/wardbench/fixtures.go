@@ -60,11 +60,9 @@ func makeBase(ctx context.Context, path string, n int) error {
 	// The base's rows name load 0, which must be in loads: opening a
 	// warehouse removes every row of a load missing from it (a load that
 	// never committed), and did remove the whole base before this row.
-	if _, err := w.DB().ExecContext(ctx, `INSERT INTO loads BY NAME SELECT 0 AS load_id, 'wardbench base' AS path, '' AS sha256, 'csv' AS format,
-		current_localtimestamp() AS loaded_at, ? AS rows_read, ? AS rows_loaded, ? AS rows_new, 0 AS rows_changed, 0 AS rows_rejected,
-		0 AS rows_duplicate, 0 AS rows_skipped`, n, n, n); err != nil {
+	if err := recordBaseLoad(ctx, w, n); err != nil {
 		w.Close()
-		return fmt.Errorf("recording the base's load: %w", err)
+		return err
 	}
 	if _, err := w.DB().ExecContext(ctx, `CREATE TABLE flat AS SELECT ward_code, channel, received_at, due_at, completed_at, withdrawn_at FROM dossiers; CHECKPOINT`); err != nil {
 		w.Close()
@@ -72,17 +70,8 @@ func makeBase(ctx context.Context, path string, n int) error {
 	}
 	w.Close()
 	// Opened again, as every case opens it: the base must still be whole.
-	if w, err = warehouse.Open(ctx, tmp, warehouse.Options{}); err != nil {
+	if err := checkWhole(ctx, tmp, n); err != nil {
 		return err
-	}
-	var got int64
-	err = w.DB().QueryRowContext(ctx, `SELECT count(*) FROM dossiers`).Scan(&got)
-	w.Close()
-	if err != nil {
-		return err
-	}
-	if got != int64(n) {
-		return fmt.Errorf("the base holds %d dossiers after opening it again, want %d", got, n)
 	}
 	return os.Rename(tmp, path)
 }
@@ -154,4 +143,34 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	return out.Close()
+}
+
+// recordBaseLoad records load 0, which a generated base's rows name: opening
+// a warehouse removes every row of a load missing from loads (a load that
+// never committed).
+func recordBaseLoad(ctx context.Context, w *warehouse.Warehouse, n int) error {
+	if _, err := w.DB().ExecContext(ctx, `INSERT INTO loads BY NAME SELECT 0 AS load_id, 'wardbench base' AS path, '' AS sha256, 'csv' AS format,
+		current_localtimestamp() AS loaded_at, ? AS rows_read, ? AS rows_loaded, ? AS rows_new, 0 AS rows_changed, 0 AS rows_rejected,
+		0 AS rows_duplicate, 0 AS rows_skipped`, n, n, n); err != nil {
+		return fmt.Errorf("recording the base's load: %w", err)
+	}
+	return nil
+}
+
+// checkWhole opens a generated base as every case opens it and checks that
+// it still holds its n dossiers.
+func checkWhole(ctx context.Context, path string, n int) error {
+	w, err := warehouse.Open(ctx, path, warehouse.Options{})
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	var got int64
+	if err := w.DB().QueryRowContext(ctx, `SELECT count(*) FROM dossiers`).Scan(&got); err != nil {
+		return err
+	}
+	if got != int64(n) {
+		return fmt.Errorf("%s holds %d dossiers after opening it again, want %d", path, got, n)
+	}
+	return nil
 }

@@ -114,11 +114,9 @@ func makeScaleBase(ctx context.Context, path, flatPath string, n int) error {
 	}
 	// As makeBase: the base's rows name load 0, which must be in loads, or
 	// opening the warehouse removes them as a load that never committed.
-	if _, err := w.DB().ExecContext(ctx, `INSERT INTO loads BY NAME SELECT 0 AS load_id, 'wardbench scale base' AS path, '' AS sha256, 'csv' AS format,
-		current_localtimestamp() AS loaded_at, ? AS rows_read, ? AS rows_loaded, ? AS rows_new, 0 AS rows_changed, 0 AS rows_rejected,
-		0 AS rows_duplicate, 0 AS rows_skipped`, n, n, n); err != nil {
+	if err := recordBaseLoad(ctx, w, n); err != nil {
 		w.Close()
-		return fmt.Errorf("recording the base's load: %w", err)
+		return err
 	}
 	os.Remove(flatPath)
 	if _, err := w.DB().ExecContext(ctx, fmt.Sprintf(`CHECKPOINT; ATTACH '%s' AS flatdb; CREATE TABLE flatdb.flat AS SELECT ward_code, channel, received_at, due_at, completed_at, withdrawn_at FROM dossiers; DETACH flatdb`, flatPath)); err != nil {
@@ -126,17 +124,8 @@ func makeScaleBase(ctx context.Context, path, flatPath string, n int) error {
 		return err
 	}
 	w.Close()
-	if w, err = warehouse.Open(ctx, tmp, warehouse.Options{}); err != nil {
+	if err := checkWhole(ctx, tmp, n); err != nil {
 		return err
-	}
-	var got int64
-	err = w.DB().QueryRowContext(ctx, `SELECT count(*) FROM dossiers`).Scan(&got)
-	w.Close()
-	if err != nil {
-		return err
-	}
-	if got != int64(n) {
-		return fmt.Errorf("the scale base holds %d dossiers after opening it again, want %d", got, n)
 	}
 	return os.Rename(tmp, path)
 }
