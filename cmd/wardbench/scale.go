@@ -177,7 +177,7 @@ func runScaleCase(ctx context.Context, name, dir, work string) (result, error) {
 	}
 	// query runs q over the warehouse (or the flat file) and reads every row.
 	query := func(db string, readOnly bool, q string, args ...any) (result, error) {
-		w, err := warehouse.Open(ctx, db, warehouse.Options{ReadOnly: readOnly})
+		w, err := warehouse.Open(ctx, db, warehouse.Options{ReadOnly: readOnly, Today: scaleToday})
 		if err != nil {
 			return result{}, err
 		}
@@ -215,7 +215,7 @@ func runScaleCase(ctx context.Context, name, dir, work string) (result, error) {
 		})
 	}
 	form := func(o warehouse.ReportOptions) (result, error) {
-		w, err := warehouse.Open(ctx, p.base, warehouse.Options{ReadOnly: true})
+		w, err := warehouse.Open(ctx, p.base, warehouse.Options{ReadOnly: true, Today: scaleToday})
 		if err != nil {
 			return result{}, err
 		}
@@ -280,7 +280,7 @@ func runScaleCase(ctx context.Context, name, dir, work string) (result, error) {
 	case "scale-lake":
 		// The whole lake, written into an empty folder; kept for the night.
 		os.RemoveAll(p.lake)
-		w, err := warehouse.Open(ctx, p.base, warehouse.Options{}) // a read-only warehouse may not write files
+		w, err := warehouse.Open(ctx, p.base, warehouse.Options{Today: scaleToday}) // a read-only warehouse may not write files
 		if err != nil {
 			return result{}, err
 		}
@@ -334,7 +334,7 @@ func scaleNightCase(ctx context.Context, onBase bool, p scalePaths, work string)
 	start := time.Now()
 	mark := func(step string, t0 time.Time) { steps[step] = time.Since(t0).Seconds() }
 	t0 := time.Now()
-	w, err := warehouse.Open(ctx, db, warehouse.Options{})
+	w, err := warehouse.Open(ctx, db, warehouse.Options{Today: scaleToday})
 	if err != nil {
 		return result{}, err
 	}
