@@ -59,10 +59,13 @@ bench:
 # the table goes into BENCHMARKS.md's "Scale" section with each cost's
 # growth from the smaller runs kept in $TMPDIR/wardbench (scale-N.json).
 # 100 M needs ~10 GB of disk and hours; SCALE_N=1000000 or 10000000 for a
-# quick run.
+# quick run. SCALE_STEPS measures some steps only (gen,forms,marts,lake,
+# night,publish,size), the others keeping their last figures at that size:
+# a 100 M run in parts, e.g. SCALE_STEPS=night after a change to the night.
 SCALE_N ?= 100000000
+SCALE_STEPS ?= all
 bench-scale:
-	$(GO) run ./cmd/wardbench -cases scale -scale-n $(SCALE_N) -out BENCHMARKS.md
+	$(GO) run ./cmd/wardbench -cases scale -scale-n $(SCALE_N) -scale-steps $(SCALE_STEPS) -out BENCHMARKS.md
 
 # Every fuzz target of every package (each reader of outside input has one),
 # FUZZTIME each: a new Fuzz function is picked up without editing this file.

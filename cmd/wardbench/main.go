@@ -50,6 +50,7 @@ func main() {
 	only := flag.String("cases", "csv,xlsx,json,incremental,report", "comma-separated case groups (also: variants, the CSV as other systems write it; xlsx-shared, the workbook as Excel saves it, text in a shared-strings table; reexport, the CSV again with few changes into the warehouse holding it)")
 	rounds := flag.Int("rounds", 3, "times each case and its floor run, alternating; the table keeps each one's best")
 	scaleN := flag.Int("scale-n", 0, "with -cases scale: the warehouse's dossiers (make bench-scale: 100000000)")
+	scaleStepsFlag := flag.String("scale-steps", "all", "with -cases scale: the steps to measure ("+strings.Join(scaleSteps, ",")+"); the others keep their figures from the last run at the same -scale-n")
 	flag.Parse()
 	sz := sizesFor(*scale)
 	if *child != "" {
@@ -173,7 +174,7 @@ func main() {
 		if *scaleN <= 0 {
 			fail(fmt.Errorf("-cases scale needs -scale-n"))
 		}
-		t, err := runScale(*dir, *scaleN, *scale)
+		t, err := runScale(*dir, *scaleN, *scale, *scaleStepsFlag)
 		if err != nil {
 			fail(err)
 		}

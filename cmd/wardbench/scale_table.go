@@ -28,15 +28,77 @@ type scaleRun struct {
 
 type scaleFigure struct {
 	Ours, Floor result
+	// Kept is the date of the run a figure comes from when this run did
+	// not measure it (-scale-steps left its step out).
+	Kept string `json:"kept,omitempty"`
+}
+
+// scaleSteps are the groups of a scale run that -scale-steps names; a run
+// of some of them keeps the others' figures from the last run at the same
+// size (scale-N.json), so a run too long for one sitting (100 M) can be
+// measured in parts.
+var scaleSteps = []string{"gen", "forms", "marts", "lake", "night", "publish", "size"}
+
+// scaleStepOf is the -scale-steps group a table row belongs to.
+func scaleStepOf(label string) string {
+	switch {
+	case strings.HasPrefix(label, "generate"):
+		return "gen"
+	case strings.HasPrefix(label, "form,"):
+		return "forms"
+	case strings.HasPrefix(label, "lake export"):
+		return "lake"
+	case strings.HasPrefix(label, "night"):
+		return "night"
+	case strings.HasPrefix(label, "publish floor"):
+		return "publish"
+	case strings.HasPrefix(label, "warehouse size"):
+		return "size"
+	}
+	return "marts" // ward_month and every mart
+}
+
+// parseScaleSteps reads -scale-steps: "" or "all" is every step.
+func parseScaleSteps(s string) (map[string]bool, error) {
+	on := map[string]bool{}
+	if s == "" || s == "all" {
+		for _, k := range scaleSteps {
+			on[k] = true
+		}
+		return on, nil
+	}
+	for _, k := range strings.Split(s, ",") {
+		k = strings.TrimSpace(k)
+		found := false
+		for _, known := range scaleSteps {
+			found = found || k == known
+		}
+		if !found {
+			return nil, fmt.Errorf("-scale-steps: unknown step %q (steps: %s)", k, strings.Join(scaleSteps, ", "))
+		}
+		on[k] = true
+	}
+	return on, nil
 }
 
 // runScale runs the scale cases at n dossiers and returns the Markdown
 // table, with the growth of each cost from the smaller runs kept in dir.
-func runScale(dir string, n int, scale float64) (string, error) {
+func runScale(dir string, n int, scale float64, stepList string) (string, error) {
+	on, err := parseScaleSteps(stepList)
+	if err != nil {
+		return "", err
+	}
 	os.Setenv(scaleEnv, strconv.Itoa(n))
+	var kept scaleRun
+	if b, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("scale-%d.json", n))); err == nil {
+		json.Unmarshal(b, &kept)
+	}
 	// A step that fails (a mart out of memory) is a finding: it is in the
 	// table as failed, and the run goes on.
 	step := func(name string) result {
+		if name == "" {
+			return result{} // a step left out: add keeps its earlier figure
+		}
 		fmt.Fprintf(os.Stderr, "%-22s", name)
 		r, err := child_(name, dir, scale)
 		if err != nil {
@@ -55,19 +117,32 @@ func runScale(dir string, n int, scale float64) (string, error) {
 	var order []string
 	add := func(label string, ours, floor result) {
 		order = append(order, label)
+		if !on[scaleStepOf(label)] {
+			if old, ok := kept.Rows[label]; ok {
+				if old.Kept == "" {
+					old.Kept = kept.Date
+				}
+				run.Rows[label] = old
+			}
+			return
+		}
 		run.Rows[label] = scaleFigure{Ours: ours, Floor: floor}
 	}
-	gen := step("scale-gen")
-	if gen.Seconds == 0 {
-		// Kept from an earlier run: its time is that run's (scale-N.json).
-		if b, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("scale-%d.json", n))); err == nil {
-			var old scaleRun
-			if json.Unmarshal(b, &old) == nil {
-				gen = old.Rows["generate the base in DuckDB (not timed against a floor)"].Ours
-			}
+	// named is a step's case name when its group runs, else "" (left out).
+	named := func(group, name string) string {
+		if on[group] {
+			return name
 		}
+		return ""
 	}
-	add("generate the base in DuckDB (not timed against a floor)", gen, result{})
+	const genLabel = "generate the base in DuckDB (not timed against a floor)"
+	// The base is generated when missing whatever the steps (every other
+	// step reads it); its time is kept from the run that generated it.
+	gen := step("scale-gen")
+	if _, ok := kept.Rows[genLabel]; gen.Seconds == 0 && ok {
+		on["gen"] = false // the base was there: its figure is the kept one
+	}
+	add(genLabel, gen, result{})
 	pairs := []struct{ label, ours, floor string }{
 		{"form, 1 year, by ward", "scale-form-year", "scale-form-year-floor"},
 		{"form, 1 month, by ward", "scale-form-month", "scale-form-month-floor"},
@@ -81,20 +156,21 @@ func runScale(dir string, n int, scale float64) (string, error) {
 	pairs = append(pairs, struct{ label, ours, floor string }{"lake export, whole (marts and facts)", "scale-lake", "scale-lake-floor"})
 	floors := map[string]result{}
 	for _, pr := range pairs {
+		group := scaleStepOf(pr.label)
 		f, ok := floors[pr.floor]
 		if !ok {
-			f = step(pr.floor)
+			f = step(named(group, pr.floor))
 			floors[pr.floor] = f
 		}
-		add(pr.label, step(pr.ours), f)
+		add(pr.label, step(named(group, pr.ours)), f)
 	}
-	empty, night := step("scale-night-empty"), step("scale-night")
+	empty, night := step(named("night", "scale-night-empty")), step(named("night", "scale-night"))
 	add("night: 50 k dossiers loaded, data tests, marts, lake, publish", night, empty)
 	for _, s := range []string{"load", "data tests", "marts", "lake", "publish"} {
 		add("night: "+s, result{Seconds: night.Steps[s], Rows: night.Rows, Failed: night.Failed}, result{Seconds: empty.Steps[s], Rows: empty.Rows})
 	}
-	add("publish floor: plain copy of the warehouse file", step("scale-publish-floor"), result{})
-	add("warehouse size on disk (bytes; floor: the flat table alone)", step("scale-size"), step("scale-size-floor"))
+	add("publish floor: plain copy of the warehouse file", step(named("publish", "scale-publish-floor")), result{})
+	add("warehouse size on disk (bytes; floor: the flat table alone)", step(named("size", "scale-size")), step(named("size", "scale-size-floor")))
 	b, _ := json.MarshalIndent(run, "", "  ")
 	if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("scale-%d.json", n)), b, 0o644); err != nil {
 		return "", err
@@ -118,7 +194,15 @@ func runScale(dir string, n int, scale float64) (string, error) {
 	var lines []string
 	lines = append(lines, fmt.Sprintf("Scale run at %s dossiers, %s.\n", count(n), run.Date), head+" |", sep+"|")
 	for _, label := range order {
-		f := run.Rows[label]
+		f, ok := run.Rows[label]
+		if !ok {
+			lines = append(lines, fmt.Sprintf("| %s | not measured at this size | | | |", label))
+			continue
+		}
+		shown := label
+		if f.Kept != "" {
+			shown += fmt.Sprintf(" (measured %s, kept)", f.Kept)
+		}
 		val := func(r result) float64 {
 			if strings.HasPrefix(label, "warehouse size") {
 				return float64(r.Bytes)
@@ -133,7 +217,7 @@ func runScale(dir string, n int, scale float64) (string, error) {
 		}
 		cell := func(v float64) string { return cellAt(v, n) }
 		if f.Ours.Failed != "" {
-			lines = append(lines, fmt.Sprintf("| %s | **failed**: %s | | | |", label, strings.ReplaceAll(f.Ours.Failed, "|", "/")))
+			lines = append(lines, fmt.Sprintf("| %s | **failed**: %s | | | |", shown, strings.ReplaceAll(f.Ours.Failed, "|", "/")))
 			continue
 		}
 		floorCell, ratio := "", ""
@@ -144,7 +228,7 @@ func runScale(dir string, n int, scale float64) (string, error) {
 		if f.Ours.RSS > 0 {
 			rss = fmt.Sprintf("%.0f", float64(f.Ours.RSS)/1024/1024)
 		}
-		line := fmt.Sprintf("| %s | %s | %s | %s | %s", label, cell(val(f.Ours)), rss, floorCell, ratio)
+		line := fmt.Sprintf("| %s | %s | %s | %s | %s", shown, cell(val(f.Ours)), rss, floorCell, ratio)
 		for _, s := range smaller {
 			old, ok := s.Rows[label]
 			if !ok || val(old.Ours) <= 0 {

@@ -49,3 +49,33 @@ func TestScaleTableIsKeptByBothRuns(t *testing.T) {
 		t.Errorf("make bench dropped the scale section:\n%s", got)
 	}
 }
+
+// TestScaleStepsNameEveryRow: -scale-steps names groups of rows; every row
+// of the table belongs to one, and an unknown step is refused, so a partial
+// run (100 M in parts) cannot silently measure nothing.
+func TestScaleStepsNameEveryRow(t *testing.T) {
+	for label, want := range map[string]string{
+		"generate the base in DuckDB (not timed against a floor)":     "gen",
+		"form, 1 year, by ward":                                       "forms",
+		"ward_month":                                                  "marts",
+		"mart_index766":                                               "marts",
+		"lake export, whole (marts and facts)":                        "lake",
+		"night: lake":                                                 "night",
+		"publish floor: plain copy of the warehouse file":             "publish",
+		"warehouse size on disk (bytes; floor: the flat table alone)": "size",
+	} {
+		if got := scaleStepOf(label); got != want {
+			t.Errorf("scaleStepOf(%q) = %q, want %q", label, got, want)
+		}
+	}
+	on, err := parseScaleSteps("night, lake")
+	if err != nil || !on["night"] || !on["lake"] || on["marts"] {
+		t.Errorf("parseScaleSteps(night, lake) = %v, %v", on, err)
+	}
+	if all, _ := parseScaleSteps("all"); len(all) != len(scaleSteps) {
+		t.Errorf("all = %v", all)
+	}
+	if _, err := parseScaleSteps("nights"); err == nil || !strings.Contains(err.Error(), "nights") {
+		t.Errorf("an unknown step was not refused: %v", err)
+	}
+}
