@@ -1,6 +1,7 @@
 package warehouse_test
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -289,7 +290,19 @@ func TestLakeFileFingerprints(t *testing.T) {
 	if _, err := n.w.ExportLake(t.Context(), n.lake); err != nil {
 		t.Fatal(err)
 	}
+	if again, _ := os.ReadFile(filepath.Join(n.lake, file)); bytes.Equal(again, flip) {
+		t.Error("the export kept the damaged file (and recorded it as sound)")
+	}
 	if _, _, err := home.AttachLake(t.Context(), "ninh_binh", n.lake); err != nil {
 		t.Errorf("attach after the node exported again: %v", err)
+	}
+	fed, err := warehouse.OpenFederation(t.Context(), []warehouse.Lake{{Name: "ninh_binh", Dir: n.lake}}, warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fed.Close()
+	cols := `SELECT ward_code, dossier_code, channel, status, received_at, due_at, completed_at FROM dossiers ORDER BY ALL`
+	if got, want := queryRow(t, fed, cols), queryRow(t, n.w, cols); got != want {
+		t.Errorf("the lake exported again reads\n%s\nthe node holds\n%s", got, want)
 	}
 }
