@@ -153,8 +153,8 @@ func (a *app) warnUnitConflicts(cs []warehouse.UnitConflict) {
 		if len(shown) > 20 {
 			shown = append(shown[:20:20], fmt.Sprintf(a.t("và %d mã khác", "and %d more"), len(list)-20))
 		}
-		fmt.Fprintf(a.stderr, a.t("cảnh báo: danh mục đơn vị của các kho %s khác nhau ở %d mã (tên, huyện, tỉnh hay ngày hiệu lực): %s; liên kết dùng danh mục của kho %s (kho có tỉnh của mã, nếu không thì kho có dòng hiệu lực mới nhất); hãy nhập cùng một danh mục ở các nút (wardstat units import)\n",
-			"warning: the unit registries of lakes %s differ on %d codes (name, district, province or dates): %s; the federation uses lake %s's (the lake holding the code's province, else the one with the newest valid_from); import the same registry on the nodes (wardstat units import)\n"),
+		fmt.Fprintf(a.stderr, a.t("cảnh báo: danh mục đơn vị của các kho %s khác nhau ở các mã sau (%d; tên, huyện, tỉnh hay ngày hiệu lực): %s; liên kết dùng danh mục của kho %s (kho có tỉnh của mã, nếu không thì kho có dòng hiệu lực mới nhất); hãy nhập cùng một danh mục ở các nút (wardstat units import)\n",
+			"warning: the unit registries of lakes %s differ for these codes (%d; name, district, province or dates): %s; the federation uses lake %s's (the lake holding the code's province, else the one with the newest valid_from); import the same registry on the nodes (wardstat units import)\n"),
 			strings.Join(lakes, ", "), len(list), strings.Join(shown, ", "), lakes[0])
 	}
 }

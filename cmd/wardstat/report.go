@@ -218,8 +218,8 @@ func (a *app) noteUnregistered(ctx context.Context, w *warehouse.Warehouse, opt 
 		}
 		list = append(list, u.Code+" ("+p+")")
 	}
-	fmt.Fprintf(a.stderr, a.t("ghi chú: %d xã, phường không có trong danh mục đơn vị (wardstat units import), được cộng vào tỉnh mà mã của chúng ghi, không thuộc huyện nào: %s\n",
-		"note: %d wards are not in the unit registry (wardstat units import); they are summed into the province their code names, with no district: %s\n"),
+	fmt.Fprintf(a.stderr, a.t("ghi chú: các xã, phường không có trong danh mục đơn vị của kỳ (%d), được cộng vào tỉnh mà mã của chúng ghi, không thuộc huyện nào: %s; hãy bổ sung danh mục (wardstat units import)\n",
+		"note: wards not in the unit registry for the period (%d), summed into the province their code names, with no district: %s; complete the registry (wardstat units import)\n"),
 		len(wards), strings.Join(list, ", "))
 	return nil
 }
