@@ -211,6 +211,24 @@ func TestLakeUnitRegistriesDisagree(t *testing.T) {
 			t.Error("the lakes' order changed the answer")
 		}
 	}
+	// Two district nodes of one province: the ward's rows are those of
+	// the node whose dossiers hold it (H37.03: huyen_b's), though both
+	// hold the province and the dates are the same.
+	d1 := newNode(t, root, "huyen_a", strings.Replace(h37Units, "Xã Ba,", "Xã Ba Cũ,", 1), "H37.01")
+	d2 := newNode(t, root, "huyen_b", h37Units, "H37.03")
+	fed, err := warehouse.OpenFederation(t.Context(), []warehouse.Lake{{Name: "huyen_a", Dir: d1.lake}, {Name: "huyen_b", Dir: d2.lake}}, warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := queryRow(t, fed, `SELECT ward_code, ward_name FROM report_form('2024-03-01', '2024-03-31') ORDER BY 1`); got != "H37.01|Phường Một\nH37.03|Xã Ba" {
+		t.Errorf("two district nodes: %s", got)
+	}
+	fed.Close()
+	if cs, err := warehouse.UnitConflicts(t.Context(), []warehouse.LakeInfo{mustCheck(t, "huyen_a", d1.lake), mustCheck(t, "huyen_b", d2.lake)}); err != nil ||
+		fmt.Sprint(cs) != "[{H37.03 [huyen_b huyen_a]}]" {
+		t.Errorf("two district nodes' conflicts: %v %v", cs, err)
+	}
+
 	home := mustOpen(t)
 	if _, _, err := home.AttachLake(t.Context(), "hung_yen", a.lake); err != nil {
 		t.Fatal(err)
@@ -305,4 +323,13 @@ func TestLakeFileFingerprints(t *testing.T) {
 	if got, want := queryRow(t, fed, cols), queryRow(t, n.w, cols); got != want {
 		t.Errorf("the lake exported again reads\n%s\nthe node holds\n%s", got, want)
 	}
+}
+
+func mustCheck(t *testing.T, name, dir string) warehouse.LakeInfo {
+	t.Helper()
+	info, err := warehouse.CheckLake(t.Context(), warehouse.Lake{Name: name, Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info
 }

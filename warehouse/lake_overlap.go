@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -20,7 +21,7 @@ func (l *LakeInfo) wardsIn(ctx context.Context, db *sql.DB, p string) ([]string,
 	}
 	var list []string
 	for _, f := range l.Files["dossiers"] {
-		if strings.Contains(f, "province="+p+"/") || strings.Contains(f, "province="+p+`\`) {
+		if rel, err := filepath.Rel(filepath.Join(l.Dir, "dossiers"), f); err == nil && strings.HasPrefix(filepath.ToSlash(rel), "province="+p+"/") {
 			list = append(list, f)
 		}
 	}

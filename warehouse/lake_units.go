@@ -23,24 +23,58 @@ func provinceCodeOf(col string) string {
 }
 
 // lakeUnitRank are the columns a lake's unit rows carry into unitChoice:
-// the lake's name and whether the code's province is one whose dossiers
-// the lake holds (0) or not (1).
+// the lake's name and its claim to the code: 0 when its dossiers hold
+// the ward (known for the provinces another lake holds too, wardsIn),
+// 1 when they hold the code's province, else 2.
 func lakeUnitRank(info LakeInfo) string {
-	var q []string
-	for _, p := range info.Provinces {
-		q = append(q, "'"+escape(p)+"'")
+	quote := func(list []string) string {
+		q := make([]string, len(list))
+		for i, s := range list {
+			q[i] = "'" + escape(s) + "'"
+		}
+		return strings.Join(q, ", ")
 	}
-	pref := "1"
-	if len(q) > 0 {
-		pref = fmt.Sprintf("CASE WHEN %s IN (%s) THEN 0 ELSE 1 END", provinceCodeOf("code"), strings.Join(q, ", "))
+	var wards []string
+	for _, w := range info.wards {
+		wards = append(wards, w...)
 	}
+	sort.Strings(wards)
+	pref := "CASE"
+	if len(wards) > 0 {
+		pref += fmt.Sprintf(" WHEN code IN (%s) THEN 0", quote(wards))
+	}
+	if len(info.Provinces) > 0 {
+		pref += fmt.Sprintf(" WHEN %s IN (%s) THEN 1", provinceCodeOf("code"), quote(info.Provinces))
+	}
+	pref += " ELSE 2 END"
 	return fmt.Sprintf("'%s' AS lake_name, %s AS lake_pref", escape(info.Name), pref)
+}
+
+// sharedWards reads, for each province two of the lakes hold, the wards
+// each holds there (wardsIn), for lakeUnitRank.
+func sharedWards(ctx context.Context, db *sql.DB, lakes []LakeInfo) error {
+	for i := range lakes {
+		for j := i + 1; j < len(lakes); j++ {
+			for _, p := range lakes[i].Provinces {
+				if !contains(lakes[j].Provinces, p) {
+					continue
+				}
+				if _, err := lakes[i].wardsIn(ctx, db, p); err != nil {
+					return err
+				}
+				if _, err := lakes[j].wardsIn(ctx, db, p); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // unitChoice keeps, of the unit rows of every lake (the relation rows,
 // each with lakeUnitRank's columns and valid_from), each code's rows from
-// one lake only: the lake holding the code's province (the node that
-// counts the ward), else the one whose rows for it are the newest
+// one lake only: the lake holding the ward's dossiers, else the one
+// holding the code's province, else the one whose rows for it are the newest
 // (valid_from), else the first by name. The same registry given to every
 // node is one lake's rows; registries that disagree give one answer,
 // whatever the order the lakes were attached in.
@@ -64,6 +98,10 @@ func UnitConflicts(ctx context.Context, lakes []LakeInfo) ([]UnitConflict, error
 }
 
 func unitConflictsOn(ctx context.Context, db *sql.DB, lakes []LakeInfo) ([]UnitConflict, error) {
+	lakes = append([]LakeInfo(nil), lakes...)
+	if err := sharedWards(ctx, db, lakes); err != nil {
+		return nil, err
+	}
 	var parts []string
 	for _, l := range lakes {
 		if len(l.Files["units"]) == 0 {
