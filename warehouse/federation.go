@@ -39,8 +39,12 @@ type LakeInfo struct {
 	// WarehouseID names the warehouse that wrote the lake ("" before it
 	// was recorded); Real is its folder with links resolved.
 	WarehouseID, Real string
-	// UnplacedWards are the wards of its dossiers with no province code.
-	UnplacedWards []string
+	// UnitConflicts are, at AttachLake, the unit codes its registry and
+	// an attached lake's hold with different rows (UnitConflicts).
+	UnitConflicts []UnitConflict
+	// wards are its dossiers' ward codes by province, read when another
+	// lake holds the province too (lakesOverlap).
+	wards map[string][]string
 }
 
 // ErrBadLake is a lake a federation cannot read: missing, not a lake,
@@ -73,12 +77,27 @@ func (w *Warehouse) AttachLake(ctx context.Context, name, dir string) (LakeInfo,
 	if err != nil {
 		return LakeInfo{}, false, err
 	}
-	info, err := CheckLake(ctx, Lake{Name: name, Dir: abs})
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return LakeInfo{}, false, err
+	}
+	defer db.Close()
+	info, err := checkLakeOn(ctx, db, Lake{Name: name, Dir: abs}, true)
 	if err != nil {
 		return info, false, err
 	}
-	if err := w.attachOverlaps(ctx, info); err != nil {
+	others, err := w.attachOverlaps(ctx, db, &info)
+	if err != nil {
 		return info, false, err
+	}
+	conflicts, err := unitConflictsOn(ctx, db, append(others, info))
+	if err != nil {
+		return info, false, err
+	}
+	for _, c := range conflicts {
+		if contains(c.Lakes, name) {
+			info.UnitConflicts = append(info.UnitConflicts, c)
+		}
 	}
 	var old string
 	err = w.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE name = ?`, lakeMetaPrefix+name).Scan(&old)
@@ -130,9 +149,10 @@ func lakeGlob(dir, table string) string {
 	return filepath.Join(dir, table, "*", "*", "*.parquet")
 }
 
-// CheckLake reads a lake's manifest and the footers of its fact tables'
-// files, without loading them: the error, one line, names the lake, its
-// folder, what is wrong and what to do.
+// CheckLake reads a lake's manifest, the footers of its fact tables'
+// files and the files' bytes against the manifest's SHA-256, without
+// loading them: the error, one line, names the lake, its folder, what is
+// wrong and what to do.
 func CheckLake(ctx context.Context, l Lake) (LakeInfo, error) {
 	info := LakeInfo{Lake: l}
 	db, err := sql.Open("duckdb", "")
@@ -140,10 +160,12 @@ func CheckLake(ctx context.Context, l Lake) (LakeInfo, error) {
 		return info, err
 	}
 	defer db.Close()
-	return checkLakeOn(ctx, db, l)
+	return checkLakeOn(ctx, db, l, true)
 }
 
-func checkLakeOn(ctx context.Context, db *sql.DB, l Lake) (LakeInfo, error) {
+// checkLakeOn is CheckLake on db; without hash, the files' sizes are
+// checked but not their bytes (a federation's every open).
+func checkLakeOn(ctx context.Context, db *sql.DB, l Lake, hash bool) (LakeInfo, error) {
 	info := LakeInfo{Lake: l}
 	bad := func(vi, en string, args ...any) error {
 		return msg.Errorf("kho Parquet %q (%s): "+vi+": %w", "lake %q (%s): "+en+": %w", append(append([]any{l.Name, l.Dir}, args...), ErrBadLake)...)
@@ -183,17 +205,13 @@ func checkLakeOn(ctx context.Context, db *sql.DB, l Lake) (LakeInfo, error) {
 	sort.Strings(info.Provinces)
 	// The files the federation reads are those listed here, checked
 	// against the manifest (lake_verify.go).
-	files, counts, err := lakeFilesOf(ctx, db, l.Dir, m, bad)
+	files, counts, err := lakeFilesOf(ctx, db, l.Dir, m, hash, bad)
 	if err != nil {
 		return info, err
 	}
 	info.Files, info.Dossiers, info.WarehouseID = files, counts["dossiers"], m.WarehouseID
 	if info.Real, err = filepath.EvalSymlinks(l.Dir); err != nil {
 		info.Real = filepath.Clean(l.Dir)
-	}
-	if info.UnplacedWards, err = unplacedWards(ctx, db, files["dossiers"]); err != nil {
-		return info, bad("không đọc được mã xã của các hồ sơ không rõ tỉnh (%s); hãy chạy lại wardstat export ở nút đó hoặc chép lại cả kho",
-			"cannot read the ward codes of the dossiers with no province code (%s); run wardstat export again on that node or copy the whole lake again", strings.TrimSpace(firstLine(err.Error())))
 	}
 	return info, nil
 }
@@ -213,7 +231,7 @@ func contains(list []string, s string) bool {
 // their UNION ALL in main), so nothing is loaded, and every macro and view
 // of sql/models — report_form, ward_month, the marts — is this build's
 // own, made over them as over a warehouse's tables. It reads only the
-// lakes' folders. Two lakes holding the same province are refused: their
+// lakes' folders. Two lakes holding the same ward are refused: its
 // dossiers would be counted twice.
 func OpenFederation(ctx context.Context, lakes []Lake, opt Options) (*Warehouse, error) {
 	if len(lakes) == 0 {
@@ -263,12 +281,12 @@ func (w *Warehouse) federate(ctx context.Context, lakes []Lake) error {
 			continue // the same lake from the warehouse and the configuration
 		}
 		names[l.Name] = l.Dir
-		info, err := checkLakeOn(ctx, w.db, l)
+		info, err := checkLakeOn(ctx, w.db, l, false)
 		if err != nil {
 			return err
 		}
-		for _, other := range infos {
-			if err := lakesOverlap(other, info); err != nil {
+		for i := range infos {
+			if err := lakesOverlap(ctx, w.db, &infos[i], &info); err != nil {
 				return err
 			}
 		}
@@ -334,15 +352,17 @@ func (w *Warehouse) federate(ctx context.Context, lakes []Lake) error {
     SELECT *, list_filter(['paid_online', 'digitised', 'apology_issued', 'fee'],
         (f, i) -> coalesce([has_paid_online, has_digitised, has_apology, has_fee][i], false)) AS k
     FROM %s.loads)`, strings.Join(lc, ", "), schema))
-		units = append(units, fmt.Sprintf(`SELECT %s FROM %s.units`, asStored(cols["units"], map[string]string{"province": "province_name"}, false), schema))
+		units = append(units, fmt.Sprintf(`SELECT %s, %s FROM %s.units`, asStored(cols["units"], map[string]string{"province": "province_name"}, false), lakeUnitRank(info), schema))
 	}
 	for _, s := range []string{
 		`DROP TABLE dossiers`, `DROP TABLE dossier_history`, `DROP TABLE units`, `DROP TABLE loads`,
 		`CREATE VIEW loads AS ` + strings.Join(loads, "\nUNION ALL\n"),
 		`CREATE VIEW dossiers AS ` + strings.Join(dossiers, "\nUNION ALL\n"),
 		`CREATE VIEW dossier_history AS ` + strings.Join(history, "\nUNION ALL\n"),
-		// A registry of the whole country given to every node is read once.
-		`CREATE VIEW units AS SELECT DISTINCT * FROM (` + strings.Join(units, "\nUNION ALL\n") + `)`,
+		// Each code's rows come from one lake (unitChoice): a registry of
+		// the whole country given to every node is read once, and
+		// registries that disagree give one answer.
+		`CREATE VIEW units AS SELECT DISTINCT * FROM (` + unitChoice(strings.Join(units, "\nUNION ALL\n")) + `)`,
 	} {
 		if _, err := tx.ExecContext(ctx, s); err != nil {
 			return fmt.Errorf("federating the lakes: %w", err)

@@ -327,7 +327,7 @@ func federationRefusesABadLake(t *testing.T, fx fedFixture) {
 	}{
 		{"missing", warehouse.Lake{Name: "gone", Dir: filepath.Join(notALake, "nowhere")}, "no such folder"},
 		{"not a lake", warehouse.Lake{Name: "empty", Dir: notALake}, "no _manifest.json"},
-		{"truncated file", warehouse.Lake{Name: "h37", Dir: corrupt}, "is unreadable"},
+		{"truncated file", warehouse.Lake{Name: "h37", Dir: corrupt}, "was replaced or damaged"},
 		{"same province twice", warehouse.Lake{Name: "again", Dir: fx.lakes[0].Dir}, "would be counted twice"}, // the same folder: refused as such
 	}
 	for _, c := range cases {

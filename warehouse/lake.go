@@ -39,6 +39,7 @@ type lakeManifestFile struct {
 	WarehouseSchemaVersion int          `json:"warehouse_schema_version"`
 	TimeZone               string       `json:"time_zone"`
 	WarehouseID            string       `json:"warehouse_id,omitempty"` // the warehouse that wrote it (lake_owner.go)
+	Files                  lakeFiles    `json:"files,omitempty"`        // each file's size and SHA-256 (lake_files.go)
 	Tables                 lakeManifest `json:"tables"`
 }
 
@@ -83,6 +84,9 @@ func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, err
 	manifestPath := filepath.Join(dir, "_manifest.json")
 	oldFile, _ := readLakeManifest(manifestPath)
 	old := oldFile.Tables
+	if _, err := dropDamagedLakeFiles(dir, oldFile); err != nil { // rewritten below, as missing
+		return res, err
+	}
 	next := lakeManifest{}
 	schemaDir := filepath.Join(dir, lakeSchemaDir)
 	tmpDir := filepath.Join(dir, lakeTmpDir)
@@ -170,7 +174,12 @@ func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, err
 	for t, parts := range facts {
 		next[t] = parts
 	}
+	files, err := lakeFileFingerprints(dir, next, oldFile.Files)
+	if err != nil {
+		return res, err
+	}
 	b, _ := json.MarshalIndent(lakeManifestFile{
+		Files:                  files,
 		LakeSchemaVersion:      LakeSchemaVersion,
 		WarehouseSchemaVersion: SchemaVersion,
 		TimeZone:               "timestamps are UTC instants; days and months are " + lakeZone + " local dates",

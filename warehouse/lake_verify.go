@@ -55,7 +55,10 @@ func manifestRows(fingerprint string) (int64, bool) {
 // footers, the rows the manifest counted. A deleted partition, a copied
 // data_1.parquet beside a partition's file, a missing units/ folder would
 // otherwise be read as figures. bad makes the one-line refusal.
-func lakeFilesOf(ctx context.Context, db *sql.DB, dir string, m lakeManifestFile, bad func(vi, en string, args ...any) error) (map[string][]string, map[string]int64, error) {
+// With hash, each file's bytes are also checked against the SHA-256 the
+// manifest holds (its size is always checked): a file replaced by another
+// of the same row count, or damaged inside, is found before any query.
+func lakeFilesOf(ctx context.Context, db *sql.DB, dir string, m lakeManifestFile, hash bool, bad func(vi, en string, args ...any) error) (map[string][]string, map[string]int64, error) {
 	files := map[string][]string{}   // table -> files
 	perPart := map[string][]string{} // table/partition -> files
 	redo := "hãy chạy lại wardstat export ở nút đó hoặc chép lại cả kho"
@@ -120,6 +123,9 @@ func lakeFilesOf(ctx context.Context, db *sql.DB, dir string, m lakeManifestFile
 			}
 			files[t] = append(files[t], fs...)
 		}
+	}
+	if err := checkFileFingerprints(dir, m.Files, files, hash, bad); err != nil {
+		return nil, nil, err
 	}
 	rows, err := footerRows(ctx, db, files, dir, bad)
 	if err != nil {
@@ -187,4 +193,47 @@ func footerRows(ctx context.Context, db *sql.DB, files map[string][]string, dir 
 		}
 	}
 	return out, nil
+}
+
+// checkFileFingerprints checks each file of the fact tables against the
+// fingerprint the manifest holds (lake_files.go): its size, and with hash
+// its SHA-256. A lake written before files were fingerprinted (no
+// "files" in its manifest) is checked by row counts alone.
+func checkFileFingerprints(dir string, fps lakeFiles, files map[string][]string, hash bool, bad func(vi, en string, args ...any) error) error {
+	if fps == nil {
+		return nil
+	}
+	redo := "hãy chạy lại wardstat export ở nút đó (tệp hỏng ở đó được ghi lại) rồi chép lại cả kho"
+	redoEn := "run wardstat export again on that node (it rewrites a damaged file there) and copy the whole lake again"
+	for _, t := range LakeFacts {
+		for _, f := range files[t] {
+			rel, _ := filepath.Rel(dir, f)
+			rel = filepath.ToSlash(rel)
+			fp, ok := fps[rel]
+			if !ok {
+				return bad("tệp %s không có dấu vân tay trong _manifest.json (một tệp thừa hay bị thay); "+redo,
+					"file %s has no fingerprint in _manifest.json (an extra or replaced file); "+redoEn, rel)
+			}
+			st, err := os.Stat(f)
+			if err != nil {
+				return bad("tệp %s không đọc được (%v); "+redo, "file %s is unreadable (%v); "+redoEn, rel, err)
+			}
+			if st.Size() != fp.Size {
+				return bad("tệp %s đã bị thay hoặc hỏng (%d byte, _manifest.json ghi %d); "+redo,
+					"file %s was replaced or damaged (%d bytes, _manifest.json says %d); "+redoEn, rel, st.Size(), fp.Size)
+			}
+			if !hash {
+				continue
+			}
+			h, err := hashFile(f)
+			if err != nil {
+				return bad("tệp %s không đọc được (%v); "+redo, "file %s is unreadable (%v); "+redoEn, rel, err)
+			}
+			if h != fp.SHA256 {
+				return bad("tệp %s đã bị thay hoặc hỏng (nội dung khác: SHA-256 %.12s…, _manifest.json ghi %.12s…); "+redo,
+					"file %s was replaced or damaged (its content differs: SHA-256 %.12s…, _manifest.json says %.12s…); "+redoEn, rel, h, fp.SHA256)
+			}
+		}
+	}
+	return nil
 }

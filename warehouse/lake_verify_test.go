@@ -61,7 +61,7 @@ func TestLakeFilesMatchManifest(t *testing.T) {
 			os.Remove(filepath.Join(onePart(t, dir, "dossiers"), "data_0.parquet"))
 		}},
 		{"partition folder deleted", "is missing", func(dir string) { os.RemoveAll(onePart(t, dir, "dossiers")) }},
-		{"data_1 copied beside data_0", "_manifest.json says", func(dir string) {
+		{"data_1 copied beside data_0", "has no fingerprint in _manifest.json", func(dir string) {
 			p := onePart(t, dir, "dossiers")
 			b, _ := os.ReadFile(filepath.Join(p, "data_0.parquet"))
 			os.WriteFile(filepath.Join(p, "data_1.parquet"), b, 0o644)
@@ -135,10 +135,10 @@ func noProvinceNode(t *testing.T, dir, ward string) (*warehouse.Warehouse, strin
 
 // The same lake twice — the same folder under two names, through a link,
 // a copy of it (cp -r: the same warehouse wrote both), or two nodes'
-// lakes holding the same ward whose code has no province — is refused at
-// attach and when a federation opens: its dossiers would be counted
-// twice. Before, with no province code to compare, all were accepted
-// and the figures doubled. Two nodes with different such wards federate.
+// lakes holding the same ward, whose code has no province or has one —
+// is refused at attach and when a federation opens: its dossiers would
+// be counted twice. Two nodes with different wards federate, of one
+// province (H99.01 and H99.02) as of none.
 func TestLakeSameDossiersTwice(t *testing.T) {
 	root := t.TempDir()
 	_, lakeA := noProvinceNode(t, root, "XA.01")
@@ -153,6 +153,9 @@ func TestLakeSameDossiersTwice(t *testing.T) {
 	_, lakeC := noProvinceNode(t, other, "XB.02") // another node, another ward
 	_, lakeP := noProvinceNode(t, root, "H99.01")
 	_, lakeQ := noProvinceNode(t, other, "H99.02") // another node, the same province
+	third := filepath.Join(root, "third")
+	os.MkdirAll(third, 0o755)
+	_, lakeR := noProvinceNode(t, third, "H99.01") // another node, the same ward of a province
 	home := mustOpen(t)
 	if _, _, err := home.AttachLake(t.Context(), "node_a", lakeA); err != nil {
 		t.Fatal(err)
@@ -162,12 +165,12 @@ func TestLakeSameDossiersTwice(t *testing.T) {
 		{"through a link", link, "are the same folder"},
 		{"a copy", cp, "written by the same warehouse"},
 		{"same ward, no province", lakeB, "both hold ward XA.01"},
-		{"same province", lakeQ, "both hold province H99"},
+		{"same ward of a province", lakeR, "both hold ward H99.01"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			defer home.DetachLake(t.Context(), "node_a2")
 			first := lakeA
-			if c.dir == lakeQ {
+			if c.dir == lakeR {
 				first = lakeP
 			}
 			if _, _, err := home.AttachLake(t.Context(), "node_a", first); err != nil {
@@ -188,12 +191,14 @@ func TestLakeSameDossiersTwice(t *testing.T) {
 			}
 		})
 	}
-	fed, err := warehouse.OpenFederation(t.Context(), []warehouse.Lake{{Name: "node_a", Dir: lakeA}, {Name: "node_c", Dir: lakeC}}, warehouse.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fed.Close()
-	if got := queryRow(t, fed, `SELECT count(*), count(DISTINCT ward_code) FROM dossiers`); got != "12|2" {
-		t.Errorf("two nodes, two wards with no province: %s, want 12|2", got)
+	for _, pair := range [][2]string{{lakeA, lakeC}, {lakeP, lakeQ}} {
+		fed, err := warehouse.OpenFederation(t.Context(), []warehouse.Lake{{Name: "node_a", Dir: pair[0]}, {Name: "node_c", Dir: pair[1]}}, warehouse.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := queryRow(t, fed, `SELECT count(*), count(DISTINCT ward_code) FROM dossiers`); got != "12|2" {
+			t.Errorf("two nodes, two wards: %s, want 12|2", got)
+		}
+		fed.Close()
 	}
 }

@@ -41,15 +41,15 @@ func (w *Warehouse) ReportForm(ctx context.Context, o ReportOptions) (*sql.Rows,
 }
 
 func reportQuery(o ReportOptions) (string, []any, error) {
-	from, to := o.From.Format(time.DateOnly), o.To.Format(time.DateOnly)
-	args := []any{from, to}
-	where := ""
-	if o.Ward != "" {
-		where = " WHERE ward_code = ?"
-		args = append(args, o.Ward)
-	}
 	switch o.By {
 	case "", "ward":
+		from, to := o.From.Format(time.DateOnly), o.To.Format(time.DateOnly)
+		args := []any{from, to}
+		where := ""
+		if o.Ward != "" {
+			where = " WHERE ward_code = ?"
+			args = append(args, o.Ward)
+		}
 		return `SELECT * FROM report_form(?::DATE, ?::DATE)` + where + ` ORDER BY ward_code`, args, nil
 	case "district", "province":
 		// The roll-up is unit_rollup's (sql/models/30_marts.sql), as for
@@ -58,10 +58,71 @@ func reportQuery(o ReportOptions) (string, []any, error) {
 		if o.By == "province" {
 			keys = "province"
 		}
-		return `WITH forms AS (SELECT NULL AS period, * FROM report_form(?::DATE, ?::DATE)` + where + `)
+		forms, args := placedForms(o)
+		return forms + `
 			SELECT ` + keys + `, ` + strings.Join(FormFigures, ", ") + `, on_time_rate
 			FROM unit_rollup('forms') WHERE level = ` + sqlString(o.By) + `
 			ORDER BY ` + keys + ` NULLS LAST`, args, nil
 	}
 	return "", nil, msg.Errorf("--by %q: hãy dùng một trong %s", "--by %q: use one of %s", o.By, strings.Join(Levels, ", "))
+}
+
+// placedForms is a WITH clause making forms: report_form's rows for o,
+// each ward the unit registry lacks placed in the province its code
+// names (QCVN 102: H37 in 000.11.27.H37, as the lake's partitions): under
+// the name the registry gives that province's other wards in the period,
+// else under the code itself; with no district. Wards of different
+// provinces missing from the registry are then never one blank row, and
+// every ward is summed once. Only a code naming no province stays NULL.
+func placedForms(o ReportOptions) (string, []any) {
+	from, to := o.From.Format(time.DateOnly), o.To.Format(time.DateOnly)
+	args := []any{from, to}
+	where := ""
+	if o.Ward != "" {
+		where = " WHERE ward_code = ?"
+		args = append(args, o.Ward)
+	}
+	args = append(args, from, to)
+	code := func(col string) string {
+		return "nullif(" + strings.ReplaceAll(lakeProvince, "ward_code", col) + ", '" + noProvince + "')"
+	}
+	return `WITH ward_rows AS (SELECT NULL AS period, * FROM report_form(?::DATE, ?::DATE)` + where + `),
+		province_names AS (
+			SELECT province_code, province FROM (
+				SELECT ` + code("code") + ` AS province_code, province, count(*) AS wards
+				FROM unit_at(?::DATE, ?::DATE) WHERE province IS NOT NULL GROUP BY ALL)
+			WHERE province_code IS NOT NULL
+			QUALIFY row_number() OVER (PARTITION BY province_code ORDER BY wards DESC, province) = 1),
+		forms AS (
+			SELECT r.* REPLACE (CASE WHEN r.ward_name IS NULL AND r.province IS NULL
+			                         THEN coalesce(n.province, ` + code("r.ward_code") + `) ELSE r.province END AS province)
+			FROM ward_rows r LEFT JOIN province_names n ON r.ward_name IS NULL AND n.province_code = ` + code("r.ward_code") + `)`, args
+}
+
+// UnregisteredWard is a ward with dossiers in a report's period that the
+// unit registry does not hold, and the province its roll-up counts it in
+// ("" when its code names none).
+type UnregisteredWard struct {
+	Code, Province string
+}
+
+// UnregisteredWards are the wards of the report o (its period and ward)
+// missing from the unit registry, by code, each with the province the
+// district and province levels count it in (placedForms).
+func (w *Warehouse) UnregisteredWards(ctx context.Context, o ReportOptions) ([]UnregisteredWard, error) {
+	forms, args := placedForms(o)
+	rows, err := w.db.QueryContext(ctx, forms+` SELECT ward_code, coalesce(province, '') FROM forms WHERE ward_name IS NULL ORDER BY ward_code`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []UnregisteredWard
+	for rows.Next() {
+		var u UnregisteredWard
+		if err := rows.Scan(&u.Code, &u.Province); err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
 }

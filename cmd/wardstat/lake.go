@@ -33,8 +33,9 @@ the form's own SQL (report_form, ward_month, mart_*) runs over all of them.
   wardstat lake sql "QUERY"       a read-only query over the lakes
 
 Lakes may also be named in the configuration (lakes: with name and dir);
---config adds them. Two lakes holding the same province are refused: their
-dossiers would be counted twice.`,
+--config adds them. Two lakes holding the same ward are refused: its
+dossiers would be counted twice. Two nodes of one province (each its
+districts' wards) federate.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
@@ -62,6 +63,7 @@ func newLakeAttachCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			a.warnUnitConflicts(info.UnitConflicts)
 			if !changed {
 				fmt.Fprintf(a.stdout, a.t("kho Parquet %s đã được gắn ở %s: không có gì thay đổi\n",
 					"lake %s is already attached at %s: nothing changed\n"), info.Name, info.Dir)
@@ -114,6 +116,7 @@ func newLakeListCommand(a *app) *cobra.Command {
 				return nil
 			}
 			bad := 0
+			var infos []warehouse.LakeInfo
 			for _, l := range lakes {
 				info, err := warehouse.CheckLake(cmd.Context(), l)
 				if err != nil {
@@ -121,8 +124,14 @@ func newLakeListCommand(a *app) *cobra.Command {
 					fmt.Fprintf(a.stdout, "%s\t%s\t%s\n", l.Name, l.Dir, errorLine(err, a.lang))
 					continue
 				}
+				infos = append(infos, info)
 				fmt.Fprintf(a.stdout, "%s\t%s\t%s\t%s\n", l.Name, l.Dir, a.dossiers(info.Dossiers), a.provinces(info.Provinces))
 			}
+			conflicts, err := warehouse.UnitConflicts(cmd.Context(), infos)
+			if err != nil {
+				return err
+			}
+			a.warnUnitConflicts(conflicts)
 			if bad > 0 {
 				return msg.Errorf("%d kho Parquet không đọc được", "%d lakes cannot be read", bad)
 			}
@@ -131,6 +140,23 @@ func newLakeListCommand(a *app) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&config, "config", "", "also the lakes this configuration names (lakes:)")
 	return cmd
+}
+
+// warnUnitConflicts says on standard error which unit codes the lakes'
+// registries hold with different rows, between which lakes, and whose
+// rows the federation counts with (the first: warehouse.UnitConflicts).
+func (a *app) warnUnitConflicts(cs []warehouse.UnitConflict) {
+	keys, codes := warehouse.ConflictGroups(cs)
+	for _, lakes := range keys {
+		list := codes[strings.Join(lakes, ",")]
+		shown := list
+		if len(shown) > 20 {
+			shown = append(shown[:20:20], fmt.Sprintf(a.t("và %d mã khác", "and %d more"), len(list)-20))
+		}
+		fmt.Fprintf(a.stderr, a.t("cảnh báo: danh mục đơn vị của các kho %s khác nhau ở các mã sau (%d; tên, huyện, tỉnh hay ngày hiệu lực): %s; liên kết dùng danh mục của kho %s (kho có tỉnh của mã, nếu không thì kho có dòng hiệu lực mới nhất); hãy nhập cùng một danh mục ở các nút (wardstat units import)\n",
+			"warning: the unit registries of lakes %s differ for these codes (%d; name, district, province or dates): %s; the federation uses lake %s's (the lake holding the code's province, else the one with the newest valid_from); import the same registry on the nodes (wardstat units import)\n"),
+			strings.Join(lakes, ", "), len(list), strings.Join(shown, ", "), lakes[0])
+	}
 }
 
 // provinces are a lake's province codes for people: the wards whose code
@@ -233,7 +259,8 @@ và danh mục đơn vị của mỗi kho được đọc tại chỗ, và chín
   wardstat lake sql "TRUY_VẤN"       truy vấn chỉ đọc trên các kho
 
 Cũng có thể ghi các kho trong cấu hình (lakes: với name và dir); --config thêm
-chúng vào. Hai kho cùng có một tỉnh bị từ chối: hồ sơ sẽ bị đếm hai lần.`,
+chúng vào. Hai kho cùng có một xã, phường bị từ chối: hồ sơ sẽ bị đếm hai lần.
+Hai nút của cùng một tỉnh (mỗi nút các xã, phường của huyện mình) liên kết được.`,
 	}
 	viHelp["lake attach"] = helpText{short: "Ghi nhận kho Parquet của một nút khác vào kho này, sau khi đọc thử nó"}
 	viHelp["lake detach"] = helpText{short: "Gỡ một kho Parquet đã gắn (các tệp của nó giữ nguyên)"}

@@ -98,8 +98,17 @@ func TestLakeAttacksCLI(t *testing.T) {
 	copy(raw[40:], "\xde\xad\xbe\xef\xde\xad\xbe\xef\xde\xad\xbe\xef")
 	os.WriteFile(files[0], raw, 0o644)
 	lone := filepath.Join(dir, "lone.duckdb")
-	mustRun(t, "--db", lone, "lake", "attach", "hong", corrupt) // its footers read well
-	_, _, err = run(t, append([]string{"--db", lone, "--lang", "en", "lake", "report"}, args...)...)
+	// Its footers read well, its bytes differ from the manifest's SHA-256.
+	_, _, err = run(t, "--db", lone, "--lang", "en", "lake", "attach", "hong", corrupt)
+	if text := errorLine(err, "en"); err == nil || strings.Contains(text, "\n") || !strings.Contains(text, "was replaced or damaged") ||
+		!strings.Contains(text, "run wardstat export again on that node") {
+		t.Errorf("lake attach of a corrupt file: %q", text)
+	}
+	// Named in the configuration, a federation's open checks sizes only:
+	// the query that reads the file names the lake.
+	config := filepath.Join(dir, "lone.yml")
+	os.WriteFile(config, []byte("warehouse: lone.duckdb\nlakes:\n  - name: hong\n    dir: "+corrupt+"\n"), 0o644)
+	_, _, err = run(t, append([]string{"--db", lone, "--lang", "en", "lake", "report", "--config", config}, args...)...)
 	text := errorLine(err, "en")
 	if err == nil || strings.Contains(text, "\n") || !strings.HasPrefix(text, `lake "hong" (`+corrupt+"): a file is corrupt") || !strings.Contains(text, "copy the lake again") {
 		t.Errorf("lake report over a corrupt file: %q", text)

@@ -181,14 +181,47 @@ func (a *app) runReport(ctx context.Context, f reportFlags) error {
 	if err != nil {
 		return err
 	}
-	res, err := formResult(ctx, w, warehouse.ReportOptions{From: from, To: to, Ward: ward, By: f.by})
+	opt := warehouse.ReportOptions{From: from, To: to, Ward: ward, By: f.by}
+	res, err := formResult(ctx, w, opt)
 	if err != nil {
 		return err
 	}
 	if f.format == "xlsx" {
-		return a.writeFormXLSX(res, from, to, partial, f.out)
+		err = a.writeFormXLSX(res, from, to, partial, f.out)
+	} else {
+		err = a.writeResult(res, f.format, f.out, a.formTitle(from, to))
 	}
-	return a.writeResult(res, f.format, f.out, a.formTitle(from, to))
+	if err != nil || f.by == "ward" {
+		return err
+	}
+	return a.noteUnregistered(ctx, w, opt)
+}
+
+// noteUnregistered says on standard error which wards of a district or
+// province report the unit registry lacks, and where their figures went:
+// the province their code names (warehouse.UnregisteredWards).
+func (a *app) noteUnregistered(ctx context.Context, w *warehouse.Warehouse, opt warehouse.ReportOptions) error {
+	wards, err := w.UnregisteredWards(ctx, opt)
+	if err != nil || len(wards) == 0 {
+		return err
+	}
+	const most = 20
+	var list []string
+	for i, u := range wards {
+		if i == most {
+			list = append(list, fmt.Sprintf(a.t("và %d xã, phường khác", "and %d more"), len(wards)-most))
+			break
+		}
+		p := u.Province
+		if p == "" {
+			p = a.t("chưa rõ tỉnh", "province unknown")
+		}
+		list = append(list, u.Code+" ("+p+")")
+	}
+	fmt.Fprintf(a.stderr, a.t("ghi chú: các xã, phường không có trong danh mục đơn vị của kỳ (%d), được cộng vào tỉnh mà mã của chúng ghi, không thuộc huyện nào: %s; hãy bổ sung danh mục (wardstat units import)\n",
+		"note: wards not in the unit registry for the period (%d), summed into the province their code names, with no district: %s; complete the registry (wardstat units import)\n"),
+		len(wards), strings.Join(list, ", "))
+	return nil
 }
 
 // writeFormXLSX writes the form as the official Biểu 06 workbook (merged
