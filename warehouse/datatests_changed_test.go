@@ -184,3 +184,40 @@ func TestChangedDataTestsCompareChangedKeysWithAll(t *testing.T) {
 		t.Fatalf("a row under an old load: %q", got)
 	}
 }
+
+// form_identity (received = resolved + withdrawn + pending for every ward
+// and month) holds over any set of dossiers, by the construction of
+// ward_month: which is why the changed run tests it over the changed
+// dossiers alone (DATATESTS.md). Here over dossiers no load would store.
+func TestFormIdentityHoldsForAnyDossiers(t *testing.T) {
+	w := handcount(t)
+	odd := []string{
+		// completed before received; closed both ways; received after today
+		`'X-1' AS dossier_code, TIMESTAMP '2024-05-10 09:00' AS received_at, TIMESTAMP '2024-04-02 09:00' AS completed_at, NULL AS withdrawn_at, TIMESTAMP '2024-05-20' AS due_at, 4 AS status`,
+		`'X-2', TIMESTAMP '2024-05-10 09:00', TIMESTAMP '2024-06-02 09:00', TIMESTAMP '2024-06-03 09:00', TIMESTAMP '2024-05-20', 9`,
+		`'X-3', TIMESTAMP '2099-01-10 09:00', NULL, NULL, TIMESTAMP '2099-01-20', 4`,
+		// completed after today; due before received; not counted; overdue, open; no due date
+		`'X-4', TIMESTAMP '2024-07-10 09:00', TIMESTAMP '2099-01-02 09:00', NULL, TIMESTAMP '2024-07-01', 9`,
+		`'X-5', TIMESTAMP '2024-07-10 09:00', NULL, TIMESTAMP '2024-07-01 09:00', TIMESTAMP '2024-06-01', 1`,
+		`'X-6', TIMESTAMP '2023-01-10 09:00', NULL, NULL, TIMESTAMP '2023-01-20', 4`,
+		`'X-7', TIMESTAMP '2024-08-10 09:00', TIMESTAMP '2024-08-09 09:00', TIMESTAMP '2024-08-08 09:00', NULL, NULL`,
+	}
+	for _, o := range odd {
+		if _, err := w.DB().Exec(`INSERT INTO dossiers BY NAME SELECT * REPLACE (x.*) FROM dossiers,
+			(SELECT ` + o + `) x WHERE dossiers.dossier_code = 'H01.01-240301-0001'`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := queryInt(t, w.DB(), `SELECT count(*) FROM dossiers WHERE dossier_code LIKE 'X-%'`); n != int64(len(odd)) {
+		t.Fatalf("%d odd dossiers stored", n)
+	}
+	results, err := w.RunDataTests(t.Context())
+	for _, r := range results {
+		if r.Name == "form_identity" && r.Failures != 0 {
+			t.Errorf("form_identity: %d rows, e.g. %v", r.Failures, r.ExamplesEN)
+		}
+	}
+	if got := failures(err); !strings.Contains(got, "no_completion_before_receipt=3") || strings.Contains(got, "form_identity") {
+		t.Errorf("the odd dossiers: %s", got)
+	}
+}
