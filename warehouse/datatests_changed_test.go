@@ -191,20 +191,24 @@ func TestChangedDataTestsCompareChangedKeysWithAll(t *testing.T) {
 // dossiers alone (DATATESTS.md). Here over dossiers no load would store.
 func TestFormIdentityHoldsForAnyDossiers(t *testing.T) {
 	w := handcount(t)
-	odd := []string{
+	// code, received, completed, withdrawn, due, status
+	odd := [][6]string{
 		// completed before received; closed both ways; received after today
-		`'X-1' AS dossier_code, TIMESTAMP '2024-05-10 09:00' AS received_at, TIMESTAMP '2024-04-02 09:00' AS completed_at, NULL AS withdrawn_at, TIMESTAMP '2024-05-20' AS due_at, 4 AS status`,
-		`'X-2', TIMESTAMP '2024-05-10 09:00', TIMESTAMP '2024-06-02 09:00', TIMESTAMP '2024-06-03 09:00', TIMESTAMP '2024-05-20', 9`,
-		`'X-3', TIMESTAMP '2099-01-10 09:00', NULL, NULL, TIMESTAMP '2099-01-20', 4`,
-		// completed after today; due before received; not counted; overdue, open; no due date
-		`'X-4', TIMESTAMP '2024-07-10 09:00', TIMESTAMP '2099-01-02 09:00', NULL, TIMESTAMP '2024-07-01', 9`,
-		`'X-5', TIMESTAMP '2024-07-10 09:00', NULL, TIMESTAMP '2024-07-01 09:00', TIMESTAMP '2024-06-01', 1`,
-		`'X-6', TIMESTAMP '2023-01-10 09:00', NULL, NULL, TIMESTAMP '2023-01-20', 4`,
-		`'X-7', TIMESTAMP '2024-08-10 09:00', TIMESTAMP '2024-08-09 09:00', TIMESTAMP '2024-08-08 09:00', NULL, NULL`,
+		{"X-1", "'2024-05-10 09:00'", "'2024-04-02 09:00'", "NULL", "'2024-05-20'", "4"},
+		{"X-2", "'2024-05-10 09:00'", "'2024-06-02 09:00'", "'2024-06-03 09:00'", "'2024-05-20'", "9"},
+		{"X-3", "'2099-01-10 09:00'", "NULL", "NULL", "'2099-01-20'", "4"},
+		// completed after today; withdrawn before received, due before
+		// received, not counted; open and overdue; closed before received
+		// both ways, no due date, no status
+		{"X-4", "'2024-07-10 09:00'", "'2099-01-02 09:00'", "NULL", "'2024-07-01'", "9"},
+		{"X-5", "'2024-07-10 09:00'", "NULL", "'2024-07-01 09:00'", "'2024-06-01'", "1"},
+		{"X-6", "'2023-01-10 09:00'", "NULL", "NULL", "'2023-01-20'", "4"},
+		{"X-7", "'2024-08-10 09:00'", "'2024-08-09 09:00'", "'2024-08-08 09:00'", "NULL", "NULL"},
 	}
 	for _, o := range odd {
-		if _, err := w.DB().Exec(`INSERT INTO dossiers BY NAME SELECT * REPLACE (x.*) FROM dossiers,
-			(SELECT ` + o + `) x WHERE dossiers.dossier_code = 'H01.01-240301-0001'`); err != nil {
+		if _, err := w.DB().Exec(fmt.Sprintf(`INSERT INTO dossiers SELECT * REPLACE ('%s' AS dossier_code, %s::TIMESTAMP AS received_at,
+			%s::TIMESTAMP AS completed_at, %s::TIMESTAMP AS withdrawn_at, %s::TIMESTAMP AS due_at, %s::SMALLINT AS status)
+			FROM dossiers WHERE dossier_code = 'H01.01-240301-0001'`, o[0], o[1], o[2], o[3], o[4], o[5])); err != nil {
 			t.Fatal(err)
 		}
 	}
