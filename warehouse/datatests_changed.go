@@ -47,7 +47,7 @@ type DataTestRun struct {
 // dossier whenever the tests run.
 const (
 	scopeRows = "rows" // the changed states alone: a rule on each row
-	scopeKeys = "keys" // every state sharing a key with a changed one
+	scopeKeys = "keys" // the keys of every state sharing a key with a changed one
 )
 
 var changedScopes = map[string]string{
@@ -150,11 +150,13 @@ func (w *Warehouse) changedRun(ctx context.Context, tx *sql.Tx) (DataTestRun, *d
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM temp.data_test_changed`).Scan(&run.Rows); err != nil {
 		return run, nil, fmt.Errorf("data tests: the changed dossiers: %w", err)
 	}
-	// Every state sharing a key with a changed one (scopeKeys). Made
-	// before any temp view dossiers: "main" names the temp catalog's
-	// schema too, so main.dossiers would then read the view.
+	// The key of every state sharing a key with a changed one
+	// (scopeKeys): the keys alone, as reading whole rows to find them
+	// would read every column of every dossier. Made before any temp view
+	// dossiers: "main" names the temp catalog's schema too, so
+	// main.dossiers would then read the view.
 	if _, err := tx.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE data_test_keyed AS
-		SELECT d.* FROM main.dossiers d
+		SELECT d.ward_code, d.dossier_code FROM main.dossiers d
 		SEMI JOIN temp.data_test_changed c ON c.ward_code = d.ward_code AND c.dossier_code = d.dossier_code`); err != nil {
 		return run, nil, fmt.Errorf("data tests: the changed dossiers: %w", err)
 	}
