@@ -225,3 +225,36 @@ func TestFormIdentityHoldsForAnyDossiers(t *testing.T) {
 		t.Errorf("the odd dossiers: %s", got)
 	}
 }
+
+// A read-only warehouse reads the verdict its writer kept, and keeps its
+// own in memory: a failure there is forgotten in memory too.
+func TestChangedDataTestsOnAReadOnlyWarehouse(t *testing.T) {
+	w := handcount(t)
+	if _, err := changedRun(t, w); err != nil {
+		t.Fatal(err)
+	}
+	// A night with a ward the registry lacks.
+	mustIngest(t, w, nightFile(t, "H09.09", "11/05", 1, 2), pipeline.FileOptions{})
+	path := w.Path()
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ro, err := warehouse.Open(t.Context(), path, warehouse.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	run, err := changedRun(t, ro)
+	wantScope(t, "read-only, the writer's verdict", run, warehouse.DataTestsChanged, 2)
+	if got := failures(err); got != "wards_in_registry=1" {
+		t.Fatalf("read-only: %q", got)
+	}
+	run, _ = changedRun(t, ro)
+	wantScope(t, "read-only, after a failure", run, warehouse.DataTestsAll, -1)
+	// The temp objects went with the run: the connections read main.dossiers.
+	for range 4 {
+		if n := queryInt(t, ro.DB(), `SELECT count(*) FROM dossiers`); n < 10 {
+			t.Fatalf("a connection reads %d dossiers: a temp view was left behind", n)
+		}
+	}
+}
