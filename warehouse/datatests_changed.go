@@ -164,6 +164,15 @@ func (w *Warehouse) changedRun(ctx context.Context, tx *sql.Tx) (DataTestRun, *d
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM temp.data_test_changed`).Scan(&run.Rows); err != nil {
 		return run, nil, fmt.Errorf("data tests: the changed dossiers: %w", err)
 	}
+	if run.Rows == 0 && allScoped() {
+		// Loads that changed no dossier (refused, or every row unchanged
+		// or rejected) leave the verdict standing.
+		run.Scope = DataTestsReused
+		for _, f := range sqlmodels.Tests() {
+			run.Results = append(run.Results, DataTestResult{Name: strings.TrimSuffix(f.Name, ".sql")})
+		}
+		return run, next, nil
+	}
 	// The key of every state sharing a key with a changed one
 	// (scopeKeys): the keys alone, as reading whole rows to find them
 	// would read every column of every dossier. Made before any temp view
@@ -173,15 +182,6 @@ func (w *Warehouse) changedRun(ctx context.Context, tx *sql.Tx) (DataTestRun, *d
 		SELECT d.ward_code, d.dossier_code FROM main.dossiers d
 		SEMI JOIN temp.data_test_changed c ON c.ward_code = d.ward_code AND c.dossier_code = d.dossier_code`); err != nil {
 		return run, nil, fmt.Errorf("data tests: the changed dossiers: %w", err)
-	}
-	if run.Rows == 0 && allScoped() {
-		// Loads that changed no dossier (refused, or every row unchanged
-		// or rejected) leave the verdict standing.
-		run.Scope = DataTestsReused
-		for _, f := range sqlmodels.Tests() {
-			run.Results = append(run.Results, DataTestResult{Name: strings.TrimSuffix(f.Name, ".sql")})
-		}
-		return run, next, nil
 	}
 	run.Scope = DataTestsChanged
 	run.Results, err = runTests(ctx, tx, true)
