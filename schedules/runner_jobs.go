@@ -67,10 +67,23 @@ func (r *Runner) build(ctx context.Context) error {
 			return err
 		}
 	}
-	if _, err := r.wh.RunDataTests(ctx); err != nil {
+	if err := r.dataTests(ctx, JobBuild); err != nil {
 		return err
 	}
 	return r.publish(ctx)
+}
+
+// dataTests runs the data tests over what changed since their last
+// passing verdict (warehouse.RunChangedDataTests: every dossier when
+// anything else changed), so that the export after a build in the same
+// night reuses the build's verdict. It keeps the new verdict, a write:
+// it holds the writer gate.
+func (r *Runner) dataTests(ctx context.Context, job string) error {
+	done := r.writing()
+	run, err := r.wh.RunChangedDataTests(ctx)
+	done()
+	r.log.Info("data tests", "job", job, "scope", run.Scope, "why", run.Why, "since_load", run.Since, "through_load", run.Through, "rows", run.Rows, "ok", err == nil)
+	return err
 }
 
 // Publish writes the analysts' snapshot now.
@@ -85,7 +98,7 @@ func (r *Runner) export(ctx context.Context) error {
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	lastMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)
 	yearStart := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
-	if _, err := r.wh.RunDataTests(ctx); err != nil {
+	if err := r.dataTests(ctx, JobExport); err != nil {
 		return err
 	}
 	if _, err := r.wh.ExportMarts(ctx, r.cfg.Jobs.Export.Out, lastMonth, yearStart, today); err != nil {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-
-	sqlmodels "wardstat/sql"
 )
 
 // DataTestResult is one data test's verdict.
@@ -40,35 +38,35 @@ func (e *DataTestError) Text(lang string) string {
 	return b.String()
 }
 
-// RunDataTests runs every test in sql/tests and returns their results, and
-// a *DataTestError when any found rows.
+// RunDataTests runs every test in sql/tests over every dossier and returns
+// their results, and a *DataTestError when any found rows.
+// RunChangedDataTests gives the same verdict over what changed.
 func (w *Warehouse) RunDataTests(ctx context.Context) ([]DataTestResult, error) {
-	var results []DataTestResult
-	var failed []DataTestResult
-	for _, f := range sqlmodels.Tests() {
-		name := strings.TrimSuffix(f.Name, ".sql")
-		r := DataTestResult{Name: name}
-		if err := w.db.QueryRowContext(ctx, `SELECT count(*) FROM (`+f.Text+`)`).Scan(&r.Failures); err != nil {
-			return results, fmt.Errorf("data test %s: %w", name, err)
-		}
-		if r.Failures > 0 {
-			rows, err := w.db.QueryContext(ctx, `SELECT problem, problem_en FROM (`+f.Text+`) LIMIT 3`)
-			if err != nil {
-				return results, fmt.Errorf("data test %s: %w", name, err)
-			}
-			for rows.Next() {
-				var p, en string
-				rows.Scan(&p, &en)
-				r.Examples = append(r.Examples, p)
-				r.ExamplesEN = append(r.ExamplesEN, en)
-			}
-			rows.Close()
-			failed = append(failed, r)
-		}
-		results = append(results, r)
+	return runTests(ctx, w.db, false)
+}
+
+// runTest runs one data test: how many rows break its rule, and the first
+// few in words.
+func runTest(ctx context.Context, q dbQuerier, name, text string) (DataTestResult, error) {
+	r := DataTestResult{Name: name}
+	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM (`+text+`)`).Scan(&r.Failures); err != nil {
+		return r, fmt.Errorf("data test %s: %w", name, err)
 	}
-	if len(failed) > 0 {
-		return results, &DataTestError{Failed: failed}
+	if r.Failures == 0 {
+		return r, nil
 	}
-	return results, nil
+	rows, err := q.QueryContext(ctx, `SELECT problem, problem_en FROM (`+text+`) LIMIT 3`)
+	if err != nil {
+		return r, fmt.Errorf("data test %s: %w", name, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p, en string
+		if err := rows.Scan(&p, &en); err != nil {
+			return r, fmt.Errorf("data test %s: %w", name, err)
+		}
+		r.Examples = append(r.Examples, p)
+		r.ExamplesEN = append(r.ExamplesEN, en)
+	}
+	return r, rows.Err()
 }

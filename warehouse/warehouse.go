@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -84,6 +85,11 @@ type Warehouse struct {
 	// stale is a read-only open of a file whose models (views, macros) an
 	// older wardstat made and that could not be brought up to date.
 	stale bool
+	// memVerdict is a read-only warehouse's data-test verdict, kept in
+	// memory (set: over the file's own) (datatests_changed.go).
+	verdictMu     sync.Mutex
+	memVerdict    *dataVerdict
+	memVerdictSet bool
 }
 
 // Open opens (creating when needed) the warehouse at path and brings its
