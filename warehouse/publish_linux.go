@@ -28,7 +28,8 @@ const (
 )
 
 // cloneFile is FICLONE; publishStep is called at each step of a publish
-// ("written", "described", "swapped"). Both are variables for the tests.
+// ("copying": the headers are written, not the blocks; "written",
+// "described", "swapped"). Both are variables for the tests.
 var (
 	cloneFile   = unix.IoctlFileClone
 	publishStep = func(string) {}
@@ -373,6 +374,9 @@ func copyChanged(ctx context.Context, fd int, size int64, dst *os.File, known []
 		}
 		if err := flush(base + int64(len(b.buf))); err != nil {
 			return written, nil, err
+		}
+		if b.first == 0 {
+			publishStep("copying")
 		}
 		free <- b.buf[:cap(b.buf)]
 	}
