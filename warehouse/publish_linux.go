@@ -5,7 +5,6 @@ package warehouse
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -14,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/zeebo/xxh3"
 	"golang.org/x/sys/unix"
 	"wardstat/internal/atomicfile"
 )
@@ -214,7 +214,7 @@ func (s snapshotFiles) delta(ctx context.Context, fd int, size int64, gid int) (
 // open file description write lock taken here conflicts with those, and
 // until it is dropped a DuckDB that opens the file fails to lock it rather
 // than read it changing. Otherwise ok is false and f nil.
-func (s snapshotFiles) reusableSpare() (f *os.File, known [][sha256.Size]byte, ok bool) {
+func (s snapshotFiles) reusableSpare() (f *os.File, known []sum, ok bool) {
 	if heldFD(s.spare()) >= 0 {
 		return nil, nil, false
 	}
@@ -232,16 +232,24 @@ func (s snapshotFiles) reusableSpare() (f *os.File, known [][sha256.Size]byte, o
 	return f, readSums(s.sums(st.Ino), &st), true
 }
 
+// A piece's sum is its XXH3-128: a piece is left as it is only when its
+// sum equals the one recorded for what the spare holds there, which two
+// different contents give by chance once in 2^128. SHA-256 reads at a
+// tenth of the speed here (it would cost more than the copy it saves).
+type sum = [16]byte
+
+const sumSize = 16
+
 // sumsMagic begins a sums file; the rest of its first line says which
 // file (device, inode, size, modification time) and layout it describes.
-const sumsMagic = "wardstat block sums 1"
+const sumsMagic = "wardstat block sums xxh3-128"
 
 func sumsHeader(st *unix.Stat_t) string {
 	return fmt.Sprintf("%s %d %d %d %d.%09d %d %d\n", sumsMagic, st.Dev, st.Ino, st.Size, st.Mtim.Sec, st.Mtim.Nsec, headerBytes, blockBytes)
 }
 
 // writeSums records f's block sums, after f is synced.
-func writeSums(path string, f *os.File, sums [][sha256.Size]byte) error {
+func writeSums(path string, f *os.File, sums []sum) error {
 	var st unix.Stat_t
 	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
 		return err
@@ -261,19 +269,19 @@ func writeSums(path string, f *os.File, sums [][sha256.Size]byte) error {
 
 // readSums reads the sums of the file st, nil unless they describe it as
 // it is (same device, inode, size, modification time and layout).
-func readSums(path string, st *unix.Stat_t) [][sha256.Size]byte {
+func readSums(path string, st *unix.Stat_t) []sum {
 	data, err := os.ReadFile(path)
 	head := sumsHeader(st)
 	if err != nil || !bytes.HasPrefix(data, []byte(head)) {
 		return nil
 	}
 	data = data[len(head):]
-	if int64(len(data)) != chunks(st.Size)*sha256.Size {
+	if int64(len(data)) != chunks(st.Size)*sumSize {
 		return nil
 	}
-	sums := make([][sha256.Size]byte, len(data)/sha256.Size)
+	sums := make([]sum, len(data)/sumSize)
 	for i := range sums {
-		copy(sums[i][:], data[i*sha256.Size:])
+		copy(sums[i][:], data[i*sumSize:])
 	}
 	return sums
 }
@@ -299,9 +307,9 @@ func chunkAt(i int64) int64 {
 // once, sums each piece, and writes to dst the pieces whose sum is not in
 // known (dst's sums as it is). It gives the bytes written and the sums of
 // what dst then holds.
-func copyChanged(ctx context.Context, fd int, size int64, dst *os.File, known [][sha256.Size]byte) (int64, [][sha256.Size]byte, error) {
+func copyChanged(ctx context.Context, fd int, size int64, dst *os.File, known []sum) (int64, []sum, error) {
 	n := chunks(size)
-	sums := make([][sha256.Size]byte, n)
+	sums := make([]sum, n)
 	type batch struct {
 		first, count int64 // pieces
 		buf          []byte
@@ -363,7 +371,7 @@ func copyChanged(ctx context.Context, fd int, size int64, dst *os.File, known []
 		}
 		for i := b.first; i < b.first+b.count; i++ {
 			from, to := chunkAt(i), min(size, chunkAt(i+1))
-			sums[i] = sha256.Sum256(b.buf[from-base : to-base])
+			sums[i] = xxh3.Hash128(b.buf[from-base : to-base]).Bytes()
 			if i < int64(len(known)) && known[i] == sums[i] {
 				if err := flush(from); err != nil {
 					return written, nil, err
