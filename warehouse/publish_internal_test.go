@@ -365,3 +365,39 @@ func figures(t *testing.T, path string) string {
 	}
 	return fmt.Sprintf("%d %.6f", n, s)
 }
+
+// TestPublishByClone: where FICLONE works (here a stand-in that copies,
+// as ext4 has none), the snapshot is the clone, 0640, and the spare of
+// earlier publishes is removed.
+func TestPublishByClone(t *testing.T) {
+	w, dest := publishFixture(t)
+	ctx := context.Background()
+	for night := 1; night <= 2; night++ {
+		if _, err := w.PublishReport(ctx, dest, -1); err != nil {
+			t.Fatal(err)
+		}
+		change(t, w, night)
+	}
+	real := cloneFile
+	t.Cleanup(func() { cloneFile = real })
+	cloneFile = func(dst, src int) error {
+		b := fdBytes(t, src)
+		_, err := unix.Pwrite(dst, b, 0)
+		return err
+	}
+	p, err := w.PublishReport(ctx, dest, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(dest)
+	if p.How != "clone" || p.Written != 0 || !bytes.Equal(got, liveBytes(t, w.path)) {
+		t.Fatalf("%+v: want a clone, byte for byte the live file", p)
+	}
+	if st, _ := os.Stat(dest); st.Mode().Perm() != 0o640 {
+		t.Fatalf("mode %v", st.Mode().Perm())
+	}
+	entries, _ := os.ReadDir(filepath.Dir(dest))
+	if len(entries) != 1 {
+		t.Fatalf("beside a clone: %v", entries)
+	}
+}
