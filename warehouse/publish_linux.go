@@ -234,8 +234,8 @@ func (s snapshotFiles) reusableSpare() (f *os.File, known []sum, ok bool) {
 
 // A piece's sum is its XXH3-128: a piece is left as it is only when its
 // sum equals the one recorded for what the spare holds there, which two
-// different contents give by chance once in 2^128. SHA-256 reads at a
-// tenth of the speed here (it would cost more than the copy it saves).
+// different contents give by chance once in 2^128. SHA-256 sums at a
+// thirtieth of its speed here (130 MB/s: more than the copy it saves).
 type sum = [16]byte
 
 const sumSize = 16
