@@ -16,9 +16,19 @@ import (
 // another write transaction holds off.
 var checkpointWait = 30 * time.Second
 
+// Published says how a Publish made the snapshot.
+type Published struct {
+	// How: "clone" (the filesystem shares the live file's blocks),
+	// "delta" (the spare snapshot updated where it differed), "copy" (a
+	// new file, every byte written).
+	How string
+	// Size is the snapshot's size, Written the bytes written to make it.
+	Size, Written int64
+}
+
 // Publish writes a consistent copy of the warehouse to dest for readers:
 // it checkpoints (so the file holds every committed load and the WAL is
-// empty), copies the file beside dest and renames it over dest. Readers
+// empty), makes the copy beside dest and renames it over dest. Readers
 // that have the old copy open keep reading it; new readers get the new one.
 // The caller must not write to the warehouse meanwhile.
 //
@@ -32,30 +42,57 @@ var checkpointWait = 30 * time.Second
 // owner and group only (mode 0640, its folder 0750): gid names the group
 // of analysts who may read it; -1 keeps the process's own.
 func (w *Warehouse) Publish(ctx context.Context, dest string, gid int) error {
+	_, err := w.PublishReport(ctx, dest, gid)
+	return err
+}
+
+// PublishReport is Publish, saying how the snapshot was made.
+func (w *Warehouse) PublishReport(ctx context.Context, dest string, gid int) (Published, error) {
 	if err := w.checkpoint(ctx); err != nil {
-		return fmt.Errorf("publishing: checkpoint: %w", err)
+		return Published{}, fmt.Errorf("publishing: checkpoint: %w", err)
 	}
 	if err := os.MkdirAll(filepath.Dir(dest), 0o750); err != nil {
-		return fmt.Errorf("publishing: %w", err)
+		return Published{}, fmt.Errorf("publishing: %w", err)
 	}
+	p, err := publishFile(ctx, w.path, dest, gid)
+	if err != nil {
+		return p, fmt.Errorf("publishing: %w", err)
+	}
+	w.log.Info("published the snapshot", "how", p.How, "bytes", p.Size, "written", p.Written)
+	return p, nil
+}
+
+// publishCopy publishes a whole copy made by copyLive: the way where the
+// live file's descriptor is not at hand.
+func publishCopy(ctx context.Context, src, dest string, gid int) (Published, error) {
+	var size int64
 	err := atomicfile.WriteWith(dest, 0o600, func(tmp *os.File) error {
-		if err := copyLive(ctx, w.path, tmp); err != nil {
+		if err := copyLive(ctx, src, tmp); err != nil {
 			return fmt.Errorf("copying: %w", err)
 		}
-		if err := tmp.Sync(); err != nil {
+		if err := finishSnapshot(tmp, gid); err != nil {
 			return err
 		}
-		if gid >= 0 {
-			if err := tmp.Chown(-1, gid); err != nil {
-				return fmt.Errorf("giving the snapshot to group %d: %w", gid, err)
-			}
+		st, err := tmp.Stat()
+		if err == nil {
+			size = st.Size()
 		}
-		return tmp.Chmod(0o640) // whatever the umask
+		return err
 	})
-	if err != nil {
-		return fmt.Errorf("publishing: %w", err)
+	return Published{How: "copy", Size: size, Written: size}, err
+}
+
+// finishSnapshot gives a written snapshot its group and mode and syncs it.
+func finishSnapshot(f *os.File, gid int) error {
+	if gid >= 0 {
+		if err := f.Chown(-1, gid); err != nil {
+			return fmt.Errorf("giving the snapshot to group %d: %w", gid, err)
+		}
 	}
-	return nil
+	if err := f.Chmod(0o640); err != nil { // whatever the umask
+		return err
+	}
+	return f.Sync()
 }
 
 // checkpoint runs CHECKPOINT, retrying for up to checkpointWait while
