@@ -102,47 +102,92 @@ FROM base
 WINDOW w AS (PARTITION BY ward_code ORDER BY month_start),
        w3 AS (PARTITION BY ward_code ORDER BY month_start ROWS BETWEEN 2 PRECEDING AND CURRENT ROW);
 
+-- histogram_value_at(days, p): the value at 0-based position p (0 ≤ p <
+-- n) of the n values that days, a histogram() map of value -> count,
+-- counts, in ascending order: one pass over the distinct values, carrying
+-- the count so far and the value whose run of positions holds p.
+-- vi: giá trị ở vị trí p (đếm từ 0) trong n giá trị mà days (bản đồ giá trị
+-- -> số lần của histogram()) đếm, theo thứ tự tăng dần.
+CREATE OR REPLACE MACRO histogram_value_at(days, p) AS
+    list_reduce(list_transform(list_sort(map_entries(days)), lambda e: {'n': e.value, 'v': e.key}),
+                lambda acc, e: {'n': acc.n + e.n, 'v': CASE WHEN acc.n <= p AND p < acc.n + e.n THEN e.v ELSE acc.v END}).v;
+
+-- histogram_rank(days, q): where quantile q falls among the values days
+-- counts, (n - 1) * q in DOUBLE, as DuckDB's quantile_cont places it.
+-- vi: vị trí của phân vị q trong các giá trị days đếm: (n - 1) * q.
+CREATE OR REPLACE MACRO histogram_rank(days, q) AS (list_sum(map_values(days)) - 1)::DOUBLE * q::DOUBLE;
+
+-- histogram_quantile_cont(days, q): quantile_cont(x, q) of the values
+-- days = histogram(x) counts, to the last bit: the two order statistics
+-- around histogram_rank, each as DOUBLE, interpolated as DuckDB does (lo *
+-- (1 - d) + hi * d; the lower one alone when the rank is whole); NULL when
+-- days counts nothing. Memory follows the distinct values, not the rows:
+-- quantile_cont keeps every value of a group until the group is done.
+-- vi: quantile_cont(x, q) tính từ days = histogram(x), đúng đến từng bit:
+-- hai giá trị quanh vị trí histogram_rank, nội suy như DuckDB; bộ nhớ theo
+-- số giá trị khác nhau chứ không theo số dòng.
+CREATE OR REPLACE MACRO histogram_quantile_cont(days, q) AS
+    CASE WHEN list_sum(map_values(days)) > 0 THEN
+        CASE WHEN floor(histogram_rank(days, q)) = ceil(histogram_rank(days, q))
+             THEN histogram_value_at(days, floor(histogram_rank(days, q)))::DOUBLE
+             ELSE histogram_value_at(days, floor(histogram_rank(days, q)))::DOUBLE * (1 - (histogram_rank(days, q) - floor(histogram_rank(days, q))))
+                  + histogram_value_at(days, ceil(histogram_rank(days, q)))::DOUBLE * (histogram_rank(days, q) - floor(histogram_rank(days, q))) END
+    END;
+
 -- mart_processing_time: working days from receipt to result, by month of
--- completion, sector and procedure.
+-- completion, sector and procedure. The percentiles are quantile_cont's,
+-- computed from each group's histogram of days (histogram_quantile_cont).
 -- vi: số ngày làm việc từ tiếp nhận đến có kết quả, theo tháng có kết quả,
 -- lĩnh vực và thủ tục.
 CREATE OR REPLACE VIEW mart_processing_time AS
-SELECT completed_month AS month, coalesce(sector, '(không rõ)') AS sector,
-       coalesce(procedure_name, procedure_code, '(không rõ)') AS procedure_name,
-       count(*) AS resolved,
-       quantile_cont(working_days_taken, 0.5)::DOUBLE AS median_working_days,
-       quantile_cont(working_days_taken, 0.9)::DOUBLE AS p90_working_days,
-       round(avg(working_days_taken), 2)::DOUBLE AS mean_working_days
-FROM dossier_facts
-WHERE completed_day IS NOT NULL AND working_days_taken IS NOT NULL
-GROUP BY ALL;
+SELECT month, sector, procedure_name, resolved,
+       histogram_quantile_cont(days, 0.5) AS median_working_days,
+       histogram_quantile_cont(days, 0.9) AS p90_working_days,
+       mean_working_days
+FROM (
+    SELECT completed_month AS month, coalesce(sector, '(không rõ)') AS sector,
+           coalesce(procedure_name, procedure_code, '(không rõ)') AS procedure_name,
+           count(*) AS resolved,
+           histogram(working_days_taken) AS days,
+           round(avg(working_days_taken), 2)::DOUBLE AS mean_working_days
+    FROM dossier_facts
+    WHERE completed_day IS NOT NULL AND working_days_taken IS NOT NULL
+    GROUP BY ALL
+);
 
 -- mart_processing_time_unit: working days from the deemed receipt to the
 -- result, by month of completion and unit: level 'ward' (ward_code set),
 -- 'district' and 'province' (percentiles over the dossiers of every ward
 -- under it, never averaged from the wards'); names and districts as the
 -- registry has them in that month (ward_month), so wards whose district was
--- abolished in 2025 form a district row with district NULL.
+-- abolished in 2025 form a district row with district NULL. The
+-- percentiles are quantile_cont's, computed from each unit's histogram of
+-- days (histogram_quantile_cont).
 -- vi: số ngày làm việc từ ngày được coi là tiếp nhận đến khi có kết quả, theo
 -- tháng có kết quả và theo đơn vị: cấp 'ward' (có ward_code), 'district' và
 -- 'province' (phân vị tính trên hồ sơ của mọi xã, phường thuộc cấp đó, không
 -- lấy trung bình của các xã); tên và huyện theo danh mục của tháng đó.
 CREATE OR REPLACE VIEW mart_processing_time_unit AS
-SELECT f.completed_month AS month,
-       CASE WHEN grouping(f.ward_code) = 0 THEN 'ward' WHEN grouping(wm.district) = 0 THEN 'district' ELSE 'province' END AS level,
-       f.ward_code, CASE WHEN grouping(f.ward_code) = 0 THEN any_value(wm.ward_name) END AS ward_name, wm.district, wm.province,
-       count(*) AS resolved,
-       quantile_cont(f.working_days_taken, 0.5)::DOUBLE AS median_working_days,
-       quantile_cont(f.working_days_taken, 0.9)::DOUBLE AS p90_working_days,
-       round(avg(f.working_days_taken), 2)::DOUBLE AS mean_working_days,
-       max(f.working_days_taken)::BIGINT AS max_working_days,
-       count(DISTINCT f.ward_code) AS wards
-FROM dossier_facts f
-LEFT JOIN ward_month wm ON wm.ward_code = f.ward_code AND wm.month = f.completed_month
-WHERE f.completed_day IS NOT NULL AND f.working_days_taken IS NOT NULL
-GROUP BY GROUPING SETS ((f.completed_month, f.ward_code, wm.district, wm.province),
-                        (f.completed_month, wm.district, wm.province),
-                        (f.completed_month, wm.province));
+SELECT month, level, ward_code, ward_name, district, province, resolved,
+       histogram_quantile_cont(days, 0.5) AS median_working_days,
+       histogram_quantile_cont(days, 0.9) AS p90_working_days,
+       mean_working_days, max_working_days, wards
+FROM (
+    SELECT f.completed_month AS month,
+           CASE WHEN grouping(f.ward_code) = 0 THEN 'ward' WHEN grouping(wm.district) = 0 THEN 'district' ELSE 'province' END AS level,
+           f.ward_code, CASE WHEN grouping(f.ward_code) = 0 THEN any_value(wm.ward_name) END AS ward_name, wm.district, wm.province,
+           count(*) AS resolved,
+           histogram(f.working_days_taken) AS days,
+           round(avg(f.working_days_taken), 2)::DOUBLE AS mean_working_days,
+           max(f.working_days_taken)::BIGINT AS max_working_days,
+           count(DISTINCT f.ward_code) AS wards
+    FROM dossier_facts f
+    LEFT JOIN ward_month wm ON wm.ward_code = f.ward_code AND wm.month = f.completed_month
+    WHERE f.completed_day IS NOT NULL AND f.working_days_taken IS NOT NULL
+    GROUP BY GROUPING SETS ((f.completed_month, f.ward_code, wm.district, wm.province),
+                            (f.completed_month, wm.district, wm.province),
+                            (f.completed_month, wm.province))
+);
 
 -- mart_anomalies: ward-months whose on-time rate, online share or volume
 -- leave the ward's own range over the six months before (mean ± 2 standard
