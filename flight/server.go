@@ -44,6 +44,10 @@ type server struct {
 
 	slots   chan struct{}  // one per worker running (Options.Workers)
 	workers sync.WaitGroup // the workers started and not yet waited
+
+	spareMu   sync.Mutex
+	spare     *proc // a worker waiting for the next statement (spare.go)
+	spareStop bool
 }
 
 // prepared is a prepared statement: its text and its bound parameters.
@@ -86,7 +90,9 @@ func Serve(ctx context.Context, src Source, o Options) error {
 			return err
 		}
 	}
-	var opts []grpc.ServerOption
+	// Fewer, larger writes to the socket (gRPC's own buffer is 32 KiB);
+	// shared: the buffer is let go while a connection is idle.
+	opts := []grpc.ServerOption{grpc.WriteBufferSize(256 << 10), grpc.SharedWriteBuffer(true)}
 	if o.TLSCert != "" {
 		creds, err := credentials.NewServerTLSFromFile(o.TLSCert, o.TLSKey)
 		if err != nil {
@@ -116,6 +122,14 @@ func Serve(ctx context.Context, src Source, o Options) error {
 	if o.Ready != nil {
 		o.Ready(lis.Addr())
 	}
+	if o.Workers != nil {
+		defer s.dropSpare()
+		s.workers.Add(1)
+		go func() {
+			defer s.workers.Done()
+			s.refill()
+		}()
+	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve() }()
 	select {
@@ -138,6 +152,9 @@ func Serve(ctx context.Context, src Source, o Options) error {
 	}
 	<-served
 	s.cancelBase() // ends any worker still running (SIGTERM, then SIGKILL)
+	if s.o.Workers != nil {
+		s.dropSpare()
+	}
 	waitGroup(&s.workers, 15*time.Second)
 	s.log.Info("flight sql stopped")
 	return nil

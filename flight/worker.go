@@ -90,47 +90,35 @@ func (s *server) streamWorker(ctx context.Context, w *warehouse.Warehouse, query
 	if err != nil {
 		return err
 	}
-	cmd := s.o.Workers.Command()
-	cmd.Stdin = bytes.NewReader(req)
-	stderr := &tail{}
-	cmd.Stderr = stderr
-	stdout, err := cmd.StdoutPipe()
+	p, err := s.worker()
 	if err != nil {
 		return err
 	}
-	dieWithParent(cmd)
-	s.workers.Add(1)
-	defer s.workers.Done()
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	s.log.Debug("flight sql worker started", "pid", cmd.Process.Pid)
-	var once sync.Once
-	kill := func() {
-		once.Do(func() {
-			cmd.Process.Signal(syscall.SIGTERM)
-			time.AfterFunc(s.o.Workers.KillGrace, func() { cmd.Process.Kill() })
-		})
-	}
-	stop := context.AfterFunc(ctx, kill)
-	defer stop()
+	grace := s.o.Workers.KillGrace
 	waited := false
 	wait := func() error {
 		if waited {
 			return nil
 		}
 		waited = true
-		io.Copy(io.Discard, stdout)
-		err := cmd.Wait()
-		s.log.Info("flight sql worker", "pid", cmd.Process.Pid, "exit", cmd.ProcessState.ExitCode(), "peak_rss_mb", peakRSSMB(cmd.ProcessState))
-		return err
+		return s.wait(p)
 	}
 	defer func() {
 		if !waited {
-			kill()
+			p.kill(grace)
 			wait()
 		}
 	}()
+	stop := context.AfterFunc(ctx, func() { p.kill(grace) })
+	defer stop()
+	// The request, then the end of the worker's input (a spare waits
+	// for both).
+	if _, err := p.stdin.Write(req); err != nil {
+		p.stdin.Close()
+		return s.workerError(ctx, wait(), p.stderr, err)
+	}
+	p.stdin.Close()
+	stderr, stdout := p.stderr, p.stdout
 	msgs := &ipcMessages{r: bufio.NewReaderSize(stdout, 1<<20)}
 	fd, info, rerr := msgs.next()
 	if rerr == nil && info.kind != msgSchema {
