@@ -100,6 +100,7 @@ func newFlightWorkerCommand(a *app) *cobra.Command {
 			opt := a.sandboxOptions()
 			opt.MemoryLimit = workerMemoryLimit
 			opt.Threads = min(workerThreads, runtime.NumCPU())
+			opt.Checked = true // the server holds the file open, checked
 			err = flight.RunWorker(ctx, bytes.NewReader(req), os.Stdout, func(ctx context.Context, path string) (*warehouse.Warehouse, error) {
 				return warehouse.Open(ctx, path, opt)
 			}, hold)
