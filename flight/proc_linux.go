@@ -1,7 +1,9 @@
 package flight
 
 import (
+	"os"
 	"os/exec"
+	"strconv"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -30,4 +32,20 @@ func widePipe(r any) {
 	raw.Control(func(fd uintptr) {
 		unix.FcntlInt(fd, unix.F_SETPIPE_SZ, 1<<20)
 	})
+}
+
+// closeOnExec marks every file the server has open to close at a
+// worker's exec: DuckDB opens its files without O_CLOEXEC, and a worker,
+// a spare above all, would otherwise hold the server's openings (an old
+// snapshot kept on disk, the warehouse file) for its whole life.
+func closeOnExec() {
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return
+	}
+	for _, e := range fds {
+		if fd, err := strconv.Atoi(e.Name()); err == nil && fd > 2 {
+			unix.FcntlInt(uintptr(fd), unix.F_SETFD, unix.FD_CLOEXEC)
+		}
+	}
 }

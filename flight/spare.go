@@ -37,6 +37,7 @@ func (s *server) spawn() (*proc, error) {
 	p := &proc{cmd: cmd, stdin: stdin, stdout: stdout, stderr: &tail{}}
 	cmd.Stderr = p.stderr
 	dieWithParent(cmd)
+	closeOnExec()
 	s.workers.Add(1)
 	if err := cmd.Start(); err != nil {
 		s.workers.Done()

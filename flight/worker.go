@@ -267,6 +267,7 @@ func (s *server) describeInWorker(ctx context.Context, w *warehouse.Warehouse, q
 	var stdout bytes.Buffer
 	cmd.Stdout = &limitedWriter{w: &stdout, n: 16 << 20}
 	dieWithParent(cmd)
+	closeOnExec()
 	s.workers.Add(1)
 	defer s.workers.Done()
 	if err := cmd.Start(); err != nil {
