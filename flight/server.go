@@ -47,6 +47,7 @@ type server struct {
 
 	spareMu   sync.Mutex
 	spare     *proc // a worker waiting for the next statement (spare.go)
+	refilling bool  // a spare is starting
 	spareStop bool
 }
 

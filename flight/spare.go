@@ -91,21 +91,25 @@ func (s *server) worker() (*proc, error) {
 // refill starts a spare when there is none (not once the server stops).
 func (s *server) refill() {
 	s.spareMu.Lock()
-	stopped, have := s.spareStop, s.spare != nil
+	busy := s.spareStop || s.spare != nil || s.refilling
+	if !busy {
+		s.refilling = true
+	}
 	s.spareMu.Unlock()
-	if stopped || have {
+	if busy {
 		return
 	}
 	p, err := s.spawn()
+	s.spareMu.Lock()
+	s.refilling = false
+	if err == nil && s.spare == nil && !s.spareStop {
+		s.spare, p = p, nil
+	}
+	s.spareMu.Unlock()
 	if err != nil {
 		s.log.Warn("flight sql: no spare worker", "err", err)
 		return
 	}
-	s.spareMu.Lock()
-	if s.spare == nil && !s.spareStop {
-		s.spare, p = p, nil
-	}
-	s.spareMu.Unlock()
 	if p != nil {
 		p.stdin.Close()
 		p.cmd.Process.Kill()
