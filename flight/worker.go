@@ -119,7 +119,9 @@ func (s *server) streamWorker(ctx context.Context, w *warehouse.Warehouse, query
 	}
 	p.stdin.Close()
 	stderr, stdout := p.stderr, p.stdout
-	msgs := &ipcMessages{r: bufio.NewReaderSize(stdout, 1<<20)}
+	// A small buffer for the messages' metadata: a body larger than it is
+	// read from the pipe straight into its own bytes.
+	msgs := &ipcMessages{r: bufio.NewReaderSize(stdout, 64<<10)}
 	fd, info, rerr := msgs.next()
 	if rerr == nil && info.kind != msgSchema {
 		rerr = errors.New("the worker's result does not begin with its schema")

@@ -171,8 +171,9 @@ func RunWorker(ctx context.Context, in io.Reader, out io.Writer, open func(ctx c
 		if plain != nil {
 			schema = plain
 		}
-		// Buffered: the IPC writer writes each buffer of a batch apart.
-		bw := bufio.NewWriterSize(out, 1<<20)
+		// Buffered: the IPC writer writes each buffer of a batch apart; one
+		// larger than the buffer goes to the pipe straight.
+		bw := bufio.NewWriterSize(out, 64<<10)
 		wr := ipc.NewWriter(bw, ipc.WithSchema(schema))
 		put := func(rec arrow.RecordBatch) error {
 			for _, part := range splitRecord(rec) {
