@@ -271,7 +271,7 @@ func benchWorkers() *flight.Workers {
 
 func TestMain(m *testing.M) {
 	if os.Getenv(benchWorkerEnv) == "1" {
-		opt := warehouse.Options{ReadOnly: true, MemoryLimit: "160MB", Threads: min(2, runtime.NumCPU())}
+		opt := warehouse.Options{ReadOnly: true, MemoryLimit: "160MB", Threads: min(2, runtime.NumCPU()), Checked: true}
 		err := flight.RunWorker(context.Background(), os.Stdin, os.Stdout, func(ctx context.Context, path string) (*warehouse.Warehouse, error) {
 			return warehouse.Open(ctx, path, opt)
 		}, nil)

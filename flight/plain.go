@@ -3,6 +3,7 @@ package flight
 import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
@@ -37,24 +38,49 @@ func plainRecord(plain *arrow.Schema, rec arrow.RecordBatch) arrow.RecordBatch {
 			cols[i] = col
 			continue
 		}
-		labels := d.Dictionary().(*array.String)
-		b := array.NewStringBuilder(memory.DefaultAllocator)
-		b.Reserve(d.Len())
-		for j := 0; j < d.Len(); j++ {
-			if d.IsNull(j) {
-				b.AppendNull()
-			} else {
-				b.Append(labels.Value(d.GetValueIndex(j)))
-			}
-		}
-		cols[i] = b.NewArray()
-		b.Release()
+		cols[i] = plainColumn(d)
 	}
 	out := array.NewRecordBatch(plain, cols, rec.NumRows())
 	for _, c := range cols {
 		c.Release()
 	}
 	return out
+}
+
+// plainColumn is a dictionary text column as text: its offsets and bytes
+// written at once (a builder's append per value costs several times more).
+func plainColumn(d *array.Dictionary) arrow.Array {
+	dict := d.Dictionary().(*array.String)
+	labels := make([]string, dict.Len())
+	var each int
+	for i := range labels {
+		labels[i] = dict.Value(i)
+		each = max(each, len(labels[i]))
+	}
+	n := d.Len()
+	offsets := make([]int32, n+1)
+	data := make([]byte, 0, n*min(each, 16))
+	var valid []byte
+	if d.NullN() > 0 {
+		valid = make([]byte, bitutil.BytesForBits(int64(n)))
+	}
+	for j := 0; j < n; j++ {
+		if d.IsValid(j) {
+			data = append(data, labels[d.GetValueIndex(j)]...)
+			if valid != nil {
+				bitutil.SetBit(valid, j)
+			}
+		}
+		offsets[j+1] = int32(len(data))
+	}
+	var validBuf *memory.Buffer
+	if valid != nil {
+		validBuf = memory.NewBufferBytes(valid)
+	}
+	data2 := array.NewData(arrow.BinaryTypes.String, n, []*memory.Buffer{validBuf,
+		memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(offsets)), memory.NewBufferBytes(data)}, nil, d.NullN(), 0)
+	defer data2.Release()
+	return array.NewStringData(data2)
 }
 
 // maxMessageBytes keeps each batch sent under gRPC's usual 4 MiB limit on

@@ -7,3 +7,9 @@ import "os/exec"
 // dieWithParent: only Linux kills a child with its parent (Pdeathsig);
 // elsewhere the server's stop kills its workers itself.
 func dieWithParent(*exec.Cmd) {}
+
+// widePipe: the pipe keeps its size.
+func widePipe(any) {}
+
+// closeOnExec: elsewhere the server's files stay as they are.
+func closeOnExec() {}

@@ -44,6 +44,11 @@ type server struct {
 
 	slots   chan struct{}  // one per worker running (Options.Workers)
 	workers sync.WaitGroup // the workers started and not yet waited
+
+	spareMu   sync.Mutex
+	spare     *proc // a worker waiting for the next statement (spare.go)
+	refilling bool  // a spare is starting
+	spareStop bool
 }
 
 // prepared is a prepared statement: its text and its bound parameters.
@@ -86,7 +91,9 @@ func Serve(ctx context.Context, src Source, o Options) error {
 			return err
 		}
 	}
-	var opts []grpc.ServerOption
+	// Fewer, larger writes to the socket (gRPC's own buffer is 32 KiB);
+	// shared: the buffer is let go while a connection is idle.
+	opts := []grpc.ServerOption{grpc.WriteBufferSize(256 << 10), grpc.SharedWriteBuffer(true)}
 	if o.TLSCert != "" {
 		creds, err := credentials.NewServerTLSFromFile(o.TLSCert, o.TLSKey)
 		if err != nil {
@@ -95,7 +102,7 @@ func Serve(ctx context.Context, src Source, o Options) error {
 		opts = append(opts, grpc.Creds(creds))
 	}
 	srv := flight.NewServerWithMiddleware([]flight.ServerMiddleware{{Unary: g.unaryAuth, Stream: g.streamAuth}}, opts...)
-	srv.RegisterFlightService(flightsql.NewFlightServer(s))
+	srv.RegisterFlightService(service{FlightServer: flightsql.NewFlightServer(s), s: s})
 	lis := o.Listener
 	if lis == nil {
 		var err error
@@ -115,6 +122,14 @@ func Serve(ctx context.Context, src Source, o Options) error {
 		"statement_timeout", o.StatementTimeout.String(), "max_rows", o.MaxRows)
 	if o.Ready != nil {
 		o.Ready(lis.Addr())
+	}
+	if o.Workers != nil {
+		defer s.dropSpare()
+		s.workers.Add(1)
+		go func() {
+			defer s.workers.Done()
+			s.refill()
+		}()
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve() }()
@@ -138,6 +153,9 @@ func Serve(ctx context.Context, src Source, o Options) error {
 	}
 	<-served
 	s.cancelBase() // ends any worker still running (SIGTERM, then SIGKILL)
+	if s.o.Workers != nil {
+		s.dropSpare()
+	}
 	waitGroup(&s.workers, 15*time.Second)
 	s.log.Info("flight sql stopped")
 	return nil
@@ -148,18 +166,11 @@ type errTooManyRows struct{ max int64 }
 
 func (e errTooManyRows) Error() string { return fmt.Sprintf("more than %d rows", e.max) }
 
-// started is what a query's goroutine says once DuckDB answered: the
-// result's schema, or why there is none.
-type started struct {
-	schema *arrow.Schema
-	err    error
-}
-
-// query runs one checked statement and streams its result: DuckDB's
-// Arrow record batches go to the client as they come, never row by row
-// through Go values. The statement keeps the warehouse it began on to
-// its end.
-func (s *server) query(ctx context.Context, kind, query string, args []any) (*arrow.Schema, <-chan flight.StreamChunk, error) {
+// query runs one checked statement and gives its result as pieces
+// (results.go): DuckDB's Arrow record batches go to the client as they
+// come, never row by row through Go values. The statement keeps the
+// warehouse it began on to its end.
+func (s *server) query(ctx context.Context, kind, query string, args []any) (<-chan piece, error) {
 	began := time.Now()
 	qctx, cancel := context.WithTimeout(ctx, s.o.StatementTimeout)
 	stop := context.AfterFunc(s.base, cancel)
@@ -176,11 +187,11 @@ func (s *server) query(ctx context.Context, kind, query string, args []any) (*ar
 	for attempt := 0; ; attempt++ {
 		w, release, err := s.src.Acquire(qctx)
 		if err != nil {
-			return nil, nil, finish(0, err)
+			return nil, finish(0, err)
 		}
 		if err := s.checkStatement(qctx, w, query); err != nil {
 			release()
-			return nil, nil, finish(0, err)
+			return nil, finish(0, err)
 		}
 		var run *sharedRun
 		key := shareKey(w, query, args)
@@ -189,48 +200,39 @@ func (s *server) query(ctx context.Context, kind, query string, args []any) (*ar
 			if !leader {
 				release()
 				finishKind = kind + " (shared)"
-				schema, ch, err, ok := s.follow(ctx, qctx, f, finish)
+				ch, err, ok := s.follow(ctx, qctx, f, finish)
 				if ok {
-					return schema, ch, err
+					return ch, err
 				}
 				finishKind = kind
 				continue
 			}
 			run = f
 		}
-		first := make(chan started, 1)
-		ch := make(chan flight.StreamChunk, 2)
+		ch := make(chan piece, 2)
 		go func() {
-			var rows int64
-			var said bool
+			k := &sink{ctx: qctx, ch: ch, run: run}
 			var err error
 			if s.o.Workers != nil && workerPath(w) != "" {
-				rows, said, err = s.streamWorker(qctx, w, query, args, first, ch, run)
+				err = s.streamWorker(qctx, w, query, args, k)
 			} else {
-				rows, said, err = s.stream(qctx, w, query, args, first, ch, run)
+				err = s.stream(qctx, w, query, args, k)
 			}
 			release()
 			_, tooMany := err.(errTooManyRows)
-			err = finish(rows, err)
+			err = finish(k.rows, err)
 			if run != nil {
-				s.land(key, run, said, err, tooMany)
+				s.land(key, run, k.said, err, tooMany)
 			}
-			switch {
-			case !said:
-				first <- started{err: err}
-			case err != nil:
+			if err != nil {
 				select {
-				case ch <- flight.StreamChunk{Err: err}:
+				case ch <- piece{err: err}:
 				case <-ctx.Done():
 				}
 			}
 			close(ch)
 		}()
-		r := <-first
-		if r.err != nil {
-			return nil, nil, r.err
-		}
-		return r.schema, ch, nil
+		return ch, nil
 	}
 }
 
@@ -269,12 +271,6 @@ func (s *server) check(ctx context.Context, query string) error {
 		return err
 	}
 	return nil
-}
-
-// DoGetStatement runs a ticket's statement (checked again: a ticket is
-// the client's to forge).
-func (s *server) DoGetStatement(ctx context.Context, cmd flightsql.StatementQueryTicket) (*arrow.Schema, <-chan flight.StreamChunk, error) {
-	return s.query(ctx, "statement", string(cmd.GetStatementHandle()), nil)
 }
 
 // CreatePreparedStatement checks the statement and says its parameters.
@@ -444,19 +440,20 @@ func (s *server) GetFlightInfoPreparedStatement(ctx context.Context, cmd flights
 	}, nil
 }
 
-// DoGetPreparedStatement runs a prepared statement with its parameters.
-func (s *server) DoGetPreparedStatement(ctx context.Context, cmd flightsql.PreparedStatementQuery) (*arrow.Schema, <-chan flight.StreamChunk, error) {
-	p, err := s.lookup(ctx, cmd.GetPreparedStatementHandle())
+// bound is a prepared statement of the calling token with its
+// parameters, checked against their count.
+func (s *server) bound(ctx context.Context, handle []byte) (string, []any, error) {
+	p, err := s.lookup(ctx, handle)
 	if err != nil {
-		return nil, nil, err
+		return "", nil, err
 	}
 	s.mu.Lock()
 	query, params := p.query, p.params
 	s.mu.Unlock()
 	if err := s.paramCount(p, len(params)); err != nil {
-		return nil, nil, err
+		return "", nil, err
 	}
-	return s.query(ctx, "prepared", query, params)
+	return query, params, nil
 }
 
 // paramCount refuses n values for a statement with another number of

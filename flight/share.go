@@ -8,13 +8,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/flight"
-
 	"wardstat/warehouse"
 )
 
-// maxSharedBytes caps the batches a run keeps for the identical queries
+// maxSharedBytes caps the Flight data a run keeps for the identical queries
 // that joined it; a larger result is not shared (they run their own).
 const maxSharedBytes = 64 << 20
 
@@ -24,8 +21,7 @@ const maxSharedBytes = 64 << 20
 // written while it is open), read instead of running it again: twenty
 // dashboards asking for the same form cost one form.
 type sharedRun struct {
-	done    chan struct{}
-	waiters sync.WaitGroup
+	done chan struct{}
 
 	// The leader's progress: blocked while a batch waits for its client
 	// to take it; changed closes at each change.
@@ -34,11 +30,10 @@ type sharedRun struct {
 	changed chan struct{}
 
 	// Set by the leader before done closes.
-	schema *arrow.Schema
-	recs   []arrow.RecordBatch
+	pieces []piece // the schema first
 	bytes  int64
 	tooBig bool
-	ok     bool  // the whole result is in recs (and endErr)
+	ok     bool  // the whole result is in pieces (and endErr)
 	endErr error // the result's closing error (max_rows), explained
 }
 
@@ -52,7 +47,6 @@ func (s *server) join(key string) (f *sharedRun, leader bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if f, ok := s.runs[key]; ok {
-		f.waiters.Add(1)
 		return f, false
 	}
 	f = &sharedRun{done: make(chan struct{}), changed: make(chan struct{})}
@@ -80,8 +74,8 @@ func (f *sharedRun) sent() {
 	}
 }
 
-// record keeps a batch the leader is sending, for the followers.
-func (f *sharedRun) record(rec arrow.RecordBatch) {
+// record keeps a piece the leader is sending, for the followers.
+func (f *sharedRun) record(p piece) {
 	if f == nil {
 		return
 	}
@@ -89,17 +83,13 @@ func (f *sharedRun) record(rec arrow.RecordBatch) {
 	if f.tooBig {
 		return
 	}
-	f.bytes += recordBytes(rec)
+	f.bytes += p.size()
 	if f.bytes > maxSharedBytes {
 		f.tooBig = true
-		for _, r := range f.recs {
-			r.Release()
-		}
-		f.recs = nil
+		f.pieces = nil
 		return
 	}
-	rec.Retain()
-	f.recs = append(f.recs, rec)
+	f.pieces = append(f.pieces, p)
 }
 
 // land ends the leader's run: followers read it when it is whole (or
@@ -113,46 +103,29 @@ func (s *server) land(key string, f *sharedRun, said bool, err error, tooMany bo
 		f.endErr = err
 	}
 	close(f.done)
-	go func() {
-		f.waiters.Wait()
-		for _, r := range f.recs {
-			r.Release()
-		}
-	}()
 }
 
-// follow waits for the leader's run and streams its batches; ok false
+// follow waits for the leader's run and streams its pieces; ok false
 // when the caller must run the statement itself.
-func (s *server) follow(ctx, qctx context.Context, f *sharedRun, finish func(int64, error) error) (*arrow.Schema, <-chan flight.StreamChunk, error, bool) {
+func (s *server) follow(ctx, qctx context.Context, f *sharedRun, finish func(int64, error) error) (<-chan piece, error, bool) {
 	if !f.await(qctx) {
-		f.waiters.Done()
 		if qctx.Err() != nil {
-			return nil, nil, finish(0, qctx.Err()), true
+			return nil, finish(0, qctx.Err()), true
 		}
-		return nil, nil, nil, false
+		return nil, nil, false
 	}
 	if !f.ok {
-		f.waiters.Done()
-		return nil, nil, nil, false
+		return nil, nil, false
 	}
-	recs := make([]arrow.RecordBatch, len(f.recs))
-	for i, r := range f.recs {
-		r.Retain()
-		recs[i] = r
-	}
-	f.waiters.Done()
-	ch := make(chan flight.StreamChunk, 2)
+	ch := make(chan piece, 2)
 	go func() {
 		defer close(ch)
 		var rows int64
-		for i, r := range recs {
+		for _, p := range f.pieces {
 			select {
-			case ch <- flight.StreamChunk{Data: r}:
-				rows += r.NumRows()
+			case ch <- p:
+				rows += p.rows
 			case <-ctx.Done():
-				for _, rest := range recs[i:] {
-					rest.Release()
-				}
 				finish(rows, ctx.Err())
 				return
 			}
@@ -160,12 +133,12 @@ func (s *server) follow(ctx, qctx context.Context, f *sharedRun, finish func(int
 		finish(rows, nil)
 		if f.endErr != nil {
 			select {
-			case ch <- flight.StreamChunk{Err: f.endErr}:
+			case ch <- piece{err: f.endErr}:
 			case <-ctx.Done():
 			}
 		}
 	}()
-	return f.schema, ch, nil, true
+	return ch, nil, true
 }
 
 // await waits for the leader's run to end: false when qctx ends first, or

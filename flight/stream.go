@@ -6,22 +6,21 @@ import (
 	"context"
 	"database/sql/driver"
 
-	"github.com/apache/arrow-go/v18/arrow/flight"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/duckdb/duckdb-go/v2"
 
 	"wardstat/warehouse"
 )
 
 // stream runs the statement on a connection of w through duckdb-go's
-// Arrow interface, sends its schema on first once DuckDB answered (said)
-// and its batches on ch, and returns the rows sent.
-func (s *server) stream(ctx context.Context, w *warehouse.Warehouse, query string, args []any, first chan<- started, ch chan<- flight.StreamChunk, run *sharedRun) (rows int64, said bool, err error) {
+// Arrow interface and puts its result on k, encoded once (recordSink).
+func (s *server) stream(ctx context.Context, w *warehouse.Warehouse, query string, args []any, k *sink) error {
 	conn, err := w.DB().Conn(ctx)
 	if err != nil {
-		return 0, false, err
+		return err
 	}
 	defer conn.Close()
-	err = conn.Raw(func(dc any) error {
+	return conn.Raw(func(dc any) error {
 		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
 		if err != nil {
 			return err
@@ -36,13 +35,12 @@ func (s *server) stream(ctx context.Context, w *warehouse.Warehouse, query strin
 		if plain != nil {
 			schema = plain
 		}
-		if run != nil {
-			run.schema = schema
-		}
-		first <- started{schema: schema}
-		said = true
+		// The schema goes with the first batch, or at the end of a result
+		// of none.
+		wr := ipc.NewWriterWithPayloadWriter(recordSink{k}, ipc.WithSchema(schema))
+		var rows int64
 		for rdr.Next() {
-			// rec is this loop's own reference, which the channel takes.
+			// rec is this loop's own reference.
 			rec := rdr.RecordBatch()
 			if plain != nil {
 				rec = plainRecord(plain, rec)
@@ -58,21 +56,20 @@ func (s *server) stream(ctx context.Context, w *warehouse.Warehouse, query strin
 				rec, n = part, keep
 			}
 			for _, part := range splitRecord(rec) {
-				run.record(part)
-				select {
-				case ch <- flight.StreamChunk{Data: part}:
-					rows += part.NumRows()
-					run.sent()
-				case <-ctx.Done():
-					part.Release()
-					return ctx.Err()
+				err := wr.Write(part)
+				rows += part.NumRows()
+				part.Release()
+				if err != nil {
+					return err
 				}
 			}
 			if tooMany {
 				return errTooManyRows{s.o.MaxRows}
 			}
 		}
-		return rdr.Err()
+		if err := rdr.Err(); err != nil {
+			return err
+		}
+		return wr.Close()
 	})
-	return rows, said, err
 }

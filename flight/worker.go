@@ -75,104 +75,85 @@ func (s *server) slot(ctx context.Context) (release func(), err error) {
 }
 
 // streamWorker is stream with the statement run by a worker: the
-// worker's batches go to the client as they come. The statement's
-// timeout, its client's cancellation and the server's stop end the
-// worker (SIGTERM, then SIGKILL after KillGrace), so a statement DuckDB
-// cannot interrupt still ends on time.
-func (s *server) streamWorker(ctx context.Context, w *warehouse.Warehouse, query string, args []any, first chan<- started, ch chan<- flight.StreamChunk, run *sharedRun) (rows int64, said bool, err error) {
+// worker's IPC messages go to the client as they come, as they are (the
+// worker cuts its batches to max_rows, so none needs cutting here). The
+// statement's timeout, its client's cancellation and the server's stop
+// end the worker (SIGTERM, then SIGKILL after KillGrace), so a statement
+// DuckDB cannot interrupt still ends on time.
+func (s *server) streamWorker(ctx context.Context, w *warehouse.Warehouse, query string, args []any, k *sink) error {
 	free, err := s.slot(ctx)
 	if err != nil {
-		return 0, false, err
+		return err
 	}
 	defer free()
-	req, err := encodeRequest(w.Path(), query, args, false)
+	req, err := encodeRequest(w.Path(), query, args, false, s.o.MaxRows)
 	if err != nil {
-		return 0, false, err
+		return err
 	}
-	cmd := s.o.Workers.Command()
-	cmd.Stdin = bytes.NewReader(req)
-	stderr := &tail{}
-	cmd.Stderr = stderr
-	stdout, err := cmd.StdoutPipe()
+	p, err := s.worker()
 	if err != nil {
-		return 0, false, err
+		return err
 	}
-	dieWithParent(cmd)
-	s.workers.Add(1)
-	defer s.workers.Done()
-	if err := cmd.Start(); err != nil {
-		return 0, false, err
-	}
-	s.log.Debug("flight sql worker started", "pid", cmd.Process.Pid)
-	var once sync.Once
-	kill := func() {
-		once.Do(func() {
-			cmd.Process.Signal(syscall.SIGTERM)
-			time.AfterFunc(s.o.Workers.KillGrace, func() { cmd.Process.Kill() })
-		})
-	}
-	stop := context.AfterFunc(ctx, kill)
-	defer stop()
+	grace := s.o.Workers.KillGrace
 	waited := false
 	wait := func() error {
 		if waited {
 			return nil
 		}
 		waited = true
-		io.Copy(io.Discard, stdout)
-		err := cmd.Wait()
-		s.log.Info("flight sql worker", "pid", cmd.Process.Pid, "exit", cmd.ProcessState.ExitCode(), "peak_rss_mb", peakRSSMB(cmd.ProcessState))
-		return err
+		return s.wait(p)
 	}
 	defer func() {
 		if !waited {
-			kill()
+			p.kill(grace)
 			wait()
 		}
 	}()
-	rdr, rerr := ipc.NewReader(bufio.NewReaderSize(stdout, 1<<20), ipc.WithAllocator(memory.DefaultAllocator))
+	stop := context.AfterFunc(ctx, func() { p.kill(grace) })
+	defer stop()
+	// The request, then the end of the worker's input (a spare waits
+	// for both).
+	if _, err := p.stdin.Write(req); err != nil {
+		p.stdin.Close()
+		return s.workerError(ctx, wait(), p.stderr, err)
+	}
+	p.stdin.Close()
+	stderr, stdout := p.stderr, p.stdout
+	// A small buffer for the messages' metadata: a body larger than it is
+	// read from the pipe straight into its own bytes.
+	msgs := &ipcMessages{r: bufio.NewReaderSize(stdout, 64<<10)}
+	fd, info, rerr := msgs.next()
+	if rerr == nil && info.kind != msgSchema {
+		rerr = errors.New("the worker's result does not begin with its schema")
+	}
 	if rerr != nil {
-		return 0, false, s.workerError(ctx, wait(), stderr, rerr)
+		return s.workerError(ctx, wait(), stderr, rerr)
 	}
-	defer rdr.Release()
-	schema := rdr.Schema()
-	if run != nil {
-		run.schema = schema
+	if err := k.put(fd, 0); err != nil {
+		return err
 	}
-	first <- started{schema: schema}
-	said = true
-	for rdr.Next() {
-		rec := rdr.RecordBatch()
-		rec.Retain()
-		n := rec.NumRows()
-		tooMany := rows+n > s.o.MaxRows
-		if tooMany {
-			part := rec.NewSlice(0, s.o.MaxRows-rows)
-			rec.Release()
-			rec = part
+	for {
+		fd, info, rerr = msgs.next()
+		if rerr != nil {
+			break
 		}
-		if rec.NumRows() > 0 {
-			run.record(rec)
-			select {
-			case ch <- flight.StreamChunk{Data: rec}:
-				rows += rec.NumRows()
-				run.sent()
-			case <-ctx.Done():
-				rec.Release()
-				return rows, said, ctx.Err()
-			}
-		} else {
-			rec.Release()
+		if k.rows+info.rows > s.o.MaxRows {
+			return errTooManyRows{s.o.MaxRows}
 		}
-		if tooMany {
-			return rows, said, errTooManyRows{s.o.MaxRows}
+		if info.kind == msgRecordBatch && info.rows == 0 {
+			continue
+		}
+		if err := k.put(fd, info.rows); err != nil {
+			return err
 		}
 	}
-	rerr = rdr.Err()
+	if rerr == io.EOF {
+		rerr = nil
+	}
 	if werr := wait(); werr != nil || rerr != nil {
-		return rows, said, s.workerError(ctx, werr, stderr, rerr)
+		return s.workerError(ctx, werr, stderr, rerr)
 	}
-	return rows, said, nil
+	return nil
 }
 
 // workerError is why a worker failed: its own line, else its death.
@@ -277,7 +258,7 @@ func (s *server) describeInWorker(ctx context.Context, w *warehouse.Warehouse, q
 		return nil, nil, err
 	}
 	defer free()
-	req, err := encodeRequest(w.Path(), query, nil, true)
+	req, err := encodeRequest(w.Path(), query, nil, true, 0)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -288,6 +269,7 @@ func (s *server) describeInWorker(ctx context.Context, w *warehouse.Warehouse, q
 	var stdout bytes.Buffer
 	cmd.Stdout = &limitedWriter{w: &stdout, n: 16 << 20}
 	dieWithParent(cmd)
+	closeOnExec()
 	s.workers.Add(1)
 	defer s.workers.Done()
 	if err := cmd.Start(); err != nil {
@@ -353,6 +335,7 @@ func (l *limitedWriter) Write(p []byte) (int, error) {
 // of no batches in the result's schema (none when it cannot be known
 // before it runs, resKnown "0"), with the parameters' schema in resParams.
 const (
+	reqMaxRows  = "wardstat.max_rows"
 	reqDescribe = "wardstat.describe"
 	resParams   = "wardstat.params"
 	resKnown    = "wardstat.known"

@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -23,7 +24,10 @@ import (
 )
 
 // encodeRequest is the worker's standard input for a statement.
-func encodeRequest(path, query string, args []any, describe bool) ([]byte, error) {
+// maxRows (0: none) is where the worker cuts the result: it sends at most
+// that many rows, then one row more when there are more, which the
+// server does not forward but reads as the result's end (errTooManyRows).
+func encodeRequest(path, query string, args []any, describe bool, maxRows int64) ([]byte, error) {
 	fields := make([]arrow.Field, len(args))
 	cols := make([]arrow.Array, len(args))
 	defer func() {
@@ -42,6 +46,9 @@ func encodeRequest(path, query string, args []any, describe bool) ([]byte, error
 	keys, vals := []string{reqPath, reqQuery}, []string{path, query}
 	if describe {
 		keys, vals = append(keys, reqDescribe), append(vals, "1")
+	}
+	if maxRows > 0 {
+		keys, vals = append(keys, reqMaxRows), append(vals, strconv.FormatInt(maxRows, 10))
 	}
 	md := arrow.NewMetadata(keys, vals)
 	schema := arrow.NewSchema(fields, &md)
@@ -114,6 +121,12 @@ func RunWorker(ctx context.Context, in io.Reader, out io.Writer, open func(ctx c
 	defer rr.Release()
 	md := rr.Schema().Metadata()
 	path, query := md.Values()[md.FindKey(reqPath)], md.Values()[md.FindKey(reqQuery)]
+	var maxRows int64
+	if i := md.FindKey(reqMaxRows); i >= 0 {
+		if maxRows, err = strconv.ParseInt(md.Values()[i], 10, 64); err != nil {
+			return fmt.Errorf("worker request: %w", err)
+		}
+	}
 	var args []any
 	if rr.Next() {
 		rec := rr.RecordBatch()
@@ -158,16 +171,11 @@ func RunWorker(ctx context.Context, in io.Reader, out io.Writer, open func(ctx c
 		if plain != nil {
 			schema = plain
 		}
-		// Buffered: the IPC writer writes each buffer of a batch apart.
-		bw := bufio.NewWriterSize(out, 1<<20)
+		// Buffered: the IPC writer writes each buffer of a batch apart; one
+		// larger than the buffer goes to the pipe straight.
+		bw := bufio.NewWriterSize(out, 64<<10)
 		wr := ipc.NewWriter(bw, ipc.WithSchema(schema))
-		for rdr.Next() {
-			rec := rdr.RecordBatch()
-			if plain != nil {
-				rec = plainRecord(plain, rec)
-			} else {
-				rec.Retain()
-			}
+		put := func(rec arrow.RecordBatch) error {
 			for _, part := range splitRecord(rec) {
 				if part.NumRows() == 1 && recordBytes(part) > maxRowBytes {
 					part.Release()
@@ -178,6 +186,36 @@ func RunWorker(ctx context.Context, in io.Reader, out io.Writer, open func(ctx c
 				if err != nil {
 					return err
 				}
+			}
+			return nil
+		}
+		var rows int64
+		for rdr.Next() {
+			rec := rdr.RecordBatch()
+			if plain != nil {
+				rec = plainRecord(plain, rec)
+			} else {
+				rec.Retain()
+			}
+			n := rec.NumRows()
+			if maxRows > 0 && rows+n > maxRows {
+				// max_rows rows, then the first row past them.
+				keep := maxRows - rows
+				head, past := rec.NewSlice(0, keep), rec.NewSlice(keep, keep+1)
+				rec.Release()
+				err := put(head)
+				if err == nil {
+					err = wr.Write(past)
+				}
+				past.Release()
+				if err != nil {
+					return err
+				}
+				break
+			}
+			rows += n
+			if err := put(rec); err != nil {
+				return err
 			}
 		}
 		if err := rdr.Err(); err != nil {

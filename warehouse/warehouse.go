@@ -62,6 +62,11 @@ type Options struct {
 	// the real date in Vietnam, as a long-running server must (a pinned
 	// day would not move at midnight).
 	Today time.Time
+	// Checked skips a read-only open's checks for an unfinished load's
+	// rows and for stale models: the caller holds another read-only opening
+	// of the same file, which made them, for as long as this one lives (a
+	// Flight SQL worker opens the file its server has open).
+	Checked bool
 	// repaired is a read-only open right after a read-write one removed
 	// an unfinished load: the check must now find none.
 	repaired bool
@@ -97,8 +102,8 @@ type Warehouse struct {
 func Open(ctx context.Context, path string, opt Options) (*Warehouse, error) {
 	if opt.ReadOnly {
 		w, err := openReadOnly(ctx, path, opt) // readonly.go
-		if err != nil {
-			return nil, err
+		if err != nil || opt.Checked {
+			return w, err
 		}
 		return w.readOnlyRepaired(ctx, path, opt)
 	}

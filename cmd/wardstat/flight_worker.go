@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"runtime"
@@ -87,12 +89,19 @@ func newFlightWorkerCommand(a *app) *cobra.Command {
 				}
 				hold = holdFetchReserve
 			}
+			// A spare worker waits here for its statement: the timeout
+			// begins with the request.
+			req, err := io.ReadAll(os.Stdin)
+			if err != nil {
+				return err
+			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), lim.timeout)
 			defer cancel()
 			opt := a.sandboxOptions()
 			opt.MemoryLimit = workerMemoryLimit
 			opt.Threads = min(workerThreads, runtime.NumCPU())
-			err := flight.RunWorker(ctx, os.Stdin, os.Stdout, func(ctx context.Context, path string) (*warehouse.Warehouse, error) {
+			opt.Checked = true // the server holds the file open, checked
+			err = flight.RunWorker(ctx, bytes.NewReader(req), os.Stdout, func(ctx context.Context, path string) (*warehouse.Warehouse, error) {
 				return warehouse.Open(ctx, path, opt)
 			}, hold)
 			if err == nil {
