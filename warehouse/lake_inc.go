@@ -251,3 +251,59 @@ DROP TABLE IF EXISTS temp.ward_month; DROP TABLE IF EXISTS temp.lake_mart`
 		conn.Raw(func(any) error { return driver.ErrBadConn })
 	}
 }
+
+// lakeWardMonth is a query giving ward_month from the lake in dir, the
+// months of its mart_ward_month without the column the mart adds, when the
+// lake is this warehouse's and as of now: its state (watermark, as-of day,
+// inputs) is the warehouse's, every month's file is there, and the columns
+// and types are ward_month's. Else "": ward_month is to be computed.
+func (w *Warehouse) lakeWardMonth(ctx context.Context, dir string) string {
+	m, err := readLakeManifest(filepath.Join(dir, "_manifest.json"))
+	if err != nil || m.State == nil || m.LakeSchemaVersion != LakeSchemaVersion || m.WarehouseSchemaVersion != SchemaVersion {
+		return ""
+	}
+	if id, err := w.WarehouseID(ctx); err != nil || id != m.WarehouseID {
+		return ""
+	}
+	now, err := lakeStateNow(ctx, w.db)
+	if err != nil || now != *m.State {
+		return ""
+	}
+	var files []string
+	for month := range m.Tables["mart_ward_month"] {
+		f := filepath.Join(dir, "mart_ward_month", "month="+month, "data.parquet")
+		if _, err := os.Stat(f); err != nil {
+			return ""
+		}
+		files = append(files, f)
+	}
+	if len(files) == 0 {
+		return ""
+	}
+	q := fmt.Sprintf(`SELECT month, * EXCLUDE (month, resolved_unknown_due)
+FROM read_parquet(%s, hive_partitioning = true, hive_types = {'month': VARCHAR}) ORDER BY month, ward_code`, fileList(files))
+	describe := func(q string) string {
+		var cols []string
+		rows, err := w.db.QueryContext(ctx, `SELECT column_name || ' ' || column_type FROM (DESCRIBE `+q+`)`)
+		if err != nil {
+			return "error"
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c string
+			if rows.Scan(&c) != nil {
+				return "error"
+			}
+			cols = append(cols, c)
+		}
+		if rows.Err() != nil {
+			return "error"
+		}
+		return strings.Join(cols, ", ")
+	}
+	if got, want := describe(q), describe(`SELECT * FROM ward_month`); got != want || got == "error" {
+		w.log.Warn("the lake's mart_ward_month is not ward_month: ward_month is computed", "lake", got, "ward_month", want)
+		return ""
+	}
+	return q
+}

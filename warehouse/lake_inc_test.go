@@ -1,9 +1,11 @@
 package warehouse_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"maps"
 	"os"
 	"path/filepath"
@@ -290,4 +292,57 @@ func sameLake(t *testing.T, w *warehouse.Warehouse, night, a, b string) {
 			}
 		}
 	}
+}
+
+// The dashboards' ward_month.parquet is read from the lake's
+// mart_ward_month when the lake in the same folder is this warehouse's as
+// of now, and is then ward_month exactly (rows and types); once a load
+// makes the lake stale, it is computed again, and is again ward_month.
+func TestExportMartsReadsWardMonthFromCurrentLake(t *testing.T) {
+	ctx := context.Background()
+	var logs bytes.Buffer
+	w, err := warehouse.Open(ctx, whtest.Path(t), warehouse.Options{Today: time.Date(2024, 6, 20, 0, 0, 0, 0, time.UTC),
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	data := t.TempDir()
+	mustIngest(t, w, writeLakeNight(t, data, "base.csv", true, lakeBase(300, time.Date(2024, 6, 20, 0, 0, 0, 0, time.UTC))), pipeline.FileOptions{})
+	dir := t.TempDir()
+	same := func(when string) {
+		t.Helper()
+		file := filepath.Join(dir, "ward_month.parquet")
+		if n := queryInt(t, w.DB(), fmt.Sprintf(`SELECT (SELECT count(*) FROM (FROM '%[1]s' EXCEPT ALL FROM ward_month))
+			+ (SELECT count(*) FROM (FROM ward_month EXCEPT ALL FROM '%[1]s'))`, file)); n != 0 {
+			t.Errorf("%s: %d rows of ward_month.parquet are not ward_month's", when, n)
+		}
+		got := queryList[string](t, w.DB(), fmt.Sprintf(`SELECT column_name || ' ' || column_type FROM (DESCRIBE FROM '%s')`, file))
+		want := queryList[string](t, w.DB(), `SELECT column_name || ' ' || column_type FROM (DESCRIBE FROM ward_month)`)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: ward_month.parquet has %v, ward_month %v", when, got, want)
+		}
+	}
+	export := func() {
+		t.Helper()
+		logs.Reset()
+		if _, err := w.ExportMarts(ctx, dir, time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 6, 20, 0, 0, 0, 0, time.UTC)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.ExportLake(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	export()
+	if !strings.Contains(logs.String(), "ward_month_from_lake=true") {
+		t.Errorf("the lake is as of now, yet ward_month was computed: %s", logs.String())
+	}
+	same("from the lake")
+	mustIngest(t, w, writeLakeNight(t, data, "night.csv", true, []lakeNightRow{{ward: "H01.01", code: "N-1", channel: "Trực tuyến",
+		received: time.Date(2024, 6, 19, 9, 0, 0, 0, time.UTC), due: time.Date(2024, 6, 25, 0, 0, 0, 0, time.UTC)}}), pipeline.FileOptions{})
+	export()
+	if !strings.Contains(logs.String(), "ward_month_from_lake=false") {
+		t.Errorf("the lake is older than the warehouse, yet ward_month was read from it: %s", logs.String())
+	}
+	same("computed")
 }

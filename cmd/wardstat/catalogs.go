@@ -93,11 +93,12 @@ data test stops the export and says which rows.`,
 			now := a.now()
 			today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 			lastMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)
-			if _, err := w.ExportMarts(cmd.Context(), out, lastMonth, time.Date(now.Year(), 1, 1, 0, 0, 0, 0, time.UTC), today); err != nil {
-				return err
-			}
+			// The lake first: the dashboards' ward_month is then read from it.
 			res, err := w.ExportLake(ctx, out)
 			if err != nil {
+				return err
+			}
+			if _, err := w.ExportMarts(cmd.Context(), out, lastMonth, time.Date(now.Year(), 1, 1, 0, 0, 0, 0, time.UTC), today); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.stdout, a.t("kho Parquet %s: %d phân vùng ghi mới, %d không đổi, %d xóa\n", "Parquet lake %s: %d partitions written, %d unchanged, %d removed\n"),
