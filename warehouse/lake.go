@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -122,6 +123,11 @@ func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, err
 	}
 	defer conn.Close()
 	defer dropShadows(conn, true)
+	began := time.Now()
+	step := func(what string) { // each step's seconds, to see where a night's time goes
+		w.log.Debug("lake export step", "step", what, "seconds", time.Since(began).Seconds())
+		began = time.Now()
+	}
 	state, err := lakeStateNow(ctx, conn)
 	if err != nil {
 		return res, err
@@ -131,6 +137,7 @@ func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, err
 		return res, err
 	}
 	res.Incremental, res.FromMonth, res.Changed, res.FullReason = plan.Incremental, plan.FromMonth, plan.Changed, plan.Reason
+	step("plan")
 	// Most marts are built on ward_month, a pass over every dossier: on this
 	// connection a temp table of the same name, made once, stands in for it
 	// (temp objects come first in DuckDB's search path). Incremental, the
@@ -141,6 +148,7 @@ func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, err
 		if err := shadowDossiers(ctx, conn, plan.LookFrom); err != nil {
 			return res, err
 		}
+		step("dossiers from " + plan.LookFrom)
 		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE ward_month AS SELECT * FROM main.ward_month WHERE month >= '%s'`, plan.LookFrom)); err != nil {
 			return res, fmt.Errorf("ward_month: %w", err)
 		}
@@ -148,6 +156,7 @@ func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, err
 	} else if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE ward_month AS SELECT * FROM main.ward_month`); err != nil {
 		return res, fmt.Errorf("ward_month: %w", err)
 	}
+	step("ward_month")
 	for _, mart := range LakeMarts {
 		martDir := filepath.Join(dir, mart)
 		if err := os.MkdirAll(martDir, 0o755); err != nil {
@@ -201,6 +210,7 @@ func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, err
 		if err := w.writeSchemaDoc(ctx, mart, docs[mart], filepath.Join(schemaDir, mart+".md")); err != nil {
 			return res, err
 		}
+		step(mart)
 	}
 	// The fact tables read the whole warehouse's dossiers again.
 	dropShadows(conn, false)
@@ -209,6 +219,7 @@ func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, err
 		return res, err
 	}
 	res.Facts = counts
+	step("facts")
 	for t, parts := range facts {
 		next[t] = parts
 	}
