@@ -132,7 +132,7 @@ func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, err
 	if err != nil {
 		return res, err
 	}
-	plan, err := planLake(ctx, conn, dir, oldFile, state)
+	plan, err := planLake(ctx, conn, dir, oldFile, state, owner)
 	if err != nil {
 		return res, err
 	}
@@ -190,6 +190,9 @@ func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, err
 			// The months before M0 are as the last export left them.
 			for month, h := range old[mart] {
 				if month < plan.FromMonth {
+					if err := shareLikeParent(filepath.Join(martDir, "month="+month)); err != nil { // an older export's 0700 folder
+						return res, err
+					}
 					hashes[month] = h
 					res.Unchanged++
 				}

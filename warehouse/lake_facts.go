@@ -185,6 +185,9 @@ func (w *Warehouse) exportLakeFacts(ctx context.Context, conn *sql.Conn, dir, tm
 			// last export left them.
 			for part, h := range old[table] {
 				if _, dirty := plan.Dirty[part]; !dirty {
+					if err := shareLikeParent(filepath.Join(tableDir, filepath.FromSlash(part))); err != nil {
+						return nil, res, err
+					}
 					next[table][part] = h
 					res.Unchanged++
 				}

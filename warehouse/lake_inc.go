@@ -90,7 +90,11 @@ const martLookBack = 12
 // previous as-of day's month: what a day later closes, falls overdue or
 // is received by now lands there or later) on; the fact partitions that
 // change are the (province, receipt month) of every state of C.
-func planLake(ctx context.Context, conn *sql.Conn, dir string, old lakeManifestFile, now lakeState) (lakePlan, error) {
+//
+// Loads never run while the export does (the daemon's Runner.mu, one
+// writer process): a load committing after the watermark was read, with a
+// lower number than another already committed, would be missed.
+func planLake(ctx context.Context, conn *sql.Conn, dir string, old lakeManifestFile, now lakeState, owner string) (lakePlan, error) {
 	p := lakePlan{}
 	prev := old.State
 	var inputs string
@@ -103,6 +107,8 @@ func planLake(ctx context.Context, conn *sql.Conn, dir string, old lakeManifestF
 	switch {
 	case prev == nil:
 		p.Reason = "the manifest has no state (a first export, or one by an older wardstat)"
+	case old.WarehouseID != owner:
+		p.Reason = "another warehouse's lake, replaced"
 	case old.LakeSchemaVersion != LakeSchemaVersion || old.WarehouseSchemaVersion != SchemaVersion:
 		p.Reason = "another schema version"
 	case prev.Watermark > now.Watermark:
