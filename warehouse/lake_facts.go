@@ -80,22 +80,14 @@ func lakeStateColumns(withFlags bool) string {
 
 // lakeFactQuery is the query giving a fact table's rows with their
 // partition (province, month) and a per-row fingerprint (row_hash).
-func lakeFactQuery(table string) string { return lakeFactQueryWhere(table, "") }
-
-// lakeFactQueryWhere is lakeFactQuery of the dossiers' and events' rows
-// meeting cond (over d, the state, and wp.province) only; "" is all.
-func lakeFactQueryWhere(table, cond string) string {
-	where := ""
-	if cond != "" {
-		where = "\nWHERE " + cond
-	}
+func lakeFactQuery(table string) string {
 	switch table {
 	case "dossiers":
 		return fmt.Sprintf(`SELECT wp.province, strftime(d.received_at, '%%Y-%%m') AS month,
        %s, d.first_load_id::BIGINT AS first_load_id,
        hash(d.state_hash, d.load_id, f.apology_issued, f.paid_online, f.digitised) AS row_hash
 FROM dossiers d %s
-LEFT JOIN dossier_flags f ON f.ward_code = d.ward_code AND f.dossier_code = d.dossier_code%s`, lakeStateColumns(true), wardProvinces("dossiers"), where)
+LEFT JOIN dossier_flags f ON f.ward_code = d.ward_code AND f.dossier_code = d.dossier_code`, lakeStateColumns(true), wardProvinces("dossiers"))
 	case "dossier_events":
 		// Every state the warehouse saw of every dossier (dossier_versions:
 		// the states left behind and the current one), with the load that
@@ -108,8 +100,8 @@ LEFT JOIN dossier_flags f ON f.ward_code = d.ward_code AND f.dossier_code = d.do
 FROM dossier_versions d %s
 LEFT JOIN loads l ON l.load_id = d.load_id
 LEFT JOIN dossiers c ON c.ward_code = d.ward_code AND c.dossier_code = d.dossier_code
-                    AND c.state_hash = d.state_hash AND c.load_id = d.load_id%s`,
-			lakeStateColumns(false), lakeZone, wardProvinces("dossier_history UNION SELECT ward_code FROM dossiers"), where)
+                    AND c.state_hash = d.state_hash AND c.load_id = d.load_id`,
+			lakeStateColumns(false), lakeZone, wardProvinces("dossier_history UNION SELECT ward_code FROM dossiers"))
 	case "loads":
 		// Which optional columns each load's export had (load_flag_columns):
 		// a blank flag or fee there is a no, not unknown, in the marts.
@@ -139,25 +131,16 @@ func lakePartPath(province, month string) string {
 // whole. It returns the partitions' fingerprints for the manifest.
 //
 // Incremental (plan), the partitioned tables are read and fingerprinted in
-// the plan's dirty partitions only; the others keep the manifest's
-// fingerprints and files.
+// the plan's dirty partitions only (shadowDirtyParts); the others keep the
+// manifest's fingerprints and files.
 func (w *Warehouse) exportLakeFacts(ctx context.Context, conn *sql.Conn, dir, tmpDir, schemaDir string, old map[string]map[string]string, oldVersion int, plan lakePlan) (map[string]map[string]string, LakeCounts, error) {
 	var res LakeCounts
 	next := map[string]map[string]string{}
-	dirtyCond := ""
 	if plan.Incremental {
-		minMonth := ""
-		for part := range plan.Dirty {
-			if m := part[strings.LastIndex(part, "=")+1:]; minMonth == "" || m < minMonth {
-				minMonth = m
-			}
+		if err := shadowDirtyParts(ctx, conn, plan.Dirty); err != nil {
+			return nil, res, err
 		}
-		if minMonth == "" {
-			minMonth = "9999-12"
-		}
-		// The range first: it skips most of the rows before the month's text is made.
-		dirtyCond = fmt.Sprintf(`d.received_at >= TIMESTAMP '%s-01 00:00:00'
-  AND 'province=' || wp.province || '/month=' || strftime(d.received_at, '%%Y-%%m') IN (SELECT part FROM temp.lake_dirty_parts)`, minMonth)
+		defer dropShadows(conn, false)
 	}
 	for _, table := range LakeFacts {
 		tableDir := filepath.Join(dir, table)
@@ -166,9 +149,6 @@ func (w *Warehouse) exportLakeFacts(ctx context.Context, conn *sql.Conn, dir, tm
 		}
 		incremental := plan.Incremental && !unpartitioned(table)
 		q := lakeFactQuery(table)
-		if incremental {
-			q = lakeFactQueryWhere(table, dirtyCond)
-		}
 		var hashes map[string]string
 		var err error
 		if incremental && len(plan.Dirty) == 0 {

@@ -243,6 +243,35 @@ SEMI JOIN temp.dossiers k ON k.ward_code = h.ward_code AND k.dossier_code = h.do
 	return nil
 }
 
+// shadowDirtyParts makes, on conn, temp tables named dossiers and
+// dossier_history holding the states in the dirty fact partitions only
+// (their province and receipt month), so that lakeFactQuery, unchanged,
+// reads those partitions whole and nothing else: a state's current row,
+// its flags and the current state it is compared with (is_current) are
+// all in its own partition.
+func shadowDirtyParts(ctx context.Context, conn *sql.Conn, dirty map[string]bool) error {
+	from := "9999-12"
+	for part := range dirty {
+		if m := part[strings.LastIndex(part, "=")+1:]; m < from {
+			from = m
+		}
+	}
+	for _, table := range []string{"dossiers", "dossier_history"} {
+		// The range first: it skips most rows before the month's text is made.
+		q := fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %[1]s AS
+SELECT d.* FROM main.%[1]s d
+JOIN (SELECT ward_code, %[2]s AS province FROM (SELECT DISTINCT ward_code FROM main.%[1]s WHERE received_at >= TIMESTAMP '%[3]s-01 00:00:00')) wp
+  ON wp.ward_code = d.ward_code
+WHERE d.received_at >= TIMESTAMP '%[3]s-01 00:00:00'
+  AND 'province=' || wp.province || '/month=' || strftime(d.received_at, '%%Y-%%m') IN (SELECT part FROM temp.lake_dirty_parts)`,
+			table, lakeProvince, from)
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("the lake's changed partitions: %w", err)
+		}
+	}
+	return nil
+}
+
 // dropShadows removes shadowDossiers' and the export's temp objects from
 // conn. The connection goes back to the pool: should the drop fail, it is
 // discarded instead, so that no later query reads a part of the dossiers.
