@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"wardstat/internal/atomicfile"
 )
@@ -136,11 +137,14 @@ func lakePartPath(province, month string) string {
 func (w *Warehouse) exportLakeFacts(ctx context.Context, conn *sql.Conn, dir, tmpDir, schemaDir string, old map[string]map[string]string, oldVersion int, plan lakePlan) (map[string]map[string]string, LakeCounts, error) {
 	var res LakeCounts
 	next := map[string]map[string]string{}
+	began := time.Now()
 	if plan.Incremental {
 		if err := shadowDirtyParts(ctx, conn, plan.Dirty); err != nil {
 			return nil, res, err
 		}
 		defer dropShadows(conn, false)
+		w.log.Debug("lake export step", "step", "facts: the changed partitions' states", "seconds", time.Since(began).Seconds())
+		began = time.Now()
 	}
 	for _, table := range LakeFacts {
 		tableDir := filepath.Join(dir, table)
@@ -202,6 +206,8 @@ func (w *Warehouse) exportLakeFacts(ctx context.Context, conn *sql.Conn, dir, tm
 		if err := w.writeFactDoc(ctx, conn, table, q, filepath.Join(schemaDir, table+".md")); err != nil {
 			return nil, res, err
 		}
+		w.log.Debug("lake export step", "step", "facts: "+table, "seconds", time.Since(began).Seconds())
+		began = time.Now()
 	}
 	return next, res, nil
 }
