@@ -86,10 +86,12 @@ const martLookBack = 12
 // are those with a state (current or left behind) from a load after the
 // watermark, or left behind by one. A dossier counts in no month before
 // its receipt, and ward_month's running sums run forward only, so the marts
-// change from M0 = the earliest receipt month of any state of C (or the
-// previous as-of day's month: what a day later closes, falls overdue or
-// is received by now lands there or later) on; the fact partitions that
-// change are the (province, receipt month) of every state of C.
+// change from M0 = the earliest receipt month of any state of C (a dossier
+// seen open and now only resolved: its completion's month,
+// changedFromQuery), or the previous as-of day's month if earlier (what a
+// day later closes, falls overdue or is received lands there or later); the
+// fact partitions that change are the (province, receipt month) of every
+// state of C.
 //
 // Loads never run while the export does (the daemon's Runner.mu, one
 // writer process): a load committing after the watermark was read, with a
@@ -147,8 +149,11 @@ SELECT DISTINCT 'province=' || %s || '/month=' || month AS part, month FROM (
 			return p, fmt.Errorf("the dossiers changed since the lake: %w", err)
 		}
 	}
+	if _, err := conn.ExecContext(ctx, changedFromQuery(w)); err != nil {
+		return p, fmt.Errorf("the months the changed dossiers touch: %w", err)
+	}
 	var minMonth sql.NullString
-	if err := conn.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM lake_changed), (SELECT min(month) FROM lake_dirty_parts)`).Scan(&p.Changed, &minMonth); err != nil {
+	if err := conn.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM lake_changed), (SELECT min(month) FROM lake_changed_from)`).Scan(&p.Changed, &minMonth); err != nil {
 		return p, fmt.Errorf("the dossiers changed since the lake: %w", err)
 	}
 	rows, err := conn.QueryContext(ctx, `SELECT part FROM lake_dirty_parts`)
@@ -178,6 +183,57 @@ SELECT DISTINCT 'province=' || %s || '/month=' || month AS part, month FROM (
 	p.LookFrom = m0.AddDate(0, -martLookBack, 0).Format("2006-01")
 	p.Incremental = true
 	return p, nil
+}
+
+// changedFromQuery makes lake_changed_from: each changed dossier's first
+// month whose figures may differ from the lake's. It is the earliest
+// receipt month of its states, but for the night's common case: a dossier
+// the lake saw open (its one state up to the watermark, replaced after it)
+// and now resolved by one later state that differs in nothing else the
+// marts read (receipt, due day, channel, procedure, counted or not, flags,
+// fee, supplement days, the load's optional columns). Such a dossier
+// changes no month before its completion's: ward_month's events and running
+// sums, the index's open months and the processing times all differ from
+// there on only.
+func changedFromQuery(w int64) string {
+	same := []string{"received_at", "due_at", "channel", "online_level", "procedure_code", "procedure_name", "sector",
+		"supplement_requested_at", "supplement_received_at", "apology_issued", "paid_online", "fee", "digitised"}
+	var conds []string
+	for _, c := range same {
+		conds = append(conds, fmt.Sprintf("o.%[1]s IS NOT DISTINCT FROM n.%[1]s", c))
+	}
+	for _, c := range []string{"has_paid_online", "has_digitised", "has_apology", "has_fee"} {
+		conds = append(conds, fmt.Sprintf("lo.%[1]s IS NOT DISTINCT FROM ln.%[1]s", c))
+	}
+	return fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE lake_changed_from AS
+WITH v AS (
+    SELECT h.ward_code, h.dossier_code, h.received_at, h.load_id, h.replaced_by, false AS is_current
+    FROM main.dossier_history h SEMI JOIN lake_changed c ON c.ward_code = h.ward_code AND c.dossier_code = h.dossier_code
+    UNION ALL
+    SELECT d.ward_code, d.dossier_code, d.received_at, d.load_id, NULL, true
+    FROM main.dossiers d SEMI JOIN lake_changed c ON c.ward_code = d.ward_code AND c.dossier_code = d.dossier_code
+),
+k AS (
+    SELECT ward_code, dossier_code, strftime(min(received_at), '%%Y-%%m') AS first_month,
+           count(*) FILTER (WHERE load_id > %[1]d) AS new_states,
+           count(*) FILTER (WHERE load_id <= %[1]d AND (is_current OR replaced_by IS NULL OR replaced_by > %[1]d)) AS seen_states
+    FROM v GROUP BY ALL
+),
+resolved AS (
+    SELECT n.ward_code, n.dossier_code, strftime(n.completed_at, '%%Y-%%m') AS month
+    FROM main.dossiers n
+    JOIN k ON k.ward_code = n.ward_code AND k.dossier_code = n.dossier_code AND k.new_states = 1 AND k.seen_states = 1
+    JOIN main.dossier_history o ON o.ward_code = n.ward_code AND o.dossier_code = n.dossier_code
+                               AND o.load_id <= %[1]d AND o.replaced_by > %[1]d
+    JOIN load_flag_columns lo ON lo.load_id = o.load_id
+    JOIN load_flag_columns ln ON ln.load_id = n.load_id
+    WHERE n.load_id > %[1]d AND o.completed_at IS NULL AND n.completed_at IS NOT NULL
+      AND o.withdrawn_at IS NULL AND n.withdrawn_at IS NULL
+      AND counted_status(o.status) = counted_status(n.status)
+      AND %[2]s
+)
+SELECT k.ward_code, k.dossier_code, coalesce(r.month, k.first_month) AS month
+FROM k LEFT JOIN resolved r ON r.ward_code = k.ward_code AND r.dossier_code = k.dossier_code`, w, strings.Join(conds, "\n      AND "))
 }
 
 // missingPartition names a partition the manifest lists whose file is not
@@ -280,7 +336,7 @@ func dropShadows(conn *sql.Conn, all bool) {
 	q := `DROP TABLE IF EXISTS temp.dossier_history; DROP TABLE IF EXISTS temp.dossiers;
 DROP TABLE IF EXISTS temp.ward_month; DROP TABLE IF EXISTS temp.lake_mart`
 	if all {
-		q += `; DROP TABLE IF EXISTS temp.lake_changed; DROP TABLE IF EXISTS temp.lake_dirty_parts`
+		q += `; DROP TABLE IF EXISTS temp.lake_changed; DROP TABLE IF EXISTS temp.lake_dirty_parts; DROP TABLE IF EXISTS temp.lake_changed_from`
 	}
 	if _, err := conn.ExecContext(context.Background(), q); err != nil {
 		conn.Raw(func(any) error { return driver.ErrBadConn })

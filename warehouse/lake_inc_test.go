@@ -167,6 +167,17 @@ func TestLakeIncrementalEqualsFull(t *testing.T) {
 			mustIngest(t, w, filepath.Join(data, "misfiled.csv"), pipeline.FileOptions{Ward: "H02.01", Reload: true})
 		}},
 		{name: "nothing new", day: day.AddDate(0, 0, 3), incremental: true, fromMonth: "2024-06"},
+		{name: "dossiers of 2023 resolved tonight, nothing else changed", day: day.AddDate(0, 0, 3), incremental: true, fromMonth: "2024-06", load: func(w *warehouse.Warehouse) {
+			var rows []lakeNightRow
+			for _, r := range openOnes[6:10] {
+				if r.received.Year() != 2023 {
+					t.Fatalf("open dossier received %s", r.received)
+				}
+				r.completed = day.AddDate(0, 0, 3).Add(9 * time.Hour)
+				rows = append(rows, r)
+			}
+			mustIngest(t, w, writeLakeNight(t, data, "night4.csv", true, rows), pipeline.FileOptions{})
+		}},
 		{name: "the unit registry changed", day: day.AddDate(0, 0, 4), load: func(w *warehouse.Warehouse) {
 			mustUnits(t, w, writeFile(t, data, "units.csv", "code,name,district,province,valid_from,valid_to\n"+
 				"H01.01,Phường Một,Quận Một,Tỉnh Một,2020-01-01,\nH01.02,Xã Hai,,Tỉnh Một,2020-01-01,2024-05-31\n"+
