@@ -117,6 +117,8 @@ func planLake(ctx context.Context, conn *sql.Conn, dir string, old lakeManifestF
 		p.Reason = "the warehouse has fewer loads than the lake"
 	case prev.Inputs != inputs:
 		p.Reason = "the unit registry, calendar, statuses, an earlier load or the models changed"
+	case !validDay(prev.AsOf):
+		p.Reason = "the manifest's as-of day is not a date"
 	case prev.AsOf > now.AsOf:
 		p.Reason = "the as-of day went back"
 	}
@@ -234,6 +236,11 @@ resolved AS (
 )
 SELECT k.ward_code, k.dossier_code, coalesce(r.month, k.first_month) AS month
 FROM k LEFT JOIN resolved r ON r.ward_code = k.ward_code AND r.dossier_code = k.dossier_code`, w, strings.Join(conds, "\n      AND "))
+}
+
+func validDay(s string) bool {
+	_, err := time.Parse(time.DateOnly, s)
+	return err == nil
 }
 
 // missingPartition names a partition the manifest lists whose file is not

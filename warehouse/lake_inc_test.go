@@ -357,3 +357,66 @@ func TestExportMartsReadsWardMonthFromCurrentLake(t *testing.T) {
 	}
 	same("computed")
 }
+
+// The export recomputes the whole lake, and says why, when it cannot
+// trust the lake's months: a partition the manifest lists is gone, the
+// as-of day went back, the manifest names no state; the lake is then
+// whole again, and the next export incremental.
+func TestLakeFallsBackToWholeExport(t *testing.T) {
+	ctx := context.Background()
+	path := whtest.Path(t)
+	dir := t.TempDir()
+	export := func(day time.Time, edit func()) warehouse.LakeResult {
+		t.Helper()
+		w, err := warehouse.Open(ctx, path, warehouse.Options{Today: day})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		if queryInt(t, w.DB(), `SELECT count(*) FROM loads`) == 0 {
+			mustIngest(t, w, writeLakeNight(t, t.TempDir(), "base.csv", true, lakeBase(120, time.Date(2024, 6, 20, 0, 0, 0, 0, time.UTC))), pipeline.FileOptions{})
+		}
+		if edit != nil {
+			edit()
+		}
+		r, err := w.ExportLake(ctx, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	day := time.Date(2024, 6, 20, 0, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		name   string
+		day    time.Time
+		edit   func()
+		reason string // "" for incremental
+	}{
+		{"first", day, nil, "no state"},
+		{"again", day, nil, ""},
+		{"a partition deleted", day, func() {
+			os.RemoveAll(filepath.Join(dir, "mart_trends", "month=2023-03"))
+		}, "missing"},
+		{"after it", day, nil, ""},
+		{"the as-of day went back", day.AddDate(0, 0, -1), nil, "went back"},
+		{"the manifest without a state", day.AddDate(0, 0, -1), func() {
+			b, _ := os.ReadFile(filepath.Join(dir, "_manifest.json"))
+			var m map[string]any
+			json.Unmarshal(b, &m)
+			delete(m, "state")
+			b, _ = json.Marshal(m)
+			os.WriteFile(filepath.Join(dir, "_manifest.json"), b, 0o644)
+		}, "no state"},
+	} {
+		r := export(c.day, c.edit)
+		switch {
+		case c.reason == "" && !r.Incremental:
+			t.Errorf("%s: whole export (%s), want incremental", c.name, r.FullReason)
+		case c.reason != "" && (r.Incremental || !strings.Contains(r.FullReason, c.reason)):
+			t.Errorf("%s: incremental %v, reason %q, want a whole export for %q", c.name, r.Incremental, r.FullReason, c.reason)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "mart_trends", "month=2023-03", "data.parquet")); err != nil {
+		t.Errorf("the deleted partition was not made again: %v", err)
+	}
+}
