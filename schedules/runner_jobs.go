@@ -101,10 +101,11 @@ func (r *Runner) export(ctx context.Context) error {
 	if err := r.dataTests(ctx, JobExport); err != nil {
 		return err
 	}
-	if _, err := r.wh.ExportMarts(ctx, r.cfg.Jobs.Export.Out, lastMonth, yearStart, today); err != nil {
+	// The lake first: the dashboards' ward_month is then read from it.
+	if _, err := r.wh.ExportLake(ctx, r.cfg.Jobs.Export.Out); err != nil {
 		return err
 	}
-	_, err := r.wh.ExportLake(ctx, r.cfg.Jobs.Export.Out)
+	_, err := r.wh.ExportMarts(ctx, r.cfg.Jobs.Export.Out, lastMonth, yearStart, today)
 	return err
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -25,6 +26,14 @@ var LakeMarts = []string{
 // LakeResult says what an export wrote.
 type LakeResult struct {
 	Written, Unchanged, Removed int // the marts' partitions
+	// Incremental says the export recomputed only what the loads after the
+	// lake's watermark and the days since touched: the marts' months from
+	// FromMonth on, the fact partitions of the Changed dossiers. Else
+	// FullReason says why it recomputed everything.
+	Incremental bool
+	FromMonth   string
+	Changed     int64
+	FullReason  string
 	// Facts is what it did to the fact tables' partitions (LakeFacts).
 	Facts LakeCounts
 }
@@ -41,6 +50,9 @@ type lakeManifestFile struct {
 	WarehouseID            string       `json:"warehouse_id,omitempty"` // the warehouse that wrote it (lake_owner.go)
 	Files                  lakeFiles    `json:"files,omitempty"`        // each file's size and SHA-256 (lake_files.go)
 	Tables                 lakeManifest `json:"tables"`
+	// State is what the lake was computed from (lake_inc.go); an export
+	// without it, or with other inputs, recomputes everything.
+	State *lakeState `json:"state,omitempty"`
 }
 
 // readLakeManifest reads a lake's manifest; an older wardstat's (the marts'
@@ -114,19 +126,47 @@ func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, err
 		return res, err
 	}
 	defer conn.Close()
-	defer conn.ExecContext(context.Background(), `DROP TABLE IF EXISTS temp.lake_mart; DROP TABLE IF EXISTS temp.ward_month`)
+	defer dropShadows(conn, true)
+	began := time.Now()
+	step := func(what string) { // each step's seconds, to see where a night's time goes
+		w.log.Debug("lake export step", "step", what, "seconds", time.Since(began).Seconds())
+		began = time.Now()
+	}
+	state, err := lakeStateNow(ctx, conn)
+	if err != nil {
+		return res, err
+	}
+	plan, err := planLake(ctx, conn, dir, oldFile, state, owner)
+	if err != nil {
+		return res, err
+	}
+	res.Incremental, res.FromMonth, res.Changed, res.FullReason = plan.Incremental, plan.FromMonth, plan.Changed, plan.Reason
+	step("plan")
 	// Most marts are built on ward_month, a pass over every dossier: on this
 	// connection a temp table of the same name, made once, stands in for it
-	// (temp objects come first in DuckDB's search path).
-	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE ward_month AS SELECT * FROM main.ward_month`); err != nil {
+	// (temp objects come first in DuckDB's search path). Incremental, the
+	// dossiers are shadowed too (shadowDossiers), and ward_month is made
+	// from the months the marts' look-backs read on.
+	martFilter := ""
+	if plan.Incremental {
+		if err := shadowDossiers(ctx, conn, plan.LookFrom); err != nil {
+			return res, err
+		}
+		step("dossiers from " + plan.LookFrom)
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE ward_month AS SELECT * FROM main.ward_month WHERE month >= '%s'`, plan.LookFrom)); err != nil {
+			return res, fmt.Errorf("ward_month: %w", err)
+		}
+		martFilter = fmt.Sprintf(" AND month >= '%s'", plan.FromMonth)
+	} else if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE ward_month AS SELECT * FROM main.ward_month`); err != nil {
 		return res, fmt.Errorf("ward_month: %w", err)
 	}
+	step("ward_month")
 	for _, mart := range LakeMarts {
 		martDir := filepath.Join(dir, mart)
 		if err := os.MkdirAll(martDir, 0o755); err != nil {
 			return res, err
 		}
-		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE lake_mart AS SELECT * FROM %s WHERE month IS NOT NULL`, mart)); err != nil {
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE lake_mart AS SELECT * FROM %s WHERE month IS NOT NULL%s`, mart, martFilter)); err != nil {
 			return res, fmt.Errorf("%s: %w", mart, err)
 		}
 		hashes, err := partitionHashes(ctx, conn, mart)
@@ -150,6 +190,18 @@ func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, err
 			}
 			res.Written++
 		}
+		if plan.Incremental {
+			// The months before M0 are as the last export left them.
+			for month, h := range old[mart] {
+				if month < plan.FromMonth {
+					if err := shareLikeParent(filepath.Join(martDir, "month="+month)); err != nil { // an older export's 0700 folder
+						return res, err
+					}
+					hashes[month] = h
+					res.Unchanged++
+				}
+			}
+		}
 		entries, _ := os.ReadDir(martDir)
 		for _, e := range entries {
 			if m, ok := strings.CutPrefix(e.Name(), "month="); ok && e.IsDir() {
@@ -165,12 +217,16 @@ func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, err
 		if err := w.writeSchemaDoc(ctx, mart, docs[mart], filepath.Join(schemaDir, mart+".md")); err != nil {
 			return res, err
 		}
+		step(mart)
 	}
-	facts, counts, err := w.exportLakeFacts(ctx, conn, dir, tmpDir, schemaDir, old, oldFile.LakeSchemaVersion)
+	// The fact tables read the whole warehouse's dossiers again.
+	dropShadows(conn, false)
+	facts, counts, err := w.exportLakeFacts(ctx, conn, dir, tmpDir, schemaDir, old, oldFile.LakeSchemaVersion, plan)
 	if err != nil {
 		return res, err
 	}
 	res.Facts = counts
+	step("facts")
 	for t, parts := range facts {
 		next[t] = parts
 	}
@@ -185,8 +241,20 @@ func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, err
 		TimeZone:               "timestamps are UTC instants; days and months are " + lakeZone + " local dates",
 		Tables:                 next,
 		WarehouseID:            owner,
+		State:                  &state,
 	}, "", "  ")
-	return res, atomicfile.Write(manifestPath, b, 0o644)
+	if err := atomicfile.Write(manifestPath, b, 0o644); err != nil {
+		return res, err
+	}
+	mode := "full"
+	if plan.Incremental {
+		mode = "incremental"
+	}
+	w.log.Info("lake export", "dir", dir, "mode", mode, "full_reason", plan.Reason, "from_month", plan.FromMonth,
+		"changed_dossiers", plan.Changed, "watermark", state.Watermark, "as_of", state.AsOf,
+		"mart_partitions_written", res.Written, "fact_partitions_written", counts.Written,
+		"partitions_removed", res.Removed+counts.Removed)
+	return res, nil
 }
 
 // partitionHashes fingerprints each month of the mart in temp.lake_mart.

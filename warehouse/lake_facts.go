@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"wardstat/internal/atomicfile"
 )
@@ -129,20 +130,53 @@ func lakePartPath(province, month string) string {
 // dir/<table>/province=<code>/month=YYYY-MM/*.parquet, only the partitions
 // whose rows changed since the manifest old was written, each swapped in
 // whole. It returns the partitions' fingerprints for the manifest.
-func (w *Warehouse) exportLakeFacts(ctx context.Context, conn *sql.Conn, dir, tmpDir, schemaDir string, old map[string]map[string]string, oldVersion int) (map[string]map[string]string, LakeCounts, error) {
+//
+// Incremental (plan), the partitioned tables are read and fingerprinted in
+// the plan's dirty partitions only (shadowDirtyParts); the others keep the
+// manifest's fingerprints and files.
+func (w *Warehouse) exportLakeFacts(ctx context.Context, conn *sql.Conn, dir, tmpDir, schemaDir string, old map[string]map[string]string, oldVersion int, plan lakePlan) (map[string]map[string]string, LakeCounts, error) {
 	var res LakeCounts
 	next := map[string]map[string]string{}
+	began := time.Now()
+	if plan.Incremental {
+		if err := shadowDirtyParts(ctx, conn, plan.Dirty); err != nil {
+			return nil, res, err
+		}
+		defer dropShadows(conn, false)
+		w.log.Debug("lake export step", "step", "facts: the changed partitions' states", "seconds", time.Since(began).Seconds())
+		began = time.Now()
+	}
 	for _, table := range LakeFacts {
 		tableDir := filepath.Join(dir, table)
 		if err := os.MkdirAll(tableDir, 0o755); err != nil {
 			return nil, res, err
 		}
+		incremental := plan.Incremental && !unpartitioned(table)
 		q := lakeFactQuery(table)
-		hashes, err := factHashes(ctx, conn, table, q)
-		if err != nil {
+		var hashes map[string]string
+		var err error
+		if incremental && len(plan.Dirty) == 0 {
+			hashes = map[string]string{}
+		} else if hashes, err = factHashes(ctx, conn, table, q); err != nil {
 			return nil, res, err
 		}
-		next[table] = hashes
+		next[table] = map[string]string{}
+		for part, h := range hashes {
+			next[table][part] = h
+		}
+		if incremental {
+			// The partitions no changed dossier has a state in are as the
+			// last export left them.
+			for part, h := range old[table] {
+				if _, dirty := plan.Dirty[part]; !dirty {
+					if err := shareLikeParent(filepath.Join(tableDir, filepath.FromSlash(part))); err != nil {
+						return nil, res, err
+					}
+					next[table][part] = h
+					res.Unchanged++
+				}
+			}
+		}
 		var changed []string
 		for part, h := range hashes {
 			final := filepath.Join(tableDir, filepath.FromSlash(part))
@@ -163,7 +197,7 @@ func (w *Warehouse) exportLakeFacts(ctx context.Context, conn *sql.Conn, dir, tm
 			res.Written += len(changed)
 		}
 		if !unpartitioned(table) {
-			n, err := removeGoneFactPartitions(tableDir, hashes)
+			n, err := removeGoneFactPartitions(tableDir, next[table])
 			if err != nil {
 				return nil, res, err
 			}
@@ -172,6 +206,8 @@ func (w *Warehouse) exportLakeFacts(ctx context.Context, conn *sql.Conn, dir, tm
 		if err := w.writeFactDoc(ctx, conn, table, q, filepath.Join(schemaDir, table+".md")); err != nil {
 			return nil, res, err
 		}
+		w.log.Debug("lake export step", "step", "facts: "+table, "seconds", time.Since(began).Seconds())
+		began = time.Now()
 	}
 	return next, res, nil
 }

@@ -93,15 +93,20 @@ data test stops the export and says which rows.`,
 			now := a.now()
 			today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 			lastMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)
-			if _, err := w.ExportMarts(cmd.Context(), out, lastMonth, time.Date(now.Year(), 1, 1, 0, 0, 0, 0, time.UTC), today); err != nil {
-				return err
-			}
+			// The lake first: the dashboards' ward_month is then read from it.
 			res, err := w.ExportLake(ctx, out)
 			if err != nil {
 				return err
 			}
+			if _, err := w.ExportMarts(cmd.Context(), out, lastMonth, time.Date(now.Year(), 1, 1, 0, 0, 0, 0, time.UTC), today); err != nil {
+				return err
+			}
 			fmt.Fprintf(a.stdout, a.t("kho Parquet %s: %d phân vùng ghi mới, %d không đổi, %d xóa\n", "Parquet lake %s: %d partitions written, %d unchanged, %d removed\n"),
 				out, res.Written, res.Unchanged, res.Removed)
+			if res.Incremental {
+				fmt.Fprintf(a.stdout, a.t("kho Parquet chỉ tính lại từ tháng %s: %d hồ sơ thay đổi từ lần xuất trước\n",
+					"the lake was recomputed from %s on: %d dossiers changed since the last export\n"), res.FromMonth, res.Changed)
+			}
 			fmt.Fprintf(a.stdout, a.t("hồ sơ trong kho Parquet (dossiers, dossier_events, units, loads): %d phân vùng ghi mới, %d không đổi, %d xóa\n",
 				"dossier facts in the lake (dossiers, dossier_events, units, loads): %d partitions written, %d unchanged, %d removed\n"),
 				res.Facts.Written, res.Facts.Unchanged, res.Facts.Removed)

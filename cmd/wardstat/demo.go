@@ -118,11 +118,11 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 	if _, err := w.RunDataTests(ctx); err != nil {
 		return err
 	}
-	written, err := w.ExportMarts(ctx, f.out, lastMonth, yearStart, todayDate)
+	lake, err := w.ExportLake(ctx, f.out)
 	if err != nil {
 		return err
 	}
-	lake, err := w.ExportLake(ctx, f.out)
+	written, err := w.ExportMarts(ctx, f.out, lastMonth, yearStart, todayDate)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,407 @@
+package warehouse
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	sqlmodels "wardstat/sql"
+)
+
+// lakeState is what a lake was computed from, kept in _manifest.json: the
+// highest load it includes (the watermark), the day its figures are as of
+// (wardstat_today), and a fingerprint of every other input that can change
+// any month. The next export recomputes only what the loads after the
+// watermark and the days since touched, when the rest is the same.
+type lakeState struct {
+	Watermark int64  `json:"watermark"`
+	AsOf      string `json:"as_of"`  // YYYY-MM-DD
+	Inputs    string `json:"inputs"` // lakeInputs
+}
+
+type queryRower interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}
+
+// lakeStateNow reads the warehouse's state on q: its last load, today, and
+// lakeInputs up to that load.
+func lakeStateNow(ctx context.Context, q queryRower) (lakeState, error) {
+	var s lakeState
+	if err := q.QueryRowContext(ctx, `SELECT coalesce((SELECT max(load_id) FROM main.loads), 0)::BIGINT, strftime(wardstat_today(), '%Y-%m-%d')`).Scan(&s.Watermark, &s.AsOf); err != nil {
+		return s, fmt.Errorf("the warehouse's state: %w", err)
+	}
+	var err error
+	s.Inputs, err = lakeInputs(ctx, q, s.Watermark)
+	return s, err
+}
+
+// lakeInputs fingerprints what, besides the dossiers' states, can change
+// any month: the unit registry, the calendar, the status catalogue, the
+// loads up to the watermark (their time and columns; a reload's or a
+// repair's changes to states are carried by the later load, planLake),
+// the schema versions and this build's models.
+func lakeInputs(ctx context.Context, q queryRower, watermark int64) (string, error) {
+	var inputs string
+	if err := q.QueryRowContext(ctx, fmt.Sprintf(`SELECT concat_ws(' ',
+	(SELECT count(*) || '-' || coalesce(sum(hash(u)), 0) FROM main.units u),
+	(SELECT count(*) || '-' || coalesce(sum(hash(c)), 0) FROM main.calendar_days c),
+	(SELECT count(*) || '-' || coalesce(sum(hash(s)), 0) FROM main.statuses s),
+	(SELECT count(*) || '-' || coalesce(sum(hash(l.load_id, l.loaded_at, l.header_map)), 0) FROM main.loads l WHERE l.load_id <= %d))`, watermark)).Scan(&inputs); err != nil {
+		return "", fmt.Errorf("the warehouse's state: %w", err)
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "schema %d lake %d\n%s\n", SchemaVersion, LakeSchemaVersion, inputs)
+	for _, f := range sqlmodels.Models() {
+		fmt.Fprintf(h, "%s\n%s\n", f.Name, f.Text)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:32], nil
+}
+
+// lakePlan is what an export recomputes: everything, or (incremental) the
+// marts' months from FromMonth on and the fact partitions in Dirty.
+type lakePlan struct {
+	Incremental bool
+	Reason      string // why the whole lake, when not incremental
+	FromMonth   string // M0: the first month of the marts recomputed (YYYY-MM)
+	LookFrom    string // S: the first month of ward_month the marts' look-backs read
+	Changed     int64  // dossiers with a state after the watermark
+	Dirty       map[string]bool
+}
+
+// martLookBack is how many months before a mart's month its row reads
+// ward_month: mart_trends' year over year (lag 12) is the farthest
+// (3-month windows, mart_anomalies' 6 months before are within it).
+const martLookBack = 12
+
+// planLake decides what the export recomputes. Incremental needs the
+// manifest's state with the same inputs, an as-of day not earlier than
+// today's, every partition it lists on disk; then the changed dossiers C
+// are those with a state (current or left behind) from a load after the
+// watermark, or left behind by one. A dossier counts in no month before
+// its receipt, and ward_month's running sums run forward only, so the marts
+// change from M0 = the earliest receipt month of any state of C (a dossier
+// seen open and now only resolved: its completion's month,
+// changedFromQuery), or the previous as-of day's month if earlier (what a
+// day later closes, falls overdue or is received lands there or later); the
+// fact partitions that change are the (province, receipt month) of every
+// state of C.
+//
+// Loads never run while the export does (the daemon's Runner.mu, one
+// writer process): a load committing after the watermark was read, with a
+// lower number than another already committed, would be missed.
+func planLake(ctx context.Context, conn *sql.Conn, dir string, old lakeManifestFile, now lakeState, owner string) (lakePlan, error) {
+	p := lakePlan{}
+	prev := old.State
+	var inputs string
+	if prev != nil && prev.Watermark <= now.Watermark {
+		var err error
+		if inputs, err = lakeInputs(ctx, conn, prev.Watermark); err != nil {
+			return p, err
+		}
+	}
+	switch {
+	case prev == nil:
+		p.Reason = "the manifest has no state (a first export, or one by an older wardstat)"
+	case old.WarehouseID != owner:
+		p.Reason = "another warehouse's lake, replaced"
+	case old.LakeSchemaVersion != LakeSchemaVersion || old.WarehouseSchemaVersion != SchemaVersion:
+		p.Reason = "another schema version"
+	case prev.Watermark > now.Watermark:
+		p.Reason = "the warehouse has fewer loads than the lake"
+	case prev.Inputs != inputs:
+		p.Reason = "the unit registry, calendar, statuses, an earlier load or the models changed"
+	case !validDay(prev.AsOf):
+		p.Reason = "the manifest's as-of day is not a date"
+	case prev.AsOf > now.AsOf:
+		p.Reason = "the as-of day went back"
+	}
+	if p.Reason == "" {
+		if missing := missingPartition(dir, old.Tables); missing != "" {
+			p.Reason = "a partition is missing: " + missing
+		}
+	}
+	if p.Reason != "" {
+		return p, nil
+	}
+	w := prev.Watermark
+	steps := []string{
+		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE lake_changed AS
+SELECT ward_code, dossier_code FROM main.dossiers WHERE load_id > %[1]d
+UNION
+SELECT ward_code, dossier_code FROM main.dossier_history WHERE load_id > %[1]d OR replaced_by > %[1]d`, w),
+		// every state of C, old and new: its (province, receipt month)
+		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE lake_dirty_parts AS
+SELECT DISTINCT 'province=' || %s || '/month=' || month AS part, month FROM (
+    SELECT DISTINCT v.ward_code, strftime(v.received_at, '%%Y-%%m') AS month FROM (
+        SELECT d.ward_code, d.received_at FROM main.dossiers d
+        SEMI JOIN lake_changed c ON c.ward_code = d.ward_code AND c.dossier_code = d.dossier_code
+        UNION ALL
+        SELECT h.ward_code, h.received_at FROM main.dossier_history h
+        SEMI JOIN lake_changed c ON c.ward_code = h.ward_code AND c.dossier_code = h.dossier_code) v)`, lakeProvince),
+	}
+	for _, s := range steps {
+		if _, err := conn.ExecContext(ctx, s); err != nil {
+			return p, fmt.Errorf("the dossiers changed since the lake: %w", err)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, changedFromQuery(w)); err != nil {
+		return p, fmt.Errorf("the months the changed dossiers touch: %w", err)
+	}
+	var minMonth sql.NullString
+	if err := conn.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM lake_changed), (SELECT min(month) FROM lake_changed_from)`).Scan(&p.Changed, &minMonth); err != nil {
+		return p, fmt.Errorf("the dossiers changed since the lake: %w", err)
+	}
+	rows, err := conn.QueryContext(ctx, `SELECT part FROM lake_dirty_parts`)
+	if err != nil {
+		return p, err
+	}
+	defer rows.Close()
+	p.Dirty = map[string]bool{}
+	for rows.Next() {
+		var part string
+		if err := rows.Scan(&part); err != nil {
+			return p, err
+		}
+		p.Dirty[part] = true
+	}
+	if err := rows.Err(); err != nil {
+		return p, err
+	}
+	p.FromMonth = prev.AsOf[:7]
+	if minMonth.Valid && minMonth.String < p.FromMonth {
+		p.FromMonth = minMonth.String
+	}
+	m0, err := time.Parse("2006-01", p.FromMonth)
+	if err != nil {
+		return p, fmt.Errorf("the lake's first month to recompute %q: %w", p.FromMonth, err)
+	}
+	p.LookFrom = m0.AddDate(0, -martLookBack, 0).Format("2006-01")
+	p.Incremental = true
+	return p, nil
+}
+
+// changedFromQuery makes lake_changed_from: each changed dossier's first
+// month whose figures may differ from the lake's. It is the earliest
+// receipt month of its states, but for the night's common case: a dossier
+// the lake saw open (its one state up to the watermark, replaced after it)
+// and now resolved by one later state that differs in nothing else the
+// marts read (receipt, due day, channel, procedure, counted or not, flags,
+// fee, supplement days, the load's optional columns). Such a dossier
+// changes no month before its completion's: ward_month's events and running
+// sums, the index's open months and the processing times all differ from
+// there on only.
+func changedFromQuery(w int64) string {
+	same := []string{"received_at", "due_at", "channel", "online_level", "procedure_code", "procedure_name", "sector",
+		"supplement_requested_at", "supplement_received_at", "apology_issued", "paid_online", "fee", "digitised"}
+	var conds []string
+	for _, c := range same {
+		conds = append(conds, fmt.Sprintf("o.%[1]s IS NOT DISTINCT FROM n.%[1]s", c))
+	}
+	for _, c := range []string{"has_paid_online", "has_digitised", "has_apology", "has_fee"} {
+		conds = append(conds, fmt.Sprintf("lo.%[1]s IS NOT DISTINCT FROM ln.%[1]s", c))
+	}
+	return fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE lake_changed_from AS
+WITH v AS (
+    SELECT h.ward_code, h.dossier_code, h.received_at, h.load_id, h.replaced_by, false AS is_current
+    FROM main.dossier_history h SEMI JOIN lake_changed c ON c.ward_code = h.ward_code AND c.dossier_code = h.dossier_code
+    UNION ALL
+    SELECT d.ward_code, d.dossier_code, d.received_at, d.load_id, NULL, true
+    FROM main.dossiers d SEMI JOIN lake_changed c ON c.ward_code = d.ward_code AND c.dossier_code = d.dossier_code
+),
+k AS (
+    SELECT ward_code, dossier_code, strftime(min(received_at), '%%Y-%%m') AS first_month,
+           count(*) FILTER (WHERE load_id > %[1]d) AS new_states,
+           count(*) FILTER (WHERE load_id <= %[1]d AND (is_current OR replaced_by IS NULL OR replaced_by > %[1]d)) AS seen_states
+    FROM v GROUP BY ALL
+),
+resolved AS (
+    SELECT n.ward_code, n.dossier_code, strftime(n.completed_at, '%%Y-%%m') AS month
+    FROM main.dossiers n
+    JOIN k ON k.ward_code = n.ward_code AND k.dossier_code = n.dossier_code AND k.new_states = 1 AND k.seen_states = 1
+    JOIN main.dossier_history o ON o.ward_code = n.ward_code AND o.dossier_code = n.dossier_code
+                               AND o.load_id <= %[1]d AND o.replaced_by > %[1]d
+    JOIN load_flag_columns lo ON lo.load_id = o.load_id
+    JOIN load_flag_columns ln ON ln.load_id = n.load_id
+    WHERE n.load_id > %[1]d AND o.completed_at IS NULL AND n.completed_at IS NOT NULL
+      AND o.withdrawn_at IS NULL AND n.withdrawn_at IS NULL
+      AND counted_status(o.status) = counted_status(n.status)
+      AND %[2]s
+)
+SELECT k.ward_code, k.dossier_code, coalesce(r.month, k.first_month) AS month
+FROM k LEFT JOIN resolved r ON r.ward_code = k.ward_code AND r.dossier_code = k.dossier_code`, w, strings.Join(conds, "\n      AND "))
+}
+
+func validDay(s string) bool {
+	_, err := time.Parse(time.DateOnly, s)
+	return err == nil
+}
+
+// missingPartition names a partition the manifest lists whose file is not
+// on disk ("" when all are): it cannot be kept, only made again.
+func missingPartition(dir string, tables lakeManifest) string {
+	for table, parts := range tables {
+		for part := range parts {
+			var ok bool
+			switch {
+			case unpartitioned(table):
+				ok = hasParquet(filepath.Join(dir, table))
+			case strings.HasPrefix(part, "province="):
+				ok = hasParquet(filepath.Join(dir, table, filepath.FromSlash(part)))
+			default:
+				_, err := os.Stat(filepath.Join(dir, table, "month="+part, "data.parquet"))
+				ok = err == nil
+			}
+			if !ok {
+				return table + "/" + part
+			}
+		}
+	}
+	return ""
+}
+
+// shadowDossiers makes, on conn, temp objects named as the dossier tables
+// (DuckDB resolves temp before main, and re-binds every view at each
+// query), so that every view of the models reads only the dossiers that
+// can count in a month from 'from' on: those received, completed or
+// withdrawn then or later, those open, and those closed twice (their
+// running sum does not return to zero). A dossier closed once before
+// 'from' adds nothing to any month from 'from' on: its receipt, result,
+// withdrawal and overdue events and their running sums all fall before.
+// ward_month's grid starts each ward at its first month with a dossier:
+// the dossiers giving each ward its first receipt, result and withdrawal
+// are kept too, so the grid is the whole warehouse's. The history is kept
+// for those dossiers only (supplement_requests).
+func shadowDossiers(ctx context.Context, conn *sql.Conn, from string) error {
+	s := "TIMESTAMP '" + from + "-01 00:00:00'"
+	steps := []string{
+		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE dossiers AS
+SELECT * FROM main.dossiers d
+WHERE NOT coalesce(d.received_at < %[1]s AND (
+              (d.completed_at IS NOT NULL AND d.completed_at < %[1]s AND d.withdrawn_at IS NULL)
+           OR (d.withdrawn_at IS NOT NULL AND d.withdrawn_at < %[1]s AND d.completed_at IS NULL)), false)
+   OR d.rowid IN (
+    SELECT unnest([first_received, first_completed, first_withdrawn]) FROM (
+        SELECT arg_min(rowid, received_at) AS first_received,
+               arg_min(rowid, completed_at) FILTER (WHERE completed_at IS NOT NULL) AS first_completed,
+               arg_min(rowid, withdrawn_at) FILTER (WHERE withdrawn_at IS NOT NULL) AS first_withdrawn
+        FROM main.dossiers
+        WHERE counted_status(status) AND received_at::DATE <= wardstat_today()
+        GROUP BY ward_code))`, s),
+		`CREATE OR REPLACE TEMP TABLE dossier_history AS
+SELECT h.* FROM main.dossier_history h
+SEMI JOIN temp.dossiers k ON k.ward_code = h.ward_code AND k.dossier_code = h.dossier_code`,
+	}
+	for _, q := range steps {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("the dossiers counting from %s: %w", from, err)
+		}
+	}
+	return nil
+}
+
+// shadowDirtyParts makes, on conn, temp tables named dossiers and
+// dossier_history holding the states in the dirty fact partitions only
+// (their province and receipt month), so that lakeFactQuery, unchanged,
+// reads those partitions whole and nothing else: a state's current row,
+// its flags and the current state it is compared with (is_current) are
+// all in its own partition.
+func shadowDirtyParts(ctx context.Context, conn *sql.Conn, dirty map[string]bool) error {
+	from := "9999-12"
+	for part := range dirty {
+		if m := part[strings.LastIndex(part, "=")+1:]; m < from {
+			from = m
+		}
+	}
+	for _, table := range []string{"dossiers", "dossier_history"} {
+		// The range first: it skips most rows before the month's text is made.
+		q := fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %[1]s AS
+SELECT d.* FROM main.%[1]s d
+JOIN (SELECT ward_code, %[2]s AS province FROM (SELECT DISTINCT ward_code FROM main.%[1]s WHERE received_at >= TIMESTAMP '%[3]s-01 00:00:00')) wp
+  ON wp.ward_code = d.ward_code
+WHERE d.received_at >= TIMESTAMP '%[3]s-01 00:00:00'
+  AND 'province=' || wp.province || '/month=' || strftime(d.received_at, '%%Y-%%m') IN (SELECT part FROM temp.lake_dirty_parts)`,
+			table, lakeProvince, from)
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("the lake's changed partitions: %w", err)
+		}
+	}
+	return nil
+}
+
+// dropShadows removes shadowDossiers' and the export's temp objects from
+// conn. The connection goes back to the pool: should the drop fail, it is
+// discarded instead, so that no later query reads a part of the dossiers.
+// With all, the plan's tables go too.
+func dropShadows(conn *sql.Conn, all bool) {
+	q := `DROP TABLE IF EXISTS temp.dossier_history; DROP TABLE IF EXISTS temp.dossiers;
+DROP TABLE IF EXISTS temp.ward_month; DROP TABLE IF EXISTS temp.lake_mart`
+	if all {
+		q += `; DROP TABLE IF EXISTS temp.lake_changed; DROP TABLE IF EXISTS temp.lake_dirty_parts; DROP TABLE IF EXISTS temp.lake_changed_from`
+	}
+	if _, err := conn.ExecContext(context.Background(), q); err != nil {
+		conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
+}
+
+// lakeWardMonth is a query giving ward_month from the lake in dir, the
+// months of its mart_ward_month without the column the mart adds, when the
+// lake is this warehouse's and as of now: its state (watermark, as-of day,
+// inputs) is the warehouse's, every month's file is there, and the columns
+// and types are ward_month's. Else "": ward_month is to be computed.
+func (w *Warehouse) lakeWardMonth(ctx context.Context, dir string) string {
+	m, err := readLakeManifest(filepath.Join(dir, "_manifest.json"))
+	if err != nil || m.State == nil || m.LakeSchemaVersion != LakeSchemaVersion || m.WarehouseSchemaVersion != SchemaVersion {
+		return ""
+	}
+	if id, err := w.WarehouseID(ctx); err != nil || id != m.WarehouseID {
+		return ""
+	}
+	now, err := lakeStateNow(ctx, w.db)
+	if err != nil || now != *m.State {
+		return ""
+	}
+	var files []string
+	for month := range m.Tables["mart_ward_month"] {
+		f := filepath.Join(dir, "mart_ward_month", "month="+month, "data.parquet")
+		if _, err := os.Stat(f); err != nil {
+			return ""
+		}
+		files = append(files, f)
+	}
+	if len(files) == 0 {
+		return ""
+	}
+	q := fmt.Sprintf(`SELECT month, * EXCLUDE (month, resolved_unknown_due)
+FROM read_parquet(%s, hive_partitioning = true, hive_types = {'month': VARCHAR}) ORDER BY month, ward_code`, fileList(files))
+	describe := func(q string) string {
+		var cols []string
+		rows, err := w.db.QueryContext(ctx, `SELECT column_name || ' ' || column_type FROM (DESCRIBE `+q+`)`)
+		if err != nil {
+			return "error"
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c string
+			if rows.Scan(&c) != nil {
+				return "error"
+			}
+			cols = append(cols, c)
+		}
+		if rows.Err() != nil {
+			return "error"
+		}
+		return strings.Join(cols, ", ")
+	}
+	if got, want := describe(q), describe(`SELECT * FROM ward_month`); got != want || got == "error" {
+		w.log.Warn("the lake's mart_ward_month is not ward_month: ward_month is computed", "lake", got, "ward_month", want)
+		return ""
+	}
+	return q
+}
