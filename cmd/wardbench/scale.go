@@ -370,18 +370,21 @@ func scaleNightCase(ctx context.Context, onBase bool, p scalePaths, work string)
 	}
 	mark("data tests", t0)
 	t0 = time.Now()
-	lastMonth := time.Date(scaleToday.Year(), scaleToday.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)
-	yearStart := time.Date(scaleToday.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
-	if _, err := w.ExportMarts(ctx, filepath.Join(work, "marts"), lastMonth, yearStart, scaleToday); err != nil {
-		return result{}, err
-	}
-	mark("marts", t0)
-	t0 = time.Now()
+	// As the export job: the lake first, then the dashboards' marts into
+	// the same folder (ward_month read from the lake it just brought up
+	// to date).
 	lr, err := w.ExportLake(ctx, lake)
 	if err != nil {
 		return result{}, err
 	}
 	mark("lake", t0)
+	t0 = time.Now()
+	lastMonth := time.Date(scaleToday.Year(), scaleToday.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)
+	yearStart := time.Date(scaleToday.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := w.ExportMarts(ctx, lake, lastMonth, yearStart, scaleToday); err != nil {
+		return result{}, err
+	}
+	mark("marts", t0)
 	steps["lake partitions written"] = float64(lr.Written + lr.Facts.Written)
 	t0 = time.Now()
 	pub, err := w.PublishReport(ctx, snapshot, -1)
