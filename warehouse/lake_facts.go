@@ -286,6 +286,8 @@ TO '%s' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (province, month), FILEN
 	if err := boundPartitionedWrite(ctx, conn); err != nil {
 		return err
 	}
+	// Put back even when the write fails: the connection goes back to the pool.
+	defer restorePartitionedWrite(context.Background(), conn)
 	if _, err := conn.ExecContext(ctx, copyQ); err != nil {
 		return fmt.Errorf("writing the lake's %s: %w", table, err)
 	}
