@@ -69,25 +69,7 @@ func formAt(t *testing.T, w *warehouse.Warehouse, by string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	var out []string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		parts := make([]string, len(vals))
-		for i, v := range vals {
-			parts[i] = fmt.Sprint(v)
-		}
-		out = append(out, strings.Join(parts, "|"))
-	}
-	return strings.Join(out, "\n")
+	return rowsText(t, rows)
 }
 
 const h37Units = `H37.01,Phường Một,Huyện A,Tỉnh Ninh Bình,2020-01-01,
