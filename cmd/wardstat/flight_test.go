@@ -791,7 +791,14 @@ func TestFlightSharesIdenticalStatements(t *testing.T) {
 // the sql command's data memory limit) and returns its address.
 func startFlightProcess(t *testing.T, args ...string) (*exec.Cmd, string, *testkit.LockedBuffer) {
 	t.Helper()
-	c := cli(append(args, "flight", "--addr", "127.0.0.1:0")...)
+	return startFlightProcessWith(t, args)
+}
+
+// startFlightProcessWith is startFlightProcess with the flight command's
+// own flags.
+func startFlightProcessWith(t *testing.T, args []string, flags ...string) (*exec.Cmd, string, *testkit.LockedBuffer) {
+	t.Helper()
+	c := cli(append(append(args, "flight", "--addr", "127.0.0.1:0"), flags...)...)
 	c.Env = append(c.Env, "WARDSTAT_FLIGHT_TOKEN="+flightToken)
 	logs := &testkit.LockedBuffer{}
 	c.Stderr = logs
