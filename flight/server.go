@@ -41,6 +41,7 @@ type server struct {
 	mu       sync.Mutex
 	prepared map[string]*prepared
 	runs     map[string]*sharedRun // the statements running, by shareKey
+	gets     map[*runningGet]bool  // the DoGets running (CancelFlightInfo)
 
 	slots   chan struct{}  // one per worker running (Options.Workers)
 	workers sync.WaitGroup // the workers started and not yet waited
