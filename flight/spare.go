@@ -61,7 +61,7 @@ func (s *server) wait(p *proc) error {
 	defer s.workers.Done()
 	io.Copy(io.Discard, p.stdout)
 	err := p.cmd.Wait()
-	s.log.Info("flight sql worker", "pid", p.cmd.Process.Pid, "exit", p.cmd.ProcessState.ExitCode(), "peak_rss_mb", peakRSSMB(p.cmd.ProcessState))
+	s.log.Info("flight sql worker", "pid", p.cmd.Process.Pid, "exit", p.cmd.ProcessState.ExitCode(), "peak_rss_mb", peakOf(p.stderr.String(), p.cmd.ProcessState))
 	return err
 }
 
