@@ -58,15 +58,26 @@ func (s *server) records(schema *arrow.Schema, rows [][]any) (*arrow.Schema, <-c
 	defer b.Release()
 	for _, row := range rows {
 		for i, v := range row {
+			if isNil(v) {
+				b.Field(i).AppendNull()
+				continue
+			}
 			switch fb := b.Field(i).(type) {
 			case *array.StringBuilder:
-				if v == nil {
-					fb.AppendNull()
-				} else {
-					fb.Append(v.(string))
+				if p, ok := v.(*string); ok {
+					v = *p
 				}
+				fb.Append(v.(string))
 			case *array.Int32Builder:
+				if p, ok := v.(*int32); ok {
+					v = *p
+				}
 				fb.Append(v.(int32))
+			case *array.BooleanBuilder:
+				if p, ok := v.(*bool); ok {
+					v = *p
+				}
+				fb.Append(v.(bool))
 			case *array.BinaryBuilder:
 				fb.Append(v.([]byte))
 			default:
@@ -79,6 +90,21 @@ func (s *server) records(schema *arrow.Schema, rows [][]any) (*arrow.Schema, <-c
 	ch <- flight.StreamChunk{Data: rec}
 	close(ch)
 	return schema, ch, nil
+}
+
+// isNil says v is nil or a nil pointer (a NULL of records).
+func isNil(v any) bool {
+	switch p := v.(type) {
+	case nil:
+		return true
+	case *int32:
+		return p == nil
+	case *bool:
+		return p == nil
+	case *string:
+		return p == nil
+	}
+	return false
 }
 
 // metaRows runs one of the endpoint's own metadata queries (not an
@@ -231,9 +257,48 @@ func (s *server) DoGetTables(ctx context.Context, cmd flightsql.GetTables) (*arr
 	return s.records(schema_ref.TablesWithIncludedSchema, out)
 }
 
-// tableSchema is the Arrow schema DuckDB gives a table's or view's rows.
+// tableSchema is the Arrow schema a table's or view's rows have as a
+// result streams them (DuckDB's, ENUMs as text: plainSchema), each
+// column with Flight SQL's column metadata (its catalog, schema, table
+// and DuckDB type name: ADBC's GetObjects gives it as xdbc_type_name).
 func tableSchema(ctx context.Context, w *warehouse.Warehouse, catalog, schema, table string) (*arrow.Schema, error) {
-	return emptySchema(ctx, w, fmt.Sprintf(`SELECT * FROM %s.%s.%s LIMIT 0`, ident(catalog), ident(schema), ident(table)), nil)
+	sch, err := emptySchema(ctx, w, fmt.Sprintf(`SELECT * FROM %s.%s.%s LIMIT 0`, ident(catalog), ident(schema), ident(table)), nil)
+	if err != nil {
+		return nil, err
+	}
+	if plain := plainSchema(sch); plain != nil {
+		sch = plain
+	}
+	rows, err := w.DB().QueryContext(ctx, `SELECT column_name, data_type FROM information_schema.columns
+		WHERE table_catalog = ? AND table_schema = ? AND table_name = ? ORDER BY ordinal_position`, catalog, schema, table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	typeNames := map[string]string{}
+	for rows.Next() {
+		var name, typ string
+		if err := rows.Scan(&name, &typ); err != nil {
+			return nil, err
+		}
+		if strings.HasPrefix(typ, "ENUM(") {
+			typ = "VARCHAR" // it arrives as text
+		}
+		typeNames[name] = typ
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	fields := sch.Fields()
+	for i, f := range fields {
+		b := flightsql.NewColumnMetadataBuilder().CatalogName(catalog).SchemaName(schema).TableName(table).IsReadOnly(true)
+		if t, ok := typeNames[f.Name]; ok {
+			b.TypeName(t)
+		}
+		fields[i].Metadata = b.Metadata()
+	}
+	md := sch.Metadata()
+	return arrow.NewSchema(fields, &md), nil
 }
 
 // resultSchema is the Arrow schema a checked statement's result will have

@@ -45,6 +45,9 @@ type service struct {
 
 // DoGet runs a statement's or a prepared statement's ticket.
 func (v service) DoGet(tkt *flight.Ticket, stream flight.FlightService_DoGetServer) error {
+	g := v.s.startGet(stream.Context(), tkt.GetTicket())
+	defer v.s.endGet(g)
+	stream = getStream{stream, g.ctx}
 	var anycmd anypb.Any
 	if proto.Unmarshal(tkt.GetTicket(), &anycmd) == nil {
 		if cmd, err := anycmd.UnmarshalNew(); err == nil {
@@ -236,4 +239,64 @@ func (m *ipcMessages) next() (*flight.FlightData, msgInfo, error) {
 		return nil, info, io.ErrUnexpectedEOF
 	}
 	return &flight.FlightData{DataHeader: meta, DataBody: body}, info, nil
+}
+
+// runningGet is a DoGet running: its ticket, its token and what cancels
+// it (CancelFlightInfo).
+type runningGet struct {
+	ticket string
+	token  string
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// getStream is a DoGet's stream with a context CancelFlightInfo ends.
+type getStream struct {
+	flight.FlightService_DoGetServer
+	ctx context.Context
+}
+
+func (g getStream) Context() context.Context { return g.ctx }
+
+func (s *server) startGet(ctx context.Context, ticket []byte) *runningGet {
+	cctx, cancel := context.WithCancel(ctx)
+	g := &runningGet{ticket: string(ticket), token: tokenName(ctx), ctx: cctx, cancel: cancel}
+	s.mu.Lock()
+	if s.gets == nil {
+		s.gets = map[*runningGet]bool{}
+	}
+	s.gets[g] = true
+	s.mu.Unlock()
+	return g
+}
+
+func (s *server) endGet(g *runningGet) {
+	s.mu.Lock()
+	delete(s.gets, g)
+	s.mu.Unlock()
+	g.cancel()
+}
+
+// CancelFlightInfo cancels the calling token's DoGets of the info's
+// tickets: their statements stop (their workers end) and their clients
+// get Canceled.
+func (s *server) CancelFlightInfo(ctx context.Context, req *flight.CancelFlightInfoRequest) (flight.CancelFlightInfoResult, error) {
+	tickets := map[string]bool{}
+	for _, ep := range req.GetInfo().GetEndpoint() {
+		tickets[string(ep.GetTicket().GetTicket())] = true
+	}
+	token := tokenName(ctx)
+	n := 0
+	s.mu.Lock()
+	for g := range s.gets {
+		if tickets[g.ticket] && g.token == token {
+			g.cancel()
+			n++
+		}
+	}
+	s.mu.Unlock()
+	if n == 0 {
+		return flight.CancelFlightInfoResult{Status: flight.CancelStatusNotCancellable}, nil
+	}
+	return flight.CancelFlightInfoResult{Status: flight.CancelStatusCancelled}, nil
 }

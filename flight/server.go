@@ -41,6 +41,7 @@ type server struct {
 	mu       sync.Mutex
 	prepared map[string]*prepared
 	runs     map[string]*sharedRun // the statements running, by shareKey
+	gets     map[*runningGet]bool  // the DoGets running (CancelFlightInfo)
 
 	slots   chan struct{}  // one per worker running (Options.Workers)
 	workers sync.WaitGroup // the workers started and not yet waited
@@ -398,16 +399,19 @@ func (s *server) lookup(ctx context.Context, handle []byte) (*prepared, error) {
 	return p, nil
 }
 
-// DoPutPreparedStatementQuery binds the parameters a client sends (the
-// first row of its batch).
+// DoPutPreparedStatementQuery binds the parameters a client sends: one
+// row; more rows (a batch of parameter sets) are refused, never cut to
+// the first.
 func (s *server) DoPutPreparedStatementQuery(ctx context.Context, cmd flightsql.PreparedStatementQuery, rdr flight.MessageReader, _ flight.MetadataWriter) ([]byte, error) {
 	p, err := s.lookup(ctx, cmd.GetPreparedStatementHandle())
 	if err != nil {
 		return nil, err
 	}
 	var params []any
+	var rows int64
 	for rdr.Next() {
 		rec := rdr.RecordBatch()
+		rows += rec.NumRows()
 		if params == nil && rec.NumRows() > 0 {
 			params = make([]any, rec.NumCols())
 			for i, col := range rec.Columns() {
@@ -417,6 +421,12 @@ func (s *server) DoPutPreparedStatementQuery(ctx context.Context, cmd flightsql.
 	}
 	if err := rdr.Err(); err != nil {
 		return nil, err
+	}
+	if rows > 1 {
+		return nil, status.Error(codes.InvalidArgument, msg.Render(msg.Errorf(
+			"máy khách gửi %d bộ tham số cho một câu lệnh; mỗi lần chạy chỉ nhận một bộ (một dòng): hãy chạy câu lệnh một lần cho mỗi bộ, hoặc gộp chúng vào câu lệnh (IN, VALUES)",
+			"the client sent %d sets of parameters for one statement; each run takes one set (one row): run the statement once a set, or put them in the statement (IN, VALUES)",
+			rows), s.o.Lang))
 	}
 	if err := s.paramCount(p, len(params)); err != nil {
 		return nil, err

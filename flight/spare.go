@@ -61,7 +61,7 @@ func (s *server) wait(p *proc) error {
 	defer s.workers.Done()
 	io.Copy(io.Discard, p.stdout)
 	err := p.cmd.Wait()
-	s.log.Info("flight sql worker", "pid", p.cmd.Process.Pid, "exit", p.cmd.ProcessState.ExitCode(), "peak_rss_mb", peakRSSMB(p.cmd.ProcessState))
+	s.log.Info("flight sql worker", "pid", p.cmd.Process.Pid, "exit", p.cmd.ProcessState.ExitCode(), "peak_rss_mb", peakOf(p.stderr.String(), p.cmd.ProcessState))
 	return err
 }
 
@@ -82,6 +82,14 @@ func (s *server) worker() (*proc, error) {
 		defer s.workers.Done()
 		s.refill()
 	}()
+	if p != nil && exited(p.cmd) {
+		// A spare that died waiting (killed, crashed): reaped and logged,
+		// and the statement gets a fresh worker.
+		s.log.Warn("flight sql: the spare worker had ended; starting another", "pid", p.cmd.Process.Pid)
+		p.stdin.Close()
+		s.wait(p)
+		p = nil
+	}
 	if p != nil {
 		return p, nil
 	}

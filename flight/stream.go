@@ -7,13 +7,12 @@ import (
 	"database/sql/driver"
 
 	"github.com/apache/arrow-go/v18/arrow/ipc"
-	"github.com/duckdb/duckdb-go/v2"
 
 	"wardstat/warehouse"
 )
 
-// stream runs the statement on a connection of w through duckdb-go's
-// Arrow interface and puts its result on k, encoded once (recordSink).
+// stream runs the statement on a connection of w as a streaming result
+// (StreamArrow) and puts its result on k, encoded once (recordSink).
 func (s *server) stream(ctx context.Context, w *warehouse.Warehouse, query string, args []any, k *sink) error {
 	conn, err := w.DB().Conn(ctx)
 	if err != nil {
@@ -21,11 +20,7 @@ func (s *server) stream(ctx context.Context, w *warehouse.Warehouse, query strin
 	}
 	defer conn.Close()
 	return conn.Raw(func(dc any) error {
-		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
-		if err != nil {
-			return err
-		}
-		rdr, err := ar.QueryContext(ctx, query, args...)
+		rdr, err := StreamArrow(ctx, dc.(driver.Conn), query, args)
 		if err != nil {
 			return err
 		}

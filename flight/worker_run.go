@@ -110,7 +110,7 @@ func paramBuilder(v any) (array.Builder, arrow.DataType) {
 
 // RunWorker is the worker's work: it reads the request from in, opens the
 // warehouse file with open, checks the statement in the sandbox, runs it
-// through DuckDB's Arrow interface and writes its batches to out. hold,
+// as a streaming result (StreamArrow) and writes its batches to out. hold,
 // when set, is called before the statement runs and what it returns
 // after DuckDB answered (`wardstat sql`'s fetch reserve).
 func RunWorker(ctx context.Context, in io.Reader, out io.Writer, open func(ctx context.Context, path string) (*warehouse.Warehouse, error), hold func() func()) error {
@@ -151,16 +151,12 @@ func RunWorker(ctx context.Context, in io.Reader, out io.Writer, open func(ctx c
 	}
 	defer conn.Close()
 	return conn.Raw(func(dc any) error {
-		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
-		if err != nil {
-			return err
-		}
 		release := func() {}
 		if hold != nil {
 			release = hold()
 		}
 		vietnamDates(ctx, w, query, args)
-		rdr, err := ar.QueryContext(ctx, query, args...)
+		rdr, err := StreamArrow(ctx, dc.(driver.Conn), query, args)
 		release()
 		if err != nil {
 			return err

@@ -2,7 +2,10 @@ package flight
 
 import (
 	"errors"
+	"fmt"
+	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -57,6 +60,31 @@ var errBigRow = errors.New("a row larger than 4 MiB")
 
 // ErrBigRow says whether err is a worker's row over maxRowBytes.
 func ErrBigRow(err error) bool { return errors.Is(err, errBigRow) }
+
+// WorkerPeakLine is the line a worker writes on standard error as it
+// ends: its own peak resident memory since its exec, which the server
+// logs (peakOf) rather than the rusage, which counts the server's memory
+// shared before the exec.
+func WorkerPeakLine() string {
+	return fmt.Sprintf("%s%d", workerPeakPrefix, selfPeakRSSMB())
+}
+
+const workerPeakPrefix = "wardstat-worker-peak-rss-mb: "
+
+// peakOf is a worker's own peak from its standard error's tail, else
+// the rusage's.
+func peakOf(stderr string, ps *os.ProcessState) int64 {
+	if i := strings.LastIndex(stderr, workerPeakPrefix); i >= 0 {
+		line := stderr[i+len(workerPeakPrefix):]
+		if j := strings.IndexByte(line, '\n'); j >= 0 {
+			line = line[:j]
+		}
+		if n, err := strconv.ParseInt(strings.TrimSpace(line), 10, 64); err == nil && n > 0 {
+			return n
+		}
+	}
+	return peakRSSMB(ps)
+}
 
 // WorkerFailure is the line a worker writes last on its standard error
 // when it fails.

@@ -75,6 +75,13 @@ flight: section.`,
 			if set.maxRows <= 0 {
 				return usageError{msg.Errorf("--max-rows %d: hãy ghi một số dương", "--max-rows %d: give a positive number", set.maxRows)}
 			}
+			// No warehouse nor snapshot: refused at start, not at each query.
+			if _, err := os.Stat(a.dbPath); os.IsNotExist(err) && a.federation == nil {
+				if _, err := os.Stat(publishedPath(a.dbPath)); os.IsNotExist(err) {
+					return msg.Errorf("không có kho dữ liệu ở %s: %w; hãy nạp tệp xuất trước (wardstat ingest TỆP, hoặc wardstat demo), hoặc chỉ --db tới một kho",
+						"there is no warehouse at %s: %w; load exports first (wardstat ingest FILE, or wardstat demo), or point --db at one", a.dbPath, warehouse.ErrNoWarehouse)
+				}
+			}
 			log := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 			src := a.flightSource(set, publishedPath(a.dbPath))
 			defer src.close()

@@ -4,6 +4,8 @@ package main
 
 import (
 	"context"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -71,5 +73,27 @@ flight:
 	}
 	if strings.Contains(logs.String(), `"job":"build"`) {
 		t.Logf("a build ran: %s", logs)
+	}
+}
+
+// TestFlightRefusesAMissingWarehouseAtStart: --db naming no file (and no
+// snapshot beside it) stops the endpoint before it listens, in one line.
+func TestFlightRefusesAMissingWarehouseAtStart(t *testing.T) {
+	t.Setenv("WARDSTAT_FLIGHT_TOKEN", flightToken)
+	var stderr testkit.LockedBuffer
+	cmd := newRootCommand(io.Discard, &stderr)
+	cmd.SetArgs([]string{"--db", filepath.Join(t.TempDir(), "none.duckdb"), "--lang", "en", "flight", "--addr", "127.0.0.1:0"})
+	listened := false
+	onFlightReady = func(net.Addr) { listened = true }
+	t.Cleanup(func() { onFlightReady = nil })
+	done := make(chan error, 1)
+	go func() { done <- cmd.Execute() }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "there is no warehouse at") || listened {
+			t.Fatalf("ended with %v (listened %v), want the no-warehouse line before listening", err, listened)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("wardstat flight with no warehouse still runs after 20 s")
 	}
 }

@@ -475,6 +475,30 @@ func TestFlightMetadata(t *testing.T) {
 	if err != nil || len(sch.FieldIndices("received_at")) != 1 || len(sch.FieldIndices("dossier_code")) != 1 {
 		t.Errorf("dossiers' schema: %v %v", sch, err)
 	}
+	// The table's schema is its results' (an ENUM as text), each column
+	// with Flight SQL's column metadata (ADBC's xdbc_type_name).
+	for _, col := range []string{"channel", "online_level", "due_source", "received_at"} {
+		f, _ := sch.FieldsByName(col)
+		info, err := c.Execute(ctx, "SELECT "+col+" FROM dossiers LIMIT 1")
+		if err != nil || len(f) != 1 {
+			t.Fatalf("%s: %v %v", col, f, err)
+		}
+		r, err := c.DoGet(ctx, info.Endpoint[0].Ticket)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.Schema().Field(0).Type; !arrow.TypeEqual(got, f[0].Type) {
+			t.Errorf("%s: the table's schema says %s, its results %s", col, f[0].Type, got)
+		}
+		r.Release()
+		cm := flightsql.ColumnMetadata{Data: &f[0].Metadata}
+		if tn, ok := cm.TypeName(); !ok || tn == "" {
+			t.Errorf("%s: no Flight SQL type name in %v", col, f[0].Metadata)
+		}
+		if tn, ok := cm.TableName(); !ok || tn != "dossiers" {
+			t.Errorf("%s: table name %q in %v", col, tn, f[0].Metadata)
+		}
+	}
 	views := []string{"VIEW"}
 	info, err = c.GetTables(ctx, &flightsql.GetTablesOpts{TableTypes: views})
 	rows := read("GetTables views", info, err)
@@ -791,7 +815,14 @@ func TestFlightSharesIdenticalStatements(t *testing.T) {
 // the sql command's data memory limit) and returns its address.
 func startFlightProcess(t *testing.T, args ...string) (*exec.Cmd, string, *testkit.LockedBuffer) {
 	t.Helper()
-	c := cli(append(args, "flight", "--addr", "127.0.0.1:0")...)
+	return startFlightProcessWith(t, args)
+}
+
+// startFlightProcessWith is startFlightProcess with the flight command's
+// own flags.
+func startFlightProcessWith(t *testing.T, args []string, flags ...string) (*exec.Cmd, string, *testkit.LockedBuffer) {
+	t.Helper()
+	c := cli(append(append(args, "flight", "--addr", "127.0.0.1:0"), flags...)...)
 	c.Env = append(c.Env, "WARDSTAT_FLIGHT_TOKEN="+flightToken)
 	logs := &testkit.LockedBuffer{}
 	c.Stderr = logs

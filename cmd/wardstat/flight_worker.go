@@ -104,6 +104,7 @@ func newFlightWorkerCommand(a *app) *cobra.Command {
 			err = flight.RunWorker(ctx, bytes.NewReader(req), os.Stdout, func(ctx context.Context, path string) (*warehouse.Warehouse, error) {
 				return warehouse.Open(ctx, path, opt)
 			}, hold)
+			fmt.Fprintln(a.stderr, flight.WorkerPeakLine())
 			if err == nil {
 				return nil
 			}

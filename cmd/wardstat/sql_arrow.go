@@ -8,15 +8,15 @@ import (
 	"io"
 
 	"github.com/apache/arrow-go/v18/arrow/ipc"
-	"github.com/duckdb/duckdb-go/v2"
 
+	"wardstat/flight"
 	"wardstat/warehouse"
 )
 
 const arrowBuiltIn = true
 
 // writeArrow runs one checked statement and writes its result to out as
-// an Arrow IPC stream, DuckDB's record batches as they come (ENUMs stay
+// an Arrow IPC stream, DuckDB's record batches as they come (a streaming result) (ENUMs stay
 // dictionary-encoded: pyarrow reads them as categories). It returns the
 // rows written.
 func (a *app) writeArrow(ctx context.Context, w *warehouse.Warehouse, out io.Writer, query string) (int, error) {
@@ -30,11 +30,7 @@ func (a *app) writeArrow(ctx context.Context, w *warehouse.Warehouse, out io.Wri
 	defer conn.Close()
 	n := 0
 	err = conn.Raw(func(dc any) error {
-		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
-		if err != nil {
-			return err
-		}
-		rdr, err := ar.QueryContext(ctx, query)
+		rdr, err := flight.StreamArrow(ctx, dc.(driver.Conn), query, nil)
 		if err != nil {
 			return err
 		}
