@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -125,6 +126,8 @@ func planLake(ctx context.Context, conn *sql.Conn, dir string, old lakeManifestF
 	if p.Reason == "" {
 		if missing := missingPartition(dir, old.Tables); missing != "" {
 			p.Reason = "a partition is missing: " + missing
+		} else if unlisted := unlistedPartition(dir, old.Tables); unlisted != "" {
+			p.Reason = "a partition the manifest does not list: " + unlisted
 		}
 	}
 	if p.Reason != "" {
@@ -177,6 +180,13 @@ SELECT DISTINCT 'province=' || %s || '/month=' || month AS part, month FROM (
 	p.FromMonth = prev.AsOf[:7]
 	if minMonth.Valid && minMonth.String < p.FromMonth {
 		p.FromMonth = minMonth.String
+	}
+	// ward_month's grid runs every ward to the warehouse's last month with
+	// an event: a later one gives every ward rows for the months between,
+	// events or not, so the marts change from the month after the lake's
+	// last one at the latest.
+	if next := monthAfterLast(old.Tables["mart_ward_month"]); next != "" && next < p.FromMonth {
+		p.FromMonth = next
 	}
 	m0, err := time.Parse("2006-01", p.FromMonth)
 	if err != nil {
@@ -260,6 +270,52 @@ func missingPartition(dir string, tables lakeManifest) string {
 			}
 			if !ok {
 				return table + "/" + part
+			}
+		}
+	}
+	return ""
+}
+
+// monthAfterLast is the month after the last of a mart's months (YYYY-MM),
+// "" when it has none.
+func monthAfterLast(months map[string]string) string {
+	last := ""
+	for m := range months {
+		last = max(last, m)
+	}
+	t, err := time.Parse("2006-01", last)
+	if err != nil {
+		return ""
+	}
+	return t.AddDate(0, 1, 0).Format("2006-01")
+}
+
+// unlistedPartition names a partition folder on disk that the manifest
+// does not list ("" when there is none): an incremental export keeps the
+// partitions before its first month as listed, so it would remove such a
+// folder as a stray and never make it again; the whole lake is made.
+func unlistedPartition(dir string, tables lakeManifest) string {
+	for table, parts := range tables {
+		if unpartitioned(table) {
+			continue
+		}
+		var found []string
+		if slices.Contains(LakeMarts, table) {
+			found, _ = filepath.Glob(filepath.Join(dir, table, "month=*"))
+		} else {
+			found, _ = filepath.Glob(filepath.Join(dir, table, "province=*", "month=*"))
+		}
+		for _, f := range found {
+			rel, err := filepath.Rel(filepath.Join(dir, table), f)
+			if err != nil {
+				continue
+			}
+			part := filepath.ToSlash(rel)
+			if slices.Contains(LakeMarts, table) {
+				part = strings.TrimPrefix(part, "month=")
+			}
+			if _, listed := parts[part]; !listed {
+				return table + "/" + filepath.ToSlash(rel)
 			}
 		}
 	}
