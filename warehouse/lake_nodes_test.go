@@ -143,10 +143,10 @@ func TestReportPlacesUnregisteredWards(t *testing.T) {
 		for _, line := range strings.Split(got, "\n") {
 			provinces = append(provinces, strings.SplitN(line, "|", 2)[0]+":"+strings.SplitN(line, "|", 3)[1])
 		}
-		if want := "H56:6 Tỉnh Hưng Yên:12 Tỉnh Ninh Bình:12 <nil>:6"; strings.Join(provinces, " ") != want {
+		if want := "H56:6 Tỉnh Hưng Yên:12 Tỉnh Ninh Bình:12 NULL:6"; strings.Join(provinces, " ") != want {
 			t.Errorf("%s: --by province gives %v, want %s\n%s", name, provinces, want, got)
 		}
-		if d := formAt(t, w, "district"); !strings.Contains(d, "<nil>|Tỉnh Ninh Bình|6|") || !strings.Contains(d, "<nil>|<nil>|6|") {
+		if d := formAt(t, w, "district"); !strings.Contains(d, "NULL|Tỉnh Ninh Bình|6|") || !strings.Contains(d, "NULL|NULL|6|") {
 			t.Errorf("%s: --by district should put H37.08 in Tỉnh Ninh Bình with no district:\n%s", name, d)
 		}
 		if got, want := queryRow(t, w, `SELECT sum(received_total) FROM report_form('2024-03-01', '2024-03-31')`), "36"; got != want {
