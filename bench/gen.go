@@ -67,8 +67,10 @@ func Code(ward string, i int) string {
 	return fmt.Sprintf("%s-%s-%07d", ward, Base.Add(time.Duration(i%5_000_000)*37*time.Second).Format("060102"), i)
 }
 
-// SQLCode is Code in DuckDB SQL over an integer column i.
-const SQLCode = `printf('000.%02d.27.H37', 10 + i % 40) || '-' || strftime(TIMESTAMP '2021-01-01 07:30:00' + to_seconds((i % 5000000) * 37), '%y%m%d') || '-' || lpad(i::VARCHAR, 7, '0')`
+// SQLCode is Code in DuckDB SQL over an integer column i. The number is
+// printf's %07d, as Code's: lpad would cut a number of eight digits or more
+// to its first seven (at 100 M rows, 1,159 codes made twice).
+const SQLCode = `printf('000.%02d.27.H37', 10 + i % 40) || '-' || strftime(TIMESTAMP '2021-01-01 07:30:00' + to_seconds((i % 5000000) * 37), '%y%m%d') || '-' || printf('%07d', i)`
 
 // SQLWard is the ward of row i in SQL.
 const SQLWard = `printf('000.%02d.27.H37', 10 + i % 40)`
