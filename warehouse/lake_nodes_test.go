@@ -159,6 +159,20 @@ func TestReportPlacesUnregisteredWards(t *testing.T) {
 		if got := fmt.Sprint(un); got != "[{H26.09 Tỉnh Hưng Yên} {H37.08 Tỉnh Ninh Bình} {H56.05 H56} {XA.01 }]" {
 			t.Errorf("%s: unregistered wards %s", name, got)
 		}
+		// The dashboards' roll-up places them as the report does (one rule:
+		// placed_forms), month by month.
+		if got, want := queryRow(t, w, `SELECT string_agg(coalesce(province, 'NULL') || ':' || received_total, ' ' ORDER BY province NULLS LAST)
+			FROM mart_unit_month WHERE month = '2024-03' AND level = 'province'`), "H56:6 Tỉnh Hưng Yên:12 Tỉnh Ninh Bình:12 NULL:6"; got != want {
+			t.Errorf("%s: mart_unit_month by province gives %s, want %s", name, got, want)
+		}
+		// One unregistered ward alone: its province's name is the registry's.
+		rows, err := w.ReportForm(t.Context(), warehouse.ReportOptions{From: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2024, 3, 31, 0, 0, 0, 0, time.UTC), By: "province", Ward: "H26.09"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := rowsText(t, rows); !strings.HasPrefix(got, "Tỉnh Hưng Yên|6|") {
+			t.Errorf("%s: --ward H26.09 --by province gives %s, want Tỉnh Hưng Yên", name, got)
+		}
 	}
 }
 

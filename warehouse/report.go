@@ -68,35 +68,16 @@ func reportQuery(o ReportOptions) (string, []any, error) {
 }
 
 // placedForms is a WITH clause making forms: report_form's rows for o,
-// each ward the unit registry lacks placed in the province its code
-// names (QCVN 102: H37 in 000.11.27.H37, as the lake's partitions): under
-// the name the registry gives that province's other wards in the period,
-// else under the code itself; with no district. Wards of different
-// provinces missing from the registry are then never one blank row, and
-// every ward is summed once. Only a code naming no province stays NULL.
+// one period (NULL); unit_rollup and placed_forms (sql/models/30_marts.sql)
+// place the wards the unit registry lacks.
 func placedForms(o ReportOptions) (string, []any) {
-	from, to := o.From.Format(time.DateOnly), o.To.Format(time.DateOnly)
-	args := []any{from, to}
+	args := []any{o.From.Format(time.DateOnly), o.To.Format(time.DateOnly)}
 	where := ""
 	if o.Ward != "" {
 		where = " WHERE ward_code = ?"
 		args = append(args, o.Ward)
 	}
-	args = append(args, from, to)
-	code := func(col string) string {
-		return "nullif(" + strings.ReplaceAll(lakeProvince, "ward_code", col) + ", '" + noProvince + "')"
-	}
-	return `WITH ward_rows AS (SELECT NULL AS period, * FROM report_form(?::DATE, ?::DATE)` + where + `),
-		province_names AS (
-			SELECT province_code, province FROM (
-				SELECT ` + code("code") + ` AS province_code, province, count(*) AS wards
-				FROM unit_at(?::DATE, ?::DATE) WHERE province IS NOT NULL GROUP BY ALL)
-			WHERE province_code IS NOT NULL
-			QUALIFY row_number() OVER (PARTITION BY province_code ORDER BY wards DESC, province) = 1),
-		forms AS (
-			SELECT r.* REPLACE (CASE WHEN r.ward_name IS NULL AND r.province IS NULL
-			                         THEN coalesce(n.province, ` + code("r.ward_code") + `) ELSE r.province END AS province)
-			FROM ward_rows r LEFT JOIN province_names n ON r.ward_name IS NULL AND n.province_code = ` + code("r.ward_code") + `)`, args
+	return `WITH forms AS (SELECT NULL AS period, * FROM report_form(?::DATE, ?::DATE)` + where + `)`, args
 }
 
 // UnregisteredWard is a ward with dossiers in a report's period that the
@@ -111,7 +92,7 @@ type UnregisteredWard struct {
 // district and province levels count it in (placedForms).
 func (w *Warehouse) UnregisteredWards(ctx context.Context, o ReportOptions) ([]UnregisteredWard, error) {
 	forms, args := placedForms(o)
-	rows, err := w.db.QueryContext(ctx, forms+` SELECT ward_code, coalesce(province, '') FROM forms WHERE ward_name IS NULL ORDER BY ward_code`, args...)
+	rows, err := w.db.QueryContext(ctx, forms+` SELECT ward_code, coalesce(province, '') FROM placed_forms('forms') WHERE ward_name IS NULL ORDER BY ward_code`, args...)
 	if err != nil {
 		return nil, err
 	}

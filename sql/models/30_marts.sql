@@ -31,19 +31,60 @@ LEFT JOIN (SELECT ward_code, completed_month AS month, count(*) AS resolved_unkn
            FROM dossier_facts WHERE completed_day IS NOT NULL AND due_day IS NULL GROUP BY ALL) u
        USING (ward_code, month);
 
+-- province_code_of(code): the province a unit code names (QCVN 102: H37
+-- in 000.11.27.H37; the lake's province partitions too), NULL for none.
+-- vi: mã tỉnh trong mã đơn vị (QCVN 102: H37 trong 000.11.27.H37; cũng là
+-- phân vùng tỉnh của kho dữ liệu hồ), NULL khi không có.
+CREATE OR REPLACE MACRO province_code_of(code) AS
+    nullif(regexp_extract(code, '(^|\.)([HG][0-9]{2})(\.|$)', 2), '');
+
+-- placed_forms(forms): the form's rows of the relation named forms, each
+-- ward the unit registry lacks (no ward_name, no province) placed in the
+-- province its code names, with no district: under the name its province's
+-- registered wards have in the same period's rows, else the registry's
+-- latest name for that province, else the code itself. Wards of several
+-- provinces missing from the registry are then never one blank row, and
+-- every ward counts once. Only a code naming no province stays NULL.
+-- vi: các dòng biểu của quan hệ forms, xã, phường chưa có trong danh mục
+-- được đặt vào tỉnh mà mã của nó chỉ ra (không có huyện): theo tên tỉnh của
+-- các xã đã đăng ký trong cùng kỳ, nếu không thì tên mới nhất trong danh
+-- mục, nếu không nữa thì chính mã tỉnh.
+CREATE OR REPLACE MACRO placed_forms(forms) AS TABLE
+WITH f AS (SELECT *, province_code_of(ward_code) AS province_code FROM query_table(forms)),
+same_period AS (
+    SELECT period, province_code, province FROM f
+    WHERE ward_name IS NOT NULL AND province IS NOT NULL AND province_code IS NOT NULL
+    GROUP BY period, province_code, province
+    QUALIFY row_number() OVER (PARTITION BY period, province_code ORDER BY count(*) DESC, province) = 1),
+registry AS (
+    SELECT province_code_of(code) AS province_code, province
+    FROM unit_at(DATE '0001-01-01', DATE '9999-12-31')
+    WHERE province IS NOT NULL AND province_code_of(code) IS NOT NULL
+    GROUP BY province_code, province
+    QUALIFY row_number() OVER (PARTITION BY province_code ORDER BY count(*) DESC, province) = 1)
+SELECT f.* EXCLUDE (province_code) REPLACE (
+    CASE WHEN f.ward_name IS NULL AND f.province IS NULL
+         THEN coalesce(p.province, r.province, f.province_code) ELSE f.province END AS province)
+FROM f
+LEFT JOIN same_period p ON f.ward_name IS NULL AND p.period IS NOT DISTINCT FROM f.period AND p.province_code = f.province_code
+LEFT JOIN registry r ON f.ward_name IS NULL AND r.province_code = f.province_code;
+
 -- unit_rollup(forms): the form's rows of the relation named forms (a CTE,
--- table or view with a period, ward_code, district, province and the
--- form's figures) rolled up by level: 'district' (wards whose district was
+-- table or view with a period, ward_code, ward_name, district, province
+-- and the form's figures) rolled up by level, wards missing from the
+-- registry placed by placed_forms: 'district' (wards whose district was
 -- abolished in 2025 roll up under their province only, with district NULL)
 -- and 'province', per period; the rate recomputed from the sums, and the
 -- wards counted. mart_unit_month and the report's district and province
 -- levels (warehouse/report.go) both roll up through it.
 -- vi: các dòng biểu của quan hệ có tên forms (CTE, bảng hoặc view có
--- period, ward_code, district, province và các số liệu của biểu) cộng theo
--- cấp: 'district' (xã, phường có huyện bị bỏ năm 2025 được cộng thẳng vào
--- tỉnh, district là NULL) và 'province', theo từng kỳ; tỷ lệ được tính lại
--- từ các tổng, kèm số xã, phường.
+-- period, ward_code, ward_name, district, province và các số liệu của biểu)
+-- cộng theo cấp, xã chưa có trong danh mục được đặt theo placed_forms:
+-- 'district' (xã, phường có huyện bị bỏ năm 2025 được cộng thẳng vào tỉnh,
+-- district là NULL) và 'province', theo từng kỳ; tỷ lệ được tính lại từ các
+-- tổng, kèm số xã, phường.
 CREATE OR REPLACE MACRO unit_rollup(forms) AS TABLE
+WITH placed AS (SELECT * FROM placed_forms(forms))
 SELECT period, level, district, province,
        sum(received_total)::BIGINT AS received_total, sum(carried_over)::BIGINT AS carried_over,
        sum(new_online)::BIGINT AS new_online, sum(new_direct)::BIGINT AS new_direct, sum(new_postal)::BIGINT AS new_postal,
@@ -54,9 +95,9 @@ SELECT period, level, district, province,
        on_time_rate(sum(resolved_early + resolved_on_time), sum(resolved_total)) AS on_time_rate,
        count(DISTINCT ward_code) AS wards
 FROM (
-    SELECT 'district' AS level, period, district, province, * EXCLUDE (period, district, province) FROM query_table(forms)
+    SELECT 'district' AS level, period, district, province, * EXCLUDE (period, district, province) FROM placed
     UNION ALL BY NAME
-    SELECT 'province' AS level, period, NULL AS district, province, * EXCLUDE (period, district, province) FROM query_table(forms)
+    SELECT 'province' AS level, period, NULL AS district, province, * EXCLUDE (period, district, province) FROM placed
 )
 GROUP BY period, level, district, province;
 
