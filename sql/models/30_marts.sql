@@ -203,32 +203,50 @@ FROM (
 -- registry has them in that month (ward_month), so wards whose district was
 -- abolished in 2025 form a district row with district NULL. The
 -- percentiles are quantile_cont's, computed from each unit's histogram of
--- days (histogram_quantile_cont).
+-- days (histogram_quantile_cont). The dossiers are first counted by month,
+-- ward and number of days (a few rows a ward-month), and only those counts
+-- meet ward_month's names and are rolled up: joined whole, the dossiers
+-- became a hash table of every resolved dossier (out of memory at 100 M).
 -- vi: số ngày làm việc từ ngày được coi là tiếp nhận đến khi có kết quả, theo
 -- tháng có kết quả và theo đơn vị: cấp 'ward' (có ward_code), 'district' và
 -- 'province' (phân vị tính trên hồ sơ của mọi xã, phường thuộc cấp đó, không
 -- lấy trung bình của các xã); tên và huyện theo danh mục của tháng đó.
 CREATE OR REPLACE VIEW mart_processing_time_unit AS
+WITH per_value AS (
+    SELECT completed_month AS month, ward_code, working_days_taken AS d, count(*) AS n
+    FROM dossier_facts
+    WHERE completed_day IS NOT NULL AND working_days_taken IS NOT NULL
+    GROUP BY ALL
+),
+named AS (
+    SELECT p.*, wm.ward_name, wm.district, wm.province
+    FROM per_value p LEFT JOIN ward_month wm ON wm.ward_code = p.ward_code AND wm.month = p.month
+),
+rolled AS (
+    SELECT month,
+           CASE WHEN grouping(ward_code) = 0 THEN 'ward' WHEN grouping(district) = 0 THEN 'district' ELSE 'province' END AS level,
+           ward_code, CASE WHEN grouping(ward_code) = 0 THEN any_value(ward_name) END AS ward_name, district, province,
+           d, sum(n) AS n, list(DISTINCT ward_code) AS ward_codes
+    FROM named
+    GROUP BY GROUPING SETS ((month, ward_code, district, province, d),
+                            (month, district, province, d),
+                            (month, province, d))
+),
+unit AS (
+    SELECT month, level, ward_code, any_value(ward_name) AS ward_name, district, province,
+           sum(n)::BIGINT AS resolved,
+           map_from_entries(list({'key': d, 'value': n::UBIGINT})) AS days,
+           round(sum(d * n)::DOUBLE / sum(n)::DOUBLE, 2)::DOUBLE AS mean_working_days,
+           max(d)::BIGINT AS max_working_days,
+           len(list_distinct(flatten(list(ward_codes)))) AS wards
+    FROM rolled
+    GROUP BY month, level, ward_code, district, province
+)
 SELECT month, level, ward_code, ward_name, district, province, resolved,
        histogram_quantile_cont(days, 0.5) AS median_working_days,
        histogram_quantile_cont(days, 0.9) AS p90_working_days,
        mean_working_days, max_working_days, wards
-FROM (
-    SELECT f.completed_month AS month,
-           CASE WHEN grouping(f.ward_code) = 0 THEN 'ward' WHEN grouping(wm.district) = 0 THEN 'district' ELSE 'province' END AS level,
-           f.ward_code, CASE WHEN grouping(f.ward_code) = 0 THEN any_value(wm.ward_name) END AS ward_name, wm.district, wm.province,
-           count(*) AS resolved,
-           histogram(f.working_days_taken) AS days,
-           round(avg(f.working_days_taken), 2)::DOUBLE AS mean_working_days,
-           max(f.working_days_taken)::BIGINT AS max_working_days,
-           count(DISTINCT f.ward_code) AS wards
-    FROM dossier_facts f
-    LEFT JOIN ward_month wm ON wm.ward_code = f.ward_code AND wm.month = f.completed_month
-    WHERE f.completed_day IS NOT NULL AND f.working_days_taken IS NOT NULL
-    GROUP BY GROUPING SETS ((f.completed_month, f.ward_code, wm.district, wm.province),
-                            (f.completed_month, wm.district, wm.province),
-                            (f.completed_month, wm.province))
-);
+FROM unit;
 
 -- mart_anomalies: ward-months whose on-time rate, online share or volume
 -- leave the ward's own range over the six months before (mean ± 2 standard
