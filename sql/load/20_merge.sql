@@ -28,7 +28,9 @@ HAVING count(*) > 1;
 -- The keys are matched first by their hash (key_hash, as keyhash.go
 -- computes it), carrying nothing but row numbers; the stored texts of the
 -- rows found are then read by row id and compared with the file's, as two
--- keys may share a hash; the states of the matched rows are hashed after.
+-- keys may share a hash: DuckDB reads only the row groups those rows span,
+-- and a night's rows are mostly the newest (a changed state is written at
+-- the table's end). The states of the matched rows are hashed after.
 --
 -- A state that would reopen a dossier the stored state closed (completed
 -- or withdrawn there, neither here) is an older export's: loaded after a
