@@ -58,6 +58,7 @@ var changedScopes = map[string]string{
 	"wards_in_registry":            scopeRows, // the registry is in the fingerprint
 	"form_identity":                scopeRows, // holds for any set of dossiers: DATATESTS.md
 	"unique_dossier_per_ward":      scopeKeys,
+	"key_hash_matches":             scopeRows,
 }
 
 // allScoped says whether every data test has its changedScopes: one that
@@ -178,9 +179,12 @@ func (w *Warehouse) changedRun(ctx context.Context, tx *sql.Tx) (DataTestRun, *d
 	// would read every column of every dossier. Made before any temp view
 	// dossiers: "main" names the temp catalog's schema too, so
 	// main.dossiers would then read the view.
+	// The states are found by key_hash (a number: every dossier's texts
+	// would cost three times as much), then their keys read by row id.
 	if _, err := tx.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE data_test_keyed AS
-		SELECT d.ward_code, d.dossier_code FROM main.dossiers d
-		SEMI JOIN temp.data_test_changed c ON c.ward_code = d.ward_code AND c.dossier_code = d.dossier_code`); err != nil {
+		SELECT d.ward_code, d.dossier_code, d.key_hash FROM main.dossiers d
+		JOIN (SELECT x.rowid AS drow FROM main.dossiers x
+		      SEMI JOIN temp.data_test_changed c ON c.key_hash = x.key_hash) k ON d.rowid = k.drow`); err != nil {
 		return run, nil, fmt.Errorf("data tests: the changed dossiers: %w", err)
 	}
 	run.Scope = DataTestsChanged
@@ -261,15 +265,18 @@ func runTests(ctx context.Context, q dbQuerier, changed bool) ([]DataTestResult,
 // dossiers: the models and the tests' SQL (with the schema version), the
 // unit registry, the status catalogue, the calendar's years (a changed
 // year counts catalogue due dates again, in place) and the loads up to
-// through, with their status (a reload marks the load it replaces).
+// through, with their status (a reload marks the load it replaces), and
+// the key hashes' probe (a DuckDB whose hash differs computes every
+// key_hash again, in place: keyhash.go).
 func dataTestInputs(ctx context.Context, q dbQuerier, through int64) (string, error) {
-	var units, statuses, calendar, loads string
+	var units, statuses, calendar, loads, probe string
 	err := q.QueryRowContext(ctx, `SELECT
 		(SELECT count(*)::VARCHAR || ':' || coalesce(sum(hash(code, name, district, province, valid_from, valid_to)), 0)::VARCHAR FROM main.units),
 		(SELECT count(*)::VARCHAR || ':' || coalesce(sum(hash(status, label_vi, label_en, counted)), 0)::VARCHAR FROM main.statuses),
 		(SELECT count(*)::VARCHAR || ':' || coalesce(sum(hash(year, source, fingerprint)), 0)::VARCHAR FROM main.calendar_years),
 		(SELECT count(*)::VARCHAR || ':' || coalesce(sum(hash(load_id, sha256, coalesce(status, 'loaded'))), 0)::VARCHAR
-		 FROM main.loads WHERE load_id <= ?)`, through).Scan(&units, &statuses, &calendar, &loads)
+		 FROM main.loads WHERE load_id <= ?),
+		(SELECT coalesce(max(value), '') FROM main.meta WHERE name = 'key_hash_probe')`, through).Scan(&units, &statuses, &calendar, &loads, &probe)
 	if err != nil {
 		return "", fmt.Errorf("data tests: fingerprinting what they read: %w", err)
 	}
@@ -278,7 +285,7 @@ func dataTestInputs(ctx context.Context, q dbQuerier, through int64) (string, er
 	for _, f := range sqlmodels.Tests() {
 		fmt.Fprintf(h, "%s\n%d\n%s\n", f.Name, len(f.Text), f.Text)
 	}
-	fmt.Fprintf(h, "units %s\nstatuses %s\ncalendar %s\nloads %s\n", units, statuses, calendar, loads)
+	fmt.Fprintf(h, "units %s\nstatuses %s\ncalendar %s\nloads %s\nkeys %s\n", units, statuses, calendar, loads, probe)
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 

@@ -432,6 +432,9 @@ func asStored(cols []column, from map[string]string, flags bool) string {
 			src, known = f, lake[c.name] || c.name == "province"
 		}
 		switch {
+		case c.name == "key_hash":
+			// Not in the lake: computed as the warehouse stores it.
+			out = append(out, keyHashSQL("")+" AS key_hash")
 		case !known:
 			out = append(out, fmt.Sprintf("NULL::%s AS %s", c.typ, c.name))
 		case contains(lakeTimestamps, c.name):

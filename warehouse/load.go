@@ -274,7 +274,7 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 		return identified(err)
 	}
 	defer conn.ExecContext(context.Background(), `DROP VIEW IF EXISTS temp.stage_checked; DROP VIEW IF EXISTS temp.stage_all; DROP TABLE IF EXISTS temp.stage_raw; DROP TABLE IF EXISTS temp.stage_sample;
-		DROP TABLE IF EXISTS temp.stage_typed; DROP TABLE IF EXISTS temp.stage_twice; DROP TABLE IF EXISTS temp.stage_repeats; DROP TABLE IF EXISTS temp.stage_found; DROP TABLE IF EXISTS temp.stage_existing; DROP TABLE IF EXISTS temp.stage_row_fixes`)
+		DROP TABLE IF EXISTS temp.stage_typed; DROP TABLE IF EXISTS temp.stage_twice; DROP TABLE IF EXISTS temp.stage_repeats; DROP TABLE IF EXISTS temp.stage_hashed; DROP TABLE IF EXISTS temp.stage_found; DROP TABLE IF EXISTS temp.stage_existing; DROP TABLE IF EXISTS temp.stage_row_fixes`)
 
 	began := time.Now()
 	st, err := stageRows(ctx, conn)

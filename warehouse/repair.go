@@ -109,7 +109,8 @@ func (w *Warehouse) repairUnfinishedLoads(ctx context.Context) (*Repair, error) 
 		// with its first load (the oldest of its versions).
 		{&r.Restored, `INSERT INTO dossiers BY NAME
 			SELECT h.* EXCLUDE (replaced_by),
-			       (SELECT min(x.load_id) FROM dossier_history x WHERE x.ward_code = h.ward_code AND x.dossier_code = h.dossier_code) AS first_load_id
+			       (SELECT min(x.load_id) FROM dossier_history x WHERE x.ward_code = h.ward_code AND x.dossier_code = h.dossier_code) AS first_load_id,
+			       ` + keyHashSQL("h") + ` AS key_hash
 			FROM dossier_history h
 			WHERE h.replaced_by IN ` + in + `
 			  AND NOT EXISTS (SELECT 1 FROM dossiers d WHERE d.ward_code = h.ward_code AND d.dossier_code = h.dossier_code)`},

@@ -92,12 +92,13 @@ func replaceEarlierLoads(ctx context.Context, tx *sql.Tx, identity string, loadI
 		// transaction not commit and the deletion survive, opening the
 		// warehouse puts them back from there (repair.go).
 		{nil, `INSERT INTO dossier_history BY NAME
-			SELECT d.* EXCLUDE (first_load_id), ` + this + ` AS replaced_by
+			SELECT d.* EXCLUDE (first_load_id, key_hash), ` + this + ` AS replaced_by
 			FROM dossiers d WHERE d.rowid IN (SELECT drow FROM stage_withdrawn)`},
 		{&withdrawn, `DELETE FROM dossiers WHERE rowid IN (SELECT drow FROM stage_withdrawn)`},
 		{nil, `INSERT INTO dossiers BY NAME
 			SELECT h.* EXCLUDE (replaced_by),
-			       (SELECT min(x.load_id) FROM dossier_history x WHERE x.ward_code = h.ward_code AND x.dossier_code = h.dossier_code) AS first_load_id
+			       (SELECT min(x.load_id) FROM dossier_history x WHERE x.ward_code = h.ward_code AND x.dossier_code = h.dossier_code) AS first_load_id,
+			       ` + keyHashSQL("h") + ` AS key_hash
 			FROM dossier_history h WHERE h.rowid IN (SELECT hrow FROM stage_put_back)`},
 		{nil, `DELETE FROM dossier_history WHERE rowid IN (SELECT hrow FROM stage_put_back)`},
 		{nil, `DELETE FROM reject_rows WHERE load_id IN ` + replaced},

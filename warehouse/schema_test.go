@@ -44,7 +44,7 @@ func TestDossiersTableIsTheCanonicalSchema(t *testing.T) {
 		delete(got, f.Name)
 	}
 	for n := range got {
-		if n != "state_hash" && n != "first_load_id" {
+		if n != "state_hash" && n != "first_load_id" && n != "key_hash" {
 			t.Errorf("column %s is not in the canonical schema", n)
 		}
 	}

@@ -28,7 +28,7 @@ import (
 )
 
 // SchemaVersion is the schema this build writes; older files are migrated on open.
-const SchemaVersion = 13
+const SchemaVersion = 14
 
 // Errors a caller may test for.
 var (
@@ -242,7 +242,12 @@ func (w *Warehouse) modelsStale(ctx context.Context) bool {
 	if err != nil {
 		return false
 	}
-	return version < SchemaVersion || made != modelsFingerprint()
+	if version < SchemaVersion || made != modelsFingerprint() {
+		return true
+	}
+	// Key hashes of another DuckDB match nothing this one computes.
+	keys, err := keyHashesStale(ctx, w.db)
+	return err == nil && keys
 }
 
 // Repaired says what opening the warehouse removed of loads that never
@@ -326,6 +331,9 @@ func (w *Warehouse) migrate(ctx context.Context) error {
 			return fmt.Errorf("migration %s: %w", m.Name, err)
 		}
 		w.log.Info("migrated warehouse", "version", v)
+	}
+	if err := w.checkKeyHashes(ctx); err != nil {
+		return err
 	}
 	began := time.Now()
 	// The models (macros and views) are made again only when their SQL

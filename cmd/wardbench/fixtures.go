@@ -43,6 +43,7 @@ func makeBase(ctx context.Context, path string, n int) error {
 	}
 	q := fmt.Sprintf(`
 	INSERT INTO dossiers BY NAME
+	SELECT *, hash(ward_code, dossier_code) AS key_hash FROM (
 	SELECT %[1]s AS ward_code, %[2]s AS dossier_code, NULL AS procedure_code, 'Chứng thực bản sao từ bản chính' AS procedure_name,
 	  'Chứng thực' AS sector, ['direct', 'direct', 'online', 'online', 'postal'][1 + i %% 5] AS channel, 'none' AS online_level,
 	  CASE WHEN i %% 7 = 0 THEN 4 ELSE 10 END AS status, NULL AS submitted_at,
@@ -52,7 +53,7 @@ func makeBase(ctx context.Context, path string, n int) error {
 	  NULL AS returned_at, NULL AS withdrawn_at, NULL AS supplement_requested_at, NULL AS supplement_received_at,
 	  NULL AS apology_issued, NULL AS paid_online, 2000 AS fee, NULL AS digitised, md5(i::VARCHAR) AS applicant_key,
 	  0 AS load_id, i AS source_row, hash(i) AS state_hash, 0 AS first_load_id
-	FROM range(%[3]d) t(i)`, bench.SQLWard, bench.SQLCode, n)
+	FROM range(%[3]d) t(i))`, bench.SQLWard, bench.SQLCode, n)
 	if _, err := w.DB().ExecContext(ctx, q); err != nil {
 		w.Close()
 		return fmt.Errorf("building the base: %w", err)

@@ -95,6 +95,7 @@ func makeScaleBase(ctx context.Context, path, flatPath string, n int) error {
 	}
 	q := fmt.Sprintf(`
 	INSERT INTO dossiers BY NAME
+	SELECT *, hash(ward_code, dossier_code) AS key_hash FROM (
 	SELECT %[1]s AS ward_code, %[2]s AS dossier_code, NULL AS procedure_code,
 	  ['Chứng thực bản sao từ bản chính', 'Đăng ký khai sinh', 'Đăng ký kết hôn', 'Cấp Giấy xác nhận tình trạng hôn nhân', 'Đăng ký khai tử', 'Chứng thực chữ ký trong giấy tờ, văn bản', 'Đăng ký biến động quyền sử dụng đất', 'Cấp giấy phép xây dựng nhà ở riêng lẻ'][1 + (i // 7) %% 8] AS procedure_name,
 	  ['Chứng thực', 'Hộ tịch', 'Hộ tịch', 'Hộ tịch', 'Hộ tịch', 'Chứng thực', 'Đất đai', 'Xây dựng'][1 + (i // 7) %% 8] AS sector,
@@ -106,7 +107,7 @@ func makeScaleBase(ctx context.Context, path, flatPath string, n int) error {
 	  NULL AS supplement_requested_at, NULL AS supplement_received_at,
 	  NULL AS apology_issued, NULL AS paid_online, 1000 * (i %% 60) AS fee, NULL AS digitised, md5(i::VARCHAR) AS applicant_key,
 	  0 AS load_id, i AS source_row, hash(i) AS state_hash, 0 AS first_load_id
-	FROM (SELECT i, %[4]s AS r FROM range(%[3]d) t(i))`,
+	FROM (SELECT i, %[4]s AS r FROM range(%[3]d) t(i)))`,
 		bench.SQLWard, bench.SQLCode, n, sqlReceived(n))
 	if _, err := w.DB().ExecContext(ctx, q); err != nil {
 		w.Close()

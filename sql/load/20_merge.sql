@@ -21,12 +21,16 @@ HAVING count(*) > 1;
 
 -- The dossiers of this file already stored: the file's row (rid), where
 -- the dossier is stored (drow), its stored state and first load, and the
--- state this file gives it (new_hash). Only the key columns of the
--- warehouse, its state hashes and first loads are read here: reading every
--- column of every stored row made this step grow with history.
--- The codes are matched first, carrying nothing but row numbers (a join
--- carrying every staged column is slower: BENCHMARKS.md); the states of
--- the matched rows are hashed after, joined by row number.
+-- state this file gives it (new_hash). Only the key hashes of the
+-- warehouse are read whole here: reading every column of every stored row
+-- made this step grow with history, and even its two key texts cost three
+-- times the fixed-size key_hash (BENCHMARKS.md).
+-- The keys are matched first by their hash (key_hash, as keyhash.go
+-- computes it), carrying nothing but row numbers; the stored texts of the
+-- rows found are then read by row id and compared with the file's, as two
+-- keys may share a hash: DuckDB reads only the row groups those rows span,
+-- and a night's rows are mostly the newest (a changed state is written at
+-- the table's end). The states of the matched rows are hashed after.
 --
 -- A state that would reopen a dossier the stored state closed (completed
 -- or withdrawn there, neither here) is an older export's: loaded after a
@@ -34,18 +38,23 @@ HAVING count(*) > 1;
 -- --reload), it would undo a result and change a closed month's form. Such
 -- a state does not replace the stored one (older: counted as unchanged
 -- and said in a warning).
+CREATE OR REPLACE TEMP TABLE stage_hashed AS
+SELECT s.rid, d.rowid AS drow
+FROM (SELECT rid, hash(ward_code, dossier_code) AS key_hash FROM stage_checked WHERE reject_code IS NULL) s
+JOIN dossiers d ON d.key_hash = s.key_hash;
+
 CREATE OR REPLACE TEMP TABLE stage_found AS
 WITH matched AS (
-    SELECT s.rid, d.rowid AS drow, d.state_hash, d.first_load_id,
+    SELECT h.rid, h.drow, d.state_hash, d.first_load_id, d.ward_code, d.dossier_code,
            d.completed_at IS NOT NULL OR d.withdrawn_at IS NOT NULL AS stored_closed
-    FROM (SELECT rid, ward_code, dossier_code FROM stage_checked WHERE reject_code IS NULL) s
-    JOIN dossiers d ON d.ward_code = s.ward_code AND d.dossier_code = s.dossier_code
+    FROM dossiers d
+    JOIN stage_hashed h ON d.rowid = h.drow
 )
-SELECT m.* EXCLUDE (stored_closed),
+SELECT m.rid, m.drow, m.state_hash, m.first_load_id,
        m.stored_closed AND s.completed_at IS NULL AND s.withdrawn_at IS NULL AS older,
        hash({{.ColumnsOf "s"}}) AS new_hash
 FROM matched m
-JOIN stage_checked s ON s.rid = m.rid
+JOIN stage_checked s ON s.rid = m.rid AND s.ward_code = m.ward_code AND s.dossier_code = m.dossier_code
 LEFT JOIN stage_repeats r ON r.ward_code = s.ward_code AND r.dossier_code = s.dossier_code
 WHERE r.last_rid IS NULL OR s.rid = r.last_rid;
 
@@ -73,8 +82,9 @@ WHERE rowid IN (SELECT drow FROM stage_existing);
 -- New dossiers and the new states of changed ones. Stored dossiers are
 -- told apart by the file's row number, not by their texts: joining the
 -- codes again costs a re-export (BENCHMARKS.md).
-INSERT INTO dossiers ({{.Columns}}, load_id, source_row, state_hash, first_load_id)
-SELECT {{.ColumnsOf "s"}}, {{.LoadID}}, s.source_row, hash({{.ColumnsOf "s"}}), coalesce(f.first_load_id, {{.LoadID}})
+INSERT INTO dossiers ({{.Columns}}, load_id, source_row, state_hash, first_load_id, key_hash)
+SELECT {{.ColumnsOf "s"}}, {{.LoadID}}, s.source_row, hash({{.ColumnsOf "s"}}), coalesce(f.first_load_id, {{.LoadID}}),
+       hash(s.ward_code, s.dossier_code)
 FROM stage_checked s
 LEFT JOIN stage_repeats r ON r.ward_code = s.ward_code AND r.dossier_code = s.dossier_code
 LEFT JOIN stage_found f ON f.rid = s.rid

@@ -7,7 +7,7 @@
 CREATE OR REPLACE VIEW dossier_versions AS
 SELECT * FROM dossier_history
 UNION ALL BY NAME
-SELECT * EXCLUDE (first_load_id) FROM dossiers;
+SELECT * EXCLUDE (first_load_id, key_hash) FROM dossiers;
 
 -- calendar_cum: each day with the number of working days up to it (cum),
 -- and start_cum, the cum of the first working day on or after it: a clock
