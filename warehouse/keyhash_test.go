@@ -14,7 +14,7 @@ import (
 // not the hash of their key.
 func wrongKeyHashes(t *testing.T, w *warehouse.Warehouse) int64 {
 	t.Helper()
-	return queryInt(t, w.DB(), `SELECT count(*) FROM dossiers WHERE key_hash IS DISTINCT FROM hash(ward_code, dossier_code)`)
+	return queryInt(t, w.DB(), `SELECT count(*) FROM dossiers WHERE key_hash IS DISTINCT FROM hash(dossier_code)`)
 }
 
 // keyHashesRight fails the test when a stored key_hash is wrong, and

@@ -404,9 +404,16 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 	// dossiers are mostly stored already, checks its few new ones.
 	var elsewhere int64
 	var otherWard sql.NullString
-	if err := tx.QueryRowContext(ctx, `SELECT count(DISTINCT s.dossier_code), any_value(d.ward_code)
-		FROM dossiers s JOIN dossiers d ON d.dossier_code = s.dossier_code AND d.ward_code <> s.ward_code
-		WHERE s.load_id = ? AND s.first_load_id = ?`, res.LoadID, res.LoadID).Scan(&elsewhere, &otherWard); err != nil {
+	// The codes are matched by key_hash (the code's hash) carrying row ids,
+	// and only the rows found are read as texts: the stored codes of every
+	// dossier are never read (seconds at 100 M).
+	if err := tx.QueryRowContext(ctx, `WITH found AS (
+			SELECT n.srow, d.rowid AS drow
+			FROM (SELECT rowid AS srow, key_hash FROM dossiers WHERE load_id = ? AND first_load_id = ?) n
+			JOIN dossiers d ON d.key_hash = n.key_hash AND d.rowid <> n.srow)
+		SELECT count(DISTINCT s.dossier_code), any_value(d.ward_code)
+		FROM found f JOIN dossiers s ON s.rowid = f.srow JOIN dossiers d ON d.rowid = f.drow
+		WHERE d.dossier_code = s.dossier_code AND d.ward_code <> s.ward_code`, res.LoadID, res.LoadID).Scan(&elsewhere, &otherWard); err != nil {
 		return res, fmt.Errorf("checking the load's codes against other wards: %w", err)
 	}
 	if elsewhere > 0 {

@@ -43,7 +43,7 @@ func makeBase(ctx context.Context, path string, n int) error {
 	}
 	q := fmt.Sprintf(`
 	INSERT INTO dossiers BY NAME
-	SELECT *, hash(ward_code, dossier_code) AS key_hash FROM (
+	SELECT *, hash(dossier_code) AS key_hash FROM (
 	SELECT %[1]s AS ward_code, %[2]s AS dossier_code, NULL AS procedure_code, 'Chứng thực bản sao từ bản chính' AS procedure_name,
 	  'Chứng thực' AS sector, ['direct', 'direct', 'online', 'online', 'postal'][1 + i %% 5] AS channel, 'none' AS online_level,
 	  CASE WHEN i %% 7 = 0 THEN 4 ELSE 10 END AS status, NULL AS submitted_at,

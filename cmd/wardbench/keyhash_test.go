@@ -27,7 +27,7 @@ func TestGeneratedBasesFillKeyHashes(t *testing.T) {
 			t.Fatal(err)
 		}
 		var rows, wrong int64
-		err = w.DB().QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (key_hash IS DISTINCT FROM hash(ward_code, dossier_code)) FROM dossiers`).Scan(&rows, &wrong)
+		err = w.DB().QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (key_hash IS DISTINCT FROM hash(dossier_code)) FROM dossiers`).Scan(&rows, &wrong)
 		w.Close()
 		if err != nil || rows != 2000 || wrong != 0 {
 			t.Fatalf("%s: %d dossiers, %d with a wrong key_hash (%v)", name, rows, wrong, err)

@@ -95,7 +95,7 @@ func makeScaleBase(ctx context.Context, path, flatPath string, n int) error {
 	}
 	q := fmt.Sprintf(`
 	INSERT INTO dossiers BY NAME
-	SELECT *, hash(ward_code, dossier_code) AS key_hash FROM (
+	SELECT *, hash(dossier_code) AS key_hash FROM (
 	SELECT %[1]s AS ward_code, %[2]s AS dossier_code, NULL AS procedure_code,
 	  ['Chứng thực bản sao từ bản chính', 'Đăng ký khai sinh', 'Đăng ký kết hôn', 'Cấp Giấy xác nhận tình trạng hôn nhân', 'Đăng ký khai tử', 'Chứng thực chữ ký trong giấy tờ, văn bản', 'Đăng ký biến động quyền sử dụng đất', 'Cấp giấy phép xây dựng nhà ở riêng lẻ'][1 + (i // 7) %% 8] AS procedure_name,
 	  ['Chứng thực', 'Hộ tịch', 'Hộ tịch', 'Hộ tịch', 'Hộ tịch', 'Chứng thực', 'Đất đai', 'Xây dựng'][1 + (i // 7) %% 8] AS sector,

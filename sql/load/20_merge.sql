@@ -40,7 +40,7 @@ HAVING count(*) > 1;
 -- and said in a warning).
 CREATE OR REPLACE TEMP TABLE stage_hashed AS
 SELECT s.rid, d.rowid AS drow
-FROM (SELECT rid, hash(ward_code, dossier_code) AS key_hash FROM stage_checked WHERE reject_code IS NULL) s
+FROM (SELECT rid, hash(dossier_code) AS key_hash FROM stage_checked WHERE reject_code IS NULL) s
 JOIN dossiers d ON d.key_hash = s.key_hash;
 
 CREATE OR REPLACE TEMP TABLE stage_found AS
@@ -84,7 +84,7 @@ WHERE rowid IN (SELECT drow FROM stage_existing);
 -- codes again costs a re-export (BENCHMARKS.md).
 INSERT INTO dossiers ({{.Columns}}, load_id, source_row, state_hash, first_load_id, key_hash)
 SELECT {{.ColumnsOf "s"}}, {{.LoadID}}, s.source_row, hash({{.ColumnsOf "s"}}), coalesce(f.first_load_id, {{.LoadID}}),
-       hash(s.ward_code, s.dossier_code)
+       hash(s.dossier_code)
 FROM stage_checked s
 LEFT JOIN stage_repeats r ON r.ward_code = s.ward_code AND r.dossier_code = s.dossier_code
 LEFT JOIN stage_found f ON f.rid = s.rid

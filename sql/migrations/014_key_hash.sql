@@ -1,5 +1,5 @@
--- Schema version 14: each dossier's key (ward_code, dossier_code) as a
--- fixed-size number, key_hash = hash(ward_code, dossier_code): a load
+-- Schema version 14: each dossier's code as a fixed-size number,
+-- key_hash = hash(dossier_code) (a code is the country's): a load
 -- matches its file's dossiers against the stored ones on this number
 -- before it reads any stored text, and the uniqueness test groups by it.
 -- DuckDB does not promise hash() the same from one version to the next:
