@@ -97,7 +97,7 @@ const martLookBack = 12
 // Loads never run while the export does (the daemon's Runner.mu, one
 // writer process): a load committing after the watermark was read, with a
 // lower number than another already committed, would be missed.
-func planLake(ctx context.Context, conn *sql.Conn, dir string, old lakeManifestFile, now lakeState, owner string) (lakePlan, error) {
+func planLake(ctx context.Context, conn *sql.Conn, dir string, old lakeManifestFile, now lakeState, owner string, step func(string)) (lakePlan, error) {
 	p := lakePlan{}
 	prev := old.State
 	var inputs string
@@ -133,6 +133,7 @@ func planLake(ctx context.Context, conn *sql.Conn, dir string, old lakeManifestF
 	if p.Reason != "" {
 		return p, nil
 	}
+	step("plan: the state's inputs")
 	w := prev.Watermark
 	steps := []string{
 		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE lake_changed AS
@@ -149,14 +150,16 @@ SELECT DISTINCT 'province=' || %s || '/month=' || month AS part, month FROM (
         SELECT h.ward_code, h.received_at FROM main.dossier_history h
         SEMI JOIN lake_changed c ON c.ward_code = h.ward_code AND c.dossier_code = h.dossier_code) v)`, lakeProvince),
 	}
-	for _, s := range steps {
+	for i, s := range steps {
 		if _, err := conn.ExecContext(ctx, s); err != nil {
 			return p, fmt.Errorf("the dossiers changed since the lake: %w", err)
 		}
+		step([]string{"plan: the changed dossiers", "plan: their partitions"}[i])
 	}
 	if _, err := conn.ExecContext(ctx, changedFromQuery(w)); err != nil {
 		return p, fmt.Errorf("the months the changed dossiers touch: %w", err)
 	}
+	step("plan: their first months")
 	var minMonth sql.NullString
 	if err := conn.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM lake_changed), (SELECT min(month) FROM lake_changed_from)`).Scan(&p.Changed, &minMonth); err != nil {
 		return p, fmt.Errorf("the dossiers changed since the lake: %w", err)
@@ -334,7 +337,7 @@ func unlistedPartition(dir string, tables lakeManifest) string {
 // the dossiers giving each ward its first receipt, result and withdrawal
 // are kept too, so the grid is the whole warehouse's. The history is kept
 // for those dossiers only (supplement_requests).
-func shadowDossiers(ctx context.Context, conn *sql.Conn, from string) error {
+func shadowDossiers(ctx context.Context, conn *sql.Conn, from string, step func(string)) error {
 	s := "TIMESTAMP '" + from + "-01 00:00:00'"
 	steps := []string{
 		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE dossiers AS
@@ -354,10 +357,11 @@ WHERE NOT coalesce(d.received_at < %[1]s AND (
 SELECT h.* FROM main.dossier_history h
 SEMI JOIN temp.dossiers k ON k.ward_code = h.ward_code AND k.dossier_code = h.dossier_code`,
 	}
-	for _, q := range steps {
+	for i, q := range steps {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("the dossiers counting from %s: %w", from, err)
 		}
+		step([]string{"dossiers from " + from, "their history"}[i])
 	}
 	return nil
 }
@@ -423,41 +427,67 @@ func (w *Warehouse) lakeWardMonth(ctx context.Context, dir string) string {
 	if err != nil || now != *m.State {
 		return ""
 	}
+	q, err := lakeWardMonthQuery(ctx, w.db, dir, m.Tables["mart_ward_month"], "", "9999-99")
+	if err != nil {
+		w.log.Warn("the lake's mart_ward_month is not ward_month: ward_month is computed", "err", err)
+		return ""
+	}
+	return q
+}
+
+// lakeWardMonthQuery is a query giving ward_month's rows of the months in
+// [from, to) from the lake in dir's mart_ward_month (months: the
+// manifest's), ordered as ward_month, checked on q to have ward_month's
+// columns and types. "" with no error when no listed month is in range;
+// an error when a file is missing or the columns differ.
+func lakeWardMonthQuery(ctx context.Context, q queryer, dir string, months map[string]string, from, to string) (string, error) {
 	var files []string
-	for month := range m.Tables["mart_ward_month"] {
+	for month := range months {
+		if month < from || month >= to {
+			continue
+		}
 		f := filepath.Join(dir, "mart_ward_month", "month="+month, "data.parquet")
 		if _, err := os.Stat(f); err != nil {
-			return ""
+			return "", err
 		}
 		files = append(files, f)
 	}
 	if len(files) == 0 {
-		return ""
+		return "", nil
 	}
-	q := fmt.Sprintf(`SELECT month, * EXCLUDE (month, resolved_unknown_due)
+	slices.Sort(files)
+	lq := fmt.Sprintf(`SELECT month, * EXCLUDE (month, resolved_unknown_due)
 FROM read_parquet(%s, hive_partitioning = true, hive_types = {'month': VARCHAR}) ORDER BY month, ward_code`, fileList(files))
-	describe := func(q string) string {
+	describe := func(sel string) (string, error) {
 		var cols []string
-		rows, err := w.db.QueryContext(ctx, `SELECT column_name || ' ' || column_type FROM (DESCRIBE `+q+`)`)
+		rows, err := q.QueryContext(ctx, `SELECT column_name || ' ' || column_type FROM (DESCRIBE `+sel+`)`)
 		if err != nil {
-			return "error"
+			return "", err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var c string
-			if rows.Scan(&c) != nil {
-				return "error"
+			if err := rows.Scan(&c); err != nil {
+				return "", err
 			}
 			cols = append(cols, c)
 		}
-		if rows.Err() != nil {
-			return "error"
-		}
-		return strings.Join(cols, ", ")
+		return strings.Join(cols, ", "), rows.Err()
 	}
-	if got, want := describe(q), describe(`SELECT * FROM ward_month`); got != want || got == "error" {
-		w.log.Warn("the lake's mart_ward_month is not ward_month: ward_month is computed", "lake", got, "ward_month", want)
-		return ""
+	got, err := describe(lq)
+	if err != nil {
+		return "", err
 	}
-	return q
+	want, err := describe(`SELECT * FROM main.ward_month`)
+	if err != nil {
+		return "", err
+	}
+	if got != want {
+		return "", fmt.Errorf("the lake's columns (%s) are not ward_month's (%s)", got, want)
+	}
+	return lq, nil
+}
+
+type queryer interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 }
