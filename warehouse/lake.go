@@ -147,8 +147,8 @@ func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, err
 	// Most marts are built on ward_month, a pass over every dossier: on this
 	// connection a temp table of the same name, made once, stands in for it
 	// (temp objects come first in DuckDB's search path). Incremental, the
-	// dossiers are shadowed too (shadowDossiers), and ward_month is made
-	// from the months the marts' look-backs read on.
+	// dossiers are shadowed too (shadowDossiers), and ward_month holds the
+	// months the marts' look-backs read on: made from M0, read before.
 	martFilter := ""
 	if plan.Incremental {
 		// The look-back's months before M0 are unchanged: read from the
