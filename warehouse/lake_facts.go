@@ -162,14 +162,6 @@ func (w *Warehouse) exportLakeFacts(ctx context.Context, conn *sql.Conn, dir, tm
 		}
 		incremental := plan.Incremental && !unpartitioned(table)
 		q := lakeFactQuery(table)
-		if incremental && len(plan.Dirty) > 0 {
-			// The changed partitions' rows, made once for their
-			// fingerprints and their files.
-			if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE lake_fact AS `+q); err != nil {
-				return nil, res, fmt.Errorf("lake %s: %w", table, err)
-			}
-			q = `SELECT * FROM temp.lake_fact`
-		}
 		var hashes map[string]string
 		var err error
 		if incremental && len(plan.Dirty) == 0 {

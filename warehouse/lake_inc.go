@@ -425,7 +425,7 @@ WHERE d.received_at >= TIMESTAMP '%[3]s-01 00:00:00'
 // With all, the plan's tables go too.
 func dropShadows(conn *sql.Conn, all bool) {
 	q := `DROP TABLE IF EXISTS temp.dossier_history; DROP TABLE IF EXISTS temp.dossiers;
-DROP TABLE IF EXISTS temp.ward_month; DROP TABLE IF EXISTS temp.lake_mart; DROP TABLE IF EXISTS temp.lake_fact`
+DROP TABLE IF EXISTS temp.ward_month; DROP TABLE IF EXISTS temp.lake_mart`
 	if all {
 		q += `; DROP TABLE IF EXISTS temp.lake_changed; DROP TABLE IF EXISTS temp.lake_changed_states; DROP TABLE IF EXISTS temp.lake_dirty_parts; DROP TABLE IF EXISTS temp.lake_changed_from`
 	}
