@@ -86,6 +86,7 @@ func readLakeManifest(path string) (lakeManifestFile, error) {
 // half-written file or both.
 func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, error) {
 	var res LakeResult
+	t0 := time.Now()
 	owner, err := w.CheckLakeOwner(ctx, dir)
 	if err != nil {
 		return res, err
@@ -128,6 +129,7 @@ func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, err
 	defer conn.Close()
 	defer dropShadows(conn, true)
 	began := time.Now()
+	w.log.Debug("lake export step", "step", "open", "seconds", time.Since(t0).Seconds())
 	step := func(what string) { // each step's seconds, to see where a night's time goes
 		w.log.Debug("lake export step", "step", what, "seconds", time.Since(began).Seconds())
 		began = time.Now()
@@ -136,7 +138,7 @@ func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, err
 	if err != nil {
 		return res, err
 	}
-	plan, err := planLake(ctx, conn, dir, oldFile, state, owner)
+	plan, err := planLake(ctx, conn, dir, oldFile, state, owner, step)
 	if err != nil {
 		return res, err
 	}
@@ -145,15 +147,26 @@ func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, err
 	// Most marts are built on ward_month, a pass over every dossier: on this
 	// connection a temp table of the same name, made once, stands in for it
 	// (temp objects come first in DuckDB's search path). Incremental, the
-	// dossiers are shadowed too (shadowDossiers), and ward_month is made
-	// from the months the marts' look-backs read on.
+	// dossiers are shadowed too (shadowDossiers), and ward_month holds the
+	// months the marts' look-backs read on: made from M0, read before.
 	martFilter := ""
 	if plan.Incremental {
-		if err := shadowDossiers(ctx, conn, plan.LookFrom); err != nil {
+		// The look-back's months before M0 are unchanged: read from the
+		// lake's mart_ward_month (their files as the manifest lists them),
+		// the dossiers shadowed from M0 only. Should they not read as
+		// ward_month, the look-back is computed from S.
+		lookBack, err := lakeWardMonthQuery(ctx, conn, dir, old["mart_ward_month"], plan.LookFrom, plan.FromMonth)
+		from, wm := plan.FromMonth, fmt.Sprintf(`SELECT * FROM main.ward_month WHERE month >= '%s'`, plan.FromMonth)
+		if err != nil {
+			w.log.Warn("the lake's mart_ward_month is not read: ward_month's look-back is computed", "err", err)
+			from, wm = plan.LookFrom, fmt.Sprintf(`SELECT * FROM main.ward_month WHERE month >= '%s'`, plan.LookFrom)
+		} else if lookBack != "" {
+			wm = fmt.Sprintf(`SELECT * FROM (%s) UNION ALL (%s) ORDER BY month, ward_code`, lookBack, wm)
+		}
+		if err := shadowDossiers(ctx, conn, from, step); err != nil {
 			return res, err
 		}
-		step("dossiers from " + plan.LookFrom)
-		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE ward_month AS SELECT * FROM main.ward_month WHERE month >= '%s'`, plan.LookFrom)); err != nil {
+		if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE ward_month AS `+wm); err != nil {
 			return res, fmt.Errorf("ward_month: %w", err)
 		}
 		martFilter = fmt.Sprintf(" AND month >= '%s'", plan.FromMonth)
@@ -227,6 +240,7 @@ func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, err
 	}
 	res.Facts = counts
 	step("facts")
+	defer step("manifest")
 	for t, parts := range facts {
 		next[t] = parts
 	}

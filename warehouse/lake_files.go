@@ -90,7 +90,8 @@ func lakeFileFingerprints(dir string, tables lakeManifest, old lakeFiles) (lakeF
 // size, or its time and then its bytes, changed: replaced or damaged on
 // this node), so that the export, finding the partition missing, writes
 // it again rather than keep it and record the damage as sound. It
-// returns the files it found damaged.
+// returns the files it found damaged; a file touched but unchanged (a
+// copy) gets its new time in old.Files.
 func dropDamagedLakeFiles(dir string, old lakeManifestFile) ([]string, error) {
 	var damaged []string
 	for rel, fp := range old.Files {
@@ -104,7 +105,11 @@ func dropDamagedLakeFiles(dir string, old lakeManifestFile) ([]string, error) {
 		}
 		if st.Size() == fp.Size {
 			if h, err := hashFile(path); err == nil && h == fp.SHA256 {
-				continue // touched, not changed
+				// Touched, not changed (a copy): its new time is recorded,
+				// so that lakeFileFingerprints keeps the hash, not reads again.
+				fp.ModTime = st.ModTime().UnixNano()
+				old.Files[rel] = fp
+				continue
 			}
 		}
 		damaged = append(damaged, rel)

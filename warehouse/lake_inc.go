@@ -97,7 +97,7 @@ const martLookBack = 12
 // Loads never run while the export does (the daemon's Runner.mu, one
 // writer process): a load committing after the watermark was read, with a
 // lower number than another already committed, would be missed.
-func planLake(ctx context.Context, conn *sql.Conn, dir string, old lakeManifestFile, now lakeState, owner string) (lakePlan, error) {
+func planLake(ctx context.Context, conn *sql.Conn, dir string, old lakeManifestFile, now lakeState, owner string, step func(string)) (lakePlan, error) {
 	p := lakePlan{}
 	prev := old.State
 	var inputs string
@@ -133,30 +133,40 @@ func planLake(ctx context.Context, conn *sql.Conn, dir string, old lakeManifestF
 	if p.Reason != "" {
 		return p, nil
 	}
+	step("plan: the state's inputs")
 	w := prev.Watermark
 	steps := []string{
 		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE lake_changed AS
 SELECT ward_code, dossier_code FROM main.dossiers WHERE load_id > %[1]d
 UNION
 SELECT ward_code, dossier_code FROM main.dossier_history WHERE load_id > %[1]d OR replaced_by > %[1]d`, w),
-		// every state of C, old and new: its (province, receipt month)
+		// Every state of C, old and new, with what the plan reads of it:
+		// the warehouse's dossiers are joined with C once, over their keys
+		// and row ids only, and C's rows fetched by row id (one statement,
+		// one snapshot).
+		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE lake_changed_states AS
+WITH cur AS MATERIALIZED (
+    SELECT d.rowid AS r FROM main.dossiers d
+    SEMI JOIN lake_changed c ON c.ward_code = d.ward_code AND c.dossier_code = d.dossier_code)
+SELECT %[1]s, NULL AS replaced_by, true AS is_current FROM main.dossiers d SEMI JOIN cur ON cur.r = d.rowid
+UNION ALL BY NAME
+SELECT %[1]s, d.replaced_by, false AS is_current FROM main.dossier_history d
+SEMI JOIN lake_changed c ON c.ward_code = d.ward_code AND c.dossier_code = d.dossier_code`, changedStateColumns()),
+		// their (province, receipt month)
 		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE lake_dirty_parts AS
 SELECT DISTINCT 'province=' || %s || '/month=' || month AS part, month FROM (
-    SELECT DISTINCT v.ward_code, strftime(v.received_at, '%%Y-%%m') AS month FROM (
-        SELECT d.ward_code, d.received_at FROM main.dossiers d
-        SEMI JOIN lake_changed c ON c.ward_code = d.ward_code AND c.dossier_code = d.dossier_code
-        UNION ALL
-        SELECT h.ward_code, h.received_at FROM main.dossier_history h
-        SEMI JOIN lake_changed c ON c.ward_code = h.ward_code AND c.dossier_code = h.dossier_code) v)`, lakeProvince),
+    SELECT DISTINCT ward_code, strftime(received_at, '%%Y-%%m') AS month FROM lake_changed_states)`, lakeProvince),
 	}
-	for _, s := range steps {
+	for i, s := range steps {
 		if _, err := conn.ExecContext(ctx, s); err != nil {
 			return p, fmt.Errorf("the dossiers changed since the lake: %w", err)
 		}
+		step([]string{"plan: the changed dossiers", "plan: their states", "plan: their partitions"}[i])
 	}
 	if _, err := conn.ExecContext(ctx, changedFromQuery(w)); err != nil {
 		return p, fmt.Errorf("the months the changed dossiers touch: %w", err)
 	}
+	step("plan: their first months")
 	var minMonth sql.NullString
 	if err := conn.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM lake_changed), (SELECT min(month) FROM lake_changed_from)`).Scan(&p.Changed, &minMonth); err != nil {
 		return p, fmt.Errorf("the dossiers changed since the lake: %w", err)
@@ -208,23 +218,15 @@ SELECT DISTINCT 'province=' || %s || '/month=' || month AS part, month FROM (
 // sums, the index's open months and the processing times all differ from
 // there on only.
 func changedFromQuery(w int64) string {
-	same := []string{"received_at", "due_at", "channel", "online_level", "procedure_code", "procedure_name", "sector",
-		"supplement_requested_at", "supplement_received_at", "apology_issued", "paid_online", "fee", "digitised"}
 	var conds []string
-	for _, c := range same {
+	for _, c := range changedSame {
 		conds = append(conds, fmt.Sprintf("o.%[1]s IS NOT DISTINCT FROM n.%[1]s", c))
 	}
 	for _, c := range []string{"has_paid_online", "has_digitised", "has_apology", "has_fee"} {
 		conds = append(conds, fmt.Sprintf("lo.%[1]s IS NOT DISTINCT FROM ln.%[1]s", c))
 	}
 	return fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE lake_changed_from AS
-WITH v AS (
-    SELECT h.ward_code, h.dossier_code, h.received_at, h.load_id, h.replaced_by, false AS is_current
-    FROM main.dossier_history h SEMI JOIN lake_changed c ON c.ward_code = h.ward_code AND c.dossier_code = h.dossier_code
-    UNION ALL
-    SELECT d.ward_code, d.dossier_code, d.received_at, d.load_id, NULL, true
-    FROM main.dossiers d SEMI JOIN lake_changed c ON c.ward_code = d.ward_code AND c.dossier_code = d.dossier_code
-),
+WITH v AS (SELECT * FROM lake_changed_states),
 k AS (
     SELECT ward_code, dossier_code, strftime(min(received_at), '%%Y-%%m') AS first_month,
            count(*) FILTER (WHERE load_id > %[1]d) AS new_states,
@@ -233,13 +235,13 @@ k AS (
 ),
 resolved AS (
     SELECT n.ward_code, n.dossier_code, strftime(n.completed_at, '%%Y-%%m') AS month
-    FROM main.dossiers n
+    FROM v n
     JOIN k ON k.ward_code = n.ward_code AND k.dossier_code = n.dossier_code AND k.new_states = 1 AND k.seen_states = 1
-    JOIN main.dossier_history o ON o.ward_code = n.ward_code AND o.dossier_code = n.dossier_code
-                               AND o.load_id <= %[1]d AND o.replaced_by > %[1]d
+    JOIN v o ON o.ward_code = n.ward_code AND o.dossier_code = n.dossier_code AND NOT o.is_current
+            AND o.load_id <= %[1]d AND o.replaced_by > %[1]d
     JOIN load_flag_columns lo ON lo.load_id = o.load_id
     JOIN load_flag_columns ln ON ln.load_id = n.load_id
-    WHERE n.load_id > %[1]d AND o.completed_at IS NULL AND n.completed_at IS NOT NULL
+    WHERE n.is_current AND n.load_id > %[1]d AND o.completed_at IS NULL AND n.completed_at IS NOT NULL
       AND o.withdrawn_at IS NULL AND n.withdrawn_at IS NULL
       AND counted_status(o.status) = counted_status(n.status)
       AND %[2]s
@@ -247,6 +249,22 @@ resolved AS (
 SELECT k.ward_code, k.dossier_code, coalesce(r.month, k.first_month) AS month
 FROM k LEFT JOIN resolved r ON r.ward_code = k.ward_code AND r.dossier_code = k.dossier_code`, w, strings.Join(conds, "\n      AND "))
 }
+
+// changedStateColumns are the columns of a state (d) the plan reads:
+// its receipt month, its load, and what changedFromQuery compares.
+func changedStateColumns() string {
+	cols := []string{"ward_code", "dossier_code", "load_id", "completed_at", "withdrawn_at", "status"}
+	cols = append(cols, changedSame...)
+	for i, c := range cols {
+		cols[i] = "d." + c
+	}
+	return strings.Join(cols, ", ")
+}
+
+// changedSame are the columns besides the result whose change makes a
+// resolved dossier's earlier months differ (changedFromQuery).
+var changedSame = []string{"received_at", "due_at", "channel", "online_level", "procedure_code", "procedure_name", "sector",
+	"supplement_requested_at", "supplement_received_at", "apology_issued", "paid_online", "fee", "digitised"}
 
 func validDay(s string) bool {
 	_, err := time.Parse(time.DateOnly, s)
@@ -334,30 +352,40 @@ func unlistedPartition(dir string, tables lakeManifest) string {
 // the dossiers giving each ward its first receipt, result and withdrawal
 // are kept too, so the grid is the whole warehouse's. The history is kept
 // for those dossiers only (supplement_requests).
-func shadowDossiers(ctx context.Context, conn *sql.Conn, from string) error {
+func shadowDossiers(ctx context.Context, conn *sql.Conn, from string, step func(string)) error {
 	s := "TIMESTAMP '" + from + "-01 00:00:00'"
 	steps := []string{
+		// The rows kept are found by their row ids over the few columns
+		// that decide (one statement: one snapshot, the ids stable), then
+		// fetched whole: the join's row id range skips the rest.
 		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE dossiers AS
-SELECT * FROM main.dossiers d
-WHERE NOT coalesce(d.received_at < %[1]s AND (
+WITH keep AS MATERIALIZED (
+    SELECT d.rowid AS r FROM main.dossiers d
+    WHERE NOT coalesce(d.received_at < %[1]s AND (
               (d.completed_at IS NOT NULL AND d.completed_at < %[1]s AND d.withdrawn_at IS NULL)
-           OR (d.withdrawn_at IS NOT NULL AND d.withdrawn_at < %[1]s AND d.completed_at IS NULL)), false)
-   OR d.rowid IN (
-    SELECT unnest([first_received, first_completed, first_withdrawn]) FROM (
-        SELECT arg_min(rowid, received_at) AS first_received,
-               arg_min(rowid, completed_at) FILTER (WHERE completed_at IS NOT NULL) AS first_completed,
-               arg_min(rowid, withdrawn_at) FILTER (WHERE withdrawn_at IS NOT NULL) AS first_withdrawn
-        FROM main.dossiers
-        WHERE counted_status(status) AND received_at::DATE <= wardstat_today()
-        GROUP BY ward_code))`, s),
+           OR (d.withdrawn_at IS NOT NULL AND d.withdrawn_at < %[1]s AND d.completed_at IS NULL)), false)),
+firsts AS MATERIALIZED (
+    SELECT DISTINCT r FROM (
+        SELECT unnest([first_received, first_completed, first_withdrawn]) AS r FROM (
+            SELECT arg_min(rowid, received_at) AS first_received,
+                   arg_min(rowid, completed_at) FILTER (WHERE completed_at IS NOT NULL) AS first_completed,
+                   arg_min(rowid, withdrawn_at) FILTER (WHERE withdrawn_at IS NOT NULL) AS first_withdrawn
+            FROM main.dossiers
+            WHERE counted_status(status) AND received_at::DATE <= wardstat_today()
+            GROUP BY ward_code))
+    WHERE r IS NOT NULL AND r NOT IN (SELECT r FROM keep))
+SELECT d.* FROM main.dossiers d SEMI JOIN keep ON keep.r = d.rowid
+UNION ALL
+SELECT d.* FROM main.dossiers d SEMI JOIN firsts ON firsts.r = d.rowid`, s),
 		`CREATE OR REPLACE TEMP TABLE dossier_history AS
 SELECT h.* FROM main.dossier_history h
 SEMI JOIN temp.dossiers k ON k.ward_code = h.ward_code AND k.dossier_code = h.dossier_code`,
 	}
-	for _, q := range steps {
+	for i, q := range steps {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("the dossiers counting from %s: %w", from, err)
 		}
+		step([]string{"dossiers from " + from, "their history"}[i])
 	}
 	return nil
 }
@@ -399,7 +427,7 @@ func dropShadows(conn *sql.Conn, all bool) {
 	q := `DROP TABLE IF EXISTS temp.dossier_history; DROP TABLE IF EXISTS temp.dossiers;
 DROP TABLE IF EXISTS temp.ward_month; DROP TABLE IF EXISTS temp.lake_mart`
 	if all {
-		q += `; DROP TABLE IF EXISTS temp.lake_changed; DROP TABLE IF EXISTS temp.lake_dirty_parts; DROP TABLE IF EXISTS temp.lake_changed_from`
+		q += `; DROP TABLE IF EXISTS temp.lake_changed; DROP TABLE IF EXISTS temp.lake_changed_states; DROP TABLE IF EXISTS temp.lake_dirty_parts; DROP TABLE IF EXISTS temp.lake_changed_from`
 	}
 	if _, err := conn.ExecContext(context.Background(), q); err != nil {
 		conn.Raw(func(any) error { return driver.ErrBadConn })
@@ -423,41 +451,67 @@ func (w *Warehouse) lakeWardMonth(ctx context.Context, dir string) string {
 	if err != nil || now != *m.State {
 		return ""
 	}
+	q, err := lakeWardMonthQuery(ctx, w.db, dir, m.Tables["mart_ward_month"], "", "9999-99")
+	if err != nil {
+		w.log.Warn("the lake's mart_ward_month is not ward_month: ward_month is computed", "err", err)
+		return ""
+	}
+	return q
+}
+
+// lakeWardMonthQuery is a query giving ward_month's rows of the months in
+// [from, to) from the lake in dir's mart_ward_month (months: the
+// manifest's), ordered as ward_month, checked on q to have ward_month's
+// columns and types. "" with no error when no listed month is in range;
+// an error when a file is missing or the columns differ.
+func lakeWardMonthQuery(ctx context.Context, q queryer, dir string, months map[string]string, from, to string) (string, error) {
 	var files []string
-	for month := range m.Tables["mart_ward_month"] {
+	for month := range months {
+		if month < from || month >= to {
+			continue
+		}
 		f := filepath.Join(dir, "mart_ward_month", "month="+month, "data.parquet")
 		if _, err := os.Stat(f); err != nil {
-			return ""
+			return "", err
 		}
 		files = append(files, f)
 	}
 	if len(files) == 0 {
-		return ""
+		return "", nil
 	}
-	q := fmt.Sprintf(`SELECT month, * EXCLUDE (month, resolved_unknown_due)
+	slices.Sort(files)
+	lq := fmt.Sprintf(`SELECT month, * EXCLUDE (month, resolved_unknown_due)
 FROM read_parquet(%s, hive_partitioning = true, hive_types = {'month': VARCHAR}) ORDER BY month, ward_code`, fileList(files))
-	describe := func(q string) string {
+	describe := func(sel string) (string, error) {
 		var cols []string
-		rows, err := w.db.QueryContext(ctx, `SELECT column_name || ' ' || column_type FROM (DESCRIBE `+q+`)`)
+		rows, err := q.QueryContext(ctx, `SELECT column_name || ' ' || column_type FROM (DESCRIBE `+sel+`)`)
 		if err != nil {
-			return "error"
+			return "", err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var c string
-			if rows.Scan(&c) != nil {
-				return "error"
+			if err := rows.Scan(&c); err != nil {
+				return "", err
 			}
 			cols = append(cols, c)
 		}
-		if rows.Err() != nil {
-			return "error"
-		}
-		return strings.Join(cols, ", ")
+		return strings.Join(cols, ", "), rows.Err()
 	}
-	if got, want := describe(q), describe(`SELECT * FROM ward_month`); got != want || got == "error" {
-		w.log.Warn("the lake's mart_ward_month is not ward_month: ward_month is computed", "lake", got, "ward_month", want)
-		return ""
+	got, err := describe(lq)
+	if err != nil {
+		return "", err
 	}
-	return q
+	want, err := describe(`SELECT * FROM main.ward_month`)
+	if err != nil {
+		return "", err
+	}
+	if got != want {
+		return "", fmt.Errorf("the lake's columns (%s) are not ward_month's (%s)", got, want)
+	}
+	return lq, nil
+}
+
+type queryer interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 }
