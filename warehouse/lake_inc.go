@@ -144,14 +144,18 @@ SELECT ward_code, dossier_code FROM main.dossier_history WHERE load_id > %[1]d O
 		// the warehouse's dossiers are joined with C once, over their keys
 		// and row ids only, and C's rows fetched by row id (one statement,
 		// one snapshot).
+		// The join is over key_hash (the code's hash: keyhash.go), a number,
+		// not the two texts of every dossier; the texts of the rows found
+		// are compared after, as codes may share a hash.
 		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE lake_changed_states AS
 WITH cur AS MATERIALIZED (
     SELECT d.rowid AS r FROM main.dossiers d
-    SEMI JOIN lake_changed c ON c.ward_code = d.ward_code AND c.dossier_code = d.dossier_code)
+    SEMI JOIN (SELECT DISTINCT %[2]s AS key_hash FROM lake_changed) c ON c.key_hash = d.key_hash)
 SELECT %[1]s, NULL AS replaced_by, true AS is_current FROM main.dossiers d SEMI JOIN cur ON cur.r = d.rowid
+SEMI JOIN lake_changed c ON c.ward_code = d.ward_code AND c.dossier_code = d.dossier_code
 UNION ALL BY NAME
 SELECT %[1]s, d.replaced_by, false AS is_current FROM main.dossier_history d
-SEMI JOIN lake_changed c ON c.ward_code = d.ward_code AND c.dossier_code = d.dossier_code`, changedStateColumns()),
+SEMI JOIN lake_changed c ON c.ward_code = d.ward_code AND c.dossier_code = d.dossier_code`, changedStateColumns(), keyHashSQL("")),
 		// their (province, receipt month)
 		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE lake_dirty_parts AS
 SELECT DISTINCT 'province=' || %s || '/month=' || month AS part, month FROM (
