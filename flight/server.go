@@ -94,7 +94,9 @@ func Serve(ctx context.Context, src Source, o Options) error {
 	}
 	// Fewer, larger writes to the socket (gRPC's own buffer is 32 KiB);
 	// shared: the buffer is let go while a connection is idle.
-	opts := []grpc.ServerOption{grpc.WriteBufferSize(256 << 10), grpc.SharedWriteBuffer(true)}
+	// A batch's body is not copied to be marshalled (dataCodec).
+	opts := []grpc.ServerOption{grpc.WriteBufferSize(256 << 10), grpc.SharedWriteBuffer(true),
+		grpc.ForceServerCodecV2(newDataCodec())}
 	if o.TLSCert != "" {
 		creds, err := credentials.NewServerTLSFromFile(o.TLSCert, o.TLSKey)
 		if err != nil {
