@@ -33,6 +33,8 @@ type server struct {
 	src Source
 	o   Options
 	log *slog.Logger
+	// bodies are the buffers of batches read from workers (codec.go).
+	bodies bodies
 
 	// base ends every query when the drain after ctx's end runs out.
 	base       context.Context
