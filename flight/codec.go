@@ -71,11 +71,16 @@ const pooledBody = 256 << 10
 // bodies keeps the buffers of the batches read from workers, for the
 // next: the server's reads go to memory already in use (no fresh pages
 // to fault in, less garbage). A buffer comes back when gRPC has written
-// its batch; the pool keeps a few of each size (powers of two).
+// its batch; the pool keeps up to maxPooledBodies bytes of them (sizes
+// are powers of two).
 type bodies struct {
-	mu   sync.Mutex
-	free map[int][]*[]byte
+	mu    sync.Mutex
+	free  map[int][]*[]byte
+	bytes int
 }
+
+// maxPooledBodies bounds what the pool keeps between batches.
+const maxPooledBodies = 16 << 20
 
 func (b *bodies) get(size int) *[]byte {
 	c := recycleClass(size)
@@ -83,6 +88,7 @@ func (b *bodies) get(size int) *[]byte {
 	if l := b.free[c]; len(l) > 0 {
 		p := l[len(l)-1]
 		b.free[c] = l[:len(l)-1]
+		b.bytes -= c
 		b.mu.Unlock()
 		*p = (*p)[:size]
 		return p
@@ -107,7 +113,8 @@ func (b *bodies) put(p *[]byte) {
 	if b.free == nil {
 		b.free = map[int][]*[]byte{}
 	}
-	if len(b.free[c]) < 16 {
+	if b.bytes+c <= maxPooledBodies {
 		b.free[c] = append(b.free[c], p)
+		b.bytes += c
 	}
 }
