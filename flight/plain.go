@@ -68,14 +68,23 @@ func plainColumn(d *array.Dictionary) arrow.Array {
 	if d.NullN() > 0 {
 		valid = make([]byte, bitutil.BytesForBits(int64(n)))
 	}
-	for j := 0; j < n; j++ {
-		if d.IsValid(j) {
-			data = append(data, labels[d.GetValueIndex(j)]...)
-			if valid != nil {
-				bitutil.SetBit(valid, j)
+	switch idx := d.Indices().(type) {
+	case *array.Uint8:
+		data = plainValues(idx.Uint8Values(), d, labels, offsets, data, valid)
+	case *array.Uint16:
+		data = plainValues(idx.Uint16Values(), d, labels, offsets, data, valid)
+	case *array.Uint32:
+		data = plainValues(idx.Uint32Values(), d, labels, offsets, data, valid)
+	default:
+		for j := 0; j < n; j++ {
+			if d.IsValid(j) {
+				data = append(data, labels[d.GetValueIndex(j)]...)
+				if valid != nil {
+					bitutil.SetBit(valid, j)
+				}
 			}
+			offsets[j+1] = int32(len(data))
 		}
-		offsets[j+1] = int32(len(data))
 	}
 	var validBuf *memory.Buffer
 	if valid != nil {
@@ -85,6 +94,27 @@ func plainColumn(d *array.Dictionary) arrow.Array {
 		memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(offsets)), memory.NewBufferBytes(data)}, nil, d.NullN(), 0)
 	defer data2.Release()
 	return array.NewStringData(data2)
+}
+
+// plainValues writes a dictionary column's labels by its indices idx (of
+// DuckDB's unsigned types, read without a call per value), NULLs left
+// out of valid (nil: none).
+func plainValues[T uint8 | uint16 | uint32](idx []T, d *array.Dictionary, labels []string, offsets []int32, data, valid []byte) []byte {
+	if valid == nil {
+		for j, k := range idx {
+			data = append(data, labels[k]...)
+			offsets[j+1] = int32(len(data))
+		}
+		return data
+	}
+	for j, k := range idx {
+		if d.IsValid(j) {
+			data = append(data, labels[k]...)
+			bitutil.SetBit(valid, j)
+		}
+		offsets[j+1] = int32(len(data))
+	}
+	return data
 }
 
 // maxMessageBytes keeps each batch sent under gRPC's usual 4 MiB limit on
@@ -220,7 +250,8 @@ func (c *coalescer) release() {
 // recycler is an allocator that keeps the buffers freed to it for the
 // next batches: a worker's gathered batches, written and released one
 // after the other, reuse the same few buffers (no garbage to collect, no
-// fresh pages to fault in). Buffers are cleared when handed out.
+// fresh pages to fault in). Buffers are cleared when handed out, as
+// Arrow's allocators give them.
 type recycler struct {
 	mu   sync.Mutex
 	free map[int][][]byte // by capacity, a power of two
@@ -251,7 +282,9 @@ func (r *recycler) Allocate(size int) []byte {
 
 func (r *recycler) Reallocate(size int, b []byte) []byte {
 	if size <= cap(b) {
-		return b[:size]
+		b = b[:size]
+		clear(b)
+		return b
 	}
 	nb := r.Allocate(size)
 	copy(nb, b)
