@@ -1,6 +1,10 @@
 package flight
 
 import (
+	"fmt"
+	"sync"
+	"time"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
@@ -64,14 +68,23 @@ func plainColumn(d *array.Dictionary) arrow.Array {
 	if d.NullN() > 0 {
 		valid = make([]byte, bitutil.BytesForBits(int64(n)))
 	}
-	for j := 0; j < n; j++ {
-		if d.IsValid(j) {
-			data = append(data, labels[d.GetValueIndex(j)]...)
-			if valid != nil {
-				bitutil.SetBit(valid, j)
+	switch idx := d.Indices().(type) {
+	case *array.Uint8:
+		data = plainValues(idx.Uint8Values(), d, labels, offsets, data, valid)
+	case *array.Uint16:
+		data = plainValues(idx.Uint16Values(), d, labels, offsets, data, valid)
+	case *array.Uint32:
+		data = plainValues(idx.Uint32Values(), d, labels, offsets, data, valid)
+	default:
+		for j := 0; j < n; j++ {
+			if d.IsValid(j) {
+				data = append(data, labels[d.GetValueIndex(j)]...)
+				if valid != nil {
+					bitutil.SetBit(valid, j)
+				}
 			}
+			offsets[j+1] = int32(len(data))
 		}
-		offsets[j+1] = int32(len(data))
 	}
 	var validBuf *memory.Buffer
 	if valid != nil {
@@ -81,6 +94,27 @@ func plainColumn(d *array.Dictionary) arrow.Array {
 		memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(offsets)), memory.NewBufferBytes(data)}, nil, d.NullN(), 0)
 	defer data2.Release()
 	return array.NewStringData(data2)
+}
+
+// plainValues writes a dictionary column's labels by its indices idx (of
+// DuckDB's unsigned types, read without a call per value), NULLs left
+// out of valid (nil: none).
+func plainValues[T uint8 | uint16 | uint32](idx []T, d *array.Dictionary, labels []string, offsets []int32, data, valid []byte) []byte {
+	if valid == nil {
+		for j, k := range idx {
+			data = append(data, labels[k]...)
+			offsets[j+1] = int32(len(data))
+		}
+		return data
+	}
+	for j, k := range idx {
+		if d.IsValid(j) {
+			data = append(data, labels[k]...)
+			bitutil.SetBit(valid, j)
+		}
+		offsets[j+1] = int32(len(data))
+	}
+	return data
 }
 
 // maxMessageBytes keeps each batch sent under gRPC's usual 4 MiB limit on
@@ -128,4 +162,147 @@ func recordBytes(rec arrow.RecordBatch) int64 {
 		add(col.Data())
 	}
 	return n
+}
+
+// coalesceBytes is the size a worker gathers DuckDB's chunks to before it
+// sends them as one batch (under maxMessageBytes, so not cut again).
+const coalesceBytes = maxMessageBytes - 256<<10
+
+// coalescer gathers batches of one schema into batches of about
+// coalesceBytes.
+type coalescer struct {
+	recs  []arrow.RecordBatch
+	bytes int64
+	since time.Time // when the first of recs came
+	mem   recycler  // the gathered batches' buffers, used again
+}
+
+// coalesceWait is how long rows may wait to be gathered: a statement whose
+// rows come slowly still sends them as they come, about.
+const coalesceWait = 100 * time.Millisecond
+
+// add takes rec (its reference) and gives the batch gathered so far when
+// rec would take it past coalesceBytes (the caller's to release), else nil.
+func (c *coalescer) add(rec arrow.RecordBatch) (out arrow.RecordBatch, err error) {
+	size := recordBytes(rec)
+	if len(c.recs) > 0 && (c.bytes+size > coalesceBytes || time.Since(c.since) > coalesceWait) {
+		out, err = c.flush()
+	}
+	if len(c.recs) == 0 {
+		c.since = time.Now()
+	}
+	c.recs = append(c.recs, rec)
+	c.bytes += size
+	return out, err
+}
+
+// flush gives the batches gathered as one (nil: none), copied together
+// when there are several.
+func (c *coalescer) flush() (arrow.RecordBatch, error) {
+	recs := c.recs
+	c.recs, c.bytes = nil, 0
+	switch len(recs) {
+	case 0:
+		return nil, nil
+	case 1:
+		return recs[0], nil
+	}
+	defer func() {
+		for _, r := range recs {
+			r.Release()
+		}
+	}()
+	schema := recs[0].Schema()
+	cols := make([]arrow.Array, schema.NumFields())
+	parts := make([]arrow.Array, len(recs))
+	var rows int64
+	for _, r := range recs {
+		rows += r.NumRows()
+	}
+	for i := range cols {
+		for j, r := range recs {
+			parts[j] = r.Column(i)
+		}
+		col, err := array.Concatenate(parts, &c.mem)
+		if err != nil {
+			for _, c := range cols[:i] {
+				c.Release()
+			}
+			return nil, fmt.Errorf("gathering batches: %w", err)
+		}
+		cols[i] = col
+	}
+	out := array.NewRecordBatch(schema, cols, rows)
+	for _, col := range cols {
+		col.Release()
+	}
+	return out, nil
+}
+
+// release lets go of what is gathered (a result ended early).
+func (c *coalescer) release() {
+	for _, r := range c.recs {
+		r.Release()
+	}
+	c.recs, c.bytes = nil, 0
+}
+
+// recycler is an allocator that keeps the buffers freed to it for the
+// next batches: a worker's gathered batches, written and released one
+// after the other, reuse the same few buffers (no garbage to collect, no
+// fresh pages to fault in). Buffers are cleared when handed out, as
+// Arrow's allocators give them.
+type recycler struct {
+	mu   sync.Mutex
+	free map[int][][]byte // by capacity, a power of two
+}
+
+func recycleClass(size int) int {
+	c := 4 << 10
+	for c < size {
+		c <<= 1
+	}
+	return c
+}
+
+func (r *recycler) Allocate(size int) []byte {
+	c := recycleClass(size)
+	r.mu.Lock()
+	if l := r.free[c]; len(l) > 0 {
+		b := l[len(l)-1]
+		r.free[c] = l[:len(l)-1]
+		r.mu.Unlock()
+		b = b[:size]
+		clear(b)
+		return b
+	}
+	r.mu.Unlock()
+	return make([]byte, size, c)
+}
+
+func (r *recycler) Reallocate(size int, b []byte) []byte {
+	if size <= cap(b) {
+		b = b[:size]
+		clear(b)
+		return b
+	}
+	nb := r.Allocate(size)
+	copy(nb, b)
+	r.Free(b)
+	return nb
+}
+
+func (r *recycler) Free(b []byte) {
+	c := cap(b)
+	if c < 4<<10 || c&(c-1) != 0 {
+		return
+	}
+	r.mu.Lock()
+	if r.free == nil {
+		r.free = map[int][][]byte{}
+	}
+	if len(r.free[c]) < 8 {
+		r.free[c] = append(r.free[c], b[:0])
+	}
+	r.mu.Unlock()
 }

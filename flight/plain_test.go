@@ -23,6 +23,9 @@ func TestPlainRecordDecodesDictionaries(t *testing.T) {
 		{"nulls", arrow.PrimitiveTypes.Int16, []string{"trực tuyến", "trực tiếp"}, []*string{nil, ptr("trực tiếp"), nil, ptr("trực tuyến")}, 0, 4},
 		{"sliced", arrow.PrimitiveTypes.Int32, []string{"x", "yyyyyyyyyyyyyyyyyyyyyyyyyy", ""}, texts("x", "yyyyyyyyyyyyyyyyyyyyyyyyyy", "", "x", "yyyyyyyyyyyyyyyyyyyyyyyyyy"), 1, 3},
 		{"empty", arrow.PrimitiveTypes.Uint8, []string{"a"}, nil, 0, 0},
+		{"uint8 nulls sliced", arrow.PrimitiveTypes.Uint8, []string{"a", "bb"}, []*string{ptr("a"), nil, ptr("bb"), nil, ptr("a")}, 1, 4},
+		{"uint16 sliced", arrow.PrimitiveTypes.Uint16, []string{"p", "qq", "rrr"}, texts("rrr", "p", "qq", "p"), 2, 2},
+		{"uint32 nulls", arrow.PrimitiveTypes.Uint32, []string{"u", "vv"}, []*string{nil, ptr("vv"), ptr("u")}, 0, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			mem := memory.NewCheckedAllocator(memory.DefaultAllocator)

@@ -29,6 +29,9 @@ type piece struct {
 	fd   *flight.FlightData
 	rows int64
 	err  error
+	// body, when set, is fd's body from bodies: given back once gRPC has
+	// written it (pooledData), unless a shared run keeps the piece.
+	body *[]byte
 }
 
 // size is the piece's bytes, kept for the followers of a run.
@@ -77,7 +80,13 @@ func (s *server) send(stream flight.FlightService_DoGetServer, kind, query strin
 		if p.err != nil {
 			return p.err
 		}
-		if err := stream.Send(p.fd); err != nil {
+		var err error
+		if p.body != nil {
+			err = stream.SendMsg(&pooledData{fd: p.fd, body: p.body, pool: &s.bodies})
+		} else {
+			err = stream.Send(p.fd)
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -97,12 +106,18 @@ type sink struct {
 // put sends one piece, waiting for the client (a slow client holds back
 // the run rather than filling memory).
 func (k *sink) put(fd *flight.FlightData, rows int64) error {
-	p := piece{fd: fd, rows: rows}
-	k.run.record(p)
+	return k.putPiece(piece{fd: fd, rows: rows})
+}
+
+// putPiece is put of a piece whose body may be pooled.
+func (k *sink) putPiece(p piece) error {
+	if k.run.record(p) {
+		p.body = nil // the followers read it after this client
+	}
 	select {
 	case k.ch <- p:
 		k.said = true
-		k.rows += rows
+		k.rows += p.rows
 		k.run.sent()
 		return nil
 	case <-k.ctx.Done():
@@ -199,6 +214,10 @@ const maxIPCMessage = 1 << 30
 type ipcMessages struct {
 	r   io.Reader
 	hdr [4]byte
+	// pool, when set, gives the bodies of pooledBody bytes or more; body
+	// is the last message's (nil: not pooled).
+	pool *bodies
+	body *[]byte
 }
 
 // next is the stream's next message; io.EOF at its end.
@@ -234,7 +253,14 @@ func (m *ipcMessages) next() (*flight.FlightData, msgInfo, error) {
 	if info.bodyLen > maxIPCMessage {
 		return nil, info, fmt.Errorf("IPC message body of %d bytes", info.bodyLen)
 	}
-	body := make([]byte, info.bodyLen)
+	var body []byte
+	m.body = nil
+	if m.pool != nil && info.bodyLen >= pooledBody {
+		m.body = m.pool.get(int(info.bodyLen))
+		body = *m.body
+	} else {
+		body = make([]byte, info.bodyLen)
+	}
 	if _, err := io.ReadFull(m.r, body); err != nil {
 		return nil, info, io.ErrUnexpectedEOF
 	}

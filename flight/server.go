@@ -33,6 +33,8 @@ type server struct {
 	src Source
 	o   Options
 	log *slog.Logger
+	// bodies are the buffers of batches read from workers (codec.go).
+	bodies bodies
 
 	// base ends every query when the drain after ctx's end runs out.
 	base       context.Context
@@ -94,7 +96,9 @@ func Serve(ctx context.Context, src Source, o Options) error {
 	}
 	// Fewer, larger writes to the socket (gRPC's own buffer is 32 KiB);
 	// shared: the buffer is let go while a connection is idle.
-	opts := []grpc.ServerOption{grpc.WriteBufferSize(256 << 10), grpc.SharedWriteBuffer(true)}
+	// A batch's body is not copied to be marshalled (dataCodec).
+	opts := []grpc.ServerOption{grpc.WriteBufferSize(256 << 10), grpc.SharedWriteBuffer(true),
+		grpc.ForceServerCodecV2(newDataCodec())}
 	if o.TLSCert != "" {
 		creds, err := credentials.NewServerTLSFromFile(o.TLSCert, o.TLSKey)
 		if err != nil {

@@ -74,22 +74,25 @@ func (f *sharedRun) sent() {
 	}
 }
 
-// record keeps a piece the leader is sending, for the followers.
-func (f *sharedRun) record(p piece) {
+// record keeps a piece the leader is sending, for the followers; true
+// when it keeps it.
+func (f *sharedRun) record(p piece) bool {
 	if f == nil {
-		return
+		return false
 	}
 	f.progress(true)
 	if f.tooBig {
-		return
+		return false
 	}
 	f.bytes += p.size()
 	if f.bytes > maxSharedBytes {
 		f.tooBig = true
 		f.pieces = nil
-		return
+		return false
 	}
+	p.body = nil
 	f.pieces = append(f.pieces, p)
+	return true
 }
 
 // land ends the leader's run: followers read it when it is whole (or

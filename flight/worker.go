@@ -121,7 +121,7 @@ func (s *server) streamWorker(ctx context.Context, w *warehouse.Warehouse, query
 	stderr, stdout := p.stderr, p.stdout
 	// A small buffer for the messages' metadata: a body larger than it is
 	// read from the pipe straight into its own bytes.
-	msgs := &ipcMessages{r: bufio.NewReaderSize(stdout, 64<<10)}
+	msgs := &ipcMessages{r: bufio.NewReaderSize(stdout, 64<<10), pool: &s.bodies}
 	fd, info, rerr := msgs.next()
 	if rerr == nil && info.kind != msgSchema {
 		rerr = errors.New("the worker's result does not begin with its schema")
@@ -143,7 +143,7 @@ func (s *server) streamWorker(ctx context.Context, w *warehouse.Warehouse, query
 		if info.kind == msgRecordBatch && info.rows == 0 {
 			continue
 		}
-		if err := k.put(fd, info.rows); err != nil {
+		if err := k.putPiece(piece{fd: fd, rows: info.rows, body: msgs.body}); err != nil {
 			return err
 		}
 	}

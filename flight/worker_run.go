@@ -8,6 +8,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -171,7 +172,7 @@ func RunWorker(ctx context.Context, in io.Reader, out io.Writer, open func(ctx c
 		// larger than the buffer goes to the pipe straight.
 		bw := bufio.NewWriterSize(out, 64<<10)
 		wr := ipc.NewWriter(bw, ipc.WithSchema(schema))
-		put := func(rec arrow.RecordBatch) error {
+		write := func(rec arrow.RecordBatch) error {
 			for _, part := range splitRecord(rec) {
 				if part.NumRows() == 1 && recordBytes(part) > maxRowBytes {
 					part.Release()
@@ -185,6 +186,24 @@ func RunWorker(ctx context.Context, in io.Reader, out io.Writer, open func(ctx c
 			}
 			return nil
 		}
+		// DuckDB's chunks (2,048 rows) are sent as batches of about
+		// coalesceBytes: fewer messages for the server and the client.
+		var co coalescer
+		put := func(rec arrow.RecordBatch) error {
+			out, err := co.add(rec)
+			if out != nil {
+				err = errors.Join(err, write(out))
+			}
+			return err
+		}
+		flush := func() error {
+			out, err := co.flush()
+			if out != nil {
+				err = errors.Join(err, write(out))
+			}
+			return err
+		}
+		defer co.release()
 		var rows int64
 		for rdr.Next() {
 			rec := rdr.RecordBatch()
@@ -201,6 +220,9 @@ func RunWorker(ctx context.Context, in io.Reader, out io.Writer, open func(ctx c
 				rec.Release()
 				err := put(head)
 				if err == nil {
+					err = flush()
+				}
+				if err == nil {
 					err = wr.Write(past)
 				}
 				past.Release()
@@ -213,6 +235,9 @@ func RunWorker(ctx context.Context, in io.Reader, out io.Writer, open func(ctx c
 			if err := put(rec); err != nil {
 				return err
 			}
+		}
+		if err := flush(); err != nil {
+			return err
 		}
 		if err := rdr.Err(); err != nil {
 			return err

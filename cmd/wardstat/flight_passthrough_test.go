@@ -83,9 +83,10 @@ func TestFlightPassthroughWholeAndCut(t *testing.T) {
 	ctx, cancel := context.WithTimeout(bearer(context.Background(), flightToken), 60*time.Second)
 	defer cancel()
 
+	// About 8 MB: several of the worker's gathered batches (~1.75 MB).
 	const n = 200_000
 	got, err := readSum(ctx, c, passthroughQuery(n))
-	if err != nil || got.rows != n || got.sum != wantSum(n) || got.batches < 10 {
+	if err != nil || got.rows != n || got.sum != wantSum(n) || got.batches < 4 {
 		t.Fatalf("%d rows in %d batches, sum %d (want %d rows, sum %d): %v", got.rows, got.batches, got.sum, n, wantSum(n), err)
 	}
 
