@@ -82,10 +82,20 @@ func lakeStateColumns(withFlags bool) string {
 	}
 	cols = append(cols, "d.due_source::VARCHAR AS due_source")
 	if withFlags {
-		cols = append(cols, "f.apology_issued", "f.paid_online", "f.digitised")
+		cols = append(cols, lakeFlags...)
 	}
 	cols = append(cols, "d.fee::DOUBLE AS fee", "d.applicant_key::VARCHAR AS applicant_key", "d.load_id::BIGINT AS load_id")
 	return strings.Join(cols, ", ")
+}
+
+// lakeFlags are dossier_flags' three flags over a dossier d and its load's
+// columns lf (load_flag_columns), by the same macro (flag_read): joining
+// dossier_flags back to dossiers by key was a self-join of the warehouse
+// (out of memory at 100 M).
+var lakeFlags = []string{
+	"flag_read(d.apology_issued, lf.has_apology) AS apology_issued",
+	"flag_read(d.paid_online, lf.has_paid_online) AS paid_online",
+	"flag_read(d.digitised, lf.has_digitised) AS digitised",
 }
 
 // lakeFactQuery is the query giving a fact table's rows with their
@@ -95,22 +105,28 @@ func lakeFactQuery(table string) string {
 	case "dossiers":
 		return fmt.Sprintf(`SELECT wp.province, strftime(d.received_at, '%%Y-%%m') AS month,
        %s, d.first_load_id::BIGINT AS first_load_id,
-       hash(d.state_hash, d.load_id, f.apology_issued, f.paid_online, f.digitised) AS row_hash
+       hash(d.state_hash, d.load_id, flag_read(d.apology_issued, lf.has_apology), flag_read(d.paid_online, lf.has_paid_online),
+            flag_read(d.digitised, lf.has_digitised)) AS row_hash
 FROM dossiers d %s
-LEFT JOIN dossier_flags f ON f.ward_code = d.ward_code AND f.dossier_code = d.dossier_code`, lakeStateColumns(true), wardProvinces("dossiers"))
+LEFT JOIN load_flag_columns lf ON lf.load_id = d.load_id`, lakeStateColumns(true), wardProvinces("dossiers"))
 	case "dossier_events":
-		// Every state the warehouse saw of every dossier (dossier_versions:
-		// the states left behind and the current one), with the load that
-		// brought it and when. The yes/no flags are the current state's, in
-		// dossiers (dossier_flags reads them against the current load).
+		// Every state the warehouse saw of every dossier (as
+		// dossier_versions: the states left behind and the current one),
+		// with the load that brought it and when. A state is current when
+		// it is in dossiers: a state put back from the history leaves it
+		// (replace.go, repair.go), so no history row is a current state,
+		// and no join of the two by key is needed (one of 100 M dossiers
+		// with their history ran out of memory). The yes/no flags are the
+		// current state's, in dossiers (dossier_flags reads them against
+		// the current load).
 		return fmt.Sprintf(`SELECT wp.province, strftime(d.received_at, '%%Y-%%m') AS month,
        %s, %s AS loaded_at,
-       (c.state_hash IS NOT NULL) AS is_current, d.replaced_by::BIGINT AS replaced_by,
-       hash(d.state_hash, d.load_id, c.state_hash IS NOT NULL, d.replaced_by) AS row_hash
-FROM dossier_versions d %s
-LEFT JOIN loads l ON l.load_id = d.load_id
-LEFT JOIN dossiers c ON c.ward_code = d.ward_code AND c.dossier_code = d.dossier_code
-                    AND c.state_hash = d.state_hash AND c.load_id = d.load_id`,
+       d.is_current, d.replaced_by::BIGINT AS replaced_by,
+       hash(d.state_hash, d.load_id, d.is_current, d.replaced_by) AS row_hash
+FROM (SELECT *, false AS is_current FROM dossier_history
+      UNION ALL BY NAME
+      SELECT * EXCLUDE (first_load_id, key_hash), true AS is_current FROM dossiers) d %s
+LEFT JOIN loads l ON l.load_id = d.load_id`,
 			lakeStateColumns(false), lakeInstant("l.loaded_at"), wardProvinces("dossier_history UNION SELECT ward_code FROM dossiers"))
 	case "loads":
 		// Which optional columns each load's export had (load_flag_columns):

@@ -10,10 +10,17 @@
 -- NULL; ở đây ô trống trong cột tệp có là "không" (tệp chỉ đánh dấu ô "có"), còn
 -- NULL là không rõ: tệp không có cột đó. mart_apology và mart_index766 đếm theo
 -- đúng các giá trị này.
+-- flag_read(flag, had_column): a stored flag as read: a blank (NULL) is
+-- false when the export had the column, unknown (NULL) when it had none.
+-- The lake's dossiers read their flags through it too (warehouse/lake_facts.go).
+-- vi: cờ như được đọc: ô trống là "không" khi tệp có cột đó, NULL khi không có.
+CREATE OR REPLACE MACRO flag_read(flag, had_column) AS
+    CASE WHEN coalesce(had_column, false) THEN coalesce(flag, false) ELSE flag END;
+
 CREATE OR REPLACE VIEW dossier_flags AS
 SELECT d.ward_code, d.dossier_code, d.load_id,
-       CASE WHEN coalesce(l.has_apology, false) THEN coalesce(d.apology_issued, false) ELSE d.apology_issued END AS apology_issued,
-       CASE WHEN coalesce(l.has_paid_online, false) THEN coalesce(d.paid_online, false) ELSE d.paid_online END AS paid_online,
-       CASE WHEN coalesce(l.has_digitised, false) THEN coalesce(d.digitised, false) ELSE d.digitised END AS digitised
+       flag_read(d.apology_issued, l.has_apology) AS apology_issued,
+       flag_read(d.paid_online, l.has_paid_online) AS paid_online,
+       flag_read(d.digitised, l.has_digitised) AS digitised
 FROM dossiers d
 LEFT JOIN load_flag_columns l USING (load_id);
