@@ -8,6 +8,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -330,6 +331,13 @@ func scaleNightCase(ctx context.Context, onBase bool, p scalePaths, work string)
 	lake := filepath.Join(work, "lake")
 	os.RemoveAll(lake)
 	if onBase {
+		// Off the clock, the night before as the daemon leaves it: the
+		// base's data-test verdict and its lake as of this build (a model
+		// changed since they were made would have the night rerun every
+		// data test, or export the whole lake).
+		if err := nightBefore(ctx, p); err != nil {
+			return result{}, err
+		}
 		if err := copyFile(p.base, db); err != nil {
 			return result{}, err
 		}
@@ -355,7 +363,7 @@ func scaleNightCase(ctx context.Context, onBase bool, p scalePaths, work string)
 	start := time.Now()
 	mark := func(step string, t0 time.Time) { steps[step] = time.Since(t0).Seconds() }
 	t0 := time.Now()
-	w, err := warehouse.Open(ctx, db, warehouse.Options{Today: scaleToday})
+	w, err := warehouse.Open(ctx, db, warehouse.Options{Today: scaleToday, Logger: slog.New(lakeSteps{steps})})
 	if err != nil {
 		return result{}, err
 	}
@@ -406,6 +414,24 @@ func scaleNightCase(ctx context.Context, onBase bool, p scalePaths, work string)
 	return r, nil
 }
 
+// nightBefore brings the base's data-test verdict and its lake up to this
+// build: cheap when they are (the verdict covers every dossier, the lake
+// is as of the base's last load), whole when a model changed.
+func nightBefore(ctx context.Context, p scalePaths) error {
+	w, err := warehouse.Open(ctx, p.base, warehouse.Options{Today: scaleToday})
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	if _, err := w.RunChangedDataTests(ctx); err != nil {
+		return fmt.Errorf("the base's data tests: %w", err)
+	}
+	if _, err := w.ExportLake(ctx, p.lake); err != nil {
+		return fmt.Errorf("the base's lake (run scale-lake first): %w", err)
+	}
+	return nil
+}
+
 // publishTwice publishes the warehouse at db to snapshot twice, so that a
 // snapshot and its spare are there before the night's publish.
 func publishTwice(ctx context.Context, db, snapshot string) error {
@@ -431,4 +457,33 @@ func dirSize(dir string) int64 {
 		return nil
 	})
 	return total
+}
+
+// lakeSteps is a log handler keeping the lake export's steps' seconds
+// (its "lake export step" records) in a night's steps, as "lake: <step>".
+type lakeSteps struct{ steps map[string]float64 }
+
+func (lakeSteps) Enabled(context.Context, slog.Level) bool { return true }
+func (h lakeSteps) WithAttrs([]slog.Attr) slog.Handler     { return h }
+func (h lakeSteps) WithGroup(string) slog.Handler          { return h }
+
+func (h lakeSteps) Handle(_ context.Context, r slog.Record) error {
+	if r.Message != "lake export step" {
+		return nil
+	}
+	var step string
+	var seconds float64
+	r.Attrs(func(a slog.Attr) bool {
+		switch a.Key {
+		case "step":
+			step = a.Value.String()
+		case "seconds":
+			seconds = a.Value.Float64()
+		}
+		return true
+	})
+	if step != "" {
+		h.steps["lake: "+step] += seconds
+	}
+	return nil
 }
