@@ -1,6 +1,7 @@
 package flight
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
@@ -245,6 +247,51 @@ func (c *coalescer) release() {
 		r.Release()
 	}
 	c.recs, c.bytes = nil, 0
+}
+
+// batchWriter writes a result's batches through an IPC writer, gathered
+// (coalescer) and cut (splitRecord) to the sizes a default client accepts.
+// With refuseBig, a single row over maxRowBytes ends the write (errBigRow):
+// a worker's check, which the server's own path leaves to gRPC.
+type batchWriter struct {
+	wr        *ipc.Writer
+	co        coalescer
+	refuseBig bool
+}
+
+// write sends rec (its reference) cut by splitRecord.
+func (b *batchWriter) write(rec arrow.RecordBatch) error {
+	for _, part := range splitRecord(rec) {
+		if b.refuseBig && part.NumRows() == 1 && recordBytes(part) > maxRowBytes {
+			part.Release()
+			return errBigRow
+		}
+		err := b.wr.Write(part)
+		part.Release()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// put gathers rec (its reference), writing what it gathered before when
+// rec would take it past coalesceBytes.
+func (b *batchWriter) put(rec arrow.RecordBatch) error {
+	out, err := b.co.add(rec)
+	if out != nil {
+		err = errors.Join(err, b.write(out))
+	}
+	return err
+}
+
+// flush writes what is gathered.
+func (b *batchWriter) flush() error {
+	out, err := b.co.flush()
+	if out != nil {
+		err = errors.Join(err, b.write(out))
+	}
+	return err
 }
 
 // recycler is an allocator that keeps the buffers freed to it for the

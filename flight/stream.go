@@ -5,9 +5,7 @@ package flight
 import (
 	"context"
 	"database/sql/driver"
-	"errors"
 
-	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 
@@ -36,26 +34,9 @@ func (s *server) stream(ctx context.Context, w *warehouse.Warehouse, query strin
 		// The schema goes with the first batch, or at the end of a result
 		// of none.
 		wr := ipc.NewWriterWithPayloadWriter(recordSink{k}, ipc.WithSchema(schema))
-		write := func(rec arrow.RecordBatch) error {
-			for _, part := range splitRecord(rec) {
-				err := wr.Write(part)
-				part.Release()
-				if err != nil {
-					return err
-				}
-			}
-			return nil
-		}
 		// DuckDB's chunks gathered, as a worker does (coalescer).
-		var co coalescer
-		defer co.release()
-		flush := func() error {
-			out, err := co.flush()
-			if out != nil {
-				err = errors.Join(err, write(out))
-			}
-			return err
-		}
+		bw := &batchWriter{wr: wr}
+		defer bw.co.release()
 		var rows int64
 		for rdr.Next() {
 			// rec is this loop's own reference.
@@ -74,21 +55,17 @@ func (s *server) stream(ctx context.Context, w *warehouse.Warehouse, query strin
 				rec, n = part, keep
 			}
 			rows += n
-			out, err := co.add(rec)
-			if out != nil {
-				err = errors.Join(err, write(out))
-			}
-			if err != nil {
+			if err := bw.put(rec); err != nil {
 				return err
 			}
 			if tooMany {
-				if err := flush(); err != nil {
+				if err := bw.flush(); err != nil {
 					return err
 				}
 				return errTooManyRows{s.o.MaxRows}
 			}
 		}
-		if err := flush(); err != nil {
+		if err := bw.flush(); err != nil {
 			return err
 		}
 		if err := rdr.Err(); err != nil {

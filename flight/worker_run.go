@@ -8,7 +8,6 @@ import (
 	"context"
 	"database/sql/driver"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -172,38 +171,10 @@ func RunWorker(ctx context.Context, in io.Reader, out io.Writer, open func(ctx c
 		// larger than the buffer goes to the pipe straight.
 		bw := bufio.NewWriterSize(out, 64<<10)
 		wr := ipc.NewWriter(bw, ipc.WithSchema(schema))
-		write := func(rec arrow.RecordBatch) error {
-			for _, part := range splitRecord(rec) {
-				if part.NumRows() == 1 && recordBytes(part) > maxRowBytes {
-					part.Release()
-					return errBigRow
-				}
-				err := wr.Write(part)
-				part.Release()
-				if err != nil {
-					return err
-				}
-			}
-			return nil
-		}
 		// DuckDB's chunks (2,048 rows) are sent as batches of about
 		// coalesceBytes: fewer messages for the server and the client.
-		var co coalescer
-		put := func(rec arrow.RecordBatch) error {
-			out, err := co.add(rec)
-			if out != nil {
-				err = errors.Join(err, write(out))
-			}
-			return err
-		}
-		flush := func() error {
-			out, err := co.flush()
-			if out != nil {
-				err = errors.Join(err, write(out))
-			}
-			return err
-		}
-		defer co.release()
+		bwr := &batchWriter{wr: wr, refuseBig: true}
+		defer bwr.co.release()
 		var rows int64
 		for rdr.Next() {
 			rec := rdr.RecordBatch()
@@ -218,9 +189,9 @@ func RunWorker(ctx context.Context, in io.Reader, out io.Writer, open func(ctx c
 				keep := maxRows - rows
 				head, past := rec.NewSlice(0, keep), rec.NewSlice(keep, keep+1)
 				rec.Release()
-				err := put(head)
+				err := bwr.put(head)
 				if err == nil {
-					err = flush()
+					err = bwr.flush()
 				}
 				if err == nil {
 					err = wr.Write(past)
@@ -232,11 +203,11 @@ func RunWorker(ctx context.Context, in io.Reader, out io.Writer, open func(ctx c
 				break
 			}
 			rows += n
-			if err := put(rec); err != nil {
+			if err := bwr.put(rec); err != nil {
 				return err
 			}
 		}
-		if err := flush(); err != nil {
+		if err := bwr.flush(); err != nil {
 			return err
 		}
 		if err := rdr.Err(); err != nil {
