@@ -281,7 +281,7 @@ func (s *server) describeInWorker(ctx context.Context, w *warehouse.Warehouse, q
 	})
 	werr := cmd.Wait()
 	stop()
-	s.log.Info("flight sql worker", "pid", cmd.Process.Pid, "exit", cmd.ProcessState.ExitCode(), "peak_rss_mb", peakRSSMB(cmd.ProcessState))
+	s.log.Info("flight sql worker", "pid", cmd.Process.Pid, "exit", cmd.ProcessState.ExitCode(), "peak_rss_mb", peakOf(stderr.String(), cmd.ProcessState))
 	if werr != nil {
 		return nil, nil, s.workerError(ctx, werr, stderr, nil)
 	}
