@@ -21,6 +21,7 @@ func (w *Warehouse) ExportMarts(ctx context.Context, dir string, lastMonth, year
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
+	began := time.Now()
 	wardMonth, lakeLast, exactBefore := w.lakeWardMonth(ctx, dir)
 	var sqlToday time.Time
 	if wardMonth != "" && exactBefore != "" {
@@ -41,7 +42,8 @@ func (w *Warehouse) ExportMarts(ctx context.Context, dir string, lastMonth, year
 	lastQ, lastFromWM := form(lastMonth, lastMonth.AddDate(0, 1, -1))
 	ytdQ, ytdFromWM := form(yearStart, today)
 	w.log.Info("dashboards' marts", "dir", dir, "ward_month_from_lake", wardMonth != "",
-		"form_last_month_from_ward_month", lastFromWM, "form_year_to_date_from_ward_month", ytdFromWM)
+		"form_last_month_from_ward_month", lastFromWM, "form_year_to_date_from_ward_month", ytdFromWM,
+		"plan_seconds", time.Since(began).Seconds())
 	if wardMonth == "" {
 		wardMonth = `SELECT * FROM ward_month`
 	}
@@ -54,6 +56,7 @@ func (w *Warehouse) ExportMarts(ctx context.Context, dir string, lastMonth, year
 	for _, m := range marts {
 		final := filepath.Join(dir, m.name+".parquet")
 		tmp := final + ".tmp"
+		began := time.Now()
 		q := fmt.Sprintf(`COPY (%s) TO '%s' (FORMAT parquet, COMPRESSION zstd)`, m.query, escape(tmp))
 		if _, err := w.db.ExecContext(ctx, q); err != nil {
 			os.Remove(tmp)
@@ -63,6 +66,7 @@ func (w *Warehouse) ExportMarts(ctx context.Context, dir string, lastMonth, year
 			return out, err
 		}
 		out = append(out, final)
+		w.log.Debug("dashboards' mart", "name", m.name, "seconds", time.Since(began).Seconds())
 	}
 	return out, nil
 }
