@@ -13,28 +13,50 @@ import (
 // per month), form_last_month and form_year_to_date. It returns the paths.
 // When dir holds this warehouse's lake as of now (ExportLake ran first),
 // ward_month is read from the lake's mart_ward_month rather than computed
-// again over every dossier (lakeWardMonth).
+// again over every dossier (lakeWardMonth), and the forms of whole months
+// are added up from ward_month.parquet's rows where the lake's manifest
+// says ward_month gives report_form exactly (formFromWardMonth); else
+// each form is report_form, a pass over every dossier.
 func (w *Warehouse) ExportMarts(ctx context.Context, dir string, lastMonth, yearStart, today time.Time) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	wardMonth := w.lakeWardMonth(ctx, dir)
-	w.log.Info("dashboards' marts", "dir", dir, "ward_month_from_lake", wardMonth != "")
+	began := time.Now()
+	wardMonth, lakeLast, exactBefore := w.lakeWardMonth(ctx, dir)
+	var sqlToday time.Time
+	if wardMonth != "" && exactBefore != "" {
+		if err := w.db.QueryRowContext(ctx, `SELECT wardstat_today()`).Scan(&sqlToday); err != nil {
+			return nil, fmt.Errorf("today: %w", err)
+		}
+	}
+	form := func(start, end time.Time) (string, bool) {
+		if wardMonth != "" && exactBefore != "" {
+			wm := fmt.Sprintf(`FROM read_parquet('%s')`, escape(filepath.Join(dir, "ward_month.parquet")))
+			if q := formFromWardMonth(wm, start, end, sqlToday, exactBefore, lakeLast); q != "" {
+				return q, true
+			}
+		}
+		return fmt.Sprintf(`SELECT '%s'::DATE AS period_start, '%s'::DATE AS period_end, * FROM report_form('%[1]s', '%[2]s')`,
+			start.Format(time.DateOnly), end.Format(time.DateOnly)), false
+	}
+	lastQ, lastFromWM := form(lastMonth, lastMonth.AddDate(0, 1, -1))
+	ytdQ, ytdFromWM := form(yearStart, today)
+	w.log.Info("dashboards' marts", "dir", dir, "ward_month_from_lake", wardMonth != "",
+		"form_last_month_from_ward_month", lastFromWM, "form_year_to_date_from_ward_month", ytdFromWM,
+		"plan_seconds", time.Since(began).Seconds())
 	if wardMonth == "" {
 		wardMonth = `SELECT * FROM ward_month`
 	}
-	lastMonthEnd := lastMonth.AddDate(0, 1, -1)
 	marts := []struct{ name, query string }{
-		{"ward_month", wardMonth},
-		{"form_last_month", fmt.Sprintf(`SELECT '%s'::DATE AS period_start, '%s'::DATE AS period_end, * FROM report_form('%[1]s', '%[2]s')`,
-			lastMonth.Format(time.DateOnly), lastMonthEnd.Format(time.DateOnly))},
-		{"form_year_to_date", fmt.Sprintf(`SELECT '%s'::DATE AS period_start, '%s'::DATE AS period_end, * FROM report_form('%[1]s', '%[2]s')`,
-			yearStart.Format(time.DateOnly), today.Format(time.DateOnly))},
+		{"ward_month", wardMonth}, // first: the forms may read it
+		{"form_last_month", lastQ},
+		{"form_year_to_date", ytdQ},
 	}
 	var out []string
 	for _, m := range marts {
 		final := filepath.Join(dir, m.name+".parquet")
 		tmp := final + ".tmp"
+		began := time.Now()
 		q := fmt.Sprintf(`COPY (%s) TO '%s' (FORMAT parquet, COMPRESSION zstd)`, m.query, escape(tmp))
 		if _, err := w.db.ExecContext(ctx, q); err != nil {
 			os.Remove(tmp)
@@ -44,6 +66,7 @@ func (w *Warehouse) ExportMarts(ctx context.Context, dir string, lastMonth, year
 			return out, err
 		}
 		out = append(out, final)
+		w.log.Debug("dashboards' mart", "name", m.name, "seconds", time.Since(began).Seconds())
 	}
 	return out, nil
 }

@@ -53,6 +53,10 @@ type lakeManifestFile struct {
 	// State is what the lake was computed from (lake_inc.go); an export
 	// without it, or with other inputs, recomputes everything.
 	State *lakeState `json:"state,omitempty"`
+	// WardMonthExactBefore is the first month (YYYY-MM) whose ward_month
+	// rows may differ from report_form of the month, "9999-12" when none
+	// (form_marts.go); absent, unknown.
+	WardMonthExactBefore string `json:"ward_month_exact_before,omitempty"`
 }
 
 // readLakeManifest reads a lake's manifest; an older wardstat's (the marts'
@@ -144,6 +148,11 @@ func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, err
 	}
 	res.Incremental, res.FromMonth, res.Changed, res.FullReason = plan.Incremental, plan.FromMonth, plan.Changed, plan.Reason
 	step("plan")
+	exactBefore, err := wardMonthExactBefore(ctx, conn, plan.Incremental, oldFile.WardMonthExactBefore)
+	if err != nil {
+		return res, err
+	}
+	step("plan: ward_month's exact months")
 	// Most marts are built on ward_month, a pass over every dossier: on this
 	// connection a temp table of the same name, made once, stands in for it
 	// (temp objects come first in DuckDB's search path). Incremental, the
@@ -256,6 +265,7 @@ func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, err
 		Tables:                 next,
 		WarehouseID:            owner,
 		State:                  &state,
+		WardMonthExactBefore:   exactBefore,
 	}, "", "  ")
 	if err := atomicfile.Write(manifestPath, b, 0o644); err != nil {
 		return res, err

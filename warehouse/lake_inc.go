@@ -442,25 +442,30 @@ DROP TABLE IF EXISTS temp.ward_month; DROP TABLE IF EXISTS temp.lake_mart`
 // months of its mart_ward_month without the column the mart adds, when the
 // lake is this warehouse's and as of now: its state (watermark, as-of day,
 // inputs) is the warehouse's, every month's file is there, and the columns
-// and types are ward_month's. Else "": ward_month is to be computed.
-func (w *Warehouse) lakeWardMonth(ctx context.Context, dir string) string {
+// and types are ward_month's. Else "": ward_month is to be computed. With
+// it, the lake's last month and the first from which ward_month may differ
+// from report_form ("" when the manifest does not say: form_marts.go).
+func (w *Warehouse) lakeWardMonth(ctx context.Context, dir string) (query, lastMonth, exactBefore string) {
 	m, err := readLakeManifest(filepath.Join(dir, "_manifest.json"))
 	if err != nil || m.State == nil || m.LakeSchemaVersion != LakeSchemaVersion || m.WarehouseSchemaVersion != SchemaVersion {
-		return ""
+		return "", "", ""
 	}
 	if id, err := w.WarehouseID(ctx); err != nil || id != m.WarehouseID {
-		return ""
+		return "", "", ""
 	}
 	now, err := lakeStateNow(ctx, w.db)
 	if err != nil || now != *m.State {
-		return ""
+		return "", "", ""
 	}
 	q, err := lakeWardMonthQuery(ctx, w.db, dir, m.Tables["mart_ward_month"], "", "9999-99")
 	if err != nil {
 		w.log.Warn("the lake's mart_ward_month is not ward_month: ward_month is computed", "err", err)
-		return ""
+		return "", "", ""
 	}
-	return q
+	for month := range m.Tables["mart_ward_month"] {
+		lastMonth = max(lastMonth, month)
+	}
+	return q, lastMonth, m.WardMonthExactBefore
 }
 
 // lakeWardMonthQuery is a query giving ward_month's rows of the months in
