@@ -121,6 +121,32 @@ LEFT JOIN unit_at(start_date, least(end_date::DATE, wardstat_today())) u ON u.co
 WHERE start_date::DATE <= wardstat_today()
 ORDER BY f.ward_code;
 
+-- ward_month_days: each counted dossier's days as ward_month reads them, as
+-- of today (wardstat_today): a completion or withdrawal dated after today
+-- has not happened, a dossier received after today is left out; with the
+-- day it closed and the day it is overdue from. A view, not a CTE of
+-- ward_month: ward_month reads it once for each kind of event, and DuckDB
+-- holds a CTE read more than once whole (gigabytes at 100 M dossiers,
+-- beyond a read-only session's temporary disk).
+-- vi: các ngày của mỗi hồ sơ được tính mà ward_month dùng, tính đến hôm nay
+-- (wardstat_today): ngày có kết quả hoặc rút sau hôm nay coi như chưa xảy
+-- ra, hồ sơ tiếp nhận sau hôm nay không tính; kèm ngày kết thúc và ngày bắt
+-- đầu quá hạn.
+CREATE OR REPLACE VIEW ward_month_days AS
+WITH today AS (SELECT wardstat_today() AS day),
+as_of AS (
+    SELECT dd.ward_code, dd.channel, dd.received_day, dd.due_day,
+           CASE WHEN dd.completed_day <= t.day THEN dd.completed_day END AS completed_day,
+           CASE WHEN dd.withdrawn_day <= t.day THEN dd.withdrawn_day END AS withdrawn_day,
+           t.day AS today
+    FROM dossier_days dd, today t
+    WHERE coalesce(dd.received_day <= t.day, true)
+)
+SELECT ward_code, channel, received_day, due_day, completed_day, withdrawn_day, today,
+       coalesce(completed_day, withdrawn_day) AS closed_day,
+       greatest(due_day + 1, received_day) AS overdue_from
+FROM as_of;
+
 -- ward_month: the form per ward per calendar month, from each ward's first
 -- month with a dossier to the last month with any date. It gives exactly
 -- report_form(first day, last day) of each month (a test checks it), but in
@@ -143,40 +169,25 @@ ORDER BY f.ward_code;
 -- report_form(ngày đầu, hôm nay), không có tháng nào sau đó.
 CREATE OR REPLACE VIEW ward_month AS
 WITH today AS (SELECT wardstat_today() AS day),
--- as of today: a completion or withdrawal dated after today has not happened
-as_of AS (
-    SELECT dd.ward_code, dd.channel, dd.received_day, dd.due_day,
-           CASE WHEN dd.completed_day <= t.day THEN dd.completed_day END AS completed_day,
-           CASE WHEN dd.withdrawn_day <= t.day THEN dd.withdrawn_day END AS withdrawn_day,
-           t.day AS today
-    FROM dossier_days dd, today t
-    WHERE coalesce(dd.received_day <= t.day, true)
-),
-d AS (
-    SELECT ward_code, channel, received_day, due_day, completed_day, withdrawn_day, today,
-           coalesce(completed_day, withdrawn_day) AS closed_day,
-           greatest(due_day + 1, received_day) AS overdue_from
-    FROM as_of
-),
 events AS (
     SELECT ward_code, date_trunc('month', received_day)::DATE AS month,
            1 AS received, (channel = 'online')::INT AS new_online, (channel = 'direct')::INT AS new_direct,
            (channel = 'postal')::INT AS new_postal, 0 AS resolved, 0 AS early, 0 AS on_time, 0 AS late,
            0 AS withdrawn, 0 AS closed, 0 AS overdue
-    FROM d
+    FROM ward_month_days
     UNION ALL
     SELECT ward_code, date_trunc('month', completed_day)::DATE, 0, 0, 0, 0, 1,
            (completed_day < due_day)::INT, (completed_day = due_day)::INT, (completed_day > due_day)::INT, 0, 1, 0
-    FROM d WHERE completed_day IS NOT NULL
+    FROM ward_month_days WHERE completed_day IS NOT NULL
     UNION ALL
     SELECT ward_code, date_trunc('month', withdrawn_day)::DATE, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0
-    FROM d WHERE withdrawn_day IS NOT NULL
+    FROM ward_month_days WHERE withdrawn_day IS NOT NULL
     UNION ALL -- open and overdue from the day after the due day (by today) ...
     SELECT ward_code, date_trunc('month', overdue_from)::DATE, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1
-    FROM d WHERE due_day IS NOT NULL AND overdue_from <= today AND (closed_day IS NULL OR overdue_from <= closed_day - 1)
+    FROM ward_month_days WHERE due_day IS NOT NULL AND overdue_from <= today AND (closed_day IS NULL OR overdue_from <= closed_day - 1)
     UNION ALL -- ... until the day it closes
     SELECT ward_code, date_trunc('month', closed_day)::DATE, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1
-    FROM d WHERE due_day IS NOT NULL AND closed_day IS NOT NULL AND overdue_from <= closed_day - 1
+    FROM ward_month_days WHERE due_day IS NOT NULL AND closed_day IS NOT NULL AND overdue_from <= closed_day - 1
 ),
 per_month AS (
     SELECT ward_code, month, sum(received) AS received, sum(new_online) AS new_online, sum(new_direct) AS new_direct,
