@@ -109,8 +109,10 @@ func (w *Warehouse) RunChangedDataTests(ctx context.Context) (DataTestRun, error
 	if err != nil {
 		return DataTestRun{}, fmt.Errorf("data tests: %w", err)
 	}
+	began := time.Now()
 	run, next, err := w.changedRun(ctx, tx)
 	tx.Rollback()
+	w.log.Debug("data tests: ran", "seconds", time.Since(began).Seconds())
 	// The pool keeps the connection: nothing of this run may shadow
 	// main.dossiers for its next user.
 	if _, derr := conn.ExecContext(context.Background(), `DROP VIEW IF EXISTS temp.dossiers; DROP TABLE IF EXISTS temp.data_test_changed; DROP TABLE IF EXISTS temp.data_test_keyed`); derr != nil {
@@ -124,6 +126,7 @@ func (w *Warehouse) RunChangedDataTests(ctx context.Context) (DataTestRun, error
 	case err == nil && next != nil:
 		w.keepVerdict(ctx, next)
 	}
+	w.log.Debug("data tests: verdict kept", "seconds", time.Since(began).Seconds())
 	return run, err
 }
 
