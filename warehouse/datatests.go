@@ -42,7 +42,7 @@ func (e *DataTestError) Text(lang string) string {
 // their results, and a *DataTestError when any found rows.
 // RunChangedDataTests gives the same verdict over what changed.
 func (w *Warehouse) RunDataTests(ctx context.Context) ([]DataTestResult, error) {
-	return runTests(ctx, w.db, false)
+	return w.runTests(ctx, w.db, false)
 }
 
 // runTest runs one data test: how many rows break its rule, and the first

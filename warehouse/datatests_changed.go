@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	sqlmodels "wardstat/sql"
 )
@@ -108,8 +109,10 @@ func (w *Warehouse) RunChangedDataTests(ctx context.Context) (DataTestRun, error
 	if err != nil {
 		return DataTestRun{}, fmt.Errorf("data tests: %w", err)
 	}
+	began := time.Now()
 	run, next, err := w.changedRun(ctx, tx)
 	tx.Rollback()
+	w.log.Debug("data tests: ran", "seconds", time.Since(began).Seconds())
 	// The pool keeps the connection: nothing of this run may shadow
 	// main.dossiers for its next user.
 	if _, derr := conn.ExecContext(context.Background(), `DROP VIEW IF EXISTS temp.dossiers; DROP TABLE IF EXISTS temp.data_test_changed; DROP TABLE IF EXISTS temp.data_test_keyed`); derr != nil {
@@ -123,6 +126,7 @@ func (w *Warehouse) RunChangedDataTests(ctx context.Context) (DataTestRun, error
 	case err == nil && next != nil:
 		w.keepVerdict(ctx, next)
 	}
+	w.log.Debug("data tests: verdict kept", "seconds", time.Since(began).Seconds())
 	return run, err
 }
 
@@ -130,6 +134,7 @@ func (w *Warehouse) RunChangedDataTests(ctx context.Context) (DataTestRun, error
 // verdict to keep when they pass (nil: keep the one there is).
 func (w *Warehouse) changedRun(ctx context.Context, tx *sql.Tx) (DataTestRun, *dataVerdict, error) {
 	run := DataTestRun{Scope: DataTestsAll}
+	began := time.Now()
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(load_id), 0) FROM main.loads`).Scan(&run.Through); err != nil {
 		return run, nil, fmt.Errorf("data tests: the last load: %w", err)
 	}
@@ -149,11 +154,12 @@ func (w *Warehouse) changedRun(ctx context.Context, tx *sql.Tx) (DataTestRun, *d
 	if err != nil {
 		return run, nil, err
 	}
+	w.log.Debug("data tests: scope decided", "why", run.Why, "seconds", time.Since(began).Seconds())
 	if run.Why != "" {
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM main.dossiers`).Scan(&run.Rows); err != nil {
 			return run, nil, fmt.Errorf("data tests: %w", err)
 		}
-		run.Results, err = runTests(ctx, tx, false)
+		run.Results, err = w.runTests(ctx, tx, false)
 		return run, next, err
 	}
 	run.Since = prev.Through
@@ -165,6 +171,7 @@ func (w *Warehouse) changedRun(ctx context.Context, tx *sql.Tx) (DataTestRun, *d
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM temp.data_test_changed`).Scan(&run.Rows); err != nil {
 		return run, nil, fmt.Errorf("data tests: the changed dossiers: %w", err)
 	}
+	w.log.Debug("data tests: changed states", "rows", run.Rows, "seconds", time.Since(began).Seconds())
 	if run.Rows == 0 && allScoped() {
 		// Loads that changed no dossier (refused, or every row unchanged
 		// or rejected) leave the verdict standing.
@@ -187,8 +194,9 @@ func (w *Warehouse) changedRun(ctx context.Context, tx *sql.Tx) (DataTestRun, *d
 		      SEMI JOIN temp.data_test_changed c ON c.key_hash = x.key_hash) k ON d.rowid = k.drow`); err != nil {
 		return run, nil, fmt.Errorf("data tests: the changed dossiers: %w", err)
 	}
+	w.log.Debug("data tests: keyed states", "seconds", time.Since(began).Seconds())
 	run.Scope = DataTestsChanged
-	run.Results, err = runTests(ctx, tx, true)
+	run.Results, err = w.runTests(ctx, tx, true)
 	return run, next, err
 }
 
@@ -222,7 +230,7 @@ func verdictStale(ctx context.Context, q dbQuerier, prev *dataVerdict) (string, 
 // the test's own SQL reads dossiers, and on this connection a temp view
 // of that name stands in for main.dossiers (temp objects come first in
 // DuckDB's search path).
-func runTests(ctx context.Context, q dbQuerier, changed bool) ([]DataTestResult, error) {
+func (w *Warehouse) runTests(ctx context.Context, q dbQuerier, changed bool) ([]DataTestResult, error) {
 	var results []DataTestResult
 	var failed []DataTestResult
 	view := ""
@@ -246,10 +254,12 @@ func runTests(ctx context.Context, q dbQuerier, changed bool) ([]DataTestResult,
 				view = want
 			}
 		}
+		began := time.Now()
 		r, err := runTest(ctx, q, name, f.Text)
 		if err != nil {
 			return results, err
 		}
+		w.log.Debug("data test ran", "test", name, "changed", changed, "seconds", time.Since(began).Seconds())
 		if r.Failures > 0 {
 			failed = append(failed, r)
 		}

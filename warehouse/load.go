@@ -398,46 +398,12 @@ func (w *Warehouse) load(ctx context.Context, req LoadRequest, stageRows stager)
 	if older > 0 {
 		res.Warnings = append(res.Warnings, Warning{Code: "older_state", Count: older})
 	}
-	// A dossier code is the country's: the same code stored under another
-	// ward is one dossier counted twice (a file loaded again with another
-	// --ward after it was saved again, so not the same bytes). Only the
-	// dossiers this load added can be new twins: a nightly re-export, whose
-	// dossiers are mostly stored already, checks its few new ones.
-	var elsewhere int64
-	var otherWard sql.NullString
-	// The codes are matched by key_hash (the code's hash) carrying row ids,
-	// and only the rows found are read as texts: the stored codes of every
-	// dossier are never read (seconds at 100 M). The load's new rows go to
-	// a temp table first, so that DuckDB knows how few they are and builds
-	// its hash table on them, never on the warehouse (out of memory at
-	// 100 M).
-	if _, err := tx.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE stage_added AS
-		SELECT rowid AS srow, key_hash FROM dossiers WHERE load_id = ? AND first_load_id = ?`, res.LoadID, res.LoadID); err != nil {
-		return res, fmt.Errorf("checking the load's codes against other wards: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE stage_twins AS
-		SELECT n.srow, d.rowid AS drow FROM stage_added n JOIN dossiers d ON d.key_hash = n.key_hash WHERE d.rowid <> n.srow`); err != nil {
-		return res, fmt.Errorf("checking the load's codes against other wards: %w", err)
-	}
-	// The texts of the pairs found (mostly none), each side fetched by row
-	// id on its own: in one three-way join DuckDB joins the warehouse with
-	// itself on the codes first.
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM stage_twins`).Scan(&elsewhere); err != nil {
+	elsewhere, otherWard, err := otherWardTwins(ctx, tx, res.LoadID, res.Withdrawn > 0)
+	if err != nil {
 		return res, fmt.Errorf("checking the load's codes against other wards: %w", err)
 	}
 	if elsewhere > 0 {
-		if _, err := tx.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE stage_twins AS
-			SELECT f.drow, s.ward_code, s.dossier_code FROM stage_twins f JOIN dossiers s ON s.rowid = f.srow`); err != nil {
-			return res, fmt.Errorf("checking the load's codes against other wards: %w", err)
-		}
-		if err := tx.QueryRowContext(ctx, `SELECT count(DISTINCT f.dossier_code), any_value(d.ward_code)
-			FROM stage_twins f JOIN dossiers d ON d.rowid = f.drow
-			WHERE d.dossier_code = f.dossier_code AND d.ward_code <> f.ward_code`).Scan(&elsewhere, &otherWard); err != nil {
-			return res, fmt.Errorf("checking the load's codes against other wards: %w", err)
-		}
-	}
-	if elsewhere > 0 {
-		res.Warnings = append(res.Warnings, Warning{Code: "code_in_other_ward", Count: elsewhere, Example: otherWard.String})
+		res.Warnings = append(res.Warnings, Warning{Code: "code_in_other_ward", Count: elsewhere, Example: otherWard})
 	}
 	w.log.Debug("warned", "seconds", time.Since(began).Seconds())
 	if res.Rejects, err = firstRejects(ctx, tx, res.LoadID, 20); err != nil {

@@ -38,8 +38,12 @@ HAVING count(*) > 1;
 -- --reload), it would undo a result and change a closed month's form. Such
 -- a state does not replace the stored one (older: counted as unchanged
 -- and said in a warning).
+--
+-- The pairs keep the key hash: the load's check for codes stored under
+-- another ward (warehouse/load_twins.go) reads its stored side here, so
+-- that a load scans the stored key hashes once.
 CREATE OR REPLACE TEMP TABLE stage_hashed AS
-SELECT s.rid, d.rowid AS drow
+SELECT s.rid, d.rowid AS drow, s.key_hash
 FROM (SELECT rid, hash(dossier_code) AS key_hash FROM stage_checked WHERE reject_code IS NULL) s
 JOIN dossiers d ON d.key_hash = s.key_hash;
 
