@@ -43,7 +43,8 @@ func partInodes(t *testing.T, part string) map[string]os.FileInfo {
 // in), the day's chunk has new ones, and the lake equals a whole export
 // (rows, fingerprints, file names). A partition whose manifest value has
 // no chunks (an older lake's "count-sum", its one file data_0.parquet) has
-// every chunk written when it changes, once.
+// every chunk written when it changes, once. A chunk's file deleted has
+// its partition written again.
 func TestLakeNightRewritesOnlyChangedChunks(t *testing.T) {
 	ctx := context.Background()
 	path := whtest.Path(t)
@@ -200,5 +201,21 @@ func TestLakeNightRewritesOnlyChangedChunks(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(inc, "dossiers", filepath.FromSlash(feb), "data_0.parquet")); !os.IsNotExist(err) {
 		t.Errorf("the older file is left beside the chunks: %v", err)
 	}
+
+	// One chunk's file deleted: the export writes its partition again (the
+	// other chunks' files would pass for the whole partition).
+	gone := partFiles(t, filepath.Join(inc, "dossiers", filepath.FromSlash(march)))[0]
+	os.Remove(gone)
+	if _, err := w.ExportLake(ctx, inc); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(gone); err != nil {
+		t.Errorf("a chunk's deleted file is not written again: %v", err)
+	}
+	full := t.TempDir()
+	if _, err := w.ExportLake(ctx, full); err != nil {
+		t.Fatal(err)
+	}
+	sameLake(t, w, "a chunk's file deleted", inc, full)
 	w.Close()
 }
