@@ -205,6 +205,9 @@ func (w *Warehouse) exportLakeFacts(ctx context.Context, conn *sql.Conn, dir, tm
 		} else if hashes, err = factHashes(ctx, conn, table, q); err != nil {
 			return nil, res, err
 		}
+		if !unpartitioned(table) {
+			w.log.Debug("lake export step", "step", "facts: "+table+" fingerprints", "seconds", time.Since(began).Seconds())
+		}
 		next[table] = map[string]string{}
 		for part, h := range hashes {
 			next[table][part] = h
@@ -240,9 +243,11 @@ func (w *Warehouse) exportLakeFacts(ctx context.Context, conn *sql.Conn, dir, tm
 			if oldVersion != LakeSchemaVersion {
 				was = nil // another layout: every chunk is written
 			}
-			if err := writeFactPartitions(ctx, conn, table, q, tableDir, tmpDir, changed, len(changed) == len(hashes), hashes, was); err != nil {
+			written, kept, err := writeFactPartitions(ctx, conn, table, q, tableDir, tmpDir, changed, len(changed) == len(hashes), hashes, was)
+			if err != nil {
 				return nil, res, err
 			}
+			w.log.Debug("lake export chunks", "table", table, "written", written, "kept", kept)
 			res.Written += len(changed)
 		}
 		if !unpartitioned(table) {
@@ -326,25 +331,27 @@ func hasParquet(dir string) bool {
 // those files and hard links of its other chunks' current files, swapped
 // into place whole (swapPartition): a reader, or a kill, sees the old
 // partition or the new one.
-func writeFactPartitions(ctx context.Context, conn *sql.Conn, table, q, tableDir, tmpDir string, parts []string, all bool, next, old map[string]string) error {
+//
+// It returns how many chunks it wrote and how many it kept (linked).
+func writeFactPartitions(ctx context.Context, conn *sql.Conn, table, q, tableDir, tmpDir string, parts []string, all bool, next, old map[string]string) (written, kept int, err error) {
 	tmp, err := os.MkdirTemp(tmpDir, table+".")
 	if err != nil {
-		return err
+		return 0, 0, err
 	}
 	defer os.RemoveAll(tmp)
 	if unpartitioned(table) {
 		file := filepath.Join(tmp, table, "data.parquet")
 		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-			return err
+			return 0, 0, err
 		}
 		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`COPY (SELECT * EXCLUDE (province, month, chunk, row_hash) FROM (%s) ORDER BY ALL)
 TO '%s' (FORMAT parquet, COMPRESSION zstd)`, q, escape(file))); err != nil {
-			return fmt.Errorf("writing the lake's %s: %w", table, err)
+			return 0, 0, fmt.Errorf("writing the lake's %s: %w", table, err)
 		}
 		if err := shareLikeParent(filepath.Dir(file), filepath.Dir(tableDir)); err != nil {
-			return err
+			return 0, 0, err
 		}
-		return swapPartition(filepath.Dir(file), tableDir)
+		return 1, 0, swapPartition(filepath.Dir(file), tableDir)
 	}
 	write := map[string][]int{} // partition -> chunks written
 	link := map[string][]string{}
@@ -364,6 +371,7 @@ TO '%s' (FORMAT parquet, COMPRESSION zstd)`, q, escape(file))); err != nil {
 				if files := chunkFiles(final, k); len(files) > 0 {
 					link[p] = append(link[p], files...)
 					every = false
+					kept++
 					continue
 				}
 			}
@@ -385,52 +393,52 @@ TO '%s' (FORMAT parquet, COMPRESSION zstd)`, q, escape(file))); err != nil {
 TO '%s' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (province, month, chunk), FILENAME_PATTERN 'data_{i}')`,
 			q, where, escape(out))
 		if err := boundPartitionedWrite(ctx, conn); err != nil {
-			return err
+			return 0, 0, err
 		}
 		// Put back even when the write fails: the connection goes back to the pool.
 		defer restorePartitionedWrite(context.Background(), conn)
 		if _, err := conn.ExecContext(ctx, copyQ); err != nil {
-			return fmt.Errorf("writing the lake's %s: %w", table, err)
+			return 0, 0, fmt.Errorf("writing the lake's %s: %w", table, err)
 		}
 	}
 	for _, p := range parts {
 		final := filepath.Join(tableDir, filepath.FromSlash(p))
 		src := filepath.Join(tmp, "new", filepath.FromSlash(p))
 		if err := os.MkdirAll(src, 0o755); err != nil {
-			return err
+			return 0, 0, err
 		}
 		for _, k := range write[p] {
 			from := filepath.Join(out, filepath.FromSlash(p), fmt.Sprintf("chunk=%d", k))
 			files, err := os.ReadDir(from)
 			if err != nil || len(files) == 0 {
-				return fmt.Errorf("writing the lake's %s: chunk %d of %s has no file (%v)", table, k, p, err)
+				return 0, 0, fmt.Errorf("writing the lake's %s: chunk %d of %s has no file (%v)", table, k, p, err)
 			}
 			for _, f := range files {
 				name := fmt.Sprintf("c%d_%s", k, strings.TrimPrefix(f.Name(), "data_"))
 				if err := os.Rename(filepath.Join(from, f.Name()), filepath.Join(src, name)); err != nil {
-					return err
+					return 0, 0, err
 				}
 			}
 		}
 		for _, f := range link[p] {
 			if err := linkFile(f, filepath.Join(src, filepath.Base(f))); err != nil {
-				return fmt.Errorf("keeping %s in the lake: %w", f, err)
+				return 0, 0, fmt.Errorf("keeping %s in the lake: %w", f, err)
 			}
 		}
 		if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
-			return err
+			return 0, 0, err
 		}
 		if err := shareLikeParent(filepath.Dir(final)); err != nil {
-			return err
+			return 0, 0, err
 		}
 		if err := shareLikeParent(src, filepath.Dir(final)); err != nil {
-			return err
+			return 0, 0, err
 		}
 		if err := swapPartition(src, final); err != nil {
-			return err
+			return 0, 0, err
 		}
 	}
-	return nil
+	return len(keys), kept, nil
 }
 
 // chunkFiles are the files of chunk k in the partition folder dir
