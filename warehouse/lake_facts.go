@@ -107,13 +107,13 @@ var lakeFlags = []string{
 // Each chunk of a partition has its own files (c<chunk>_<i>.parquet) and
 // its own fingerprint: the manifest's value for a partition is its
 // chunks' "chunk:count-sum", by chunk, in one string (chunkFingerprints),
-// so a partition whose string is equal is kept whole, as before, and in a
+// so a partition whose string is equal is kept, files and all, and in a
 // changed one only the chunks whose fingerprint changed are written; the
 // others are hard links of the current files (same bytes, size and time:
 // their file fingerprints stand) in the new folder, swapped in whole. A
 // night that resolves dossiers received on the month's last days rewrites
 // the last chunk, not the month. A fingerprint without chunks ("count-sum")
-// has every chunk changed. The layout stays province=…/month=…/*.parquet:
+// has every chunk changed. The layout is province=…/month=…/*.parquet:
 // the chunk is in the file name only.
 const lakeChunk = `CASE WHEN isfinite(d.received_at) THEN least((day(d.received_at) - 1) // 8, 3) + 1 ELSE 0 END`
 
