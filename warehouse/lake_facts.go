@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -98,17 +100,35 @@ var lakeFlags = []string{
 	"flag_read(d.digitised, lf.has_digitised) AS digitised",
 }
 
+// lakeChunk is a fact row's chunk in its partition, from its receipt day
+// (the local day, as the month): days 1-8, 9-16, 17-24 and 25 to the
+// month's end are chunks 1 to 4; 0 is a receipt time that is not finite.
+//
+// Each chunk of a partition has its own files (c<chunk>_<i>.parquet) and
+// its own fingerprint: the manifest's value for a partition is its
+// chunks' "chunk:count-sum", by chunk, in one string (chunkFingerprints),
+// so a partition whose string is equal is kept, files and all, and in a
+// changed one only the chunks whose fingerprint changed are written; the
+// others are hard links of the current files (same bytes, size and time:
+// their file fingerprints stand) in the new folder, swapped in whole. A
+// night that resolves dossiers received on the month's last days rewrites
+// the last chunk, not the month. A fingerprint without chunks ("count-sum")
+// has every chunk changed. The layout is province=…/month=…/*.parquet:
+// the chunk is in the file name only.
+const lakeChunk = `CASE WHEN isfinite(d.received_at) THEN least((day(d.received_at) - 1) // 8, 3) + 1 ELSE 0 END`
+
 // lakeFactQuery is the query giving a fact table's rows with their
-// partition (province, month) and a per-row fingerprint (row_hash).
+// partition (province, month), their chunk in it (lakeChunk; 0 in the
+// unpartitioned tables) and a per-row fingerprint (row_hash).
 func lakeFactQuery(table string) string {
 	switch table {
 	case "dossiers":
-		return fmt.Sprintf(`SELECT wp.province, strftime(d.received_at, '%%Y-%%m') AS month,
+		return fmt.Sprintf(`SELECT wp.province, strftime(d.received_at, '%%Y-%%m') AS month, %s AS chunk,
        %s, d.first_load_id::BIGINT AS first_load_id,
        hash(d.state_hash, d.load_id, flag_read(d.apology_issued, lf.has_apology), flag_read(d.paid_online, lf.has_paid_online),
             flag_read(d.digitised, lf.has_digitised)) AS row_hash
 FROM dossiers d %s
-LEFT JOIN load_flag_columns lf ON lf.load_id = d.load_id`, lakeStateColumns(true), wardProvinces("dossiers"))
+LEFT JOIN load_flag_columns lf ON lf.load_id = d.load_id`, lakeChunk, lakeStateColumns(true), wardProvinces("dossiers"))
 	case "dossier_events":
 		// Every state the warehouse saw of every dossier (as
 		// dossier_versions: the states left behind and the current one),
@@ -119,7 +139,7 @@ LEFT JOIN load_flag_columns lf ON lf.load_id = d.load_id`, lakeStateColumns(true
 		// with their history ran out of memory). The yes/no flags are the
 		// current state's, in dossiers (dossier_flags reads them against
 		// the current load).
-		return fmt.Sprintf(`SELECT wp.province, strftime(d.received_at, '%%Y-%%m') AS month,
+		return fmt.Sprintf(`SELECT wp.province, strftime(d.received_at, '%%Y-%%m') AS month, %s AS chunk,
        %s, %s AS loaded_at,
        d.is_current, d.replaced_by::BIGINT AS replaced_by,
        hash(d.state_hash, d.load_id, d.is_current, d.replaced_by) AS row_hash
@@ -127,17 +147,17 @@ FROM (SELECT *, false AS is_current FROM dossier_history
       UNION ALL BY NAME
       SELECT * EXCLUDE (first_load_id, key_hash), true AS is_current FROM dossiers) d %s
 LEFT JOIN loads l ON l.load_id = d.load_id`,
-			lakeStateColumns(false), lakeInstant("l.loaded_at"), wardProvinces("dossier_history UNION SELECT ward_code FROM dossiers"))
+			lakeChunk, lakeStateColumns(false), lakeInstant("l.loaded_at"), wardProvinces("dossier_history UNION SELECT ward_code FROM dossiers"))
 	case "loads":
 		// Which optional columns each load's export had (load_flag_columns):
 		// a blank flag or fee there is a no, not unknown, in the marts.
-		return fmt.Sprintf(`SELECT '' AS province, '' AS month, l.load_id::BIGINT AS load_id, %s AS loaded_at,
+		return fmt.Sprintf(`SELECT '' AS province, '' AS month, 0 AS chunk, l.load_id::BIGINT AS load_id, %s AS loaded_at,
        f.has_paid_online, f.has_digitised, f.has_apology, f.has_fee,
        hash(l.load_id, l.loaded_at, f.has_paid_online, f.has_digitised, f.has_apology, f.has_fee) AS row_hash
 FROM loads l JOIN load_flag_columns f USING (load_id)
 WHERE coalesce(l.status, 'loaded') = 'loaded'`, lakeInstant("l.loaded_at"))
 	default: // units: the registry, one file
-		return `SELECT '' AS province, '' AS month, code, name, district, province AS province_name, valid_from, valid_to,
+		return `SELECT '' AS province, '' AS month, 0 AS chunk, code, name, district, province AS province_name, valid_from, valid_to,
        hash(code, name, district, province, valid_from, valid_to) AS row_hash FROM units`
 	}
 }
@@ -185,6 +205,9 @@ func (w *Warehouse) exportLakeFacts(ctx context.Context, conn *sql.Conn, dir, tm
 		} else if hashes, err = factHashes(ctx, conn, table, q); err != nil {
 			return nil, res, err
 		}
+		if !unpartitioned(table) {
+			w.log.Debug("lake export step", "step", "facts: "+table+" fingerprints", "seconds", time.Since(began).Seconds())
+		}
 		next[table] = map[string]string{}
 		for part, h := range hashes {
 			next[table][part] = h
@@ -216,9 +239,15 @@ func (w *Warehouse) exportLakeFacts(ctx context.Context, conn *sql.Conn, dir, tm
 		}
 		sort.Strings(changed)
 		if len(changed) > 0 {
-			if err := writeFactPartitions(ctx, conn, table, q, tableDir, tmpDir, changed, len(changed) == len(hashes)); err != nil {
+			was := old[table]
+			if oldVersion != LakeSchemaVersion {
+				was = nil // another layout: every chunk is written
+			}
+			written, kept, err := writeFactPartitions(ctx, conn, table, q, tableDir, tmpDir, changed, len(changed) == len(hashes), hashes, was)
+			if err != nil {
 				return nil, res, err
 			}
+			w.log.Debug("lake export chunks", "table", table, "written", written, "kept", kept)
 			res.Written += len(changed)
 		}
 		if !unpartitioned(table) {
@@ -239,10 +268,18 @@ func (w *Warehouse) exportLakeFacts(ctx context.Context, conn *sql.Conn, dir, tm
 
 // factHashes fingerprints each partition of a fact table: its row count
 // and the sum of its rows' hashes (the stored state hash of each state,
-// its load, its flags).
+// its load, its flags), chunk by chunk for the partitioned tables
+// ("1:745-… 2:…", lakeChunk).
 func factHashes(ctx context.Context, conn *sql.Conn, table, q string) (map[string]string, error) {
-	rows, err := conn.QueryContext(ctx, fmt.Sprintf(`SELECT province, month, count(*)::VARCHAR || '-' || sum(row_hash)::VARCHAR
-FROM (%s) GROUP BY province, month`, q))
+	agg := fmt.Sprintf(`SELECT province, month, count(*)::VARCHAR || '-' || sum(row_hash)::VARCHAR
+FROM (%s) GROUP BY province, month`, q)
+	if !unpartitioned(table) {
+		agg = fmt.Sprintf(`SELECT province, month, string_agg(chunk::VARCHAR || ':' || fp, ' ' ORDER BY chunk)
+FROM (SELECT province, month, chunk, count(*)::VARCHAR || '-' || sum(row_hash)::VARCHAR AS fp
+      FROM (%s) GROUP BY province, month, chunk)
+GROUP BY province, month`, q)
+	}
+	rows, err := conn.QueryContext(ctx, agg)
 	if err != nil {
 		return nil, fmt.Errorf("lake %s: %w", table, err)
 	}
@@ -264,75 +301,193 @@ FROM (%s) GROUP BY province, month`, q))
 	return out, nil
 }
 
+// chunkFingerprints splits a partition's fingerprint into its chunks'
+// (chunk -> "count-sum"); nil for a fingerprint without chunks.
+func chunkFingerprints(fp string) map[int]string {
+	if !strings.Contains(fp, ":") {
+		return nil
+	}
+	out := map[int]string{}
+	for _, f := range strings.Fields(fp) {
+		k, v, ok := strings.Cut(f, ":")
+		n, err := strconv.Atoi(k)
+		if !ok || err != nil {
+			return nil
+		}
+		out[n] = v
+	}
+	return out
+}
+
 func hasParquet(dir string) bool {
 	m, _ := filepath.Glob(filepath.Join(dir, "*.parquet"))
 	return len(m) > 0
 }
 
-// writeFactPartitions writes the changed partitions of a fact table in one
-// pass (COPY … PARTITION_BY into the lake's _tmp folder, outside the
-// table's), then swaps each into place whole (swapPartition): a reader, or
-// a kill, sees the old partition or the new one.
-func writeFactPartitions(ctx context.Context, conn *sql.Conn, table, q, tableDir, tmpDir string, parts []string, all bool) error {
+// writeFactPartitions writes the changed partitions of a fact table: the
+// chunks whose fingerprint in next differs from old's (or whose files are
+// not there) in one pass (COPY … PARTITION_BY into the lake's _tmp folder,
+// outside the table's), then each partition's new folder in _tmp from
+// those files and hard links of its other chunks' current files, swapped
+// into place whole (swapPartition): a reader, or a kill, sees the old
+// partition or the new one.
+//
+// It returns how many chunks it wrote and how many it kept (linked).
+func writeFactPartitions(ctx context.Context, conn *sql.Conn, table, q, tableDir, tmpDir string, parts []string, all bool, next, old map[string]string) (written, kept int, err error) {
 	tmp, err := os.MkdirTemp(tmpDir, table+".")
 	if err != nil {
-		return err
+		return 0, 0, err
 	}
 	defer os.RemoveAll(tmp)
 	if unpartitioned(table) {
 		file := filepath.Join(tmp, table, "data.parquet")
 		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-			return err
+			return 0, 0, err
 		}
-		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`COPY (SELECT * EXCLUDE (province, month, row_hash) FROM (%s) ORDER BY ALL)
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`COPY (SELECT * EXCLUDE (province, month, chunk, row_hash) FROM (%s) ORDER BY ALL)
 TO '%s' (FORMAT parquet, COMPRESSION zstd)`, q, escape(file))); err != nil {
-			return fmt.Errorf("writing the lake's %s: %w", table, err)
+			return 0, 0, fmt.Errorf("writing the lake's %s: %w", table, err)
 		}
 		if err := shareLikeParent(filepath.Dir(file), filepath.Dir(tableDir)); err != nil {
-			return err
+			return 0, 0, err
 		}
-		return swapPartition(filepath.Dir(file), tableDir)
+		return 1, 0, swapPartition(filepath.Dir(file), tableDir)
 	}
-	keys := make([]string, len(parts))
-	for i, p := range parts {
-		keys[i] = "'" + escape(p) + "'"
+	write := map[string][]int{} // partition -> chunks written
+	link := map[string][]string{}
+	var keys []string
+	every := all // every chunk of every partition is written
+	for _, p := range parts {
+		final := filepath.Join(tableDir, filepath.FromSlash(p))
+		was := chunkFingerprints(old[p])
+		now := chunkFingerprints(next[p])
+		chunks := make([]int, 0, len(now))
+		for k := range now {
+			chunks = append(chunks, k)
+		}
+		sort.Ints(chunks)
+		for _, k := range chunks {
+			if was != nil && was[k] == now[k] {
+				if files := chunkFiles(final, k); len(files) > 0 {
+					link[p] = append(link[p], files...)
+					every = false
+					kept++
+					continue
+				}
+			}
+			write[p] = append(write[p], k)
+			keys = append(keys, fmt.Sprintf("'%s#%d'", escape(p), k))
+		}
 	}
 	out := filepath.Join(tmp, "parts")
-	// The rows of the changed partitions only, unsorted (a first export of
-	// 100 M dossiers would sort them all, out of core): the partition
-	// columns stay in the folder names, not the files.
-	where := fmt.Sprintf(`WHERE 'province=' || province || '/month=' || month IN (%s)`, strings.Join(keys, ", "))
-	if all {
-		where = "" // every partition (a first export)
-	}
-	copyQ := fmt.Sprintf(`COPY (SELECT * EXCLUDE (row_hash) FROM (%s) %s)
-TO '%s' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (province, month), FILENAME_PATTERN 'data_{i}')`,
-		q, where, escape(out))
-	if err := boundPartitionedWrite(ctx, conn); err != nil {
-		return err
-	}
-	// Put back even when the write fails: the connection goes back to the pool.
-	defer restorePartitionedWrite(context.Background(), conn)
-	if _, err := conn.ExecContext(ctx, copyQ); err != nil {
-		return fmt.Errorf("writing the lake's %s: %w", table, err)
+	if len(keys) > 0 {
+		// The rows of the changed chunks only, unsorted (a first export of
+		// 100 M dossiers would sort them all, out of core): the partition
+		// columns and the chunk stay in the folder and file names, not the
+		// files.
+		where := fmt.Sprintf(`WHERE 'province=' || province || '/month=' || month || '#' || chunk IN (%s)`, strings.Join(keys, ", "))
+		if every {
+			where = "" // every partition whole (a first export)
+		}
+		copyQ := fmt.Sprintf(`COPY (SELECT * EXCLUDE (row_hash) FROM (%s) %s)
+TO '%s' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (province, month, chunk), FILENAME_PATTERN 'data_{i}')`,
+			q, where, escape(out))
+		if err := boundPartitionedWrite(ctx, conn); err != nil {
+			return 0, 0, err
+		}
+		// Put back even when the write fails: the connection goes back to the pool.
+		defer restorePartitionedWrite(context.Background(), conn)
+		if _, err := conn.ExecContext(ctx, copyQ); err != nil {
+			return 0, 0, fmt.Errorf("writing the lake's %s: %w", table, err)
+		}
 	}
 	for _, p := range parts {
-		src := filepath.Join(out, filepath.FromSlash(p))
 		final := filepath.Join(tableDir, filepath.FromSlash(p))
+		src := filepath.Join(tmp, "new", filepath.FromSlash(p))
+		if err := os.MkdirAll(src, 0o755); err != nil {
+			return 0, 0, err
+		}
+		for _, k := range write[p] {
+			from := filepath.Join(out, filepath.FromSlash(p), fmt.Sprintf("chunk=%d", k))
+			files, err := os.ReadDir(from)
+			if err != nil || len(files) == 0 {
+				return 0, 0, fmt.Errorf("writing the lake's %s: chunk %d of %s has no file (%v)", table, k, p, err)
+			}
+			for _, f := range files {
+				name := fmt.Sprintf("c%d_%s", k, strings.TrimPrefix(f.Name(), "data_"))
+				if err := os.Rename(filepath.Join(from, f.Name()), filepath.Join(src, name)); err != nil {
+					return 0, 0, err
+				}
+			}
+		}
+		for _, f := range link[p] {
+			if err := linkFile(f, filepath.Join(src, filepath.Base(f))); err != nil {
+				return 0, 0, fmt.Errorf("keeping %s in the lake: %w", f, err)
+			}
+		}
 		if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
-			return err
+			return 0, 0, err
 		}
 		if err := shareLikeParent(filepath.Dir(final)); err != nil {
-			return err
+			return 0, 0, err
 		}
 		if err := shareLikeParent(src, filepath.Dir(final)); err != nil {
-			return err
+			return 0, 0, err
 		}
 		if err := swapPartition(src, final); err != nil {
-			return err
+			return 0, 0, err
 		}
 	}
-	return nil
+	return len(keys), kept, nil
+}
+
+// chunkFiles are the files of chunk k in the partition folder dir
+// (c<k>_<i>.parquet), read from the folder (its path may hold glob
+// characters).
+func chunkFiles(dir string, k int) []string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	prefix := fmt.Sprintf("c%d_", k)
+	var out []string
+	for _, e := range entries {
+		if e.Type().IsRegular() && strings.HasPrefix(e.Name(), prefix) && strings.HasSuffix(e.Name(), ".parquet") {
+			out = append(out, filepath.Join(dir, e.Name()))
+		}
+	}
+	return out
+}
+
+// linkFile puts the file src at dst as a hard link: the same bytes, size
+// and time, no copy (the lake's _tmp folder is on its file system). Where
+// links fail, a copy with src's time, which keeps its fingerprint in the
+// manifest (size and time) too.
+func linkFile(src, dst string) error {
+	if err := os.Link(src, dst); err == nil {
+		return nil
+	}
+	st, err := os.Stat(src)
+	if err != nil {
+		return err
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Close(); err != nil {
+		return err
+	}
+	return os.Chtimes(dst, st.ModTime(), st.ModTime())
 }
 
 // removeGoneFactPartitions removes the partitions of a table that no longer
@@ -381,7 +536,7 @@ func removeGoneFactPartitions(tableDir string, keep map[string]string) (int, err
 // writeFactDoc writes _schema/<table>.md: what the table holds, its
 // partitions, its columns with their Parquet types, and the time zone.
 func (w *Warehouse) writeFactDoc(ctx context.Context, conn *sql.Conn, table, q, path string) error {
-	rows, err := conn.QueryContext(ctx, fmt.Sprintf(`SELECT column_name, column_type FROM (DESCRIBE SELECT * EXCLUDE (province, month, row_hash) FROM (%s))`, q))
+	rows, err := conn.QueryContext(ctx, fmt.Sprintf(`SELECT column_name, column_type FROM (DESCRIBE SELECT * EXCLUDE (province, month, chunk, row_hash) FROM (%s))`, q))
 	if err != nil {
 		return err
 	}
@@ -394,7 +549,9 @@ func (w *Warehouse) writeFactDoc(ctx context.Context, conn *sql.Conn, table, q, 
 		fmt.Fprintf(&b, "The lake's folder `%s/`, Hive-partitioned by `province` (the province code of the\n"+
 			"ward's unit code, QCVN 102: `H37` in `000.11.27.H37`; `__HIVE_DEFAULT_PARTITION__`, read as\n"+
 			"NULL, for a code without one) and `month` (YYYY-MM of the receipt, Vietnam local date):\n"+
-			"`%s/province=H37/month=2024-03/data_0.parquet`. It holds nothing but those folders and\n"+
+			"`%s/province=H37/month=2024-03/c1_0.parquet`. A partition's files are by local receipt\n"+
+			"day, read together: `c1_*` days 1-8, `c2_*` 9-16, `c3_*` 17-24, `c4_*` 25 to the month's end\n"+
+			"(each written again only when its rows change). It holds nothing but those folders and\n"+
 			"Parquet files; the partition columns are in the folder names only. Read it with\n"+
 			"`SELECT * FROM read_parquet('%s/**/*.parquet', hive_partitioning = true)` in DuckDB,\n"+
 			"`spark.read.parquet('%s')`, or a Trino Hive table with\n"+

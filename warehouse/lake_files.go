@@ -86,9 +86,9 @@ func lakeFileFingerprints(dir string, tables lakeManifest, old lakeFiles) (lakeF
 }
 
 // dropDamagedLakeFiles removes, before an export, the partitions whose
-// file no longer matches the fingerprint the last export recorded (its
-// size, or its time and then its bytes, changed: replaced or damaged on
-// this node), so that the export, finding the partition missing, writes
+// file is gone or no longer matches the fingerprint the last export
+// recorded (its size, or its time and then its bytes, changed: replaced or
+// damaged on this node), so that the export, finding the partition missing, writes
 // it again rather than keep it and record the damage as sound. It
 // returns the files it found damaged; a file touched but unchanged (a
 // copy) gets its new time in old.Files.
@@ -97,13 +97,13 @@ func dropDamagedLakeFiles(dir string, old lakeManifestFile) ([]string, error) {
 	for rel, fp := range old.Files {
 		path := filepath.Join(dir, filepath.FromSlash(rel))
 		st, err := os.Stat(path)
-		if err != nil {
-			continue // gone: the export writes the partition again
-		}
-		if st.Size() == fp.Size && st.ModTime().UnixNano() == fp.ModTime {
+		switch {
+		case err != nil:
+			// Gone: its partition's other files (a fact partition has one
+			// or more per chunk) would pass for the whole partition.
+		case st.Size() == fp.Size && st.ModTime().UnixNano() == fp.ModTime:
 			continue
-		}
-		if st.Size() == fp.Size {
+		case st.Size() == fp.Size:
 			if h, err := hashFile(path); err == nil && h == fp.SHA256 {
 				// Touched, not changed (a copy): its new time is recorded,
 				// so that lakeFileFingerprints keeps the hash, not reads again.

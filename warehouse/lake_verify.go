@@ -41,10 +41,25 @@ func fileList(files []string) string {
 	return "[" + strings.Join(q, ", ") + "]"
 }
 
-// manifestRows is the row count in a partition's fingerprint ("745-…").
+// manifestRows is the row count in a partition's fingerprint: "745-…",
+// or its chunks' sum ("1:300-… 2:445-…").
 func manifestRows(fingerprint string) (int64, bool) {
-	n, err := strconv.ParseInt(strings.SplitN(fingerprint, "-", 2)[0], 10, 64)
-	return n, err == nil
+	fps := []string{fingerprint}
+	if chunks := chunkFingerprints(fingerprint); chunks != nil {
+		fps = fps[:0]
+		for _, fp := range chunks {
+			fps = append(fps, fp)
+		}
+	}
+	var total int64
+	for _, fp := range fps {
+		n, err := strconv.ParseInt(strings.SplitN(fp, "-", 2)[0], 10, 64)
+		if err != nil {
+			return 0, false
+		}
+		total += n
+	}
+	return total, true
 }
 
 // lakeFilesOf lists the Parquet files of each fact table of the lake at

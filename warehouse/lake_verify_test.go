@@ -31,8 +31,19 @@ func onePart(t *testing.T, dir, table string) string {
 	return m[0]
 }
 
+// partFiles are the Parquet files of a partition folder (one per chunk of
+// its receipt days, or more), sorted.
+func partFiles(t *testing.T, part string) []string {
+	t.Helper()
+	m, _ := filepath.Glob(filepath.Join(part, "*.parquet"))
+	if len(m) == 0 {
+		t.Fatalf("no Parquet file in %s", part)
+	}
+	return m
+}
+
 // A lake whose files are not those its manifest lists — a partition
-// deleted, a data_1.parquet copied beside a partition's file, a
+// deleted, a file copied beside a partition's files, a
 // dossier_events partition gone, the units/ or loads/ folder missing, a
 // partition the manifest does not list — is refused, at attach and when a
 // federation opens, in one line naming the lake, the partition and what
@@ -58,13 +69,15 @@ func TestLakeFilesMatchManifest(t *testing.T) {
 		do         func(dir string)
 	}{
 		{"partition deleted", "is missing", func(dir string) {
-			os.Remove(filepath.Join(onePart(t, dir, "dossiers"), "data_0.parquet"))
+			for _, f := range partFiles(t, onePart(t, dir, "dossiers")) {
+				os.Remove(f)
+			}
 		}},
 		{"partition folder deleted", "is missing", func(dir string) { os.RemoveAll(onePart(t, dir, "dossiers")) }},
-		{"data_1 copied beside data_0", "has no fingerprint in _manifest.json", func(dir string) {
+		{"a file copied beside a partition's", "has no fingerprint in _manifest.json", func(dir string) {
 			p := onePart(t, dir, "dossiers")
-			b, _ := os.ReadFile(filepath.Join(p, "data_0.parquet"))
-			os.WriteFile(filepath.Join(p, "data_1.parquet"), b, 0o644)
+			b, _ := os.ReadFile(partFiles(t, p)[0])
+			os.WriteFile(filepath.Join(p, "copy_1.parquet"), b, 0o644)
 		}},
 		{"dossier_events partition deleted", "is missing", func(dir string) { os.RemoveAll(onePart(t, dir, "dossier_events")) }},
 		{"units folder missing", "units/ is missing", func(dir string) { os.RemoveAll(filepath.Join(dir, "units")) }},
@@ -75,11 +88,12 @@ func TestLakeFilesMatchManifest(t *testing.T) {
 		}},
 		{"partition replaced by another's file", "_manifest.json says", func(dir string) {
 			parts, _ := filepath.Glob(filepath.Join(dir, "dossiers", "province=*", "month=*"))
+			a, _ := os.ReadFile(partFiles(t, parts[0])[0])
 			for _, p := range parts[1:] {
-				a, _ := os.ReadFile(filepath.Join(parts[0], "data_0.parquet"))
-				b, _ := os.ReadFile(filepath.Join(p, "data_0.parquet"))
+				f := partFiles(t, p)[0]
+				b, _ := os.ReadFile(f)
 				if len(a) != len(b) {
-					os.WriteFile(filepath.Join(p, "data_0.parquet"), a, 0o644)
+					os.WriteFile(f, a, 0o644)
 					return
 				}
 			}

@@ -13,7 +13,7 @@ import (
 // 10 M dossiers over ten years (120 month partitions of ~30 columns) ran
 // out of DuckDB's 512 MB ("failed to pin block", make bench-scale at
 // 10 M). Fewer open files and earlier flushes bound it whatever the
-// history's length (a partition met again gets another file, data_{i}).
+// history's length (a partition's chunk met again gets another file).
 // The rows' order within a partition is no promise of the lake's (its
 // fingerprints are sums), so the write does not keep the query's order:
 // DuckDB then writes partitions from every thread without reordering,

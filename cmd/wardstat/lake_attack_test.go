@@ -93,7 +93,7 @@ func TestLakeAttacksCLI(t *testing.T) {
 	if err := os.CopyFS(corrupt, os.DirFS(lake)); err != nil {
 		t.Fatal(err)
 	}
-	files, _ := filepath.Glob(filepath.Join(corrupt, "dossiers", "*", "*", "data_0.parquet"))
+	files, _ := filepath.Glob(filepath.Join(corrupt, "dossiers", "*", "*", "*.parquet"))
 	raw, _ := os.ReadFile(files[0])
 	copy(raw[40:], "\xde\xad\xbe\xef\xde\xad\xbe\xef\xde\xad\xbe\xef")
 	os.WriteFile(files[0], raw, 0o644)

@@ -59,7 +59,7 @@ func TestLakeNodesCLI(t *testing.T) {
 		t.Errorf("lake report --by province says nothing of H26.09:\n%s", errOut)
 	}
 
-	files, _ := filepath.Glob(filepath.Join(nb, "dossiers", "*", "*", "data_0.parquet"))
+	files, _ := filepath.Glob(filepath.Join(nb, "dossiers", "*", "*", "*.parquet"))
 	raw, _ := os.ReadFile(files[0])
 	raw[len(raw)/3] ^= 0xff
 	os.WriteFile(files[0], raw, 0o644)
