@@ -471,15 +471,22 @@ ORDER BY ward_code`, wardsBefore, s))
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	// temp.dossiers is main.dossiers now (the temp catalog's schema is
+	// main too): the warehouse's table is named with its catalog.
+	var db string
+	if err := conn.QueryRowContext(ctx, `SELECT current_database()`).Scan(&db); err != nil {
+		return err
+	}
+	table := `"` + strings.ReplaceAll(db, `"`, `""`) + `".main.dossiers`
 	for len(wards) > 0 {
 		batch := wards[:min(len(wards), 64)]
 		wards = wards[len(batch):]
 		var parts []string
 		for _, w := range batch {
-			parts = append(parts, fmt.Sprintf(`(SELECT d.* FROM main.dossiers d
- WHERE d.ward_code = '%s' AND counted_status(d.status) AND d.received_at < %s AND %s LIMIT 1)`, escape(w), s, closedOnceBefore(s)))
+			parts = append(parts, fmt.Sprintf(`(SELECT d.* FROM %s d
+ WHERE d.ward_code = '%s' AND counted_status(d.status) AND d.received_at < %s AND %s LIMIT 1)`, table, escape(w), s, closedOnceBefore(s)))
 		}
-		if _, err := conn.ExecContext(ctx, `INSERT INTO temp.dossiers `+strings.Join(parts, "\nUNION ALL\n")); err != nil {
+		if _, err := conn.ExecContext(ctx, `INSERT INTO temp.dossiers SELECT * FROM (`+strings.Join(parts, "\nUNION ALL\n")+`)`); err != nil {
 			return fmt.Errorf("the wards' first months: %w", err)
 		}
 	}
