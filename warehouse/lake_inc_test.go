@@ -168,7 +168,7 @@ func TestLakeIncrementalEqualsFull(t *testing.T) {
 	if putBack.code == "" {
 		t.Fatal("no open dossier of H01.02 received in 2024 before May")
 	}
-	putBack.received = putBack.received.AddDate(0, 1, 0)
+	putBack.received, putBack.due = putBack.received.AddDate(0, 1, 0), putBack.due.AddDate(0, 1, 0)
 	nights := []night{
 		{name: "base", day: day, load: func(w *warehouse.Warehouse) {
 			mustUnits(t, w, writeFile(t, data, "units.csv", "code,name,district,province,valid_from,valid_to\n"+
@@ -200,7 +200,10 @@ func TestLakeIncrementalEqualsFull(t *testing.T) {
 			mustIngest(t, w, filepath.Join(data, "misfiled.csv"), pipeline.FileOptions{Ward: "H02.01", Reload: true})
 		}},
 		{name: "an open dossier's receipt moved a month by a file loaded with its ward", day: day.AddDate(0, 0, 3), incremental: true, load: func(w *warehouse.Warehouse) {
-			mustIngest(t, w, writeLakeNight(t, data, "putback.csv", false, []lakeNightRow{putBack}), pipeline.FileOptions{Ward: "H01.02"})
+			r := mustIngest(t, w, writeLakeNight(t, data, "putback.csv", false, []lakeNightRow{putBack}), pipeline.FileOptions{Ward: "H01.02"})
+			if r.Changed != 1 {
+				t.Fatalf("the receipt moved: %+v", r)
+			}
 		}},
 		{name: "that file reloaded with another ward: the state it replaced put back", day: day.AddDate(0, 0, 3), incremental: true, load: func(w *warehouse.Warehouse) {
 			mustIngest(t, w, filepath.Join(data, "putback.csv"), pipeline.FileOptions{Ward: "H02.01", Reload: true})
