@@ -413,12 +413,21 @@ SELECT d.* FROM main.dossiers d SEMI JOIN (
 	}
 	// The rows kept are found by their row ids over the few columns that
 	// decide (one statement: one snapshot, the ids stable), then fetched
-	// whole: the join's row id range skips the rest.
+	// whole: the join's row id range skips the rest. They are four
+	// disjoint sets (received_at is never NULL), each a conjunction of
+	// one column's ranges that the scan's zone maps can skip by: received
+	// from s on; received before and completed, not withdrawn, from s on;
+	// withdrawn, not completed, from s on; open or closed twice.
 	q := fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE dossiers AS
 WITH keep AS MATERIALIZED (
-    SELECT d.rowid AS r FROM main.dossiers d
-    WHERE NOT coalesce(d.received_at < %[1]s AND %[2]s, false))
-SELECT d.* FROM main.dossiers d SEMI JOIN keep ON keep.r = d.rowid%[3]s`, s, closedOnceBefore(s), firsts)
+    SELECT rowid AS r FROM main.dossiers WHERE received_at >= %[1]s
+    UNION ALL
+    SELECT rowid FROM main.dossiers WHERE received_at < %[1]s AND completed_at >= %[1]s AND withdrawn_at IS NULL
+    UNION ALL
+    SELECT rowid FROM main.dossiers WHERE received_at < %[1]s AND withdrawn_at >= %[1]s AND completed_at IS NULL
+    UNION ALL
+    SELECT rowid FROM main.dossiers WHERE received_at < %[1]s AND (completed_at IS NULL) = (withdrawn_at IS NULL))
+SELECT d.* FROM main.dossiers d SEMI JOIN keep ON keep.r = d.rowid%[2]s`, s, firsts)
 	if _, err := conn.ExecContext(ctx, q); err != nil {
 		return fmt.Errorf("the dossiers counting from %s: %w", from, err)
 	}
