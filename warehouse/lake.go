@@ -164,15 +164,23 @@ func (w *Warehouse) ExportLake(ctx context.Context, dir string) (LakeResult, err
 		// lake's mart_ward_month (their files as the manifest lists them),
 		// the dossiers shadowed from M0 only. Should they not read as
 		// ward_month, the look-back is computed from S.
+		// The wards with a month before M0 are those of the lake's month
+		// before it (a ward's grid runs without a gap to the last month,
+		// M0 - 1 at least: planLake); computed when it is not read.
 		lookBack, err := lakeWardMonthQuery(ctx, conn, dir, old["mart_ward_month"], plan.LookFrom, plan.FromMonth)
 		from, wm := plan.FromMonth, fmt.Sprintf(`SELECT * FROM main.ward_month WHERE month >= '%s'`, plan.FromMonth)
+		var wardsBefore *string
 		if err != nil {
 			w.log.Warn("the lake's mart_ward_month is not read: ward_month's look-back is computed", "err", err)
 			from, wm = plan.LookFrom, fmt.Sprintf(`SELECT * FROM main.ward_month WHERE month >= '%s'`, plan.LookFrom)
-		} else if lookBack != "" {
-			wm = fmt.Sprintf(`SELECT * FROM (%s) UNION ALL (%s) ORDER BY month, ward_code`, lookBack, wm)
+		} else {
+			q := lakeWardsIn(dir, old["mart_ward_month"], monthBefore(plan.FromMonth))
+			wardsBefore = &q
+			if lookBack != "" {
+				wm = fmt.Sprintf(`SELECT * FROM (%s) UNION ALL (%s) ORDER BY month, ward_code`, lookBack, wm)
+			}
 		}
-		if err := shadowDossiers(ctx, conn, from, step); err != nil {
+		if err := shadowDossiers(ctx, conn, from, wardsBefore, step); err != nil {
 			return res, err
 		}
 		if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE ward_month AS `+wm); err != nil {

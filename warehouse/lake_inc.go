@@ -140,22 +140,16 @@ func planLake(ctx context.Context, conn *sql.Conn, dir string, old lakeManifestF
 SELECT ward_code, dossier_code FROM main.dossiers WHERE load_id > %[1]d
 UNION
 SELECT ward_code, dossier_code FROM main.dossier_history WHERE load_id > %[1]d OR replaced_by > %[1]d`, w),
-		// Every state of C, old and new, with what the plan reads of it:
-		// the warehouse's dossiers are joined with C once, over their keys
-		// and row ids only, and C's rows fetched by row id (one statement,
-		// one snapshot).
-		// The join is over key_hash (the code's hash: keyhash.go), a number,
-		// not the two texts of every dossier; the texts of the rows found
-		// are compared after, as codes may share a hash.
+		// Every state of C, old and new, with what the plan reads of it.
+		// The current states from a load after the watermark are the rows
+		// at the table's end (the range of load_id skips the rest); those
+		// of C without one (a state put back by a reload or a repair, a
+		// dossier gone) are found after, by changedPutBack.
 		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE lake_changed_states AS
-WITH cur AS MATERIALIZED (
-    SELECT d.rowid AS r FROM main.dossiers d
-    SEMI JOIN (SELECT DISTINCT %[2]s AS key_hash FROM lake_changed) c ON c.key_hash = d.key_hash)
-SELECT %[1]s, NULL AS replaced_by, true AS is_current FROM main.dossiers d SEMI JOIN cur ON cur.r = d.rowid
-SEMI JOIN lake_changed c ON c.ward_code = d.ward_code AND c.dossier_code = d.dossier_code
+SELECT %[1]s, NULL AS replaced_by, true AS is_current FROM main.dossiers d WHERE d.load_id > %[2]d
 UNION ALL BY NAME
 SELECT %[1]s, d.replaced_by, false AS is_current FROM main.dossier_history d
-SEMI JOIN lake_changed c ON c.ward_code = d.ward_code AND c.dossier_code = d.dossier_code`, changedStateColumns(), keyHashSQL("")),
+SEMI JOIN lake_changed c ON c.ward_code = d.ward_code AND c.dossier_code = d.dossier_code`, changedStateColumns(), w),
 		// their (province, receipt month)
 		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE lake_dirty_parts AS
 SELECT DISTINCT 'province=' || %s || '/month=' || month AS part, month FROM (
@@ -164,6 +158,11 @@ SELECT DISTINCT 'province=' || %s || '/month=' || month AS part, month FROM (
 	for i, s := range steps {
 		if _, err := conn.ExecContext(ctx, s); err != nil {
 			return p, fmt.Errorf("the dossiers changed since the lake: %w", err)
+		}
+		if i == 1 {
+			if err := changedPutBack(ctx, conn); err != nil {
+				return p, err
+			}
 		}
 		step([]string{"plan: the changed dossiers", "plan: their states", "plan: their partitions"}[i])
 	}
@@ -209,6 +208,38 @@ SELECT DISTINCT 'province=' || %s || '/month=' || month AS part, month FROM (
 	p.LookFrom = m0.AddDate(0, -martLookBack, 0).Format("2006-01")
 	p.Incremental = true
 	return p, nil
+}
+
+// changedPutBack adds to lake_changed_states the current states of the
+// changed dossiers that have none from a load after the watermark: a state
+// put back by a reload (replace.go) or a repair (repair.go) keeps its older
+// load. Found over key_hash (the code's hash: keyhash.go), a number, not
+// the two texts of every dossier, and the texts of the rows found compared
+// after, as codes may share a hash; the rows are joined once, over their
+// keys and row ids only, and fetched by row id (one statement, one
+// snapshot). Most nights have no such dossier, and skip the join.
+func changedPutBack(ctx context.Context, conn *sql.Conn) error {
+	const rest = `SELECT c.ward_code, c.dossier_code FROM lake_changed c
+ANTI JOIN (SELECT ward_code, dossier_code FROM lake_changed_states WHERE is_current) s
+  ON s.ward_code = c.ward_code AND s.dossier_code = c.dossier_code`
+	var n int64
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM (`+rest+`)`).Scan(&n); err != nil {
+		return fmt.Errorf("the dossiers changed since the lake: %w", err)
+	}
+	if n == 0 {
+		return nil
+	}
+	q := fmt.Sprintf(`INSERT INTO lake_changed_states BY NAME
+WITH rest AS MATERIALIZED (%[3]s),
+cur AS MATERIALIZED (
+    SELECT d.rowid AS r FROM main.dossiers d
+    SEMI JOIN (SELECT DISTINCT %[2]s AS key_hash FROM rest) c ON c.key_hash = d.key_hash)
+SELECT %[1]s, NULL AS replaced_by, true AS is_current FROM main.dossiers d SEMI JOIN cur ON cur.r = d.rowid
+SEMI JOIN rest c ON c.ward_code = d.ward_code AND c.dossier_code = d.dossier_code`, changedStateColumns(), keyHashSQL(""), rest)
+	if _, err := conn.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("the dossiers changed since the lake: %w", err)
+	}
+	return nil
 }
 
 // changedFromQuery makes lake_changed_from: each changed dossier's first
@@ -352,23 +383,24 @@ func unlistedPartition(dir string, tables lakeManifest) string {
 // running sum does not return to zero). A dossier closed once before
 // 'from' adds nothing to any month from 'from' on: its receipt, result,
 // withdrawal and overdue events and their running sums all fall before.
-// ward_month's grid starts each ward at its first month with a dossier:
-// the dossiers giving each ward its first receipt, result and withdrawal
-// are kept too, so the grid is the whole warehouse's. The history is kept
-// for those dossiers only (supplement_requests).
-func shadowDossiers(ctx context.Context, conn *sql.Conn, from string, step func(string)) error {
+// The history is kept for those dossiers only (supplement_requests).
+//
+// ward_month's grid starts each ward at its first month with an event, so
+// a ward whose grid starts before 'from' must keep a row before it, or its
+// months from 'from' on would start later and lose the previous month's
+// pending: one counted dossier closed once before 'from' (any: all its
+// events fall before) seeds it. The wards to seed are those with a month
+// before 'from' (wardsBefore, shadowSeeds) and no kept counted dossier
+// received before it. With wardsBefore nil (not known), the dossiers giving
+// each ward its first receipt, result and withdrawal are kept, found over
+// the whole warehouse.
+func shadowDossiers(ctx context.Context, conn *sql.Conn, from string, wardsBefore *string, step func(string)) error {
 	s := "TIMESTAMP '" + from + "-01 00:00:00'"
-	steps := []string{
-		// The rows kept are found by their row ids over the few columns
-		// that decide (one statement: one snapshot, the ids stable), then
-		// fetched whole: the join's row id range skips the rest.
-		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE dossiers AS
-WITH keep AS MATERIALIZED (
-    SELECT d.rowid AS r FROM main.dossiers d
-    WHERE NOT coalesce(d.received_at < %[1]s AND (
-              (d.completed_at IS NOT NULL AND d.completed_at < %[1]s AND d.withdrawn_at IS NULL)
-           OR (d.withdrawn_at IS NOT NULL AND d.withdrawn_at < %[1]s AND d.completed_at IS NULL)), false)),
-firsts AS MATERIALIZED (
+	firsts := ""
+	if wardsBefore == nil {
+		firsts = fmt.Sprintf(`
+UNION ALL
+SELECT d.* FROM main.dossiers d SEMI JOIN (
     SELECT DISTINCT r FROM (
         SELECT unnest([first_received, first_completed, first_withdrawn]) AS r FROM (
             SELECT arg_min(rowid, received_at) AS first_received,
@@ -377,21 +409,117 @@ firsts AS MATERIALIZED (
             FROM main.dossiers
             WHERE counted_status(status) AND received_at::DATE <= wardstat_today()
             GROUP BY ward_code))
-    WHERE r IS NOT NULL AND r NOT IN (SELECT r FROM keep))
-SELECT d.* FROM main.dossiers d SEMI JOIN keep ON keep.r = d.rowid
-UNION ALL
-SELECT d.* FROM main.dossiers d SEMI JOIN firsts ON firsts.r = d.rowid`, s),
-		`CREATE OR REPLACE TEMP TABLE dossier_history AS
-SELECT h.* FROM main.dossier_history h
-SEMI JOIN temp.dossiers k ON k.ward_code = h.ward_code AND k.dossier_code = h.dossier_code`,
+    WHERE r IS NOT NULL AND r NOT IN (SELECT r FROM keep)) firsts ON firsts.r = d.rowid`)
 	}
-	for i, q := range steps {
-		if _, err := conn.ExecContext(ctx, q); err != nil {
+	// The rows kept are found by their row ids over the few columns that
+	// decide (one statement: one snapshot, the ids stable), then fetched
+	// whole: the join's row id range skips the rest. They are four
+	// disjoint sets (received_at is never NULL), each a conjunction of
+	// one column's ranges that the scan's zone maps can skip by: received
+	// from s on; received before and completed, not withdrawn, from s on;
+	// withdrawn, not completed, from s on; open or closed twice.
+	q := fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE dossiers AS
+WITH keep AS MATERIALIZED (
+    SELECT rowid AS r FROM main.dossiers WHERE received_at >= %[1]s
+    UNION ALL
+    SELECT rowid FROM main.dossiers WHERE received_at < %[1]s AND completed_at >= %[1]s AND withdrawn_at IS NULL
+    UNION ALL
+    SELECT rowid FROM main.dossiers WHERE received_at < %[1]s AND withdrawn_at >= %[1]s AND completed_at IS NULL
+    UNION ALL
+    SELECT rowid FROM main.dossiers WHERE received_at < %[1]s AND (completed_at IS NULL) = (withdrawn_at IS NULL))
+SELECT d.* FROM main.dossiers d SEMI JOIN keep ON keep.r = d.rowid%[2]s`, s, firsts)
+	if _, err := conn.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("the dossiers counting from %s: %w", from, err)
+	}
+	if wardsBefore != nil && *wardsBefore != "" {
+		if err := shadowSeeds(ctx, conn, s, *wardsBefore); err != nil {
 			return fmt.Errorf("the dossiers counting from %s: %w", from, err)
 		}
-		step([]string{"dossiers from " + from, "their history"}[i])
+	}
+	step("dossiers from " + from)
+	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE dossier_history AS
+SELECT h.* FROM main.dossier_history h
+SEMI JOIN temp.dossiers k ON k.ward_code = h.ward_code AND k.dossier_code = h.dossier_code`); err != nil {
+		return fmt.Errorf("the dossiers counting from %s: %w", from, err)
+	}
+	step("their history")
+	return nil
+}
+
+// closedOnceBefore is the condition on a dossier d that it was completed
+// or withdrawn, not both, before the instant s (SQL).
+func closedOnceBefore(s string) string {
+	return fmt.Sprintf(`((d.completed_at IS NOT NULL AND d.completed_at < %[1]s AND d.withdrawn_at IS NULL)
+           OR (d.withdrawn_at IS NOT NULL AND d.withdrawn_at < %[1]s AND d.completed_at IS NULL))`, s)
+}
+
+// shadowSeeds adds to temp.dossiers one counted dossier closed once before
+// the instant s for each ward of wardsBefore (a query giving ward_code: the
+// wards whose ward_month has a month before s) that no kept counted
+// dossier received before s starts before s. Each is searched for alone,
+// the scan stopping at the first found; a ward with none needs none (its
+// counted dossiers are all kept). Most nights have no ward to seed: a ward
+// with a dossier open across s keeps it.
+func shadowSeeds(ctx context.Context, conn *sql.Conn, s, wardsBefore string) error {
+	rows, err := conn.QueryContext(ctx, fmt.Sprintf(`SELECT ward_code FROM (%s)
+EXCEPT SELECT ward_code FROM temp.dossiers WHERE counted_status(status) AND received_at < %s
+ORDER BY ward_code`, wardsBefore, s))
+	if err != nil {
+		return fmt.Errorf("the wards before %s: %w", s, err)
+	}
+	var wards []string
+	for rows.Next() {
+		var w string
+		if err := rows.Scan(&w); err != nil {
+			rows.Close()
+			return err
+		}
+		wards = append(wards, w)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	// temp.dossiers is main.dossiers now (the temp catalog's schema is
+	// main too): the warehouse's table is named with its catalog.
+	var db string
+	if err := conn.QueryRowContext(ctx, `SELECT current_database()`).Scan(&db); err != nil {
+		return err
+	}
+	table := `"` + strings.ReplaceAll(db, `"`, `""`) + `".main.dossiers`
+	for len(wards) > 0 {
+		batch := wards[:min(len(wards), 64)]
+		wards = wards[len(batch):]
+		var parts []string
+		for _, w := range batch {
+			parts = append(parts, fmt.Sprintf(`(SELECT d.* FROM %s d
+ WHERE d.ward_code = '%s' AND counted_status(d.status) AND d.received_at < %s AND %s LIMIT 1)`, table, escape(w), s, closedOnceBefore(s)))
+		}
+		if _, err := conn.ExecContext(ctx, `INSERT INTO temp.dossiers SELECT * FROM (`+strings.Join(parts, "\nUNION ALL\n")+`)`); err != nil {
+			return fmt.Errorf("the wards' first months: %w", err)
+		}
 	}
 	return nil
+}
+
+// lakeWardsIn is a query giving the wards of the lake in dir's
+// mart_ward_month in month (its months: the manifest's), "" when the
+// manifest lists no such month (no ward has a row then).
+func lakeWardsIn(dir string, months map[string]string, month string) string {
+	if _, ok := months[month]; !ok {
+		return ""
+	}
+	f := filepath.Join(dir, "mart_ward_month", "month="+month, "data.parquet")
+	return fmt.Sprintf(`SELECT DISTINCT ward_code FROM read_parquet('%s')`, escape(f))
+}
+
+// monthBefore is the month before m (YYYY-MM).
+func monthBefore(m string) string {
+	t, err := time.Parse("2006-01", m)
+	if err != nil {
+		return ""
+	}
+	return t.AddDate(0, -1, 0).Format("2006-01")
 }
 
 // shadowDirtyParts makes, on conn, temp tables named dossiers and

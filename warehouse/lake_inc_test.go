@@ -137,10 +137,42 @@ func TestLakeIncrementalEqualsFull(t *testing.T) {
 		{code: "X-240115-0002", channel: "Trực tiếp", received: time.Date(2024, 1, 15, 9, 0, 0, 0, time.UTC), due: time.Date(2024, 1, 25, 0, 0, 0, 0, time.UTC),
 			completed: time.Date(2024, 1, 20, 9, 0, 0, 0, time.UTC)},
 	}
+	// Wards whose every dossier closed before the months an incremental
+	// export recomputes (2024-06 on): H03.01's stay so, H03.02 receives one
+	// in July; H03.03 is first seen on the first incremental night. Their
+	// grids start before 2024-06 (but H03.03's), with no dossier counting
+	// then: the export seeds them (shadowSeeds).
+	const laterWards = "H03.01,Xã Bốn,Huyện Bốn,Tỉnh Ba,2020-01-01,\nH03.02,Xã Năm,Huyện Bốn,Tỉnh Ba,2020-01-01,\nH03.03,Xã Sáu,Huyện Bốn,Tỉnh Ba,2020-01-01,\n"
+	var closedWards []lakeNightRow
+	for i := range 6 {
+		ward := []string{"H03.01", "H03.02"}[i%2]
+		rec := time.Date(2023, time.Month(3+i), 6, 9, 0, 0, 0, time.UTC)
+		r := lakeNightRow{ward: ward, code: fmt.Sprintf("%s-%s-%04d", ward, rec.Format("060102"), i), channel: "Trực tiếp",
+			received: rec, due: rec.AddDate(0, 0, 10), completed: rec.AddDate(0, 0, 4+i*5)}
+		if i == 4 {
+			r.completed, r.withdrawn = time.Time{}, rec.AddDate(0, 0, 2)
+		}
+		closedWards = append(closedWards, r)
+	}
+	base = append(base, closedWards...)
+	// An open dossier of H01.02 received in 2024 before June, for a file
+	// loaded with a ward that changes its receipt, then reloaded with
+	// another: its state is put back (replace.go).
+	var putBack lakeNightRow
+	for _, r := range openOnes[10:] {
+		if r.ward == "H01.02" && r.received.Year() == 2024 && r.received.Month() < 5 {
+			putBack = r
+			break
+		}
+	}
+	if putBack.code == "" {
+		t.Fatal("no open dossier of H01.02 received in 2024 before May")
+	}
+	putBack.received, putBack.due = putBack.received.AddDate(0, 1, 0), putBack.due.AddDate(0, 1, 0)
 	nights := []night{
 		{name: "base", day: day, load: func(w *warehouse.Warehouse) {
 			mustUnits(t, w, writeFile(t, data, "units.csv", "code,name,district,province,valid_from,valid_to\n"+
-				"H01.01,Phường Một,Quận Một,Tỉnh Một,2020-01-01,\nH01.02,Xã Hai,,Tỉnh Một,2020-01-01,\nH02.01,Xã Ba,Huyện Ba,Tỉnh Hai,2020-01-01,\n"))
+				"H01.01,Phường Một,Quận Một,Tỉnh Một,2020-01-01,\nH01.02,Xã Hai,,Tỉnh Một,2020-01-01,\nH02.01,Xã Ba,Huyện Ba,Tỉnh Hai,2020-01-01,\n"+laterWards))
 			mustIngest(t, w, writeLakeNight(t, data, "base.csv", true, base), pipeline.FileOptions{})
 		}},
 		{name: "new dossiers and old ones resolved tonight", day: day.AddDate(0, 0, 1), incremental: true, load: func(w *warehouse.Warehouse) {
@@ -155,6 +187,7 @@ func TestLakeIncrementalEqualsFull(t *testing.T) {
 				r.completed, r.digitised = today, !r.digitised
 				rows = append(rows, r)
 			}
+			rows = append(rows, lakeNightRow{ward: "H03.03", code: "H03.03-N1-01", channel: "Trực tiếp", received: today.Add(-2 * time.Hour), due: today.AddDate(0, 0, 5)})
 			mustIngest(t, w, writeLakeNight(t, data, "night1.csv", true, rows), pipeline.FileOptions{})
 		}},
 		{name: "a completion backdated months ago, a dossier misfiled", day: day.AddDate(0, 0, 2), incremental: true, load: func(w *warehouse.Warehouse) {
@@ -165,6 +198,19 @@ func TestLakeIncrementalEqualsFull(t *testing.T) {
 		}},
 		{name: "the misfiled file reloaded with its ward code corrected", day: day.AddDate(0, 0, 3), incremental: true, load: func(w *warehouse.Warehouse) {
 			mustIngest(t, w, filepath.Join(data, "misfiled.csv"), pipeline.FileOptions{Ward: "H02.01", Reload: true})
+		}},
+		{name: "an open dossier's receipt moved a month by a file loaded with its ward", day: day.AddDate(0, 0, 3), incremental: true, load: func(w *warehouse.Warehouse) {
+			r := mustIngest(t, w, writeLakeNight(t, data, "putback.csv", false, []lakeNightRow{putBack}), pipeline.FileOptions{Ward: "H01.02"})
+			if r.Changed != 1 {
+				t.Fatalf("the receipt moved: %+v", r)
+			}
+		}},
+		{name: "that file reloaded with another ward: the state it replaced put back", day: day.AddDate(0, 0, 3), incremental: true, load: func(w *warehouse.Warehouse) {
+			mustIngest(t, w, filepath.Join(data, "putback.csv"), pipeline.FileOptions{Ward: "H02.01", Reload: true})
+			var back int
+			if err := w.DB().QueryRow(`SELECT count(*) FROM dossiers WHERE ward_code = 'H01.02' AND dossier_code = ? AND load_id = 1`, putBack.code).Scan(&back); err != nil || back != 1 {
+				t.Fatalf("the state put back: %d rows (%v)", back, err)
+			}
 		}},
 		{name: "nothing new", day: day.AddDate(0, 0, 3), incremental: true, fromMonth: "2024-06"},
 		{name: "dossiers of 2023 resolved tonight, nothing else changed", day: day.AddDate(0, 0, 3), incremental: true, fromMonth: "2024-06", load: func(w *warehouse.Warehouse) {
@@ -181,7 +227,7 @@ func TestLakeIncrementalEqualsFull(t *testing.T) {
 		{name: "the unit registry changed", day: day.AddDate(0, 0, 4), load: func(w *warehouse.Warehouse) {
 			mustUnits(t, w, writeFile(t, data, "units.csv", "code,name,district,province,valid_from,valid_to\n"+
 				"H01.01,Phường Một,Quận Một,Tỉnh Một,2020-01-01,\nH01.02,Xã Hai,,Tỉnh Một,2020-01-01,2024-05-31\n"+
-				"H01.02,Phường Hai,Quận Một,Tỉnh Một,2024-06-01,\nH02.01,Xã Ba,Huyện Ba,Tỉnh Hai,2020-01-01,\n"))
+				"H01.02,Phường Hai,Quận Một,Tỉnh Một,2024-06-01,\nH02.01,Xã Ba,Huyện Ba,Tỉnh Hai,2020-01-01,\n"+laterWards))
 		}},
 		{name: "into July: a dossier received and one resolved", day: time.Date(2024, 7, 2, 0, 0, 0, 0, time.UTC), incremental: true, fromMonth: "2024-06", load: func(w *warehouse.Warehouse) {
 			rec := time.Date(2024, 7, 1, 9, 0, 0, 0, time.UTC)
@@ -196,7 +242,8 @@ func TestLakeIncrementalEqualsFull(t *testing.T) {
 			}
 			r.completed = rec
 			mustIngest(t, w, writeLakeNight(t, data, "night5.csv", true, []lakeNightRow{r,
-				{ward: "H01.01", code: "N5-01", channel: "Trực tiếp", received: rec, due: rec.AddDate(0, 0, 7)}}), pipeline.FileOptions{})
+				{ward: "H01.01", code: "N5-01", channel: "Trực tiếp", received: rec, due: rec.AddDate(0, 0, 7)},
+				{ward: "H03.02", code: "H03.02-N5-02", channel: "Trực tiếp", received: rec, due: rec.AddDate(0, 0, 7)}}), pipeline.FileOptions{})
 		}},
 	}
 	for i, n := range nights {
