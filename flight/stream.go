@@ -6,7 +6,6 @@ import (
 	"context"
 	"database/sql/driver"
 
-
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 
 	"wardstat/warehouse"
